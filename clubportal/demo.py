@@ -1,0 +1,171 @@
+"""The demo club, built by ``manage.py seed_demo``.
+
+Each app contributes its part through a ``seed_*`` function below, in dependency
+order. Every step looks rows up by a natural key before creating them, so running the
+seed again changes nothing. Random choices use a fixed seed: the club is the same on
+every machine.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from wagtail.models import Page, Site
+
+from cms.models import Branding, HomePage
+from members.models import Company, Country, Membership, MembershipRole, User
+from members.staff_groups import CLUB_ADMINS, MARKETING, SALES_REPS
+from members.validators import _luhn_ok
+
+DEMO_PASSWORD = "club-demo-2026"
+RANDOM_SEED = 20261123
+
+SWEDISH_COMPANIES = [
+    ("Bergström Bygg AB", "Göteborg"), ("Norrlands Verktyg AB", "Umeå"), ("Lindqvist El & Data AB", "Stockholm"),
+    ("Sjöberg VVS AB", "Malmö"), ("Hallands Fastighetsservice AB", "Halmstad"), ("Dalarna Snickeri AB", "Falun"),
+    ("Mälardalens Måleri AB", "Västerås"), ("Kustens Marinservice AB", "Karlskrona"), ("Uppsala Installation AB", "Uppsala"),
+    ("Skånska Plattsättarna AB", "Lund"), ("Värmlands Tak AB", "Karlstad"), ("Jämtlands Entreprenad AB", "Östersund"),
+    ("Östgöta Ventilation AB", "Linköping"), ("Gotlands Bygghandel AB", "Visby"), ("Smålands Industriservice AB", "Växjö"),
+    ("Norrköpings Mark & Anläggning AB", "Norrköping"), ("Gävle Kyl & Värme AB", "Gävle"), ("Sundsvalls Montage AB", "Sundsvall"),
+    ("Örebro Fasad AB", "Örebro"), ("Jönköpings Golv AB", "Jönköping"), ("Blekinge Elteknik AB", "Ronneby"),
+    ("Borås Lokalvård AB", "Borås"), ("Kalmar Glas & Metall AB", "Kalmar"), ("Luleå Rörteknik AB", "Luleå"),
+]
+DUTCH_COMPANIES = [
+    ("Van Dijk Installatietechniek B.V.", "Utrecht"), ("De Vries Bouw B.V.", "Amsterdam"), ("Bakker Elektro B.V.", "Rotterdam"),
+    ("Jansen Dakwerken B.V.", "Eindhoven"), ("Visser Klimaattechniek B.V.", "Groningen"), ("Smit Schilders B.V.", "Haarlem"),
+    ("Mulder Tegelwerken B.V.", "Tilburg"), ("Meijer Facilitair B.V.", "Den Haag"), ("Bos Timmerwerken B.V.", "Arnhem"),
+    ("Peters Loodgieters B.V.", "Nijmegen"), ("Hendriks Metaal B.V.", "Breda"), ("Dekker Onderhoud B.V.", "Zwolle"),
+    ("Willems Grondwerk B.V.", "Maastricht"), ("Kok Isolatie B.V.", "Leiden"), ("Vermeulen Glas B.V.", "Delft"),
+    ("Brouwer Vloeren B.V.", "Amersfoort"),
+]
+FIRST_NAMES_SE = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Anders", "Emma", "Per", "Lena", "Mikael", "Sofia", "Nils", "Ida"]
+LAST_NAMES_SE = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson"]
+FIRST_NAMES_NL = ["Daan", "Sanne", "Lotte", "Bram", "Eva", "Thijs", "Femke", "Ruben", "Anouk", "Joris", "Iris", "Stijn"]
+LAST_NAMES_NL = ["de Jong", "Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder"]
+
+STAFF = [
+    ("rep.anna@club.example", "Anna", "Sälj", SALES_REPS),
+    ("rep.johan@club.example", "Johan", "Ek", SALES_REPS),
+    ("rep.sanne@club.example", "Sanne", "de Wit", SALES_REPS),
+    ("marketing@club.example", "Mia", "Marknad", MARKETING),
+    ("admin@club.example", "Ola", "Admin", CLUB_ADMINS),
+]
+
+
+@dataclass
+class SeedSummary:
+    created: dict[str, int] = field(default_factory=dict)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+    def count(self, what: str, created: bool) -> None:
+        self.created[what] = self.created.get(what, 0) + int(created)
+
+    def report_lines(self) -> list[str]:
+        if not any(self.created.values()):
+            return ["Demo data already in place; nothing changed."]
+        return [f"Created {number} {what}." for what, number in self.created.items() if number]
+
+
+def _swedish_org_number(rng: random.Random) -> str:
+    while True:
+        digits = "55" + "".join(str(rng.randint(0, 9)) for _ in range(8))
+        if _luhn_ok(digits):
+            return f"{digits[:6]}-{digits[6:]}"
+
+
+def _user(email: str, first_name: str, last_name: str, *, is_staff: bool = False, summary: SeedSummary, language: str = "") -> User:
+    user, created = User.objects.get_or_create(
+        email=email,
+        defaults={"first_name": first_name, "last_name": last_name, "is_staff": is_staff, "language": language},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    summary.count("users", created)
+    return user
+
+
+def seed_staff(summary: SeedSummary) -> dict[str, list[User]]:
+    staff: dict[str, list[User]] = {}
+    for email, first, last, group_name in STAFF:
+        user = _user(email, first, last, is_staff=True, summary=summary)
+        user.groups.add(Group.objects.get(name=group_name))
+        staff.setdefault(group_name, []).append(user)
+        summary.logins.append((f"{group_name} (staff, sets up MFA)", email))
+    return staff
+
+
+def seed_companies(summary: SeedSummary, reps: list[User]) -> list[Company]:
+    rng = random.Random(RANDOM_SEED)
+    companies = []
+    rows = [(name, city, Country.SWEDEN) for name, city in SWEDISH_COMPANIES] + [
+        (name, city, Country.NETHERLANDS) for name, city in DUTCH_COMPANIES
+    ]
+    for index, (name, city, country) in enumerate(rows):
+        org_number = _swedish_org_number(rng) if country == Country.SWEDEN else f"{rng.randint(10_000_000, 99_999_999)}"
+        company, created = Company.objects.get_or_create(
+            external_id=f"ERP-{1000 + index}",
+            defaults={
+                "name": name,
+                "country": country,
+                "org_number": org_number,
+                "street_address": f"{'Industrigatan' if country == Country.SWEDEN else 'Industrieweg'} {rng.randint(1, 120)}",
+                "postal_code": f"{rng.randint(100, 999)} {rng.randint(10, 99)}" if country == Country.SWEDEN else f"{rng.randint(1000, 9999)} AB",
+                "city": city,
+                "sales_rep": reps[index % len(reps)],
+            },
+        )
+        summary.count("companies", created)
+        companies.append(company)
+    return companies
+
+
+def seed_contacts(summary: SeedSummary, companies: list[Company]) -> None:
+    rng = random.Random(RANDOM_SEED + 1)
+    for index, company in enumerate(companies):
+        swedish = company.country == Country.SWEDEN
+        firsts, lasts = (FIRST_NAMES_SE, LAST_NAMES_SE) if swedish else (FIRST_NAMES_NL, LAST_NAMES_NL)
+        roles = [MembershipRole.ADMIN, MembershipRole.PURCHASER, MembershipRole.VIEWER]
+        for slot, role in enumerate(roles):
+            first, last = rng.choice(firsts), rng.choice(lasts)
+            email = f"{role}@{company.external_id.lower()}.example"
+            if index == 0:  # the company whose logins `make run` prints
+                email = {"admin": "admin@bergstrom.example", "purchaser": "purchaser@bergstrom.example", "viewer": "viewer@bergstrom.example"}[role]
+            user = _user(email, first, last, summary=summary, language="sv" if swedish and slot == 2 else "")
+            _, created = Membership.objects.get_or_create(user=user, defaults={"company": company, "role": role})
+            summary.count("memberships", created)
+            if index == 0:
+                summary.logins.append((f"{role.label} at {company.name}", email))
+
+
+def seed_site(summary: SeedSummary) -> None:
+    home = HomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        home = HomePage(title="Nordic Supply Club", slug="club", intro="<p>The customer club of Nordic Supply: points on every purchase, rewards your team chooses, and offers only members see.</p>")
+        root.add_child(instance=home)
+        summary.count("pages", True)
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(hostname="localhost", root_page=home, is_default_site=True, site_name="Nordic Supply Club")
+    elif site.root_page_id != home.pk:
+        old_root = site.root_page
+        site.root_page = home
+        site.site_name = "Nordic Supply Club"
+        site.save()
+        if old_root.specific_class is Page and old_root.depth == 2:  # Wagtail's placeholder welcome page
+            old_root.delete()
+    Branding.for_site(Site.objects.get(is_default_site=True))  # creates the default branding row
+
+
+def seed() -> SeedSummary:
+    summary = SeedSummary()
+    seed_site(summary)
+    staff = seed_staff(summary)
+    companies = seed_companies(summary, staff[SALES_REPS])
+    seed_contacts(summary, companies)
+    return summary

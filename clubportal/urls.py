@@ -1,0 +1,36 @@
+"""Root URLs: the portal, accounts, the two admins, the API, and Wagtail pages under /."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from . import views
+
+handler403 = "clubportal.views.permission_denied"
+handler404 = "clubportal.views.page_not_found"
+handler500 = "clubportal.views.server_error"
+
+urlpatterns = [
+    path("healthz/", views.healthz, name="healthz"),
+    path("brand.css", views.brand_css, name="brand_css"),
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("", include("members.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail serves every other path from its page tree; keep this last.
+urlpatterns.append(path("", include(wagtail_urls)))

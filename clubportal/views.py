@@ -1,0 +1,72 @@
+"""The portal shell: dashboard, brand stylesheet, health check and error pages."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView
+from wagtail.models import Site
+
+from cms.models import Branding
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    """The first page after login: the company at a glance.
+
+    Later features add their panels here (points, rewards, offers, news...).
+    """
+
+    template_name = "clubportal/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        membership = self.request.membership
+        context["membership"] = membership
+        context["company"] = membership.company if membership else None
+        if membership:
+            context["colleague_count"] = membership.company.memberships.count()
+        return context
+
+
+@require_GET
+@cache_control(max_age=300, public=True)
+def brand_css(request):
+    """The club's colours as CSS custom properties, so no inline style is ever needed."""
+    site = Site.find_for_request(request)
+    branding = Branding.for_site(site) if site else Branding()
+    css = loader.render_to_string("clubportal/brand.css", {"branding": branding})
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["ETag"] = '"%s"' % hashlib.sha256(css.encode()).hexdigest()[:32]
+    return response
+
+
+@require_GET
+def healthz(request):
+    """For load balancers: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", {"exception": exception}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # Render without the request context: whatever failed may fail again there.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)

@@ -1,0 +1,57 @@
+"""Brand colours: contrast arithmetic (WCAG 2.1) and the values templates and e-mails use."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+WHITE = "#ffffff"
+BLACK = "#000000"
+AA_NORMAL_TEXT = 4.5
+
+
+def _channel(value: int) -> float:
+    srgb = value / 255
+    return srgb / 12.92 if srgb <= 0.03928 else ((srgb + 0.055) / 1.055) ** 2.4
+
+
+def relative_luminance(hex_colour: str) -> float:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * _channel(red) + 0.7152 * _channel(green) + 0.0722 * _channel(blue)
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def readable_text_on(background: str) -> str:
+    """White or black, whichever reads better on ``background``."""
+    return WHITE if contrast_ratio(background, WHITE) >= contrast_ratio(background, BLACK) else BLACK
+
+
+def hex_to_rgb_triplet(hex_colour: str) -> str:
+    return ", ".join(str(int(hex_colour[i : i + 2], 16)) for i in (1, 3, 5))
+
+
+@dataclass(frozen=True)
+class EmailBranding:
+    club_name: str
+    primary_colour: str
+    on_primary_colour: str
+
+
+def branding_for_email() -> EmailBranding:
+    """Branding for messages rendered outside a request (tasks): the default site's."""
+    from wagtail.models import Site
+
+    from .models import Branding
+
+    site = Site.objects.filter(is_default_site=True).first()
+    branding = Branding.for_site(site) if site else Branding()
+    return EmailBranding(
+        club_name=branding.club_name,
+        primary_colour=branding.primary_colour,
+        on_primary_colour=readable_text_on(branding.primary_colour),
+    )

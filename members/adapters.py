@@ -1,0 +1,33 @@
+"""allauth adapters: sign-up only by invitation, and no login for suspended companies."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.shortcuts import redirect
+
+from .invitations import open_invitation_from_session
+from .middleware import SUSPENDED_SESSION_KEY
+from .models import CompanyStatus, Membership
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        # Sign-up is open only to someone holding an open invitation (from its link).
+        return open_invitation_from_session(request) is not None
+
+    def pre_login(self, request, user, **kwargs):
+        membership = Membership.objects.select_related("company").filter(user=user).first()
+        if membership and membership.company.status == CompanyStatus.SUSPENDED and not user.is_staff:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            request.session[SUSPENDED_SESSION_KEY] = membership.company.suspension_reason
+            return redirect("members:suspended")
+        return super().pre_login(request, user, **kwargs)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        # Single sign-on logs existing people in; new people still need an invitation.
+        return open_invitation_from_session(request) is not None

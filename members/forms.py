@@ -1,0 +1,80 @@
+"""Forms for members. Each validates fully before any service is called."""
+
+from __future__ import annotations
+
+from allauth.account.forms import SignupForm
+from allauth.core import context as allauth_context
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .invitations import forget_invitation, open_invitation_from_session
+from .models import MembershipRole, User
+from .services import MembersError, invitation_accept, invitation_check
+
+
+class InvitationSignupForm(SignupForm):
+    """allauth's sign-up, for the holder of an invitation, with their name.
+
+    The e-mail address must be the invited one; the new account joins the company at once.
+    """
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+
+    field_order = ["email", "first_name", "last_name", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # allauth does not pass the request to sign-up forms; its middleware keeps it here.
+        self.invitation = open_invitation_from_session(allauth_context.request)
+        if self.invitation is not None:
+            self.fields["email"].initial = self.invitation.email
+
+    def clean_email(self):
+        email = super().clean_email()
+        if self.invitation is not None:
+            try:
+                invitation_check(self.invitation, email=email)
+            except MembersError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return email
+
+    def save(self, request):
+        user = super().save(request)
+        user.first_name = self.cleaned_data["first_name"].strip()
+        user.last_name = self.cleaned_data["last_name"].strip()
+        user.save(update_fields=["first_name", "last_name"])
+        invitation = open_invitation_from_session(request)
+        if invitation is not None:
+            invitation_accept(invitation_id=invitation.pk, user=user)
+            forget_invitation(request)
+        return user
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "phone", "language", "email_notifications"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save profile")))
+
+
+class InviteColleagueForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.PURCHASER)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ChangeRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices)

@@ -1,0 +1,211 @@
+"""Writes for members: invitations, memberships and company status.
+
+Every change to who belongs to a company, and with which role, goes through these
+functions. They run in a transaction, lock the company row before they read the rules
+that depend on its memberships (so two admins demoting each other cannot leave a
+company without an admin), and raise ``MembersError`` with a message a person can read
+when a rule is broken; nothing is changed then.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    Company,
+    CompanyStatus,
+    Invitation,
+    Membership,
+    MembershipRole,
+    User,
+)
+
+
+class MembersError(Exception):
+    """A members rule was broken; the message is meant for the person who tried."""
+
+
+def _lock_company(company_id: int) -> Company:
+    return Company.objects.select_for_update().get(pk=company_id)
+
+
+def _require_company_admin_or_staff(*, actor: User, company: Company) -> None:
+    if actor.is_staff and actor.has_perm("members.add_invitation"):
+        return
+    membership = Membership.objects.filter(user=actor, company=company).first()
+    if membership is None or not membership.is_admin:
+        raise MembersError(_("Only a company admin can manage colleagues."))
+
+
+def invitation_precheck(*, company: Company, email: str) -> None:
+    """Raise ``MembersError`` if ``email`` cannot be invited to ``company``. Writes nothing."""
+    email = email.strip().lower()
+    if not company.is_active:
+        raise MembersError(_("This company is suspended; nobody can be invited."))
+    existing = User.objects.filter(email__iexact=email).select_related("membership__company").first()
+    if existing is not None:
+        if existing.is_staff:
+            raise MembersError(_("This address belongs to a member of the club's staff."))
+        membership = getattr(existing, "membership", None)
+        if membership is not None and membership.company_id == company.pk:
+            raise MembersError(_("%(email)s is already a member of %(company)s.") % {"email": email, "company": company})
+        if membership is not None:
+            raise MembersError(
+                _(
+                    "%(email)s already belongs to another member company. A person can belong to one "
+                    "company only; ask them to leave it first or use another address."
+                )
+                % {"email": email}
+            )
+
+
+def invitation_create(*, company: Company, email: str, role: str, invited_by: User) -> Invitation:
+    """Invite ``email`` to join ``company`` with ``role`` and e-mail them a link.
+
+    Refused when the address belongs to staff, to another company's contact, or to
+    someone already in this company. An open invitation for the same address and
+    company is revoked, so only the newest link works. The e-mail is sent by a task
+    after the transaction commits.
+    """
+    from .tasks import send_invitation_email
+
+    email = email.strip().lower()
+    if role not in MembershipRole.values:
+        raise MembersError(_("Choose a role."))
+    with transaction.atomic():
+        company = _lock_company(company.pk)
+        _require_company_admin_or_staff(actor=invited_by, company=company)
+        invitation_precheck(company=company, email=email)
+        now = timezone.now()
+        Invitation.objects.filter(company=company, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        invitation = Invitation.objects.create(
+            company=company,
+            email=email,
+            role=role,
+            invited_by=invited_by,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+        send_invitation_email.delay_on_commit(invitation.pk)
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+    """Revoke an open invitation; its link stops working. Revoking twice is a no-op."""
+    with transaction.atomic():
+        _lock_company(invitation.company_id)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        _require_company_admin_or_staff(actor=actor, company=invitation.company)
+        if invitation.accepted_at is not None:
+            raise MembersError(_("This invitation has already been accepted."))
+        if invitation.revoked_at is None:
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_check(invitation: Invitation, *, email: str | None = None) -> None:
+    """Raise ``MembersError`` unless the invitation can still be accepted (by ``email``)."""
+    if invitation.accepted_at is not None:
+        raise MembersError(_("This invitation has already been used."))
+    if invitation.revoked_at is not None:
+        raise MembersError(_("This invitation has been withdrawn. Ask for a new one."))
+    if invitation.is_expired:
+        raise MembersError(_("This invitation has expired. Ask for a new one."))
+    if not invitation.company.is_active:
+        raise MembersError(_("This company's membership is suspended."))
+    if email is not None and email.strip().lower() != invitation.email.lower():
+        raise MembersError(
+            _("This invitation is for %(email)s. Sign in or sign up with that address.") % {"email": invitation.email}
+        )
+
+
+def invitation_accept(*, invitation_id: int, user: User) -> Membership:
+    """Make ``user`` a member of the invitation's company with its role.
+
+    Works once, only for the invited address, and only while the invitation is open.
+    The invitation row is locked, so two simultaneous accepts give one membership.
+    """
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("company").get(pk=invitation_id)
+        invitation_check(invitation, email=user.email)
+        if Membership.objects.filter(user=user).exists():
+            raise MembersError(_("You already belong to a member company."))
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(user=user, company=invitation.company, role=invitation.role)
+        except IntegrityError as exc:  # a concurrent accept for the same user won
+            raise MembersError(_("You already belong to a member company.")) from exc
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def _admins_left_after(company: Company, *, excluding: Membership) -> int:
+    return company.memberships.filter(role=MembershipRole.ADMIN).exclude(pk=excluding.pk).count()
+
+
+def membership_change_role(*, membership: Membership, role: str, actor: User) -> Membership:
+    """Give a colleague another role. The company never loses its last admin."""
+    if role not in MembershipRole.values:
+        raise MembersError(_("Choose a role."))
+    with transaction.atomic():
+        company = _lock_company(membership.company_id)
+        _require_company_admin_or_staff(actor=actor, company=company)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.role == role:
+            return membership
+        if membership.is_admin and _admins_left_after(company, excluding=membership) == 0:
+            raise MembersError(_("%(name)s is the company's last admin. Make someone else an admin first.") % {"name": membership.user})
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    """Remove a colleague from the company. The last admin cannot be removed.
+
+    The person keeps their login but sees nothing of the company any more.
+    """
+    with transaction.atomic():
+        company = _lock_company(membership.company_id)
+        _require_company_admin_or_staff(actor=actor, company=company)
+        membership = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        if membership is None:
+            return
+        if membership.is_admin and _admins_left_after(company, excluding=membership) == 0:
+            raise MembersError(_("%(name)s is the company's last admin and cannot be removed.") % {"name": membership.user})
+        membership.delete()
+
+
+def company_set_status(*, company: Company, status: str, reason: str = "", actor: User) -> Company:
+    """Suspend or reactivate a company. Suspended companies' contacts cannot log in."""
+    if status not in CompanyStatus.values:
+        raise MembersError(_("Unknown status."))
+    if status == CompanyStatus.SUSPENDED and not reason.strip():
+        raise MembersError(_("Give a reason; the company's contacts will see it."))
+    with transaction.atomic():
+        company = _lock_company(company.pk)
+        company.status = status
+        company.suspension_reason = reason.strip() if status == CompanyStatus.SUSPENDED else ""
+        company.save(update_fields=["status", "suspension_reason"])
+    return company
+
+
+def profile_update(*, user: User, first_name: str, last_name: str, phone: str, language: str, email_notifications: bool) -> User:
+    """Update a person's own profile."""
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.phone = phone.strip()
+    user.language = language
+    user.email_notifications = email_notifications
+    user.save(update_fields=["first_name", "last_name", "phone", "language", "email_notifications"])
+    return user

@@ -1,0 +1,52 @@
+"""The staff roles and what each may do. Applied by a data migration and kept here so
+later migrations can re-apply it when apps add models.
+
+Page, image and document permissions for Marketing are Wagtail's and set in
+``cms/migrations``.
+"""
+
+SALES_REPS = "Sales reps"
+MARKETING = "Marketing"
+CLUB_ADMINS = "Club admins"
+
+# group name -> {app_label: [codename, ...] or "*" for every permission of the app}
+STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
+    SALES_REPS: {
+        "members": ["view_company", "view_membership", "view_user"],
+    },
+    MARKETING: {
+        "wagtailadmin": ["access_admin"],
+        "wagtailimages": ["add_image", "change_image", "choose_image", "delete_image"],
+        "wagtaildocs": ["add_document", "change_document", "choose_document", "delete_document"],
+        "cms": ["change_branding", "view_branding"],
+    },
+    CLUB_ADMINS: {
+        "members": "*",
+        "rewards": "*",
+        "campaigns": "*",
+        "django_celery_beat": ["view_periodictask", "view_crontabschedule", "view_intervalschedule"],
+        "wagtailadmin": ["access_admin"],
+    },
+}
+
+
+def apply_staff_group_permissions(apps) -> None:
+    """Create the staff groups and give each exactly its permissions. Idempotent."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, grants in STAFF_GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        permissions = []
+        for app_label, codenames in grants.items():
+            queryset = Permission.objects.filter(content_type__app_label=app_label)
+            if codenames != "*":
+                queryset = queryset.filter(codename__in=codenames)
+            permissions.extend(queryset)
+        group.permissions.add(*permissions)

@@ -1,0 +1,223 @@
+"""Member pages: profile, company and colleagues, invitations. Views stay thin: they
+check who is asking, call a selector or a service, and render."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView, UpdateView
+from django_tables2 import RequestConfig
+
+from .forms import ChangeRoleForm, InviteColleagueForm, ProfileForm
+from .invitations import remember_invitation
+from .middleware import SUSPENDED_SESSION_KEY
+from .models import Invitation, Membership, User
+from .selectors import company_colleagues, company_open_invitations
+from .services import (
+    MembersError,
+    invitation_accept,
+    invitation_check,
+    invitation_create,
+    invitation_revoke,
+    membership_change_role,
+    membership_remove,
+    profile_update,
+)
+from .tables import ColleagueTable
+
+COLLEAGUES_PER_PAGE = 25
+
+
+class MemberRequiredMixin(LoginRequiredMixin):
+    """A logged-in contact of an active member company. Sets ``self.membership``."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.membership = request.membership
+        if not self.membership:
+            raise PermissionDenied(_("This page is for contacts of member companies."))
+        self.company = self.membership.company
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CompanyAdminRequiredMixin(MemberRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        membership = request.membership if request.user.is_authenticated else None
+        if membership and not membership.is_admin:
+            raise PermissionDenied(_("Only a company admin can do this."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ProfileView(LoginRequiredMixin, UpdateView):
+    form_class = ProfileForm
+    template_name = "members/profile_edit.html"
+    success_url = reverse_lazy("members:profile")
+
+    def get_object(self, queryset=None) -> User:
+        return self.request.user
+
+    def form_valid(self, form):
+        profile_update(user=self.request.user, **{name: form.cleaned_data[name] for name in form.Meta.fields})
+        messages.success(self.request, _("Your profile has been saved."))
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class CompanyView(MemberRequiredMixin, TemplateView):
+    template_name = "members/company_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        can_manage = self.membership.is_admin
+        table = ColleagueTable(company_colleagues(self.company), can_manage=can_manage, request=self.request)
+        RequestConfig(self.request, paginate={"per_page": COLLEAGUES_PER_PAGE}).configure(table)
+        context.update(
+            company=self.company,
+            membership=self.membership,
+            table=table,
+            can_manage=can_manage,
+            invitations=list(company_open_invitations(self.company)) if can_manage else [],
+            invite_form=kwargs.get("invite_form") or InviteColleagueForm(),
+            role_form=ChangeRoleForm(),
+        )
+        return context
+
+
+class InviteColleagueView(CompanyAdminRequiredMixin, FormView):
+    form_class = InviteColleagueForm
+    template_name = "members/invitation_form.html"
+
+    def form_valid(self, form):
+        try:
+            invitation = invitation_create(
+                company=self.company,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=self.request.user,
+            )
+        except MembersError as exc:
+            form.add_error("email", str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        return redirect("members:company")
+
+
+class MembershipRoleView(CompanyAdminRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, company=self.company)
+        form = ChangeRoleForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a role."))
+            return redirect("members:company")
+        try:
+            membership_change_role(membership=membership, role=form.cleaned_data["role"], actor=request.user)
+        except MembersError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("%(name)s is now %(role)s.") % {"name": membership.user, "role": membership.get_role_display()})
+        return redirect("members:company")
+
+
+class MembershipRemoveView(CompanyAdminRequiredMixin, View):
+    def get_membership(self, pk: int) -> Membership:
+        return get_object_or_404(Membership.objects.select_related("user"), pk=pk, company=self.company)
+
+    def get(self, request, pk: int):
+        return render(request, "members/membership_confirm_remove.html", {"colleague": self.get_membership(pk)})
+
+    def post(self, request, pk: int):
+        membership = self.get_membership(pk)
+        try:
+            membership_remove(membership=membership, actor=request.user)
+        except MembersError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("%(name)s has been removed from the company.") % {"name": membership.user})
+        return redirect("members:company")
+
+
+class InvitationRevokeView(CompanyAdminRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        invitation = get_object_or_404(Invitation, pk=pk, company=self.company)
+        try:
+            invitation_revoke(invitation=invitation, actor=request.user)
+        except MembersError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The invitation to %(email)s has been withdrawn.") % {"email": invitation.email})
+        return redirect("members:company")
+
+
+class InvitationAcceptView(View):
+    """The link in an invitation e-mail.
+
+    A newcomer is sent to sign-up with the invited address already verified (the link
+    proves they read that mailbox); someone with an account logs in and confirms.
+    """
+
+    template_name = "members/invitation_accept.html"
+
+    def get_invitation(self, token: str) -> Invitation:
+        pk = Invitation.pk_from_token(token)
+        if pk is None:
+            raise Http404(_("This invitation link is not valid."))
+        return get_object_or_404(Invitation.objects.select_related("company", "invited_by"), pk=pk)
+
+    def get(self, request, token: str):
+        invitation = self.get_invitation(token)
+        try:
+            invitation_check(invitation)
+        except MembersError as exc:
+            return render(request, self.template_name, {"invitation": invitation, "error": str(exc)}, status=410)
+        if request.user.is_authenticated:
+            try:
+                invitation_check(invitation, email=request.user.email)
+            except MembersError as exc:
+                return render(request, self.template_name, {"invitation": invitation, "error": str(exc)}, status=403)
+            return render(request, self.template_name, {"invitation": invitation, "confirm": True})
+        remember_invitation(request, invitation)
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            messages.info(request, _("Log in to accept the invitation to %(company)s.") % {"company": invitation.company})
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        return redirect("account_signup")
+
+    def post(self, request, token: str):
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        invitation = self.get_invitation(token)
+        try:
+            invitation_accept(invitation_id=invitation.pk, user=request.user)
+        except MembersError as exc:
+            return render(request, self.template_name, {"invitation": invitation, "error": str(exc)}, status=409)
+        messages.success(request, _("Welcome to %(company)s!") % {"company": invitation.company})
+        return redirect("dashboard")
+
+
+def suspended(request):
+    """Explains why a suspended company's contact was turned away."""
+    reason = request.session.get(SUSPENDED_SESSION_KEY, "")
+    return render(request, "members/suspended.html", {"reason": reason}, status=403)
+
+
+def set_language(request):
+    """Switch the portal's language; a logged-in person keeps it in their profile."""
+    from django.conf import settings
+    from django.views.i18n import set_language as django_set_language
+
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return django_set_language(request)

@@ -1,0 +1,74 @@
+"""Fixtures shared by every test, and the rule that CI never skips a needed service."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from members.models import MembershipRole
+from tests.factories import TEST_PASSWORD, CompanyFactory, MembershipFactory, StaffFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, what: str) -> None:
+    """Skip locally when a service is missing; under CI=true, fail instead."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true but is not available.")
+    pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture
+def require_postgres():
+    require(connection.vendor == "postgresql", "PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def password() -> str:
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory()
+
+
+@pytest.fixture
+def company_admin(company):
+    return MembershipFactory(company=company, role=MembershipRole.ADMIN).user
+
+
+@pytest.fixture
+def purchaser(company):
+    return MembershipFactory(company=company, role=MembershipRole.PURCHASER).user
+
+
+@pytest.fixture
+def viewer(company):
+    return MembershipFactory(company=company, role=MembershipRole.VIEWER).user
+
+
+@pytest.fixture
+def other_company_member(db):
+    return MembershipFactory(role=MembershipRole.ADMIN).user
+
+
+@pytest.fixture
+def club_admin(db):
+    return StaffFactory(group="Club admins")
+
+
+@pytest.fixture
+def member_client(client, purchaser):
+    client.force_login(purchaser)
+    return client
+
+
+@pytest.fixture
+def admin_client_of_company(client, company_admin):
+    client.force_login(company_admin)
+    return client
