@@ -90,10 +90,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "members.middleware.MemberAccessMiddleware",
     "members.middleware.UserLanguageMiddleware",
     "members.middleware.StaffMFARequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -248,9 +248,12 @@ INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
 
 # --- E-mail ----------------------------------------------------------------------------
 
-_email = env_email("EMAIL_URL", f"filemail://{VAR_DIR / 'mail'}")
+# Zero-setup default: every e-mail is written as a file to var/mail/ so a demo user can
+# read it. filemail://relative/path is relative to the project; filemail:///abs is absolute.
+_email_url = env_str("EMAIL_URL", "filemail://var/mail")
+_email = env_email("EMAIL_URL", _email_url)
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_FILE_PATH = str(BASE_DIR / _email_url.removeprefix("filemail://")) if _email_url.startswith("filemail://") else ""
 EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = _email.get("EMAIL_PORT", 25)
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
