@@ -24,27 +24,91 @@ DEMO_PASSWORD = "club-demo-2026"
 RANDOM_SEED = 20261123
 
 SWEDISH_COMPANIES = [
-    ("Bergström Bygg AB", "Göteborg"), ("Norrlands Verktyg AB", "Umeå"), ("Lindqvist El & Data AB", "Stockholm"),
-    ("Sjöberg VVS AB", "Malmö"), ("Hallands Fastighetsservice AB", "Halmstad"), ("Dalarna Snickeri AB", "Falun"),
-    ("Mälardalens Måleri AB", "Västerås"), ("Kustens Marinservice AB", "Karlskrona"), ("Uppsala Installation AB", "Uppsala"),
-    ("Skånska Plattsättarna AB", "Lund"), ("Värmlands Tak AB", "Karlstad"), ("Jämtlands Entreprenad AB", "Östersund"),
-    ("Östgöta Ventilation AB", "Linköping"), ("Gotlands Bygghandel AB", "Visby"), ("Smålands Industriservice AB", "Växjö"),
-    ("Norrköpings Mark & Anläggning AB", "Norrköping"), ("Gävle Kyl & Värme AB", "Gävle"), ("Sundsvalls Montage AB", "Sundsvall"),
-    ("Örebro Fasad AB", "Örebro"), ("Jönköpings Golv AB", "Jönköping"), ("Blekinge Elteknik AB", "Ronneby"),
-    ("Borås Lokalvård AB", "Borås"), ("Kalmar Glas & Metall AB", "Kalmar"), ("Luleå Rörteknik AB", "Luleå"),
+    ("Bergström Bygg AB", "Göteborg"),
+    ("Norrlands Verktyg AB", "Umeå"),
+    ("Lindqvist El & Data AB", "Stockholm"),
+    ("Sjöberg VVS AB", "Malmö"),
+    ("Hallands Fastighetsservice AB", "Halmstad"),
+    ("Dalarna Snickeri AB", "Falun"),
+    ("Mälardalens Måleri AB", "Västerås"),
+    ("Kustens Marinservice AB", "Karlskrona"),
+    ("Uppsala Installation AB", "Uppsala"),
+    ("Skånska Plattsättarna AB", "Lund"),
+    ("Värmlands Tak AB", "Karlstad"),
+    ("Jämtlands Entreprenad AB", "Östersund"),
+    ("Östgöta Ventilation AB", "Linköping"),
+    ("Gotlands Bygghandel AB", "Visby"),
+    ("Smålands Industriservice AB", "Växjö"),
+    ("Norrköpings Mark & Anläggning AB", "Norrköping"),
+    ("Gävle Kyl & Värme AB", "Gävle"),
+    ("Sundsvalls Montage AB", "Sundsvall"),
+    ("Örebro Fasad AB", "Örebro"),
+    ("Jönköpings Golv AB", "Jönköping"),
+    ("Blekinge Elteknik AB", "Ronneby"),
+    ("Borås Lokalvård AB", "Borås"),
+    ("Kalmar Glas & Metall AB", "Kalmar"),
+    ("Luleå Rörteknik AB", "Luleå"),
 ]
 DUTCH_COMPANIES = [
-    ("Van Dijk Installatietechniek B.V.", "Utrecht"), ("De Vries Bouw B.V.", "Amsterdam"), ("Bakker Elektro B.V.", "Rotterdam"),
-    ("Jansen Dakwerken B.V.", "Eindhoven"), ("Visser Klimaattechniek B.V.", "Groningen"), ("Smit Schilders B.V.", "Haarlem"),
-    ("Mulder Tegelwerken B.V.", "Tilburg"), ("Meijer Facilitair B.V.", "Den Haag"), ("Bos Timmerwerken B.V.", "Arnhem"),
-    ("Peters Loodgieters B.V.", "Nijmegen"), ("Hendriks Metaal B.V.", "Breda"), ("Dekker Onderhoud B.V.", "Zwolle"),
-    ("Willems Grondwerk B.V.", "Maastricht"), ("Kok Isolatie B.V.", "Leiden"), ("Vermeulen Glas B.V.", "Delft"),
+    ("Van Dijk Installatietechniek B.V.", "Utrecht"),
+    ("De Vries Bouw B.V.", "Amsterdam"),
+    ("Bakker Elektro B.V.", "Rotterdam"),
+    ("Jansen Dakwerken B.V.", "Eindhoven"),
+    ("Visser Klimaattechniek B.V.", "Groningen"),
+    ("Smit Schilders B.V.", "Haarlem"),
+    ("Mulder Tegelwerken B.V.", "Tilburg"),
+    ("Meijer Facilitair B.V.", "Den Haag"),
+    ("Bos Timmerwerken B.V.", "Arnhem"),
+    ("Peters Loodgieters B.V.", "Nijmegen"),
+    ("Hendriks Metaal B.V.", "Breda"),
+    ("Dekker Onderhoud B.V.", "Zwolle"),
+    ("Willems Grondwerk B.V.", "Maastricht"),
+    ("Kok Isolatie B.V.", "Leiden"),
+    ("Vermeulen Glas B.V.", "Delft"),
     ("Brouwer Vloeren B.V.", "Amersfoort"),
 ]
-FIRST_NAMES_SE = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Anders", "Emma", "Per", "Lena", "Mikael", "Sofia", "Nils", "Ida"]
-LAST_NAMES_SE = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson"]
+FIRST_NAMES_SE = [
+    "Anna",
+    "Erik",
+    "Maria",
+    "Lars",
+    "Karin",
+    "Johan",
+    "Sara",
+    "Anders",
+    "Emma",
+    "Per",
+    "Lena",
+    "Mikael",
+    "Sofia",
+    "Nils",
+    "Ida",
+]
+LAST_NAMES_SE = [
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+]
 FIRST_NAMES_NL = ["Daan", "Sanne", "Lotte", "Bram", "Eva", "Thijs", "Femke", "Ruben", "Anouk", "Joris", "Iris", "Stijn"]
-LAST_NAMES_NL = ["de Jong", "Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder"]
+LAST_NAMES_NL = [
+    "de Jong",
+    "Jansen",
+    "de Vries",
+    "van den Berg",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+]
 
 STAFF = [
     ("rep.anna@club.example", "Anna", "Sälj", SALES_REPS),
@@ -76,7 +140,9 @@ def _swedish_org_number(rng: random.Random) -> str:
             return f"{digits[:6]}-{digits[6:]}"
 
 
-def _user(email: str, first_name: str, last_name: str, *, is_staff: bool = False, summary: SeedSummary, language: str = "") -> User:
+def _user(
+    email: str, first_name: str, last_name: str, *, is_staff: bool = False, summary: SeedSummary, language: str = ""
+) -> User:
     user, created = User.objects.get_or_create(
         email=email,
         defaults={"first_name": first_name, "last_name": last_name, "is_staff": is_staff, "language": language},
@@ -114,7 +180,9 @@ def seed_companies(summary: SeedSummary, reps: list[User]) -> list[Company]:
                 "country": country,
                 "org_number": org_number,
                 "street_address": f"{'Industrigatan' if country == Country.SWEDEN else 'Industrieweg'} {rng.randint(1, 120)}",
-                "postal_code": f"{rng.randint(100, 999)} {rng.randint(10, 99)}" if country == Country.SWEDEN else f"{rng.randint(1000, 9999)} AB",
+                "postal_code": f"{rng.randint(100, 999)} {rng.randint(10, 99)}"
+                if country == Country.SWEDEN
+                else f"{rng.randint(1000, 9999)} AB",
                 "city": city,
                 "sales_rep": reps[index % len(reps)],
             },
@@ -134,7 +202,11 @@ def seed_contacts(summary: SeedSummary, companies: list[Company]) -> None:
             first, last = rng.choice(firsts), rng.choice(lasts)
             email = f"{role}@{company.external_id.lower()}.example"
             if index == 0:  # the company whose logins `make run` prints
-                email = {"admin": "admin@bergstrom.example", "purchaser": "purchaser@bergstrom.example", "viewer": "viewer@bergstrom.example"}[role]
+                email = {
+                    "admin": "admin@bergstrom.example",
+                    "purchaser": "purchaser@bergstrom.example",
+                    "viewer": "viewer@bergstrom.example",
+                }[role]
             user = _user(email, first, last, summary=summary, language="sv" if swedish and slot == 2 else "")
             _, created = Membership.objects.get_or_create(user=user, defaults={"company": company, "role": role})
             summary.count("memberships", created)
@@ -146,7 +218,11 @@ def seed_site(summary: SeedSummary) -> None:
     home = HomePage.objects.first()
     if home is None:
         root = Page.get_first_root_node()
-        home = HomePage(title="Nordic Supply Club", slug="club", intro="<p>The customer club of Nordic Supply: points on every purchase, rewards your team chooses, and offers only members see.</p>")
+        home = HomePage(
+            title="Nordic Supply Club",
+            slug="club",
+            intro="<p>The customer club of Nordic Supply: points on every purchase, rewards your team chooses, and offers only members see.</p>",
+        )
         root.add_child(instance=home)
         summary.count("pages", True)
     site = Site.objects.filter(is_default_site=True).first()

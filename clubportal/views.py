@@ -43,7 +43,7 @@ def brand_css(request):
     branding = Branding.for_site(site) if site else Branding()
     css = loader.render_to_string("clubportal/brand.css", {"branding": branding})
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
-    response["ETag"] = '"%s"' % hashlib.sha256(css.encode()).hexdigest()[:32]
+    response["ETag"] = f'"{hashlib.sha256(css.encode()).hexdigest()[:32]}"'
     return response
 
 

@@ -12,6 +12,13 @@ from .models import CompanyStatus, Membership
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # allauth's e-mails use the same branded layout as the portal's own.
+        from cms.branding import branding_for_email
+
+        context = {"branding": branding_for_email(), **context}
+        super().send_mail(template_prefix, email, context)
+
     def is_open_for_signup(self, request) -> bool:
         # Sign-up is open only to someone holding an open invitation (from its link).
         return open_invitation_from_session(request) is not None

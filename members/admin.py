@@ -46,7 +46,18 @@ class InviteCompanyAdminForm(forms.Form):
 class CompanyAdminForm(forms.ModelForm):
     class Meta:
         model = Company
-        fields = "__all__"
+        fields = [
+            "name",
+            "country",
+            "org_number",
+            "external_id",
+            "sales_rep",
+            "street_address",
+            "postal_code",
+            "city",
+            "status",
+            "suspension_reason",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -126,7 +137,17 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
-            return ["company", "email", "role", "invited_by", "created_at", "expires_at", "accepted_at", "accepted_by", "revoked_at"]
+            return [
+                "company",
+                "email",
+                "role",
+                "invited_by",
+                "created_at",
+                "expires_at",
+                "accepted_at",
+                "accepted_by",
+                "revoked_at",
+            ]
         return []
 
     def has_change_permission(self, request, obj=None):

@@ -271,8 +271,7 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(
-        f"The environment variable DEFAULT_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}, "
-        f"not {LANGUAGE_CODE!r}."
+        f"The environment variable DEFAULT_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}."
     )
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
@@ -320,7 +319,7 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False  # staff reset passwords through allauth
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"  # Wagtail's preview uses a same-origin frame
+X_FRAME_OPTIONS = "DENY"  # Wagtail lifts this to SAMEORIGIN on its own preview views
 CSRF_FAILURE_VIEW = "clubportal.views.csrf_failure"
 
 # A strict policy for the portal: every script, style and font is served by the app

@@ -27,9 +27,7 @@ def _read(name: str, parse: Callable[[str], Any], default: Any, kind: str) -> An
     try:
         return parse(raw)
     except (ValueError, TypeError, KeyError, environ.ImproperlyConfigured) as exc:
-        raise ImproperlyConfigured(
-            f"The environment variable {name} is not a valid {kind}: {raw!r} ({exc})."
-        ) from exc
+        raise ImproperlyConfigured(f"The environment variable {name} is not a valid {kind}: {raw!r} ({exc}).") from exc
 
 
 def env_str(name: str, default: Any = _NOT_SET) -> str:
@@ -86,7 +84,7 @@ def env_database(name: str, default: str) -> dict[str, Any]:
     )
     try:
         return environ.Env.db_url_config(url)
-    except Exception as exc:  # noqa: BLE001 - any parse error is a configuration error
+    except Exception as exc:
         raise ImproperlyConfigured(f"The environment variable {name} is not a valid database URL: {exc}") from exc
 
 
@@ -107,5 +105,5 @@ def env_email(name: str, default: str) -> dict[str, Any]:
     )
     try:
         return environ.Env.email_url_config(url)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ImproperlyConfigured(f"The environment variable {name} is not a valid e-mail URL: {exc}") from exc

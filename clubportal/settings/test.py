@@ -8,8 +8,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("EMAIL_URL", "memorymail://")
 
-from .base import *  # noqa: E402,F403
-from .base import REDIS_URL  # noqa: E402
+from .base import *  # noqa: F403
+from .base import REDIS_URL
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

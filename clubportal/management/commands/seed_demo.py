@@ -19,6 +19,6 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if not quiet_logins:
             self.stdout.write("")
-            self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s)" % demo.DEMO_PASSWORD))
+            self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {demo.DEMO_PASSWORD})"))
             for role, email in summary.logins:
                 self.stdout.write(f"  {role:<28} {email}")
