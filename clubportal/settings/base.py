@@ -274,6 +274,7 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
         f"The environment variable DEFAULT_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}."
     )
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["clubportal.formats"]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Stockholm")
 USE_TZ = True
