@@ -31,7 +31,8 @@ install: $(VENV)/.installed  ## Create .venv with the runtime dependencies
 install-dev: $(VENV)/.installed-dev  ## Add the test and lint tools
 
 migrate: install  ## Apply database migrations
-	$(MANAGE) migrate --noinput
+	@echo "Migrating the database..."
+	$(MANAGE) migrate --noinput -v 0
 
 seed: migrate  ## Load the demo club (idempotent) and print the demo logins
 	$(MANAGE) seed_demo

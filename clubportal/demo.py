@@ -8,10 +8,12 @@ every machine.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from wagtail.models import Page, Site
 
@@ -133,6 +135,11 @@ class SeedSummary:
         return [f"Created {number} {what}." for what, number in self.created.items() if number]
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
 def _swedish_org_number(rng: random.Random) -> str:
     while True:
         digits = "55" + "".join(str(rng.randint(0, 9)) for _ in range(8))
@@ -148,7 +155,8 @@ def _user(
         defaults={"first_name": first_name, "last_name": last_name, "is_staff": is_staff, "language": language},
     )
     if created:
-        user.set_password(DEMO_PASSWORD)
+        # Hash once per run: 125 separate PBKDF2 hashes would take most of a minute.
+        user.password = _demo_password_hash()
         user.save(update_fields=["password"])
     EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     summary.count("users", created)

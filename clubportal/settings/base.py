@@ -350,5 +350,60 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Wagtail's background tasks log every run at INFO; keep the console readable.
+        "django_tasks": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
+    },
 }
+
+# --- Points programme (rewards) ---------------------------------------------------------
+# The earn, value, return-window and expiry rules live in the database (rewards.ProgrammeRules,
+# edited in the Django admin). These settings only say when the periodic jobs run.
+
+from celery.schedules import crontab  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+POINTS_RELEASE_EVERY_MINUTES = env_int("POINTS_RELEASE_EVERY_MINUTES", 60, minimum=1)
+POINTS_EXPIRE_HOUR = env_int("POINTS_EXPIRE_HOUR", 2, minimum=0)
+POINTS_TIER_DOWNGRADE_MONTH = env_int("POINTS_TIER_DOWNGRADE_MONTH", 1, minimum=1)
+POINTS_TIER_DOWNGRADE_DAY = env_int("POINTS_TIER_DOWNGRADE_DAY", 1, minimum=1)
+for _name, _value, _maximum in (
+    ("POINTS_EXPIRE_HOUR", POINTS_EXPIRE_HOUR, 23),
+    ("POINTS_TIER_DOWNGRADE_MONTH", POINTS_TIER_DOWNGRADE_MONTH, 12),
+    ("POINTS_TIER_DOWNGRADE_DAY", POINTS_TIER_DOWNGRADE_DAY, 28),
+):
+    if _value > _maximum:
+        raise ImproperlyConfigured(f"{_name} must be at most {_maximum}, got {_value}.")
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "rewards-release-pending-points": {
+            "task": "rewards.tasks.release_pending_points",
+            "schedule": POINTS_RELEASE_EVERY_MINUTES * 60.0,
+        },
+        "rewards-expire-points": {
+            "task": "rewards.tasks.expire_points",
+            "schedule": crontab(minute=15, hour=POINTS_EXPIRE_HOUR),
+        },
+        "rewards-evaluate-tiers-upgrade": {
+            "task": "rewards.tasks.evaluate_tiers",
+            "schedule": crontab(minute=45, hour=POINTS_EXPIRE_HOUR),
+            "kwargs": {"allow_downgrade": False},
+        },
+        "rewards-evaluate-tiers-yearly": {
+            "task": "rewards.tasks.evaluate_tiers",
+            "schedule": crontab(
+                minute=30, hour=POINTS_EXPIRE_HOUR, day_of_month=POINTS_TIER_DOWNGRADE_DAY, month_of_year=POINTS_TIER_DOWNGRADE_MONTH
+            ),
+            "kwargs": {"allow_downgrade": True},
+        },
+    }
+)
+# --- end Points programme ----------------------------------------------------------------
+
+# --- Content (cms) beat schedule ----------------------------------------------------------
+# Wagtail's scheduled publishing: pages approved with a go-live time are published, and
+# expired ones unpublished, within a minute.
+CELERY_BEAT_SCHEDULE["cms-publish-scheduled"] = {"task": "cms.publish_scheduled", "schedule": 60.0}
