@@ -18,6 +18,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
-# Tests run tasks in-process unless a test starts a real worker (tests/test_celery_worker.py).
+# Tests run tasks in-process unless a test starts a real worker (tests/integration/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"

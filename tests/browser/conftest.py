@@ -1,0 +1,81 @@
+"""Browser journeys with Playwright on Debian's Chromium against Django's live server.
+
+Playwright's sync API runs an event loop in the test thread, which makes Django refuse
+ORM calls from it unless DJANGO_ALLOW_ASYNC_UNSAFE is set; it is set here, for the
+browser tests only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the last flags Chromium tries the network (updates, sync) and stalls.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS_DIR = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+BROWSER_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, pointed at Debian's Chromium (headless unless --headed)."""
+    require(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+        "headless": browser_type_launch_args.get("headless", True),
+    }
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS_DIR
+
+
+@pytest.fixture
+def demo_club(live_server, settings):
+    """The members of the demo club (``manage.py seed_demo``) behind the live server.
+
+    Only the members' part of ``clubportal.demo.seed()`` (site, staff, companies,
+    contacts): the full seed replays two years of purchases, which takes minutes, and
+    the live server's transactional tests empty the database after each test, so it
+    would run again for every test.
+
+    Links in e-mails point at the live server, and the cache is a private in-memory one,
+    so allauth's failed-login counters neither leak between tests nor land in a shared Redis.
+    """
+    from clubportal.demo import SeedSummary, seed_companies, seed_contacts, seed_site, seed_staff
+    from members.staff_groups import SALES_REPS
+
+    settings.SITE_URL = live_server.url
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "browser-tests"}
+    }
+    summary = SeedSummary()
+    seed_site(summary)
+    staff = seed_staff(summary)
+    seed_contacts(summary, seed_companies(summary, staff[SALES_REPS]))
+    return summary
+
+
+@pytest.fixture
+def page(page):
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    return page
