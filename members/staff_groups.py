@@ -1,5 +1,6 @@
-"""The staff roles and what each may do. Applied by a data migration and kept here so
-later migrations can re-apply it when apps add models.
+"""The staff roles and what each may do. Applied by data migrations and kept here so a
+later migration can re-apply it when apps add models (members/migrations/0003 does, for
+rewards and api).
 
 Page, image and document permissions for Marketing are Wagtail's and set in
 ``cms/migrations``.
@@ -13,6 +14,7 @@ CLUB_ADMINS = "Club admins"
 STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
     SALES_REPS: {
         "members": ["view_company", "view_membership", "view_user"],
+        "rewards": ["view_pointsaccount", "view_ledgerentry", "view_purchase", "view_tier"],
     },
     MARKETING: {
         "wagtailadmin": ["access_admin"],
@@ -24,6 +26,7 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         "members": "*",
         "rewards": "*",
         "campaigns": "*",
+        "api": "*",
         "django_celery_beat": ["view_periodictask", "view_crontabschedule", "view_intervalschedule"],
         "wagtailadmin": ["access_admin"],
     },

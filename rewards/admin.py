@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import LedgerEntry, PointsAccount, ProductCategory, ProgrammeRules, Purchase, PurchaseLine, Tier
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable, never changed here: balances and entries move only through rewards.services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LedgerEntryInline(admin.TabularInline):
+    model = LedgerEntry
+    fk_name = "account"
+    fields = ["created_at", "kind", "points", "pending_points", "shortfall_points", "memo", "created_by"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-pk"]
+    extra = 0
+    max_num = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PointsAccount)
+class PointsAccountAdmin(ReadOnlyAdmin):
+    list_display = ["company", "balance", "pending", "shortfall", "tier"]
+    list_select_related = ["company", "tier"]
+    list_filter = ["tier"]
+    search_fields = ["company__name", "company__external_id"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "account",
+        "kind",
+        "points",
+        "pending_points",
+        "shortfall_points",
+        "memo",
+        "created_by",
+    ]
+    list_select_related = ["account__company", "created_by"]
+    list_filter = ["kind"]
+    search_fields = ["account__company__name", "idempotency_key", "memo"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["account", "purchase", "reverses", "releases", "created_by"]
+
+
+class PurchaseLineInline(admin.TabularInline):
+    model = PurchaseLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ["sku", "category", "amount"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "company", "source", "external_id", "net_amount", "currency", "original"]
+    list_select_related = ["company", "original"]
+    list_filter = ["source"]
+    search_fields = ["external_id", "company__name"]
+    inlines = [PurchaseLineInline]
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "multiplier"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    list_display = ["name", "qualifying_points", "earn_multiplier", "colour"]
+
+
+@admin.register(ProgrammeRules)
+class ProgrammeRulesAdmin(admin.ModelAdmin):
+    """One row: add only while none exists, never delete."""
+
+    list_display = [
+        "__str__",
+        "points_per_currency_unit",
+        "point_value",
+        "currency",
+        "return_window_days",
+        "expiry_months",
+    ]
+
+    def has_add_permission(self, request):
+        return not ProgrammeRules.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+from . import admin_imports  # noqa: E402, F401  (CSV purchase imports)
+
+# isort: split
+from . import admin_staff  # noqa: E402, F401  (staff corrections: adjust, reverse, liability)

@@ -1,0 +1,173 @@
+"""Admin for CSV purchase imports: upload a file, watch its progress, download the error report.
+
+Imported from the end of ``rewards.admin``. The upload only stores the file and enqueues
+``rewards.tasks.run_purchase_import`` after the transaction commits; the import itself
+runs in the worker (see ``rewards.imports``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import PurchaseImport, PurchaseImportStatus
+from .tasks import run_purchase_import
+
+MAX_UPLOAD_BYTES = 500 * 1024 * 1024  # about 7 million rows; larger files: split them
+
+
+class PurchaseImportUploadForm(forms.ModelForm):
+    class Meta:
+        model = PurchaseImport
+        fields = ["file"]
+        help_texts = {
+            "file": _(
+                "A UTF-8 CSV file with a header row: company_external_id, source, external_id, occurred_at, "
+                "net_amount, currency, and optionally category_code and original_external_id."
+            )
+        }
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError(
+                gettext("Upload a .csv file; %(name)s is not one.") % {"name": Path(upload.name).name}
+            )
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                gettext("The file is %(size)s; the limit is %(limit)s. Split it into smaller files.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_UPLOAD_BYTES)}
+            )
+        return upload
+
+
+@admin.register(PurchaseImport)
+class PurchaseImportAdmin(admin.ModelAdmin):
+    """Imports are added (uploaded) and viewed, never edited: the worker owns the counters."""
+
+    change_list_template = "rewards/admin/purchaseimport_change_list.html"
+    list_display = [
+        "created_at",
+        "name",
+        "status",
+        "progress",
+        "rows_created",
+        "rows_duplicate",
+        "rows_failed",
+        "error_report",
+        "created_by",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["created_by"]
+    readonly_fields = [
+        "original_name",
+        "file",
+        "status",
+        "progress",
+        "total_rows",
+        "rows_done",
+        "rows_created",
+        "rows_duplicate",
+        "rows_failed",
+        "error_report",
+        "error_message",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = PurchaseImportUploadForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["file"] if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = request.user
+        obj.original_name = Path(form.cleaned_data["file"].name).name[:255]
+        super().save_model(request, obj, form, change)
+        # The admin's add view runs in a transaction: the task starts once the row is committed.
+        run_purchase_import.delay_on_commit(obj.pk)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/errors/",
+                self.admin_site.admin_view(self.error_file_view),
+                name="rewards_purchaseimport_errors",
+            ),
+            *super().get_urls(),
+        ]
+
+    def error_file_view(self, request, pk: int):
+        """Stream the error report to staff who may view imports (not served from public MEDIA)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        purchase_import = get_object_or_404(PurchaseImport, pk=pk)
+        if not purchase_import.error_file:
+            raise Http404
+        return FileResponse(
+            purchase_import.error_file.open("rb"),
+            as_attachment=True,
+            filename=f"errors-{Path(purchase_import.original_name or 'import.csv').stem}-{pk}.csv",
+            content_type="text/csv",
+        )
+
+    @admin.display(description=_("file"), ordering="original_name")
+    def name(self, obj: PurchaseImport) -> str:
+        return str(obj)
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj: PurchaseImport) -> str:
+        total = obj.total_rows
+        if total is None:
+            return gettext("counting rows…") if obj.status == PurchaseImportStatus.RUNNING else "–"
+        label = gettext("%(done)s of %(total)s rows") % {"done": obj.rows_done, "total": total}
+        return format_html(
+            '<progress value="{}" max="{}" aria-label="{}"></progress> {}',
+            min(obj.rows_done, total),
+            max(total, 1),
+            label,
+            label,
+        )
+
+    @admin.display(description=_("error report"))
+    def error_report(self, obj: PurchaseImport) -> str:
+        if not obj.error_file:
+            return "–"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:rewards_purchaseimport_errors", args=[obj.pk]),
+            gettext("Download (%(count)s rows)") % {"count": obj.rows_failed},
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "imports_active": PurchaseImport.objects.filter(
+                status__in=[PurchaseImportStatus.QUEUED, PurchaseImportStatus.RUNNING]
+            ).exists(),
+        }
+        return super().changelist_view(request, extra_context)

@@ -1,0 +1,295 @@
+"""Demo points: two years of purchases for the demo companies, run through the real services.
+
+Called by ``clubportal.demo.seed()`` as ``seed_points(summary, companies)``.
+
+The programme runs in **one currency, SEK**, for every member. Dutch companies are
+invoiced in EUR, but the club owner's ERP converts each invoice to SEK at the invoice
+date's rate before sending it, so every purchase the club sees (and every points value a
+member sees) is in SEK. ``points_earn_for_purchase`` refuses any other currency.
+
+How the history is built: purchases, returns, redemptions and staff adjustments are
+generated for the last 25 months from a fixed random seed and replayed in date order
+through ``rewards.services``, each with ``now`` set to its own date; the periodic jobs
+(release pending points weekly, expiry monthly, the yearly tier evaluation with
+downgrades) run at their dates in between. Finally pending points are released, expiry
+is run and tiers are evaluated as of today. So pending points (the last 14 days),
+points expiring in the next 60 days (bought about two years ago) and tiers are all real.
+
+Idempotent: rules, categories and tiers are looked up by natural key; when demo purchases
+already exist the replay is skipped and only the as-of-today jobs run, which are
+idempotent themselves, so a second run on the same day changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+
+from members.models import Company, Membership, MembershipRole, User
+from members.staff_groups import CLUB_ADMINS
+
+from .models import ProductCategory, ProgrammeRules, Purchase, PurchaseLine, Tier
+from .services import (
+    LedgerError,
+    points_account_for_company,
+    points_adjust,
+    points_earn_for_purchase,
+    points_expire,
+    points_redeem,
+    points_release_pending,
+    purchase_return,
+    tiers_evaluate_all,
+)
+
+DEMO_SOURCE = "demo-erp"
+RANDOM_SEED = 20261123
+HISTORY_MONTHS = 25
+
+PROGRAMME = {
+    "points_per_currency_unit": Decimal("1"),  # 1 point per SEK before multipliers
+    "point_value": Decimal("0.02"),  # 1 point = 0.02 SEK: 2 % back, up to ~7 % on own brand at Platinum
+    "currency": "SEK",
+    "return_window_days": 14,
+    "expiry_months": 24,
+}
+# (code, name, earn multiplier, share of a typical basket)
+CATEGORIES = [
+    ("FASTENERS", "Fasteners and fixings", Decimal("1.00"), 30),
+    ("HANDTOOLS", "Hand tools", Decimal("1.00"), 20),
+    ("POWERTOOLS", "Power tools", Decimal("1.50"), 15),
+    ("HVAC", "Heating and ventilation", Decimal("1.25"), 15),
+    ("WORKWEAR", "Workwear and safety", Decimal("2.00"), 12),
+    ("OWNBRAND", "Own-brand consumables", Decimal("3.00"), 8),
+]
+# (name, qualifying points over 12 months, earn multiplier, colour, benefits)
+TIERS = [
+    ("Bronze", 0, Decimal("1.00"), "#a86b32", "Points on every purchase and members-only offers."),
+    ("Silver", 100_000, Decimal("1.10"), "#8a9097", "10 % more points and early access to launches."),
+    ("Gold", 300_000, Decimal("1.25"), "#b8962e", "25 % more points, free delivery and invitations to events."),
+    ("Platinum", 750_000, Decimal("1.50"), "#4b5d6b", "50 % more points, a named account team and priority service."),
+]
+REWARDS = [
+    ("Gift card, 500 SEK", 25_000),
+    ("Coffee machine for the site hut", 40_000),
+    ("Team lunch", 60_000),
+    ("Cordless drill kit", 90_000),
+]
+BERGSTROM_REWARDS = [(7, "Gift card, 500 SEK", 25_000), (2, "Gift card, 200 SEK", 10_000)]
+GOODWILL = [
+    ("Goodwill: delivery two days late", 5_000),
+    ("Welcome bonus for completing the company profile", 2_500),
+    ("Correction: points missing from an order split by the ERP", 1_200),
+]
+
+
+@dataclass(order=True)
+class _Event:
+    at: datetime
+    order: int
+    kind: str = field(compare=False)
+    company: Company = field(compare=False)
+    data: dict = field(compare=False, default_factory=dict)
+
+
+def seed_points(summary, companies: list[Company], *, now: datetime | None = None) -> None:
+    """Programme rules, categories, tiers and two years of points history for ``companies``."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        first_run = not Purchase.objects.filter(source=DEMO_SOURCE).exists()
+        if first_run:
+            _seed_rules()
+        categories = _seed_categories(summary)
+        _seed_tiers(summary)
+        if first_run:
+            _replay_history(summary, companies, categories, now=now)
+        # As of today; each is idempotent for the same moment and day.
+        released = points_release_pending(now=now)
+        expired = points_expire(now=now)
+        changed = tiers_evaluate_all(now=now, allow_downgrade=False)
+        summary.count("points releases", bool(released))
+        summary.count("points expiries", bool(expired))
+        summary.count("tier changes", bool(changed))
+
+
+def _seed_rules() -> None:
+    rules = ProgrammeRules.current()
+    for name, value in PROGRAMME.items():
+        setattr(rules, name, value)
+    rules.save()
+
+
+def _seed_categories(summary) -> list[tuple[ProductCategory, int]]:
+    result = []
+    for code, name, multiplier, weight in CATEGORIES:
+        category, created = ProductCategory.objects.get_or_create(
+            code=code, defaults={"name": name, "multiplier": multiplier}
+        )
+        summary.count("product categories", created)
+        result.append((category, weight))
+    return result
+
+
+def _seed_tiers(summary) -> None:
+    for name, qualifying, multiplier, colour, benefits in TIERS:
+        if Tier.objects.filter(name=name).exists():
+            summary.count("tiers", False)
+            continue
+        Tier.objects.create(
+            name=name, qualifying_points=qualifying, earn_multiplier=multiplier, colour=colour, benefits=benefits
+        )
+        summary.count("tiers", True)
+
+
+def _company_events(
+    index: int, company: Company, categories: list[tuple[ProductCategory, int]], start: datetime, now: datetime
+) -> list[_Event]:
+    """One company's purchases, returns, redemptions and goodwill, from its own random stream
+    (so adding a company never changes another's history)."""
+    rng = random.Random(RANDOM_SEED + index)
+    # Bergström (the company whose logins `make run` prints) is a steady Silver customer
+    # on its way to Gold; the others range from small to Platinum-sized.
+    monthly_spend = 14_000 if index == 0 else rng.choice([6_000, 12_000, 20_000, 35_000, 60_000])
+    # Few, larger orders per month keep the seed fast (every purchase runs the real services).
+    orders_per_month = [2] if index == 0 else [0, 1, 1]
+    redeems = index % 3 == 0
+    events: list[_Event] = []
+    month = start
+    seq = 0
+    while month < now:
+        orders = rng.choice(orders_per_month)
+        for _ in range(orders):
+            at = month + timedelta(days=rng.randint(0, 27), hours=rng.randint(7, 16), minutes=rng.randint(0, 59))
+            if at >= now - timedelta(hours=1):
+                continue
+            seq += 1
+            amount = Decimal(rng.randint(60, 140) * monthly_spend // (100 * orders))
+            events.append(_Event(at, seq, "purchase", company, {"seq": seq, "amount": amount, "rng": rng.random()}))
+            if rng.random() < 0.04:  # a partial return a few days later
+                events.append(_Event(at + timedelta(days=rng.randint(2, 30)), seq, "return", company, {"seq": seq}))
+        month += relativedelta(months=1)
+    if index == 0:
+        # Bergström spends little, so (first in, first out) some of its oldest points expire soon.
+        for number, (months_ago, name, cost) in enumerate(BERGSTROM_REWARDS):
+            at = now - relativedelta(months=months_ago) + timedelta(days=rng.randint(0, 10), hours=10)
+            events.append(_Event(at, 0, "redeem", company, {"number": number, "name": name, "points": cost}))
+    elif redeems:
+        for number, months_ago in enumerate((20, 14, 9, 4, 1)):
+            at = now - relativedelta(months=months_ago) + timedelta(days=rng.randint(0, 20), hours=10)
+            name, cost = REWARDS[(index + number) % len(REWARDS)]
+            events.append(_Event(at, 0, "redeem", company, {"number": number, "name": name, "points": cost}))
+    if index % 4 == 0:
+        memo, points = GOODWILL[index % len(GOODWILL)]
+        at = now - relativedelta(months=rng.randint(2, 10)) + timedelta(hours=11)
+        events.append(_Event(at, 0, "adjust", company, {"memo": memo, "points": points}))
+    return events
+
+
+def _replay_history(summary, companies, categories, *, now: datetime) -> None:
+    start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0) - relativedelta(
+        months=HISTORY_MONTHS - 1
+    )
+    staff = (
+        User.objects.filter(is_staff=True, groups__name=CLUB_ADMINS).order_by("pk").first()
+        or User.objects.filter(is_staff=True).order_by("pk").first()
+    )
+    purchasers = {
+        membership.company_id: membership.user
+        for membership in Membership.objects.filter(
+            company__in=companies, role=MembershipRole.PURCHASER
+        ).select_related("user")
+    }
+    events = sorted(
+        event
+        for index, company in enumerate(companies)
+        for event in _company_events(index, company, categories, start, now)
+    )
+    purchases: dict[tuple[int, int], Purchase] = {}
+    next_release = start + timedelta(days=7)
+    next_expiry = start + relativedelta(months=1)
+    next_yearly = start.replace(month=1) + relativedelta(years=1)
+    for event in events:
+        # The periodic jobs that would have run before this moment.
+        while next_release <= event.at:
+            points_release_pending(now=next_release)
+            next_release += timedelta(days=7)
+        while next_expiry <= event.at:
+            points_expire(now=next_expiry)
+            next_expiry += relativedelta(months=1)
+        while next_yearly <= event.at:
+            tiers_evaluate_all(now=next_yearly, allow_downgrade=True)
+            next_yearly += relativedelta(years=1)
+        company = event.company
+        if event.kind == "purchase":
+            purchase = _purchase(company, event, categories)
+            purchases[(company.pk, event.data["seq"])] = purchase
+            points_earn_for_purchase(purchase=purchase, now=event.at)
+            summary.count("purchases", True)
+        elif event.kind == "return":
+            original = purchases[(company.pk, event.data["seq"])]
+            credit = Purchase.objects.create(
+                company=company,
+                source=DEMO_SOURCE,
+                external_id=f"{original.external_id}-CR",
+                occurred_at=event.at,
+                net_amount=-(original.net_amount * Decimal("0.3")).quantize(Decimal("0.01")),
+                currency="SEK",
+                original=original,
+            )
+            purchase_return(credit_note=credit, now=event.at)
+            summary.count("returns", True)
+        elif event.kind == "redeem":
+            account = points_account_for_company(company=company)
+            try:
+                points_redeem(
+                    account=account,
+                    points=event.data["points"],
+                    key=f"demo:{company.external_id}:{event.data['number']}",
+                    by=purchasers.get(company.pk),
+                    memo=event.data["name"],
+                    now=event.at,
+                )
+            except LedgerError:
+                continue  # not enough points yet: this company skips that reward
+            summary.count("redemptions", True)
+        elif event.kind == "adjust" and staff is not None:
+            points_adjust(
+                account=points_account_for_company(company=company),
+                points=event.data["points"],
+                reason=event.data["memo"],
+                by=staff,
+                key=f"demo:{company.external_id}",
+                now=event.at,
+            )
+            summary.count("adjustments", True)
+
+
+def _purchase(company: Company, event: _Event, categories) -> Purchase:
+    rng = random.Random(event.data["rng"])
+    purchase = Purchase.objects.create(
+        company=company,
+        source=DEMO_SOURCE,
+        external_id=f"{company.external_id}-{event.data['seq']:04d}",
+        occurred_at=event.at,
+        net_amount=event.data["amount"],
+        currency="SEK",
+    )
+    chosen = rng.choices(categories, weights=[weight for _category, weight in categories], k=rng.randint(1, 3))
+    left = purchase.net_amount
+    lines = []
+    for number, (category, _weight) in enumerate(chosen):
+        last = number == len(chosen) - 1
+        amount = left if last else (left * Decimal(rng.randint(25, 60)) / 100).quantize(Decimal("0.01"))
+        left -= amount
+        lines.append(
+            PurchaseLine(
+                purchase=purchase, sku=f"{category.code}-{rng.randint(100, 999)}", category=category, amount=amount
+            )
+        )
+    PurchaseLine.objects.bulk_create(lines)
+    return purchase

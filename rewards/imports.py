@@ -1,0 +1,996 @@
+"""CSV import of purchases: stream a file, land the valid rows, report every bad one.
+
+File format
+-----------
+UTF-8 (a byte-order mark is allowed), comma-separated, RFC 4180 quoting, a header row
+naming the columns (in any order; unknown columns are ignored), one row per purchase:
+
+===================== ======== =====================================================
+column                required meaning
+===================== ======== =====================================================
+company_external_id   yes      ``Company.external_id`` of the member company
+source                yes      the sending system (e.g. ``erp``), up to 40 characters
+external_id           yes      the purchase's id in that system, up to 100 characters;
+                               ``(source, external_id)`` identifies the purchase
+occurred_at           yes      ISO 8601 with a UTC offset (``2026-06-15T10:30:00+02:00``,
+                               ``…Z``) or a date (``2026-06-15``: midnight, ``TIME_ZONE``)
+net_amount            yes      decimal with ``.``, at most 2 decimals (``1234.50``);
+                               ≥ 0 for a purchase, ≤ 0 for a credit note
+currency              yes      must be the programme's currency (``ProgrammeRules``)
+category_code         no       ``ProductCategory.code``: the purchase is recorded with
+                               one line of that category (SKU = the code), so the
+                               category's multiplier applies
+original_external_id  no       makes the row a credit note (return) against the
+                               purchase with this external id and the same source
+===================== ======== =====================================================
+
+What an import guarantees
+-------------------------
+* Every row ends up in exactly one counter: created, duplicate (already recorded with
+  the same content: a re-import adds nothing) or failed (listed in the error file with
+  its line number, the reason and the row). A row whose ``(source, external_id)`` is
+  already recorded with different content, or appears earlier in the same chunk with
+  different content, fails as a conflict.
+* A row produces exactly what ``rewards.ingest.purchase_record`` — the single-purchase
+  path of the API — produces for it: the ``Purchase`` (and its category line), one earn
+  entry (``earn:<purchase id>``, pending until ``occurred_at + return window``, expiring
+  ``occurred_at + expiry months``, points rounded once, half up, with the category and
+  the account's tier multipliers), an immediate release when the return window has
+  already passed, the account's buckets moved, and a tier upgrade when the company now
+  qualifies; a credit note row goes through ``purchase_return``. Within a chunk the
+  purchases are recorded first, in file order, then the credit notes, in file order (so a
+  credit note may come before its purchase in the same chunk). ``occurred_at`` is stored
+  in UTC, so month arithmetic (expiry) is done in UTC on both paths.
+* The file is read as a stream, a chunk of rows at a time; each chunk is one
+  transaction that also moves the ``PurchaseImport`` counters, so ``rows_done`` is a
+  checkpoint and a crashed import resumes after the last committed chunk.
+
+Two ways to the same result
+---------------------------
+On PostgreSQL a chunk is written set-based: the rows are COPYed into a temporary
+staging table, checked there, and landed with ``INSERT … SELECT … ON CONFLICT DO
+NOTHING`` into purchases, one ``INSERT … SELECT`` of earn (and release) entries and one
+aggregated ``UPDATE`` per account, with every account of the chunk locked first in
+primary-key order (as the services lock them, one at a time, so no deadlock with them).
+Rows whose outcome depends on an earlier row of the same account — an account owing a
+shortfall (a release pays it off first) or one the chunk may lift into a higher tier
+(later purchases earn with the new multiplier) — credit notes and conflicts go through
+``purchase_record`` row by row inside the same transaction. On SQLite every row goes
+through ``purchase_record``. ``tests/rewards/test_imports.py`` checks that both give the
+same purchases, entries and accounts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import logging
+import re
+import tempfile
+import time as time_module
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.files import File
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Company
+
+from .ingest import IngestError, PurchaseLineInput, purchase_record
+from .models import (
+    EntryKind,
+    ProductCategory,
+    ProgrammeRules,
+    PurchaseImport,
+    PurchaseImportError,
+    PurchaseImportStatus,
+    Tier,
+)
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = ("company_external_id", "source", "external_id", "occurred_at", "net_amount", "currency")
+OPTIONAL_COLUMNS = ("category_code", "original_external_id")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+ERROR_FILE_HEADER = ("line", "reason", *COLUMNS)
+
+# Rows per transaction. Set-based chunks are large (fewer round trips, one account update
+# per chunk); row-by-row chunks are small so a chunk's transaction stays short.
+SET_BASED_CHUNK_SIZE = 50_000
+ROW_BY_ROW_CHUNK_SIZE = 1_000
+
+_AMOUNT_RE = re.compile(r"-?\d{1,11}(?:\.\d{1,2})?")
+_MAX_LENGTHS = {"company_external_id": 64, "source": 40, "external_id": 100, "category_code": 40}
+# pg_try_advisory_lock(class, id): one running import per PurchaseImport row.
+_ADVISORY_LOCK_CLASS = 7301
+_RETRIES_AFTER_DEADLOCK = 3
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (no header, a required column missing)."""
+
+
+@dataclass(slots=True)
+class ImportRow:
+    """A row that passed the format checks; ``fields`` is the row in ``COLUMNS`` order."""
+
+    line: int
+    fields: tuple[str, ...]
+    occurred_at: datetime
+    net_amount: Decimal
+    currency: str
+    category: ProductCategory | None
+
+    @property
+    def company_external_id(self) -> str:
+        return self.fields[0]
+
+    @property
+    def source(self) -> str:
+        return self.fields[1]
+
+    @property
+    def external_id(self) -> str:
+        return self.fields[2]
+
+    @property
+    def original_external_id(self) -> str:
+        return self.fields[7]
+
+    @property
+    def is_credit_note(self) -> bool:
+        return bool(self.fields[7])
+
+    def content(self) -> tuple:
+        return (
+            self.company_external_id,
+            self.occurred_at,
+            self.net_amount,
+            self.currency,
+            self.category.pk if self.category else None,
+            self.original_external_id,
+        )
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    rows: int = 0
+    created: int = 0
+    duplicate: int = 0
+    errors: list[PurchaseImportError] | None = None
+
+    def fail(self, import_id: int, line: int, reason: str, fields: tuple[str, ...] | list[str]) -> None:
+        if self.errors is None:
+            self.errors = []
+        self.errors.append(
+            PurchaseImportError(purchase_import_id=import_id, line=line, reason=reason[:500], row=_csv_line(fields))
+        )
+
+
+def _csv_line(fields) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(fields)
+    return buffer.getvalue()
+
+
+# --- Reading the file ---------------------------------------------------------------------------
+
+
+def count_data_lines(binary: io.RawIOBase | io.BufferedIOBase) -> int:
+    """Lines after the header, counted in 1 MiB blocks (a quoted newline counts twice: an estimate)."""
+    lines = 0
+    last = b"\n"
+    while block := binary.read(1 << 20):
+        lines += block.count(b"\n")
+        last = block[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(0, lines - 1)
+
+
+def _raw_binary(field_file) -> io.IOBase:
+    """The storage's underlying binary file object (FileSystemStorage: a real file)."""
+    handle = field_file.storage.open(field_file.name, "rb")
+    binary = getattr(handle, "file", handle)
+    if isinstance(binary, io.BytesIO):
+        # InMemoryStorage (tests): closing its buffer would destroy the stored file.
+        return io.BytesIO(binary.getvalue())
+    return binary
+
+
+@dataclass(slots=True)
+class _Record:
+    line: int
+    values: list[str]
+
+
+def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
+    """The position of each of ``COLUMNS`` in the file (-1: absent) and an iterator over the data records after ``skip``.
+
+    Bytes that are not UTF-8 become U+FFFD, so such a row fails alone instead of the file.
+    Blank lines are not records.
+    """
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+    reader = csv.reader(text, strict=False)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFileError(_("The file is empty.")) from None
+    except csv.Error as exc:
+        raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": exc}) from exc
+    names = [name.strip().lower() for name in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    if missing:
+        raise ImportFileError(
+            _("The header row lacks the column(s) %(missing)s; it must name %(required)s.")
+            % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED_COLUMNS)}
+        )
+    layout = tuple(names.index(name) if name in names else -1 for name in COLUMNS)
+
+    def iterate() -> Iterator[_Record]:
+        seen = 0
+        previous_line = reader.line_num
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                # A broken quote: report the line and carry on with the next one.
+                seen += 1
+                line = previous_line + 1
+                previous_line = reader.line_num
+                if seen > skip:
+                    yield _Record(line, [f"\x00{exc}"])
+                continue
+            line = previous_line + 1
+            previous_line = reader.line_num
+            if not values or (len(values) == 1 and not values[0].strip()):
+                continue
+            seen += 1
+            if seen > skip:
+                yield _Record(line, values)
+
+    return layout, iterate()
+
+
+@dataclass
+class _Context:
+    """What row checks need, read once per chunk."""
+
+    rules: ProgrammeRules
+    categories: dict[str, ProductCategory]
+    local_zone: ZoneInfo
+    latest_allowed: datetime
+
+
+def _context(now: datetime) -> _Context:
+    return _Context(
+        rules=ProgrammeRules.current(),
+        categories={category.code: category for category in ProductCategory.objects.all()},
+        local_zone=ZoneInfo(settings.TIME_ZONE),
+        latest_allowed=now + timedelta(days=1),
+    )
+
+
+def _parse_moment(text: str, zone: ZoneInfo) -> datetime | None:
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=zone).astimezone(UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(UTC)
+
+
+def parse_row(record: _Record, layout: tuple[int, ...], context: _Context) -> ImportRow | str:
+    """Check one record's format; returns the row, or the reason it is refused.
+
+    ``layout`` is the position of each of ``COLUMNS`` in the file (-1: not in the file).
+    This runs once per row of a million-row file, so the common case is kept to a few
+    C-level calls; the reasons are worked out only for a refused row.
+    """
+    values = record.values
+    if len(values) <= max(layout):
+        if values and values[0].startswith("\x00"):
+            return _("The row cannot be read as CSV: %(error)s") % {"error": values[0][1:]}
+        return _("The row has %(found)s fields; the header has more.") % {"found": len(values)}
+    fields = tuple([values[index].strip() if index >= 0 else "" for index in layout])
+    company, source, external_id, occurred_text, amount_text, currency, category_code, original = fields
+    if not (company and source and external_id and occurred_text and amount_text and currency):
+        missing = [name for name, value in zip(REQUIRED_COLUMNS, fields, strict=False) if not value]
+        return _("Missing value(s): %(columns)s.") % {"columns": ", ".join(missing)}
+    if "\ufffd" in "".join(fields):
+        return _("The row is not valid UTF-8.")
+    if len(company) > 64 or len(source) > 40 or len(external_id) > 100 or len(category_code) > 40:
+        for name, limit in _MAX_LENGTHS.items():
+            if len(fields[COLUMNS.index(name)]) > limit:
+                return _("%(column)s is longer than %(limit)s characters.") % {"column": name, "limit": limit}
+    occurred_at = _parse_moment(occurred_text, context.local_zone)
+    if occurred_at is None:
+        return _("occurred_at %(value)r is not an ISO 8601 date or a date and time with a UTC offset.") % {
+            "value": occurred_text
+        }
+    if occurred_at > context.latest_allowed:
+        return _("occurred_at %(value)s is in the future.") % {"value": occurred_text}
+    if _AMOUNT_RE.fullmatch(amount_text) is None:
+        return _("net_amount %(value)r is not a decimal number with '.' and at most 2 decimals.") % {
+            "value": amount_text
+        }
+    net_amount = Decimal(amount_text)
+    if original:
+        if net_amount > 0:
+            return _("A credit note (with original_external_id) must have a net_amount of 0 or less.")
+        if original == external_id:
+            return _("A credit note cannot credit itself.")
+    elif net_amount < 0:
+        return _("A purchase must have a net_amount of 0 or more; a return needs original_external_id.")
+    if currency != context.rules.currency:
+        currency = currency.upper()
+        if currency != context.rules.currency:
+            return _("Currency %(currency)s is not the programme's currency %(programme)s.") % {
+                "currency": fields[5],
+                "programme": context.rules.currency,
+            }
+    category = None
+    if category_code:
+        category = context.categories.get(category_code)
+        if category is None:
+            return _("Unknown product category %(code)r.") % {"code": category_code}
+    return ImportRow(record.line, fields, occurred_at, net_amount, currency, category)
+
+
+# --- Row by row, through the services -----------------------------------------------------------
+
+
+def _in_chunk_conflict_reason(row: ImportRow, first_line: int) -> str:
+    return _("External id %(source)s:%(ref)s is on line %(line)s with different content.") % {
+        "source": row.source,
+        "ref": row.external_id,
+        "line": first_line,
+    }
+
+
+def _unknown_company_reason(row: ImportRow) -> str:
+    return _("Unknown company %(ref)r.") % {"ref": row.company_external_id}
+
+
+def _record_with_services(row: ImportRow, company: Company, now: datetime) -> str:
+    """Record one row through ``rewards.ingest.purchase_record`` — the single-purchase path
+    the API uses — in its own savepoint. Returns ``"created"``, ``"duplicate"`` or the
+    reason the row failed (the integrator's message of ``IngestError``)."""
+    category = row.category
+    lines = (
+        [PurchaseLineInput(sku=category.code, amount=row.net_amount, category_code=category.code)] if category else []
+    )
+    try:
+        _purchase, created = purchase_record(
+            company=company,
+            source=row.source,
+            external_id=row.external_id,
+            occurred_at=row.occurred_at,
+            net_amount=row.net_amount,
+            currency=row.currency,
+            lines=lines,
+            original_external_id=row.original_external_id or None,
+            now=now,
+        )
+    except IngestError as exc:
+        return exc.message
+    return "created" if created else "duplicate"
+
+
+def _tally(result: ChunkResult, import_id: int, row: ImportRow, outcome: str) -> None:
+    if outcome == "created":
+        result.created += 1
+    elif outcome == "duplicate":
+        result.duplicate += 1
+    else:
+        result.fail(import_id, row.line, outcome, row.fields)
+
+
+def _companies(external_ids) -> dict[str, Company]:
+    return {company.external_id: company for company in Company.objects.filter(external_id__in=set(external_ids))}
+
+
+def _chunk_row_by_row(import_id: int, rows: list[ImportRow], result: ChunkResult, now: datetime) -> None:
+    """Record a chunk's rows one by one through the services: purchases, then credit notes."""
+    companies = _companies(row.company_external_id for row in rows)
+    first_in_chunk: dict[tuple[str, str], ImportRow] = {}
+    credit_notes = []
+    for row in rows:
+        company = companies.get(row.company_external_id)
+        if company is None:
+            result.fail(import_id, row.line, _unknown_company_reason(row), row.fields)
+            continue
+        if row.is_credit_note:
+            credit_notes.append((row, company))
+            continue
+        key = (row.source, row.external_id)
+        first = first_in_chunk.setdefault(key, row)
+        if first is not row:
+            if first.content() == row.content():
+                result.duplicate += 1
+            else:
+                result.fail(import_id, row.line, _in_chunk_conflict_reason(row, first.line), row.fields)
+            continue
+        _tally(result, import_id, row, _record_with_services(row, company, now))
+    for row, company in credit_notes:
+        _tally(result, import_id, row, _record_with_services(row, company, now))
+
+
+# --- Set-based, on PostgreSQL --------------------------------------------------------------------
+
+_STAGING_DDL = """
+CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_staging (
+    line integer NOT NULL,
+    company_external_id text NOT NULL,
+    source text NOT NULL,
+    external_id text NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    net_amount numeric(13, 2) NOT NULL,
+    currency text NOT NULL,
+    category_id bigint,
+    occurred_at_raw text NOT NULL,
+    net_amount_raw text NOT NULL,
+    category_code text NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_new (
+    purchase_id bigint NOT NULL,
+    line integer NOT NULL,
+    account_id bigint NOT NULL,
+    external_id text NOT NULL,
+    net_amount numeric(13, 2) NOT NULL,
+    category_id bigint,
+    points integer NOT NULL,
+    available_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL
+) ON COMMIT DELETE ROWS;
+"""
+_STAGING_COPY = (
+    "COPY purchase_import_staging (line, company_external_id, source, external_id, occurred_at, net_amount,"
+    " currency, category_id, occurred_at_raw, net_amount_raw, category_code) FROM STDIN"
+)
+_STAGING_FIELDS = (
+    "s.line, s.company_external_id, s.source, s.external_id, s.occurred_at_raw, s.net_amount_raw,"
+    " s.currency, s.category_code, s.occurred_at, s.net_amount, s.category_id"
+)
+# The points formula of rewards.services.purchase_points, for a purchase with at most one line:
+# round(amount × category multiplier × points per unit × tier multiplier), half up (the
+# amount is ≥ 0, so PostgreSQL's round-half-away-from-zero is half up), never below 0.
+_POINTS_SQL = (
+    "GREATEST(0, round({amount} * COALESCE(pc.multiplier, 1) * %(per_unit)s::numeric"
+    " * COALESCE(t.earn_multiplier, 1)))::integer"
+)
+
+
+class _TimedCursor:
+    """A raw cursor that logs each statement's duration at DEBUG (``bench/import_bench.py -v``)."""
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+
+    def execute(self, sql, params=None):
+        started = time_module.perf_counter()
+        result = self._cursor.execute(sql, params)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%7.3f s  %s", time_module.perf_counter() - started, " ".join(sql.split())[:90])
+        return result
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+
+def _staged_row(values, context: _Context) -> ImportRow:
+    """An ``ImportRow`` from a staging row selected with ``_STAGING_FIELDS``."""
+    line, company, source, external_id, occurred_raw, amount_raw, currency, code, occurred_at, amount, cat = values
+    fields = (company, source, external_id, occurred_raw, amount_raw, currency, code, "")
+    category = context.categories.get(code) if cat is not None else None
+    return ImportRow(line, fields, occurred_at, amount, currency, category)
+
+
+def _delete_staged(cursor, lines: list[int]) -> None:
+    if lines:
+        cursor.execute("DELETE FROM purchase_import_staging WHERE line = ANY(%s)", [lines])
+
+
+def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: datetime) -> set[int]:
+    """Accounts whose rows must go through the services one by one to stay exact.
+
+    * an account owing a shortfall: a release pays it off first, earn by earn;
+    * an account the chunk's purchases may lift into a higher tier: the service
+      re-evaluates the tier after every earn, so later purchases earn more. An account is
+      safe when even all of the chunk's points (at its current multiplier) do not reach a
+      higher tier than it has — then no earn in between can reach one either.
+    """
+    routed = {account_id for account_id, _company, _tier, shortfall in accounts if shortfall > 0}
+    tiers = list(Tier.objects.order_by("qualifying_points").values_list("pk", "qualifying_points"))
+    if not tiers:
+        return routed
+    threshold_of = dict(tiers)
+    top = tiers[-1][1]
+    candidates = [
+        account_id
+        for account_id, _company, tier_id, _shortfall in accounts
+        if account_id not in routed and (tier_id is None or threshold_of[tier_id] < top)
+    ]
+    if not candidates:
+        return routed
+    window_start = now - relativedelta(months=12)
+    cursor.execute(
+        f"""
+        WITH chunk AS (
+            -- Every candidate with a row in the chunk, even one earning nothing towards a
+            -- tier: an account that already qualifies is upgraded after its first earn.
+            SELECT a.id AS account_id,
+                   COALESCE(SUM({_POINTS_SQL.format(amount="s.net_amount")}) FILTER (
+                       WHERE s.occurred_at > %(start)s AND s.occurred_at <= %(now)s
+                         AND NOT EXISTS (
+                             SELECT 1 FROM rewards_purchase p
+                             WHERE p.source = s.source AND p.external_id = s.external_id
+                         )
+                   ), 0) AS points
+            FROM purchase_import_staging s
+            JOIN members_company c ON c.external_id = s.company_external_id
+            JOIN rewards_pointsaccount a ON a.company_id = c.id
+            LEFT JOIN rewards_tier t ON t.id = a.tier_id
+            LEFT JOIN rewards_productcategory pc ON pc.id = s.category_id
+            WHERE a.id = ANY(%(accounts)s)
+            GROUP BY a.id
+        ), earned AS (
+            SELECT e.account_id, SUM(e.points + e.pending_points - e.shortfall_points) AS points
+            FROM rewards_ledgerentry e
+            JOIN rewards_purchase p ON p.id = e.purchase_id
+            WHERE e.account_id IN (SELECT account_id FROM chunk)
+              AND e.kind IN ('{EntryKind.EARN}', '{EntryKind.REVERSAL}')
+              AND p.occurred_at > %(start)s AND p.occurred_at <= %(now)s
+            GROUP BY e.account_id
+        )
+        SELECT chunk.account_id, chunk.points + COALESCE(earned.points, 0)
+        FROM chunk LEFT JOIN earned ON earned.account_id = chunk.account_id
+        """,
+        {"accounts": candidates, "start": window_start, "now": now, "per_unit": context.rules.points_per_currency_unit},
+    )
+    current_threshold = {account_id: threshold_of.get(tier_id, -1) for account_id, _c, tier_id, _s in accounts}
+    for account_id, qualifying in cursor.fetchall():
+        reachable = max((threshold for _pk, threshold in tiers if threshold <= qualifying), default=-1)
+        if reachable > current_threshold[account_id]:
+            routed.add(account_id)
+    return routed
+
+
+def _chunk_set_based(
+    import_id: int, records: Iterator[_Record], layout: tuple[int, ...], chunk_size: int, result: ChunkResult, now
+) -> None:
+    """COPY up to ``chunk_size`` records into staging and land them set-based (see the module docstring)."""
+    context = _context(now)
+    credit_notes: list[ImportRow] = []
+    staged = 0
+    raw_connection = connection.connection
+    with raw_connection.cursor() as raw_cursor:
+        cursor = _TimedCursor(raw_cursor)
+        cursor.execute("SET LOCAL TIME ZONE 'UTC'")
+        # ON COMMIT DELETE ROWS empties them after a committed chunk; this covers a caller's
+        # outer transaction (then each chunk is only a savepoint).
+        cursor.execute("TRUNCATE purchase_import_staging, purchase_import_new")
+        copy_started = time_module.perf_counter()
+        with cursor.copy(_STAGING_COPY) as copy:
+            for record in records:
+                result.rows += 1
+                row = parse_row(record, layout, context)
+                if isinstance(row, str):
+                    result.fail(import_id, record.line, row, _record_fields(record, layout))
+                elif row.is_credit_note:
+                    credit_notes.append(row)
+                else:
+                    fields = row.fields
+                    copy.write_row(
+                        (
+                            row.line,
+                            fields[0],
+                            fields[1],
+                            fields[2],
+                            row.occurred_at,
+                            row.net_amount,
+                            row.currency,
+                            row.category.pk if row.category else None,
+                            fields[3],
+                            fields[4],
+                            fields[6],
+                        )
+                    )
+                    staged += 1
+                if result.rows >= chunk_size:
+                    break
+        logger.debug("%7.3f s  parse %s rows and COPY them", time_module.perf_counter() - copy_started, result.rows)
+        if staged:
+            _land_staged(cursor, import_id, result, context, now)
+        if credit_notes:
+            companies = _companies(row.company_external_id for row in credit_notes)
+            for row in credit_notes:
+                company = companies.get(row.company_external_id)
+                if company is None:
+                    result.fail(import_id, row.line, _unknown_company_reason(row), row.fields)
+                else:
+                    _tally(result, import_id, row, _record_with_services(row, company, now))
+
+
+def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context, now: datetime) -> None:
+    # Statistics for the joins below; a small sample is plenty for this one table.
+    cursor.execute("SET LOCAL default_statistics_target = 10")
+    cursor.execute("ANALYZE purchase_import_staging")
+    # Rows of unknown companies, then repeated external ids within the chunk.
+    cursor.execute(
+        f"""SELECT {_STAGING_FIELDS} FROM purchase_import_staging s
+        WHERE NOT EXISTS (SELECT 1 FROM members_company c WHERE c.external_id = s.company_external_id)"""
+    )
+    dropped = []
+    for values in cursor.fetchall():
+        row = _staged_row(values, context)
+        result.fail(import_id, row.line, _unknown_company_reason(row), row.fields)
+        dropped.append(row.line)
+    _delete_staged(cursor, dropped)
+    cursor.execute(
+        f"""SELECT {_STAGING_FIELDS} FROM purchase_import_staging s
+        JOIN (SELECT source, external_id FROM purchase_import_staging GROUP BY 1, 2 HAVING count(*) > 1) d
+          ON d.source = s.source AND d.external_id = s.external_id
+        ORDER BY s.line"""
+    )
+    first_in_chunk: dict[tuple[str, str], ImportRow] = {}
+    dropped = []
+    for values in cursor.fetchall():
+        row = _staged_row(values, context)
+        first = first_in_chunk.setdefault((row.source, row.external_id), row)
+        if first is row:
+            continue
+        dropped.append(row.line)
+        if first.content() == row.content():
+            result.duplicate += 1
+        else:
+            result.fail(import_id, row.line, _in_chunk_conflict_reason(row, first.line), row.fields)
+    _delete_staged(cursor, dropped)
+
+    # Every account of the chunk exists and is locked, in primary-key order.
+    cursor.execute(
+        """INSERT INTO rewards_pointsaccount (company_id, balance, pending, shortfall, created_at)
+        SELECT DISTINCT c.id, 0, 0, 0, %s FROM purchase_import_staging s
+        JOIN members_company c ON c.external_id = s.company_external_id
+        ON CONFLICT (company_id) DO NOTHING""",
+        [now],
+    )
+    cursor.execute(
+        """SELECT a.id, a.company_id, a.tier_id, a.shortfall FROM rewards_pointsaccount a
+        WHERE a.company_id IN (
+            SELECT c.id FROM purchase_import_staging s JOIN members_company c ON c.external_id = s.company_external_id
+        )
+        ORDER BY a.id FOR UPDATE"""
+    )
+    accounts = cursor.fetchall()
+    routed = _accounts_to_route(cursor, accounts, context, now)
+    routed_rows: list[tuple[ImportRow, int]] = []
+    if routed:
+        company_of = {account_id: company_id for account_id, company_id, _t, _s in accounts}
+        routed_companies = [company_of[account_id] for account_id in routed]
+        cursor.execute(
+            f"""SELECT {_STAGING_FIELDS}, c.id FROM purchase_import_staging s
+            JOIN members_company c ON c.external_id = s.company_external_id
+            WHERE c.id = ANY(%s) ORDER BY s.line""",
+            [routed_companies],
+        )
+        routed_rows = [(_staged_row(values[:-1], context), values[-1]) for values in cursor.fetchall()]
+        _delete_staged(cursor, [row.line for row, _company in routed_rows])
+
+    parameters = {
+        "now": now,
+        "received": timezone.now(),  # Purchase.created_at: when it reached us, as purchase_record
+        "per_unit": context.rules.points_per_currency_unit,
+        "window_days": context.rules.return_window_days,
+        "expiry_months": context.rules.expiry_months,
+    }
+    # Same memo as points_earn_for_purchase, in the active language.
+    memo_prefix, _sep, memo_suffix = (_("Purchase %(ref)s") % {"ref": "\x00"}).partition("\x00")
+    cursor.execute(
+        f"""
+        WITH inserted AS (
+            INSERT INTO rewards_purchase
+                (company_id, source, external_id, occurred_at, net_amount, currency, original_id, created_at)
+            SELECT c.id, s.source, s.external_id, s.occurred_at, s.net_amount, s.currency, NULL, %(received)s
+            FROM purchase_import_staging s JOIN members_company c ON c.external_id = s.company_external_id
+            ORDER BY s.line
+            ON CONFLICT (source, external_id) DO NOTHING
+            RETURNING id, company_id, source, external_id, occurred_at, net_amount
+        )
+        INSERT INTO purchase_import_new
+            (purchase_id, line, account_id, external_id, net_amount, category_id, points, available_at, expires_at)
+        SELECT i.id, s.line, a.id, i.external_id, i.net_amount, s.category_id,
+               {_POINTS_SQL.format(amount="i.net_amount")},
+               i.occurred_at + make_interval(days => %(window_days)s),
+               i.occurred_at + make_interval(months => %(expiry_months)s)
+        FROM inserted i
+        JOIN purchase_import_staging s ON s.source = i.source AND s.external_id = i.external_id
+        JOIN rewards_pointsaccount a ON a.company_id = i.company_id
+        LEFT JOIN rewards_tier t ON t.id = a.tier_id
+        LEFT JOIN rewards_productcategory pc ON pc.id = s.category_id
+        """,
+        parameters,
+    )
+    created = cursor.rowcount
+    if created:
+        cursor.execute(
+            """INSERT INTO rewards_purchaseline (purchase_id, sku, category_id, amount)
+            SELECT n.purchase_id, pc.code, n.category_id, n.net_amount
+            FROM purchase_import_new n JOIN rewards_productcategory pc ON pc.id = n.category_id
+            ORDER BY n.line"""
+        )
+        cursor.execute(
+            f"""
+            WITH earned AS (
+                INSERT INTO rewards_ledgerentry
+                    (account_id, kind, points, pending_points, shortfall_points, idempotency_key, memo,
+                     created_at, purchase_id, available_at, expires_at)
+                SELECT n.account_id, '{EntryKind.EARN}', 0, n.points, 0, 'earn:' || n.purchase_id,
+                       %(memo_prefix)s || n.external_id || %(memo_suffix)s,
+                       %(now)s, n.purchase_id, n.available_at, n.expires_at
+                FROM purchase_import_new n ORDER BY n.line
+                RETURNING id, account_id, pending_points, purchase_id, available_at, expires_at
+            )
+            -- A late import (return window already over) is released at once, as the service does.
+            INSERT INTO rewards_ledgerentry
+                (account_id, kind, points, pending_points, shortfall_points, idempotency_key, memo,
+                 created_at, purchase_id, releases_id, expires_at)
+            SELECT e.account_id, '{EntryKind.RELEASE}', e.pending_points, -e.pending_points, 0,
+                   'release:' || e.id, '', %(now)s, e.purchase_id, e.id, e.expires_at
+            FROM earned e WHERE e.available_at <= %(now)s ORDER BY e.id
+            """,
+            {**parameters, "memo_prefix": memo_prefix, "memo_suffix": memo_suffix},
+        )
+        cursor.execute(
+            """
+            UPDATE rewards_pointsaccount a
+            SET pending = a.pending + d.pending, balance = a.balance + d.released
+            FROM (
+                SELECT account_id,
+                       COALESCE(SUM(points) FILTER (WHERE available_at > %(now)s), 0) AS pending,
+                       COALESCE(SUM(points) FILTER (WHERE available_at <= %(now)s), 0) AS released
+                FROM purchase_import_new GROUP BY account_id
+            ) d
+            WHERE a.id = d.account_id
+            """,
+            parameters,
+        )
+    result.created += created
+    cursor.execute("SELECT count(*) FROM purchase_import_staging")
+    if cursor.fetchone()[0] == created and not routed_rows:
+        return
+    # Staged rows that were not inserted are already recorded: duplicates, or conflicts.
+    cursor.execute(
+        f"""
+        SELECT {_STAGING_FIELDS},
+               -- purchase_record's "same content": the purchase's fields and its lines
+               -- (none, or the one line of the row's category).
+               (p.company_id = c.id AND p.occurred_at = s.occurred_at AND p.net_amount = s.net_amount
+                AND p.currency = s.currency AND p.original_id IS NULL
+                AND (SELECT count(*) FROM rewards_purchaseline pl WHERE pl.purchase_id = p.id)
+                    = CASE WHEN s.category_id IS NULL THEN 0 ELSE 1 END
+                AND (s.category_id IS NULL OR EXISTS (
+                    SELECT 1 FROM rewards_purchaseline pl
+                    WHERE pl.purchase_id = p.id AND pl.category_id = s.category_id
+                      AND pl.sku = s.category_code AND pl.amount = s.net_amount
+                ))) AS same, c.id
+        FROM purchase_import_staging s
+        JOIN members_company c ON c.external_id = s.company_external_id
+        JOIN rewards_purchase p ON p.source = s.source AND p.external_id = s.external_id
+        WHERE NOT EXISTS (SELECT 1 FROM purchase_import_new n WHERE n.line = s.line)
+        """
+    )
+    conflicts = []
+    for values in cursor.fetchall():
+        if values[-2]:
+            result.duplicate += 1
+        else:
+            conflicts.append((_staged_row(values[:-2], context), values[-1]))
+    # Conflicts (rare) and the routed rows go through purchase_record, which words the
+    # conflict exactly as the API does.
+    companies = Company.objects.in_bulk({company_id for _row, company_id in conflicts + routed_rows})
+    for row, company_id in conflicts + routed_rows:
+        _tally(result, import_id, row, _record_with_services(row, companies[company_id], now))
+
+
+def _record_fields(record: _Record, layout: tuple[int, ...]) -> tuple[str, ...]:
+    values = record.values
+    if values and values[0].startswith("\x00"):
+        return ()
+    return tuple(values[index] if 0 <= index < len(values) else "" for index in layout)
+
+
+# --- The import ------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _exclusive(import_id: int) -> Iterator[bool]:
+    """On PostgreSQL, a session advisory lock: only one run of an import at a time.
+
+    A worker that dies releases it with its connection, so a redelivered task resumes.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_ADVISORY_LOCK_CLASS, import_id])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ADVISORY_LOCK_CLASS, import_id])
+
+
+def _is_retryable(exc: Exception) -> bool:
+    """A deadlock, serialization failure or lock timeout: the chunk rolled back, try again.
+
+    The set-based statements run on the raw psycopg cursor, so their errors arrive
+    unwrapped (``sqlstate`` on the error itself); the ORM's arrive wrapped (on ``__cause__``).
+    """
+    sqlstate = getattr(exc, "sqlstate", None) or getattr(exc.__cause__, "sqlstate", None)
+    return sqlstate in {"40P01", "40001", "55P03"}
+
+
+def purchase_import_run(
+    *,
+    import_id: int,
+    now: datetime | None = None,
+    chunk_size: int | None = None,
+    set_based: bool | None = None,
+    progress: Callable[[PurchaseImport], None] | None = None,
+) -> PurchaseImport:
+    """Import the file of ``PurchaseImport`` ``import_id``; returns the import afterwards.
+
+    Safe to run twice: a finished (``done``/``failed``) import is returned untouched, a
+    concurrent run of the same import (PostgreSQL) returns at once, and an import that
+    crashed resumes after its last committed chunk (``rows_done``). Each chunk is one
+    transaction that lands its rows and moves the counters, so a re-import of the same
+    file only counts duplicates. ``now`` (default: the time of each chunk) dates the
+    entries; ``set_based`` defaults to True on PostgreSQL. After each chunk ``progress``
+    is called with the import.
+    """
+    set_based = connection.vendor == "postgresql" if set_based is None else set_based
+    if set_based and connection.vendor != "postgresql":
+        raise ValueError("The set-based import needs PostgreSQL.")
+    chunk_size = chunk_size or (SET_BASED_CHUNK_SIZE if set_based else ROW_BY_ROW_CHUNK_SIZE)
+    with _exclusive(import_id) as acquired:
+        purchase_import = PurchaseImport.objects.get(pk=import_id)
+        if not acquired or purchase_import.status in (PurchaseImportStatus.DONE, PurchaseImportStatus.FAILED):
+            return purchase_import
+        PurchaseImport.objects.filter(pk=import_id).update(
+            status=PurchaseImportStatus.RUNNING, started_at=purchase_import.started_at or timezone.now()
+        )
+        try:
+            if purchase_import.total_rows is None:
+                with contextlib.closing(_raw_binary(purchase_import.file)) as binary:
+                    total = count_data_lines(binary)
+                PurchaseImport.objects.filter(pk=import_id).update(total_rows=total)
+            for attempt in range(_RETRIES_AFTER_DEADLOCK + 1):
+                try:
+                    _run_chunks(import_id, now=now, chunk_size=chunk_size, set_based=set_based, progress=progress)
+                    break
+                except Exception as exc:
+                    if not _is_retryable(exc) or attempt == _RETRIES_AFTER_DEADLOCK:
+                        raise
+                    logger.warning("Purchase import %s: %s; resuming from the last chunk.", import_id, exc)
+            _finish(import_id)
+        except ImportFileError as exc:
+            _finish(import_id, failure=str(exc))
+        except Exception as exc:
+            logger.exception("Purchase import %s failed", import_id)
+            _finish(import_id, failure=_("The import stopped: %(error)s") % {"error": exc})
+        finally:
+            if set_based:
+                with connection.cursor() as cursor:
+                    cursor.execute("DROP TABLE IF EXISTS purchase_import_staging, purchase_import_new")
+    return PurchaseImport.objects.get(pk=import_id)
+
+
+def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progress) -> None:
+    purchase_import = PurchaseImport.objects.get(pk=import_id)
+    if set_based:
+        with connection.cursor() as cursor:
+            cursor.execute(_STAGING_DDL)
+    with contextlib.closing(_raw_binary(purchase_import.file)) as binary:
+        layout, records = _records(binary, skip=purchase_import.rows_done)
+        while True:
+            result = ChunkResult()
+            chunk_now = now or timezone.now()
+            with transaction.atomic():
+                # The checkpoint must be what this run has read so far; anything else means
+                # another run got in (only possible without the PostgreSQL advisory lock).
+                locked = PurchaseImport.objects.select_for_update().get(pk=import_id)
+                if locked.rows_done != purchase_import.rows_done:
+                    raise RuntimeError("Another run of this import moved its checkpoint.")
+                if set_based:
+                    _chunk_set_based(import_id, records, layout, chunk_size, result, chunk_now)
+                else:
+                    context = _context(chunk_now)
+                    rows: list[ImportRow] = []
+                    for record in records:
+                        result.rows += 1
+                        row = parse_row(record, layout, context)
+                        if isinstance(row, str):
+                            result.fail(import_id, record.line, row, _record_fields(record, layout))
+                        else:
+                            rows.append(row)
+                        if result.rows >= chunk_size:
+                            break
+                    _chunk_row_by_row(import_id, rows, result, chunk_now)
+                if result.rows == 0:
+                    break
+                if result.errors:
+                    PurchaseImportError.objects.bulk_create(result.errors, batch_size=1000)
+                PurchaseImport.objects.filter(pk=import_id).update(
+                    rows_done=F("rows_done") + result.rows,
+                    rows_created=F("rows_created") + result.created,
+                    rows_duplicate=F("rows_duplicate") + result.duplicate,
+                    rows_failed=F("rows_failed") + len(result.errors or ()),
+                )
+            purchase_import.refresh_from_db()
+            if progress is not None:
+                progress(purchase_import)
+            if result.rows < chunk_size:
+                break
+
+
+def _finish(import_id: int, *, failure: str = "") -> None:
+    purchase_import = PurchaseImport.objects.get(pk=import_id)
+    if purchase_import.rows_failed and not purchase_import.error_file:
+        _write_error_file(purchase_import)
+    purchase_import.status = PurchaseImportStatus.FAILED if failure else PurchaseImportStatus.DONE
+    purchase_import.error_message = failure
+    purchase_import.finished_at = timezone.now()
+    update = ["status", "error_message", "finished_at", "error_file"]
+    if not failure:
+        # The line count was an estimate (quoted newlines, blank lines): now it is exact.
+        purchase_import.total_rows = purchase_import.rows_done
+        update.append("total_rows")
+    purchase_import.save(update_fields=update)
+
+
+def _write_error_file(purchase_import: PurchaseImport) -> None:
+    """Write the error report (line, reason, the row's columns) to storage, streaming."""
+    with tempfile.TemporaryFile(mode="w+b") as spool:
+        text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow(ERROR_FILE_HEADER)
+        errors = purchase_import.errors.order_by("line", "pk").values_list("line", "reason", "row")
+        for line, reason, row in errors.iterator(chunk_size=2000):
+            fields = next(csv.reader([row])) if row else []
+            writer.writerow([line, reason, *fields])
+        text.flush()
+        spool.seek(0)
+        name = f"errors-{purchase_import.pk}.csv"
+        purchase_import.error_file.save(name, File(spool, name=name), save=False)
+        text.detach()
+
+
+def purchase_import_create(*, file, created_by=None, original_name: str = "") -> PurchaseImport:
+    """Store an uploaded file as a queued import and enqueue its task once the transaction commits."""
+    from .tasks import run_purchase_import
+
+    with transaction.atomic():
+        purchase_import = PurchaseImport(
+            created_by=created_by, original_name=original_name or getattr(file, "name", "")[:255]
+        )
+        purchase_import.file.save(original_name or file.name, file, save=False)
+        purchase_import.save()
+        run_purchase_import.delay_on_commit(purchase_import.pk)
+    return purchase_import

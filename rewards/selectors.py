@@ -1,0 +1,555 @@
+"""Reads for the points economy. Each selector runs a fixed number of queries,
+however many entries an account has."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from members.models import Company
+
+from .models import EntryKind, LedgerEntry, PointsAccount, ProgrammeRules, Tier
+from .services import qualifying_points
+
+EXPIRY_WARNING_DAYS = 60
+
+_NET = F("points") + F("pending_points") - F("shortfall_points")
+
+
+@dataclass(frozen=True)
+class DatedPoints:
+    on: date
+    points: int
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    balance: int
+    balance_value: Decimal
+    currency: str
+    pending: int
+    pending_releases: list[DatedPoints]
+    shortfall: int
+    expiring: list[DatedPoints]
+    tier: Tier | None
+    qualifying_points: int
+    next_tier: Tier | None
+    points_to_next_tier: int | None
+    tiers: list[Tier] = field(default_factory=list)
+
+    @property
+    def expiring_total(self) -> int:
+        return sum(item.points for item in self.expiring)
+
+
+def points_value(*, points: int, rules: ProgrammeRules) -> Decimal:
+    """The money value of ``points``, rounded to cents."""
+    return (Decimal(points) * rules.point_value).quantize(Decimal("0.01"))
+
+
+def _pending_releases(account_id: int) -> list[DatedPoints]:
+    returned = (
+        LedgerEntry.objects.filter(
+            kind=EntryKind.REVERSAL, account_id=account_id, purchase__original_id=OuterRef("purchase_id")
+        )
+        .order_by()
+        .values("purchase__original_id")
+        .annotate(total=Sum("pending_points"))
+        .values("total")
+    )
+    earns = (
+        LedgerEntry.objects.filter(
+            account_id=account_id, kind=EntryKind.EARN, released_by__isnull=True, reversed_by__isnull=True
+        )
+        .annotate(returned=Coalesce(Subquery(returned), 0))
+        .values_list("available_at", "pending_points", "returned")
+    )
+    by_day: dict[date, int] = defaultdict(int)
+    for available_at, pending_points, returned_points in earns:
+        by_day[timezone.localdate(available_at)] += pending_points + returned_points
+    return [DatedPoints(on, points) for on, points in sorted(by_day.items()) if points]
+
+
+def _fifo_expiring(
+    *, now: datetime, due: int, debits: int, lots: list[tuple[datetime, int]], include_due: bool = True
+) -> list[DatedPoints]:
+    """FIFO expiry by day, as ``points_expire`` computes it. Pure.
+
+    ``due``: Σ lots already past their expiry at ``now``; ``debits``: Σ all debits (≤ 0);
+    ``lots``: (expires_at, points) of the lots expiring after ``now`` in the window, by
+    ``expires_at``. Points already due but not yet written off by the nightly run show as
+    expiring today (left out with ``include_due=False``).
+    """
+    already = max(0, due + debits)
+    by_day: dict[date, int] = defaultdict(int)
+    if already and include_due:
+        by_day[timezone.localdate(now)] += already
+    for expires_at, points in lots:
+        due += points
+        expired_by_then = max(0, due + debits)
+        by_day[timezone.localdate(expires_at)] += expired_by_then - already
+        already = expired_by_then
+    return [DatedPoints(on, points) for on, points in sorted(by_day.items()) if points]
+
+
+def _expiring(account_id: int, now: datetime, days: int) -> list[DatedPoints]:
+    """Points that will expire, by day, in the next ``days`` days (FIFO, as ``points_expire``).
+
+    Points already due but not yet written off by the nightly run show as expiring today.
+    """
+    until = now + timedelta(days=days)
+    sums = LedgerEntry.objects.filter(account_id=account_id).aggregate(
+        due=Coalesce(Sum("points", filter=Q(points__gt=0, expires_at__lte=now)), 0),
+        debits=Coalesce(Sum("points", filter=Q(points__lt=0)), 0),
+    )
+    lots = (
+        LedgerEntry.objects.filter(account_id=account_id, points__gt=0, expires_at__gt=now, expires_at__lte=until)
+        .order_by("expires_at")
+        .values_list("expires_at", "points")
+    )
+    return _fifo_expiring(now=now, due=sums["due"], debits=sums["debits"], lots=list(lots))
+
+
+def points_expiring_by_account(*, now: datetime, until: datetime) -> dict[int, list[DatedPoints]]:
+    """For every account, the points that expire after ``now`` and up to ``until`` (exclusive),
+    by local day, FIFO exactly as ``_expiring``/``account_summary`` show them; accounts with
+    nothing expiring are left out. Points already past their expiry (not yet written off)
+    are not included: they are no longer the member's to use.
+
+    Two queries whatever the number of accounts: the lots in the window, and the due and
+    debit sums of the accounts that have such lots.
+    """
+    lots = LedgerEntry.objects.filter(
+        points__gt=0, expires_at__gt=now, expires_at__lt=until, account__balance__gt=0
+    ).order_by("account_id", "expires_at", "pk")
+    lots_by_account: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    for account_id, expires_at, points in lots.values_list("account_id", "expires_at", "points"):
+        lots_by_account[account_id].append((expires_at, points))
+    if not lots_by_account:
+        return {}
+    sums = (
+        LedgerEntry.objects.filter(account_id__in=lots.values("account_id"))
+        .order_by()
+        .values("account_id")
+        .annotate(
+            due=Coalesce(Sum("points", filter=Q(points__gt=0, expires_at__lte=now)), 0),
+            debits=Coalesce(Sum("points", filter=Q(points__lt=0)), 0),
+        )
+        .values_list("account_id", "due", "debits")
+    )
+    result = {}
+    for account_id, due, debits in sums:
+        if account_id not in lots_by_account:
+            continue  # lots arrived between the two queries: next run
+        expiring = _fifo_expiring(now=now, due=due, debits=debits, lots=lots_by_account[account_id], include_due=False)
+        if expiring:
+            result[account_id] = expiring
+    return result
+
+
+def account_summary(*, company: Company, now: datetime | None = None) -> AccountSummary:
+    """What a member sees first: balance and its value, pending with release dates,
+    points expiring in the next 60 days with dates, tier and points to the next tier.
+
+    Seven queries whatever the size of the ledger; a company without an account yet
+    gets an empty summary.
+    """
+    now = now or timezone.now()
+    rules = ProgrammeRules.current()
+    tiers = list(Tier.objects.all())
+    account = PointsAccount.objects.filter(company=company).select_related("tier").first()
+    if account is None:
+        lowest = tiers[0] if tiers else None
+        return AccountSummary(
+            balance=0,
+            balance_value=Decimal("0.00"),
+            currency=rules.currency,
+            pending=0,
+            pending_releases=[],
+            shortfall=0,
+            expiring=[],
+            tier=None,
+            qualifying_points=0,
+            next_tier=lowest,
+            points_to_next_tier=lowest.qualifying_points if lowest else None,
+            tiers=tiers,
+        )
+    qualifying = qualifying_points(account_id=account.pk, now=now)
+    current_rank = account.tier.qualifying_points if account.tier else -1
+    next_tier = next((tier for tier in tiers if tier.qualifying_points > current_rank), None)
+    return AccountSummary(
+        balance=account.balance,
+        balance_value=points_value(points=account.balance, rules=rules),
+        currency=rules.currency,
+        pending=account.pending,
+        pending_releases=_pending_releases(account.pk),
+        shortfall=account.shortfall,
+        expiring=_expiring(account.pk, now, EXPIRY_WARNING_DAYS),
+        tier=account.tier,
+        qualifying_points=qualifying,
+        next_tier=next_tier,
+        points_to_next_tier=max(0, next_tier.qualifying_points - qualifying) if next_tier else None,
+        tiers=tiers,
+    )
+
+
+@dataclass(frozen=True)
+class MonthPoints:
+    month: date
+    earned: int
+    spent: int
+
+
+def points_by_month(*, account: PointsAccount, now: datetime | None = None, months: int = 12) -> list[MonthPoints]:
+    """Points earned (net of credit notes and reversed earns) and spent (redeemed, net of
+    reversed redemptions) per calendar month, oldest first, for the last ``months`` months
+    including the current one. One query; months without movements show zeros."""
+    now = timezone.localtime(now or timezone.now())
+    first = (now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)) - relativedelta(months=months - 1)
+    rows = (
+        LedgerEntry.objects.filter(account=account, created_at__gte=first)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(
+            earned=Coalesce(
+                Sum(_NET, filter=Q(kind=EntryKind.EARN) | Q(kind=EntryKind.REVERSAL, purchase__isnull=False)), 0
+            ),
+            spent=Coalesce(
+                Sum(
+                    "points",
+                    filter=Q(kind=EntryKind.REDEEM) | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.REDEEM),
+                ),
+                0,
+            ),
+        )
+        .order_by("month")
+    )
+    by_month = {
+        timezone.localtime(row["month"]).date() if isinstance(row["month"], datetime) else row["month"]: row
+        for row in rows
+    }
+    result = []
+    for offset in range(months):
+        month = (first + relativedelta(months=offset)).date()
+        row = by_month.get(month)
+        result.append(MonthPoints(month=month, earned=row["earned"] if row else 0, spent=-row["spent"] if row else 0))
+    return result
+
+
+def ledger_mismatches() -> list[dict]:
+    """Accounts whose cached buckets differ from the sums of their entries, in one query.
+
+    balance == Σ points (spendable only: pending earns carry ``points = 0``),
+    pending == Σ pending_points, shortfall == Σ shortfall_points.
+    """
+    return list(
+        PointsAccount.objects.annotate(
+            entry_points=Coalesce(Sum("entries__points"), 0),
+            entry_pending=Coalesce(Sum("entries__pending_points"), 0),
+            entry_shortfall=Coalesce(Sum("entries__shortfall_points"), 0),
+        )
+        .filter(~Q(balance=F("entry_points")) | ~Q(pending=F("entry_pending")) | ~Q(shortfall=F("entry_shortfall")))
+        .order_by("pk")
+        .values(
+            "pk", "company_id", "balance", "entry_points", "pending", "entry_pending", "shortfall", "entry_shortfall"
+        )
+    )
+
+
+# --- Member pages and staff views ------------------------------------------------------------
+
+RECENT_ENTRIES = 5
+
+
+def programme_rules_for_request(request) -> ProgrammeRules:
+    """``ProgrammeRules.current()`` loaded at most once per request (cached on the request),
+    so a page with many points figures reads the rules one time."""
+    rules = getattr(request, "_points_programme_rules", None)
+    if rules is None:
+        rules = ProgrammeRules.current()
+        request._points_programme_rules = rules
+    return rules
+
+
+@dataclass(frozen=True)
+class PointsDashboard:
+    summary: AccountSummary
+    months: list[MonthPoints]
+    recent_entries: list[LedgerEntry]
+    tier_progress_percent: int
+    # Where the tier is heading at the next yearly evaluation (downgrades are announced).
+    tier_outlook: TierOutlook | None = None
+
+
+def _tier_progress_percent(summary: AccountSummary) -> int:
+    """How far the company's qualifying points are from its current tier to the next, 0–100."""
+    if summary.next_tier is None:
+        return 100
+    floor = summary.tier.qualifying_points if summary.tier else 0
+    span = summary.next_tier.qualifying_points - floor
+    if span <= 0:
+        return 100
+    return max(0, min(100, int((summary.qualifying_points - floor) * 100 / span)))
+
+
+def points_dashboard(*, company: Company, now: datetime | None = None) -> PointsDashboard:
+    """Everything the member dashboard shows about points: the ``account_summary``, points
+    earned and spent per month over 12 months, and the most recent entries.
+
+    At most twelve queries whatever the size of the ledger (``account_summary``'s seven, the
+    account, the months, the recent entries, ``tier_outlook``'s two).
+    """
+    now = now or timezone.now()
+    summary = account_summary(company=company, now=now)
+    account = PointsAccount.objects.filter(company=company).only("pk", "tier_id").first()
+    if account is None:
+        return PointsDashboard(summary=summary, months=[], recent_entries=[], tier_progress_percent=0)
+    return PointsDashboard(
+        summary=summary,
+        months=points_by_month(account=account, now=now),
+        recent_entries=list(account.entries.order_by("-created_at", "-pk")[:RECENT_ENTRIES]),
+        tier_progress_percent=_tier_progress_percent(summary),
+        tier_outlook=tier_outlook(account=account, now=now) if account.tier_id else None,
+    )
+
+
+def company_ledger_entries(*, company: Company):
+    """The company's ledger entries, newest first; the only queryset member pages list entries from."""
+    return LedgerEntry.objects.filter(account__company=company).order_by("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class TierLiability:
+    tier_name: str
+    accounts: int
+    balance: int
+    pending: int
+    shortfall: int
+    balance_value: Decimal
+
+
+@dataclass(frozen=True)
+class PointsLiability:
+    """The club's outstanding points and what they are worth, for staff."""
+
+    currency: str
+    point_value: Decimal
+    accounts: int
+    balance: int
+    pending: int
+    shortfall: int
+    balance_value: Decimal
+    pending_value: Decimal
+    shortfall_value: Decimal
+    by_tier: list[TierLiability]
+
+    @property
+    def total_points(self) -> int:
+        """Spendable plus pending: what the club owes once the return windows close."""
+        return self.balance + self.pending
+
+    @property
+    def total_value(self) -> Decimal:
+        return self.balance_value + self.pending_value
+
+
+def points_liability(*, rules: ProgrammeRules) -> PointsLiability:
+    """Club-wide outstanding points (balance), pending points and shortfall, with their money
+    value at ``rules.point_value``, in total and per tier. One query, grouped by tier."""
+    from django.db.models import Count  # imported here: this section is appended to a shared module
+
+    rows = list(
+        PointsAccount.objects.values("tier__name", "tier__qualifying_points")
+        .annotate(
+            accounts=Count("pk"),
+            balance_sum=Coalesce(Sum("balance"), 0),
+            pending_sum=Coalesce(Sum("pending"), 0),
+            shortfall_sum=Coalesce(Sum("shortfall"), 0),
+        )
+        .order_by(F("tier__qualifying_points").asc(nulls_first=True))
+    )
+    by_tier = [
+        TierLiability(
+            tier_name=row["tier__name"] or "",
+            accounts=row["accounts"],
+            balance=row["balance_sum"],
+            pending=row["pending_sum"],
+            shortfall=row["shortfall_sum"],
+            balance_value=points_value(points=row["balance_sum"], rules=rules),
+        )
+        for row in rows
+    ]
+    balance = sum(row.balance for row in by_tier)
+    pending = sum(row.pending for row in by_tier)
+    shortfall = sum(row.shortfall for row in by_tier)
+    return PointsLiability(
+        currency=rules.currency,
+        point_value=rules.point_value,
+        accounts=sum(row.accounts for row in by_tier),
+        balance=balance,
+        pending=pending,
+        shortfall=shortfall,
+        balance_value=points_value(points=balance, rules=rules),
+        pending_value=points_value(points=pending, rules=rules),
+        shortfall_value=points_value(points=shortfall, rules=rules),
+        by_tier=by_tier,
+    )
+
+
+# --- Tier outlook: downgrades are announced ahead of the yearly evaluation -------------------
+
+
+def next_tier_evaluation(*, now: datetime) -> datetime:
+    """The moment of the first yearly tier evaluation after ``now``: the beat entry
+    ``rewards-evaluate-tiers-yearly`` (``POINTS_TIER_DOWNGRADE_MONTH``/``_DAY`` at
+    ``POINTS_EXPIRE_HOUR``:30, local time), the only run that may downgrade."""
+    zone = timezone.get_current_timezone()
+
+    def evaluation_in(year: int) -> datetime:
+        return datetime(
+            year,
+            settings.POINTS_TIER_DOWNGRADE_MONTH,
+            settings.POINTS_TIER_DOWNGRADE_DAY,
+            settings.POINTS_EXPIRE_HOUR,
+            30,
+            tzinfo=zone,
+        )
+
+    year = timezone.localtime(now).year
+    candidate = evaluation_in(year)
+    return candidate if candidate > now else evaluation_in(year + 1)
+
+
+@dataclass(frozen=True)
+class TierOutlook:
+    """Where a company's tier is heading at the next yearly evaluation, if it buys nothing more.
+
+    ``qualifying_points_at_evaluation`` counts the purchases already recorded that will still
+    be inside the 12-month window at ``evaluation_at``. ``points_to_keep_tier`` is what it
+    still has to earn by then to keep ``tier`` (0 when the tier is safe or there is none).
+    """
+
+    account_id: int
+    company_id: int
+    tier: Tier | None
+    evaluation_at: datetime
+    qualifying_points_at_evaluation: int
+    tier_at_evaluation: Tier | None
+    points_to_keep_tier: int
+
+    @property
+    def evaluation_on(self) -> date:
+        return timezone.localdate(self.evaluation_at)
+
+    @property
+    def downgrade_expected(self) -> bool:
+        return self.tier is not None and (
+            self.tier_at_evaluation is None or self.tier_at_evaluation.qualifying_points < self.tier.qualifying_points
+        )
+
+
+def _qualifying_at(evaluation_at: datetime, account_ref) -> Subquery:
+    """Σ net points of earns and returns whose purchase falls in the 12 months before
+    ``evaluation_at`` (as ``qualifying_points`` counts them), for the account ``account_ref``."""
+    return Subquery(
+        LedgerEntry.objects.filter(
+            account_id=account_ref,
+            kind__in=[EntryKind.EARN, EntryKind.REVERSAL],
+            purchase__occurred_at__gt=evaluation_at - relativedelta(months=12),
+            purchase__occurred_at__lte=evaluation_at,
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(total=Sum(_NET))
+        .values("total")
+    )
+
+
+def _outlook(
+    *, account_id: int, company_id: int, tier: Tier | None, qualifying: int, evaluation_at: datetime, tiers: list[Tier]
+) -> TierOutlook:
+    reached = [candidate for candidate in tiers if candidate.qualifying_points <= qualifying]
+    tier_at_evaluation = reached[-1] if reached else None
+    if tier is not None and (
+        tier_at_evaluation is None or tier_at_evaluation.qualifying_points < tier.qualifying_points
+    ):
+        # Upgrades are immediate, so only a downgrade (or keeping the tier) is ahead.
+        points_to_keep = max(0, tier.qualifying_points - qualifying)
+    else:
+        points_to_keep = 0
+        if (
+            tier is not None
+            and tier_at_evaluation is not None
+            and tier_at_evaluation.qualifying_points > tier.qualifying_points
+        ):
+            tier_at_evaluation = tier  # not yet upgraded (the daily run will): never shown as a loss
+    return TierOutlook(
+        account_id=account_id,
+        company_id=company_id,
+        tier=tier,
+        evaluation_at=evaluation_at,
+        qualifying_points_at_evaluation=qualifying,
+        tier_at_evaluation=tier_at_evaluation,
+        points_to_keep_tier=points_to_keep,
+    )
+
+
+def tier_outlook(*, account: PointsAccount, now: datetime | None = None) -> TierOutlook:
+    """The tier ``account`` would have at the next yearly evaluation from the purchases
+    recorded so far, and the points it still needs to keep its current tier.
+
+    For the dashboard ("earn N more points by DATE to stay Gold"). Two queries (tiers,
+    qualifying points at the evaluation) whatever the size of the ledger.
+    """
+    now = now or timezone.now()
+    evaluation_at = next_tier_evaluation(now=now)
+    tiers = list(Tier.objects.order_by("qualifying_points"))
+    tier = next((candidate for candidate in tiers if candidate.pk == account.tier_id), None)
+    qualifying = (
+        PointsAccount.objects.filter(pk=account.pk)
+        .annotate(qualifying=Coalesce(_qualifying_at(evaluation_at, OuterRef("pk")), 0))
+        .values_list("qualifying", flat=True)
+        .first()
+    ) or 0
+    return _outlook(
+        account_id=account.pk,
+        company_id=account.company_id,
+        tier=tier,
+        qualifying=qualifying,
+        evaluation_at=evaluation_at,
+        tiers=tiers,
+    )
+
+
+def tier_downgrades_expected(*, now: datetime) -> list[TierOutlook]:
+    """``tier_outlook`` of every account that would drop a tier at the next yearly evaluation,
+    by account id. Two queries whatever the number of accounts."""
+    evaluation_at = next_tier_evaluation(now=now)
+    tiers = list(Tier.objects.order_by("qualifying_points"))
+    tiers_by_pk = {tier.pk: tier for tier in tiers}
+    rows = (
+        PointsAccount.objects.filter(tier__isnull=False)
+        .annotate(qualifying=Coalesce(_qualifying_at(evaluation_at, OuterRef("pk")), 0))
+        .filter(qualifying__lt=F("tier__qualifying_points"))
+        .order_by("pk")
+        .values_list("pk", "company_id", "tier_id", "qualifying")
+    )
+    return [
+        _outlook(
+            account_id=account_id,
+            company_id=company_id,
+            tier=tiers_by_pk[tier_id],
+            qualifying=qualifying,
+            evaluation_at=evaluation_at,
+            tiers=tiers,
+        )
+        for account_id, company_id, tier_id, qualifying in rows
+    ]

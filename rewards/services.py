@@ -1,0 +1,858 @@
+"""Writes for the points economy. The only place a points bucket changes.
+
+Every function here runs in one transaction and follows the same order: lock the
+account row (``select_for_update``), look for an entry with the same idempotency key,
+check the rule, insert one ``LedgerEntry``, and move the account's buckets by that
+entry's signed columns with ``F()`` expressions. So for every account, at every commit:
+
+    balance   == sum(entry.points)            >= 0
+    pending   == sum(entry.pending_points)    >= 0
+    shortfall == sum(entry.shortfall_points)  >= 0
+
+(CHECK constraints are the last guard for ``>= 0``; ``manage.py check_ledger`` verifies
+the sums.) A retried call with the same idempotency key changes nothing and returns the
+first entry; the same key with different content raises ``LedgerError``. A broken rule
+raises ``LedgerError`` with a message a person can read, and nothing is written.
+
+Every function touches one account per transaction and locks just that row; batch jobs
+(release, expiry, tiers) take one short transaction per account, so no two locks are
+ever held at once and lock order cannot deadlock. A future service that moves points
+between accounts must lock both rows in primary-key order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Company, CompanyStatus, MembershipRole, User
+
+from .models import (
+    EntryKind,
+    ExpiryReminder,
+    LedgerEntry,
+    PointsAccount,
+    ProgrammeRules,
+    Purchase,
+    PurchaseLine,
+    Tier,
+    TierDowngradeNotice,
+)
+
+
+class LedgerError(Exception):
+    """A points rule was broken; the message is meant for the person who tried."""
+
+
+# --- Helpers -------------------------------------------------------------------------------
+
+
+def _lock_account(account_id: int) -> PointsAccount:
+    return PointsAccount.objects.select_for_update().get(pk=account_id)
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    return moment + relativedelta(months=months)
+
+
+def _round_points(value: Decimal) -> int:
+    return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def _same_or_raise(entry: LedgerEntry, **expected) -> LedgerEntry:
+    """Return ``entry`` if it is what this call would have written, else raise."""
+    for field, value in expected.items():
+        if getattr(entry, field) != value:
+            raise LedgerError(
+                _("The idempotency key %(key)s was already used for a different movement.")
+                % {"key": entry.idempotency_key}
+            )
+    return entry
+
+
+def _write(account: PointsAccount, *, key_is_new: bool = False, **fields) -> tuple[LedgerEntry, bool]:
+    """Insert one entry and move the locked account's buckets by its columns.
+
+    The caller holds the account lock and has already looked for the key. Another
+    transaction can still win the key when it locked a *different* account (a key reused
+    across companies): then the insert fails on the unique index, nothing has been
+    changed, and the winner is returned with ``created=False`` for the caller to compare.
+
+    ``key_is_new=True`` says no other transaction can hold the key (it names a row this
+    transaction created, e.g. ``earn:<id of a purchase inserted just now>``): the insert
+    then runs without a savepoint, and a failure aborts the caller's transaction.
+
+    The account row was read under the lock, so its buckets after the ``F()`` update are
+    the values read plus the entry's columns: they are set in memory, not re-read.
+    """
+    key = fields["idempotency_key"]
+    if key_is_new:
+        entry = LedgerEntry.objects.create(account=account, **fields)
+    else:
+        try:
+            with transaction.atomic():
+                entry = LedgerEntry.objects.create(account=account, **fields)
+        except IntegrityError as exc:
+            winner = LedgerEntry.objects.filter(idempotency_key=key).first()
+            if winner is None:
+                raise LedgerError(_("This movement conflicts with one already recorded.")) from exc
+            return winner, False
+    if entry.points or entry.pending_points or entry.shortfall_points:
+        PointsAccount.objects.filter(pk=account.pk).update(
+            balance=F("balance") + entry.points,
+            pending=F("pending") + entry.pending_points,
+            shortfall=F("shortfall") + entry.shortfall_points,
+        )
+        account.balance += entry.points
+        account.pending += entry.pending_points
+        account.shortfall += entry.shortfall_points
+    return entry, True
+
+
+def _take_back(account: PointsAccount, owed: int) -> dict[str, int]:
+    """Columns for taking ``owed`` spendable points back: as much as the balance holds,
+    the rest recorded as shortfall. The balance never goes negative."""
+    taken = min(account.balance, owed)
+    return {"points": -taken, "shortfall_points": owed - taken}
+
+
+def _require_staff(by: User | None) -> None:
+    if by is None or not by.is_staff:
+        raise LedgerError(_("Only staff can correct points."))
+
+
+def points_account_for_company(*, company: Company) -> PointsAccount:
+    """The company's points account, created empty on first use (safe under races)."""
+    account, _created = PointsAccount.objects.get_or_create(company=company)
+    return account
+
+
+def _lock_account_for_company(company_id: int) -> PointsAccount:
+    """Lock the company's account row, creating it empty on first use; one query when it exists.
+
+    The caller is inside ``transaction.atomic``. The tier comes with the row (a join; only
+    the account row is locked). Two first purchases of a new company race on the create:
+    the loser's insert fails on the UNIQUE company column inside its savepoint, and it
+    locks the winner's row instead (on PostgreSQL the insert waits for the winner to commit).
+    """
+    locked = PointsAccount.objects.select_for_update(of=("self",)).select_related("tier")
+    account = locked.filter(company_id=company_id).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            # A row this transaction inserted is as good as locked: others cannot see it yet.
+            return PointsAccount.objects.create(company_id=company_id)
+    except IntegrityError:
+        return locked.get(company_id=company_id)
+
+
+# --- Earning -------------------------------------------------------------------------------
+
+
+def purchase_points(
+    *, purchase: Purchase, rules: ProgrammeRules, tier: Tier | None, lines: Sequence[PurchaseLine] | None = None
+) -> int:
+    """The points a purchase earns. Pure; reads the purchase's lines (one query) unless the
+    caller passes them as ``lines`` (with their categories loaded).
+
+    Rule: ``base = Σ line.amount × line.category.multiplier`` (multiplier 1 for a line
+    without a category; the purchase's ``net_amount`` when it has no lines), then
+    ``raw = base × rules.points_per_currency_unit × tier.earn_multiplier`` (1 without a
+    tier), kept exact as a Decimal, and rounded once, half up, to a whole number of
+    points; never below 0. Rounding once per purchase means ten lines worth 0.4 points
+    each earn 4 points, not 0.
+    """
+    if lines is None:
+        lines = list(purchase.lines.select_related("category"))
+    if lines:
+        base = sum(
+            (line.amount * (line.category.multiplier if line.category else Decimal("1")) for line in lines),
+            Decimal("0"),
+        )
+    else:
+        base = purchase.net_amount
+    tier_multiplier = tier.earn_multiplier if tier else Decimal("1")
+    return max(0, _round_points(base * rules.points_per_currency_unit * tier_multiplier))
+
+
+def points_earn_for_purchase(
+    *,
+    purchase: Purchase,
+    now: datetime | None = None,
+    rules: ProgrammeRules | None = None,
+    new_lines: Sequence[PurchaseLine] | None = None,
+) -> LedgerEntry:
+    """Record the points ``purchase`` earns for its company, pending until the return window ends.
+
+    Writes one earn entry (``pending_points = N``, ``available_at = occurred_at + return
+    window``, ``expires_at = occurred_at + expiry months``) with key ``earn:<purchase id>``;
+    a purchase earns at most once (also a partial UNIQUE index). If the window has already
+    passed (a late import) the points are released at once, in the same transaction — and
+    release is where an outstanding shortfall is paid first, because pending points can
+    still be returned. Then the tier is re-evaluated so an upgrade is immediate.
+
+    The account row is locked for the whole transaction. ``rules`` saves a read when the
+    caller has them. ``new_lines`` is for a caller that inserted ``purchase`` and its lines
+    (all of them, categories attached) in the transaction that is still open: nobody else
+    can have earned for that purchase yet, so the idempotency-key read, the savepoint and
+    the lines read are skipped; the caller's transaction is the one that rolls back on error.
+    """
+    now = now or timezone.now()
+    if purchase.is_credit_note:
+        raise LedgerError(_("A credit note does not earn points; it is a return."))
+    rules = rules or ProgrammeRules.current()
+    if purchase.currency != rules.currency:
+        raise LedgerError(
+            _("Purchases in %(currency)s cannot earn points; the programme runs in %(programme)s.")
+            % {"currency": purchase.currency, "programme": rules.currency}
+        )
+    key = f"earn:{purchase.pk}"
+    expected = {"kind": EntryKind.EARN, "purchase_id": purchase.pk}
+    purchase_is_new = new_lines is not None
+    # A new purchase's caller already holds a transaction that rolls back as a whole on any
+    # error, so a savepoint of our own would only cost two round trips.
+    with transaction.atomic(savepoint=not purchase_is_new):
+        account = _lock_account_for_company(purchase.company_id)
+        if not purchase_is_new:
+            existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                return _same_or_raise(existing, account_id=account.pk, **expected)
+        points = purchase_points(purchase=purchase, rules=rules, tier=account.tier, lines=new_lines)
+        entry, created = _write(
+            account,
+            key_is_new=purchase_is_new,
+            kind=EntryKind.EARN,
+            pending_points=points,
+            idempotency_key=key,
+            purchase=purchase,
+            memo=_("Purchase %(ref)s") % {"ref": purchase.external_id},
+            created_at=now,
+            available_at=purchase.occurred_at + relativedelta(days=rules.return_window_days),
+            expires_at=_add_months(purchase.occurred_at, rules.expiry_months),
+        )
+        if not created:
+            return _same_or_raise(entry, account_id=account.pk, **expected)
+        if entry.available_at <= now:
+            # A purchase inserted in this transaction cannot have credit notes yet.
+            _release(account, entry, now=now, returned=0 if purchase_is_new else None)
+        if points:
+            _tier_apply(account, now=now, allow_downgrade=False)
+    return entry
+
+
+def _returned_from_pending(earn: LedgerEntry) -> int:
+    """Points (≤ 0) already taken off this earn's pending amount by credit notes."""
+    return LedgerEntry.objects.filter(
+        kind=EntryKind.REVERSAL, purchase__original_id=earn.purchase_id, account_id=earn.account_id
+    ).aggregate(total=Coalesce(Sum("pending_points"), 0))["total"]
+
+
+def _release(account: PointsAccount, earn: LedgerEntry, *, now: datetime, returned: int | None = None) -> LedgerEntry:
+    """Move what is left of ``earn`` (after returns) from pending to the balance,
+    paying off the shortfall first. The caller holds the account lock; ``returned`` is
+    what credit notes took off pending, when the caller knows it (else one query)."""
+    if returned is None:
+        returned = _returned_from_pending(earn)
+    remaining = earn.pending_points + returned
+    paid_off = min(remaining, account.shortfall)
+    entry, _created = _write(
+        account,
+        kind=EntryKind.RELEASE,
+        points=remaining - paid_off,
+        pending_points=-remaining,
+        shortfall_points=-paid_off,
+        idempotency_key=f"release:{earn.pk}",
+        releases=earn,
+        purchase_id=earn.purchase_id,
+        memo=_("%(points)s points owed were paid off.") % {"points": paid_off} if paid_off else "",
+        created_at=now,
+        expires_at=earn.expires_at,
+    )
+    return entry
+
+
+def points_release_pending(*, now: datetime) -> int:
+    """Release every earn whose return window has ended by ``now``; returns how many.
+
+    One short transaction per account. Each earn is released at most once (key
+    ``release:<earn id>`` and a UNIQUE link), and an earn reversed by staff is never
+    released, so running this twice, or concurrently, changes nothing the second time.
+    """
+    due = (
+        LedgerEntry.objects.filter(
+            kind=EntryKind.EARN, available_at__lte=now, released_by__isnull=True, reversed_by__isnull=True
+        )
+        .order_by("account_id", "pk")
+        .values_list("account_id", "pk")
+    )
+    by_account: dict[int, list[int]] = defaultdict(list)
+    for account_id, earn_id in due:
+        by_account[account_id].append(earn_id)
+    released = 0
+    for account_id, earn_ids in by_account.items():
+        with transaction.atomic():
+            account = _lock_account(account_id)
+            # Re-read under the lock: a concurrent run may have released them meanwhile.
+            earns = LedgerEntry.objects.filter(pk__in=earn_ids, released_by__isnull=True, reversed_by__isnull=True)
+            for earn in earns.order_by("pk"):
+                _release(account, earn, now=now)
+                released += 1
+    return released
+
+
+# --- Spending and corrections -------------------------------------------------------------
+
+
+def points_redeem(
+    *, account: PointsAccount, points: int, key: str, by: User | None, memo: str = "", now: datetime | None = None
+) -> LedgerEntry:
+    """Spend ``points`` of the account's balance. Refused if the balance is too small.
+
+    Idempotent by ``key`` (stored as ``redeem:<key>``): a retry returns the first entry.
+    """
+    if points <= 0:
+        raise LedgerError(_("Redeem a positive number of points."))
+    key = f"redeem:{key}"
+    expected = {"kind": EntryKind.REDEEM, "points": -points, "memo": memo}
+    with transaction.atomic():
+        account = _lock_account(account.pk)
+        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _same_or_raise(existing, account_id=account.pk, **expected)
+        if account.balance < points:
+            raise LedgerError(
+                _("Not enough points: %(balance)s available, %(points)s needed.")
+                % {"balance": account.balance, "points": points}
+            )
+        entry, created = _write(
+            account,
+            kind=EntryKind.REDEEM,
+            points=-points,
+            idempotency_key=key,
+            memo=memo,
+            created_by=by,
+            created_at=now or timezone.now(),
+        )
+        return entry if created else _same_or_raise(entry, account_id=account.pk, **expected)
+
+
+def points_adjust(
+    *, account: PointsAccount, points: int, reason: str, by: User, key: str, now: datetime | None = None
+) -> LedgerEntry:
+    """A staff correction of ``points`` (±) to the balance, with a mandatory reason.
+
+    Added points expire like earned points (expiry months from now). Taking away more
+    than the balance is refused. Idempotent by ``key`` (stored as ``adjust:<key>``).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise LedgerError(_("Give a reason for the adjustment."))
+    if points == 0:
+        raise LedgerError(_("Adjust by a non-zero number of points."))
+    _require_staff(by)
+    now = now or timezone.now()
+    key = f"adjust:{key}"
+    expected = {"kind": EntryKind.ADJUST, "points": points, "memo": reason}
+    with transaction.atomic():
+        account = _lock_account(account.pk)
+        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _same_or_raise(existing, account_id=account.pk, **expected)
+        if account.balance + points < 0:
+            raise LedgerError(
+                _("The balance is %(balance)s; it cannot be reduced by %(points)s.")
+                % {"balance": account.balance, "points": -points}
+            )
+        entry, created = _write(
+            account,
+            kind=EntryKind.ADJUST,
+            points=points,
+            idempotency_key=key,
+            memo=reason,
+            created_by=by,
+            created_at=now,
+            expires_at=_add_months(now, ProgrammeRules.current().expiry_months) if points > 0 else None,
+        )
+        return entry if created else _same_or_raise(entry, account_id=account.pk, **expected)
+
+
+def _purchase_value_left(earn: LedgerEntry) -> int:
+    """What ``earn``'s purchase is still worth to the company after its credit notes."""
+    returned = LedgerEntry.objects.filter(
+        kind=EntryKind.REVERSAL, purchase__original_id=earn.purchase_id, account_id=earn.account_id
+    ).aggregate(
+        total=Coalesce(Sum(F("points") + F("pending_points") - F("shortfall_points")), 0),
+    )["total"]
+    return earn.net_points + returned
+
+
+def _undo_earn_columns(account: PointsAccount, earn: LedgerEntry, owed: int) -> dict[str, int]:
+    """Take ``owed`` points of ``earn`` back: from pending while it is pending, else from the balance."""
+    if LedgerEntry.objects.filter(releases=earn).exists():
+        return _take_back(account, owed)
+    return {"pending_points": -owed}
+
+
+def entry_reverse(*, entry: LedgerEntry, reason: str, by: User, now: datetime | None = None) -> LedgerEntry:
+    """Undo ``entry`` with a reversal entry; each entry can be reversed exactly once.
+
+    * an earn: what its purchase is still worth (after credit notes) is taken back —
+      from pending if not yet released (and it is then never released), else from the
+      balance, with any part the balance cannot cover recorded as shortfall;
+    * a positive adjustment: taken back the same way;
+    * a redeem, an expiry or a negative adjustment: the points are given back as a new
+      lot that expires ``expiry_months`` from now.
+
+    Releases and reversals cannot be reversed. Idempotent: key ``reverse:<entry id>`` and
+    a UNIQUE ``reverses`` link.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise LedgerError(_("Give a reason for the reversal."))
+    _require_staff(by)
+    if entry.kind in (EntryKind.RELEASE, EntryKind.REVERSAL):
+        raise LedgerError(_("This kind of entry cannot be reversed."))
+    now = now or timezone.now()
+    key = f"reverse:{entry.pk}"
+    expected = {"kind": EntryKind.REVERSAL, "reverses_id": entry.pk}
+    with transaction.atomic():
+        account = _lock_account(entry.account_id)
+        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _same_or_raise(existing, account_id=account.pk, **expected)
+        fields: dict = {}
+        if entry.kind == EntryKind.EARN:
+            fields = _undo_earn_columns(account, entry, _purchase_value_left(entry))
+            fields["purchase_id"] = entry.purchase_id
+        elif entry.points > 0:
+            fields = _take_back(account, entry.points)
+        else:
+            fields = {"points": -entry.points, "expires_at": _add_months(now, ProgrammeRules.current().expiry_months)}
+        reversal, created = _write(
+            account,
+            kind=EntryKind.REVERSAL,
+            idempotency_key=key,
+            reverses=entry,
+            memo=reason,
+            created_by=by,
+            created_at=now,
+            **fields,
+        )
+        return reversal if created else _same_or_raise(reversal, account_id=account.pk, **expected)
+
+
+def purchase_return(*, credit_note: Purchase, now: datetime | None = None) -> LedgerEntry:
+    """Take back the points a credited purchase earned, in proportion to the credit note.
+
+    ``owed = round_half_up(earned × |credit amount| / purchase amount)``, capped at what
+    the purchase is still worth after earlier credit notes (so credits adding up to the
+    whole purchase take back exactly what it earned). While the purchase's points are
+    pending they come off pending; once released they come off the balance, and what
+    the balance cannot cover is recorded on the same entry as shortfall, paid first
+    from later earnings. The balance never goes negative. Idempotent: key
+    ``return:<credit note id>``.
+    """
+    if not credit_note.is_credit_note:
+        raise LedgerError(_("Only a credit note can return a purchase."))
+    original = credit_note.original
+    if original.company_id != credit_note.company_id:
+        raise LedgerError(_("A credit note must belong to the same company as the purchase it credits."))
+    now = now or timezone.now()
+    key = f"return:{credit_note.pk}"
+    expected = {"kind": EntryKind.REVERSAL, "purchase_id": credit_note.pk}
+    with transaction.atomic():
+        account = _lock_account_for_company(original.company_id)
+        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _same_or_raise(existing, account_id=account.pk, **expected)
+        earn = LedgerEntry.objects.filter(kind=EntryKind.EARN, purchase=original).first()
+        if earn is None:
+            raise LedgerError(_("Purchase %(ref)s has not earned points yet.") % {"ref": original.external_id})
+        fields: dict = {}
+        if not LedgerEntry.objects.filter(reverses=earn).exists():
+            left = _purchase_value_left(earn)
+            if original.net_amount > 0:
+                share = Decimal(earn.net_points) * -credit_note.net_amount / original.net_amount
+                owed = min(left, _round_points(share))
+            else:
+                owed = left
+            if owed > 0:
+                fields = _undo_earn_columns(account, earn, owed)
+        entry, created = _write(
+            account,
+            kind=EntryKind.REVERSAL,
+            idempotency_key=key,
+            purchase=credit_note,
+            memo=_("Credit note %(ref)s for purchase %(original)s")
+            % {"ref": credit_note.external_id, "original": original.external_id},
+            created_at=now,
+            **fields,
+        )
+        return entry if created else _same_or_raise(entry, account_id=account.pk, **expected)
+
+
+# --- Expiry ----------------------------------------------------------------------------------
+
+
+def points_due_to_expire(*, account_id: int, now: datetime) -> int:
+    """Points of the account that FIFO expiry says are expired at ``now`` (see ``points_expire``)."""
+    sums = LedgerEntry.objects.filter(account_id=account_id).aggregate(
+        due=Coalesce(Sum("points", filter=Q(points__gt=0, expires_at__lte=now)), 0),
+        debits=Coalesce(Sum("points", filter=Q(points__lt=0)), 0),
+    )
+    return max(0, sums["due"] + sums["debits"])
+
+
+def points_expire(*, now: datetime) -> int:
+    """Write one expire entry per account holding points that are expired at ``now``.
+
+    Algorithm (FIFO by expiry date). Every entry that adds spendable points (``points >
+    0``: a release, a positive adjustment, a refund) is a *lot* with an ``expires_at``
+    (for released points, the earn's date: purchase date + expiry months). Every entry
+    that removes points (redeem, expire, negative adjustment, take-back) is a *debit*,
+    and debits use up the lots that expire soonest first. So the points expired at
+    ``now`` are
+
+        max(0, Σ lots with expires_at ≤ now − Σ all debits ever), capped at the balance.
+
+    Past expiries are debits too, so points never expire twice and a later run only
+    expires what became due since. This equals exact FIFO when lots arrive in order of
+    their expiry date; when a lot arrives late (points released after the return window
+    while a later-expiring lot was already spent), it can only expire *later* than exact
+    FIFO would say, never earlier.
+
+    One short transaction per account; key ``expire:<account id>:<local date>`` makes
+    this idempotent per account and day. Returns the number of entries written.
+    """
+    candidates = (
+        PointsAccount.objects.filter(balance__gt=0)
+        .annotate(
+            due=Coalesce(Sum("entries__points", filter=Q(entries__points__gt=0, entries__expires_at__lte=now)), 0),
+            debits=Coalesce(Sum("entries__points", filter=Q(entries__points__lt=0)), 0),
+        )
+        .filter(due__gt=-F("debits"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    day = timezone.localdate(now).isoformat()
+    written = 0
+    for account_id in list(candidates):
+        key = f"expire:{account_id}:{day}"
+        with transaction.atomic():
+            account = _lock_account(account_id)
+            if LedgerEntry.objects.filter(idempotency_key=key).exists():
+                continue
+            expired = min(account.balance, points_due_to_expire(account_id=account_id, now=now))
+            if expired <= 0:
+                continue
+            _entry, created = _write(
+                account,
+                kind=EntryKind.EXPIRE,
+                points=-expired,
+                idempotency_key=key,
+                memo=_("Points that reached their expiry date by %(day)s") % {"day": day},
+                created_at=now,
+            )
+            written += int(created)
+    return written
+
+
+# --- Tiers -------------------------------------------------------------------------------------
+
+
+def qualifying_points(*, account_id: int, now: datetime) -> int:
+    """Net points earned from purchases made in the 12 months up to ``now``.
+
+    Earns count with their full amount (pending or not); credit notes and staff reversals
+    of earns count negatively, by the date of the purchase or credit note they belong to.
+    """
+    return _qualifying_points_query(account_id=account_id, now=now).aggregate(
+        total=Coalesce(Sum(F("points") + F("pending_points") - F("shortfall_points")), 0)
+    )["total"]
+
+
+def _tier_rank(tier: Tier | None) -> int:
+    return -1 if tier is None else tier.qualifying_points
+
+
+def _qualifying_points_query(*, account_id: int, now: datetime):
+    return LedgerEntry.objects.filter(
+        account_id=account_id,
+        kind__in=[EntryKind.EARN, EntryKind.REVERSAL],
+        purchase__occurred_at__gt=now - relativedelta(months=12),
+        purchase__occurred_at__lte=now,
+    )
+
+
+# The tier the account's qualifying points reach, in one statement. Raw SQL on purpose: this
+# runs after every earn, and composing the same query with the ORM costs more CPU (~4 ms on
+# the benchmark machine) than the rest of a ping request. Same rule as ``qualifying_points``.
+_TARGET_TIER_SQL = """
+SELECT tier.id FROM {tier} tier
+WHERE tier.qualifying_points <= (
+    SELECT COALESCE(SUM(entry.points + entry.pending_points - entry.shortfall_points), 0)
+    FROM {entry} entry JOIN {purchase} purchase ON purchase.id = entry.purchase_id
+    WHERE entry.account_id = %s AND entry.kind IN (%s, %s)
+      AND purchase.occurred_at > %s AND purchase.occurred_at <= %s
+)
+ORDER BY tier.qualifying_points DESC
+LIMIT 1
+"""
+
+
+def _target_tier_id(*, account_id: int, now: datetime) -> int | None:
+    sql = _TARGET_TIER_SQL.format(
+        tier=Tier._meta.db_table, entry=LedgerEntry._meta.db_table, purchase=Purchase._meta.db_table
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [account_id, EntryKind.EARN.value, EntryKind.REVERSAL.value, now - relativedelta(months=12), now]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _tier_apply(account: PointsAccount, *, now: datetime, allow_downgrade: bool) -> Tier | None:
+    """Move the locked account to the tier its qualifying points reach (see ``tier_evaluate``).
+
+    One query finds that tier; a change (rare) costs a read of the new tier and a write.
+    """
+    target_id = _target_tier_id(account_id=account.pk, now=now)
+    if target_id == account.tier_id:
+        return account.tier
+    target = Tier.objects.get(pk=target_id) if target_id is not None else None
+    if _tier_rank(target) > _tier_rank(account.tier) or allow_downgrade:
+        account.tier = target
+        account.tier_changed_at = now
+        account.save(update_fields=["tier", "tier_changed_at"])
+    return account.tier
+
+
+def tier_evaluate(*, account: PointsAccount, now: datetime, allow_downgrade: bool) -> Tier | None:
+    """Put the account in the highest tier its qualifying points reach.
+
+    An upgrade happens whenever this runs (and after every earn). A downgrade happens
+    only with ``allow_downgrade=True``, which the yearly evaluation passes. The account
+    row is locked, so this cannot race an earn. Returns the account's tier afterwards.
+    """
+    with transaction.atomic():
+        account = _lock_account(account.pk)
+        return _tier_apply(account, now=now, allow_downgrade=allow_downgrade)
+
+
+def tiers_evaluate_all(*, now: datetime, allow_downgrade: bool) -> int:
+    """Run ``tier_evaluate`` for every account, one transaction each; returns how many changed tier."""
+    changed = 0
+    for account in PointsAccount.objects.order_by("pk").only("pk", "tier"):
+        before = account.tier_id
+        after = tier_evaluate(account=account, now=now, allow_downgrade=allow_downgrade)
+        changed += int(before != (after.pk if after else None))
+    return changed
+
+
+# --- Notices: expiry reminders and tier downgrade notices ---------------------------------------
+# Each notice is recorded (a row with a UNIQUE key) before its e-mail is queued, in the same
+# transaction, and the e-mail task is queued with ``delay_on_commit``: a second or concurrent
+# run of a job finds the row (``get_or_create`` waits for, then sees, a concurrent insert of
+# the same key) and queues nothing. The send task marks the row sent under a row lock, so a
+# task delivered twice mails once. An e-mail that fails rolls its task back and stays unsent.
+
+EXPIRY_REMINDER_DAYS = 30
+
+
+def _notice_recipients(*, company_id: int, admins_only: bool) -> list[User]:
+    """The company's active contacts who accept e-mail notifications (only its admins if asked)."""
+    users = User.objects.filter(membership__company_id=company_id, is_active=True, email_notifications=True).exclude(
+        email=""
+    )
+    if admins_only:
+        users = users.filter(membership__role=MembershipRole.ADMIN)
+    return list(users.order_by("pk"))
+
+
+def expiry_reminders_schedule(*, now: datetime) -> int:
+    """Record and queue one reminder e-mail per account with points expiring in the next
+    ``EXPIRY_REMINDER_DAYS`` days (local dates today … today + 30) not yet reminded of.
+
+    A lot is normally reminded of on the day it enters the window, 30 days before it
+    expires; a missed run only makes reminders late, never lost. One ``ExpiryReminder`` per
+    account and expiry day (UNIQUE); an account with several new days gets one e-mail
+    listing them. Suspended companies are skipped (and reminded if reactivated in time).
+    Returns the number of e-mails queued. Idempotent: a second run queues nothing.
+    """
+    from .selectors import points_expiring_by_account  # selectors import this module
+    from .tasks import send_expiry_reminder
+
+    today = timezone.localdate(now)
+    zone = timezone.get_current_timezone()
+    until = datetime.combine(today + relativedelta(days=EXPIRY_REMINDER_DAYS + 1), datetime.min.time(), tzinfo=zone)
+    expiring = points_expiring_by_account(now=now, until=until)
+    if not expiring:
+        return 0
+    active = set(
+        PointsAccount.objects.filter(pk__in=expiring, company__status=CompanyStatus.ACTIVE).values_list("pk", flat=True)
+    )
+    reminded = set(
+        ExpiryReminder.objects.filter(account_id__in=active, expires_on__gte=today).values_list(
+            "account_id", "expires_on"
+        )
+    )
+    queued = 0
+    for account_id in sorted(active):
+        new_days = [item for item in expiring[account_id] if (account_id, item.on) not in reminded]
+        if not new_days:
+            continue
+        with transaction.atomic():
+            created_ids = []
+            for item in new_days:
+                reminder, created = ExpiryReminder.objects.get_or_create(
+                    account_id=account_id, expires_on=item.on, defaults={"points": item.points, "created_at": now}
+                )
+                if created:
+                    created_ids.append(reminder.pk)
+            if created_ids:
+                send_expiry_reminder.delay_on_commit(created_ids)
+                queued += 1
+    return queued
+
+
+def expiry_reminder_send(*, reminder_ids: list[int], now: datetime | None = None) -> int:
+    """E-mail the reminders ``reminder_ids`` (one account's) to the company's contacts who
+    accept notifications, in each one's language, and mark them sent. Reminders already
+    sent are left out, so a repeated task mails nothing. Returns the number of e-mails sent."""
+    from clubportal.mail import send_branded_mail
+
+    from .selectors import points_value
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        reminders = list(
+            ExpiryReminder.objects.select_for_update(of=("self",))
+            .select_related("account__company")
+            .filter(pk__in=reminder_ids, sent_at__isnull=True)
+            .order_by("expires_on")
+        )
+        if not reminders:
+            return 0
+        company = reminders[0].account.company
+        reminders = [reminder for reminder in reminders if reminder.account.company_id == company.pk]
+        rules = ProgrammeRules.current()
+        total = sum(reminder.points for reminder in reminders)
+        context = {
+            "company": company,
+            "items": [
+                {
+                    "on": reminder.expires_on,
+                    "points": reminder.points,
+                    "value": points_value(points=reminder.points, rules=rules),
+                }
+                for reminder in reminders
+            ],
+            "points": total,
+            "value": points_value(points=total, rules=rules),
+            "currency": rules.currency,
+            "first_on": reminders[0].expires_on,
+            "last_on": reminders[-1].expires_on,
+            "dashboard_url": settings.SITE_URL + reverse("dashboard"),
+        }
+        recipients = _notice_recipients(company_id=company.pk, admins_only=False)
+        for user in recipients:
+            send_branded_mail(
+                template="rewards/email/expiry_reminder",
+                to=user.email,
+                context={**context, "user": user},
+                language=user.language or None,
+            )
+        ExpiryReminder.objects.filter(pk__in=[reminder.pk for reminder in reminders]).update(sent_at=now)
+    return len(recipients)
+
+
+def tier_downgrade_notices_schedule(*, now: datetime, days_ahead: int) -> int:
+    """From ``days_ahead`` days (local dates) before the next yearly evaluation, record and queue one
+    notice per company whose recorded purchases will not keep its tier at the evaluation
+    (``rewards.selectors.tier_downgrades_expected``), for its company admins.
+
+    Once per company and evaluation (``TierDowngradeNotice`` UNIQUE on account and
+    evaluation date); a company that becomes at risk later in the window is told then.
+    Returns the number of e-mails queued. Idempotent: a second run queues nothing.
+    """
+    from .selectors import next_tier_evaluation, tier_downgrades_expected
+    from .tasks import send_tier_downgrade_notice
+
+    evaluation_on = timezone.localdate(next_tier_evaluation(now=now))
+    if (evaluation_on - timezone.localdate(now)).days > days_ahead:
+        return 0
+    outlooks = tier_downgrades_expected(now=now)
+    noticed = set(TierDowngradeNotice.objects.filter(evaluation_on=evaluation_on).values_list("account_id", flat=True))
+    active = set(
+        PointsAccount.objects.filter(
+            pk__in=[outlook.account_id for outlook in outlooks], company__status=CompanyStatus.ACTIVE
+        ).values_list("pk", flat=True)
+    )
+    queued = 0
+    for outlook in outlooks:
+        if outlook.account_id in noticed or outlook.account_id not in active:
+            continue
+        with transaction.atomic():
+            notice, created = TierDowngradeNotice.objects.get_or_create(
+                account_id=outlook.account_id,
+                evaluation_on=evaluation_on,
+                defaults={
+                    "tier": outlook.tier,
+                    "tier_after": outlook.tier_at_evaluation,
+                    "points_needed": outlook.points_to_keep_tier,
+                    "created_at": now,
+                },
+            )
+            if created:
+                send_tier_downgrade_notice.delay_on_commit(notice.pk)
+                queued += 1
+    return queued
+
+
+def tier_downgrade_notice_send(*, notice_id: int, now: datetime | None = None) -> int:
+    """E-mail the notice to the company's admins who accept notifications, in each one's
+    language, and mark it sent; a notice already sent mails nothing. Returns e-mails sent."""
+    from clubportal.mail import send_branded_mail
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        notice = (
+            TierDowngradeNotice.objects.select_for_update(of=("self",))
+            .select_related("account__company", "tier", "tier_after")
+            .filter(pk=notice_id, sent_at__isnull=True)
+            .first()
+        )
+        if notice is None:
+            return 0
+        context = {
+            "company": notice.account.company,
+            "tier": notice.tier,
+            "tier_after": notice.tier_after,
+            "points_needed": notice.points_needed,
+            "evaluation_on": notice.evaluation_on,
+            "dashboard_url": settings.SITE_URL + reverse("dashboard"),
+        }
+        recipients = _notice_recipients(company_id=notice.account.company_id, admins_only=True)
+        for user in recipients:
+            send_branded_mail(
+                template="rewards/email/tier_downgrade_notice",
+                to=user.email,
+                context={**context, "user": user},
+                language=user.language or None,
+            )
+        notice.sent_at = now
+        notice.save(update_fields=["sent_at"])
+    return len(recipients)

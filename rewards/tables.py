@@ -1,0 +1,107 @@
+"""Tables for the member's points history; every row shows its money value."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import django_tables2 as tables
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import EntryKind, LedgerEntry, ProgrammeRules
+from .selectors import points_value
+from .templatetags.points import entry_description, format_money, format_number
+
+
+def entry_dates_note(entry: LedgerEntry, now) -> str:
+    """When pending points become spendable, or when added points expire."""
+    if entry.kind == EntryKind.EARN and entry.available_at and entry.available_at > now:
+        return _("Pending until %(date)s") % {"date": formats.date_format(timezone.localdate(entry.available_at))}
+    if entry.points > 0 and entry.expires_at:
+        return _("Expires %(date)s") % {"date": formats.date_format(timezone.localdate(entry.expires_at))}
+    return ""
+
+
+# A release moves points from pending to the balance: the company's total does not change.
+NO_CHANGE = format_html(
+    '<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>', gettext_lazy("no change")
+)
+
+
+class LedgerEntryTable(tables.Table):
+    created_at = tables.DateTimeColumn(verbose_name=gettext_lazy("Date"), format="SHORT_DATETIME_FORMAT")
+    kind = tables.Column(verbose_name=gettext_lazy("Kind"))
+    memo = tables.Column(verbose_name=gettext_lazy("Description"), orderable=False, empty_values=())
+    note = tables.Column(verbose_name=gettext_lazy("Dates"), accessor="pk", orderable=False, empty_values=())
+    points = tables.Column(
+        verbose_name=gettext_lazy("Points"),
+        accessor="net_points",
+        orderable=False,
+        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}},
+    )
+    value = tables.Column(
+        verbose_name=gettext_lazy("Value"),
+        accessor="pk",
+        orderable=False,
+        empty_values=(),
+        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}},
+    )
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["created_at", "kind", "memo", "note", "points", "value"]
+        order_by = ("-created_at",)
+        empty_text = gettext_lazy("No points entries match.")
+        attrs = {"class": "table table-hover align-middle points-history"}
+
+    def __init__(self, *args, rules: ProgrammeRules, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rules = rules
+        self.now = timezone.now()
+        self.columns["value"].column.verbose_name = _("Value (%(currency)s)") % {"currency": rules.currency}
+
+    def order_created_at(self, queryset, is_descending):
+        return queryset.order_by(*(("-created_at", "-pk") if is_descending else ("created_at", "pk"))), True
+
+    def _value(self, record) -> Decimal:
+        return points_value(points=record.net_points, rules=self.rules)
+
+    def render_memo(self, record):
+        return entry_description(record)
+
+    def render_note(self, record):
+        return entry_dates_note(record, self.now)
+
+    def render_points(self, value, record):
+        if record.kind == EntryKind.RELEASE:
+            return NO_CHANGE
+        sign = "+" if value > 0 else ("\u2212" if value < 0 else "")
+        return sign + format_number(abs(value))
+
+    def render_value(self, record):
+        if record.kind == EntryKind.RELEASE:
+            return NO_CHANGE
+        value = self._value(record)
+        sign = "+" if value > 0 else ("\u2212" if value < 0 else "")
+        return sign + format_money(abs(value), self.rules.currency)
+
+    # Exports get plain numbers a spreadsheet can add up.
+    def value_created_at(self, value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+    def value_kind(self, record):
+        return record.get_kind_display()
+
+    def value_memo(self, record):
+        return entry_description(record)
+
+    def value_note(self, record):
+        return entry_dates_note(record, self.now)
+
+    def value_points(self, value):
+        return value
+
+    def value_value(self, record):
+        return self._value(record)

@@ -1,0 +1,72 @@
+"""Periodic points work. Thin wrappers over services; each is safe to run twice
+(the services are idempotent per earn, per account and day, per account)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from .services import points_expire, points_release_pending, tiers_evaluate_all
+
+
+@shared_task
+def release_pending_points() -> int:
+    """Make points whose return window has ended spendable. Returns how many earns were released."""
+    return points_release_pending(now=timezone.now())
+
+
+@shared_task
+def expire_points() -> int:
+    """Nightly: write the expire entries for points past their expiry date. Returns entries written."""
+    return points_expire(now=timezone.now())
+
+
+@shared_task
+def evaluate_tiers(allow_downgrade: bool = False) -> int:
+    """Upgrade every company that qualifies; with ``allow_downgrade`` (the yearly run) also downgrade."""
+    return tiers_evaluate_all(now=timezone.now(), allow_downgrade=allow_downgrade)
+
+
+@shared_task
+def run_purchase_import(import_id: int) -> str:
+    """Run a CSV purchase import; safe to run twice (a finished import is left alone, a crashed one resumes)."""
+    from .imports import purchase_import_run
+
+    return purchase_import_run(import_id=import_id).status
+
+
+# --- Notices (appended): daily jobs record each notice once, per-account tasks send it ----------
+
+
+@shared_task
+def send_expiry_reminders() -> int:
+    """Daily: queue one reminder per account with points expiring in the next 30 days not yet reminded of."""
+    from .services import expiry_reminders_schedule
+
+    return expiry_reminders_schedule(now=timezone.now())
+
+
+@shared_task
+def send_expiry_reminder(reminder_ids: list[int]) -> int:
+    """E-mail one account's expiry reminders; a reminder already sent is not sent again."""
+    from .services import expiry_reminder_send
+
+    return expiry_reminder_send(reminder_ids=reminder_ids)
+
+
+@shared_task
+def send_tier_downgrade_notices() -> int:
+    """Daily: in the days before the yearly evaluation, queue a notice for each company about to drop a tier."""
+    from django.conf import settings
+
+    from .services import tier_downgrade_notices_schedule
+
+    return tier_downgrade_notices_schedule(now=timezone.now(), days_ahead=settings.POINTS_TIER_DOWNGRADE_NOTICE_DAYS)
+
+
+@shared_task
+def send_tier_downgrade_notice(notice_id: int) -> int:
+    """E-mail one tier downgrade notice to the company's admins; a notice already sent is not sent again."""
+    from .services import tier_downgrade_notice_send
+
+    return tier_downgrade_notice_send(notice_id=notice_id)

@@ -1,0 +1,25 @@
+"""Fixtures for the points tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewards.models import ProgrammeRules
+from rewards.services import points_account_for_company
+from tests.factories import StaffFactory
+
+
+@pytest.fixture
+def rules(db) -> ProgrammeRules:
+    """The default programme: 1 point per SEK, 1 point = 0.05 SEK, 14-day returns, 24-month expiry."""
+    return ProgrammeRules.current()
+
+
+@pytest.fixture
+def account(company, rules):
+    return points_account_for_company(company=company)
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory()

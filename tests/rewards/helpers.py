@@ -1,0 +1,33 @@
+"""Small given-steps shared by the points tests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from rewards.models import LedgerEntry, PointsAccount
+from rewards.selectors import ledger_mismatches
+from rewards.services import points_earn_for_purchase, points_redeem, points_release_pending
+
+from .factories import PurchaseFactory
+
+
+def earn(company, amount: str | int, *, at: datetime, release: bool = False) -> LedgerEntry:
+    """A purchase of ``amount`` SEK at ``at`` earning its points; released too if asked."""
+    purchase = PurchaseFactory(company=company, net_amount=Decimal(str(amount)), occurred_at=at)
+    entry = points_earn_for_purchase(purchase=purchase, now=at)
+    if release:
+        points_release_pending(now=at + timedelta(days=14))
+    return entry
+
+
+def redeem(account: PointsAccount, points: int, *, key: str, at: datetime | None = None) -> LedgerEntry:
+    return points_redeem(account=account, points=points, key=key, by=None, memo="gift card", now=at)
+
+
+def fresh(account: PointsAccount) -> PointsAccount:
+    return PointsAccount.objects.get(pk=account.pk)
+
+
+def assert_ledger_consistent() -> None:
+    assert ledger_mismatches() == []

@@ -1,0 +1,67 @@
+"""The demo points: real figures through the real services, and a second run changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from clubportal.demo import SeedSummary, seed_companies, seed_contacts, seed_staff
+from members.staff_groups import SALES_REPS
+from rewards.demo import seed_points
+from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProgrammeRules, Purchase
+from rewards.selectors import account_summary
+
+from .helpers import assert_ledger_consistent
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def demo_companies(db):
+    summary = SeedSummary()
+    staff = seed_staff(summary)
+    companies = seed_companies(summary, staff[SALES_REPS])[:4]  # Bergström first
+    seed_contacts(summary, companies)
+    return companies
+
+
+def snapshot() -> dict:
+    return {
+        "purchases": Purchase.objects.count(),
+        "entries": sorted(LedgerEntry.objects.values_list("idempotency_key", "points", "pending_points")),
+        "accounts": sorted(
+            PointsAccount.objects.values_list("company_id", "balance", "pending", "shortfall", "tier_id")
+        ),
+        "rules": ProgrammeRules.objects.values_list("point_value", "currency").get(),
+    }
+
+
+def test_given_demo_companies_when_seeded_then_two_years_of_real_points_show_everywhere(demo_companies):
+    seed_points(SeedSummary(), demo_companies, now=NOW)
+
+    bergstrom = account_summary(company=demo_companies[0], now=NOW)
+    first_purchase = Purchase.objects.order_by("occurred_at").first().occurred_at
+    assert (NOW - first_purchase).days > 700  # two years of history
+    assert ProgrammeRules.current().currency == "SEK"
+    assert bergstrom.balance > 0 and bergstrom.balance_value > 0
+    assert bergstrom.pending > 0 and bergstrom.pending_releases  # the last 14 days
+    assert bergstrom.expiring_total > 0  # bought about two years ago
+    assert bergstrom.tier is not None and bergstrom.next_tier is not None
+    kinds = set(LedgerEntry.objects.values_list("kind", flat=True))
+    assert {EntryKind.EARN, EntryKind.RELEASE, EntryKind.REDEEM, EntryKind.ADJUST} <= kinds
+    assert LedgerEntry.objects.filter(kind=EntryKind.ADJUST, created_by__is_staff=True).exists()
+    assert_ledger_consistent()
+
+
+def test_given_a_seeded_club_when_seeded_again_then_nothing_changes(demo_companies):
+    seed_points(SeedSummary(), demo_companies, now=NOW)
+    before = snapshot()
+
+    summary = SeedSummary()
+    seed_points(summary, demo_companies, now=NOW)
+
+    assert snapshot() == before
+    assert summary.report_lines() == ["Demo data already in place; nothing changed."]

@@ -1,0 +1,209 @@
+"""A Hypothesis state machine over the ledger, checked against a small in-memory model.
+
+Rules: earn, release (time passes), redeem, replay a redeem key, return part of a
+purchase, staff reversal, expire (time passes). After every step: the account's
+balance, pending and shortfall equal the model's, every bucket equals the sum of its
+entry column, and the balance is never negative. Each example runs in a transaction
+that is rolled back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+
+from rewards.models import PointsAccount
+from rewards.selectors import ledger_mismatches
+from rewards.services import (
+    LedgerError,
+    entry_reverse,
+    points_account_for_company,
+    points_earn_for_purchase,
+    points_expire,
+    points_redeem,
+    points_release_pending,
+    purchase_return,
+)
+from tests.factories import CompanyFactory, StaffFactory
+
+from .factories import NOW, CreditNoteFactory, PurchaseFactory
+
+
+@dataclass
+class ModelEarn:
+    entry: object
+    purchase: object
+    amount: int
+    left: int
+    available_at: datetime
+    expires_at: datetime
+    released: bool = False
+    reversed: bool = False
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        self.staff = StaffFactory()
+        self.account = points_account_for_company(company=CompanyFactory())
+        self.clock = NOW
+        self.balance = self.pending = self.shortfall = 0
+        self.lots: list[tuple[datetime, int]] = []  # (expires_at, points) credited to the balance
+        self.debits = 0  # points ever taken off the balance
+        self.expired_days: set = set()
+        self.earns: list[ModelEarn] = []
+        self.redeems: list[tuple[str, int, object]] = []  # (key, points, entry)
+        self.reversed_redeems: set[int] = set()
+        self.counter = 0
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self._atomic.__exit__(None, None, None)
+
+    def _take_back(self, owed: int) -> None:
+        taken = min(self.balance, owed)
+        self.balance -= taken
+        self.debits += taken
+        self.shortfall += owed - taken
+
+    # --- rules ----------------------------------------------------------------------------
+
+    @rule(amount=st.integers(min_value=1, max_value=500))
+    def earn(self, amount):
+        purchase = PurchaseFactory(company=self.account.company, net_amount=Decimal(amount), occurred_at=self.clock)
+        entry = points_earn_for_purchase(purchase=purchase, now=self.clock)
+        self.pending += amount
+        self.earns.append(
+            ModelEarn(
+                entry, purchase, amount, amount, self.clock + timedelta(days=14), self.clock + relativedelta(months=24)
+            )
+        )
+
+    @rule(days=st.sampled_from([0, 7, 14, 30]))
+    def release(self, days):
+        self.clock += timedelta(days=days)
+        points_release_pending(now=self.clock)
+        for earn in self.earns:
+            if earn.released or earn.reversed or earn.available_at > self.clock:
+                continue
+            paid_off = min(earn.left, self.shortfall)
+            self.shortfall -= paid_off
+            self.pending -= earn.left
+            self.balance += earn.left - paid_off
+            if earn.left - paid_off:
+                self.lots.append((earn.expires_at, earn.left - paid_off))
+            earn.released = True
+
+    @rule(points=st.integers(min_value=1, max_value=400) | st.just("all"))
+    def redeem(self, points):
+        if points == "all":  # spending everything is common, and what makes a later return run short
+            if not self.balance:
+                return
+            points = self.balance
+        self.counter += 1
+        key = f"k{self.counter}"
+        if points > self.balance:
+            with pytest.raises(LedgerError):
+                points_redeem(account=self.account, points=points, key=key, by=None, now=self.clock)
+            return
+        entry = points_redeem(account=self.account, points=points, key=key, by=None, now=self.clock)
+        self.balance -= points
+        self.debits += points
+        self.redeems.append((key, points, entry))
+
+    @precondition(lambda self: self.redeems)
+    @rule(data=st.data())
+    def replay_redeem(self, data):
+        key, points, entry = data.draw(st.sampled_from(self.redeems))
+        assert points_redeem(account=self.account, points=points, key=key, by=None, now=self.clock).pk == entry.pk
+        with pytest.raises(LedgerError):
+            points_redeem(account=self.account, points=points + 1, key=key, by=None, now=self.clock)
+
+    @precondition(lambda self: self.earns)
+    @rule(data=st.data(), share=st.sampled_from(["0.25", "0.5", "1"]))
+    def credit_note(self, data, share):
+        earn = data.draw(st.sampled_from(self.earns))
+        credit = (earn.purchase.net_amount * Decimal(share)).quantize(Decimal("0.01"))
+        note = CreditNoteFactory(original=earn.purchase, net_amount=-credit, occurred_at=self.clock)
+        purchase_return(credit_note=note, now=self.clock)
+        if earn.reversed:
+            return
+        owed = min(
+            earn.left,
+            int((Decimal(earn.amount) * credit / earn.purchase.net_amount).quantize(Decimal("1"), ROUND_HALF_UP)),
+        )
+        earn.left -= owed
+        if earn.released:
+            self._take_back(owed)
+        else:
+            self.pending -= owed
+
+    @precondition(lambda self: self.earns or self.redeems)
+    @rule(data=st.data())
+    def staff_reverse(self, data):
+        choices = [("earn", e) for e in self.earns] + [("redeem", r) for r in self.redeems]
+        kind, target = data.draw(st.sampled_from(choices))
+        entry = target.entry if kind == "earn" else target[2]
+        reversal = entry_reverse(entry=entry, reason="test", by=self.staff, now=self.clock)
+        assert entry_reverse(entry=entry, reason="test", by=self.staff).pk == reversal.pk, "exactly once"
+        if kind == "earn":
+            if target.reversed:
+                return
+            target.reversed = True
+            owed, target.left = target.left, 0
+            if target.released:
+                self._take_back(owed)
+            else:
+                self.pending -= owed
+        elif entry.pk not in self.reversed_redeems:
+            self.reversed_redeems.add(entry.pk)
+            self.balance += target[1]
+            self.lots.append((self.clock + relativedelta(months=24), target[1]))
+
+    @rule(months=st.integers(min_value=0, max_value=14))
+    def expire(self, months):
+        self.clock += relativedelta(months=months)
+        points_expire(now=self.clock)
+        day = timezone.localdate(self.clock)
+        if day in self.expired_days:
+            return
+        due = sum(points for expires_at, points in self.lots if expires_at <= self.clock)
+        expired = min(self.balance, max(0, due - self.debits))
+        if expired > 0:
+            self.balance -= expired
+            self.debits += expired
+            self.expired_days.add(day)
+
+    # --- invariants -----------------------------------------------------------------------
+
+    @invariant()
+    def buckets_match_model_and_entries(self):
+        account = PointsAccount.objects.get(pk=self.account.pk)
+        assert (account.balance, account.pending, account.shortfall) == (self.balance, self.pending, self.shortfall)
+        assert account.balance >= 0
+        assert ledger_mismatches() == []
+
+
+@pytest.mark.django_db
+def test_ledger_state_machine(rules):
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=10,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            database=None,
+        ),
+    )
