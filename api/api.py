@@ -1,0 +1,407 @@
+"""The integration API, version 1: HTTP in, services out. Handlers stay thin.
+
+Every endpoint needs ``Authorization: Bearer <token>`` (``api.services.api_client_authenticate``);
+the OpenAPI document and the docs page are public. Errors always have a JSON body with
+``detail``: a string, or for 422 a list of ``{loc, msg, type}`` naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+import pydantic
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from ninja import NinjaAPI, Query, Status
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import DocsBase
+from ninja.security import HttpBearer
+from pydantic import Field
+
+from members.models import Company
+from members.services import MembersError, company_upsert
+from rewards.ingest import (
+    PurchaseConflict,
+    PurchaseInvalid,
+    PurchaseLineInput,
+    purchase_points_entry,
+    purchase_record_with_entry,
+)
+from rewards.models import LedgerEntry, ProgrammeRules, Purchase
+from rewards.selectors import account_summary, points_value
+
+from . import schemas
+from .models import ApiClient
+from .selectors import LEDGER_PAGE_MAX, InvalidCursor, company_by_external_id, ledger_page
+from .services import api_client_authenticate
+from .views import DOCS_ASSETS
+
+
+class ApiTokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiClient | None:
+        return api_client_authenticate(token=token)
+
+
+class LocalSwagger(DocsBase):
+    """Swagger UI from django-ninja's bundled files, served by this app (no CDN; the CSP holds).
+
+    ninja only uses its bundled files when "ninja" is in INSTALLED_APPS; this renders our own
+    page instead and serves the files through ``api.views.docs_asset``.
+    """
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        swagger_settings = {
+            "url": self.get_openapi_url(api, kwargs),
+            "layout": "BaseLayout",
+            "deepLinking": True,
+            "validatorUrl": None,  # no calls to swagger.io
+        }
+        assets = {
+            name.replace("-", "_").replace(".", "_"): reverse("api_docs_asset", args=[name]) for name in DOCS_ASSETS
+        }
+        return render(request, "api/docs.html", {"api": api, "swagger_settings": swagger_settings, "assets": assets})
+
+
+api = NinjaAPI(
+    title="Clubportal integration API",
+    version="1",
+    description=(
+        "Push companies and purchases from the ERP; read balances and ledgers. "
+        "Authenticate with `Authorization: Bearer <token>`; tokens are created in the admin."
+    ),
+    urls_namespace="api-v1",
+    auth=ApiTokenAuth(),
+    docs=LocalSwagger(),
+    docs_url="/docs",
+    # Swagger UI sets inline style attributes; scripts stay strict. This page only.
+    docs_decorator=csp_update({"style-src": [UNSAFE_INLINE]}),
+)
+
+
+# --- Errors ---------------------------------------------------------------------------------
+
+
+def _error_items(errors: list[dict], prefix: list[str | int]) -> list[dict]:
+    """Pydantic's errors without inputs or contexts (which may not serialise), under ``prefix``."""
+    return [
+        {"loc": [*prefix, *error.get("loc", ())], "msg": error.get("msg", ""), "type": error.get("type", "invalid")}
+        for error in errors
+    ]
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    items = []
+    for error in exc.errors:
+        loc = list(error.get("loc", ()))
+        if len(loc) >= 2 and loc[0] == "body" and loc[1] == "payload":
+            del loc[1]  # the handler's parameter name is not part of the document
+        items.append({"loc": loc, "msg": error.get("msg", ""), "type": error.get("type", "invalid")})
+    return api.create_response(request, {"detail": items}, status=422)
+
+
+def _invalid_items(exc: PurchaseInvalid | DjangoValidationError, prefix: list[str | int]) -> list[dict]:
+    if isinstance(exc, PurchaseInvalid):
+        loc = (
+            [*prefix, *(int(part) if part.isdigit() else part for part in exc.field.split("."))]
+            if exc.field
+            else prefix
+        )
+        return [{"loc": loc, "msg": exc.message, "type": "value_error"}]
+    return [
+        {"loc": [*prefix, field], "msg": message, "type": "value_error"}
+        for field, messages in exc.message_dict.items()
+        for message in messages
+    ]
+
+
+@api.exception_handler(PurchaseInvalid)
+def _purchase_invalid(request, exc: PurchaseInvalid):
+    return api.create_response(request, {"detail": _invalid_items(exc, ["body"])}, status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation_error(request, exc: DjangoValidationError):
+    return api.create_response(request, {"detail": _invalid_items(exc, ["body"])}, status=422)
+
+
+@api.exception_handler(MembersError)
+def _members_error(request, exc: MembersError):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(InvalidCursor)
+def _invalid_cursor(request, exc: InvalidCursor):
+    return api.create_response(
+        request, {"detail": [{"loc": ["query", "cursor"], "msg": str(exc), "type": "value_error"}]}, status=422
+    )
+
+
+def _company_or_404(external_id: str) -> Company:
+    company = company_by_external_id(external_id)
+    if company is None:
+        raise HttpError(404, f"No company with external id {external_id}.")
+    return company
+
+
+# --- Endpoints ------------------------------------------------------------------------------
+
+
+@api.get("/ping", response=schemas.PingOut, tags=["meta"], summary="Check a token")
+def ping(request):
+    """Authenticates and does nothing else: for checking a token (and for the benchmark)."""
+    return {"client": request.auth.name, "source": request.auth.source}
+
+
+@api.put(
+    "/companies/{external_id}",
+    response={200: schemas.CompanyOut, 201: schemas.CompanyOut, 422: schemas.ValidationErrorOut},
+    tags=["companies"],
+    summary="Create or update a company",
+)
+def company_put(request, external_id: str, payload: schemas.CompanyIn):
+    """Idempotent: 201 when the company was created, 200 when it existed (updated or unchanged)."""
+    company, created = company_upsert(external_id=external_id, **payload.dict())
+    return Status(201 if created else 200, _company_out(company))
+
+
+def _company_out(company: Company) -> dict:
+    return {
+        "external_id": company.external_id,
+        "name": company.name,
+        "country": company.country,
+        "org_number": company.org_number,
+        "street_address": company.street_address,
+        "postal_code": company.postal_code,
+        "city": company.city,
+        "status": company.status,
+    }
+
+
+def _purchase_out(purchase: Purchase, company: Company, entry: LedgerEntry | None = None) -> dict:
+    entry = entry or purchase_points_entry(purchase)
+    return {
+        "id": purchase.pk,
+        "external_id": purchase.external_id,
+        "source": purchase.source,
+        "company": company.external_id,
+        "kind": "credit_note" if purchase.is_credit_note else "purchase",
+        "net_amount": purchase.net_amount,
+        "currency": purchase.currency,
+        "occurred_at": purchase.occurred_at.astimezone(UTC),  # as stored, so a retry's answer is identical
+        "points": entry.net_points if entry else 0,
+        "available_at": entry.available_at if entry else None,
+    }
+
+
+def _record(
+    client: ApiClient, payload: schemas.PurchaseIn, company: Company
+) -> tuple[Purchase, bool, LedgerEntry | None]:
+    return purchase_record_with_entry(
+        company=company,
+        source=client.source,
+        external_id=payload.external_id,
+        occurred_at=payload.occurred_at,
+        net_amount=payload.net_amount,
+        currency=payload.currency or ProgrammeRules.current().currency,
+        lines=[
+            PurchaseLineInput(sku=line.sku, amount=line.amount, category_code=line.category) for line in payload.lines
+        ],
+        original_external_id=payload.original_external_id,
+    )
+
+
+def _conflict_out(exc: PurchaseConflict, company: Company) -> dict:
+    return {"detail": exc.message, "fields": exc.fields, "purchase": _purchase_out(exc.purchase, company)}
+
+
+def _unknown_company(external_id: str) -> PurchaseInvalid:
+    return PurchaseInvalid(
+        f"No company with external id {external_id}; create it first with PUT /api/v1/companies/{external_id}.",
+        field="company",
+    )
+
+
+@api.post(
+    "/purchases",
+    response={
+        200: schemas.PurchaseOut,
+        201: schemas.PurchaseOut,
+        409: schemas.PurchaseConflictOut,
+        422: schemas.ValidationErrorOut,
+    },
+    tags=["purchases"],
+    summary="Record a purchase or credit note",
+)
+def purchase_post(request, payload: schemas.PurchaseIn, response: HttpResponse):
+    """Idempotent by the client's source and `external_id`.
+
+    201: recorded now. 200: the same purchase was recorded before — the first result is
+    returned unchanged (header `Idempotent-Replayed: true`). 409: the external id was
+    recorded with different content (`fields` says which). A credit note
+    (`original_external_id`, net amount ≤ 0) takes back the credited purchase's points.
+    """
+    company = company_by_external_id(payload.company)
+    if company is None:
+        raise _unknown_company(payload.company)
+    try:
+        purchase, created, entry = _record(request.auth, payload, company)
+    except PurchaseConflict as exc:
+        return Status(409, _conflict_out(exc, company))
+    if not created:
+        response["Idempotent-Replayed"] = "true"
+    return Status(201 if created else 200, _purchase_out(purchase, company, entry))
+
+
+@api.post(
+    "/purchases/batch",
+    response={200: schemas.PurchaseBatchOut, 422: schemas.ValidationErrorOut},
+    tags=["purchases"],
+    summary="Record up to 1 000 purchases",
+)
+def purchase_batch_post(request, payload: schemas.PurchaseBatchIn):
+    """Each item is handled like `POST /purchases`, in its own transaction: good items land
+    whatever happens to the others. Every item's outcome is reported, in order: `created`,
+    `duplicate` (recorded before with the same content), `conflict` (recorded before with
+    different content) or `invalid` (with `errors` per field). Safe to resend as a whole."""
+    items: list[dict] = []
+    parsed: list[schemas.PurchaseIn | None] = []
+    for index, raw in enumerate(payload.items):
+        if not isinstance(raw, dict):
+            parsed.append(None)
+            items.append(
+                {
+                    "index": index,
+                    "external_id": None,
+                    "status": "invalid",
+                    "errors": [
+                        {
+                            "loc": ["body", "items", index],
+                            "msg": "Each item must be a JSON object.",
+                            "type": "dict_type",
+                        }
+                    ],
+                }
+            )
+            continue
+        try:
+            parsed.append(schemas.PurchaseIn.model_validate(raw))
+        except pydantic.ValidationError as exc:
+            parsed.append(None)
+            external_id = raw.get("external_id") if isinstance(raw.get("external_id"), str) else None
+            items.append(
+                {
+                    "index": index,
+                    "external_id": external_id,
+                    "status": "invalid",
+                    "errors": _error_items(exc.errors(), ["body", "items", index]),
+                }
+            )
+    companies = {
+        company.external_id: company
+        for company in Company.objects.filter(external_id__in={item.company for item in parsed if item})
+    }
+    for index, item in enumerate(parsed):
+        if item is None:
+            continue
+        outcome: dict = {"index": index, "external_id": item.external_id}
+        try:
+            company = companies.get(item.company)
+            if company is None:
+                raise _unknown_company(item.company)
+            purchase, created, entry = _record(request.auth, item, company)
+            outcome |= {
+                "status": "created" if created else "duplicate",
+                "purchase": _purchase_out(purchase, company, entry),
+            }
+        except PurchaseConflict as exc:
+            outcome |= {"status": "conflict", "detail": exc.message, "purchase": _purchase_out(exc.purchase, company)}
+        except PurchaseInvalid as exc:
+            outcome |= {
+                "status": "invalid",
+                "detail": exc.message,
+                "errors": _invalid_items(exc, ["body", "items", index]),
+            }
+        items.append(outcome)
+    items.sort(key=lambda outcome: outcome["index"])
+    counts = {
+        status: sum(1 for item in items if item["status"] == status)
+        for status in ("created", "duplicate", "conflict", "invalid")
+    }
+    return {**counts, "items": items}
+
+
+@api.get(
+    "/companies/{external_id}/balance",
+    response={200: schemas.BalanceOut, 404: schemas.MessageOut},
+    tags=["points"],
+    summary="A company's points at a glance",
+)
+def company_balance(request, external_id: str):
+    """Balance and its money value, pending points with release dates, points expiring in
+    the next 60 days, tier and points to the next tier. A fixed number of queries."""
+    company = _company_or_404(external_id)
+    summary = account_summary(company=company)
+    rules = ProgrammeRules.current()
+
+    def tier_out(tier):
+        return {"name": tier.name, "qualifying_points": tier.qualifying_points} if tier else None
+
+    return {
+        "company": company.external_id,
+        "balance": summary.balance,
+        "balance_value": summary.balance_value,
+        "currency": summary.currency,
+        "pending": summary.pending,
+        "pending_value": points_value(points=summary.pending, rules=rules),
+        "pending_releases": [{"on": item.on, "points": item.points} for item in summary.pending_releases],
+        "shortfall": summary.shortfall,
+        "expiring_soon": [{"on": item.on, "points": item.points} for item in summary.expiring],
+        "expiring_soon_total": summary.expiring_total,
+        "tier": tier_out(summary.tier),
+        "qualifying_points": summary.qualifying_points,
+        "next_tier": tier_out(summary.next_tier),
+        "points_to_next_tier": summary.points_to_next_tier,
+    }
+
+
+class LedgerQuery(schemas.Schema):
+    cursor: str | None = Field(None, max_length=200, description="`next_cursor` from the previous page.")
+    limit: int = Field(100, ge=1, le=LEDGER_PAGE_MAX)
+
+
+@api.get(
+    "/companies/{external_id}/ledger",
+    response={200: schemas.LedgerPageOut, 404: schemas.MessageOut, 422: schemas.ValidationErrorOut},
+    tags=["points"],
+    summary="A company's ledger, newest first",
+)
+def company_ledger(request, external_id: str, params: Query[LedgerQuery]):
+    """Cursor-paginated on (created_at, id): stable while new entries arrive."""
+    company = _company_or_404(external_id)
+    page = ledger_page(company=company, cursor=params.cursor, limit=params.limit)
+    return {
+        "items": [
+            {
+                "id": entry.pk,
+                "created_at": entry.created_at,
+                "kind": entry.kind,
+                "points": entry.points,
+                "pending_points": entry.pending_points,
+                "shortfall_points": entry.shortfall_points,
+                "net_points": entry.net_points,
+                "memo": entry.memo,
+                "purchase_external_id": entry.purchase.external_id if entry.purchase else None,
+                "available_at": entry.available_at,
+                "expires_at": entry.expires_at,
+            }
+            for entry in page.entries
+        ],
+        "next_cursor": page.next_cursor,
+    }

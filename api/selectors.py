@@ -1,0 +1,67 @@
+"""Reads for the integration API."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+
+from members.models import Company
+from rewards.models import LedgerEntry
+
+LEDGER_PAGE_MAX = 500
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def company_by_external_id(external_id: str) -> Company | None:
+    return Company.objects.filter(external_id=external_id).first()
+
+
+def _cursor_encode(entry: LedgerEntry) -> str:
+    raw = json.dumps([entry.created_at.isoformat(), entry.pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, pk = json.loads(raw)
+        moment = datetime.fromisoformat(created_at)
+        if moment.tzinfo is None or not isinstance(pk, int):
+            raise ValueError
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidCursor("This cursor is not one the API gave out.") from exc
+    return moment, pk
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    entries: list[LedgerEntry]
+    next_cursor: str | None
+
+
+def ledger_page(*, company: Company, cursor: str | None, limit: int) -> LedgerPage:
+    """One page of the company's ledger, newest first, after ``cursor``. One query.
+
+    Keyset pagination on (created_at, id), the ledger's own ordering: the cursor names the
+    last entry of the previous page and the next page starts strictly after it. Entries
+    written meanwhile sort before the cursor (they are newer), so paging on never repeats
+    or skips an entry. The cursor is opaque to clients (base64 of the position).
+    """
+    entries = (
+        LedgerEntry.objects.filter(account__company=company).select_related("purchase").order_by("-created_at", "-pk")
+    )
+    if cursor:
+        created_at, pk = _cursor_decode(cursor)
+        entries = entries.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+    rows = list(entries[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return LedgerPage(entries=rows, next_cursor=_cursor_encode(rows[-1]) if has_more else None)

@@ -1,0 +1,86 @@
+"""PUT /companies/{external_id}: create or update a company from the ERP."""
+
+from __future__ import annotations
+
+from members.models import Company
+from tests.factories import CompanyFactory
+
+BODY = {
+    "name": "Byggvaror Norr AB",
+    "country": "SE",
+    "org_number": "5560160680",
+    "street_address": "Storgatan 1",
+    "postal_code": "111 22",
+    "city": "Stockholm",
+}
+
+
+def test_a_new_company_is_created_with_a_normalised_org_number(api):
+    response = api.put("/companies/C-100", BODY)
+
+    assert response.status_code == 201
+    assert response.json()["org_number"] == "556016-0680"
+    company = Company.objects.get(external_id="C-100")
+    assert (company.name, company.city, company.is_active) == ("Byggvaror Norr AB", "Stockholm", True)
+
+
+def test_sending_the_same_company_again_changes_nothing(api):
+    first = api.put("/companies/C-100", BODY)
+
+    again = api.put("/companies/C-100", BODY)
+
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert Company.objects.filter(external_id="C-100").count() == 1
+
+
+def test_a_changed_company_is_updated(api):
+    api.put("/companies/C-100", BODY)
+
+    response = api.put("/companies/C-100", {**BODY, "name": "Byggvaror Norr & Söner AB", "city": "Luleå"})
+
+    assert response.status_code == 200
+    company = Company.objects.get(external_id="C-100")
+    assert (company.name, company.city) == ("Byggvaror Norr & Söner AB", "Luleå")
+
+
+def test_a_dutch_company_needs_a_kvk_number(api):
+    bad = api.put("/companies/C-200", {**BODY, "country": "NL", "org_number": "1234"})
+    good = api.put("/companies/C-200", {**BODY, "country": "NL", "org_number": "12345678"})
+
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "org_number"]
+    assert "eight digits" in bad.json()["detail"][0]["msg"]
+    assert good.status_code == 201
+
+
+def test_field_errors_are_reported_per_field_and_nothing_is_saved(api):
+    response = api.put("/companies/C-300", {"name": "", "country": "DE", "org_number": "556016-0681"})
+
+    assert response.status_code == 422
+    fields = {tuple(item["loc"]) for item in response.json()["detail"]}
+    assert {("body", "name"), ("body", "country")} <= fields
+    assert not Company.objects.filter(external_id="C-300").exists()
+
+
+def test_a_wrong_swedish_check_digit_is_refused(api):
+    response = api.put("/companies/C-300", {**BODY, "org_number": "556016-0681"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body", "org_number"],
+            "msg": "This Swedish organisation number has a wrong check digit.",
+            "type": "value_error",
+        }
+    ]
+
+
+def test_another_companys_org_number_is_refused(api):
+    other = CompanyFactory()
+
+    response = api.put("/companies/C-400", {**BODY, "org_number": other.org_number})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "org_number"]
+    assert not Company.objects.filter(external_id="C-400").exists()
