@@ -40,6 +40,9 @@ class EmailBranding:
     club_name: str
     primary_colour: str
     on_primary_colour: str
+    footer_text: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
 
 
 def branding_for_email() -> EmailBranding:
@@ -54,4 +57,7 @@ def branding_for_email() -> EmailBranding:
         club_name=branding.club_name,
         primary_colour=branding.primary_colour,
         on_primary_colour=readable_text_on(branding.primary_colour),
+        footer_text=branding.footer_text,
+        contact_email=branding.contact_email,
+        contact_phone=branding.contact_phone,
     )

@@ -1,16 +1,34 @@
-"""Content and branding, edited by marketing in Wagtail."""
+"""Content and branding, edited by marketing in Wagtail.
+
+Every member-facing page type derives from ``BasePage``, which keeps pages members-only
+unless a type says otherwise (only the home page shows anonymous visitors a public
+teaser). What a member may see (tier offers, expiry) is decided in ``selectors``.
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django import forms
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import TaggedItemBase
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import AbstractGroupApprovalTask, Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
 
+from .blocks import BodyBlock
 from .branding import AA_NORMAL_TEXT, HEX_COLOUR, WHITE, contrast_ratio, hex_to_rgb_triplet, readable_text_on
 
 hex_colour_validator = RegexValidator(HEX_COLOUR, _("Enter a colour as #RRGGBB, for example #0b5394."))
@@ -37,25 +55,67 @@ class Branding(BaseSiteSetting):
         help_text=_("Buttons, links and the navigation bar. Must contrast at least 4.5:1 with white."),
     )
 
-    panels = [FieldPanel("club_name"), FieldPanel("logo"), FieldPanel("primary_colour")]
+    secondary_colour = models.CharField(
+        _("secondary colour"),
+        max_length=7,
+        default="#7a4b00",
+        validators=[hex_colour_validator],
+        help_text=_("Badges and highlights, with white text. Must contrast at least 4.5:1 with white."),
+    )
+    favicon = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("favicon"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("A square image; the browser tab shows it at 32 × 32 pixels."),
+    )
+    footer_text = models.CharField(_("footer text"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_address = models.CharField(_("contact address"), max_length=200, blank=True)
+    point_value_label = models.CharField(
+        _("point-value label"),
+        max_length=60,
+        default=_("Worth"),
+        help_text=_("Shown before the money value of a points figure, e.g. “Worth 120 SEK”."),
+    )
+
+    panels = [
+        FieldPanel("club_name"),
+        FieldRowPanel([FieldPanel("logo"), FieldPanel("favicon")]),
+        FieldRowPanel([FieldPanel("primary_colour"), FieldPanel("secondary_colour")]),
+        FieldPanel("point_value_label"),
+        MultiFieldPanel(
+            [
+                FieldPanel("footer_text"),
+                FieldPanel("contact_email"),
+                FieldPanel("contact_phone"),
+                FieldPanel("contact_address"),
+            ],
+            heading=_("Footer and contact"),
+        ),
+    ]
 
     class Meta:
         verbose_name = _("branding")
 
     def clean(self) -> None:
         super().clean()
-        if HEX_COLOUR.match(self.primary_colour or ""):
-            ratio = contrast_ratio(self.primary_colour, WHITE)
+        errors = {}
+        for field_name in ("primary_colour", "secondary_colour"):
+            colour = getattr(self, field_name) or ""
+            if not HEX_COLOUR.match(colour):
+                continue
+            ratio = contrast_ratio(colour, WHITE)
             if ratio < AA_NORMAL_TEXT:
-                raise ValidationError(
-                    {
-                        "primary_colour": _(
-                            "This colour contrasts only %(ratio).1f:1 with white; links and buttons need at "
-                            "least 4.5:1 (WCAG AA). Choose a darker shade."
-                        )
-                        % {"ratio": ratio}
-                    }
-                )
+                errors[field_name] = _(
+                    "This colour contrasts only %(ratio).1f:1 with white; text on it and links in it need at "
+                    "least 4.5:1 (WCAG AA). Choose a darker shade."
+                ) % {"ratio": ratio}
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def on_primary_colour(self) -> str:
@@ -65,15 +125,495 @@ class Branding(BaseSiteSetting):
     def primary_rgb(self) -> str:
         return hex_to_rgb_triplet(self.primary_colour)
 
+    @property
+    def on_secondary_colour(self) -> str:
+        return readable_text_on(self.secondary_colour)
 
-class HomePage(Page):
-    """The public landing page: what the club is, and the way in."""
+    @property
+    def secondary_rgb(self) -> str:
+        return hex_to_rgb_triplet(self.secondary_colour)
 
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+# --- Pages -----------------------------------------------------------------------------
+
+
+class BasePage(Page):
+    """What every portal page shares: members only, an introduction, a listing image.
+
+    Privacy is enforced here rather than by per-page view restrictions, so a page a
+    marketer adds anywhere is private by default and cannot be published to the world
+    by forgetting a setting. Anonymous visitors are sent to the allauth login.
+    """
+
+    members_only = True
+
+    introduction = models.TextField(_("introduction"), blank=True, help_text=_("One or two sentences for listings."))
+    listing_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    search_fields = [*Page.search_fields, index.SearchField("introduction")]
+
+    class Meta:
+        abstract = True
+
+    @property
+    def kind_label(self) -> str:
+        """The page type's name ("offer", "article"...), for search results."""
+        return self._meta.verbose_name
+
+    def serve(self, request, *args, **kwargs):
+        if self.members_only and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url=settings.WAGTAIL_FRONTEND_LOGIN_URL)
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from . import points
+
+        context = super().get_context(request, *args, **kwargs)
+        context["member_tier"] = points.request_tier(request) if request.user.is_authenticated else None
+        return context
+
+
+class HomePage(BasePage):
+    """The landing page: a public teaser for visitors, the club's front page for members."""
+
+    members_only = False
+
+    intro = RichTextField(_("public introduction"), blank=True, features=["bold", "italic", "link"])
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    member_welcome = RichTextField(
+        _("welcome for members"), blank=True, features=["bold", "italic", "link"], help_text=_("Shown after login.")
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("hero_image"), FieldPanel("member_welcome")]
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
 
     class Meta:
         verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            context["featured_offers"] = selectors.offers_unlocked_for(request, featured_first=True)[:3]
+            context["latest_articles"] = selectors.latest_articles()[:3]
+            context["upcoming_events"] = selectors.upcoming_events()[:3]
+        return context
+
+
+class StandardPage(BasePage):
+    """Terms, FAQ and other plain pages."""
+
+    body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction"), FieldPanel("body")]
+    search_fields = [*BasePage.search_fields, index.SearchField("body")]
+
+    class Meta:
+        verbose_name = _("standard page")
+
+
+class HowPointsWorkPage(BasePage):
+    """Explains the programme. The numbers come live from the rewards rules, never typed."""
+
+    body = StreamField(
+        BodyBlock(), verbose_name=_("text after the rules"), blank=True, help_text=_("For example an FAQ.")
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction"), FieldPanel("body")]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("“How points work” page")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import points
+
+        context = super().get_context(request, *args, **kwargs)
+        context["facts"] = points.programme_facts()
+        return context
+
+
+# --- Offers ----------------------------------------------------------------------------
+
+
+class OfferAudience(models.TextChoices):
+    ALL_MEMBERS = "all", _("All members")
+    TIERS = "tiers", _("Chosen tiers only")
+
+
+class OfferCallToAction(models.TextChoices):
+    REWARD = "reward", _("Link to a reward or web page")
+    SALES_REP = "sales_rep", _("Contact the member's sales rep")
+
+
+class OfferIndexPage(BasePage):
+    max_count = 1
+    subpage_types = ["cms.OfferPage"]
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+
+    class Meta:
+        verbose_name = _("offer index")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["offers"] = selectors.offer_cards_for(request)
+        return context
+
+
+class OfferPageForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("audience") == OfferAudience.TIERS and not cleaned_data.get("tiers"):
+            self.add_error("tiers", _("Choose at least one tier, or make the offer for all members."))
+        return cleaned_data
+
+
+class OfferPage(BasePage):
+    """An exclusive member offer, for everyone or for chosen tiers, valid for a period."""
+
+    base_form_class = OfferPageForm
+
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True, db_index=True)
+    audience = models.CharField(
+        _("audience"), max_length=8, choices=OfferAudience.choices, default=OfferAudience.ALL_MEMBERS
+    )
+    featured = models.BooleanField(_("featured on the home page"), default=False)
+    body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
+    terms = RichTextField(_("terms"), blank=True, features=["bold", "italic", "link", "ul", "ol"])
+    cta_kind = models.CharField(
+        _("call to action"), max_length=12, choices=OfferCallToAction.choices, default=OfferCallToAction.REWARD
+    )
+    cta_text = models.CharField(_("button text"), max_length=60, default=_("Get the offer"))
+    cta_url = models.URLField(_("reward or web address"), blank=True)
+    tiers = ParentalManyToManyField(
+        "rewards.Tier",
+        verbose_name=_("tiers"),
+        blank=True,
+        related_name="+",
+        help_text=_("When the audience is chosen tiers: the tiers that may open the offer."),
+    )
+
+    parent_page_types = ["cms.OfferIndexPage"]
+    subpage_types: list[str] = []
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("introduction"),
+        FieldPanel("listing_image"),
+        FieldPanel("body"),
+        FieldPanel("terms"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
+                FieldPanel("audience"),
+                FieldPanel("tiers", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("featured"),
+            ],
+            heading=_("Who sees it, and when"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("cta_kind"), FieldPanel("cta_text"), FieldPanel("cta_url")], heading=_("Call to action")
+        ),
+    ]
+    search_fields = [*BasePage.search_fields, index.SearchField("body"), index.FilterField("valid_until")]
+
+    class Meta:
+        verbose_name = _("offer")
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            errors["valid_until"] = _("The offer must end after it starts.")
+        if self.cta_kind == OfferCallToAction.REWARD and not self.cta_url:
+            errors["cta_url"] = _("Give the reward's or page's address, or choose the sales rep as the action.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def tier_ids(self) -> set[int]:
+        return {tier.pk for tier in self.tiers.all()}
+
+    def is_current(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (self.valid_from is None or self.valid_from <= now) and (
+            self.valid_until is None or self.valid_until > now
+        )
+
+    def serve(self, request, *args, **kwargs):
+        from . import selectors
+
+        if not request.user.is_authenticated:
+            return super().serve(request, *args, **kwargs)
+        if not self.is_current() and not getattr(request, "is_preview", False):
+            raise Http404(_("This offer has ended."))
+        if not selectors.offer_unlocked_for(request, self):
+            context = self.get_context(request)
+            return TemplateResponse(request, "cms/offer_page_locked.html", context, status=403)
+        return super().serve(request, *args, **kwargs)
+
+
+# --- News ------------------------------------------------------------------------------
+
+
+@register_snippet
+class NewsCategory(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+
+    panels = [FieldPanel("name"), FieldPanel("slug")]
+
+    class Meta:
+        verbose_name = _("news category")
+        verbose_name_plural = _("news categories")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArticleTag(TaggedItemBase):
+    content_object = ParentalKey("cms.ArticlePage", related_name="tagged_items", on_delete=models.CASCADE)
+
+
+class NewsIndexPage(BasePage):
+    max_count = 1
+    subpage_types = ["cms.ArticlePage"]
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    per_page = 12
+
+    class Meta:
+        verbose_name = _("news index")
+
+    def get_context(self, request, *args, **kwargs):
+        from django.core.paginator import Paginator
+
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        category = request.GET.get("category") or ""
+        tag = request.GET.get("tag") or ""
+        articles = selectors.latest_articles(category_slug=category, tag=tag)
+        context["articles"] = Paginator(articles, self.per_page).get_page(request.GET.get("page"))
+        context["categories"] = NewsCategory.objects.all()
+        context["active_category"] = category
+        context["active_tag"] = tag
+        return context
+
+
+class ArticlePage(BasePage):
+    """News and product launches."""
+
+    date = models.DateField(_("date"), default=timezone.localdate, db_index=True)
+    is_launch = models.BooleanField(_("product launch"), default=False)
+    body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
+    categories = ParentalManyToManyField(NewsCategory, verbose_name=_("categories"), blank=True)
+    tags = ClusterTaggableManager(through=ArticleTag, blank=True)
+
+    parent_page_types = ["cms.NewsIndexPage"]
+    subpage_types: list[str] = []
+    content_panels = [
+        *Page.content_panels,
+        FieldRowPanel([FieldPanel("date"), FieldPanel("is_launch")]),
+        FieldPanel("introduction"),
+        FieldPanel("listing_image"),
+        FieldPanel("body"),
+        FieldPanel("categories"),
+        FieldPanel("tags"),
+    ]
+    search_fields = [*BasePage.search_fields, index.SearchField("body")]
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+
+
+# --- Events ----------------------------------------------------------------------------
+
+
+class EventIndexPage(BasePage):
+    max_count = 1
+    subpage_types = ["cms.EventPage"]
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+
+    class Meta:
+        verbose_name = _("event index")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["events"] = selectors.upcoming_events(user=request.user)[:50]
+        return context
+
+
+class EventPage(BasePage):
+    """A member event with limited places and a waiting list."""
+
+    starts_at = models.DateTimeField(_("starts"), db_index=True)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    location = models.CharField(_("place"), max_length=200, blank=True)
+    online_url = models.URLField(_("online link"), blank=True, help_text=_("Shown to people with a place."))
+    capacity = models.PositiveIntegerField(_("places"), default=20)
+    signup_closes_at = models.DateTimeField(
+        _("sign-up closes"), null=True, blank=True, help_text=_("Leave empty to close at the start.")
+    )
+    body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
+
+    parent_page_types = ["cms.EventIndexPage"]
+    subpage_types: list[str] = []
+    content_panels = [
+        *Page.content_panels,
+        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+        FieldRowPanel([FieldPanel("location"), FieldPanel("online_url")]),
+        FieldRowPanel([FieldPanel("capacity"), FieldPanel("signup_closes_at")]),
+        FieldPanel("introduction"),
+        FieldPanel("listing_image"),
+        FieldPanel("body"),
+    ]
+    search_fields = [*BasePage.search_fields, index.SearchField("body"), index.SearchField("location")]
+
+    class Meta:
+        verbose_name = _("event")
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.location and not self.online_url:
+            raise ValidationError(_("Give a place, an online link, or both."))
+        if self.ends_at and self.starts_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The event must end after it starts.")})
+
+    @property
+    def signup_deadline(self):
+        return self.signup_closes_at or self.starts_at
+
+    def signup_open(self, now=None) -> bool:
+        return (now or timezone.now()) < self.signup_deadline
+
+    def serve(self, request, *args, **kwargs):
+        if request.method == "POST" and request.user.is_authenticated:
+            from .views import event_registration_post
+
+            return event_registration_post(request, self)
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.event_status_for(self, user=request.user))
+        return context
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class EventRegistration(models.Model):
+    """A person's place (or place in the queue) at an event. Changed only in ``services``."""
+
+    event = models.ForeignKey(
+        EventPage, verbose_name=_("event"), on_delete=models.CASCADE, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="event_registrations"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=RegistrationStatus.choices)
+    created_at = models.DateTimeField(_("signed up"), default=timezone.now)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event registration")
+        verbose_name_plural = _("event registrations")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=models.Q(status__in=["confirmed", "waitlisted"]),
+                name="cms_registration_one_active_per_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["confirmed", "waitlisted", "cancelled"]),
+                name="cms_registration_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.event} ({self.get_status_display()})"
+
+
+# --- Search ----------------------------------------------------------------------------
+
+
+class SearchPage(BasePage):
+    """Search across offers, news and events, showing only what the member may see."""
+
+    max_count = 1
+    subpage_types: list[str] = []
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+
+    class Meta:
+        verbose_name = _("search page")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        query = (request.GET.get("q") or "").strip()[:200]
+        context["query"] = query
+        context["results"] = selectors.search_content(request, query) if query else []
+        return context
+
+
+# --- Moderation ------------------------------------------------------------------------
+
+
+class SecondPersonApprovalTask(AbstractGroupApprovalTask):
+    """A group approval in which the person who submitted cannot approve their own work."""
+
+    def get_actions(self, obj, user):
+        workflow_state = getattr(obj, "current_workflow_state", None)
+        if workflow_state is not None and workflow_state.requested_by_id == user.pk:
+            return []
+        return super().get_actions(obj, user)
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        if action_name != "approve":
+            return super().on_action(task_state, user, action_name, **kwargs)
+        page = task_state.workflow_state.content_object
+        if not self.get_actions(page, user):
+            raise PermissionDenied
+        # The approval *is* the decision to publish: Marketing has no direct publish
+        # permission (it would let an author skip the review), so the workflow publishes
+        # on its own behalf once a second person has approved. The approval is logged
+        # with the approver.
+        task_state.approve(user=user, update=False, **kwargs)
+        task_state.workflow_state.update(user=None)
+
+    @classmethod
+    def get_description(cls):
+        return _("Another member of the chosen groups approves; nobody approves their own submission.")
+
+    class Meta:
+        verbose_name = _("second-person approval")
+        verbose_name_plural = _("second-person approvals")

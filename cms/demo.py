@@ -1,0 +1,409 @@
+"""Demo content for ``manage.py seed_demo``: the page tree, in English and Swedish.
+
+Every page is looked up by its slug under its parent before it is created, and every
+image by its title, so running the seed again changes nothing. Images are drawn with
+Pillow (a gradient and a label), so the demo needs no files and no network.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+from django.core.files.images import ImageFile
+from django.utils import timezone
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from . import points
+from .models import (
+    ArticlePage,
+    EventIndexPage,
+    EventPage,
+    HomePage,
+    HowPointsWorkPage,
+    NewsCategory,
+    NewsIndexPage,
+    OfferAudience,
+    OfferCallToAction,
+    OfferIndexPage,
+    OfferPage,
+    SearchPage,
+    StandardPage,
+)
+
+PALETTE = [("#0b5394", "#073763"), ("#7a4b00", "#3d2600"), ("#1e6b3a", "#0d3a1f"), ("#6b1e5a", "#3a0d30")]
+
+
+def _hex(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def demo_image(title: str, *, palette_index: int = 0, size=(1280, 720)):
+    """A Wagtail image with a gradient and the title on it; created once per title."""
+    from PIL import Image as PILImage
+    from PIL import ImageDraw, ImageFont
+
+    Image = get_image_model()
+    existing = Image.objects.filter(title=title).first()
+    if existing is not None:
+        return existing, False
+    start, end = (_hex(c) for c in PALETTE[palette_index % len(PALETTE)])
+    width, height = size
+    picture = PILImage.new("RGB", size)
+    draw = ImageDraw.Draw(picture)
+    for x in range(width):
+        mix = x / (width - 1)
+        draw.line([(x, 0), (x, height)], fill=tuple(round(a + (b - a) * mix) for a, b in zip(start, end, strict=True)))
+    for ring in range(6):  # a few soft circles, so the cards do not all look alike
+        radius = 80 + ring * 60
+        draw.ellipse(
+            [width - 200 - radius, height // 2 - radius, width - 200 + radius, height // 2 + radius],
+            outline=(255, 255, 255),
+            width=2,
+        )
+    try:  # DejaVu draws å, ä and ö; Pillow's built-in font does not
+        font = ImageFont.truetype("DejaVuSans-Bold.ttf", 56)
+    except OSError:
+        font = ImageFont.load_default(size=56)
+    draw.text((64, height - 160), title[:34], fill=(255, 255, 255), font=font)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=85)
+    slug = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")[:60]
+    image = Image(title=title, file=ImageFile(io.BytesIO(buffer.getvalue()), name=f"demo-{slug}.jpg"))
+    image.save()
+    return image, True
+
+
+def _stream(*blocks) -> str:
+    return json.dumps([{"type": kind, "value": value} for kind, value in blocks])
+
+
+def _paragraphs(*texts) -> list[tuple[str, str]]:
+    return [("paragraph", f"<p>{text}</p>") for text in texts]
+
+
+def _child(parent: Page, model, slug: str, summary, **fields):
+    existing = parent.get_children().filter(slug=slug).first()
+    if existing is not None:
+        return existing.specific
+    page = model(slug=slug, **fields)
+    parent.add_child(instance=page)
+    page.save_revision(log_action=False)
+    summary.count("pages", True)
+    return page
+
+
+def _seed_branding() -> None:
+    from wagtail.models import Site
+
+    from .models import Branding
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return
+    branding = Branding.for_site(site)
+    if not branding.footer_text and not branding.contact_email:
+        branding.footer_text = "A customer club by Nordic Supply AB · Kundklubb för företag"
+        branding.contact_email = "club@nordicsupply.example"
+        branding.contact_phone = "+46 31 555 01 00"
+        branding.save()
+
+
+def seed_content(summary) -> None:
+    """Build the content tree under the home page. Idempotent."""
+    home = HomePage.objects.first()
+    if home is None:
+        return
+    now = timezone.now()
+    if not home.member_welcome:
+        home.member_welcome = (
+            "<p>Welcome to the club. Here are the offers open to your company, what is new in the range, "
+            "and where to meet us next.</p>"
+        )
+        home.save_revision(log_action=False).publish(log_action=False)
+
+    _seed_branding()
+    images = {}
+    for index, title in enumerate(
+        [
+            "Power tool week",
+            "Next-day delivery",
+            "Safety gear",
+            "Värmepumpar",
+            "Autumn clearance",
+            "New cordless range",
+            "Warehouse Göteborg",
+            "Trade evening",
+            "Webinar",
+            "Factory tour",
+            "Nyhet: ventilation",
+            "Sustainability report",
+        ]
+    ):
+        images[title], created = demo_image(title, palette_index=index)
+        summary.count("images", created)
+
+    tiers = {info.name.lower(): info for info in points.all_tiers()}
+    offers = _child(
+        home,
+        OfferIndexPage,
+        "offers",
+        summary,
+        title="Offers",
+        introduction="Exclusive offers for member companies. Some are for higher tiers only: earn your way up.",
+    )
+    offer_rows = [
+        (
+            "power-tool-week",
+            "Power tool week: triple points on cordless tools",
+            "Every cordless tool you order this month earns triple points.",
+            "Power tool week",
+            None,
+            True,
+            30,
+        ),
+        (
+            "gold-next-day-delivery",
+            "Free next-day delivery all summer",
+            "Gold members get every order delivered the next working day, free of charge.",
+            "Next-day delivery",
+            ["gold"],
+            True,
+            90,
+        ),
+        (
+            "safety-gear-15",
+            "15 % extra points on safety gear",
+            "Silver and Gold members earn 15 % more on helmets, gloves and hearing protection.",
+            "Safety gear",
+            ["silver", "gold"],
+            False,
+            60,
+        ),
+        (
+            "vinterkampanj-varmepumpar",
+            "Vinterkampanj: dubbla poäng på värmepumpar",
+            "Beställ värmepumpar före årsskiftet och få dubbla poäng på hela ordern.",
+            "Värmepumpar",
+            None,
+            False,
+            45,
+        ),
+    ]
+    for slug, title, intro, image_title, tier_names, featured, days in offer_rows:
+        wanted_tiers = [tiers[name] for name in (tier_names or []) if name in tiers]
+        if tier_names and not wanted_tiers:
+            continue  # tier offers wait until the points programme has those tiers
+        offer = _child(
+            offers,
+            OfferPage,
+            slug,
+            summary,
+            title=title,
+            introduction=intro,
+            listing_image=images[image_title],
+            valid_from=now - timedelta(days=2),
+            valid_until=now + timedelta(days=days),
+            audience=OfferAudience.TIERS if tier_names else OfferAudience.ALL_MEMBERS,
+            featured=featured,
+            body=_stream(*_paragraphs(intro, "Talk to your sales rep if you want help choosing.")),
+            terms="<p>Valid for orders placed through the club's ordering channels during the period. "
+            "Cannot be combined with other campaigns.</p>",
+            cta_kind=OfferCallToAction.SALES_REP if tier_names else OfferCallToAction.REWARD,
+            cta_text="Ask your sales rep" if tier_names else "Order now",
+            cta_url="" if tier_names else "https://shop.example.com/",
+        )
+        if wanted_tiers and not offer.tiers.exists():
+            offer.tiers.set([info.pk for info in wanted_tiers])
+            offer.save()  # a ParentalManyToManyField is written on save
+            offer.save_revision(log_action=False)
+    _child(
+        offers,
+        OfferPage,
+        "autumn-clearance",
+        summary,
+        title="Autumn clearance (ended)",
+        introduction="This offer has ended; it no longer appears anywhere.",
+        listing_image=images["Autumn clearance"],
+        valid_from=now - timedelta(days=60),
+        valid_until=now - timedelta(days=1),
+        cta_kind=OfferCallToAction.REWARD,
+        cta_url="https://shop.example.com/",
+    )
+
+    categories = {}
+    for slug, name in [
+        ("launches", "Launches"),
+        ("club-news", "Club news"),
+        ("tips", "Tips"),
+        ("svenska", "På svenska"),
+    ]:
+        categories[slug], created = NewsCategory.objects.get_or_create(slug=slug, defaults={"name": name})
+        summary.count("news categories", created)
+    news = _child(
+        home,
+        NewsIndexPage,
+        "news",
+        summary,
+        title="News and launches",
+        introduction="What is new in the range and the club.",
+    )
+    article_rows = [
+        (
+            "new-cordless-range",
+            "Launch: the new 18 V cordless range",
+            "Lighter, stronger, one battery for all.",
+            "New cordless range",
+            True,
+            ["launches"],
+            ["tools", "cordless"],
+            1,
+        ),
+        (
+            "goteborg-warehouse",
+            "Our new warehouse in Göteborg is open",
+            "Faster deliveries to western Sweden.",
+            "Warehouse Göteborg",
+            False,
+            ["club-news"],
+            ["delivery"],
+            6,
+        ),
+        (
+            "nyhet-ventilation",
+            "Nyhet: energisnål ventilation för småhus",
+            "Nya FTX-aggregat i sortimentet från december.",
+            "Nyhet: ventilation",
+            True,
+            ["launches", "svenska"],
+            ["ventilation"],
+            9,
+        ),
+        (
+            "sustainability-report",
+            "Our sustainability report 2026",
+            "Less packaging, more rail freight.",
+            "Sustainability report",
+            False,
+            ["club-news"],
+            ["sustainability"],
+            14,
+        ),
+        (
+            "poang-tips",
+            "Så får ditt företag ut mest av poängen",
+            "Tre tips från våra säljare om hur ni samlar snabbare.",
+            "Power tool week",
+            False,
+            ["tips", "svenska"],
+            ["poäng"],
+            20,
+        ),
+    ]
+    for slug, title, intro, image_title, is_launch, category_slugs, tags, days_ago in article_rows:
+        if news.get_children().filter(slug=slug).exists():
+            continue
+        article = ArticlePage(
+            slug=slug,
+            title=title,
+            introduction=intro,
+            listing_image=images[image_title],
+            date=(now - timedelta(days=days_ago)).date(),
+            is_launch=is_launch,
+            body=_stream(*_paragraphs(intro, "Read more in the product sheet or ask your sales rep.")),
+        )
+        article.categories = [categories[s] for s in category_slugs]
+        news.add_child(instance=article)
+        article.tags.add(*tags)
+        article.save()
+        article.save_revision(log_action=False)
+        summary.count("pages", True)
+
+    events = _child(
+        home,
+        EventIndexPage,
+        "events",
+        summary,
+        title="Events",
+        introduction="Meet us, learn something, see the factory.",
+    )
+    local_evening = timezone.localtime(now).replace(hour=17, minute=30, second=0, microsecond=0)
+    event_rows = [
+        (
+            "trade-evening-goteborg",
+            "Spring trade evening in Göteborg",
+            "Demos, food and the new range.",
+            "Trade evening",
+            {"location": "Nordic Supply, Ringögatan 12, Göteborg", "capacity": 40},
+            21,
+        ),
+        (
+            "webinar-heat-pumps",
+            "Webinar: heat pumps in 2027",
+            "What the new rules mean for installers.",
+            "Webinar",
+            {"online_url": "https://meet.example.com/heat-pumps", "capacity": 200},
+            10,
+        ),
+        (
+            "fabriksvisning",
+            "Fabriksvisning i Jönköping",
+            "Se hur verktygen tillverkas. Begränsat antal platser.",
+            "Factory tour",
+            {"location": "Fabriksgatan 3, Jönköping", "capacity": 12},
+            35,
+        ),
+    ]
+    for slug, title, intro, image_title, extra, days_ahead in event_rows:
+        starts_at = local_evening + timedelta(days=days_ahead)
+        _child(
+            events,
+            EventPage,
+            slug,
+            summary,
+            title=title,
+            introduction=intro,
+            listing_image=images[image_title],
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=3),
+            body=_stream(*_paragraphs(intro, "Sign up below; if the event is full you join the waiting list.")),
+            **extra,
+        )
+
+    faq = {
+        "heading": "Frequently asked questions",
+        "items": [
+            {
+                "question": "Who in my company can redeem points?",
+                "answer": "<p>Your company admin decides who may redeem.</p>",
+            },
+            {"question": "Do points expire?", "answer": "<p>Yes, as described above: oldest points first.</p>"},
+            {"question": "Vem kan jag fråga?", "answer": "<p>Din säljare eller klubbens kundtjänst.</p>"},
+        ],
+    }
+    _child(
+        home,
+        HowPointsWorkPage,
+        "how-points-work",
+        summary,
+        title="How points work",
+        introduction="Your company earns points on every purchase. Here is exactly how, with today's rules.",
+        body=_stream(("faq", faq)),
+    )
+    _child(
+        home,
+        StandardPage,
+        "terms",
+        summary,
+        title="Club terms",
+        introduction="The rules of the club, in plain language.",
+        body=_stream(
+            ("heading", "Membership"),
+            *_paragraphs("Membership is for business customers of Nordic Supply and is free of charge."),
+            ("heading", "Medlemskap (svenska)"),
+            *_paragraphs("Medlemskapet är avgiftsfritt och gäller företagskunder hos Nordic Supply."),
+        ),
+    )
+    _child(home, SearchPage, "search", summary, title="Search", introduction="Find offers, news and events.")

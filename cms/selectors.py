@@ -1,0 +1,178 @@
+"""Reads for content pages: what the member in front of us may see.
+
+Every selector returns a bounded number of queries whatever the number of pages:
+images come with ``select_related`` and their renditions prefetched, tier audiences
+with ``prefetch_related``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from . import points
+from .models import (
+    ArticlePage,
+    EventPage,
+    EventRegistration,
+    OfferAudience,
+    OfferPage,
+    RegistrationStatus,
+)
+
+# The renditions card templates ask for; prefetched so a list costs no query per card.
+CARD_RENDITION = "fill-640x360"
+
+
+def _with_card_images(queryset):
+    Image = get_image_model()
+    return queryset.prefetch_related(
+        Prefetch("listing_image", queryset=Image.objects.prefetch_renditions(CARD_RENDITION))
+    )
+
+
+def _current_offers(now=None):
+    now = now or timezone.now()
+    return (
+        OfferPage.objects.live()
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+    )
+
+
+def _sees_every_tier(request) -> bool:
+    # Staff preview content for every audience; members see their own tier's.
+    return bool(request.user.is_authenticated and request.user.is_staff)
+
+
+def offers_unlocked_for(request, *, featured_first: bool = False):
+    """Current offers the request's member may open: all-member offers and their tier's."""
+    offers = _current_offers()
+    if not _sees_every_tier(request):
+        tier = points.request_tier(request)
+        audience = Q(audience=OfferAudience.ALL_MEMBERS)
+        if tier is not None:
+            audience |= Q(audience=OfferAudience.TIERS, tiers=tier.pk)
+        offers = offers.filter(audience).distinct()
+    ordering = ["-featured", "-first_published_at"] if featured_first else ["-first_published_at"]
+    return _with_card_images(offers.order_by(*ordering)).prefetch_related("tiers")
+
+
+def offer_unlocked_for(request, offer: OfferPage) -> bool:
+    if offer.audience == OfferAudience.ALL_MEMBERS or _sees_every_tier(request):
+        return True
+    tier = points.request_tier(request)
+    return tier is not None and tier.pk in offer.tier_ids
+
+
+@dataclass(frozen=True)
+class OfferCard:
+    offer: OfferPage
+    unlocked: bool
+    tier_names: list[str]
+
+
+def offer_cards_for(request) -> list[OfferCard]:
+    """Every current offer: the member's own open, the other tiers' as teasers."""
+    offers = _with_card_images(_current_offers().prefetch_related("tiers").order_by("-featured", "valid_until"))
+    tier = points.request_tier(request)
+    cards = []
+    for offer in offers:
+        tiers = list(offer.tiers.all())
+        unlocked = (
+            offer.audience == OfferAudience.ALL_MEMBERS
+            or _sees_every_tier(request)
+            or (tier is not None and tier.pk in {t.pk for t in tiers})
+        )
+        cards.append(OfferCard(offer=offer, unlocked=unlocked, tier_names=[str(t) for t in tiers]))
+    return cards
+
+
+def latest_articles(*, category_slug: str = "", tag: str = ""):
+    articles = ArticlePage.objects.live().order_by("-date", "-pk")
+    if category_slug:
+        articles = articles.filter(categories__slug=category_slug)
+    if tag:
+        articles = articles.filter(tags__name=tag)
+    return _with_card_images(articles.prefetch_related("categories").distinct())
+
+
+def upcoming_events(*, user=None):
+    events = EventPage.objects.live().filter(starts_at__gte=timezone.now()).order_by("starts_at")
+    return _with_card_images(events)
+
+
+def event_status_for(event: EventPage, *, user) -> dict:
+    """Places left, and this person's registration (if any), for the event page."""
+    active = event.registrations.filter(status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED])
+    confirmed = active.filter(status=RegistrationStatus.CONFIRMED).count()
+    mine = None
+    if user is not None and user.is_authenticated:
+        mine = active.filter(user=user).first()
+    position = None
+    if mine is not None and mine.status == RegistrationStatus.WAITLISTED:
+        position = (
+            active.filter(status=RegistrationStatus.WAITLISTED)
+            .filter(Q(created_at__lt=mine.created_at) | Q(created_at=mine.created_at, pk__lt=mine.pk))
+            .count()
+            + 1
+        )
+    return {
+        "places_left": max(event.capacity - confirmed, 0),
+        "registration": mine,
+        "waitlist_position": position,
+        "signup_open": event.signup_open(),
+    }
+
+
+def dashboard_content(request) -> dict:
+    """The dashboard panel: the newest offers the member may open, and the latest news."""
+    return {
+        "offers": list(offers_unlocked_for(request)[:3]),
+        "articles": list(latest_articles()[:3]),
+    }
+
+
+def search_content(request, query: str, *, limit: int = 30) -> list[Page]:
+    """Offers, news and events matching ``query`` that the member may see, best first.
+
+    The search backend ranks; the visibility rules (live, current, the member's tier)
+    are applied by the same selectors the listings use, so search never shows more.
+    """
+    hits = list(Page.objects.live().type(OfferPage, ArticlePage, EventPage).search(query, operator="and")[: limit * 3])
+    ids = [hit.pk for hit in hits]
+    visible = {}
+    for queryset in (
+        offers_unlocked_for(request).filter(pk__in=ids),
+        ArticlePage.objects.live().filter(pk__in=ids),
+        EventPage.objects.live().filter(pk__in=ids),
+    ):
+        visible.update({page.pk: page for page in queryset})
+    return [visible[pk] for pk in ids if pk in visible][:limit]
+
+
+def registrations_for(event: EventPage):
+    return EventRegistration.objects.filter(event=event).select_related("user").order_by("created_at", "pk")
+
+
+def navigation_pages(request) -> list[tuple[str, str, str]]:
+    """(label, url, icon) for the live Offers, News, Events and Search pages, in that order."""
+    from django.utils.translation import gettext as _
+
+    from .models import EventIndexPage, NewsIndexPage, OfferIndexPage, SearchPage
+
+    wanted = [
+        (OfferIndexPage, _("Offers"), "tag"),
+        (NewsIndexPage, _("News"), "newspaper"),
+        (EventIndexPage, _("Events"), "calendar-event"),
+        (SearchPage, _("Search"), "search"),
+    ]
+    pages = {
+        page.specific_class: page
+        for page in Page.objects.live().type(*(model for model, _label, _icon in wanted)).order_by("path")
+    }
+    return [(label, pages[model].get_url(request), icon) for model, label, icon in wanted if model in pages]

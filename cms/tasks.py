@@ -1,0 +1,15 @@
+"""Periodic content work."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.management import call_command
+
+
+@shared_task(name="cms.publish_scheduled")
+def publish_scheduled() -> None:
+    """Publish pages whose go-live time has come and unpublish expired ones.
+
+    Wagtail's own command; safe to run twice (a page already published is skipped).
+    """
+    call_command("publish_scheduled", verbosity=0)

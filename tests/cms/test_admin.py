@@ -1,0 +1,50 @@
+"""The Wagtail editor opens every content page type, and marketing sees event sign-ups."""
+
+from __future__ import annotations
+
+import pytest
+
+from cms import services
+from cms.models import HowPointsWorkPage, StandardPage
+from tests.cms.conftest import add_page, make_article, make_event, make_offer
+from tests.factories import StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def marketer_client(client, settings):
+    settings.STAFF_MFA_REQUIRED = False
+    client.force_login(StaffFactory(group="Marketing"))
+    return client
+
+
+def test_the_editor_opens_every_page_type(
+    marketer_client, home, offer_index, news_index, event_index, search_page, tiers
+):
+    pages = [
+        home,
+        offer_index,
+        make_offer(offer_index, "Gold lounge", tiers=[tiers["gold"]]),
+        news_index,
+        make_article(news_index, "Launch"),
+        event_index,
+        make_event(event_index, "Tour"),
+        add_page(home, StandardPage, title="Terms"),
+        add_page(home, HowPointsWorkPage, title="How points work"),
+        search_page,
+    ]
+    for page in pages:
+        response = marketer_client.get(f"/cms/pages/{page.pk}/edit/")
+        assert response.status_code == 200, (page, response.status_code)
+
+
+def test_marketing_sees_who_signed_up(marketer_client, event_index):
+    event = make_event(event_index, "Tour")
+    person = UserFactory(email="signed.up@example.com")
+    services.event_sign_up(event_id=event.pk, user=person)
+
+    response = marketer_client.get("/cms/event_registrations/")
+
+    assert response.status_code == 200
+    assert "Tour" in response.content.decode()

@@ -1,0 +1,110 @@
+"""Who sees which offer: tiers, expiry, and the direct URL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.cms.conftest import make_offer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_gold_offer_is_open_to_gold_and_a_teaser_for_silver(client, offer_index, tiers, gold_member, silver_member):
+    # given an offer for Gold only and one for everyone
+    make_offer(offer_index, "Gold lounge", tiers=[tiers["gold"]])
+    make_offer(offer_index, "Spring sale")
+
+    # when Gold opens the offer list, then both offers are open to them
+    client.force_login(gold_member)
+    page = client.get(offer_index.url).content.decode()
+    assert 'href="/offers/gold-lounge/"' in page
+    assert 'href="/offers/spring-sale/"' in page
+
+    # when Silver opens it, then the Gold offer is a teaser without a link
+    client.force_login(silver_member)
+    page = client.get(offer_index.url).content.decode()
+    assert "Gold lounge" in page
+    assert "Reach Gold to unlock this offer." in page
+    assert 'href="/offers/gold-lounge/"' not in page
+    assert 'href="/offers/spring-sale/"' in page
+
+
+def test_a_tier_offer_opened_by_direct_url_shows_a_friendly_page_not_the_content(
+    client, offer_index, tiers, silver_member, gold_member
+):
+    offer = make_offer(offer_index, "Gold lounge", tiers=[tiers["gold"]], terms="<p>Secret gold terms</p>")
+
+    client.force_login(silver_member)
+    response = client.get(offer.url)
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "This offer is for other tiers" in body
+    assert "Reach Gold to unlock it." in body
+    assert "Secret gold terms" not in body
+
+    client.force_login(gold_member)
+    response = client.get(offer.url)
+    assert response.status_code == 200
+    assert "Secret gold terms" in response.content.decode()
+
+
+def test_a_member_without_a_points_account_sees_only_all_member_offers(client, offer_index, tiers, purchaser):
+    make_offer(offer_index, "Gold lounge", tiers=[tiers["gold"]])
+    client.force_login(purchaser)
+    assert client.get("/offers/gold-lounge/").status_code == 403
+
+
+def test_expired_and_future_offers_disappear_from_lists_and_their_urls(client, offer_index, purchaser):
+    make_offer(offer_index, "Old deal", days_left=-1)
+    make_offer(offer_index, "Next deal", valid_from=timezone.now() + timedelta(days=3))
+    make_offer(offer_index, "Live deal")
+    client.force_login(purchaser)
+
+    page = client.get(offer_index.url).content.decode()
+    assert "Live deal" in page
+    assert "Old deal" not in page
+    assert "Next deal" not in page
+    assert client.get("/offers/old-deal/").status_code == 404
+    assert client.get("/offers/next-deal/").status_code == 404
+    assert "Old deal" not in client.get("/dashboard/").content.decode()
+
+
+def test_an_offer_expires_on_its_own_without_anyone_editing_it(client, offer_index, purchaser, settings):
+    offer = make_offer(offer_index, "Short deal")
+    client.force_login(purchaser)
+    assert client.get(offer.url).status_code == 200
+
+    type(offer).objects.filter(pk=offer.pk).update(valid_until=timezone.now() - timedelta(seconds=1))
+
+    assert client.get(offer.url).status_code == 404
+
+
+def test_staff_preview_sees_every_tier(client, offer_index, tiers, db):
+    from tests.factories import StaffFactory
+
+    offer = make_offer(offer_index, "Gold lounge", tiers=[tiers["gold"]])
+    client.force_login(StaffFactory(group="Marketing"))
+    assert client.get(offer.url).status_code == 200
+
+
+def test_tier_offer_needs_a_tier_in_the_editor_form(offer_index):
+    from cms.models import OfferPage
+
+    form_class = OfferPage.get_edit_handler().get_form_class()
+    form = form_class(
+        data={
+            "title": "No tiers",
+            "slug": "no-tiers",
+            "audience": "tiers",
+            "cta_kind": "sales_rep",
+            "cta_text": "Ask",
+            "body-count": "0",
+        },
+        parent_page=offer_index,
+        for_user=None,
+    )
+    assert not form.is_valid()
+    assert "tiers" in form.errors
