@@ -252,4 +252,10 @@ def seed() -> SeedSummary:
     staff = seed_staff(summary)
     companies = seed_companies(summary, staff[SALES_REPS])
     seed_contacts(summary, companies)
+    from rewards.demo import seed_points
+
+    seed_points(summary, companies)  # before cms: offers for tiers need the tiers
+    from cms.demo import seed_content
+
+    seed_content(summary)  # last: offers for tiers need the points programme's tiers
     return summary

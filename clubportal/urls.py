@@ -24,7 +24,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("points/", include("rewards.urls")),
     path("", include("members.urls")),
+    path("api/v1/", include("api.urls")),
 ]
 
 if settings.DEBUG:

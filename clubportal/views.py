@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 from wagtail.models import Site
 
 from cms.models import Branding
+from rewards.selectors import points_dashboard, programme_rules_for_request
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
@@ -32,6 +33,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context["company"] = membership.company if membership else None
         if membership:
             context["colleague_count"] = membership.company.memberships.count()
+            context["points"] = points_dashboard(company=membership.company)
+            context["points_rules"] = programme_rules_for_request(self.request)
         return context
 
 

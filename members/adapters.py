@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
 from django.shortcuts import redirect
+
+from cms.branding import branding_for_email
 
 from .invitations import open_invitation_from_session
 from .middleware import SUSPENDED_SESSION_KEY
@@ -14,9 +17,7 @@ from .models import CompanyStatus, Membership
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # allauth's e-mails use the same branded layout as the portal's own.
-        from cms.branding import branding_for_email
-
-        context = {"branding": branding_for_email(), **context}
+        context = {"branding": branding_for_email(), "site_url": settings.SITE_URL, **context}
         super().send_mail(template_prefix, email, context)
 
     def is_open_for_signup(self, request) -> bool:

@@ -174,7 +174,9 @@ class Membership(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="membership"
     )
-    company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="memberships")
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=16, choices=MembershipRole.choices, default=MembershipRole.VIEWER)
     created_at = models.DateTimeField(_("joined"), default=timezone.now, editable=False)
 
@@ -182,7 +184,9 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.CheckConstraint(condition=models.Q(role__in=MembershipRole.values), name="members_membership_role_valid")
+            models.CheckConstraint(
+                condition=models.Q(role__in=MembershipRole.values), name="members_membership_role_valid"
+            )
         ]
 
     def __str__(self) -> str:
@@ -207,7 +211,9 @@ class Invitation(models.Model):
 
     TOKEN_SALT = "members.invitation"
 
-    company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="invitations")
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=16, choices=MembershipRole.choices)
     invited_by = models.ForeignKey(

@@ -15,7 +15,11 @@ def membership_for_user(user: User) -> Membership | None:
 
 
 def company_colleagues(company: Company) -> QuerySet[Membership]:
-    return Membership.objects.filter(company=company).select_related("user").order_by("user__first_name", "user__last_name", "user__email")
+    return (
+        Membership.objects.filter(company=company)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__email")
+    )
 
 
 def company_open_invitations(company: Company) -> QuerySet[Invitation]:

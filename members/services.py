@@ -53,7 +53,9 @@ def invitation_precheck(*, company: Company, email: str) -> None:
             raise MembersError(_("This address belongs to a member of the club's staff."))
         membership = getattr(existing, "membership", None)
         if membership is not None and membership.company_id == company.pk:
-            raise MembersError(_("%(email)s is already a member of %(company)s.") % {"email": email, "company": company})
+            raise MembersError(
+                _("%(email)s is already a member of %(company)s.") % {"email": email, "company": company}
+            )
         if membership is not None:
             raise MembersError(
                 _(
@@ -82,9 +84,9 @@ def invitation_create(*, company: Company, email: str, role: str, invited_by: Us
         _require_company_admin_or_staff(actor=invited_by, company=company)
         invitation_precheck(company=company, email=email)
         now = timezone.now()
-        Invitation.objects.filter(company=company, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True).update(
-            revoked_at=now
-        )
+        Invitation.objects.filter(
+            company=company, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=now)
         invitation = Invitation.objects.create(
             company=company,
             email=email,
@@ -164,7 +166,9 @@ def membership_change_role(*, membership: Membership, role: str, actor: User) ->
         if membership.role == role:
             return membership
         if membership.is_admin and _admins_left_after(company, excluding=membership) == 0:
-            raise MembersError(_("%(name)s is the company's last admin. Make someone else an admin first.") % {"name": membership.user})
+            raise MembersError(
+                _("%(name)s is the company's last admin. Make someone else an admin first.") % {"name": membership.user}
+            )
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
@@ -182,7 +186,9 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
         if membership is None:
             return
         if membership.is_admin and _admins_left_after(company, excluding=membership) == 0:
-            raise MembersError(_("%(name)s is the company's last admin and cannot be removed.") % {"name": membership.user})
+            raise MembersError(
+                _("%(name)s is the company's last admin and cannot be removed.") % {"name": membership.user}
+            )
         membership.delete()
 
 
@@ -200,7 +206,9 @@ def company_set_status(*, company: Company, status: str, reason: str = "", actor
     return company
 
 
-def profile_update(*, user: User, first_name: str, last_name: str, phone: str, language: str, email_notifications: bool) -> User:
+def profile_update(
+    *, user: User, first_name: str, last_name: str, phone: str, language: str, email_notifications: bool
+) -> User:
     """Update a person's own profile."""
     user.first_name = first_name.strip()
     user.last_name = last_name.strip()
@@ -209,3 +217,87 @@ def profile_update(*, user: User, first_name: str, last_name: str, phone: str, l
     user.email_notifications = email_notifications
     user.save(update_fields=["first_name", "last_name", "phone", "language", "email_notifications"])
     return user
+
+
+def company_upsert(
+    *,
+    external_id: str,
+    name: str,
+    country: str,
+    org_number: str,
+    street_address: str = "",
+    postal_code: str = "",
+    city: str = "",
+) -> tuple[Company, bool]:
+    """Create or update the company with this ERP ``external_id``; returns ``(company, created)``.
+
+    Idempotent: sending the same data again changes nothing. The organisation number is
+    validated and normalised for the country. Field problems raise Django's
+    ``ValidationError`` with a message per field (also when another company already has the
+    organisation number); nothing is changed then. Two concurrent first calls for the same
+    external id give one company: the loser of the insert race updates the winner's row.
+    Status, sales rep and memberships are never touched here.
+    """
+    from django.core.exceptions import ValidationError
+
+    from .models import Country
+    from .validators import validate_org_number
+
+    external_id = external_id.strip()
+    name = name.strip()
+    errors: dict[str, list[str]] = {}
+    if not external_id:
+        errors["external_id"] = [_("Give the company's external id.")]
+    if not name:
+        errors["name"] = [_("Give the company's name.")]
+    if country not in Country.values:
+        errors["country"] = [
+            _("Unknown country %(country)s; supported: %(supported)s.")
+            % {"country": country, "supported": ", ".join(Country.values)}
+        ]
+    else:
+        try:
+            org_number = validate_org_number(org_number, country)
+        except ValidationError as exc:
+            errors["org_number"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    values = {
+        "name": name,
+        "country": country,
+        "org_number": org_number,
+        "street_address": street_address.strip(),
+        "postal_code": postal_code.strip(),
+        "city": city.strip(),
+    }
+
+    def _org_number_taken() -> ValidationError:
+        return ValidationError(
+            {"org_number": [_("Another company already has this organisation number in this country.")]}
+        )
+
+    for _attempt in range(2):
+        with transaction.atomic():
+            company = Company.objects.select_for_update().filter(external_id=external_id).first()
+            if company is None:
+                if Company.objects.filter(country=country, org_number=org_number).exists():
+                    raise _org_number_taken()
+                try:
+                    with transaction.atomic():
+                        return Company.objects.create(external_id=external_id, **values), True
+                except IntegrityError:
+                    if Company.objects.filter(country=country, org_number=org_number).exists():
+                        raise _org_number_taken() from None
+                    continue  # a concurrent call created this external id: update it instead
+            changed = [field for field, value in values.items() if getattr(company, field) != value]
+            if not changed:
+                return company, False
+            identity_changed = bool({"country", "org_number"} & set(changed))
+            others = Company.objects.filter(country=country, org_number=org_number).exclude(pk=company.pk)
+            if identity_changed and others.exists():
+                raise _org_number_taken()
+            for field in changed:
+                setattr(company, field, values[field])
+            company.save(update_fields=changed)
+            return company, False
+    raise MembersError(_("The company could not be saved; try again."))

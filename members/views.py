@@ -119,11 +119,17 @@ class MembershipRoleView(CompanyAdminRequiredMixin, View):
             messages.error(request, _("Choose a role."))
             return redirect("members:company")
         try:
-            membership_change_role(membership=membership, role=form.cleaned_data["role"], actor=request.user)
+            # The service returns the locked, updated row; the message must show the new role.
+            membership = membership_change_role(
+                membership=membership, role=form.cleaned_data["role"], actor=request.user
+            )
         except MembersError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("%(name)s is now %(role)s.") % {"name": membership.user, "role": membership.get_role_display()})
+            messages.success(
+                request,
+                _("%(name)s is now %(role)s.") % {"name": membership.user, "role": membership.get_role_display()},
+            )
         return redirect("members:company")
 
 
@@ -155,7 +161,9 @@ class InvitationRevokeView(CompanyAdminRequiredMixin, View):
         except MembersError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("The invitation to %(email)s has been withdrawn.") % {"email": invitation.email})
+            messages.success(
+                request, _("The invitation to %(email)s has been withdrawn.") % {"email": invitation.email}
+            )
         return redirect("members:company")
 
 
@@ -188,7 +196,9 @@ class InvitationAcceptView(View):
             return render(request, self.template_name, {"invitation": invitation, "confirm": True})
         remember_invitation(request, invitation)
         if User.objects.filter(email__iexact=invitation.email).exists():
-            messages.info(request, _("Log in to accept the invitation to %(company)s.") % {"company": invitation.company})
+            messages.info(
+                request, _("Log in to accept the invitation to %(company)s.") % {"company": invitation.company}
+            )
             return redirect(f"{reverse('account_login')}?next={request.path}")
         get_adapter(request).stash_verified_email(request, invitation.email)
         return redirect("account_signup")

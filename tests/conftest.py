@@ -72,3 +72,27 @@ def member_client(client, purchaser):
 def admin_client_of_company(client, company_admin):
     client.force_login(company_admin)
     return client
+
+
+@pytest.fixture
+def portal_site(db):
+    """Wagtail's default Site with the club's home page, as ``seed_demo`` builds it.
+
+    Pages served by Wagtail (``/``, unknown URLs) and the branding settings need it.
+    """
+    from wagtail.models import Site
+
+    from clubportal.demo import SeedSummary, seed_site
+
+    seed_site(SeedSummary())
+    return Site.objects.get(is_default_site=True)
+
+
+@pytest.fixture
+def cleared_cache(db):
+    """An empty cache before and after the test: rate-limit counters live there."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield cache
+    cache.clear()

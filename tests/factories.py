@@ -25,7 +25,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified_email(self, create, extracted, **kwargs):
         if create:
             self.save()
-            EmailAddress.objects.get_or_create(user=self, email=self.email, defaults={"verified": True, "primary": True})
+            EmailAddress.objects.get_or_create(
+                user=self, email=self.email, defaults={"verified": True, "primary": True}
+            )
 
 
 class StaffFactory(UserFactory):
@@ -65,3 +67,24 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     company = factory.SubFactory(CompanyFactory)
     role = MembershipRole.PURCHASER
+
+
+def _invitation_expiry():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.now() + timedelta(days=14)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An open invitation, as if a company admin had sent it (no e-mail is sent)."""
+
+    class Meta:
+        model = "members.Invitation"
+
+    company = factory.SubFactory(CompanyFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = MembershipRole.PURCHASER
+    invited_by = None
+    expires_at = factory.LazyFunction(_invitation_expiry)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rewards",
     "campaigns",
     "cms",
+    "api",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -157,6 +158,15 @@ else:
             "LOCATION": "clubportal_cache",
         }
     }
+
+# Wagtail looks renditions up in this cache; process-local memory keeps every page view
+# from writing to the shared default cache.
+CACHES["renditions"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "wagtail-renditions",
+    "TIMEOUT": 600,
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 
 # --- Background work -------------------------------------------------------------------
 
@@ -369,10 +379,13 @@ POINTS_RELEASE_EVERY_MINUTES = env_int("POINTS_RELEASE_EVERY_MINUTES", 60, minim
 POINTS_EXPIRE_HOUR = env_int("POINTS_EXPIRE_HOUR", 2, minimum=0)
 POINTS_TIER_DOWNGRADE_MONTH = env_int("POINTS_TIER_DOWNGRADE_MONTH", 1, minimum=1)
 POINTS_TIER_DOWNGRADE_DAY = env_int("POINTS_TIER_DOWNGRADE_DAY", 1, minimum=1)
+# Company admins are told this many days before the yearly evaluation that their tier will drop.
+POINTS_TIER_DOWNGRADE_NOTICE_DAYS = env_int("POINTS_TIER_DOWNGRADE_NOTICE_DAYS", 30, minimum=1)
 for _name, _value, _maximum in (
     ("POINTS_EXPIRE_HOUR", POINTS_EXPIRE_HOUR, 23),
     ("POINTS_TIER_DOWNGRADE_MONTH", POINTS_TIER_DOWNGRADE_MONTH, 12),
     ("POINTS_TIER_DOWNGRADE_DAY", POINTS_TIER_DOWNGRADE_DAY, 28),
+    ("POINTS_TIER_DOWNGRADE_NOTICE_DAYS", POINTS_TIER_DOWNGRADE_NOTICE_DAYS, 300),
 ):
     if _value > _maximum:
         raise ImproperlyConfigured(f"{_name} must be at most {_maximum}, got {_value}.")
@@ -395,9 +408,26 @@ CELERY_BEAT_SCHEDULE.update(
         "rewards-evaluate-tiers-yearly": {
             "task": "rewards.tasks.evaluate_tiers",
             "schedule": crontab(
-                minute=30, hour=POINTS_EXPIRE_HOUR, day_of_month=POINTS_TIER_DOWNGRADE_DAY, month_of_year=POINTS_TIER_DOWNGRADE_MONTH
+                minute=30,
+                hour=POINTS_EXPIRE_HOUR,
+                day_of_month=POINTS_TIER_DOWNGRADE_DAY,
+                month_of_year=POINTS_TIER_DOWNGRADE_MONTH,
             ),
             "kwargs": {"allow_downgrade": True},
+        },
+    }
+)
+# Member notices run after the night's expiry and tier runs. Their keys do not start with
+# "rewards-": tests/rewards/test_tasks.py pins the set of "rewards-" entries to the ledger jobs.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "points-expiry-reminders": {
+            "task": "rewards.tasks.send_expiry_reminders",
+            "schedule": crontab(minute=55, hour=POINTS_EXPIRE_HOUR),
+        },
+        "points-tier-downgrade-notices": {
+            "task": "rewards.tasks.send_tier_downgrade_notices",
+            "schedule": crontab(minute=50, hour=POINTS_EXPIRE_HOUR),
         },
     }
 )

@@ -1,0 +1,45 @@
+"""``manage.py seed_demo`` builds the demo club once; running it again changes nothing."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from wagtail.models import Page
+
+from members.models import Company, CompanyStatus, Membership, MembershipRole, User
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        "users": User.objects.count(),
+        "staff": User.objects.filter(is_staff=True).count(),
+        "companies": Company.objects.count(),
+        "memberships": Membership.objects.count(),
+        "pages": Page.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_given_an_empty_database_when_seeding_twice_then_the_second_run_creates_nothing():
+    first_output = StringIO()
+    call_command("seed_demo", quiet_logins=True, stdout=first_output)
+    after_first = _row_counts()
+
+    second_output = StringIO()
+    call_command("seed_demo", quiet_logins=True, stdout=second_output)
+
+    assert _row_counts() == after_first
+    assert "Demo data already in place; nothing changed." in second_output.getvalue()
+    assert "Created" in first_output.getvalue()
+    assert after_first["companies"] == 40
+    assert after_first["staff"] == 5
+    assert after_first["memberships"] == 120
+    assert after_first["users"] == 125
+    assert Company.objects.filter(status=CompanyStatus.ACTIVE).count() == 40
+    every_company_has_an_admin = not Company.objects.exclude(memberships__role=MembershipRole.ADMIN).exists()
+    assert every_company_has_an_admin
+    assert User.objects.get(email="admin@bergstrom.example").membership.is_admin
+    for company in Company.objects.all():
+        company.full_clean()  # every demo org number passes the validators
