@@ -96,3 +96,50 @@ def cleared_cache(db):
     cache.clear()
     yield cache
     cache.clear()
+
+
+# --- Data that migrations create, restored after a transactional test empties the tables ---
+
+
+def _restore_migration_data() -> None:
+    """Re-create what the data migrations made: Wagtail's locale, root page and root
+    collection, the staff groups with their permissions, and Marketing's page rights and
+    approval workflow. Does nothing while the root page exists.
+
+    Django's serialized rollback would be the textbook tool, but on this project it fails
+    to reload (content types collide), so the migrations' own functions are replayed on the
+    historical models of the current migration state instead.
+    """
+    import importlib
+
+    from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from wagtail.models import Collection, Locale, Page
+
+    if Page.objects.filter(depth=1).exists():
+        return
+    ContentType.objects.clear_cache()
+    locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    historical_apps = MigrationLoader(connection).project_state().apps
+    for module, function in [
+        ("members.migrations.0002_staff_groups", "create_staff_groups"),
+        ("cms.migrations.0002_marketing_page_permissions", "grant"),
+        ("cms.migrations.0004_marketing_workflow", "forwards"),
+    ]:
+        getattr(importlib.import_module(module), function)(historical_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _migration_data_in_transactional_tests(request):
+    """A transactional test empties every table when it ends, including the rows the data
+    migrations made; the next transactional test gets them back here."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    _restore_migration_data()

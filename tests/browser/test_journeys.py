@@ -14,7 +14,7 @@ from tests.browser.conftest import BROWSER_TIMEOUT_MS
 
 # serialized_rollback: the live server's transactional tests empty every table after
 # themselves; this puts back what migrations created (Wagtail's root page, staff groups).
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CLUB_NAME = "Nordic Supply Club"
 COMPANY_NAME = "Bergström Bygg AB"

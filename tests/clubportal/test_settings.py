@@ -40,6 +40,8 @@ SETTINGS_VARIABLES = (
     "SECURE_HSTS_SECONDS",
     "STAFF_MFA_REQUIRED",
     "OIDC_CLIENT_ID",
+    # The browser tests set this for Playwright; a deployment never has it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 
