@@ -25,6 +25,7 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("points/", include("rewards.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("members.urls")),
     path("api/v1/", include("api.urls")),
 ]

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rewards",
     "campaigns",
     "cms",
+    "notifications",
     "api",
     # Wagtail
     "wagtail.contrib.forms",

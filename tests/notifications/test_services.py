@@ -1,0 +1,185 @@
+"""The notification service: one notice per person and event, in their language, e-mailed once if wanted."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.utils.translation import gettext_lazy
+
+from notifications.models import Notification, NotificationKind
+from notifications.selectors import notification_email_preferences, unread_notification_count
+from notifications.services import (
+    NotificationsError,
+    notification_email_send,
+    notification_preferences_set,
+    notifications_mark_read,
+    notifications_send,
+    unsubscribe_token,
+    unsubscribe_token_read,
+)
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TITLE = gettext_lazy("Points arrived")
+BODY = gettext_lazy("Hello %(name)s,")
+
+
+def _send(users, key="points:1", **kwargs):
+    return notifications_send(
+        users=users,
+        kind=NotificationKind.POINTS,
+        key=key,
+        title=TITLE,
+        body=BODY,
+        params={"name": "Alva"},
+        url="/points/history/",
+        **kwargs,
+    )
+
+
+def test_each_recipient_gets_one_notification_in_their_own_language(django_capture_on_commit_callbacks):
+    english, swedish = UserFactory(language="en"), UserFactory(language="sv")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _send([english, swedish])
+
+    in_english = Notification.objects.get(recipient=english)
+    in_swedish = Notification.objects.get(recipient=swedish)
+    assert (in_english.title, in_english.body) == ("Points arrived", "Hello Alva,")
+    assert (in_swedish.title, in_swedish.body) == ("Poäng har kommit in", "Hej Alva,")
+    assert sorted(message.to[0] for message in mail.outbox) == sorted([english.email, swedish.email])
+
+
+def test_the_same_event_reported_twice_notifies_and_mails_once(django_capture_on_commit_callbacks):
+    user = UserFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _send([user])
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _send([user])
+
+    assert [notification.pk for notification in again] == [notification.pk for notification in first]
+    assert Notification.objects.filter(recipient=user).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_email_task_run_twice_sends_one_email(django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=False):
+        (notification,) = _send([user])
+
+    assert notification_email_send(notification_id=notification.pk) is True
+    assert notification_email_send(notification_id=notification.pk) is False
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.subject == "Points arrived"
+    assert "http://testserver/points/history/" in message.body or "/points/history/" in message.body
+    assert "/notifications/unsubscribe/" in message.body
+    assert "/notifications/unsubscribe/" in message.alternatives[0][0]
+
+
+def test_nothing_is_written_or_mailed_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    user = UserFactory()
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _send([user])
+        raise RuntimeError("the caller's write failed")
+
+    assert callbacks == []
+    assert not Notification.objects.exists()
+    assert mail.outbox == []
+
+
+def test_email_respects_the_master_switch_and_the_kind_preference(django_capture_on_commit_callbacks):
+    switched_off = UserFactory(email_notifications=False)
+    kind_off = UserFactory()
+    wants_all = UserFactory()
+    notification_preferences_set(user=kind_off, email_by_kind={NotificationKind.POINTS: False})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _send([switched_off, kind_off, wants_all])
+
+    assert [message.to for message in mail.outbox] == [[wants_all.email]]
+    assert Notification.objects.count() == 3  # in the portal, always
+
+
+def test_email_false_writes_the_notice_without_queueing_an_email(django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _send([user], email=False)
+
+    assert callbacks == []
+    assert unread_notification_count(user=user) == 1
+
+
+def test_inactive_people_are_not_notified():
+    assert _send([UserFactory(is_active=False)]) == []
+    assert not Notification.objects.exists()
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(NotificationsError):
+        notifications_send(users=[UserFactory()], kind="gossip", key="x", title="Hello")
+
+
+def test_mark_read_touches_only_the_persons_own_notifications():
+    me, someone_else = UserFactory(), UserFactory()
+    (mine,) = _send([me], email=False)
+    (theirs,) = _send([someone_else], email=False)
+    _send([me], key="points:2", email=False)
+
+    assert notifications_mark_read(user=me, notification_ids=[mine.pk, theirs.pk]) == 1
+    assert unread_notification_count(user=me) == 1
+    assert unread_notification_count(user=someone_else) == 1
+    assert notifications_mark_read(user=me) == 1
+    assert unread_notification_count(user=me) == 0
+
+
+def test_unsubscribe_link_turns_off_one_kind_and_only_after_post(client):
+    user = UserFactory()
+    url = f"/notifications/unsubscribe/{unsubscribe_token(user=user, kind=NotificationKind.OFFER)}/"
+
+    response = client.get(url)
+    assert response.status_code == 200
+    assert notification_email_preferences(user=user)[NotificationKind.OFFER] is True
+
+    response = client.post(url)
+    assert response.status_code == 200
+    preferences = notification_email_preferences(user=user)
+    assert preferences[NotificationKind.OFFER] is False
+    assert preferences[NotificationKind.REDEMPTION] is True
+
+
+def test_a_tampered_unsubscribe_link_is_refused_and_changes_nothing(client):
+    user = UserFactory()
+    token = unsubscribe_token(user=user, kind=NotificationKind.OFFER)
+
+    response = client.post(f"/notifications/unsubscribe/{token[:-2]}xx/")
+
+    assert response.status_code == 400
+    assert notification_email_preferences(user=user)[NotificationKind.OFFER] is True
+    with pytest.raises(NotificationsError):
+        unsubscribe_token_read("nonsense")
+
+
+def test_profile_page_saves_email_choices_per_kind(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    page = client.get("/profile/")
+    assert page.status_code == 200
+    assert "Orders waiting for my approval" in page.content.decode()
+
+    wanted = {kind: "on" for kind in NotificationKind.values if kind != NotificationKind.OFFER}
+    response = client.post("/notifications/preferences/", wanted)
+
+    assert response.status_code == 302
+    preferences = notification_email_preferences(user=user)
+    assert preferences[NotificationKind.OFFER] is False
+    assert all(preferences[kind] for kind in wanted)
