@@ -30,6 +30,21 @@ def test_footer_contact_and_club_name_appear_on_portal_pages(client, purchaser, 
     assert "+46 8 123 45" in body
 
 
+def test_the_django_admin_carries_the_club_name_and_colours(client, club_admin, portal_site, settings):
+    settings.STAFF_MFA_REQUIRED = False
+    branding = Branding.for_site(portal_site)
+    branding.club_name = "Bygg Club"
+    branding.save()
+    client.force_login(club_admin)
+
+    body = client.get("/admin/").content.decode()
+
+    assert "<title>Site administration | Bygg Club administration</title>" in body
+    assert ">Bygg Club administration</a>" in body
+    assert 'href="/brand.css"' in body
+    assert "admin-brand" in body
+
+
 def test_a_favicon_from_the_settings_replaces_the_default(client, portal_site):
     from PIL import Image as PILImage
     from wagtail.images import get_image_model
