@@ -260,8 +260,8 @@ class FulfilmentFilter(django_filters.FilterSet):
             data["status"] = self.TO_FULFIL_CHOICE
         super().__init__(data, *args, **kwargs)
         self.filters["status"].extra["choices"] = [
-            (self.TO_FULFIL_CHOICE, _("To fulfil (requested or approved)")),
-            (self.OPEN_CHOICE, _("Open (not fulfilled or closed)")),
+            (self.TO_FULFIL_CHOICE, _("To fulfil")),
+            (self.OPEN_CHOICE, _("Open")),
             *RedemptionStatus.choices,
         ]
         self.filters["kind"].extra["choices"] = RewardKind.choices

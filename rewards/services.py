@@ -476,6 +476,9 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, by: User, now: datetime | 
         return reversal if created else _same_or_raise(reversal, account_id=account.pk, **expected)
 
 
+RETURNED_POINTS_GRACE_DAYS = 30
+
+
 def points_return_redeemed(
     *, entry: LedgerEntry, reason: str, by: User | None, now: datetime | None = None
 ) -> LedgerEntry:
@@ -485,8 +488,15 @@ def points_return_redeemed(
     ``reverses`` link, so whichever of the two runs first, the points come back one time
     and a retry returns that first reversal. Unlike ``entry_reverse`` it does not need a
     staff user: ``rewards.redemptions`` decides who may reject or cancel an order (a
-    company admin, the member who placed it, staff). The points come back as a new lot
-    that expires ``expiry_months`` from now, as with ``entry_reverse``.
+    company admin, the member who placed it, staff).
+
+    Expiry: the points come back as a lot that expires ``RETURNED_POINTS_GRACE_DAYS`` from
+    now. Expiry is first in, first out over all lots and debits (``points_expire``), so
+    from that date on the redeem and its reversal cancel out exactly: the returned points
+    expire when the points the order used up would have expired, or at that date if that
+    is later. Cancelling an order therefore never extends the life of points by more than
+    the grace period (no ordering-and-cancelling to dodge expiry), and points whose
+    expiry passed while the order was open are not lost overnight.
     """
     if entry.kind != EntryKind.REDEEM:
         raise LedgerError(_("Only redeemed points can be returned."))
@@ -503,7 +513,7 @@ def points_return_redeemed(
             account,
             kind=EntryKind.REVERSAL,
             points=-entry.points,
-            expires_at=_add_months(now, ProgrammeRules.current().expiry_months),
+            expires_at=now + relativedelta(days=RETURNED_POINTS_GRACE_DAYS),
             idempotency_key=key,
             reverses=entry,
             memo=reason[:500],

@@ -20,6 +20,12 @@ def entry_dates_note(entry: LedgerEntry, now) -> str:
     """When pending points become spendable, or when added points expire."""
     if entry.kind == EntryKind.EARN and entry.available_at and entry.available_at > now:
         return _("Pending until %(date)s") % {"date": formats.date_format(timezone.localdate(entry.available_at))}
+    if entry.points > 0 and entry.expires_at and entry.reverses_id:
+        # Given back (a returned order, a reversed expiry): expiry is first in, first out, so
+        # these points keep the expiry of the points they replace, at the earliest this date.
+        return _("Given back; expire at the earliest %(date)s") % {
+            "date": formats.date_format(timezone.localdate(entry.expires_at))
+        }
     if entry.points > 0 and entry.expires_at:
         return _("Expires %(date)s") % {"date": formats.date_format(timezone.localdate(entry.expires_at))}
     return ""
@@ -185,9 +191,18 @@ class FulfilmentTable(tables.Table):
         },
         exclude_from_export=True,
     )
-    number = tables.Column(verbose_name=gettext_lazy("Order"), accessor="pk", order_by=("pk",))
-    requested_at = tables.DateTimeColumn(verbose_name=gettext_lazy("Placed"), format="SHORT_DATETIME_FORMAT")
-    age = tables.Column(verbose_name=gettext_lazy("Age"), accessor="requested_at", order_by=("requested_at",))
+    number = tables.Column(
+        verbose_name=gettext_lazy("Order"), accessor="pk", order_by=("pk",), attrs={"td": {"class": "text-nowrap"}}
+    )
+    requested_at = tables.DateTimeColumn(
+        verbose_name=gettext_lazy("Placed"), format="SHORT_DATETIME_FORMAT", attrs={"td": {"class": "text-nowrap"}}
+    )
+    age = tables.Column(
+        verbose_name=gettext_lazy("Age"),
+        accessor="requested_at",
+        order_by=("requested_at",),
+        attrs={"td": {"class": "text-nowrap"}},
+    )
     company = tables.Column(verbose_name=gettext_lazy("Company"), order_by=("company__name",))
     reward_title = tables.Column(verbose_name=gettext_lazy("Reward"))
     reward_kind = tables.Column(verbose_name=gettext_lazy("Kind"))
