@@ -38,6 +38,7 @@ from .redemptions import (
 )
 from .selectors import fulfilment_queue, programme_rules_for_request, rewards_low_on_stock, staff_redemption
 from .tables import FulfilmentTable
+from .templatetags.points import format_points
 
 QUEUE_PER_PAGE = 50
 
@@ -180,8 +181,12 @@ class StaffRejectView(_StaffActionView):
         redemption = redemption_reject(redemption=redemption, by=request.user, comment=data["reason"])
         messages.success(
             request,
-            _("Order %(number)s is rejected; %(points)s points went back to %(company)s.")
-            % {"number": redemption.number, "points": redemption.points_total, "company": redemption.company},
+            _("Order %(number)s is rejected; %(points)s went back to %(company)s.")
+            % {
+                "number": redemption.number,
+                "points": format_points(redemption.points_total),
+                "company": redemption.company,
+            },
         )
 
 
