@@ -174,10 +174,24 @@ def _draw_icon(draw: ImageDraw.ImageDraw, kind: str, centre: tuple[int, int], un
     """A simple white pictogram for the kind of reward, from shapes only."""
     x, y = centre
     white = (255, 255, 255)
-    if kind == RewardKind.VOUCHER:  # a gift card with a ribbon
+    if kind == RewardKind.VOUCHER:  # a gift card with a ribbon and a bow
         draw.rounded_rectangle((x - 3 * unit, y - 2 * unit, x + 3 * unit, y + 2 * unit), radius=unit // 2, fill=white)
-        draw.rectangle((x - 3 * unit, y - unit // 3, x + 3 * unit, y + unit // 3), fill=colour)
-        draw.rectangle((x + unit, y - 2 * unit, x + unit + unit * 2 // 3, y + 2 * unit), fill=colour)
+        ribbon_x = x + unit
+        draw.rectangle((x - 3 * unit, y - 0.9 * unit, x + 3 * unit, y - 0.5 * unit), fill=colour)
+        draw.rectangle((ribbon_x - 0.2 * unit, y - 2 * unit, ribbon_x + 0.2 * unit, y + 2 * unit), fill=colour)
+        for side in (-1, 1):
+            draw.ellipse(
+                (
+                    ribbon_x + side * 1.1 * unit - 0.55 * unit,
+                    y - 1.55 * unit,
+                    ribbon_x + side * 1.1 * unit + 0.55 * unit,
+                    y + 0.15 * unit,
+                ),
+                outline=colour,
+                width=max(3, unit // 5),
+            )
+        draw.rectangle((x - 2.5 * unit, y + 0.6 * unit, x - 0.4 * unit, y + 0.9 * unit), fill=(206, 212, 218))
+        draw.rectangle((x - 2.5 * unit, y + 1.2 * unit, x - 1.2 * unit, y + 1.5 * unit), fill=(206, 212, 218))
     elif kind == RewardKind.PHYSICAL:  # a parcel
         draw.polygon(
             [(x, y - 3 * unit), (x + 3 * unit, y - 1.6 * unit), (x, y - 0.2 * unit), (x - 3 * unit, y - 1.6 * unit)],
@@ -230,7 +244,7 @@ def demo_picture(*, seed: str, kind: str, colours) -> bytes:
     picture = Image.alpha_composite(picture.convert("RGBA"), overlay).convert("RGB")
     draw = ImageDraw.Draw(picture)
     centre = (PICTURE_SIZE[0] // 2 + rng.randint(-40, 40), PICTURE_SIZE[1] // 2 + rng.randint(-20, 20))
-    _draw_icon(draw, kind, centre, unit=42, colour=top)
+    _draw_icon(draw, kind, centre, unit=52, colour=top)
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG", optimize=False, compress_level=1)
     return buffer.getvalue()

@@ -476,3 +476,35 @@ def test_given_several_orders_when_bulk_fulfilled_then_each_outcome_is_reported(
     assert [r.pk for r in result.already] == [done.pk]
     assert [(r.pk, "approval" in message) for r, message in result.refused] == [(awaiting.pk, True)]
     assert Redemption.objects.get(pk=ready.pk).fulfilment_note == "Sent"
+
+
+# --- Expiry of returned points ---------------------------------------------------------------
+
+
+def test_given_a_cancelled_order_then_its_points_expire_when_the_points_it_used_would_have(buyer, account):
+    from rewards.services import points_due_to_expire
+
+    now = timezone.now()
+    order = request_redemption(buyer, RewardFactory(points_cost=10_000), now=now)
+    redemption_cancel(redemption=order, by=buyer.user, now=now + timedelta(days=1))
+    give_expiry = LedgerEntry.objects.filter(kind=EntryKind.ADJUST).first().expires_at
+
+    # The 50 000 given points expire as if the order had never been placed: all of them.
+    assert points_due_to_expire(account_id=account.pk, now=give_expiry) == 50_000
+    assert points_due_to_expire(account_id=account.pk, now=give_expiry - timedelta(days=1)) == 0
+
+
+def test_given_points_whose_expiry_passed_while_the_order_was_open_then_they_get_30_days(buyer, account):
+    from rewards.services import RETURNED_POINTS_GRACE_DAYS, points_due_to_expire
+
+    expiry = LedgerEntry.objects.filter(kind=EntryKind.ADJUST).first().expires_at
+    order = request_redemption(buyer, RewardFactory(points_cost=10_000), now=expiry - timedelta(days=2))
+    returned_at = expiry + timedelta(days=1)
+
+    redemption_cancel(redemption=order, by=buyer.user, now=returned_at)
+
+    # 40 000 expired on the day; the 10 000 the order held come back with 30 days to spend them.
+    assert points_due_to_expire(account_id=account.pk, now=returned_at) == 40_000
+    grace_end = returned_at + timedelta(days=RETURNED_POINTS_GRACE_DAYS)
+    assert points_due_to_expire(account_id=account.pk, now=grace_end - timedelta(minutes=1)) == 40_000
+    assert points_due_to_expire(account_id=account.pk, now=grace_end) == 50_000
