@@ -61,7 +61,7 @@ def test_given_a_swedish_buyer_when_the_order_is_rejected_then_the_notice_is_in_
     redemption_reject(redemption=order, by=company_admin, comment="Inte nu")
 
     rejected = Notification.objects.get(recipient=buyer.user, key=f"redemption:{order.pk}:rejected")
-    assert rejected.title == f"Order {order.number} avslogs"
+    assert rejected.title == f"Beställning {order.number} avslogs"
     assert "Inte nu" in rejected.body
 
 
