@@ -126,6 +126,15 @@ STATUS_BADGES = {
 }
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> str:
+    """Text for a CSV cell that a spreadsheet will not run as a formula ("=HYPERLINK(...)")."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
 def status_badge(redemption: Redemption) -> str:
     return format_html(
         '<span class="badge {}">{}</span>', STATUS_BADGES.get(redemption.status, ""), redemption.get_status_display()
@@ -187,7 +196,10 @@ class FulfilmentTable(tables.Table):
         accessor="pk",
         attrs={
             "th__input": {"aria-label": gettext_lazy("Select all on this page"), "data-select-all": "selected"},
-            "td__input": {"form": "bulk-fulfil"},
+            "td__input": {
+                "form": "bulk-fulfil",
+                "aria-label": lambda record: _("Select order %(number)s") % {"number": record.number},
+            },
         },
         exclude_from_export=True,
     )
@@ -275,9 +287,31 @@ class FulfilmentTable(tables.Table):
     def render_reward_kind(self, record):
         return record.get_reward_kind_display()
 
-    # Plain values in the export.
+    # Plain values in the export. Text the member typed is kept from being read as a
+    # spreadsheet formula when the warehouse opens the file.
     def value_number(self, record):
         return record.number
+
+    def value_reward_title(self, value):
+        return spreadsheet_safe(value)
+
+    def value_delivery_name(self, value):
+        return spreadsheet_safe(value)
+
+    def value_delivery_street(self, value):
+        return spreadsheet_safe(value)
+
+    def value_delivery_postal_code(self, value):
+        return spreadsheet_safe(value)
+
+    def value_delivery_city(self, value):
+        return spreadsheet_safe(value)
+
+    def value_delivery_phone(self, value):
+        return spreadsheet_safe(value)
+
+    def value_note(self, value):
+        return spreadsheet_safe(value)
 
     def value_requested_at(self, value):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
@@ -286,7 +320,7 @@ class FulfilmentTable(tables.Table):
         return (self.now - value).days
 
     def value_company(self, record):
-        return record.company.name
+        return spreadsheet_safe(record.company.name)
 
     def value_status(self, record):
         return record.status

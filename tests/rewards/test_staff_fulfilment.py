@@ -307,3 +307,20 @@ def test_given_a_stock_that_changed_while_the_admin_edited_it_when_saved_then_re
     data["stock"] = "15"
     assert client.post(url, data).status_code == 302
     assert Reward.objects.get(pk=reward.pk).stock == 15
+
+
+def test_given_a_note_that_looks_like_a_formula_when_exported_then_the_spreadsheet_sees_text(client, fulfiller, buyer):
+    request_redemption(buyer, RewardFactory(points_cost=1_000), note='=HYPERLINK("https://evil.example","Click")')
+
+    rows = list(csv.reader(io.StringIO(client.get(QUEUE_URL, {"_export": "csv"}).content.decode("utf-8-sig"))))
+
+    note = dict(zip(rows[0], rows[1], strict=True))["Note"]
+    assert note == '\'=HYPERLINK("https://evil.example","Click")'
+
+
+def test_every_row_checkbox_of_the_queue_has_a_label(client, fulfiller, buyer):
+    order = request_redemption(buyer, RewardFactory(points_cost=1_000))
+
+    page = client.get(QUEUE_URL).content.decode()
+
+    assert f'aria-label="Select order {order.number}"' in page
