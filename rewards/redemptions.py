@@ -300,6 +300,8 @@ def redemption_request(
     returns the first redemption with ``created=False`` and writes nothing.
     """
     now = now or timezone.now()
+    if quantity < 1:
+        raise RedemptionError(_("Order at least one."))
     request_key = request_key.strip()
     if not request_key or len(request_key) > 64:
         raise RedemptionError(_("This order form has expired; please start again."))
@@ -313,7 +315,7 @@ def redemption_request(
             return existing, False
         # The role may have changed since the request began: read it again, now.
         membership = Membership.objects.select_related("company", "user").filter(pk=membership.pk).first()
-        if membership is None:
+        if membership is None or membership.company_id != account.company_id:
             raise RedemptionError(_("You are no longer a member of this company."))
         reward = Reward.objects.select_for_update(of=("self",)).select_related("tier_required").get(pk=reward.pk)
         codes: list[VoucherCode] = []
