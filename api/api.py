@@ -8,7 +8,7 @@ the OpenAPI document and the docs page are public. Errors always have a JSON bod
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 from csp.constants import UNSAFE_INLINE
@@ -33,12 +33,20 @@ from rewards.ingest import (
     purchase_points_entry,
     purchase_record_with_entry,
 )
-from rewards.models import LedgerEntry, ProgrammeRules, Purchase
+from rewards.models import TO_FULFIL, LedgerEntry, ProgrammeRules, Purchase, Redemption, RewardKind
+from rewards.redemptions import RedemptionError, redemption_fulfil
 from rewards.selectors import account_summary, points_value
 
 from . import schemas
 from .models import ApiClient
-from .selectors import LEDGER_PAGE_MAX, InvalidCursor, company_by_external_id, ledger_page
+from .selectors import (
+    LEDGER_PAGE_MAX,
+    REDEMPTION_PAGE_MAX,
+    InvalidCursor,
+    company_by_external_id,
+    ledger_page,
+    redemptions_page,
+)
 from .services import api_client_authenticate
 from .views import DOCS_ASSETS
 
@@ -72,7 +80,8 @@ api = NinjaAPI(
     title="Clubportal integration API",
     version="1",
     description=(
-        "Push companies and purchases from the ERP; read balances and ledgers. "
+        "Push companies and purchases from the ERP; read balances and ledgers; pull redemptions to fulfil "
+        "and mark them fulfilled. "
         "Authenticate with `Authorization: Bearer <token>`; tokens are created in the admin."
     ),
     urls_namespace="api-v1",
@@ -405,3 +414,111 @@ def company_ledger(request, external_id: str, params: Query[LedgerQuery]):
         ],
         "next_cursor": page.next_cursor,
     }
+
+
+# --- Redemptions to fulfil ---------------------------------------------------------------------
+
+
+@api.exception_handler(RedemptionError)
+def _redemption_error(request, exc: RedemptionError):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+def _redemption_out(redemption: Redemption) -> dict:
+    delivery = None
+    if redemption.reward_kind == RewardKind.PHYSICAL:
+        delivery = {
+            "name": redemption.delivery_name,
+            "street": redemption.delivery_street,
+            "postal_code": redemption.delivery_postal_code,
+            "city": redemption.delivery_city,
+            "country": redemption.delivery_country,
+            "phone": redemption.delivery_phone,
+        }
+    return {
+        "id": redemption.pk,
+        "number": redemption.number,
+        "status": redemption.status,
+        "company": redemption.company.external_id,
+        "company_name": redemption.company.name,
+        "reward_sku": redemption.reward.sku,
+        "reward_title": redemption.reward_title,
+        "kind": redemption.reward_kind,
+        "quantity": redemption.quantity,
+        "points": redemption.points_total,
+        "requested_at": redemption.requested_at,
+        "fulfilled_at": redemption.fulfilled_at,
+        "delivery": delivery,
+        "note": redemption.note,
+        "tracking_reference": redemption.tracking_reference,
+        "fulfilment_note": redemption.fulfilment_note,
+    }
+
+
+class RedemptionQuery(schemas.Schema):
+    status: Literal["to_fulfil", "requested", "awaiting_approval", "approved", "fulfilled", "rejected", "cancelled"] = (
+        Field("to_fulfil", description="`to_fulfil` (the default): requested or approved, ready to send.")
+    )
+    cursor: str | None = Field(None, max_length=200, description="`next_cursor` from the previous page.")
+    limit: int = Field(100, ge=1, le=REDEMPTION_PAGE_MAX)
+
+
+@api.get(
+    "/redemptions",
+    response={200: schemas.RedemptionPageOut, 422: schemas.ValidationErrorOut},
+    tags=["redemptions"],
+    summary="Redemptions to fulfil, oldest first",
+)
+def redemptions_list(request, params: Query[RedemptionQuery]):
+    """By default the redemptions ready to fulfil (requested, or approved by the company);
+    `status` picks another state. Cursor-paginated on the id, oldest first: fulfilling an
+    order while paging never makes the next page skip one."""
+    statuses = TO_FULFIL if params.status == "to_fulfil" else (params.status,)
+    page = redemptions_page(statuses=statuses, cursor=params.cursor, limit=params.limit)
+    return {"items": [_redemption_out(redemption) for redemption in page.redemptions], "next_cursor": page.next_cursor}
+
+
+def _redemption_or_404(redemption_id: int) -> Redemption:
+    redemption = Redemption.objects.select_related("company", "reward").filter(pk=redemption_id).first()
+    if redemption is None:
+        raise HttpError(404, f"No redemption with id {redemption_id}.")
+    return redemption
+
+
+@api.get(
+    "/redemptions/{redemption_id}",
+    response={200: schemas.RedemptionOut, 404: schemas.MessageOut},
+    tags=["redemptions"],
+    summary="One redemption",
+)
+def redemption_get(request, redemption_id: int):
+    return _redemption_out(_redemption_or_404(redemption_id))
+
+
+@api.post(
+    "/redemptions/{redemption_id}/fulfil",
+    response={
+        200: schemas.RedemptionOut,
+        404: schemas.MessageOut,
+        409: schemas.MessageOut,
+        422: schemas.ValidationErrorOut,
+    },
+    tags=["redemptions"],
+    summary="Mark a redemption fulfilled",
+)
+def redemption_fulfil_post(request, redemption_id: int, payload: schemas.FulfilIn, response: HttpResponse):
+    """Idempotent: the first call fulfils the redemption (the member is told, a voucher's code
+    becomes visible to the company) and returns it; a repeated call returns the redemption
+    as it is, unchanged, with header `Idempotent-Replayed: true` (a second tracking
+    reference does not overwrite the first). 409: it still awaits the company's approval,
+    or it was rejected or cancelled."""
+    redemption = _redemption_or_404(redemption_id)
+    redemption, changed = redemption_fulfil(
+        redemption=redemption,
+        actor_label=f"API: {request.auth.name}"[:100],
+        tracking_reference=payload.tracking_reference,
+        note=payload.note,
+    )
+    if not changed:
+        response["Idempotent-Replayed"] = "true"
+    return _redemption_out(_redemption_or_404(redemption.pk))

@@ -192,3 +192,44 @@ class LedgerPageOut(Schema):
 class PingOut(Schema):
     client: str
     source: str
+
+
+# --- Redemptions to fulfil ---------------------------------------------------------------------
+
+
+class DeliveryAddressOut(Schema):
+    name: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    phone: str
+
+
+class RedemptionOut(Schema):
+    id: int
+    number: str = Field(description="The order number the member sees, e.g. R-01042.")
+    status: Literal["requested", "awaiting_approval", "approved", "fulfilled", "rejected", "cancelled"]
+    company: str | None = Field(description="The company's external id.")
+    company_name: str
+    reward_sku: str = Field(description="The warehouse's article number.")
+    reward_title: str
+    kind: Literal["physical", "voucher", "experience", "donation"]
+    quantity: int
+    points: int
+    requested_at: datetime
+    fulfilled_at: datetime | None
+    delivery: DeliveryAddressOut | None = Field(description="For physical rewards: where to send it.")
+    note: str = Field(description="The member's note to the club.")
+    tracking_reference: str
+    fulfilment_note: str
+
+
+class RedemptionPageOut(Schema):
+    items: list[RedemptionOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page.")
+
+
+class FulfilIn(Schema):
+    tracking_reference: str = Field("", max_length=200, description="The courier's tracking number or link.")
+    note: str = Field("", max_length=1000, description="Shown to the member on the order page.")

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from members.models import Company
-from rewards.models import LedgerEntry
+from rewards.models import LedgerEntry, Redemption
 
 LEDGER_PAGE_MAX = 500
 
@@ -65,3 +65,44 @@ def ledger_page(*, company: Company, cursor: str | None, limit: int) -> LedgerPa
     has_more = len(rows) > limit
     rows = rows[:limit]
     return LedgerPage(entries=rows, next_cursor=_cursor_encode(rows[-1]) if has_more else None)
+
+
+# --- Redemptions to fulfil ---------------------------------------------------------------------
+
+REDEMPTION_PAGE_MAX = 500
+
+
+@dataclass(frozen=True)
+class RedemptionPage:
+    redemptions: list
+    next_cursor: str | None
+
+
+def _id_cursor_encode(pk: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps(["r", pk]).encode()).decode().rstrip("=")
+
+
+def _id_cursor_decode(cursor: str) -> int:
+    try:
+        marker, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if marker != "r" or not isinstance(pk, int):
+            raise ValueError
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidCursor("This cursor is not one the API gave out.") from exc
+    return pk
+
+
+def redemptions_page(*, statuses, cursor: str | None, limit: int) -> RedemptionPage:
+    """One page of redemptions in ``statuses``, oldest first (the order they should be
+    fulfilled in), after ``cursor``. One query.
+
+    Keyset pagination on the id: a redemption that leaves the list (fulfilled meanwhile)
+    never shifts the next page, and new ones arrive at the end.
+    """
+    redemptions = Redemption.objects.filter(status__in=statuses).select_related("company", "reward").order_by("pk")
+    if cursor:
+        redemptions = redemptions.filter(pk__gt=_id_cursor_decode(cursor))
+    rows = list(redemptions[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return RedemptionPage(redemptions=rows, next_cursor=_id_cursor_encode(rows[-1].pk) if has_more else None)

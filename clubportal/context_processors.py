@@ -15,6 +15,9 @@ def _navigation(request) -> list[dict]:
     if getattr(request, "membership", None):
         items.append({"label": _("Company"), "url": reverse("members:company"), "icon": "building"})
         items.append({"label": _("Points"), "url": reverse("rewards:history"), "icon": "coin"})
+        items.append({"label": _("Rewards"), "url": reverse("rewards:catalogue"), "icon": "gift"})
+    elif user.is_staff and user.has_perm("rewards.fulfil_redemption"):
+        items.append({"label": _("Fulfilment"), "url": reverse("rewards_staff:queue"), "icon": "box-seam"})
     items.extend(_content_navigation(request))
     path = request.path
     for item in items:

@@ -1,6 +1,7 @@
 """The staff roles and what each may do. Applied by data migrations and kept here so a
 later migration can re-apply it when apps add models (members/migrations/0003 does, for
-rewards and api).
+rewards and api; 0004 for the reward catalogue and redemptions: Club admins fulfil, with
+``rewards.fulfil_redemption``, and Sales reps see their accounts' orders).
 
 Page, image and document permissions for Marketing are Wagtail's and set in
 ``cms/migrations``.
@@ -14,7 +15,15 @@ CLUB_ADMINS = "Club admins"
 STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
     SALES_REPS: {
         "members": ["view_company", "view_membership", "view_user"],
-        "rewards": ["view_pointsaccount", "view_ledgerentry", "view_purchase", "view_tier"],
+        "rewards": [
+            "view_pointsaccount",
+            "view_ledgerentry",
+            "view_purchase",
+            "view_tier",
+            "view_reward",
+            "view_rewardcategory",
+            "view_redemption",
+        ],
     },
     MARKETING: {
         "wagtailadmin": ["access_admin"],

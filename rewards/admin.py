@@ -120,3 +120,6 @@ from . import admin_imports  # noqa: E402, F401  (CSV purchase imports)
 
 # isort: split
 from . import admin_staff  # noqa: E402, F401  (staff corrections: adjust, reverse, liability)
+
+# isort: split
+from . import admin_catalogue  # noqa: E402, F401  (the reward catalogue, redemptions, voucher codes)

@@ -7,15 +7,22 @@ invoiced in EUR, but the club owner's ERP converts each invoice to SEK at the in
 date's rate before sending it, so every purchase the club sees (and every points value a
 member sees) is in SEK. ``points_earn_for_purchase`` refuses any other currency.
 
-How the history is built: purchases, returns, redemptions and staff adjustments are
-generated for the last 25 months from a fixed random seed and replayed in date order
-through ``rewards.services``, each with ``now`` set to its own date; the periodic jobs
+How the history is built: purchases, returns, reward orders (with their approvals,
+rejections, cancellations and fulfilments) and staff adjustments are generated for the last
+25 months from a fixed random seed and replayed in date order through ``rewards.services``
+and ``rewards.redemptions``, each with ``now`` set to its own date; the periodic jobs
 (release pending points weekly, expiry monthly, the yearly tier evaluation with
 downgrades) run at their dates in between. Finally pending points are released, expiry
 is run and tiers are evaluated as of today. So pending points (the last 14 days),
 points expiring in the next 60 days (bought about two years ago) and tiers are all real.
 
-Idempotent: rules, categories and tiers are looked up by natural key; when demo purchases
+The catalogue (``rewards.demo_catalogue``: 25 rewards with Pillow-drawn pictures) comes
+first. Orders are real ``Redemption`` rows in every status; Bergström's show each status to
+its logins (an order awaiting its admin's approval, one approved and waiting for the club,
+one requested, fulfilled ones with a voucher code and a tracking number, a rejected and a
+cancelled one), and orders of the last 45 days notify their people as they would live.
+
+Idempotent: rules, categories, tiers and rewards are looked up by natural key; when demo purchases
 already exist the replay is skipped and only the as-of-today jobs run, which are
 idempotent themselves, so a second run on the same day changes nothing.
 """
@@ -34,14 +41,32 @@ from django.utils import timezone
 from members.models import Company, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS
 
-from .models import ProductCategory, ProgrammeRules, Purchase, PurchaseLine, Tier
+from .catalogue import approval_threshold_set, reward_goal_set
+from .demo_catalogue import seed_catalogue
+from .models import (
+    PointsAccount,
+    ProductCategory,
+    ProgrammeRules,
+    Purchase,
+    PurchaseLine,
+    Redemption,
+    RedemptionStatus,
+    Tier,
+)
+from .redemptions import (
+    DeliveryAddress,
+    RedemptionError,
+    redemption_approve,
+    redemption_cancel,
+    redemption_fulfil,
+    redemption_reject,
+    redemption_request,
+)
 from .services import (
-    LedgerError,
     points_account_for_company,
     points_adjust,
     points_earn_for_purchase,
     points_expire,
-    points_redeem,
     points_release_pending,
     purchase_return,
     tiers_evaluate_all,
@@ -74,13 +99,43 @@ TIERS = [
     ("Gold", 300_000, Decimal("1.25"), "#b8962e", "25 % more points, free delivery and invitations to events."),
     ("Platinum", 750_000, Decimal("1.50"), "#4b5d6b", "50 % more points, a named account team and priority service."),
 ]
-REWARDS = [
-    ("Gift card, 500 SEK", 25_000),
-    ("Coffee machine for the site hut", 40_000),
-    ("Team lunch", 60_000),
-    ("Cordless drill kit", 90_000),
+# Orders of the other redeeming companies, by article number (rewards.demo_catalogue).
+ORDER_SKUS = [
+    "GC-500",
+    "COFFEE-SITE",
+    "LUNCH-TEAM",
+    "TOOLBAG-40",
+    "DONATE-CHILD",
+    "HEADLAMP",
+    "FACTORY-TOUR",
+    "GC-1000",
+    "JACKET-WINTER",
+    "CINEMA-2",
 ]
-BERGSTROM_REWARDS = [(7, "Gift card, 500 SEK", 25_000), (2, "Gift card, 200 SEK", 10_000)]
+# Bergström's orders, so its logins see every status: (key, how long ago, sku, quantity, who
+# orders, note, [(after, follow-up, data)]). Its approval limit is 20 000 points.
+_DAY = timedelta(days=1)
+BERGSTROM_ORDERS = [
+    ("b1", relativedelta(months=7), "GC-500", 1, "purchaser", "",
+     [(_DAY, "approve", {"comment": "Enjoy, well deserved!"}), (3 * _DAY, "fulfil", {})]),
+    ("b2", relativedelta(months=2), "GC-200", 1, "purchaser", "", [(2 * _DAY, "fulfil", {})]),
+    ("b3", timedelta(days=40), "THERMOS", 2, "purchaser", "",
+     [(timedelta(hours=2), "cancel", {"reason": "Ordered twice by mistake."})]),
+    ("b4", timedelta(days=20), "RADIO-SITE", 1, "purchaser", "For the new site in Kungsbacka.",
+     [(_DAY, "reject", {"comment": "Not this quarter: we are saving for the espresso machine."})]),
+    ("b5", timedelta(days=6), "GLOVES-10", 1, "admin", "",
+     [(2 * _DAY, "fulfil", {"tracking": "PostNord 00370712345678901234", "note": "Two parcels."})]),
+    ("b6", timedelta(days=4), "JACKET-WINTER", 1, "purchaser", "Size L, please.", [(_DAY, "approve", {"comment": ""})]),
+    ("b7", timedelta(days=1), "CAPS-5", 1, "purchaser", "Logo sent to our sales rep.", []),
+    ("b8", timedelta(hours=3), "BEANS-3KG", 2, "purchaser", "", []),
+]  # fmt: skip
+BERGSTROM_APPROVAL_LIMIT = 20_000
+BERGSTROM_GOAL = "ESPRESSO-PRO"
+# A bonus when Bergström signed its framework agreement, about two years ago: with its orders
+# above, first in, first out, some of those points still expire soon.
+BERGSTROM_WELCOME = ("Bonus for signing the framework agreement", 160_000, relativedelta(months=23))
+# Orders placed in the last weeks notify their people (and e-mail them); older ones are history.
+NOTIFY_WITHIN = timedelta(days=45)
 GOODWILL = [
     ("Goodwill: delivery two days late", 5_000),
     ("Welcome bonus for completing the company profile", 2_500),
@@ -106,8 +161,10 @@ def seed_points(summary, companies: list[Company], *, now: datetime | None = Non
             _seed_rules()
         categories = _seed_categories(summary)
         _seed_tiers(summary)
+        catalogue = seed_catalogue(summary, now=now)
         if first_run:
-            _replay_history(summary, companies, categories, now=now)
+            _seed_approval_limits(companies)
+            _replay_history(summary, companies, categories, catalogue, now=now)
         # As of today; each is idempotent for the same moment and day.
         released = points_release_pending(now=now)
         expired = points_expire(now=now)
@@ -115,6 +172,8 @@ def seed_points(summary, companies: list[Company], *, now: datetime | None = Non
         summary.count("points releases", bool(released))
         summary.count("points expiries", bool(expired))
         summary.count("tier changes", bool(changed))
+        if first_run:
+            _seed_goals(companies, catalogue)
 
 
 def _seed_rules() -> None:
@@ -174,15 +233,30 @@ def _company_events(
                 events.append(_Event(at + timedelta(days=rng.randint(2, 30)), seq, "return", company, {"seq": seq}))
         month += relativedelta(months=1)
     if index == 0:
-        # Bergström spends little, so (first in, first out) some of its oldest points expire soon.
-        for number, (months_ago, name, cost) in enumerate(BERGSTROM_REWARDS):
-            at = now - relativedelta(months=months_ago) + timedelta(days=rng.randint(0, 10), hours=10)
-            events.append(_Event(at, 0, "redeem", company, {"number": number, "name": name, "points": cost}))
+        for key, ago, sku, quantity, by, note, follow_ups in BERGSTROM_ORDERS:
+            at = now - ago
+            order = {"key": key, "sku": sku, "quantity": quantity, "by": by, "note": note}
+            events.append(_Event(at, 0, "order", company, order))
+            for after, kind, data in follow_ups:
+                events.append(_Event(at + after, 1, kind, company, {"key": key, **data}))
+        memo, points, ago = BERGSTROM_WELCOME
+        events.append(_Event(now - ago, 0, "adjust", company, {"memo": memo, "points": points, "key": "welcome"}))
     elif redeems:
         for number, months_ago in enumerate((20, 14, 9, 4, 1)):
             at = now - relativedelta(months=months_ago) + timedelta(days=rng.randint(0, 20), hours=10)
-            name, cost = REWARDS[(index + number) % len(REWARDS)]
-            events.append(_Event(at, 0, "redeem", company, {"number": number, "name": name, "points": cost}))
+            key = f"o{number}"
+            sku = ORDER_SKUS[(index + number) % len(ORDER_SKUS)]
+            events.append(_Event(at, 0, "order", company, {"key": key, "sku": sku, "quantity": 1, "by": "purchaser"}))
+            outcome = "fulfil" if months_ago >= 4 else ("wait", "fulfil", "approve", "reject")[index % 4]
+            if outcome in ("fulfil", "approve"):
+                events.append(_Event(at + _DAY, 1, "approve", company, {"key": key, "comment": ""}))
+            if outcome == "fulfil":
+                events.append(_Event(at + 3 * _DAY, 2, "fulfil", company, {"key": key}))
+            elif outcome == "reject":
+                comment = "Out of stock at our supplier until spring; your points are back."
+                events.append(
+                    _Event(at + 2 * _DAY, 2, "reject", company, {"key": key, "comment": comment, "by": "staff"})
+                )
     if index % 4 == 0:
         memo, points = GOODWILL[index % len(GOODWILL)]
         at = now - relativedelta(months=rng.randint(2, 10)) + timedelta(hours=11)
@@ -190,7 +264,7 @@ def _company_events(
     return events
 
 
-def _replay_history(summary, companies, categories, *, now: datetime) -> None:
+def _replay_history(summary, companies, categories, catalogue, *, now: datetime) -> None:
     start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0) - relativedelta(
         months=HISTORY_MONTHS - 1
     )
@@ -198,12 +272,13 @@ def _replay_history(summary, companies, categories, *, now: datetime) -> None:
         User.objects.filter(is_staff=True, groups__name=CLUB_ADMINS).order_by("pk").first()
         or User.objects.filter(is_staff=True).order_by("pk").first()
     )
-    purchasers = {
-        membership.company_id: membership.user
+    memberships = {
+        (membership.company_id, membership.role): membership
         for membership in Membership.objects.filter(
-            company__in=companies, role=MembershipRole.PURCHASER
-        ).select_related("user")
+            company__in=companies, role__in=[MembershipRole.PURCHASER, MembershipRole.ADMIN]
+        ).select_related("user", "company")
     }
+    orders: dict[tuple[int, str], Redemption] = {}
     events = sorted(
         event
         for index, company in enumerate(companies)
@@ -243,27 +318,22 @@ def _replay_history(summary, companies, categories, *, now: datetime) -> None:
             )
             purchase_return(credit_note=credit, now=event.at)
             summary.count("returns", True)
-        elif event.kind == "redeem":
-            account = points_account_for_company(company=company)
-            try:
-                points_redeem(
-                    account=account,
-                    points=event.data["points"],
-                    key=f"demo:{company.external_id}:{event.data['number']}",
-                    by=purchasers.get(company.pk),
-                    memo=event.data["name"],
-                    now=event.at,
-                )
-            except LedgerError:
-                continue  # not enough points yet: this company skips that reward
-            summary.count("redemptions", True)
+        elif event.kind == "order":
+            redemption = _order(event, memberships, catalogue, now=now)
+            if redemption is not None:
+                orders[(company.pk, event.data["key"])] = redemption
+                summary.count("redemptions", True)
+        elif event.kind in ("approve", "reject", "cancel", "fulfil"):
+            redemption = orders.get((company.pk, event.data["key"]))
+            if redemption is not None:
+                orders[(company.pk, event.data["key"])] = _follow_up(event, redemption, memberships, staff, now=now)
         elif event.kind == "adjust" and staff is not None:
             points_adjust(
                 account=points_account_for_company(company=company),
                 points=event.data["points"],
                 reason=event.data["memo"],
                 by=staff,
-                key=f"demo:{company.external_id}",
+                key=f"demo:{company.external_id}" + (f":{event.data['key']}" if "key" in event.data else ""),
                 now=event.at,
             )
             summary.count("adjustments", True)
@@ -293,3 +363,104 @@ def _purchase(company: Company, event: _Event, categories) -> Purchase:
         )
     PurchaseLine.objects.bulk_create(lines)
     return purchase
+
+
+def _seed_approval_limits(companies: list[Company]) -> None:
+    """Bergström and every other even-numbered company have purchasers' orders above 20 000
+    points approved by a company admin."""
+    admins = {
+        membership.company_id: membership.user
+        for membership in Membership.objects.filter(company__in=companies, role=MembershipRole.ADMIN).select_related(
+            "user"
+        )
+    }
+    for index, company in enumerate(companies):
+        if index % 2 == 0 and company.pk in admins:
+            approval_threshold_set(company=company, threshold=BERGSTROM_APPROVAL_LIMIT, by=admins[company.pk])
+
+
+def _order(event: _Event, memberships, catalogue, *, now: datetime) -> Redemption | None:
+    """Place one demo order through ``redemption_request``; None if a rule refuses it (not
+    enough points yet, a limit, a tier): that company simply did not get it."""
+    company = event.company
+    role = MembershipRole.ADMIN if event.data["by"] == "admin" else MembershipRole.PURCHASER
+    membership = memberships.get((company.pk, role))
+    reward = catalogue.get(event.data["sku"])
+    if membership is None or reward is None:
+        return None
+    try:
+        redemption, _created = redemption_request(
+            reward=reward,
+            membership=membership,
+            quantity=event.data["quantity"],
+            request_key=f"demo-{company.external_id}-{event.data['key']}",
+            delivery=DeliveryAddress.for_member(company=company, user=membership.user),
+            note=event.data.get("note", ""),
+            now=event.at,
+            notify=now - event.at <= NOTIFY_WITHIN,
+        )
+    except RedemptionError:
+        return None
+    return redemption
+
+
+def _follow_up(event: _Event, redemption: Redemption, memberships, staff, *, now: datetime) -> Redemption:
+    """An approval, rejection, cancellation or fulfilment of a demo order, at its own moment."""
+    company = event.company
+    admin = memberships.get((company.pk, MembershipRole.ADMIN))
+    notify = now - event.at <= NOTIFY_WITHIN
+    data = event.data
+    try:
+        if event.kind == "approve":
+            if redemption.status == RedemptionStatus.AWAITING_APPROVAL and admin is not None:
+                redemption = redemption_approve(
+                    redemption=redemption, by=admin.user, comment=data["comment"], now=event.at, notify=notify
+                )
+        elif event.kind == "reject":
+            by = staff if data.get("by") == "staff" else (admin.user if admin else None)
+            if by is not None:
+                redemption = redemption_reject(
+                    redemption=redemption, by=by, comment=data["comment"], now=event.at, notify=notify
+                )
+        elif event.kind == "cancel":
+            redemption = redemption_cancel(
+                redemption=redemption, by=redemption.requested_by, reason=data["reason"], now=event.at, notify=notify
+            )
+        elif event.kind == "fulfil" and staff is not None:
+            redemption, _changed = redemption_fulfil(
+                redemption=redemption,
+                by=staff,
+                tracking_reference=data.get("tracking", ""),
+                note=data.get("note", ""),
+                now=event.at,
+                notify=notify,
+            )
+    except RedemptionError:
+        pass  # e.g. a fulfilment of an order still waiting for approval: it stays as it is
+    return redemption
+
+
+def _seed_goals(companies: list[Company], catalogue) -> None:
+    """Bergström saves for the espresso machine; a few others for the next reward they cannot
+    afford yet."""
+    purchasers = {
+        membership.company_id: membership.user
+        for membership in Membership.objects.filter(
+            company__in=companies, role=MembershipRole.PURCHASER
+        ).select_related("user")
+    }
+    balances = dict(PointsAccount.objects.filter(company__in=companies).values_list("company_id", "balance"))
+    by_cost = sorted(catalogue.values(), key=lambda reward: reward.points_cost)
+    for index, company in enumerate(companies):
+        user = purchasers.get(company.pk)
+        if user is None or (index != 0 and index % 5 != 2):
+            continue
+        if index == 0:
+            goal = catalogue.get(BERGSTROM_GOAL)
+        else:
+            balance = balances.get(company.pk, 0)
+            goal = next(
+                (reward for reward in by_cost if reward.points_cost > balance and not reward.tier_required_id), None
+            )
+        if goal is not None:
+            reward_goal_set(company=company, reward=goal, by=user)

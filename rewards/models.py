@@ -18,9 +18,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -481,3 +481,521 @@ class PurchaseImportError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.reason}"
+
+
+# --- The reward catalogue and redemptions (rewards.redemptions) --------------------------------
+#
+# A company spends its points on a ``Reward``; each order is a ``Redemption`` whose points
+# are reserved (a redeem entry) when it is requested and given back (a reversal entry of
+# that redeem entry) if it is rejected or cancelled. ``rewards.redemptions`` is the only
+# place a stock count, a voucher code's assignment or a redemption's status changes; it
+# locks the points account row first, then the reward row, then the redemption row. The
+# constraints below are the last guard behind those locks.
+
+
+class RewardKind(models.TextChoices):
+    PHYSICAL = "physical", _("Product, delivered")
+    VOUCHER = "voucher", _("Digital voucher")
+    EXPERIENCE = "experience", _("Event or experience")
+    DONATION = "donation", _("Donation to charity")
+
+
+class LimitPeriod(models.TextChoices):
+    MONTH = "month", _("per calendar month")
+    QUARTER = "quarter", _("per calendar quarter")
+    YEAR = "year", _("per calendar year")
+    EVER = "ever", _("in total")
+
+
+class RewardCategory(models.Model):
+    """A shelf of the catalogue (gift cards, tools, experiences...), for filtering."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("reward category")
+        verbose_name_plural = _("reward categories")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RewardQuerySet(models.QuerySet):
+    def published(self):
+        """Rewards members may see: active ones (availability windows are shown, not hidden)."""
+        return self.filter(is_active=True)
+
+
+class Reward(models.Model):
+    """Something a company can redeem its points for.
+
+    ``stock`` is the number left for physical rewards, events and donations; empty means
+    unlimited. A voucher reward has no ``stock`` (CHECK): what is left is its pool of
+    unassigned ``VoucherCode`` rows. ``company_limit`` caps how many one company may
+    redeem per ``limit_period``. ``tier_required`` is the lowest tier that may redeem it.
+    The reward can be redeemed from ``available_from`` until ``available_until``.
+    """
+
+    sku = models.CharField(
+        _("article number"),
+        max_length=40,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", _("Letters, digits, '.', '_' and '-'."))],
+        help_text=_("The warehouse's article number; it appears in the fulfilment export."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=300, blank=True, help_text=_("One line for the catalogue."))
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(
+        RewardCategory,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rewards",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=RewardKind.choices, default=RewardKind.PHYSICAL)
+    points_cost = models.IntegerField(_("points"), validators=[MinValueValidator(1)], help_text=_("Points for one."))
+    value = models.DecimalField(
+        _("value"),
+        max_digits=13,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("What one is worth in money (retail price, or the amount donated)."),
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="SEK", validators=[RegexValidator(r"^[A-Z]{3}$")])
+    stock = models.IntegerField(
+        _("stock"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("How many are left. Empty: unlimited. Voucher rewards take their stock from the code pool."),
+    )
+    low_stock_threshold = models.PositiveIntegerField(
+        _("low-stock warning at"), default=5, help_text=_("Staff are warned when this many or fewer are left.")
+    )
+    max_per_order = models.PositiveSmallIntegerField(
+        _("most per order"), default=10, validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+    company_limit = models.PositiveIntegerField(
+        _("limit per company"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("How many one company may redeem in the period below. Empty: no limit."),
+    )
+    limit_period = models.CharField(
+        _("limit period"), max_length=16, choices=LimitPeriod.choices, default=LimitPeriod.YEAR
+    )
+    tier_required = models.ForeignKey(
+        Tier,
+        verbose_name=_("tier required"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Only companies in this tier or a higher one may redeem it."),
+    )
+    available_from = models.DateTimeField(_("available from"), null=True, blank=True)
+    available_until = models.DateTimeField(_("available until"), null=True, blank=True)
+    featured = models.BooleanField(_("featured"), default=False, help_text=_("Shown first in the catalogue."))
+    is_active = models.BooleanField(
+        _("in the catalogue"), default=True, help_text=_("Untick to take it out of the catalogue.")
+    )
+    charity_name = models.CharField(
+        _("charity"), max_length=200, blank=True, help_text=_("For donations: who receives the money.")
+    )
+    event_starts_at = models.DateTimeField(_("event starts"), null=True, blank=True)
+    event_location = models.CharField(_("event location"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = RewardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reward")
+        verbose_name_plural = _("rewards")
+        ordering = ["points_cost", "title"]
+        indexes = [models.Index(fields=["is_active", "points_cost"], name="rewards_reward_active_cost")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=RewardKind.values), name="rewards_reward_kind_valid"),
+            models.CheckConstraint(condition=Q(points_cost__gte=1), name="rewards_reward_points_cost_gte_1"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="rewards_reward_value_gte_0"),
+            # Never oversold: the last guard behind the reward row lock.
+            models.CheckConstraint(condition=Q(stock__gte=0), name="rewards_reward_stock_gte_0"),
+            models.CheckConstraint(
+                condition=~Q(kind=RewardKind.VOUCHER) | Q(stock__isnull=True),
+                name="rewards_reward_voucher_stock_is_pool",
+            ),
+            models.CheckConstraint(
+                condition=Q(limit_period__in=LimitPeriod.values), name="rewards_reward_limit_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(available_from__isnull=True)
+                | Q(available_until__isnull=True)
+                | Q(available_until__gt=F("available_from")),
+                name="rewards_reward_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("rewards:reward", args=[self.pk])
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.kind == RewardKind.VOUCHER and self.stock is not None:
+            errors["stock"] = _("Voucher rewards take their stock from the code pool; leave this empty.")
+        if self.kind == RewardKind.DONATION and not self.charity_name.strip():
+            errors["charity_name"] = _("Name the charity that receives the donation.")
+        if self.available_from and self.available_until and self.available_until <= self.available_from:
+            errors["available_until"] = _("The end of the availability window must be after its start.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def uses_code_pool(self) -> bool:
+        return self.kind == RewardKind.VOUCHER
+
+    @property
+    def needs_delivery_address(self) -> bool:
+        return self.kind == RewardKind.PHYSICAL
+
+    @property
+    def has_unlimited_stock(self) -> bool:
+        return self.stock is None and not self.uses_code_pool
+
+    def is_open_at(self, moment) -> bool:
+        """Whether ``moment`` falls inside the availability window (ignores ``is_active``)."""
+        return (self.available_from is None or self.available_from <= moment) and (
+            self.available_until is None or moment < self.available_until
+        )
+
+
+class RewardImage(models.Model):
+    """A picture of a reward, stored as validated, re-encoded copies (``rewards.images``).
+
+    ``image`` is the display copy (at most 1600 px on its long side, metadata stripped);
+    ``thumbnail`` the 4:3 catalogue card. Both are made once, when the picture is
+    uploaded, never when a page is shown. The first by ``position`` is the main picture.
+    """
+
+    reward = models.ForeignKey(Reward, verbose_name=_("reward"), on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("image"), upload_to="rewards/images/%Y/%m/", width_field="width", height_field="height")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="rewards/thumbnails/%Y/%m/")
+    width = models.PositiveIntegerField(_("width"), default=0, editable=False)
+    height = models.PositiveIntegerField(_("height"), default=0, editable=False)
+    alt_text = models.CharField(
+        _("description for screen readers"),
+        max_length=200,
+        blank=True,
+        help_text=_("What the picture shows. Empty: the reward's title."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("reward image")
+        verbose_name_plural = _("reward images")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.alt_text or self.reward.title
+
+    @property
+    def description(self) -> str:
+        return self.alt_text or self.reward.title
+
+
+class CompanyRewardSettings(models.Model):
+    """A company's own rules for spending its points, and the reward it is saving for.
+
+    ``approval_threshold``: a purchaser's redemption costing more points than this waits
+    for a company admin's approval; empty means purchasers never need approval. Admins'
+    own redemptions never do. ``goal_reward`` is the company's goal on the dashboard.
+    """
+
+    company = models.OneToOneField(
+        "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="reward_settings"
+    )
+    approval_threshold = models.PositiveIntegerField(
+        _("approval needed above (points)"),
+        null=True,
+        blank=True,
+        help_text=_("Purchasers' orders costing more points than this need a company admin's approval."),
+    )
+    goal_reward = models.ForeignKey(
+        Reward, verbose_name=_("goal"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    goal_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("goal set by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    goal_set_at = models.DateTimeField(_("goal set"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("company reward settings")
+        verbose_name_plural = _("company reward settings")
+
+    def __str__(self) -> str:
+        return str(self.company)
+
+
+class RedemptionStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Ready for the club to fulfil: requested without needing approval, or approved.
+TO_FULFIL = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED)
+# Not final: can still be rejected or cancelled (and its points returned).
+OPEN_STATUSES = (RedemptionStatus.REQUESTED, RedemptionStatus.AWAITING_APPROVAL, RedemptionStatus.APPROVED)
+# Final with the points given back.
+RETURNED_STATUSES = (RedemptionStatus.REJECTED, RedemptionStatus.CANCELLED)
+
+
+class Redemption(models.Model):
+    """One order of a reward by a company: quantity, the points reserved, and its state.
+
+    State machine (``rewards.redemptions``)::
+
+        requested ──────────────────────────┐
+            │ (a purchaser above the company's approval threshold)
+            ▼                               ▼
+        awaiting approval ──► approved ──► fulfilled
+            │                   │
+            └──────┬────────────┴── requested too ──► rejected / cancelled
+
+    The points are reserved when the redemption is requested (``redeem_entry``) and given
+    back exactly once when it is rejected or cancelled (``return_entry``, a reversal of
+    the redeem entry): both links are UNIQUE, and a CHECK says a redemption has a return
+    entry exactly when it is rejected or cancelled. ``request_key`` (UNIQUE) makes a
+    double-submitted order one order. The reward's title, kind and price are copied at
+    request time, so the history reads right after the catalogue changes.
+    """
+
+    company = models.ForeignKey(
+        "members.Company", verbose_name=_("company"), on_delete=models.PROTECT, related_name="redemptions"
+    )
+    reward = models.ForeignKey(Reward, verbose_name=_("reward"), on_delete=models.PROTECT, related_name="redemptions")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=RedemptionStatus.choices)
+    quantity = models.PositiveSmallIntegerField(_("quantity"))
+    points_each = models.IntegerField(_("points each"))
+    points_total = models.IntegerField(_("points"))
+    reward_title = models.CharField(_("reward"), max_length=200)
+    reward_kind = models.CharField(_("kind"), max_length=16, choices=RewardKind.choices)
+    value_each = models.DecimalField(_("value each"), max_digits=13, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    needs_approval = models.BooleanField(_("needs approval"), default=False)
+    note = models.CharField(_("note to the club"), max_length=500, blank=True)
+    delivery_name = models.CharField(_("recipient"), max_length=200, blank=True)
+    delivery_street = models.CharField(_("street address"), max_length=200, blank=True)
+    delivery_postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    delivery_city = models.CharField(_("city"), max_length=100, blank=True)
+    delivery_country = models.CharField(_("country"), max_length=2, blank=True)
+    delivery_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    request_key = models.CharField(_("request key"), max_length=100, unique=True, editable=False)
+    redeem_entry = models.OneToOneField(
+        LedgerEntry, verbose_name=_("points reserved"), on_delete=models.PROTECT, related_name="redemption"
+    )
+    return_entry = models.OneToOneField(
+        LedgerEntry,
+        verbose_name=_("points returned"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returned_redemption",
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved or rejected by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("approved or rejected"), null=True, blank=True)
+    decision_comment = models.CharField(_("comment"), max_length=500, blank=True)
+    fulfilled_at = models.DateTimeField(_("fulfilled"), null=True, blank=True)
+    tracking_reference = models.CharField(_("tracking reference"), max_length=200, blank=True)
+    fulfilment_note = models.CharField(_("delivery note"), max_length=1000, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
+        ordering = ["-requested_at", "-pk"]
+        permissions = [("fulfil_redemption", _("Can fulfil, reject and export redemptions"))]
+        indexes = [
+            models.Index(fields=["company", "-requested_at"], name="rewards_redemption_company"),
+            models.Index(fields=["status", "requested_at"], name="rewards_redemption_status"),
+            models.Index(fields=["reward", "company", "requested_at"], name="rewards_redemption_limit"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RedemptionStatus.values), name="rewards_redemption_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="rewards_redemption_quantity_gte_1"),
+            models.CheckConstraint(condition=Q(points_each__gte=1), name="rewards_redemption_points_each_gte_1"),
+            models.CheckConstraint(
+                condition=Q(points_total=F("points_each") * F("quantity")), name="rewards_redemption_total_adds_up"
+            ),
+            # Points come back exactly when the redemption is rejected or cancelled.
+            models.CheckConstraint(
+                condition=Q(status__in=RETURNED_STATUSES, return_entry__isnull=False)
+                | (~Q(status__in=RETURNED_STATUSES) & Q(return_entry__isnull=True)),
+                name="rewards_redemption_returned_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RedemptionStatus.FULFILLED) | Q(fulfilled_at__isnull=False),
+                name="rewards_redemption_fulfilled_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.reward_title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("rewards:order", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        """The order number people quote: R-01042."""
+        return f"R-{self.pk:05d}" if self.pk else ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_to_fulfil(self) -> bool:
+        return self.status in TO_FULFIL
+
+    @property
+    def delivery_lines(self) -> list[str]:
+        lines = [
+            self.delivery_name,
+            self.delivery_street,
+            f"{self.delivery_postal_code} {self.delivery_city}".strip(),
+            self.get_delivery_country_display() if self.delivery_country else "",
+            self.delivery_phone,
+        ]
+        return [line for line in lines if line]
+
+    def get_delivery_country_display(self) -> str:
+        from members.models import Country
+
+        try:
+            return str(Country(self.delivery_country).label)
+        except ValueError:
+            return self.delivery_country
+
+
+class RedemptionEvent(models.Model):
+    """One step in a redemption's life: the status it entered, who moved it, and why.
+
+    Written by ``rewards.redemptions`` in the same transaction as the change; the order
+    page shows them as a timeline. ``actor_label`` names a non-person actor (the API
+    client that marked it fulfilled).
+    """
+
+    redemption = models.ForeignKey(
+        Redemption, verbose_name=_("redemption"), on_delete=models.CASCADE, related_name="events"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=RedemptionStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_label = models.CharField(_("by (system)"), max_length=100, blank=True)
+    comment = models.CharField(_("comment"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("redemption event")
+        verbose_name_plural = _("redemption events")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RedemptionStatus.values), name="rewards_redemptionevent_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.redemption_id}: {self.status}"
+
+
+class VoucherCode(models.Model):
+    """One code of a voucher reward's pool.
+
+    Unassigned codes (``redemption`` empty) are the reward's stock. A redemption takes its
+    codes when it is requested (under the reward row lock, skipping codes another
+    transaction holds) and the company sees them once it is fulfilled; a rejected or
+    cancelled redemption puts its never-shown codes back. A code row has one redemption
+    link, so it is never handed to two; (reward, code) is UNIQUE, so the same code cannot
+    sit in a pool twice.
+    """
+
+    reward = models.ForeignKey(Reward, verbose_name=_("reward"), on_delete=models.PROTECT, related_name="codes")
+    code = models.CharField(_("code"), max_length=100)
+    redemption = models.ForeignKey(
+        Redemption,
+        verbose_name=_("redemption"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="voucher_codes",
+    )
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("voucher code")
+        verbose_name_plural = _("voucher codes")
+        ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["reward", "id"], condition=Q(redemption__isnull=True), name="rewards_vouchercode_free")
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["reward", "code"], name="rewards_vouchercode_unique_per_reward"),
+            models.CheckConstraint(
+                condition=Q(redemption__isnull=True, assigned_at__isnull=True)
+                | Q(redemption__isnull=False, assigned_at__isnull=False),
+                name="rewards_vouchercode_assigned_with_date",
+            ),
+            models.CheckConstraint(condition=~Q(code=""), name="rewards_vouchercode_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reward_id}: {self.code[:4]}…"

@@ -17,7 +17,9 @@ raises ``LedgerError`` with a message a person can read, and nothing is written.
 Every function touches one account per transaction and locks just that row; batch jobs
 (release, expiry, tiers) take one short transaction per account, so no two locks are
 ever held at once and lock order cannot deadlock. A future service that moves points
-between accounts must lock both rows in primary-key order.
+between accounts must lock both rows in primary-key order. ``rewards.redemptions`` calls
+``points_redeem``/``points_return_redeemed`` while it holds the account lock and then a
+reward row lock, always in that order (account, then reward), so it cannot deadlock either.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from .models import (
     ProgrammeRules,
     Purchase,
     PurchaseLine,
+    Redemption,
     Tier,
     TierDowngradeNotice,
 )
@@ -156,6 +159,18 @@ def _lock_account_for_company(company_id: int) -> PointsAccount:
             return PointsAccount.objects.create(company_id=company_id)
     except IntegrityError:
         return locked.get(company_id=company_id)
+
+
+def points_account_lock(*, company_id: int) -> PointsAccount:
+    """Lock the company's account row for the rest of the caller's transaction (creating it
+    empty on first use) and return it.
+
+    For other writers in this app that must hold the account lock across their own rows —
+    ``rewards.redemptions`` locks the account, then the reward, and only then moves points
+    with ``points_redeem``/``points_return_redeemed`` (which take the same lock again, a
+    no-op inside the transaction). The caller must be inside ``transaction.atomic``.
+    """
+    return _lock_account_for_company(company_id)
 
 
 # --- Earning -------------------------------------------------------------------------------
@@ -424,6 +439,14 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, by: User, now: datetime | 
     _require_staff(by)
     if entry.kind in (EntryKind.RELEASE, EntryKind.REVERSAL):
         raise LedgerError(_("This kind of entry cannot be reversed."))
+    if entry.kind == EntryKind.REDEEM:
+        order = Redemption.objects.filter(redeem_entry=entry).first()
+        if order is not None:
+            # The order must change state with its points: rejecting it returns them (once).
+            raise LedgerError(
+                _("These points pay for order %(number)s: reject or cancel the order to return them.")
+                % {"number": order.number}
+            )
     now = now or timezone.now()
     key = f"reverse:{entry.pk}"
     expected = {"kind": EntryKind.REVERSAL, "reverses_id": entry.pk}
@@ -449,6 +472,53 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, by: User, now: datetime | 
             created_by=by,
             created_at=now,
             **fields,
+        )
+        return reversal if created else _same_or_raise(reversal, account_id=account.pk, **expected)
+
+
+RETURNED_POINTS_GRACE_DAYS = 30
+
+
+def points_return_redeemed(
+    *, entry: LedgerEntry, reason: str, by: User | None, now: datetime | None = None
+) -> LedgerEntry:
+    """Give back the points of a redeem entry (a rejected or cancelled order) as a reversal entry.
+
+    Exactly once: it shares ``entry_reverse``'s key (``reverse:<entry id>``) and UNIQUE
+    ``reverses`` link, so whichever of the two runs first, the points come back one time
+    and a retry returns that first reversal. Unlike ``entry_reverse`` it does not need a
+    staff user: ``rewards.redemptions`` decides who may reject or cancel an order (a
+    company admin, the member who placed it, staff).
+
+    Expiry: the points come back as a lot that expires ``RETURNED_POINTS_GRACE_DAYS`` from
+    now. Expiry is first in, first out over all lots and debits (``points_expire``), so
+    from that date on the redeem and its reversal cancel out exactly: the returned points
+    expire when the points the order used up would have expired, or at that date if that
+    is later. Cancelling an order therefore never extends the life of points by more than
+    the grace period (no ordering-and-cancelling to dodge expiry), and points whose
+    expiry passed while the order was open are not lost overnight.
+    """
+    if entry.kind != EntryKind.REDEEM:
+        raise LedgerError(_("Only redeemed points can be returned."))
+    reason = reason.strip() or _("Points returned")
+    now = now or timezone.now()
+    key = f"reverse:{entry.pk}"
+    expected = {"kind": EntryKind.REVERSAL, "reverses_id": entry.pk}
+    with transaction.atomic():
+        account = _lock_account(entry.account_id)
+        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _same_or_raise(existing, account_id=account.pk, **expected)
+        reversal, created = _write(
+            account,
+            kind=EntryKind.REVERSAL,
+            points=-entry.points,
+            expires_at=now + relativedelta(days=RETURNED_POINTS_GRACE_DAYS),
+            idempotency_key=key,
+            reverses=entry,
+            memo=reason[:500],
+            created_by=by,
+            created_at=now,
         )
         return reversal if created else _same_or_raise(reversal, account_id=account.pk, **expected)
 

@@ -1,19 +1,54 @@
-"""Member points pages. Thin: the company comes from the membership (never from the URL),
+"""Member points and rewards pages. Thin: the company comes from the membership (never from the URL),
 entries come from ``rewards.selectors``, and the programme rules are read once per request."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+from django.views.generic.base import ContextMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from members.views import MemberRequiredMixin
+from members.views import CompanyAdminRequiredMixin, MemberRequiredMixin
 
-from .filters import LedgerEntryFilter
-from .selectors import account_summary, company_ledger_entries, programme_rules_for_request
-from .tables import LedgerEntryTable
+from .catalogue import CatalogueError, approval_threshold_set, reward_goal_clear, reward_goal_set
+from .filters import LedgerEntryFilter, RedemptionFilter, RewardCatalogueFilter
+from .forms import ApprovalThresholdForm, CancelRedemptionForm, DecisionForm, RedeemForm
+from .models import Redemption, RedemptionStatus, Reward
+from .redemptions import (
+    DeliveryAddress,
+    RedemptionError,
+    approval_threshold,
+    can_redeem,
+    redeemed_in_period,
+    redemption_approve,
+    redemption_cancel,
+    redemption_quote,
+    redemption_reject,
+    redemption_request,
+)
+from .selectors import (
+    account_summary,
+    catalogue_rewards,
+    company_ledger_entries,
+    company_redemption,
+    company_redemptions,
+    company_reward_position,
+    programme_rules_for_request,
+    redemptions_awaiting_approval,
+    reward_standing,
+)
+from .tables import LedgerEntryTable, OrderTable
 
 HISTORY_PER_PAGE = 25
 
@@ -48,3 +83,355 @@ class PointsHistoryView(MemberRequiredMixin, ExportMixin, SingleTableMixin, Filt
             filtered=self.filterset.is_bound and any(self.request.GET.get(name) for name in self.filterset.filters),
         )
         return context
+
+
+# --- The reward catalogue, redeeming, orders and approvals ---------------------------------------
+
+CATALOGUE_PER_PAGE = 12
+ORDERS_PER_PAGE = 25
+
+
+class RewardsSectionMixin:
+    """Context every rewards page shares: the sub-navigation and, for company admins, how
+    many orders wait for their approval (one query)."""
+
+    rewards_section = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rewards_section"] = self.rewards_section
+        context["can_redeem"] = can_redeem(self.membership)
+        if self.membership.is_admin:
+            context["awaiting_approval_count"] = redemptions_awaiting_approval(company=self.company).count()
+        return context
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+class CatalogueView(MemberRequiredMixin, RewardsSectionMixin, FilterView):
+    """The catalogue: a grid of rewards with search, filters and sort, 12 a page. Each card
+    says whether the company can redeem it now or how many points it still needs. A fixed
+    number of queries per page (``catalogue_rewards``)."""
+
+    filterset_class = RewardCatalogueFilter
+    template_name = "rewards/catalogue.html"
+    paginate_by = CATALOGUE_PER_PAGE
+    strict = False
+    rewards_section = "catalogue"
+
+    def get(self, request, *args, **kwargs):
+        self.now = timezone.now()
+        self.position = company_reward_position(company=self.company)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return catalogue_rewards(now=self.now)
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "position": self.position, "now": self.now}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rewards = context["object_list"]
+        context.update(
+            cards=[
+                (
+                    reward,
+                    reward_standing(
+                        reward=reward, balance=self.position.balance, tier=self.position.tier, now=self.now
+                    ),
+                )
+                for reward in rewards
+            ],
+            position=self.position,
+            points_rules=programme_rules_for_request(self.request),
+            filtered=any(self.request.GET.get(name) for name in self.filterset.filters),
+        )
+        return context
+
+
+class RewardDetailView(MemberRequiredMixin, RewardsSectionMixin, TemplateView):
+    """One reward with its pictures, details and the company's standing; the quantity form
+    leads to the redeem page."""
+
+    template_name = "rewards/reward_detail.html"
+    rewards_section = "catalogue"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        reward = get_object_or_404(catalogue_rewards(now=now), pk=self.kwargs["pk"])
+        position = company_reward_position(company=self.company)
+        context.update(
+            reward=reward,
+            images=reward.ordered_images,
+            position=position,
+            standing=reward_standing(reward=reward, balance=position.balance, tier=position.tier, now=now),
+            is_goal=position.goal_reward_id == reward.pk,
+            redeemed_in_period=redeemed_in_period(company_id=self.company.pk, reward=reward, now=now)
+            if reward.company_limit
+            else None,
+            points_rules=programme_rules_for_request(self.request),
+        )
+        return context
+
+
+class RedeemView(MemberRequiredMixin, RewardsSectionMixin, ContextMixin, View):
+    """Order a reward in two steps: the form (quantity, delivery address prefilled from the
+    company) and the confirm page with the balance before and after. Confirming calls
+    ``redemption_request`` with the confirm page's key, so submitting twice orders once.
+    Viewers get a 403; a broken rule shows its message and reserves nothing."""
+
+    rewards_section = "catalogue"
+    form_template = "rewards/redeem_form.html"
+    confirm_template = "rewards/redeem_confirm.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        membership = request.membership if request.user.is_authenticated else None
+        if membership and not can_redeem(membership):
+            raise PermissionDenied(_("Viewers cannot redeem rewards. Ask a purchaser or a company admin."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_reward(self) -> Reward:
+        return get_object_or_404(Reward.objects.published().select_related("tier_required"), pk=self.kwargs["pk"])
+
+    def _page(self, template: str, form: RedeemForm, **extra):
+        context = self.get_context_data(
+            reward=form.reward, form=form, points_rules=programme_rules_for_request(self.request), **extra
+        )
+        return render(self.request, template, context)
+
+    def get(self, request, pk: int):
+        reward = self.get_reward()
+        initial = {"quantity": request.GET.get("quantity") or 1}
+        if reward.needs_delivery_address:
+            address = DeliveryAddress.for_member(company=self.company, user=request.user)
+            initial.update(
+                delivery_name=address.name,
+                delivery_street=address.street,
+                delivery_postal_code=address.postal_code,
+                delivery_city=address.city,
+                delivery_country=address.country,
+                delivery_phone=address.phone,
+            )
+        return self._page(self.form_template, RedeemForm(reward=reward, initial=initial))
+
+    def post(self, request, pk: int):
+        reward = self.get_reward()
+        form = RedeemForm(request.POST, reward=reward)
+        step = request.POST.get("step", "review")
+        if not form.is_valid() or step == "edit":
+            return self._page(self.form_template, form)
+        data = form.cleaned_data
+        if step == "confirm" and data.get("request_key"):
+            try:
+                redemption, created = redemption_request(
+                    reward=reward,
+                    membership=self.membership,
+                    quantity=data["quantity"],
+                    request_key=data["request_key"],
+                    delivery=form.delivery(),
+                    note=data["note"],
+                )
+            except RedemptionError as exc:
+                form.add_error(None, str(exc))
+                return self._page(self.form_template, form)
+            if not created:
+                messages.info(
+                    request, _("Order %(number)s was already placed; here it is.") % {"number": redemption.number}
+                )
+            elif redemption.status == RedemptionStatus.AWAITING_APPROVAL:
+                messages.success(
+                    request,
+                    _("Order %(number)s is placed and waits for a company admin's approval. The points are reserved.")
+                    % {"number": redemption.number},
+                )
+            else:
+                messages.success(
+                    request, _("Order %(number)s is placed. The points are reserved.") % {"number": redemption.number}
+                )
+            return redirect(redemption)
+        try:
+            quote = redemption_quote(reward=reward, membership=self.membership, quantity=data["quantity"])
+        except RedemptionError as exc:
+            form.add_error(None, str(exc))
+            return self._page(self.form_template, form)
+        return self._page(self.confirm_template, form, quote=quote, request_key=RedeemForm.new_request_key())
+
+
+class GoalSetView(MemberRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        reward = get_object_or_404(Reward.objects.published(), pk=pk)
+        try:
+            reward_goal_set(company=self.company, reward=reward, by=request.user)
+        except CatalogueError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        messages.success(
+            request,
+            _("%(reward)s is now your company's goal; the dashboard shows how close you are.") % {"reward": reward},
+        )
+        return redirect(_safe_next(request, reward.get_absolute_url()))
+
+
+class GoalClearView(MemberRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            reward_goal_clear(company=self.company, by=request.user)
+        except CatalogueError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        messages.success(request, _("Your company has no goal now."))
+        return redirect(_safe_next(request, reverse("rewards:catalogue")))
+
+
+class OrderListView(MemberRequiredMixin, RewardsSectionMixin, SingleTableMixin, FilterView):
+    """Every redemption of the company, newest first, filterable by status; 25 a page with a
+    fixed number of queries."""
+
+    table_class = OrderTable
+    filterset_class = RedemptionFilter
+    template_name = "rewards/order_list.html"
+    table_pagination = {"per_page": ORDERS_PER_PAGE}
+    rewards_section = "orders"
+
+    def get_queryset(self):
+        return company_redemptions(company=self.company)
+
+    def get_table_kwargs(self):
+        return {"rules": programme_rules_for_request(self.request)}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filtered"] = bool(self.request.GET.get("status"))
+        return context
+
+
+def _may_cancel(redemption: Redemption, membership) -> bool:
+    return redemption.is_open and (redemption.requested_by_id == membership.user_id or membership.is_admin)
+
+
+class OrderDetailView(MemberRequiredMixin, RewardsSectionMixin, TemplateView):
+    """One order: what, how many, the points, the delivery address, its timeline, the
+    voucher codes once fulfilled, and the actions the person may take (cancel; approve or
+    reject for a company admin). Another company's order is a 404."""
+
+    template_name = "rewards/order_detail.html"
+    rewards_section = "orders"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        redemption = company_redemption(company=self.company, pk=self.kwargs["pk"])
+        if redemption is None:
+            raise Http404(_("No such order."))
+        context.update(
+            redemption=redemption,
+            events=list(redemption.events.all()),
+            codes=list(redemption.voucher_codes.all()) if redemption.status == RedemptionStatus.FULFILLED else [],
+            may_cancel=_may_cancel(redemption, self.membership),
+            may_decide=self.membership.is_admin and redemption.status == RedemptionStatus.AWAITING_APPROVAL,
+            decision_form=DecisionForm(),
+            cancel_form=CancelRedemptionForm(),
+            points_rules=programme_rules_for_request(self.request),
+        )
+        return context
+
+
+class OrderCancelView(MemberRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        redemption = get_object_or_404(Redemption, pk=pk, company=self.company)
+        if not (redemption.requested_by_id == request.user.pk or self.membership.is_admin):
+            raise PermissionDenied(_("Only the person who placed the order or a company admin can cancel it."))
+        form = CancelRedemptionForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        try:
+            redemption = redemption_cancel(redemption=redemption, by=request.user, reason=reason)
+        except RedemptionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Order %(number)s is cancelled; its points are back in your balance.")
+                % {"number": redemption.number},
+            )
+        return redirect(redemption)
+
+
+class ApprovalsView(CompanyAdminRequiredMixin, RewardsSectionMixin, TemplateView):
+    """For company admins: the orders waiting for approval, oldest first, each with approve
+    and reject; and the company's approval limit."""
+
+    template_name = "rewards/approvals.html"
+    rewards_section = "approvals"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        threshold = approval_threshold(company_id=self.company.pk)
+        context.update(
+            awaiting=list(redemptions_awaiting_approval(company=self.company)),
+            threshold=threshold,
+            threshold_form=kwargs.get("threshold_form")
+            or ApprovalThresholdForm(initial={"approval_threshold": threshold}),
+            decision_form=DecisionForm(),
+            points_rules=programme_rules_for_request(self.request),
+        )
+        return context
+
+    def post(self, request):
+        form = ApprovalThresholdForm(request.POST)
+        if form.is_valid():
+            try:
+                approval_threshold_set(
+                    company=self.company, threshold=form.cleaned_data["approval_threshold"], by=request.user
+                )
+            except CatalogueError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The approval limit is saved."))
+                return redirect("rewards:approvals")
+        return self.render_to_response(self.get_context_data(threshold_form=form))
+
+
+class ApprovalDecideView(CompanyAdminRequiredMixin, View):
+    """A company admin approves or rejects (with a comment) one of the company's orders."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        redemption = get_object_or_404(Redemption, pk=pk, company=self.company)
+        form = DecisionForm(request.POST)
+        fallback = reverse("rewards:approvals")
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(_safe_next(request, fallback))
+        try:
+            if form.cleaned_data["decision"] == DecisionForm.APPROVE:
+                redemption = redemption_approve(
+                    redemption=redemption, by=request.user, comment=form.cleaned_data["comment"]
+                )
+                messages.success(request, _("Order %(number)s is approved.") % {"number": redemption.number})
+            else:
+                redemption = redemption_reject(
+                    redemption=redemption, by=request.user, comment=form.cleaned_data["comment"]
+                )
+                messages.success(
+                    request,
+                    _("Order %(number)s is rejected; its points are back in your balance.")
+                    % {"number": redemption.number},
+                )
+        except RedemptionError as exc:
+            messages.error(request, str(exc))
+        return redirect(_safe_next(request, fallback))

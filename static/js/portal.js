@@ -16,3 +16,19 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// A header checkbox with data-select-all="<name>" ticks every checkbox of that name in its
+// table (the fulfilment queue's bulk selection).
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  if (!(target instanceof HTMLInputElement) || !target.dataset.selectAll) {
+    return;
+  }
+  const table = target.closest("table");
+  if (!table) {
+    return;
+  }
+  for (const box of table.querySelectorAll(`input[type=checkbox][name="${target.dataset.selectAll}"]`)) {
+    box.checked = target.checked;
+  }
+});

@@ -68,3 +68,43 @@ class PurchaseLineFactory(factory.django.DjangoModelFactory):
     sku = factory.Sequence(lambda n: f"SKU-{n}")
     category = None
     amount = Decimal("100.00")
+
+
+# --- The reward catalogue ----------------------------------------------------------------------
+
+
+class RewardCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "rewards.RewardCategory"
+
+    name = factory.Sequence(lambda n: f"Shelf {n}")
+    slug = factory.Sequence(lambda n: f"shelf-{n}")
+
+
+class RewardFactory(factory.django.DjangoModelFactory):
+    """A physical reward worth 500 SEK for 10 000 points, unlimited, always available."""
+
+    class Meta:
+        model = "rewards.Reward"
+
+    sku = factory.Sequence(lambda n: f"RW-{n:04d}")
+    title = factory.Sequence(lambda n: f"Reward {n}")
+    summary = "Something nice for the team."
+    kind = "physical"
+    points_cost = 10_000
+    value = Decimal("500.00")
+    currency = "SEK"
+    stock = None
+
+
+class VoucherRewardFactory(RewardFactory):
+    kind = "voucher"
+    title = factory.Sequence(lambda n: f"Gift card {n}")
+
+
+class VoucherCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "rewards.VoucherCode"
+
+    reward = factory.SubFactory(VoucherRewardFactory)
+    code = factory.Sequence(lambda n: f"CODE-{n:06d}")

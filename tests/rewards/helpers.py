@@ -31,3 +31,42 @@ def fresh(account: PointsAccount) -> PointsAccount:
 
 def assert_ledger_consistent() -> None:
     assert ledger_mismatches() == []
+
+
+# --- Redemptions ------------------------------------------------------------------------------
+
+
+def give_points(account: PointsAccount, points: int) -> None:
+    """Put ``points`` on the account's balance through the ledger (a staff adjustment)."""
+    from rewards.services import points_adjust
+    from tests.factories import StaffFactory
+
+    points_adjust(
+        account=account,
+        points=points,
+        reason="Test balance",
+        by=StaffFactory(),
+        key=f"give:{account.pk}:{points}:{LedgerEntry.objects.count()}",
+    )
+
+
+def delivery_address():
+    from rewards.redemptions import DeliveryAddress
+
+    return DeliveryAddress(
+        name="Bygg AB, Anna", street="Industrigatan 1", postal_code="411 01", city="Göteborg", country="SE"
+    )
+
+
+def request_redemption(membership, reward, *, quantity: int = 1, key: str | None = None, **kwargs):
+    """``redemption_request`` with a fresh key and, for physical rewards, a delivery address."""
+    from uuid import uuid4
+
+    from rewards.redemptions import redemption_request
+
+    if reward.needs_delivery_address:
+        kwargs.setdefault("delivery", delivery_address())
+    redemption, _created = redemption_request(
+        reward=reward, membership=membership, quantity=quantity, request_key=key or uuid4().hex, **kwargs
+    )
+    return redemption

@@ -1,0 +1,125 @@
+"""Reward pictures: checked with Pillow and re-encoded once, when they are uploaded.
+
+What is accepted:
+
+* at most ``MAX_BYTES`` (5 MB) of file;
+* JPEG, PNG or WebP, judged from the file's content (its name and the browser's content
+  type are not trusted);
+* at most ``MAX_PIXELS`` (25 megapixels). The dimensions are read from the file header
+  before a single pixel is decoded, so a *decompression bomb* — a small file that expands
+  to gigabytes in memory — is refused without being expanded. Pillow's own bomb check is
+  turned into an error too, as a second guard;
+* at least ``MIN_SIDE`` pixels on each side, so catalogue cards do not look blurred.
+
+An accepted picture is decoded once and re-encoded: its EXIF orientation applied, its
+metadata (camera, GPS position) dropped, a display copy at most ``DISPLAY_SIDE`` pixels on
+its long side and a ``THUMBNAIL_SIZE`` catalogue thumbnail (the whole picture, padded to
+4:3, never cropped), both WebP. Pages only ever serve these copies; nothing is resized when
+a page is shown.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from uuid import uuid4
+
+from django.core.files.base import ContentFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 25_000_000
+MIN_SIDE = 200
+ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+DISPLAY_SIDE = 1600
+THUMBNAIL_SIZE = (640, 480)
+THUMBNAIL_BACKGROUND = (248, 249, 250)  # Bootstrap's light grey: the card's image well
+WEBP_QUALITY = 85
+
+
+class ImageRejected(ValueError):
+    """The upload is not a picture we accept; the message says why, for the person."""
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    display: ContentFile
+    thumbnail: ContentFile
+    width: int
+    height: int
+
+
+def _bomb_message() -> str:
+    return _(
+        "This picture is too large: at most %(limit)s megapixels. (It may be a file built to expand "
+        "enormously when opened.)"
+    ) % {"limit": MAX_PIXELS // 1_000_000}
+
+
+def _encode(image: Image.Image, name: str) -> ContentFile:
+    buffer = io.BytesIO()
+    image.save(buffer, format="WEBP", quality=WEBP_QUALITY, method=4)
+    return ContentFile(buffer.getvalue(), name=name)
+
+
+def image_check_and_process(upload) -> ProcessedImage:
+    """Check ``upload`` (a file object with ``size``) against the rules above and return the
+    re-encoded copies; raises ``ImageRejected`` with the reason otherwise."""
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, io.SEEK_END)
+        size = upload.tell()
+    if size > MAX_BYTES:
+        raise ImageRejected(
+            _("The picture is %(size)s; pictures can be at most %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(MAX_BYTES)}
+        )
+    if size == 0:
+        raise ImageRejected(_("The file is empty."))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            # Image.open reads only the header: format and dimensions, no pixels yet.
+            with Image.open(upload) as probe:
+                if probe.format not in ALLOWED_FORMATS:
+                    raise ImageRejected(
+                        _("%(format)s pictures are not accepted; use JPEG, PNG or WebP.")
+                        % {"format": probe.format or _("This kind of")}
+                    )
+                width, height = probe.size
+                if width * height > MAX_PIXELS:
+                    raise ImageRejected(_bomb_message())
+                if min(width, height) < MIN_SIDE:
+                    raise ImageRejected(
+                        _("The picture is %(width)s × %(height)s pixels; it must be at least %(min)s on each side.")
+                        % {"width": width, "height": height, "min": MIN_SIDE}
+                    )
+                probe.verify()  # checksums and structure, still without decoding
+            upload.seek(0)
+            with Image.open(upload) as decoded:
+                decoded.load()
+                picture = ImageOps.exif_transpose(decoded)
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected(_bomb_message()) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageRejected(_("The file is not a picture we can read. Upload a JPEG, PNG or WebP image.")) from exc
+
+    has_alpha = picture.mode in ("RGBA", "LA", "PA") or (picture.mode == "P" and "transparency" in picture.info)
+    picture = picture.convert("RGBA" if has_alpha else "RGB")
+    display = picture.copy()
+    display.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE), Image.Resampling.LANCZOS)
+    background = (*THUMBNAIL_BACKGROUND, 255) if has_alpha else THUMBNAIL_BACKGROUND
+    thumbnail = ImageOps.pad(picture, THUMBNAIL_SIZE, method=Image.Resampling.LANCZOS, color=background)
+    stem = uuid4().hex
+    return ProcessedImage(
+        display=_encode(display, f"{stem}.webp"),
+        thumbnail=_encode(thumbnail, f"{stem}-card.webp"),
+        width=display.width,
+        height=display.height,
+    )
