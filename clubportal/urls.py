@@ -26,6 +26,10 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("points/", include("rewards.urls")),
     path("notifications/", include("notifications.urls")),
+    path("messages/", include("messaging.urls")),
+    path("staff/messages/", include("messaging.staff_urls")),
+    path("staff/", include("reps.urls")),
+    path("live/badges/", views.live_badges, name="live_badges"),
     path("", include("members.urls")),
     path("api/v1/", include("api.urls")),
 ]
