@@ -145,7 +145,7 @@ def staff_threads(
 def member_thread(*, membership: Membership, thread_id: int) -> Thread | None:
     """The thread if it belongs to the member's company, else None."""
     return (
-        Thread.objects.select_related("company__sales_rep")
+        Thread.objects.select_related("company__sales_rep", "created_by")
         .filter(pk=thread_id, company_id=membership.company_id)
         .first()
     )
@@ -154,7 +154,7 @@ def member_thread(*, membership: Membership, thread_id: int) -> Thread | None:
 def staff_thread(*, user: User, thread_id: int) -> Thread | None:
     """The thread if ``user`` is its company's rep or a club admin, else None."""
     return (
-        Thread.objects.select_related("company__sales_rep")
+        Thread.objects.select_related("company__sales_rep", "created_by")
         .filter(pk=thread_id, company__in=staff_companies(user=user))
         .first()
     )

@@ -192,6 +192,9 @@ def _post(
     Thread.objects.filter(pk=locked.pk).update(
         last_message=message, last_message_at=now, message_count=F("message_count") + 1
     )
+    # The row was read under the lock, so its new values are known: the caller's copy follows.
+    for copy in (locked, thread):
+        copy.last_message, copy.last_message_at, copy.message_count = message, now, locked.message_count + 1
     if author is not None:
         # Writing in a thread means having read it: the author's mark and notices follow.
         _mark_read(thread_id=locked.pk, user=author, upto=message.pk, now=now)

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -248,16 +249,19 @@ class _NewMessagesView:
             response = HttpResponse(status=204)
         else:
             thread_mark_read(thread=thread, user=request.user, upto_message_id=new[-1].pk)
-            response = render(
-                request,
-                "messaging/includes/new_messages.html",
-                {
-                    "thread": thread,
-                    "messages_after": new,
-                    "last_id": new[-1].pk,
-                    "namespace": self.namespace,
-                    "live_seconds": settings.LIVE_THREAD_SECONDS,
-                },
+            # Without the request's context processors: a poll needs no menu or unread counts.
+            response = HttpResponse(
+                loader.render_to_string(
+                    "messaging/includes/new_messages.html",
+                    {
+                        "thread": thread,
+                        "messages_after": new,
+                        "last_id": new[-1].pk,
+                        "namespace": self.namespace,
+                        "live_seconds": settings.LIVE_THREAD_SECONDS,
+                        "user": request.user,
+                    },
+                )
             )
         response["Cache-Control"] = "no-store"
         return response

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -159,7 +160,7 @@ class AccountTable(tables.Table):
 
     def render_unread(self, value, record):
         if not value:
-            return format_html('<span class="text-body-secondary">0</span>')
+            return mark_safe('<span class="text-body-secondary">0</span>')
         return format_html(
             '<a class="badge text-bg-primary" href="{}#messages">{}<span class="visually-hidden"> {}</span></a>',
             reverse("reps:account", args=[record.pk]),

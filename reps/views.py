@@ -17,6 +17,7 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from members.models import CompanyStatus
 from members.selectors import company_colleagues, is_sales_rep
 from members.views import SalesStaffRequiredMixin
 from messaging.selectors import recent_broadcasts, staff_company, staff_threads
@@ -212,7 +213,8 @@ class BroadcastView(SalesStaffRequiredMixin, View):
         filterset = AccountFilter(
             self.request.GET or None, queryset=rep_accounts(user=self.request.user), show_rep=self.is_club_admin
         )
-        return filterset, filterset.qs
+        # Suspended companies get no messages (broadcast_create leaves them out too).
+        return filterset, filterset.qs.filter(status=CompanyStatus.ACTIVE)
 
     def _render(self, form, status=200):
         filterset, audience = self._audience()
