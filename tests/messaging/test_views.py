@@ -177,8 +177,7 @@ def test_long_threads_show_the_newest_page_with_a_link_to_earlier_messages(clien
     assert "Message 59" in html and "Message 9<" not in html
     assert "Show earlier messages" in html
 
-    earlier = client.get(
-        newest.context["page"].earlier_than and f"/messages/{thread.pk}/?before={newest.context['page'].earlier_than}"
-    )
+    earlier_than = newest.context["page"].earlier_than
+    earlier = client.get(f"/messages/{thread.pk}/?before={earlier_than}")
     assert "Message 9<" in earlier.content.decode() and "Hello Lena" in earlier.content.decode()
     assert 'id="thread-poller"' not in earlier.content.decode()  # no live updates on an earlier page
