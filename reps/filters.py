@@ -24,7 +24,7 @@ class Attention:
     QUIET = "quiet"
     CHOICES = [
         (UNREAD, _("Unread messages")),
-        (FALLING, _("Purchases falling by 20 % or more")),
+        (FALLING, _("Purchases down 20 per cent or more")),
         (QUIET, _("No purchase in 60 days")),
     ]
 

@@ -73,7 +73,7 @@ def test_given_points_expiring_in_30_days_when_job_runs_twice_then_each_contact_
     assert mimetype == "text/html" and dashboard_url in html
     swedish = next(message for message in mailoutbox if message.to == [swede.email])
     assert 'lang="sv"' in swedish.alternatives[0][0]
-    assert swedish.subject == "1 000 poäng (50 SEK) går ut den 15 juli 2026"
+    assert swedish.subject == "1 000 poäng (50 SEK) förfaller den 15 juli 2026"
     # ... and both contacts see it in the portal too, each in their own language.
     notices = Notification.objects.filter(kind=NotificationKind.EXPIRY).order_by("recipient__email")
     assert [notice.recipient for notice in notices] == [buyer, swede]
