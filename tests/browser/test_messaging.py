@@ -17,7 +17,9 @@ REP = "rep.anna@club.example"
 PURCHASER = "purchaser@bergstrom.example"
 COMPANY = "Bergström Bygg AB"
 SUBJECT = "Your spring order"
-QUESTION = "Hi Lena! The spring order is packed. Shall we deliver on Thursday? Details: https://shop.example.com/orders/4471"
+QUESTION = (
+    "Hi Lena! The spring order is packed. Shall we deliver on Thursday? Details: https://shop.example.com/orders/4471"
+)
 ANSWER = "Thursday is perfect, thank you!"
 
 
@@ -72,7 +74,9 @@ def test_rep_writes_member_sees_the_badge_live_and_replies_rep_sees_the_reply_li
     member.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile("Messages")).click()
     member.get_by_role("link", name=SUBJECT).click()
     expect(member.locator("#message-list")).to_contain_text("Shall we deliver on Thursday?")
-    expect(member.locator("#message-list").get_by_role("link", name="https://shop.example.com/orders/4471")).to_be_visible()
+    expect(
+        member.locator("#message-list").get_by_role("link", name="https://shop.example.com/orders/4471")
+    ).to_be_visible()
     expect(messages_badge).to_be_hidden()  # reading it cleared the badge
     member.get_by_label("Your message").fill(ANSWER)
     member.get_by_role("button", name="Send").click()

@@ -178,3 +178,13 @@ def test_someone_elses_notifications_are_404_and_stay_unread(client, world, rep,
 
     notice.refresh_from_db()
     assert notice.read_at is None
+
+
+def test_staff_pages_need_two_factor_authentication(client, settings, world, rep):
+    settings.STAFF_MFA_REQUIRED = True
+    client.force_login(rep)
+
+    for method, url, data in staff_urls(world):
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 302 and "/accounts/2fa/" in response["Location"], url
+    assert_nothing_changed()

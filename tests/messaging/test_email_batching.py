@@ -130,3 +130,8 @@ def test_a_colleague_who_joins_later_is_not_emailed_the_history(company, thread,
 
     (email,) = to(mailoutbox, newcomer)
     assert "Welcome to the new colleague" in email.body and "First" not in email.body
+
+
+def test_the_batching_job_runs_every_minute_on_beat(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["messaging-send-message-emails"]
+    assert (entry["task"], entry["schedule"]) == ("messaging.tasks.send_message_emails", 60.0)
