@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
@@ -31,6 +32,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         membership = self.request.membership
         context["membership"] = membership
         context["company"] = membership.company if membership else None
+        context["workspace_url"] = reverse("reps:accounts")
         if membership:
             context["colleague_count"] = membership.company.memberships.count()
             context["points"] = points_dashboard(company=membership.company)

@@ -147,6 +147,10 @@ def _notify(*, thread: Thread, message: Message, author: User | None, broadcast:
     until they have read it: the notice's key carries their read mark, so later messages
     before they read find the same key and add nothing; after reading, the next one notifies."""
     recipients = [person for person in thread_participants(thread=thread) if author is None or person.pk != author.pk]
+    if broadcast:
+        # A broadcast is news for the companies; their reps see the copies in their inbox
+        # (and answers like any message), not hundreds of notices at once.
+        recipients = [person for person in recipients if not person.is_staff]
     if not recipients:
         return
     marks = dict(
