@@ -33,9 +33,10 @@ from rewards.ingest import (
     purchase_points_entry,
     purchase_record_with_entry,
 )
-from rewards.models import TO_FULFIL, LedgerEntry, ProgrammeRules, Purchase, Redemption, RewardKind
+from rewards.models import TO_FULFIL, EntryKind, LedgerEntry, ProgrammeRules, Purchase, Redemption, RewardKind
 from rewards.redemptions import RedemptionError, redemption_fulfil
 from rewards.selectors import account_summary, points_value
+from rewards.tasks import notify_purchases_points
 
 from . import schemas
 from .models import ApiClient
@@ -210,7 +211,7 @@ def _purchase_out(purchase: Purchase, company: Company, entry: LedgerEntry | Non
 
 
 def _record(
-    client: ApiClient, payload: schemas.PurchaseIn, company: Company
+    client: ApiClient, payload: schemas.PurchaseIn, company: Company, *, notify: bool = True
 ) -> tuple[Purchase, bool, LedgerEntry | None]:
     return purchase_record_with_entry(
         company=company,
@@ -223,6 +224,7 @@ def _record(
             PurchaseLineInput(sku=line.sku, amount=line.amount, category_code=line.category) for line in payload.lines
         ],
         original_external_id=payload.original_external_id,
+        notify=notify,
     )
 
 
@@ -316,6 +318,9 @@ def purchase_batch_post(request, payload: schemas.PurchaseBatchIn):
         company.external_id: company
         for company in Company.objects.filter(external_id__in={item.company for item in parsed if item})
     }
+    # One "points arrived" notice per company for the whole batch, after the last item.
+    earned: dict[int, list[int]] = {}
+    first_purchase_id = None
     for index, item in enumerate(parsed):
         if item is None:
             continue
@@ -324,7 +329,12 @@ def purchase_batch_post(request, payload: schemas.PurchaseBatchIn):
             company = companies.get(item.company)
             if company is None:
                 raise _unknown_company(item.company)
-            purchase, created, entry = _record(request.auth, item, company)
+            purchase, created, entry = _record(request.auth, item, company, notify=False)
+            if created and entry is not None and entry.kind == EntryKind.EARN and entry.net_points > 0:
+                earned.setdefault(company.pk, [company.pk, 0, 0])
+                earned[company.pk][1] += 1
+                earned[company.pk][2] += entry.net_points
+                first_purchase_id = min(first_purchase_id or purchase.pk, purchase.pk)
             outcome |= {
                 "status": "created" if created else "duplicate",
                 "purchase": _purchase_out(purchase, company, entry),
@@ -338,6 +348,8 @@ def purchase_batch_post(request, payload: schemas.PurchaseBatchIn):
                 "errors": _invalid_items(exc, ["body", "items", index]),
             }
         items.append(outcome)
+    if earned:
+        notify_purchases_points.delay_on_commit(key=f"points:batch:{first_purchase_id}", earned=list(earned.values()))
     items.sort(key=lambda outcome: outcome["index"])
     counts = {
         status: sum(1 for item in items if item["status"] == status)

@@ -1,4 +1,5 @@
-"""Template context every portal page needs: the navigation and the person's membership."""
+"""Template context every portal page needs: the navigation, the person's membership, and
+the unread counts on the bell and the Messages item."""
 
 from __future__ import annotations
 
@@ -6,8 +7,28 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+def badge_counts(request) -> dict[str, int]:
+    """Unread notifications and unread conversations of the person, once per request (two
+    queries). The navigation shows them, and ``/live/badges/`` sends them to open pages."""
+    counts = getattr(request, "_portal_badge_counts", None)
+    if counts is None:
+        from messaging.selectors import unread_thread_count
+        from notifications.selectors import unread_notification_count
+
+        user = request.user
+        counts = {
+            "notifications": unread_notification_count(user=user),
+            # request.membership is a lazy object; "or None" turns "no membership" into None.
+            "messages": unread_thread_count(user=user, membership=getattr(request, "membership", None) or None),
+        }
+        request._portal_badge_counts = counts
+    return counts
+
+
 def _navigation(request) -> list[dict]:
     """The main menu. Items appear here as their features land."""
+    from members.selectors import is_club_admin, is_sales_rep
+
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
@@ -16,8 +37,14 @@ def _navigation(request) -> list[dict]:
         items.append({"label": _("Company"), "url": reverse("members:company"), "icon": "building"})
         items.append({"label": _("Points"), "url": reverse("rewards:history"), "icon": "coin"})
         items.append({"label": _("Rewards"), "url": reverse("rewards:catalogue"), "icon": "gift"})
-    elif user.is_staff and user.has_perm("rewards.fulfil_redemption"):
-        items.append({"label": _("Fulfilment"), "url": reverse("rewards_staff:queue"), "icon": "box-seam"})
+        items.append(_messages_item(request, reverse("messaging:list")))
+    elif user.is_staff:
+        if is_sales_rep(user) or is_club_admin(user):
+            label = _("Accounts") if is_club_admin(user) else _("My accounts")
+            items.append({"label": label, "url": reverse("reps:accounts"), "icon": "people"})
+            items.append(_messages_item(request, reverse("staff_messages:list")))
+        if user.has_perm("rewards.fulfil_redemption"):
+            items.append({"label": _("Fulfilment"), "url": reverse("rewards_staff:queue"), "icon": "box-seam"})
     items.extend(_content_navigation(request))
     path = request.path
     for item in items:
@@ -25,11 +52,25 @@ def _navigation(request) -> list[dict]:
     return items
 
 
+def _messages_item(request, url: str) -> dict:
+    return {
+        "label": _("Messages"),
+        "url": url,
+        "icon": "chat-dots",
+        "badge": badge_counts(request)["messages"],
+        "badge_id": "nav-messages-badge",
+    }
+
+
 def _content_navigation(request) -> list[dict]:
     """Offers, News and Events: the cms index pages that are live (one query)."""
     from cms.selectors import navigation_pages
 
-    return [{"label": label, "url": page_url, "icon": icon} for label, page_url, icon in navigation_pages(request)]
+    return [
+        # Search shows as an icon on wide screens (its label stays for screen readers).
+        {"label": label, "url": page_url, "icon": icon, "compact": icon == "search"}
+        for label, page_url, icon in navigation_pages(request)
+    ]
 
 
 def portal(request) -> dict:
@@ -39,7 +80,17 @@ def portal(request) -> dict:
     if navigation is None:
         navigation = _navigation(request)
         request._portal_main_navigation = navigation
+    user = getattr(request, "user", None)
+    authenticated = bool(user and user.is_authenticated)
     return {
         "membership": getattr(request, "membership", None),
         "main_navigation": navigation,
+        "unread_notifications": badge_counts(request)["notifications"] if authenticated else 0,
+        "live_badges_seconds": _live_badges_seconds(),
     }
+
+
+def _live_badges_seconds() -> int:
+    from django.conf import settings
+
+    return settings.LIVE_BADGES_SECONDS

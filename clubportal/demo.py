@@ -257,5 +257,12 @@ def seed() -> SeedSummary:
     seed_points(summary, companies)  # before cms: offers for tiers need the tiers
     from cms.demo import seed_content
 
-    seed_content(summary)  # last: offers for tiers need the points programme's tiers
+    seed_content(summary)  # offers for tiers need the points programme's tiers
+    from messaging.demo import seed_messages
+    from notifications.demo import seed_notifications
+    from reps.demo import seed_workspace
+
+    seed_messages(summary, companies)
+    seed_workspace(summary, companies)
+    seed_notifications(summary, companies)  # last: announces the points and offers seeded above
     return summary

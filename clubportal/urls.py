@@ -27,6 +27,10 @@ urlpatterns = [
     path("", include("rewards.urls")),
     path("staff/rewards/", include("rewards.staff_urls")),
     path("notifications/", include("notifications.urls")),
+    path("messages/", include("messaging.urls")),
+    path("staff/messages/", include("messaging.staff_urls")),
+    path("staff/", include("reps.urls")),
+    path("live/badges/", views.live_badges, name="live_badges"),
     path("", include("members.urls")),
     path("api/v1/", include("api.urls")),
 ]

@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
@@ -31,6 +32,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         membership = self.request.membership
         context["membership"] = membership
         context["company"] = membership.company if membership else None
+        context["workspace_url"] = reverse("reps:accounts")
         if membership:
             context["colleague_count"] = membership.company.memberships.count()
             context["points"] = points_dashboard(company=membership.company)
@@ -47,6 +49,38 @@ def brand_css(request):
     css = loader.render_to_string("clubportal/brand.css", {"branding": branding})
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     response["ETag"] = f'"{hashlib.sha256(css.encode()).hexdigest()[:32]}"'
+    return response
+
+
+@require_GET
+def live_badges(request):
+    """The live update of the navigation's unread counts: two badges, swapped in by htmx
+    (out of band) on every open page, every ``LIVE_BADGES_SECONDS``.
+
+    Deliberately cheap, because every open tab asks: no context processors, no navigation,
+    the session is not renewed (``passive_session``: an open tab alone never keeps a session
+    alive), and the two counts are one indexed query each. A visitor whose session has
+    ended gets 286, which tells htmx to stop polling. Figures in docs/performance.md.
+    """
+    from messaging.views import STOP_POLLING
+
+    request.passive_session = True
+    if not request.user.is_authenticated:
+        return HttpResponse(status=STOP_POLLING)
+    from members.selectors import is_club_admin, is_sales_rep
+
+    from .context_processors import badge_counts
+
+    membership = request.membership or None
+    html = loader.render_to_string(
+        "components/live_badges.html",
+        {
+            **badge_counts(request),
+            "show_messages": membership is not None or is_sales_rep(request.user) or is_club_admin(request.user),
+        },
+    )
+    response = HttpResponse(html)
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -161,3 +161,15 @@ def programme_facts() -> ProgrammeFacts:
             for c in categories
         ]
     return ProgrammeFacts(**facts)
+
+
+def companies_in_tiers(tier_ids) -> list[int]:
+    """Ids of the companies whose points account is in one of ``tier_ids`` (who may open a
+    tier offer); empty before rewards has accounts."""
+    PointsAccount = _model("PointsAccount")
+    if PointsAccount is None or not tier_ids:
+        return []
+    try:
+        return list(PointsAccount.objects.filter(tier_id__in=list(tier_ids)).values_list("company_id", flat=True))
+    except (DatabaseError, FieldError):
+        return []

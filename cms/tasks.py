@@ -13,3 +13,11 @@ def publish_scheduled() -> None:
     Wagtail's own command; safe to run twice (a page already published is skipped).
     """
     call_command("publish_scheduled", verbosity=0)
+
+
+@shared_task
+def announce_offer(offer_id: int) -> int:
+    """Tell the members who may open a newly published offer; safe to run twice."""
+    from .notices import offer_announce
+
+    return offer_announce(offer_id=offer_id)

@@ -56,6 +56,22 @@ class CompanyAdminRequiredMixin(MemberRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+class SalesStaffRequiredMixin(LoginRequiredMixin):
+    """A sales rep or a club admin: the rep workspace and staff conversations (under
+    ``/staff/``, so two-factor authentication is enforced). Sets ``self.is_club_admin``;
+    which accounts a rep may open is checked by each view's selector (others are 404)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        from .selectors import is_club_admin, is_sales_rep
+
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.is_club_admin = is_club_admin(request.user)
+        if not (self.is_club_admin or is_sales_rep(request.user)):
+            raise PermissionDenied(_("This page is for sales reps and club admins."))
+        return super().dispatch(request, *args, **kwargs)
+
+
 class ProfileView(LoginRequiredMixin, UpdateView):
     form_class = ProfileForm
     template_name = "members/profile_edit.html"

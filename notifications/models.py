@@ -24,6 +24,18 @@ class NotificationKind(models.TextChoices):
     ACTIVITY = "activity", _("Activities and campaigns")
 
 
+# Bootstrap Icons name per kind, for the notification centre.
+KIND_ICONS = {
+    NotificationKind.POINTS: "coin",
+    NotificationKind.REDEMPTION: "box-seam",
+    NotificationKind.APPROVAL: "check2-square",
+    NotificationKind.MESSAGE: "chat-dots",
+    NotificationKind.OFFER: "tag",
+    NotificationKind.EXPIRY: "hourglass-split",
+    NotificationKind.ACTIVITY: "trophy",
+}
+
+
 class Notification(models.Model):
     """Something that happened to a person, shown in the portal and, if they want, e-mailed.
 
@@ -67,6 +79,10 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def icon(self) -> str:
+        return KIND_ICONS.get(self.kind, "bell")
 
 
 class NotificationPreference(models.Model):

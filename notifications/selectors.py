@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from members.models import MembershipRole, User
 
@@ -14,9 +14,18 @@ def unread_notification_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def user_notifications(*, user: User) -> QuerySet[Notification]:
-    """``user``'s notifications, newest first; the only queryset pages list them from."""
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+def user_notifications(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
+    """``user``'s notifications (only the unread ones if asked), newest first; the only
+    queryset pages list them from."""
+    notifications = Notification.objects.filter(recipient=user)
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
+    return notifications.order_by("-created_at", "-pk")
+
+
+def user_notification(*, user: User, notification_id: int) -> Notification | None:
+    """One of ``user``'s own notifications, or None (someone else's id finds nothing)."""
+    return Notification.objects.filter(recipient=user, pk=notification_id).first()
 
 
 def notification_email_preferences(*, user: User) -> dict[str, bool]:
@@ -36,3 +45,18 @@ def company_contacts(*, company_id: int, roles: list[str] | None = None) -> list
 
 def company_admins(*, company_id: int) -> list[User]:
     return company_contacts(company_id=company_id, roles=[MembershipRole.ADMIN])
+
+
+def contacts_by_company(*, company_ids) -> dict[int, list[User]]:
+    """The active contacts of each of ``company_ids``, in one query: recipients for a notice
+    that goes to many companies at once (a CSV import's points). The caller passes ids in
+    batches of a few hundred (``notifications.services.BATCH_SIZE``)."""
+    by_company: dict[int, list[User]] = {}
+    users = (
+        User.objects.filter(membership__company_id__in=list(company_ids), is_active=True)
+        .annotate(contact_of=F("membership__company_id"))
+        .order_by("pk")
+    )
+    for user in users:
+        by_company.setdefault(user.contact_of, []).append(user)
+    return by_company

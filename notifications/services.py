@@ -11,13 +11,15 @@ preference for the kind), so a preference changed meanwhile is honoured.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import islice
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -32,10 +34,39 @@ class NotificationsError(Exception):
     """A notifications rule was broken; the message is meant for the person who tried."""
 
 
+# Rows per query when a notice goes to many people at once (an offer for every member):
+# keeps each IN (...) list and INSERT well inside every database's parameter limit.
+BATCH_SIZE = 500
+
+
+def _localise(value):
+    """A ``params`` value as the active language writes it.
+
+    A callable is called (for texts that need ``ngettext`` or other helpers, e.g. a points
+    figure with its money value), a date or datetime is written with the language's date
+    format, an integer or Decimal with its thousands grouping; anything else is left alone.
+    """
+    if callable(value):
+        return value()
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, date):
+        return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return formats.number_format(value, use_l10n=True, force_grouping=True)
+    return value
+
+
 def _render(text: str | Promise, params: Mapping, language: str) -> str:
+    """A translatable (lazy) text in ``language`` with its placeholders filled; a plain
+    string — someone's own words, like a message — is used exactly as it is."""
+    if not isinstance(text, Promise):
+        return str(text)
     with translation.override(language):
         rendered = str(text)
-        return rendered % params if params else rendered
+        if not params:
+            return rendered
+        return rendered % {name: _localise(value) for name, value in params.items()}
 
 
 def notifications_send(
@@ -53,11 +84,16 @@ def notifications_send(
     """Notify each of ``users`` (inactive ones are left out) and queue their e-mails.
 
     ``title`` and ``body`` are translatable (``gettext_lazy``) texts with ``%(name)s``
-    placeholders filled from ``params``; each is rendered in the recipient's language.
-    ``url`` is a path inside the portal. ``key`` names the event (``redemption:12:approved``);
-    a recipient who already has a notification with that key gets nothing new, and the
+    placeholders filled from ``params``, or plain strings used as they are (a message's
+    own text, an offer's introduction); each is rendered in the recipient's language, and
+    so are the params (dates, numbers, and callables, which are called in that language:
+    ``{"points": lambda: format_points(1200)}``). ``url`` is a path inside the portal.
+    ``key`` names the event (``redemption:12:approved``); a recipient who already has a notification with that key gets nothing new, and the
     existing one is returned. ``email=False`` is for callers that batch their own e-mails
     (messages). Returns the recipients' notifications, new and existing.
+
+    Any number of recipients: the reads and inserts run ``BATCH_SIZE`` people at a time,
+    and each batch's e-mails are one task.
     """
     if kind not in NotificationKind.values:
         raise NotificationsError(_("Unknown kind of notification: %(kind)s.") % {"kind": kind})
@@ -66,38 +102,49 @@ def notifications_send(
     recipients = {user.pk: user for user in users if user.is_active}
     if not recipients:
         return []
-    with transaction.atomic():
-        existing = {
-            notification.recipient_id: notification
-            for notification in Notification.objects.filter(recipient_id__in=recipients, key=key)
-        }
-        new = []
-        for user in recipients.values():
-            if user.pk in existing:
-                continue
-            language = user.language or settings.LANGUAGE_CODE
-            new.append(
-                Notification(
-                    recipient=user,
-                    kind=kind,
-                    key=key,
-                    title=_render(title, params, language)[:200],
-                    body=_render(body, params, language) if body else "",
-                    url=url,
-                    created_at=now,
-                )
-            )
-        # A concurrent call with the same key loses on the UNIQUE constraint and skips its rows.
-        Notification.objects.bulk_create(new, ignore_conflicts=True)
-        created = list(
-            Notification.objects.filter(recipient_id__in=recipients, key=key).exclude(
-                pk__in=[notification.pk for notification in existing.values()]
-            )
-        )
-        if email and created:
-            from .tasks import send_notification_emails
+    rendered: dict[str, tuple[str, str]] = {}
 
-            send_notification_emails.delay_on_commit([notification.pk for notification in created])
+    def texts_in(language: str) -> tuple[str, str]:
+        if language not in rendered:
+            rendered[language] = (
+                _render(title, params, language)[:200],
+                _render(body, params, language) if body else "",
+            )
+        return rendered[language]
+
+    found: list[Notification] = []
+    people = iter(recipients.values())
+    with transaction.atomic():
+        while batch := list(islice(people, BATCH_SIZE)):
+            found.extend(_send_batch(batch, kind=kind, key=key, texts_in=texts_in, url=url, email=email, now=now))
+    return found
+
+
+def _send_batch(batch: list[User], *, kind, key, texts_in, url, email, now) -> list[Notification]:
+    ids = [user.pk for user in batch]
+    existing = {
+        notification.recipient_id: notification
+        for notification in Notification.objects.filter(recipient_id__in=ids, key=key)
+    }
+    new = []
+    for user in batch:
+        if user.pk in existing:
+            continue
+        title, body = texts_in(user.language or settings.LANGUAGE_CODE)
+        new.append(Notification(recipient=user, kind=kind, key=key, title=title, body=body, url=url, created_at=now))
+    if not new:
+        return list(existing.values())
+    # A concurrent call with the same key loses on the UNIQUE constraint and skips its rows.
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    created = list(
+        Notification.objects.filter(recipient_id__in=ids, key=key).exclude(
+            pk__in=[notification.pk for notification in existing.values()]
+        )
+    )
+    if email and created:
+        from .tasks import send_notification_emails
+
+        send_notification_emails.delay_on_commit([notification.pk for notification in created])
     return list(existing.values()) + created
 
 
@@ -146,15 +193,20 @@ def notification_email_send(*, notification_id: int, now: datetime | None = None
     return True
 
 
-def notifications_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
-    """Mark ``user``'s notifications read (all unread ones without ``notification_ids``).
+def notifications_mark_read(
+    *, user: User, notification_ids: Iterable[int] | None = None, key_prefix: str | None = None
+) -> int:
+    """Mark ``user``'s unread notifications read: those in ``notification_ids``, or those whose
+    key starts with ``key_prefix`` (a thread's ``message:<thread id>:``), or all of them.
 
     Only the user's own notifications are touched; ids of other people's are ignored.
-    Returns how many changed.
+    One UPDATE. Returns how many changed.
     """
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=list(notification_ids))
+    if key_prefix is not None:
+        unread = unread.filter(key__startswith=key_prefix)
     return unread.update(read_at=timezone.now())
 
 

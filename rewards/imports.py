@@ -85,7 +85,7 @@ from django.utils.translation import gettext as _
 
 from members.models import Company
 
-from .ingest import IngestError, PurchaseLineInput, purchase_record
+from .ingest import IngestError, PurchaseLineInput, purchase_record_with_entry
 from .models import (
     EntryKind,
     ProductCategory,
@@ -167,6 +167,15 @@ class ChunkResult:
     created: int = 0
     duplicate: int = 0
     errors: list[PurchaseImportError] | None = None
+    # company id -> [purchases that earned, points]: the import's "points arrived" notices.
+    earned: dict[int, list[int]] | None = None
+
+    def earn(self, company_id: int, purchases: int, points: int) -> None:
+        if self.earned is None:
+            self.earned = {}
+        tally = self.earned.setdefault(company_id, [0, 0])
+        tally[0] += purchases
+        tally[1] += points
 
     def fail(self, import_id: int, line: int, reason: str, fields: tuple[str, ...] | list[str]) -> None:
         if self.errors is None:
@@ -366,16 +375,17 @@ def _unknown_company_reason(row: ImportRow) -> str:
     return _("Unknown company %(ref)r.") % {"ref": row.company_external_id}
 
 
-def _record_with_services(row: ImportRow, company: Company, now: datetime) -> str:
+def _record_with_services(row: ImportRow, company: Company, now: datetime, result: ChunkResult) -> str:
     """Record one row through ``rewards.ingest.purchase_record`` — the single-purchase path
     the API uses — in its own savepoint. Returns ``"created"``, ``"duplicate"`` or the
-    reason the row failed (the integrator's message of ``IngestError``)."""
+    reason the row failed (the integrator's message of ``IngestError``). The row's points
+    are counted in ``result`` for the import's one notice per company (none per row)."""
     category = row.category
     lines = (
         [PurchaseLineInput(sku=category.code, amount=row.net_amount, category_code=category.code)] if category else []
     )
     try:
-        _purchase, created = purchase_record(
+        _purchase, created, entry = purchase_record_with_entry(
             company=company,
             source=row.source,
             external_id=row.external_id,
@@ -385,9 +395,12 @@ def _record_with_services(row: ImportRow, company: Company, now: datetime) -> st
             lines=lines,
             original_external_id=row.original_external_id or None,
             now=now,
+            notify=False,
         )
     except IngestError as exc:
         return exc.message
+    if created and entry is not None and entry.kind == EntryKind.EARN and entry.net_points > 0:
+        result.earn(company.pk, 1, entry.net_points)
     return "created" if created else "duplicate"
 
 
@@ -425,9 +438,9 @@ def _chunk_row_by_row(import_id: int, rows: list[ImportRow], result: ChunkResult
             else:
                 result.fail(import_id, row.line, _in_chunk_conflict_reason(row, first.line), row.fields)
             continue
-        _tally(result, import_id, row, _record_with_services(row, company, now))
+        _tally(result, import_id, row, _record_with_services(row, company, now, result))
     for row, company in credit_notes:
-        _tally(result, import_id, row, _record_with_services(row, company, now))
+        _tally(result, import_id, row, _record_with_services(row, company, now, result))
 
 
 # --- Set-based, on PostgreSQL --------------------------------------------------------------------
@@ -623,7 +636,7 @@ def _chunk_set_based(
                 if company is None:
                     result.fail(import_id, row.line, _unknown_company_reason(row), row.fields)
                 else:
-                    _tally(result, import_id, row, _record_with_services(row, company, now))
+                    _tally(result, import_id, row, _record_with_services(row, company, now, result))
 
 
 def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context, now: datetime) -> None:
@@ -769,6 +782,13 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
             """,
             parameters,
         )
+        # Per company, for the import's one "points arrived" notice each (one statement per chunk).
+        cursor.execute(
+            """SELECT a.company_id, count(*), sum(n.points) FROM purchase_import_new n
+            JOIN rewards_pointsaccount a ON a.id = n.account_id WHERE n.points > 0 GROUP BY a.company_id"""
+        )
+        for company_id, purchases, points in cursor.fetchall():
+            result.earn(company_id, purchases, points)
     result.created += created
     cursor.execute("SELECT count(*) FROM purchase_import_staging")
     if cursor.fetchone()[0] == created and not routed_rows:
@@ -804,7 +824,7 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     # conflict exactly as the API does.
     companies = Company.objects.in_bulk({company_id for _row, company_id in conflicts + routed_rows})
     for row, company_id in conflicts + routed_rows:
-        _tally(result, import_id, row, _record_with_services(row, companies[company_id], now))
+        _tally(result, import_id, row, _record_with_services(row, companies[company_id], now, result))
 
 
 def _record_fields(record: _Record, layout: tuple[int, ...]) -> tuple[str, ...]:
@@ -876,6 +896,7 @@ def purchase_import_run(
         PurchaseImport.objects.filter(pk=import_id).update(
             status=PurchaseImportStatus.RUNNING, started_at=purchase_import.started_at or timezone.now()
         )
+        earned: dict[int, list[int]] = {}
         try:
             if purchase_import.total_rows is None:
                 with contextlib.closing(_raw_binary(purchase_import.file)) as binary:
@@ -883,7 +904,9 @@ def purchase_import_run(
                 PurchaseImport.objects.filter(pk=import_id).update(total_rows=total)
             for attempt in range(_RETRIES_AFTER_DEADLOCK + 1):
                 try:
-                    _run_chunks(import_id, now=now, chunk_size=chunk_size, set_based=set_based, progress=progress)
+                    _run_chunks(
+                        import_id, now=now, chunk_size=chunk_size, set_based=set_based, progress=progress, earned=earned
+                    )
                     break
                 except Exception as exc:
                     if not _is_retryable(exc) or attempt == _RETRIES_AFTER_DEADLOCK:
@@ -899,10 +922,25 @@ def purchase_import_run(
             if set_based:
                 with connection.cursor() as cursor:
                     cursor.execute("DROP TABLE IF EXISTS purchase_import_staging, purchase_import_new")
+            _notify_points(import_id, earned)
     return PurchaseImport.objects.get(pk=import_id)
 
 
-def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progress) -> None:
+def _notify_points(import_id: int, earned: dict[int, list[int]]) -> None:
+    """After the import (also one that stopped part-way: its committed chunks landed), one
+    "points arrived" notice per company that earned, from a task after commit — never per
+    row. A run resumed after a crash announces the chunks it imported itself."""
+    if not earned:
+        return
+    from .tasks import notify_purchases_points
+
+    notify_purchases_points.delay_on_commit(
+        key=f"points:import:{import_id}",
+        earned=[[company_id, purchases, points] for company_id, (purchases, points) in sorted(earned.items())],
+    )
+
+
+def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progress, earned: dict) -> None:
     purchase_import = PurchaseImport.objects.get(pk=import_id)
     if set_based:
         with connection.cursor() as cursor:
@@ -943,6 +981,11 @@ def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progre
                     rows_duplicate=F("rows_duplicate") + result.duplicate,
                     rows_failed=F("rows_failed") + len(result.errors or ()),
                 )
+            # Counted only once the chunk has committed (a chunk retried after a deadlock counts once).
+            for company_id, (purchases, points) in (result.earned or {}).items():
+                tally = earned.setdefault(company_id, [0, 0])
+                tally[0] += purchases
+                tally[1] += points
             purchase_import.refresh_from_db()
             if progress is not None:
                 progress(purchase_import)

@@ -129,6 +129,7 @@ def purchase_record(
     lines: Sequence[PurchaseLineInput],
     original_external_id: str | None = None,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> tuple[Purchase, bool]:
     """Record a purchase (or a credit note, with ``original_external_id``) and its points.
 
@@ -137,6 +138,10 @@ def purchase_record(
     one transaction, so a purchase never exists without its points. Idempotent by
     (source, external_id), also under concurrency; see the module docstring for the
     outcomes. A credit note's original is looked up under the same source.
+
+    A new purchase that earned points tells the company's contacts once the transaction has
+    committed (``rewards.notices``, from a task); ``notify=False`` is for callers that report
+    many purchases at once (the CSV import, an API batch), one notice per company.
     """
     purchase, created, _entry = purchase_record_with_entry(
         company=company,
@@ -148,6 +153,7 @@ def purchase_record(
         lines=lines,
         original_external_id=original_external_id,
         now=now,
+        notify=notify,
     )
     return purchase, created
 
@@ -163,6 +169,7 @@ def purchase_record_with_entry(
     lines: Sequence[PurchaseLineInput],
     original_external_id: str | None = None,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> tuple[Purchase, bool, LedgerEntry | None]:
     """``purchase_record``, also returning the ledger entry it wrote (None when nothing was
     written), which saves the API a query to report the points."""
@@ -259,7 +266,23 @@ def purchase_record_with_entry(
         # The earn checks the currency (saving a query here on every purchase); name the field.
         field = "currency" if currency != ProgrammeRules.current().currency else None
         raise PurchaseInvalid(str(exc), field=field) from exc
+    if notify and entry.kind == EntryKind.EARN and entry.net_points > 0:
+        _notify_points_after_commit(purchase, entry)
     return purchase, True, entry
+
+
+def _notify_points_after_commit(purchase: Purchase, entry: LedgerEntry) -> None:
+    """Queue the "points arrived" notice for after the commit; the task gets everything it
+    says, so it reads nothing about the purchase (with a broker, this request pays no query)."""
+    from .tasks import notify_purchase_points
+
+    notify_purchase_points.delay_on_commit(
+        company_id=purchase.company_id,
+        purchase_id=purchase.pk,
+        external_id=purchase.external_id,
+        points=entry.net_points,
+        available_at=entry.available_at.isoformat() if entry.available_at else None,
+    )
 
 
 def purchase_points_entry(purchase: Purchase) -> LedgerEntry | None:

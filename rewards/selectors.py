@@ -134,18 +134,23 @@ def _expiring(account_id: int, now: datetime, days: int) -> list[DatedPoints]:
     return _fifo_expiring(now=now, due=sums["due"], debits=sums["debits"], lots=list(lots))
 
 
-def points_expiring_by_account(*, now: datetime, until: datetime) -> dict[int, list[DatedPoints]]:
+def points_expiring_by_account(
+    *, now: datetime, until: datetime, account_ids: list[int] | None = None
+) -> dict[int, list[DatedPoints]]:
     """For every account, the points that expire after ``now`` and up to ``until`` (exclusive),
     by local day, FIFO exactly as ``_expiring``/``account_summary`` show them; accounts with
     nothing expiring are left out. Points already past their expiry (not yet written off)
     are not included: they are no longer the member's to use.
 
     Two queries whatever the number of accounts: the lots in the window, and the due and
-    debit sums of the accounts that have such lots.
+    debit sums of the accounts that have such lots. ``account_ids`` limits it to those
+    accounts (one page of the rep workspace).
     """
     lots = LedgerEntry.objects.filter(
         points__gt=0, expires_at__gt=now, expires_at__lt=until, account__balance__gt=0
     ).order_by("account_id", "expires_at", "pk")
+    if account_ids is not None:
+        lots = lots.filter(account_id__in=account_ids)
     lots_by_account: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     for account_id, expires_at, points in lots.values_list("account_id", "expires_at", "points"):
         lots_by_account[account_id].append((expires_at, points))

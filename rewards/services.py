@@ -733,11 +733,12 @@ def tiers_evaluate_all(*, now: datetime, allow_downgrade: bool) -> int:
 
 
 # --- Notices: expiry reminders and tier downgrade notices ---------------------------------------
-# Each notice is recorded (a row with a UNIQUE key) before its e-mail is queued, in the same
-# transaction, and the e-mail task is queued with ``delay_on_commit``: a second or concurrent
-# run of a job finds the row (``get_or_create`` waits for, then sees, a concurrent insert of
-# the same key) and queues nothing. The send task marks the row sent under a row lock, so a
-# task delivered twice mails once. An e-mail that fails rolls its task back and stays unsent.
+# Each notice is recorded (a row with a UNIQUE key) before its task is queued, in the same
+# transaction, and the task is queued with ``delay_on_commit``: a second or concurrent run of
+# a job finds the row (``get_or_create`` waits for, then sees, a concurrent insert of the same
+# key) and queues nothing. The send task marks the row sent under a row lock, so a task
+# delivered twice notifies once. Expiry reminders are notifications (``rewards.notices``: in the
+# portal, and e-mailed by the notifications service); tier downgrade notices are e-mails.
 
 EXPIRY_REMINDER_DAYS = 30
 
@@ -799,12 +800,12 @@ def expiry_reminders_schedule(*, now: datetime) -> int:
 
 
 def expiry_reminder_send(*, reminder_ids: list[int], now: datetime | None = None) -> int:
-    """E-mail the reminders ``reminder_ids`` (one account's) to the company's contacts who
-    accept notifications, in each one's language, and mark them sent. Reminders already
-    sent are left out, so a repeated task mails nothing. Returns the number of e-mails sent."""
-    from clubportal.mail import send_branded_mail
-
-    from .selectors import points_value
+    """Tell the company's contacts (the reminders ``reminder_ids`` are one account's) which
+    points expire when — in the portal, and by e-mail for those who want expiry e-mails —
+    through ``notifications.services.notifications_send``, and mark the reminders sent.
+    Reminders already sent are left out, and the notice's key (the first reminder's id)
+    is idempotent, so a repeated task notifies nobody twice. Returns the notices written."""
+    from .notices import expiry_notify
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -818,35 +819,13 @@ def expiry_reminder_send(*, reminder_ids: list[int], now: datetime | None = None
             return 0
         company = reminders[0].account.company
         reminders = [reminder for reminder in reminders if reminder.account.company_id == company.pk]
-        rules = ProgrammeRules.current()
-        total = sum(reminder.points for reminder in reminders)
-        context = {
-            "company": company,
-            "items": [
-                {
-                    "on": reminder.expires_on,
-                    "points": reminder.points,
-                    "value": points_value(points=reminder.points, rules=rules),
-                }
-                for reminder in reminders
-            ],
-            "points": total,
-            "value": points_value(points=total, rules=rules),
-            "currency": rules.currency,
-            "first_on": reminders[0].expires_on,
-            "last_on": reminders[-1].expires_on,
-            "dashboard_url": settings.SITE_URL + reverse("dashboard"),
-        }
-        recipients = _notice_recipients(company_id=company.pk, admins_only=False)
-        for user in recipients:
-            send_branded_mail(
-                template="rewards/email/expiry_reminder",
-                to=user.email,
-                context={**context, "user": user},
-                language=user.language or None,
-            )
+        written = expiry_notify(
+            company=company,
+            reminder_key=f"expiry:{min(reminder.pk for reminder in reminders)}",
+            items=[(reminder.expires_on, reminder.points) for reminder in reminders],
+        )
         ExpiryReminder.objects.filter(pk__in=[reminder.pk for reminder in reminders]).update(sent_at=now)
-    return len(recipients)
+    return written
 
 
 def tier_downgrade_notices_schedule(*, now: datetime, days_ahead: int) -> int:

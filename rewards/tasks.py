@@ -70,3 +70,33 @@ def send_tier_downgrade_notice(notice_id: int) -> int:
     from .services import tier_downgrade_notice_send
 
     return tier_downgrade_notice_send(notice_id=notice_id)
+
+
+# --- Points notices (appended): after the write has committed, from rewards.notices --------------
+
+
+@shared_task
+def notify_purchase_points(
+    company_id: int, purchase_id: int, external_id: str, points: int, available_at: str | None
+) -> int:
+    """Tell a company's contacts that a purchase earned points; a repeat notifies nobody twice."""
+    from datetime import datetime
+
+    from .notices import purchase_points_notify
+
+    return purchase_points_notify(
+        company_id=company_id,
+        purchase_id=purchase_id,
+        external_id=external_id,
+        points=points,
+        available_at=datetime.fromisoformat(available_at) if available_at else None,
+    )
+
+
+@shared_task
+def notify_purchases_points(key: str, earned: list[list[int]]) -> int:
+    """One "points arrived" notice per company for a CSV import or an API batch:
+    ``earned`` is ``[[company id, purchases, points], ...]``. Safe to run twice (same key)."""
+    from .notices import purchases_points_notify
+
+    return purchases_points_notify(key=key, earned=earned)

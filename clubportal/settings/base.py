@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "campaigns",
     "cms",
     "notifications",
+    "messaging",
+    "reps",
     "api",
     # Wagtail
     "wagtail.contrib.forms",
@@ -86,7 +88,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clubportal.middleware.PortalCSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's SessionMiddleware, but live-update polls do not renew the idle expiry.
+    "clubportal.middleware.PortalSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -438,3 +441,17 @@ CELERY_BEAT_SCHEDULE.update(
 # Wagtail's scheduled publishing: pages approved with a go-live time are published, and
 # expired ones unpublished, within a minute.
 CELERY_BEAT_SCHEDULE["cms-publish-scheduled"] = {"task": "cms.publish_scheduled", "schedule": 60.0}
+
+# --- Messages, the rep workspace and live updates (messaging, reps) -----------------------
+MESSAGE_MAX_LENGTH = 10_000  # characters
+MESSAGE_ATTACHMENTS_MAX = 5  # files per message
+MESSAGE_ATTACHMENT_MAX_MB = env_int("MESSAGE_ATTACHMENT_MAX_MB", 10, minimum=1)
+# A person gets at most one e-mail per conversation in this many minutes (the rest wait for the next).
+MESSAGE_EMAIL_INTERVAL_MINUTES = env_int("MESSAGE_EMAIL_INTERVAL_MINUTES", 15, minimum=1)
+# How often an open page asks for new notifications and messages (htmx polling, see docs/performance.md).
+LIVE_BADGES_SECONDS = env_int("LIVE_BADGES_SECONDS", 30, minimum=1)
+LIVE_THREAD_SECONDS = env_int("LIVE_THREAD_SECONDS", 10, minimum=1)
+CELERY_BEAT_SCHEDULE["messaging-send-message-emails"] = {
+    "task": "messaging.tasks.send_message_emails",
+    "schedule": 60.0,
+}

@@ -32,3 +32,17 @@ document.addEventListener("change", (event) => {
     box.checked = target.checked;
   }
 });
+
+// Live updates (htmx polling on elements marked data-live): skip a poll while the tab is
+// hidden, and catch up at once when it is shown again. Costs nothing in background tabs.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const element = event.detail && event.detail.elt;
+  if (document.hidden && element instanceof Element && element.hasAttribute("data-live")) {
+    event.preventDefault();
+  }
+});
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden && window.htmx) {
+    document.querySelectorAll("[data-live]").forEach((element) => window.htmx.trigger(element, "live-refresh"));
+  }
+});

@@ -256,3 +256,14 @@ def test_the_test_settings_keep_sessions_for_the_idle_timeout_and_mail_in_memory
     assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"
+
+
+def test_the_session_cookie_is_still_checked_on_deploy_with_the_portals_session_middleware(settings):
+    from django.core.checks.security import sessions
+
+    from clubportal.checks import check_session_cookie
+
+    settings.SESSION_COOKIE_SECURE = False
+    assert check_session_cookie(None) == [sessions.W011]
+    settings.SESSION_COOKIE_SECURE = True
+    assert check_session_cookie(None) == []

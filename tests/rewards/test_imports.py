@@ -394,7 +394,11 @@ def test_an_upload_is_imported_by_the_task_once_the_transaction_commits(acme, dj
         purchase_import = purchase_import_create(file=ContentFile(csv_bytes([row("ACME", "P-1")]), name="a.csv"))
         assert PurchaseImport.objects.get(pk=purchase_import.pk).status == PurchaseImportStatus.QUEUED
 
-    assert len(callbacks) == 1
+    # The import after the commit; then, queued by the import, its one notice per company.
+    assert [callback.func.__self__.name for callback in callbacks] == [
+        "rewards.tasks.run_purchase_import",
+        "rewards.tasks.notify_purchases_points",
+    ]
     purchase_import.refresh_from_db()
     assert (purchase_import.status, purchase_import.rows_created) == (PurchaseImportStatus.DONE, 1)
 

@@ -17,6 +17,8 @@ from django.urls import reverse
 
 from clubportal.celery import app
 from members.models import MembershipRole
+from notifications.models import Notification, NotificationKind
+from notifications.services import notification_preferences_set
 from rewards.models import ExpiryReminder, PointsAccount, TierDowngradeNotice
 from rewards.selectors import next_tier_evaluation, points_expiring_by_account, tier_outlook
 from rewards.services import expiry_reminders_schedule, points_account_for_company, tier_downgrade_notices_schedule
@@ -61,13 +63,21 @@ def test_given_points_expiring_in_30_days_when_job_runs_twice_then_each_contact_
 
     assert sorted(message.to[0] for message in mailoutbox) == sorted([buyer.email, swede.email])
     english = next(message for message in mailoutbox if message.to == [buyer.email])
-    assert english.subject.startswith("1000 points (worth 50.00 SEK) expire on ")
+    # The reminder is a notification now (kind "expiry"): the e-mail's subject is its title,
+    # figures grouped and with their value as everywhere in the portal.
+    assert english.subject == "1 000 points (50 SEK) expire on 15 July 2026"
+    assert "Points of" in english.body and "15 July 2026" in english.body
     dashboard_url = settings.SITE_URL + reverse("dashboard")
     assert dashboard_url in english.body
     html, mimetype = english.alternatives[0]
     assert mimetype == "text/html" and dashboard_url in html
-    swedish_html = next(message for message in mailoutbox if message.to == [swede.email]).alternatives[0][0]
-    assert 'lang="sv"' in swedish_html
+    swedish = next(message for message in mailoutbox if message.to == [swede.email])
+    assert 'lang="sv"' in swedish.alternatives[0][0]
+    assert swedish.subject == "1 000 poäng (50 SEK) förfaller den 15 juli 2026"
+    # ... and both contacts see it in the portal too, each in their own language.
+    notices = Notification.objects.filter(kind=NotificationKind.EXPIRY).order_by("recipient__email")
+    assert [notice.recipient for notice in notices] == [buyer, swede]
+    assert notices[0].url == reverse("dashboard")
     reminder = ExpiryReminder.objects.get()
     assert (reminder.expires_on, reminder.points) == ((NOW + timedelta(days=30)).date(), 1000)
     assert reminder.sent_at is not None
@@ -108,14 +118,18 @@ def test_given_two_expiry_days_and_spending_when_job_runs_then_one_email_lists_w
 
     assert sorted(ExpiryReminder.objects.values_list("points", flat=True)) == [500, 700]
     assert len(mailoutbox) == 1
-    assert mailoutbox[0].subject.startswith("1200 points (worth 60.00 SEK) expire by ")
+    assert mailoutbox[0].subject.startswith("1 200 points (60 SEK) expire by ")
+    body = Notification.objects.get().body
+    assert "– 700 points (35\u00a0SEK) on 25 June 2026\n– 500 points (25\u00a0SEK) on 5 July 2026" in body
 
 
-def test_given_contacts_who_opted_out_or_left_when_job_runs_then_they_get_nothing(
+def test_given_contacts_who_opted_out_or_left_when_job_runs_then_they_get_no_email(
     account, mailoutbox, django_capture_on_commit_callbacks
 ):
     keen = contact(account.company, email="keen@example.com")
-    contact(account.company, email="quiet@example.com", email_notifications=False)
+    quiet = contact(account.company, email="quiet@example.com", email_notifications=False)
+    no_expiry_mail = contact(account.company, email="no-expiry@example.com")
+    notification_preferences_set(user=no_expiry_mail, email_by_kind={NotificationKind.EXPIRY: False})
     contact(account.company, email="gone@example.com", is_active=False)
     contact(CompanyFactory(), email="elsewhere@example.com")
     bought_expiring_in(account.company, 1000, days=30)
@@ -123,6 +137,8 @@ def test_given_contacts_who_opted_out_or_left_when_job_runs_then_they_get_nothin
     run_reminders(django_capture_on_commit_callbacks, NOW)
 
     assert [message.to for message in mailoutbox] == [[keen.email]]
+    # In the portal everyone still active at the company sees it.
+    assert set(Notification.objects.values_list("recipient_id", flat=True)) == {keen.pk, quiet.pk, no_expiry_mail.pk}
 
 
 def test_given_no_points_left_when_job_runs_then_nobody_is_reminded(

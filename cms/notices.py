@@ -1,0 +1,68 @@
+"""Telling members about a new offer they may open.
+
+Wagtail owns publishing (the editor's "Publish", an approved workflow, scheduled
+publishing by ``publish_scheduled``), and every path ends in its ``page_published`` signal;
+``cms.apps`` connects that signal, for offers, to a task after commit that calls
+``offer_announce``. This is the one place a signal starts a side effect, because the
+publishing code is not ours to call a service from.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext_lazy
+
+from members.models import CompanyStatus, User
+from notifications.models import NotificationKind
+from notifications.services import notifications_send
+
+from . import points
+from .models import OfferAudience, OfferPage
+
+OFFER_TITLE = gettext_lazy("New offer: %(title)s")
+TIER_OFFER_TITLE = gettext_lazy("New offer for %(tiers)s members: %(title)s")
+
+
+def offer_audience(offer: OfferPage):
+    """The people who may open ``offer`` (``cms.selectors.offer_unlocked_for``'s rule for
+    members): active contacts of active companies — for a tier offer, only those whose
+    company is in one of its tiers. Staff are never notified."""
+    people = User.objects.filter(
+        is_active=True, is_staff=False, membership__company__status=CompanyStatus.ACTIVE
+    ).order_by("pk")
+    if offer.audience == OfferAudience.TIERS:
+        people = people.filter(membership__company_id__in=points.companies_in_tiers(offer.tier_ids))
+    return people
+
+
+def offer_announce(*, offer_id: int, email: bool = True) -> int:
+    """Notify everyone who may open the offer, once (key ``offer:<page id>``: republishing an
+    edited offer notifies nobody again). Nothing for an offer that is not live or not
+    current (expired, or not valid yet) when this runs. Returns notices written
+    (``email=False``: in the portal only, for the demo seed)."""
+    offer = OfferPage.objects.live().filter(pk=offer_id).first()
+    if offer is None or not offer.is_current():
+        return 0
+    tier_names = [str(tier) for tier in offer.tiers.all()] if offer.audience == OfferAudience.TIERS else []
+    url = urlsplit(offer.get_url() or "").path or "/"
+    notices = notifications_send(
+        users=offer_audience(offer).iterator(chunk_size=1000),
+        kind=NotificationKind.OFFER,
+        key=f"offer:{offer.pk}",
+        title=TIER_OFFER_TITLE if tier_names else OFFER_TITLE,
+        body=offer.introduction,
+        params={"title": offer.title, "tiers": " / ".join(tier_names)},
+        url=url,
+        email=email,
+    )
+    return len(notices)
+
+
+def on_page_published(sender, instance, revision=None, **kwargs) -> None:
+    """``page_published`` receiver for offers: announce after the publish has committed."""
+    from .tasks import announce_offer
+
+    if kwargs.get("alias") or not getattr(instance, "live", False):
+        return  # an alias, or a publish scheduled for later (it signals again when it goes live)
+    announce_offer.delay_on_commit(instance.pk)

@@ -1,0 +1,127 @@
+"""The sales rep workspace: private staff notes about accounts, and goodwill points.
+
+Goodwill: club admins give each rep a monthly budget of points (``GoodwillBudget``, one
+row per rep and calendar month, carried over from the month before until changed); a rep
+gives points from it to their own accounts, each gift a ``GoodwillAward`` linked to the
+ledger entry (an adjustment by the rep) that moved the points. ``awarded`` never exceeds
+``points`` (CHECK); ``reps.services.goodwill_award`` locks the budget row, then the
+account row, so concurrent gifts cannot overspend.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffNote(models.Model):
+    """A private note about a company by a member of staff. Members never see notes."""
+
+    company = models.ForeignKey(
+        "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="staff_notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("staff note")
+        verbose_name_plural = _("staff notes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="reps_staffnote_body_not_empty")]
+        indexes = [models.Index(fields=["company", "-created_at"], name="reps_note_company_recent")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class GoodwillBudget(models.Model):
+    """How many goodwill points one rep may give their accounts in one calendar month.
+
+    ``month`` is the first day of the month. ``awarded`` is what the rep has given so far
+    that month; it only grows, under a lock on this row, and never above ``points``.
+    """
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales rep"),
+        on_delete=models.CASCADE,
+        related_name="goodwill_budgets",
+        limit_choices_to={"is_staff": True, "groups__name": "Sales reps"},
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    points = models.PositiveIntegerField(_("budget (points)"))
+    awarded = models.PositiveIntegerField(_("given so far (points)"), default=0)
+    updated_at = models.DateTimeField(_("changed"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("goodwill budget")
+        verbose_name_plural = _("goodwill budgets")
+        ordering = ["-month", "rep__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["rep", "month"], name="reps_goodwillbudget_one_per_rep_and_month"),
+            models.CheckConstraint(condition=Q(awarded__lte=F("points")), name="reps_goodwillbudget_within_budget"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep} {self.month:%Y-%m}: {self.awarded}/{self.points}"
+
+    def save(self, *args, **kwargs):
+        self.month = self.month.replace(day=1)
+        super().save(*args, **kwargs)
+
+    @property
+    def left(self) -> int:
+        return max(0, self.points - self.awarded)
+
+
+class GoodwillAward(models.Model):
+    """Points a rep gave one of their accounts, with the reason, from one month's budget.
+
+    ``entry`` is the ledger adjustment by the rep that moved the points; ``key`` (from the
+    rep's form) makes a resubmitted form the same award.
+    """
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sales rep"), on_delete=models.PROTECT, related_name="+"
+    )
+    company = models.ForeignKey(
+        "members.Company", verbose_name=_("company"), on_delete=models.PROTECT, related_name="goodwill_awards"
+    )
+    budget = models.ForeignKey(
+        GoodwillBudget, verbose_name=_("budget"), on_delete=models.PROTECT, related_name="awards"
+    )
+    points = models.PositiveIntegerField(_("points"))
+    reason = models.CharField(_("reason"), max_length=300)
+    entry = models.OneToOneField(
+        "rewards.LedgerEntry", verbose_name=_("ledger entry"), on_delete=models.PROTECT, related_name="goodwill_award"
+    )
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("given"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("goodwill award")
+        verbose_name_plural = _("goodwill awards")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="reps_goodwillaward_points_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.points} → {self.company}"

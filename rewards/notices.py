@@ -1,0 +1,157 @@
+"""What the points economy tells members in the portal (and by e-mail, if they want it).
+
+Every notice goes through ``notifications.services.notifications_send``: idempotent per
+recipient and key, written in each recipient's language, e-mailed after commit. The
+figures are rendered in that language too (callables in ``params``), always with their
+money value. Called from tasks (``rewards.tasks``) after the write they report has
+committed, so the purchase path and the CSV import pay nothing for them:
+
+* a purchase recorded through ``rewards.ingest.purchase_record`` (the API): one notice per
+  purchase that earned points, key ``points:purchase:<purchase id>``;
+* a CSV import (``rewards.imports``) or an API batch: one notice per company for the whole
+  import or batch, key ``points:import:<import id>`` / ``points:batch:<first purchase id>``;
+* points about to expire (``rewards.services.expiry_reminder_send``): one notice per
+  reminder run and company, key ``expiry:<first reminder id>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from notifications.models import NotificationKind
+from notifications.selectors import company_contacts, contacts_by_company
+from notifications.services import BATCH_SIZE, notifications_send
+
+from .models import ProgrammeRules
+from .selectors import points_value
+
+POINTS_ARRIVED = gettext_lazy("%(points)s arrived")
+PURCHASE_PENDING = gettext_lazy(
+    "For purchase %(ref)s. They become spendable on %(date)s, when the return window has closed."
+)
+PURCHASE_SPENDABLE = gettext_lazy("For purchase %(ref)s. They can be spent now.")
+PURCHASES_EARNED = gettext_lazy("%(purchases)s earned them. See your points history for each one.")
+EXPIRING_TITLE = gettext_lazy("%(points)s expire on %(date)s")
+EXPIRING_TITLE_BY = gettext_lazy("%(points)s expire by %(date)s")
+EXPIRING_BODY = gettext_lazy("Points of %(company)s are about to expire:\n%(items)s\nUse them for rewards before then.")
+
+
+def points_with_value(points: int, rules: ProgrammeRules) -> str:
+    """ "1 200 points (24 SEK)", in the active language."""
+    from .templatetags.points import format_money, format_points
+
+    return _("%(points)s (%(value)s)") % {
+        "points": format_points(points),
+        "value": format_money(points_value(points=points, rules=rules), rules.currency),
+    }
+
+
+def purchase_points_notify(
+    *,
+    company_id: int,
+    purchase_id: int,
+    external_id: str,
+    points: int,
+    available_at: datetime | None,
+    email: bool = True,
+    now: datetime | None = None,
+) -> int:
+    """Tell the company's contacts that a purchase earned ``points``. Returns notices written
+    (``email=False``: in the portal only, for the demo seed)."""
+    if points <= 0:
+        return 0
+    rules = ProgrammeRules.current()
+    pending = available_at is not None and available_at > (now or timezone.now())
+    notices = notifications_send(
+        users=company_contacts(company_id=company_id),
+        kind=NotificationKind.POINTS,
+        key=f"points:purchase:{purchase_id}",
+        title=POINTS_ARRIVED,
+        body=PURCHASE_PENDING if pending else PURCHASE_SPENDABLE,
+        params={
+            "points": lambda: points_with_value(points, rules),
+            "ref": external_id,
+            "date": timezone.localdate(available_at) if pending else "",
+        },
+        url=reverse("rewards:history"),
+        email=email,
+        now=now,
+    )
+    return len(notices)
+
+
+def purchases_points_notify(*, key: str, earned: Sequence[Sequence[int]]) -> int:
+    """One notice per company for many purchases at once (a CSV import, an API batch).
+
+    ``earned`` is ``[(company id, purchases, points), ...]``; companies whose purchases
+    earned nothing are left out. The contacts are read ``BATCH_SIZE`` companies per query.
+    Returns notices written.
+    """
+    rules = ProgrammeRules.current()
+    wanted = [(company_id, purchases, points) for company_id, purchases, points in earned if points > 0]
+    written = 0
+    for start in range(0, len(wanted), BATCH_SIZE):
+        batch = wanted[start : start + BATCH_SIZE]
+        contacts = contacts_by_company(company_ids=[company_id for company_id, _p, _pts in batch])
+        for company_id, purchases, points in batch:
+            people = contacts.get(company_id)
+            if not people:
+                continue
+            written += len(
+                notifications_send(
+                    users=people,
+                    kind=NotificationKind.POINTS,
+                    key=key,
+                    title=POINTS_ARRIVED,
+                    body=PURCHASES_EARNED,
+                    params={
+                        "points": lambda points=points: points_with_value(points, rules),
+                        "purchases": lambda purchases=purchases: (
+                            ngettext("One purchase", "%(count)s purchases", purchases) % {"count": purchases}
+                        ),
+                    },
+                    url=reverse("rewards:history"),
+                )
+            )
+    return written
+
+
+def expiry_notify(
+    *, company, reminder_key: str, items: Sequence[tuple[date, int]], rules: ProgrammeRules | None = None
+) -> int:
+    """Tell the company's contacts which points expire when (``items``: (day, points), by day)."""
+    from django.utils import formats
+
+    rules = rules or ProgrammeRules.current()
+    total = sum(points for _day, points in items)
+    first_on, last_on = items[0][0], items[-1][0]
+
+    def lines() -> str:
+        return "\n".join(
+            "– "
+            + _("%(points)s on %(date)s")
+            % {"points": points_with_value(points, rules), "date": formats.date_format(day, "DATE_FORMAT")}
+            for day, points in items
+        )
+
+    notices = notifications_send(
+        users=company_contacts(company_id=company.pk),
+        kind=NotificationKind.EXPIRY,
+        key=reminder_key,
+        title=EXPIRING_TITLE if first_on == last_on else EXPIRING_TITLE_BY,
+        body=EXPIRING_BODY,
+        params={
+            "points": lambda: points_with_value(total, rules),
+            "date": last_on,
+            "company": company.name,
+            "items": lines,
+        },
+        url=reverse("dashboard"),
+    )
+    return len(notices)

@@ -1,0 +1,60 @@
+"""A CSV import tells each company once, after the import, that points arrived — never per row,
+and a re-import of the same file tells nobody again."""
+
+from __future__ import annotations
+
+import pytest
+
+from notifications.models import Notification
+from rewards.imports import purchase_import_run
+from tests.conftest import IN_CI
+from tests.factories import CompanyFactory, MembershipFactory
+
+from .test_imports import csv_bytes, new_import, row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["row_by_row", "set_based"])
+def pipeline(request, rules):
+    from django.db import connection
+
+    if request.param == "set_based" and connection.vendor != "postgresql":
+        if IN_CI:
+            pytest.fail("PostgreSQL is required under CI=true")
+        pytest.skip("the set-based import needs PostgreSQL")
+    return request.param == "set_based"
+
+
+def test_one_notice_per_company_after_the_import_whatever_the_number_of_rows(
+    pipeline, django_capture_on_commit_callbacks
+):
+    acme, globex, quiet = (CompanyFactory(external_id=ref) for ref in ("ACME", "GLOBEX", "QUIET"))
+    acme_people = [MembershipFactory(company=acme).user for _ in range(2)]
+    globex_person = MembershipFactory(company=globex).user
+    MembershipFactory(company=quiet)
+    rows = [row("ACME", f"A-{n}", "100.00") for n in range(120)] + [row("GLOBEX", "G-1", "40.00"), row("NOBODY", "X")]
+    content = csv_bytes(rows)
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        purchase_import = purchase_import_run(import_id=new_import(content).pk, set_based=pipeline, chunk_size=50)
+
+    assert purchase_import.rows_created == 121
+    # One task for the whole import (three chunks here), none per row; it queues each
+    # company's e-mails (two companies with contacts).
+    assert [callback.func.__self__.name for callback in queued] == [
+        "rewards.tasks.notify_purchases_points",
+        "notifications.tasks.send_notification_emails",
+        "notifications.tasks.send_notification_emails",
+    ]
+    assert Notification.objects.count() == 3  # two at ACME, one at GLOBEX, none at QUIET
+    acme_notice = Notification.objects.get(recipient=acme_people[0])
+    assert acme_notice.key == f"points:import:{purchase_import.pk}"
+    assert acme_notice.title == "12\u202f000 points (600\u00a0SEK) arrived"
+    assert acme_notice.body == "120 purchases earned them. See your points history for each one."
+    assert Notification.objects.get(recipient=globex_person).title == "40 points (2\u00a0SEK) arrived"
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        again = purchase_import_run(import_id=new_import(content).pk, set_based=pipeline)
+    assert again.rows_duplicate == 121 and queued == []
+    assert Notification.objects.count() == 3
