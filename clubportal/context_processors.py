@@ -74,19 +74,27 @@ def _content_navigation(request) -> list[dict]:
 
 
 def portal(request) -> dict:
-    # Context processors run again for every template rendered with the request (each
-    # crispy form field, each table cell), so the menu is built once per request.
-    navigation = getattr(request, "_portal_main_navigation", None)
-    if navigation is None:
-        navigation = _navigation(request)
-        request._portal_main_navigation = navigation
-    user = getattr(request, "user", None)
-    authenticated = bool(user and user.is_authenticated)
+    """The menu and the unread counts, computed only when a template shows them (the Django
+    and Wagtail admins render with this processor too, and show neither) and then once per
+    request: context processors run again for every template rendered with the request
+    (each crispy form field, each table cell). The template engine calls the callables."""
+
+    def main_navigation() -> list[dict]:
+        navigation = getattr(request, "_portal_main_navigation", None)
+        if navigation is None:
+            navigation = _navigation(request)
+            request._portal_main_navigation = navigation
+        return navigation
+
+    def unread_notifications() -> int:
+        user = getattr(request, "user", None)
+        return badge_counts(request)["notifications"] if user and user.is_authenticated else 0
+
     return {
         "membership": getattr(request, "membership", None),
-        "main_navigation": navigation,
-        "unread_notifications": badge_counts(request)["notifications"] if authenticated else 0,
-        "live_badges_seconds": _live_badges_seconds(),
+        "main_navigation": main_navigation,
+        "unread_notifications": unread_notifications,
+        "live_badges_seconds": _live_badges_seconds,
     }
 
 
