@@ -54,8 +54,10 @@ aggregated ``UPDATE`` per account, with every account of the chunk locked first 
 primary-key order (as the services lock them, one at a time, so no deadlock with them).
 Rows whose outcome depends on an earlier row of the same account — an account owing a
 shortfall (a release pays it off first) or one the chunk may lift into a higher tier
-(later purchases earn with the new multiplier) — credit notes and conflicts go through
-``purchase_record`` row by row inside the same transaction. On SQLite every row goes
+(later purchases earn with the new multiplier) — rows of accounts a running campaign
+rewards (``campaigns.earn.import_accounts_to_route``: its multiplier, bonuses and budget
+apply in file order), credit notes and conflicts go through ``purchase_record`` row by row
+inside the same transaction. On SQLite every row goes
 through ``purchase_record``. ``tests/rewards/test_imports.py`` checks that both give the
 same purchases, entries and accounts.
 """
@@ -83,6 +85,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.earn import import_accounts_to_route, import_queue_referrals
 from members.models import Company
 
 from .ingest import IngestError, PurchaseLineInput, purchase_record
@@ -678,6 +681,10 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     )
     accounts = cursor.fetchall()
     routed = _accounts_to_route(cursor, accounts, context, now)
+    # Campaigns: accounts whose new rows a running campaign rewards go through the services too.
+    routed |= import_accounts_to_route(
+        cursor, [account_id for account_id, _c, _t, _s in accounts if account_id not in routed], now
+    )
     routed_rows: list[tuple[ImportRow, int]] = []
     if routed:
         company_of = {account_id: company_id for account_id, company_id, _t, _s in accounts}
@@ -769,6 +776,8 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
             """,
             parameters,
         )
+        # Campaigns: a referred company's first purchase rewards its referrer (after commit).
+        import_queue_referrals(cursor)
     result.created += created
     cursor.execute("SELECT count(*) FROM purchase_import_staging")
     if cursor.fetchone()[0] == created and not routed_rows:

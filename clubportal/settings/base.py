@@ -438,3 +438,14 @@ CELERY_BEAT_SCHEDULE.update(
 # Wagtail's scheduled publishing: pages approved with a go-live time are published, and
 # expired ones unpublished, within a minute.
 CELERY_BEAT_SCHEDULE["cms-publish-scheduled"] = {"task": "cms.publish_scheduled", "schedule": 60.0}
+
+# --- Campaigns (campaigns) beat schedule -------------------------------------------------
+# Campaigns start and end within a minute of their planned times; challenges are checked and
+# referrals swept (behind the tasks both purchase paths queue) every quarter of an hour.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "campaigns-advance": {"task": "campaigns.tasks.advance_campaigns", "schedule": 60.0},
+        "campaigns-evaluate-challenges": {"task": "campaigns.tasks.evaluate_challenges", "schedule": 15 * 60.0},
+        "campaigns-reward-due-referrals": {"task": "campaigns.tasks.reward_due_referrals", "schedule": 15 * 60.0},
+    }
+)
