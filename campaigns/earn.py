@@ -359,3 +359,60 @@ def import_queue_referrals(cursor) -> int:
     if referral_ids:
         _queue_referrals(referral_ids)
     return len(referral_ids)
+
+
+# --- The stacking rule, worked through for members ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StackingExample:
+    """One purchase during a campaign, computed by the stacking rule (for "How points work"
+    and the campaign page). Pure figures; the templates word them."""
+
+    amount: Decimal
+    category_name: str
+    category_multiplier: Decimal
+    tier_name: str
+    tier_multiplier: Decimal
+    campaign_multiplier: Decimal
+    per_unit: Decimal
+    bonus: int
+    currency: str = "SEK"
+
+    @property
+    def purchase_points(self) -> int:
+        return max(0, _round(self.amount * self.category_multiplier * self.per_unit * self.tier_multiplier))
+
+    @property
+    def campaign_points(self) -> int:
+        exact = self.amount * self.category_multiplier * self.per_unit * self.tier_multiplier
+        return max(0, _round(exact * (self.campaign_multiplier - 1)))
+
+    @property
+    def total(self) -> int:
+        return self.purchase_points + self.campaign_points + self.bonus
+
+
+def stacking_example(
+    *,
+    per_unit: Decimal,
+    category_name: str = "",
+    category_multiplier: Decimal = Decimal("1"),
+    tier_name: str = "",
+    tier_multiplier: Decimal = Decimal("1"),
+    campaign_multiplier: Decimal = Decimal("2"),
+    amount: Decimal = Decimal("1000"),
+    bonus: int = 500,
+    currency: str = "SEK",
+) -> StackingExample:
+    return StackingExample(
+        amount=amount,
+        category_name=category_name,
+        category_multiplier=category_multiplier,
+        tier_name=tier_name,
+        tier_multiplier=tier_multiplier,
+        campaign_multiplier=campaign_multiplier,
+        per_unit=per_unit,
+        bonus=bonus,
+        currency=currency,
+    )

@@ -53,6 +53,7 @@ from .models import (
     CompletionStatus,
     LeaderboardOptIn,
     Referral,
+    RuleKind,
     Segment,
 )
 
@@ -285,6 +286,7 @@ class ActivitiesPage:
     profile: tuple[int, int, list[str]]
     on_leaderboard: bool
     points_earned: int = 0
+    challenges_done: list[ChallengeCompletion] = field(default_factory=list)
 
     @property
     def open_cards(self) -> list[ActivityCard]:
@@ -301,7 +303,7 @@ DONE_SHOWN = 20
 def activities_page(*, membership: Membership, now: datetime | None = None) -> ActivitiesPage:
     """Everything the member's Activities page shows, for the member's company and the
     contact in front of us: running campaigns (treated only), open activities with their
-    state, challenges with progress, the latest awards, badges, referrals. At most fifteen
+    state, challenges with progress, the latest awards, badges, referrals. At most twenty
     queries whatever the number of rows."""
     now = now or timezone.now()
     company, user = membership.company, membership.user
@@ -335,6 +337,11 @@ def activities_page(*, membership: Membership, now: datetime | None = None) -> A
         profile=profile_completeness(user),
         on_leaderboard=LeaderboardOptIn.objects.filter(company=company).exists(),
         points_earned=earned,
+        challenges_done=list(
+            ChallengeCompletion.objects.filter(company=company)
+            .select_related("challenge")
+            .order_by("-completed_at", "-pk")[:DONE_SHOWN]
+        ),
     )
 
 
@@ -963,4 +970,30 @@ def nps_latest_comments(*, limit: int = NPS_COMMENTS_SHOWN) -> list[ActivityComp
         .exclude(text="")
         .select_related("company", "activity__campaign")
         .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def campaign_stacking_example(*, campaign: Campaign, company: Company, rules: ProgrammeRules):
+    """The stacking rule worked through for this campaign and the company's tier: 1 000 of
+    the campaign's first category (or any purchase) with its multiplier and first-purchase
+    bonus. None when the campaign has neither. One query (the company's tier)."""
+    from .earn import stacking_example
+
+    campaign_rules = list(campaign.rules.all())
+    multiplier_rule = next((rule for rule in campaign_rules if rule.kind == RuleKind.MULTIPLIER), None)
+    bonus_rule = next((rule for rule in campaign_rules if rule.kind == RuleKind.FIRST_PURCHASE), None)
+    if multiplier_rule is None and bonus_rule is None:
+        return None
+    category = next(iter(multiplier_rule.categories.all()), None) if multiplier_rule else None
+    account = PointsAccount.objects.filter(company=company).select_related("tier").first()
+    tier = account.tier if account else None
+    return stacking_example(
+        per_unit=rules.points_per_currency_unit,
+        category_name=category.name if category else "",
+        category_multiplier=category.multiplier if category else Decimal("1"),
+        tier_name=tier.name if tier else "",
+        tier_multiplier=tier.earn_multiplier if tier else Decimal("1"),
+        campaign_multiplier=multiplier_rule.multiplier if multiplier_rule else Decimal("1"),
+        bonus=bonus_rule.bonus_points if bonus_rule else 0,
+        currency=rules.currency,
     )

@@ -212,6 +212,63 @@ def campaign_audience_refresh(*, campaign: Campaign, now: datetime | None = None
     return campaign
 
 
+# Fields staff may still change once a campaign is scheduled or running; the rest (dates
+# aside from a later end, audience, hold-out, rules) is the plan the results are measured by.
+LIVE_EDITABLE_FIELDS = ("name", "headline", "description", "owner", "points_budget", "ends_at", "offer_page")
+
+
+def campaign_editable_fields(campaign: Campaign) -> tuple[str, ...] | None:
+    """The fields staff may change now: all (None) for a draft, ``LIVE_EDITABLE_FIELDS`` once
+    scheduled or running, none once ended or cancelled."""
+    if campaign.status == CampaignStatus.DRAFT:
+        return None
+    if campaign.status in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
+        return LIVE_EDITABLE_FIELDS
+    return ()
+
+
+def campaign_update(*, campaign_id: int, changes: dict, by: User, now: datetime | None = None) -> Campaign:
+    """Save staff's changes to a campaign's own fields, locking its row so a concurrent award's
+    ``points_awarded`` (and the status the beat task moves) is never overwritten: only the
+    changed fields are written. Refused: fields the status no longer allows, a budget below
+    what was given, an end that is not after the start (or, once scheduled, in the past or
+    rewarding the same purchases as another campaign)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        campaign = _locked_campaign(campaign_id)
+        allowed = campaign_editable_fields(campaign)
+        if allowed is not None:
+            refused = sorted(set(changes) - set(allowed))
+            if refused:
+                raise CampaignError(
+                    _("A %(status)s campaign's %(fields)s can no longer be changed.")
+                    % {"status": campaign.get_status_display().lower(), "fields": ", ".join(refused)}
+                )
+        for name, value in changes.items():
+            setattr(campaign, name, value)
+        if campaign.ends_at <= campaign.starts_at:
+            raise CampaignError(_("The campaign must end after it starts."))
+        if campaign.points_budget < campaign.points_awarded:
+            raise CampaignError(
+                _("%(awarded)s points have already been given; the budget cannot be lower.")
+                % {"awarded": campaign.points_awarded}
+            )
+        if allowed is not None and "ends_at" in changes:
+            if campaign.ends_at <= now:
+                raise CampaignError(_("The new end must be in the future."))
+            overlaps = campaign_overlaps(campaign, now=now)
+            if overlaps:
+                raise CampaignError(" ".join(overlaps))
+        fields = list(changes)
+        if "points_budget" in changes and campaign.points_left > 0 and campaign.budget_alert_sent_at is not None:
+            # More budget: the owner is told again when this one is used up too.
+            campaign.budget_alert_sent_at = None
+            fields.append("budget_alert_sent_at")
+        if fields:
+            campaign.save(update_fields=fields)
+    return campaign
+
+
 def campaign_schedule_errors(campaign: Campaign, *, now: datetime) -> list[str]:
     """Why ``campaign`` cannot be scheduled now, as messages (empty: it can)."""
     errors = []

@@ -15,6 +15,7 @@ def _navigation(request) -> list[dict]:
     if getattr(request, "membership", None):
         items.append({"label": _("Company"), "url": reverse("members:company"), "icon": "building"})
         items.append({"label": _("Points"), "url": reverse("rewards:history"), "icon": "coin"})
+        items.append({"label": _("Activities"), "url": reverse("campaigns:activities"), "icon": "trophy"})
     items.extend(_content_navigation(request))
     path = request.path
     for item in items:

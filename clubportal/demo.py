@@ -257,5 +257,8 @@ def seed() -> SeedSummary:
     seed_points(summary, companies)  # before cms: offers for tiers need the tiers
     from cms.demo import seed_content
 
-    seed_content(summary)  # last: offers for tiers need the points programme's tiers
+    seed_content(summary)  # offers for tiers need the points programme's tiers
+    from campaigns.demo import seed_campaigns
+
+    seed_campaigns(summary, companies)  # last: campaigns replay purchases and link events
     return summary

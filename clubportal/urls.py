@@ -26,6 +26,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("points/", include("rewards.urls")),
     path("notifications/", include("notifications.urls")),
+    path("activities/", include("campaigns.urls")),
     path("", include("members.urls")),
     path("api/v1/", include("api.urls")),
 ]

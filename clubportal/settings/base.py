@@ -449,3 +449,7 @@ CELERY_BEAT_SCHEDULE.update(
         "campaigns-reward-due-referrals": {"task": "campaigns.tasks.reward_due_referrals", "schedule": 15 * 60.0},
     }
 )
+if CELERY_TASK_ALWAYS_EAGER:
+    # In-process tasks (zero-setup mode) would print a line per task to the console; the demo
+    # seed alone sends dozens of members' notification e-mails.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
