@@ -365,13 +365,14 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def results_view(self, request, pk: int):
         campaign = self._started_campaign(request, pk)
+        rules = programme_rules_for_request(request)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Results of %(name)s") % {"name": campaign.name},
             "campaign": campaign,
-            "results": campaign_results(campaign=campaign),
-            "points_rules": programme_rules_for_request(request),
+            "results": campaign_results(campaign=campaign, rules=rules),
+            "points_rules": rules,
         }
         return TemplateResponse(request, "campaigns/admin/campaign_results.html", context)
 

@@ -729,11 +729,13 @@ def results_periods(campaign: Campaign, *, now: datetime) -> tuple[datetime, dat
     return start - (end - start), start, end
 
 
-def campaign_results(*, campaign: Campaign, now: datetime | None = None, weeks: bool = True) -> CampaignResults:
-    """The results page's figures for a started campaign (see ``CampaignResults``). At most
-    five queries whatever the number of members and purchases."""
+def campaign_results(
+    *, campaign: Campaign, now: datetime | None = None, rules: ProgrammeRules | None = None, weeks: bool = True
+) -> CampaignResults:
+    """The results page's figures for a started campaign (see ``CampaignResults``). Five
+    queries whatever the number of members and purchases (and the rules, unless given)."""
     now = now or timezone.now()
-    rules = ProgrammeRules.current()
+    rules = rules or ProgrammeRules.current()
     before_start, start, end = results_periods(campaign, now=now)
     sizes = dict(
         CampaignMember.objects.filter(campaign=campaign)
