@@ -240,9 +240,10 @@ def campaign_update(*, campaign_id: int, changes: dict, by: User, now: datetime 
         if allowed is not None:
             refused = sorted(set(changes) - set(allowed))
             if refused:
+                names = [str(Campaign._meta.get_field(name).verbose_name) for name in refused]
                 raise CampaignError(
                     _("A %(status)s campaign's %(fields)s can no longer be changed.")
-                    % {"status": campaign.get_status_display().lower(), "fields": ", ".join(refused)}
+                    % {"status": campaign.get_status_display().lower(), "fields": ", ".join(names)}
                 )
         for name, value in changes.items():
             setattr(campaign, name, value)
