@@ -3,9 +3,10 @@
 ``rewards.services.points_earn_for_purchase`` — the path of every purchase, from the API
 (``rewards.ingest.purchase_record``) and from the CSV import — asks
 ``purchase_campaign_bonus`` for the extra points running campaigns give the purchase and
-writes them into the purchase's own earn entry. The set-based CSV import asks
-``import_accounts_to_route`` which accounts of a chunk a running campaign affects and sends
-those through the same per-purchase path, so both ways write the same ledger.
+writes them into the purchase's own earn entry. The set-based CSV import computes the same
+multiplier awards in SQL (``import_campaigns_prepare``/``import_campaigns_record``) and sends
+the rows whose awards depend on their order through the same per-purchase path, so both ways
+write the same ledger (``tests/rewards/test_imports.py``).
 
 The stacking rule (shown to members on "How points work" and with each campaign)
 -------------------------------------------------------------------------------
@@ -45,19 +46,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db import connection
+from django.db.models import F
 from django.utils.translation import gettext as _
-
-from members.models import Company
 
 from .models import (
     AwardKind,
     Campaign,
     CampaignAward,
-    CampaignMember,
-    CampaignRule,
     CampaignStatus,
-    Referral,
     ReferralStatus,
     RuleKind,
 )
@@ -144,38 +141,104 @@ def budget_take(campaign: Campaign, points: int) -> None:
         send_budget_alert.delay_on_commit(campaign.pk)
 
 
+# Raw SQL on purpose, like rewards' tier lookup: this runs for every purchase, and
+# composing the same union with the ORM costs several milliseconds of CPU per request.
+_CANDIDATES_SQL = """
+SELECT 'campaign', m.campaign_id
+FROM campaigns_campaignmember m JOIN campaigns_campaign k ON k.id = m.campaign_id
+WHERE m.company_id = %s AND NOT m.in_holdout
+  AND k.status IN (%s, %s) AND k.starts_at <= %s AND k.ends_at > %s AND k.ends_at > %s
+  AND k.points_awarded < k.points_budget
+  AND EXISTS (SELECT 1 FROM campaigns_campaignrule r WHERE r.campaign_id = k.id)
+UNION ALL
+SELECT 'referral', r.id
+FROM campaigns_referral r JOIN members_company c ON c.country = r.country AND c.org_number = r.org_number
+WHERE c.id = %s AND r.status = %s
+"""
+
+_RULES_SQL = """
+SELECT r.id, r.campaign_id, r.kind, r.multiplier, r.bonus_points, r.min_amount, rc.productcategory_id
+FROM campaigns_campaignrule r
+LEFT JOIN campaigns_campaignrule_categories rc ON rc.campaignrule_id = r.id
+WHERE r.campaign_id IN ({placeholders})
+ORDER BY r.campaign_id, r.id
+"""
+
+
+def _db_datetime(value: datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def _candidates(*, company_id: int, occurred_at: datetime, now: datetime) -> tuple[list[int], list[int]]:
-    """Ids of the campaigns that may reward this purchase, and of pending referrals of the
-    company (its first purchase rewards the referrer). One query."""
-    campaigns = (
-        CampaignMember.objects.filter(company_id=company_id, in_holdout=False)
-        .filter(
-            Q(campaign__status__in=EARNING_STATUSES)
-            & Q(campaign__starts_at__lte=occurred_at)
-            & Q(campaign__ends_at__gt=occurred_at)
-            & Q(campaign__ends_at__gt=now - timedelta(days=LATE_PURCHASE_DAYS))
-            & Q(campaign__points_awarded__lt=F("campaign__points_budget"))
+    """Ids of the campaigns that may reward this purchase (the company treated, the purchase
+    in the period, reported in time, budget left, a rule to apply), and of pending referrals
+    of the company (its first purchase rewards the referrer). One query."""
+    occurred = _db_datetime(occurred_at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CANDIDATES_SQL,
+            [
+                company_id,
+                CampaignStatus.ACTIVE.value,
+                CampaignStatus.ENDED.value,
+                occurred,
+                occurred,
+                _db_datetime(now - timedelta(days=LATE_PURCHASE_DAYS)),
+                company_id,
+                ReferralStatus.PENDING.value,
+            ],
         )
-        .filter(Exists(CampaignRule.objects.filter(campaign_id=OuterRef("campaign_id"))))
-        .annotate(source=Value("campaign"))
-        .order_by()
-        .values_list("source", "campaign_id")
+        rows = cursor.fetchall()
+    campaign_ids = sorted({pk for source, pk in rows if source == "campaign"})
+    return campaign_ids, [pk for source, pk in rows if source == "referral"]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: str
+    multiplier: Decimal | None
+    bonus_points: int | None
+    min_amount: Decimal | None
+    categories: frozenset[int]
+
+
+def _locked_campaigns(campaign_ids: list[int]) -> list[tuple[Campaign, list[_Rule]]]:
+    """Lock the campaigns' rows (primary-key order) and read their rules. Two queries."""
+    campaigns = list(
+        Campaign.objects.select_for_update()
+        .filter(pk__in=campaign_ids, status__in=EARNING_STATUSES)
+        .only("pk", "name", "points_budget", "points_awarded", "budget_alert_sent_at")
+        .order_by("pk")
     )
-    referrals = (
-        Referral.objects.filter(status=ReferralStatus.PENDING)
-        .filter(
-            Exists(
-                Company.objects.filter(pk=company_id, country=OuterRef("country"), org_number=OuterRef("org_number"))
-            )
+    campaigns = [campaign for campaign in campaigns if campaign.points_left > 0]
+    if not campaigns:
+        return []
+    rules: dict[int, dict[int, list]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RULES_SQL.format(placeholders=", ".join(["%s"] * len(campaigns))), [campaign.pk for campaign in campaigns]
         )
-        .annotate(source=Value("referral"))
-        .order_by()
-        .values_list("source", "pk")
-    )
-    campaign_ids, referral_ids = [], []
-    for source, pk in campaigns.union(referrals, all=True):
-        (campaign_ids if source == "campaign" else referral_ids).append(pk)
-    return sorted(set(campaign_ids)), referral_ids
+        for rule_id, campaign_id, kind, multiplier, bonus, min_amount, category_id in cursor.fetchall():
+            rule = rules[campaign_id].setdefault(rule_id, [kind, multiplier, bonus, min_amount, set()])
+            if category_id is not None:
+                rule[4].add(category_id)
+    # SQLite hands back decimals as floats in raw SQL: read them through str() as the ORM does.
+    return [
+        (
+            campaign,
+            [
+                _Rule(
+                    kind=kind,
+                    multiplier=Decimal(str(multiplier)) if multiplier is not None else None,
+                    bonus_points=bonus,
+                    min_amount=Decimal(str(min_amount)) if min_amount is not None else None,
+                    categories=frozenset(categories),
+                )
+                for kind, multiplier, bonus, min_amount, categories in rules[campaign.pk].values()
+            ],
+        )
+        for campaign in campaigns
+    ]
 
 
 def _queue_referrals(referral_ids: Sequence[int]) -> None:
@@ -203,13 +266,7 @@ def purchase_campaign_bonus(*, purchase, lines, account, rules, now: datetime) -
     bonus = PurchaseBonus(company_id=company_id, purchase_id=purchase.pk)
     if not campaign_ids:
         return bonus
-    campaigns = list(
-        Campaign.objects.select_for_update()
-        .filter(pk__in=campaign_ids, status__in=EARNING_STATUSES)
-        .order_by("pk")
-        .prefetch_related("rules__categories")
-    )
-    campaigns = [campaign for campaign in campaigns if campaign.points_left > 0]
+    campaigns = _locked_campaigns(campaign_ids)
     if not campaigns:
         return bonus
 
@@ -232,10 +289,10 @@ def purchase_campaign_bonus(*, purchase, lines, account, rules, now: datetime) -
     multipliers = []
     first_purchase = []
     large_purchase = []
-    for campaign in campaigns:
-        for rule in campaign.rules.all():
+    for campaign, campaign_rules in campaigns:
+        for rule in campaign_rules:
             if rule.kind == RuleKind.MULTIPLIER:
-                multipliers.append((rule.multiplier, campaign, {category.pk for category in rule.categories.all()}))
+                multipliers.append((rule.multiplier, campaign, rule.categories))
             elif rule.kind == RuleKind.FIRST_PURCHASE:
                 first_purchase.append((rule.bonus_points, campaign))
             elif rule.kind == RuleKind.LARGE_PURCHASE and purchase.net_amount >= rule.min_amount:
@@ -271,7 +328,7 @@ def purchase_campaign_bonus(*, purchase, lines, account, rules, now: datetime) -
         planned[campaign.pk].append((AwardKind.LARGE_PURCHASE, points))
 
     # Rule 5: within each campaign's remaining budget.
-    for campaign in campaigns:
+    for campaign, _rules in campaigns:
         left = campaign.points_left
         for kind, points in sorted(planned.get(campaign.pk, []), key=lambda kp: _AWARD_ORDER[kp[0]]):
             granted = min(points, left)
@@ -282,63 +339,181 @@ def purchase_campaign_bonus(*, purchase, lines, account, rules, now: datetime) -
 
 
 # --- The set-based CSV import (rewards.imports) ---------------------------------------------------
+#
+# A chunk's rows are in ``purchase_import_staging``; its accounts are locked. Multiplier
+# awards are computed set-based into ``purchase_import_campaign`` (line → campaign, points,
+# memo), which rewards.imports adds to each row's earn, to its tier check and to its memo;
+# ``import_campaigns_record`` then writes the awards and moves each campaign's budget once.
+# Whatever depends on the order of the rows goes through the per-purchase path instead, as
+# rewards.imports does for shortfalls and tier changes: an account a bonus may reward (the
+# first purchase is "the first recorded"), and every account of a campaign whose budget this
+# chunk might exhaust (who gets the last points depends on file order).
 
-# Accounts with a new staged row that a running campaign of theirs may reward: the same
-# conditions as ``_candidates`` and the rules of ``purchase_campaign_bonus``, per row.
-_AFFECTED_ACCOUNTS_SQL = """
-SELECT DISTINCT a.id
+# The campaigns that may reward a new row of the chunk: same conditions as ``_candidates``.
+_ELIGIBLE = """
 FROM purchase_import_staging s
 JOIN members_company c ON c.external_id = s.company_external_id
 JOIN rewards_pointsaccount a ON a.company_id = c.id
 JOIN campaigns_campaignmember m ON m.company_id = c.id AND NOT m.in_holdout
 JOIN campaigns_campaign k ON k.id = m.campaign_id
-JOIN campaigns_campaignrule r ON r.campaign_id = k.id
 WHERE a.id = ANY(%(accounts)s)
   AND k.status = ANY(%(statuses)s)
   AND k.starts_at <= s.occurred_at AND s.occurred_at < k.ends_at
   AND k.ends_at > %(late_cutoff)s
   AND k.points_awarded < k.points_budget
   AND NOT EXISTS (SELECT 1 FROM rewards_purchase p WHERE p.source = s.source AND p.external_id = s.external_id)
-  AND (
-    (r.kind = 'multiplier' AND (
-        NOT EXISTS (SELECT 1 FROM campaigns_campaignrule_categories rc WHERE rc.campaignrule_id = r.id)
-        OR EXISTS (
-            SELECT 1 FROM campaigns_campaignrule_categories rc
-            WHERE rc.campaignrule_id = r.id AND rc.productcategory_id = s.category_id
-        )
-    ))
-    OR (r.kind = 'large_purchase' AND s.net_amount >= r.min_amount)
-    OR (r.kind = 'first_purchase' AND NOT EXISTS (
-        SELECT 1 FROM campaigns_campaignaward w
-        WHERE w.campaign_id = k.id AND w.company_id = c.id AND w.kind = 'first_purchase'
-    ))
+"""
+# The exact points a row earns before campaigns (rewards' formula, before rounding), with
+# the account's tier multiplier or, for an upper bound, the highest tier's.
+_EXACT_POINTS = "s.net_amount * COALESCE(pc.multiplier, 1) * %(per_unit)s::numeric * {tier}"
+_COVERS = """(NOT EXISTS (SELECT 1 FROM campaigns_campaignrule_categories rc WHERE rc.campaignrule_id = r.id)
+    OR EXISTS (SELECT 1 FROM campaigns_campaignrule_categories rc
+               WHERE rc.campaignrule_id = r.id AND rc.productcategory_id = s.category_id))"""
+
+_BEST_MULTIPLIER_SQL = f"""
+INSERT INTO purchase_import_campaign (line, campaign_id, points, memo)
+SELECT line, campaign_id, points,
+       %(memo_1)s || points::text || %(memo_2)s || name || %(memo_3)s
+FROM (
+    SELECT DISTINCT ON (s.line) s.line, k.id AS campaign_id, k.name,
+           GREATEST(0, round({_EXACT_POINTS.format(tier="COALESCE(t.earn_multiplier, 1)")} * (r.multiplier - 1)))::integer
+               AS points
+    {_ELIGIBLE}
+      AND a.id <> ALL(%(routed)s)
+    JOIN_RULE
+    ORDER BY s.line, r.multiplier DESC, k.id
+) best
+WHERE points > 0
+"""
+
+_BONUS_ACCOUNTS_SQL = f"""
+SELECT DISTINCT a.id
+{_ELIGIBLE}
+  AND EXISTS (
+    SELECT 1 FROM campaigns_campaignrule r WHERE r.campaign_id = k.id AND (
+        (r.kind = 'large_purchase' AND s.net_amount >= r.min_amount)
+        OR (r.kind = 'first_purchase' AND NOT EXISTS (
+            SELECT 1 FROM campaigns_campaignaward w
+            WHERE w.campaign_id = k.id AND w.company_id = c.id AND w.kind = 'first_purchase'
+        ))
+    )
   )
 """
 
+# What each campaign could give this chunk at most: its own multiplier on every row it
+# covers (even where another campaign's is higher) at the highest tier, every large-purchase
+# bonus, and a first-purchase bonus per account.
+_POTENTIAL_SQL = f"""
+SELECT k.id, k.points_budget - k.points_awarded,
+       COALESCE(SUM(CASE WHEN r.kind = 'multiplier' AND {_COVERS}
+                    THEN GREATEST(0, round({_EXACT_POINTS.format(tier="%(top_tier)s::numeric")} * (r.multiplier - 1)))
+                    WHEN r.kind = 'large_purchase' AND s.net_amount >= r.min_amount THEN r.bonus_points
+                    ELSE 0 END), 0)
+       + COALESCE((SELECT SUM(r2.bonus_points) FROM campaigns_campaignrule r2
+                   WHERE r2.campaign_id = k.id AND r2.kind = 'first_purchase'), 0) * COUNT(DISTINCT a.id)
+{_ELIGIBLE.replace("JOIN campaigns_campaign k ON k.id = m.campaign_id", "JOIN campaigns_campaign k ON k.id = m.campaign_id JOIN campaigns_campaignrule r ON r.campaign_id = k.id LEFT JOIN rewards_productcategory pc ON pc.id = s.category_id")}
+GROUP BY k.id, k.points_budget, k.points_awarded
+"""
 
-def import_accounts_to_route(cursor, account_ids: Sequence[int], now: datetime) -> set[int]:
-    """Accounts of a set-based import chunk whose new rows a running campaign may reward.
 
-    ``rewards.imports`` sends every row of these accounts through the per-purchase path
-    (``purchase_record`` → ``points_earn_for_purchase`` → ``purchase_campaign_bonus``), as it
-    does for accounts owing a shortfall or crossing a tier, so the campaign's rules, its
-    budget and its first-purchase bonus are applied in file order exactly as by the API.
-    Rows of other accounts, and of the hold-out, stay set-based. ``cursor`` is the import's
-    raw cursor; the staging table is ``purchase_import_staging``. One query.
+def _memo_pieces() -> tuple[str, str, str]:
+    """The campaign part of an earn's memo, ``PurchaseBonus.memo``'s words, around its two
+    values, for SQL: ``" · +" ‹points› " campaign points: " ‹name› ""``."""
+    text = _("+%(points)s campaign points: %(campaign)s") % {"points": "\x00", "campaign": "\x01"}
+    before, _sep, rest = text.partition("\x00")
+    middle, _sep, after = rest.partition("\x01")
+    if "\x01" in before:  # a translation that names the campaign first
+        raise ValueError("The campaign memo must name the points before the campaign.")
+    return " · " + before, middle, after
+
+
+def import_campaigns_prepare(cursor, accounts: Sequence[tuple], *, per_unit: Decimal, now: datetime) -> set[int]:
+    """Prepare a set-based import chunk's campaign points; returns the accounts whose rows
+    must go through the per-purchase path instead (see the comment above).
+
+    ``accounts`` are the chunk's locked ``(account id, company id, tier id, shortfall)``.
+    Locks the campaigns that may reward the chunk (after the accounts: the lock order every
+    award keeps) and fills ``purchase_import_campaign`` with each remaining new row's best
+    multiplier award, computed exactly as ``purchase_campaign_bonus`` does for a one-line
+    purchase. A few statements per chunk, none when no campaign is running.
     """
-    if not account_ids:
+    account_ids = [account[0] for account in accounts]
+    if not account_ids or not Campaign.objects.filter(status__in=EARNING_STATUSES).exists():
         return set()
-    if not Campaign.objects.filter(status__in=EARNING_STATUSES).exists():
+    parameters = {
+        "accounts": account_ids,
+        "statuses": [str(status) for status in EARNING_STATUSES],
+        "late_cutoff": now - timedelta(days=LATE_PURCHASE_DAYS),
+        "per_unit": per_unit,
+    }
+    cursor.execute(f"SELECT DISTINCT k.id {_ELIGIBLE}", parameters)
+    campaign_ids = sorted(row[0] for row in cursor.fetchall())
+    if not campaign_ids:
         return set()
+    cursor.execute("SELECT id FROM campaigns_campaign WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [campaign_ids])
+    cursor.execute(_BONUS_ACCOUNTS_SQL, parameters)
+    routed = {row[0] for row in cursor.fetchall()}
+    from rewards.models import Tier
+
+    top_tier = max(Tier.objects.values_list("earn_multiplier", flat=True), default=Decimal("1"))
+    cursor.execute(_POTENTIAL_SQL, {**parameters, "top_tier": max(top_tier, Decimal("1"))})
+    tight = [campaign_id for campaign_id, left, potential in cursor.fetchall() if potential > left]
+    if tight:
+        cursor.execute(f"SELECT DISTINCT a.id {_ELIGIBLE} AND k.id = ANY(%(tight)s)", {**parameters, "tight": tight})
+        routed |= {row[0] for row in cursor.fetchall()}
+    memo_1, memo_2, memo_3 = _memo_pieces()
     cursor.execute(
-        _AFFECTED_ACCOUNTS_SQL,
-        {
-            "accounts": list(account_ids),
-            "statuses": [str(status) for status in EARNING_STATUSES],
-            "late_cutoff": now - timedelta(days=LATE_PURCHASE_DAYS),
-        },
+        _BEST_MULTIPLIER_SQL.replace(
+            "JOIN_RULE",
+            f"""AND r.kind = 'multiplier' AND {_COVERS}""",
+        ).replace(
+            "JOIN campaigns_campaign k ON k.id = m.campaign_id",
+            "JOIN campaigns_campaign k ON k.id = m.campaign_id "
+            "JOIN campaigns_campaignrule r ON r.campaign_id = k.id "
+            "LEFT JOIN rewards_tier t ON t.id = a.tier_id "
+            "LEFT JOIN rewards_productcategory pc ON pc.id = s.category_id",
+        ),
+        {**parameters, "routed": sorted(routed), "memo_1": memo_1, "memo_2": memo_2, "memo_3": memo_3},
     )
-    return {row[0] for row in cursor.fetchall()}
+    return routed
+
+
+def import_campaigns_record(cursor, now: datetime) -> None:
+    """Record the multiplier awards of a set-based chunk's new purchases (their earns are
+    written) and move each campaign's budget once; queue the owners' alerts of budgets it
+    used up. The campaign rows are locked by ``import_campaigns_prepare``."""
+    cursor.execute(
+        """
+        INSERT INTO campaigns_campaignaward (campaign_id, company_id, kind, points, entry_id, purchase_id, created_at)
+        SELECT pic.campaign_id, a.company_id, 'multiplier', pic.points, e.id, n.purchase_id, %(now)s
+        FROM purchase_import_new n
+        JOIN purchase_import_campaign pic ON pic.line = n.line
+        JOIN rewards_pointsaccount a ON a.id = n.account_id
+        JOIN rewards_ledgerentry e ON e.purchase_id = n.purchase_id AND e.kind = 'earn'
+        ORDER BY n.line
+        """,
+        {"now": now},
+    )
+    if not cursor.rowcount:
+        return
+    cursor.execute(
+        """
+        UPDATE campaigns_campaign k SET points_awarded = k.points_awarded + d.points
+        FROM (
+            SELECT pic.campaign_id, SUM(pic.points) AS points
+            FROM purchase_import_new n JOIN purchase_import_campaign pic ON pic.line = n.line
+            GROUP BY pic.campaign_id
+        ) d
+        WHERE k.id = d.campaign_id
+        RETURNING k.id, k.points_awarded >= k.points_budget AND k.budget_alert_sent_at IS NULL
+        """
+    )
+    spent = [campaign_id for campaign_id, alert in cursor.fetchall() if alert]
+    if spent:
+        from .tasks import send_budget_alert
+
+        for campaign_id in spent:
+            send_budget_alert.delay_on_commit(campaign_id)
 
 
 _IMPORT_REFERRALS_SQL = """
