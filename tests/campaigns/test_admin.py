@@ -390,3 +390,24 @@ def test_countries_of_a_running_campaign_read_as_names(staff_client, owner, club
     page = staff_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
 
     assert "Sweden" in page and "[&quot;SE&quot;]" not in page
+
+
+def test_staff_confirm_event_attendance_from_the_sign_ups(staff_client, rules, home, treated_company):
+    from cms.models import EventIndexPage, EventPage, EventRegistration
+    from tests.cms.conftest import add_page
+
+    index = add_page(home, EventIndexPage, title="Events")
+    event = add_page(
+        index, EventPage, title="Trade evening", starts_at=timezone.now() - timedelta(hours=2), location="Göteborg"
+    )
+    attendee = MembershipFactory(company=treated_company).user
+    EventRegistration.objects.create(event=event, user=attendee, status="confirmed")
+    activity = ActivityFactory(kind=ActivityKind.EVENT, event=event, points=500)
+    url = reverse("admin:campaigns_activity_attendance", args=[activity.pk])
+
+    page = staff_client.get(url)
+    done = staff_client.post(url, {"attendees": [str(attendee.pk)]}, follow=True)
+
+    assert page.status_code == 200 and str(attendee) in page.content.decode()
+    assert "1 awarded" in done.content.decode()
+    assert ActivityCompletion.objects.get().points == 500

@@ -198,3 +198,37 @@ def test_given_a_running_campaign_then_only_its_live_fields_change_and_the_count
     with pytest.raises(CampaignError, match="700 points have already been given"):
         campaign_update(campaign_id=stale.pk, changes={"points_budget": 600}, by=owner, now=NOW)
     assert RuleKind.MULTIPLIER in Campaign.objects.get(pk=campaign.pk).rules.values_list("kind", flat=True)
+
+
+# --- Saved segments ------------------------------------------------------------------------------------
+
+
+def test_a_segment_selects_companies_by_buying_behaviour_at_the_start(owner, rules):
+    from campaigns.models import Segment
+    from campaigns.selectors import segment_companies
+    from tests.rewards.factories import CreditNoteFactory, PurchaseFactory
+
+    quiet, recent, big, returned = CompanyFactory.create_batch(4)
+    PurchaseFactory(company=quiet, occurred_at=NOW - timedelta(days=120), net_amount=Decimal("90000"))
+    PurchaseFactory(company=recent, occurred_at=NOW - timedelta(days=10), net_amount=Decimal("1000"))
+    PurchaseFactory(company=big, occurred_at=NOW - timedelta(days=200), net_amount=Decimal("60000"))
+    bought = PurchaseFactory(company=returned, occurred_at=NOW - timedelta(days=100), net_amount=Decimal("60000"))
+    CreditNoteFactory(original=bought, net_amount=Decimal("-20000"), occurred_at=NOW - timedelta(days=95))
+    win_back = Segment.objects.create(name="Quiet", no_purchase_days=90)
+    big_buyers = Segment.objects.create(name="Big", min_spend=Decimal("50000"), spend_days=365)
+    quiet_big = Segment.objects.create(name="Quiet and big", no_purchase_days=90, min_spend=Decimal("50000"))
+
+    def names(segment):
+        return {company.pk for company in segment_companies(segment, now=NOW)}
+
+    assert names(win_back) == {quiet.pk, big.pk, returned.pk}  # a credit note is not a purchase
+    assert names(big_buyers) == {quiet.pk, big.pk}  # 60 000 − 20 000 returned is 40 000
+    assert names(quiet_big) == {quiet.pk, big.pk}
+
+    campaign = _planned(owner, start=NOW - timedelta(minutes=1), audience_kind=AudienceKind.SEGMENT)
+    Campaign.objects.filter(pk=campaign.pk).update(segment=win_back, status=CampaignStatus.SCHEDULED)
+    campaigns_advance(now=NOW)
+    PurchaseFactory(company=quiet, occurred_at=NOW + timedelta(minutes=5))  # its first purchase in months
+
+    members = set(CampaignMember.objects.filter(campaign=campaign).values_list("company_id", flat=True))
+    assert members == {quiet.pk, big.pk, returned.pk}  # frozen: buying does not drop it
