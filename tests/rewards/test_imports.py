@@ -546,7 +546,9 @@ def test_set_based_import_with_a_running_campaign_writes_the_same_ledger_as_the_
     monkeypatch.setattr(
         imports,
         "_record_with_services",
-        lambda row, company, now: routed.append(row.company_external_id) or record_with_services(row, company, now),
+        lambda row, *args, **kwargs: (
+            routed.append(row.company_external_id) or record_with_services(row, *args, **kwargs)
+        ),
     )
 
     by_services = run(file_a, set_based=False, chunk_size=20)
@@ -638,7 +640,9 @@ def test_set_based_import_computes_campaign_multipliers_like_the_services(requir
     monkeypatch.setattr(
         imports,
         "_record_with_services",
-        lambda row, company, now: routed.append(row.company_external_id) or record_with_services(row, company, now),
+        lambda row, *args, **kwargs: (
+            routed.append(row.company_external_id) or record_with_services(row, *args, **kwargs)
+        ),
     )
 
     run(file_a, set_based=False, chunk_size=12)
