@@ -37,6 +37,7 @@ def _navigation(request) -> list[dict]:
         items.append({"label": _("Company"), "url": reverse("members:company"), "icon": "building"})
         items.append({"label": _("Points"), "url": reverse("rewards:history"), "icon": "coin"})
         items.append({"label": _("Rewards"), "url": reverse("rewards:catalogue"), "icon": "gift"})
+        items.append({"label": _("Activities"), "url": reverse("campaigns:activities"), "icon": "trophy"})
         items.append(_messages_item(request, reverse("messaging:list")))
     elif user.is_staff:
         if is_sales_rep(user) or is_club_admin(user):

@@ -258,6 +258,9 @@ def seed() -> SeedSummary:
     from cms.demo import seed_content
 
     seed_content(summary)  # offers for tiers need the points programme's tiers
+    from campaigns.demo import seed_campaigns
+
+    seed_campaigns(summary, companies)  # campaigns replay purchases and link events
     from messaging.demo import seed_messages
     from notifications.demo import seed_notifications
     from reps.demo import seed_workspace

@@ -31,6 +31,7 @@ urlpatterns = [
     path("staff/messages/", include("messaging.staff_urls")),
     path("staff/", include("reps.urls")),
     path("live/badges/", views.live_badges, name="live_badges"),
+    path("activities/", include("campaigns.urls")),
     path("", include("members.urls")),
     path("api/v1/", include("api.urls")),
 ]

@@ -48,6 +48,8 @@ class ProgrammeFacts:
     expiry_months: int | None = None
     earn_rules: list[EarnRule] = field(default_factory=list)
     tiers: list[TierInfo] = field(default_factory=list)
+    # How campaign points stack with these rules, worked through (campaigns.earn), or None.
+    campaign_example: object | None = None
 
     @property
     def available(self) -> bool:
@@ -160,6 +162,7 @@ def programme_facts() -> ProgrammeFacts:
             )
             for c in categories
         ]
+    facts["campaign_example"] = _campaign_example(facts)
     return ProgrammeFacts(**facts)
 
 
@@ -173,3 +176,24 @@ def companies_in_tiers(tier_ids) -> list[int]:
         return list(PointsAccount.objects.filter(tier_id__in=list(tier_ids)).values_list("company_id", flat=True))
     except (DatabaseError, FieldError):
         return []
+def _campaign_example(facts: dict):
+    """The stacking rule of campaigns worked through for the richest range and the top tier:
+    a double-points campaign with a first-purchase bonus. None without the campaigns app."""
+    if not apps.is_installed("campaigns") or facts.get("points_per_currency_unit") is None:
+        return None
+    from campaigns.earn import stacking_example
+
+    category = max(facts.get("earn_rules") or [], key=lambda rule: rule.multiplier, default=None)
+    tier = max(
+        (tier for tier in facts.get("tiers") or [] if tier.earn_multiplier),
+        key=lambda tier: tier.threshold or 0,
+        default=None,
+    )
+    return stacking_example(
+        per_unit=Decimal(facts["points_per_currency_unit"]),
+        category_name=category.name if category else "",
+        category_multiplier=Decimal(category.multiplier) if category else Decimal("1"),
+        tier_name=tier.name if tier else "",
+        tier_multiplier=Decimal(tier.earn_multiplier) if tier else Decimal("1"),
+        currency=facts.get("currency") or "SEK",
+    )

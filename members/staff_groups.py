@@ -1,7 +1,7 @@
 """The staff roles and what each may do. Applied by data migrations and kept here so a
 later migration can re-apply it when apps add models (members/migrations/0003 does, for
 rewards and api; 0004 for the reward catalogue and redemptions: Club admins fulfil, with
-``rewards.fulfil_redemption``, and Sales reps see their accounts' orders).
+``rewards.fulfil_redemption``, and Sales reps see their accounts' orders; 0005 for campaigns).
 
 Page, image and document permissions for Marketing are Wagtail's and set in
 ``cms/migrations``.
@@ -24,12 +24,21 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
             "view_rewardcategory",
             "view_redemption",
         ],
+        # What is running for their accounts, and the campaigns' results.
+        "campaigns": ["view_campaign", "view_campaignrule", "view_activity", "view_challenge", "view_badge"],
     },
     MARKETING: {
         "wagtailadmin": ["access_admin"],
         "wagtailimages": ["add_image", "change_image", "choose_image", "delete_image"],
         "wagtaildocs": ["add_document", "change_document", "choose_document", "delete_document"],
         "cms": ["change_branding", "view_branding"],
+        # Marketing plans campaigns, activities and challenges; club admins may also delete.
+        "campaigns": [
+            f"{action}_{model}"
+            for model in ("campaign", "campaignrule", "segment", "activity", "challenge", "badge")
+            for action in ("add", "change", "view")
+        ]
+        + ["view_activitycompletion", "change_activitycompletion", "view_referral", "view_campaignaward"],
     },
     CLUB_ADMINS: {
         "members": "*",

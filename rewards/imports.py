@@ -55,7 +55,11 @@ primary-key order (as the services lock them, one at a time, so no deadlock with
 Rows whose outcome depends on an earlier row of the same account — an account owing a
 shortfall (a release pays it off first) or one the chunk may lift into a higher tier
 (later purchases earn with the new multiplier) — credit notes and conflicts go through
-``purchase_record`` row by row inside the same transaction. On SQLite every row goes
+``purchase_record`` row by row inside the same transaction. Running campaigns' multipliers
+are added set-based too (``campaigns.earn.import_campaigns_prepare`` and ``_record``); rows
+whose campaign points depend on file order — an account a first-purchase or large-purchase
+bonus may reward, every account of a campaign whose budget the chunk may use up — are
+routed like the others. On SQLite every row goes
 through ``purchase_record``. ``tests/rewards/test_imports.py`` checks that both give the
 same purchases, entries and accounts.
 """
@@ -83,6 +87,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.earn import import_campaigns_prepare, import_campaigns_record, import_queue_referrals
 from members.models import Company
 
 from .ingest import IngestError, PurchaseLineInput, purchase_record_with_entry
@@ -459,6 +464,14 @@ CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_staging (
     net_amount_raw text NOT NULL,
     category_code text NOT NULL
 ) ON COMMIT DELETE ROWS;
+-- Filled by campaigns.earn.import_campaigns_prepare: a running campaign's multiplier award
+-- for a staged row (added to its earn, its tier check and its memo).
+CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_campaign (
+    line integer PRIMARY KEY,
+    campaign_id bigint NOT NULL,
+    points integer NOT NULL,
+    memo text NOT NULL
+) ON COMMIT DELETE ROWS;
 CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_new (
     purchase_id bigint NOT NULL,
     line integer NOT NULL,
@@ -547,7 +560,7 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
             -- Every candidate with a row in the chunk, even one earning nothing towards a
             -- tier: an account that already qualifies is upgraded after its first earn.
             SELECT a.id AS account_id,
-                   COALESCE(SUM({_POINTS_SQL.format(amount="s.net_amount")}) FILTER (
+                   COALESCE(SUM({_POINTS_SQL.format(amount="s.net_amount")} + COALESCE(pic.points, 0)) FILTER (
                        WHERE s.occurred_at > %(start)s AND s.occurred_at <= %(now)s
                          AND NOT EXISTS (
                              SELECT 1 FROM rewards_purchase p
@@ -559,6 +572,7 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
             JOIN rewards_pointsaccount a ON a.company_id = c.id
             LEFT JOIN rewards_tier t ON t.id = a.tier_id
             LEFT JOIN rewards_productcategory pc ON pc.id = s.category_id
+            LEFT JOIN purchase_import_campaign pic ON pic.line = s.line  -- campaign points count too
             WHERE a.id = ANY(%(accounts)s)
             GROUP BY a.id
         ), earned AS (
@@ -596,7 +610,7 @@ def _chunk_set_based(
         cursor.execute("SET LOCAL TIME ZONE 'UTC'")
         # ON COMMIT DELETE ROWS empties them after a committed chunk; this covers a caller's
         # outer transaction (then each chunk is only a savepoint).
-        cursor.execute("TRUNCATE purchase_import_staging, purchase_import_new")
+        cursor.execute("TRUNCATE purchase_import_staging, purchase_import_campaign, purchase_import_new")
         copy_started = time_module.perf_counter()
         with cursor.copy(_STAGING_COPY) as copy:
             for record in records:
@@ -690,7 +704,10 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         ORDER BY a.id FOR UPDATE"""
     )
     accounts = cursor.fetchall()
-    routed = _accounts_to_route(cursor, accounts, context, now)
+    # Campaigns first: their points count in the tier check. Accounts whose campaign points
+    # depend on the order of the rows (a bonus, a budget the chunk may use up) are routed.
+    routed = import_campaigns_prepare(cursor, accounts, per_unit=context.rules.points_per_currency_unit, now=now)
+    routed |= _accounts_to_route(cursor, accounts, context, now)
     routed_rows: list[tuple[ImportRow, int]] = []
     if routed:
         company_of = {account_id: company_id for account_id, company_id, _t, _s in accounts}
@@ -727,7 +744,7 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         INSERT INTO purchase_import_new
             (purchase_id, line, account_id, external_id, net_amount, category_id, points, available_at, expires_at)
         SELECT i.id, s.line, a.id, i.external_id, i.net_amount, s.category_id,
-               {_POINTS_SQL.format(amount="i.net_amount")},
+               {_POINTS_SQL.format(amount="i.net_amount")} + COALESCE(pic.points, 0),
                i.occurred_at + make_interval(days => %(window_days)s),
                i.occurred_at + make_interval(months => %(expiry_months)s)
         FROM inserted i
@@ -735,6 +752,7 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         JOIN rewards_pointsaccount a ON a.company_id = i.company_id
         LEFT JOIN rewards_tier t ON t.id = a.tier_id
         LEFT JOIN rewards_productcategory pc ON pc.id = s.category_id
+        LEFT JOIN purchase_import_campaign pic ON pic.line = s.line
         """,
         parameters,
     )
@@ -753,9 +771,10 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
                     (account_id, kind, points, pending_points, shortfall_points, idempotency_key, memo,
                      created_at, purchase_id, available_at, expires_at)
                 SELECT n.account_id, '{EntryKind.EARN}', 0, n.points, 0, 'earn:' || n.purchase_id,
-                       %(memo_prefix)s || n.external_id || %(memo_suffix)s,
+                       LEFT(%(memo_prefix)s || n.external_id || %(memo_suffix)s || COALESCE(pic.memo, ''), 500),
                        %(now)s, n.purchase_id, n.available_at, n.expires_at
-                FROM purchase_import_new n ORDER BY n.line
+                FROM purchase_import_new n LEFT JOIN purchase_import_campaign pic ON pic.line = n.line
+                ORDER BY n.line
                 RETURNING id, account_id, pending_points, purchase_id, available_at, expires_at
             )
             -- A late import (return window already over) is released at once, as the service does.
@@ -782,7 +801,12 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
             """,
             parameters,
         )
-        # Per company, for the import's one "points arrived" notice each (one statement per chunk).
+        # Campaigns: their awards for these earns and their budgets; a referred company's
+        # first purchase rewards its referrer (after commit).
+        import_campaigns_record(cursor, now)
+        import_queue_referrals(cursor)
+        # Per company, for the import's one "points arrived" notice each (one statement per
+        # chunk; n.points already holds the campaign points).
         cursor.execute(
             """SELECT a.company_id, count(*), sum(n.points) FROM purchase_import_new n
             JOIN rewards_pointsaccount a ON a.id = n.account_id WHERE n.points > 0 GROUP BY a.company_id"""
@@ -921,7 +945,9 @@ def purchase_import_run(
         finally:
             if set_based:
                 with connection.cursor() as cursor:
-                    cursor.execute("DROP TABLE IF EXISTS purchase_import_staging, purchase_import_new")
+                    cursor.execute(
+                        "DROP TABLE IF EXISTS purchase_import_staging, purchase_import_campaign, purchase_import_new"
+                    )
             _notify_points(import_id, earned)
     return PurchaseImport.objects.get(pk=import_id)
 

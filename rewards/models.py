@@ -248,8 +248,10 @@ class LedgerEntry(models.Model):
     entry made to the account's balance, pending and shortfall buckets. How each kind
     uses them:
 
-    * earn: ``pending_points = +N`` (N = points the purchase earned); ``available_at``
-      says when they are released and ``expires_at`` when they expire.
+    * earn: ``pending_points = +N`` (N = points the purchase earned, campaign extras
+      included); ``available_at`` says when they are released and ``expires_at`` when they
+      expire. An earn without a purchase (``points_award``: an activity, a challenge) is
+      spendable at once instead: ``points = +N``, no ``available_at``.
     * release (``releases`` → the earn): ``pending_points = -R`` where R is what is
       left of the earn after returns; ``shortfall_points = -P`` pays off shortfall
       first; ``points = R - P`` becomes spendable. Net effect 0.

@@ -85,6 +85,8 @@ def _pending_releases(account_id: int) -> list[DatedPoints]:
         LedgerEntry.objects.filter(
             account_id=account_id, kind=EntryKind.EARN, released_by__isnull=True, reversed_by__isnull=True
         )
+        # Awards without a purchase (campaigns' activities) are spendable at once: never pending.
+        .filter(available_at__isnull=False)
         .annotate(returned=Coalesce(Subquery(returned), 0))
         .values_list("available_at", "pending_points", "returned")
     )

@@ -15,11 +15,17 @@ first entry; the same key with different content raises ``LedgerError``. A broke
 raises ``LedgerError`` with a message a person can read, and nothing is written.
 
 Every function touches one account per transaction and locks just that row; batch jobs
-(release, expiry, tiers) take one short transaction per account, so no two locks are
-ever held at once and lock order cannot deadlock. A future service that moves points
-between accounts must lock both rows in primary-key order. ``rewards.redemptions`` calls
-``points_redeem``/``points_return_redeemed`` while it holds the account lock and then a
-reward row lock, always in that order (account, then reward), so it cannot deadlock either.
+(release, expiry, tiers) take one short transaction per account, so no two account locks
+are ever held at once and lock order cannot deadlock. A future service that moves points
+between accounts must lock both rows in primary-key order.
+
+Services elsewhere that hold the account lock across rows of their own keep one order: the
+points account row first (``points_account_lock``), then their row, never the other way
+round. ``rewards.redemptions`` locks the account, then the reward, and moves points with
+``points_redeem``/``points_return_redeemed``; campaigns (``campaigns.earn``,
+``campaigns.services``) give extra points inside a purchase's earn entry and award
+activities and challenges with ``points_award``, locking the account, then the campaign
+row whose budget the award uses.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.earn import purchase_campaign_bonus
 from members.models import Company, CompanyStatus, MembershipRole, User
 
 from .models import (
@@ -162,14 +169,16 @@ def _lock_account_for_company(company_id: int) -> PointsAccount:
 
 
 def points_account_lock(*, company_id: int) -> PointsAccount:
-    """Lock the company's account row for the rest of the caller's transaction (creating it
-    empty on first use) and return it.
+    """Lock the company's points account row (creating it empty on first use) until the
+    caller's transaction ends, and return it with its tier.
 
-    For other writers in this app that must hold the account lock across their own rows —
-    ``rewards.redemptions`` locks the account, then the reward, and only then moves points
-    with ``points_redeem``/``points_return_redeemed`` (which take the same lock again, a
-    no-op inside the transaction). The caller must be inside ``transaction.atomic``.
+    For services that must hold the account before they lock rows of their own (a reward's
+    stock, a campaign's budget): the account row always comes first. The movement itself
+    still goes through a function here (which takes the same lock again, a no-op inside the
+    transaction).
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("points_account_lock() needs an open transaction.")
     return _lock_account_for_company(company_id)
 
 
@@ -212,7 +221,9 @@ def points_earn_for_purchase(
     """Record the points ``purchase`` earns for its company, pending until the return window ends.
 
     Writes one earn entry (``pending_points = N``, ``available_at = occurred_at + return
-    window``, ``expires_at = occurred_at + expiry months``) with key ``earn:<purchase id>``;
+    window``, ``expires_at = occurred_at + expiry months``) with key ``earn:<purchase id>``,
+    where N is ``purchase_points`` plus the extra points of running campaigns
+    (``campaigns.earn``, recorded there as campaign awards and named in the memo);
     a purchase earns at most once (also a partial UNIQUE index). If the window has already
     passed (a late import) the points are released at once, in the same transaction — and
     release is where an outstanding shortfall is paid first, because pending points can
@@ -244,25 +255,31 @@ def points_earn_for_purchase(
             existing = LedgerEntry.objects.filter(idempotency_key=key).first()
             if existing is not None:
                 return _same_or_raise(existing, account_id=account.pk, **expected)
-        points = purchase_points(purchase=purchase, rules=rules, tier=account.tier, lines=new_lines)
+        lines = list(purchase.lines.select_related("category")) if new_lines is None else list(new_lines)
+        points = purchase_points(purchase=purchase, rules=rules, tier=account.tier, lines=lines)
+        # Campaign mechanics: extra points from running campaigns the company is treated in
+        # (the stacking rule is in campaigns/earn.py). Locks those campaigns' rows, after
+        # the account's; one query when no campaign applies.
+        bonus = purchase_campaign_bonus(purchase=purchase, lines=lines, account=account, rules=rules, now=now)
         entry, created = _write(
             account,
             key_is_new=purchase_is_new,
             kind=EntryKind.EARN,
-            pending_points=points,
+            pending_points=points + bonus.points,
             idempotency_key=key,
             purchase=purchase,
-            memo=_("Purchase %(ref)s") % {"ref": purchase.external_id},
+            memo=bonus.memo(_("Purchase %(ref)s") % {"ref": purchase.external_id}),
             created_at=now,
             available_at=purchase.occurred_at + relativedelta(days=rules.return_window_days),
             expires_at=_add_months(purchase.occurred_at, rules.expiry_months),
         )
         if not created:
             return _same_or_raise(entry, account_id=account.pk, **expected)
+        bonus.record(entry)
         if entry.available_at <= now:
             # A purchase inserted in this transaction cannot have credit notes yet.
             _release(account, entry, now=now, returned=0 if purchase_is_new else None)
-        if points:
+        if entry.pending_points:
             _tier_apply(account, now=now, allow_downgrade=False)
     return entry
 
@@ -403,6 +420,42 @@ def points_adjust(
         return entry if created else _same_or_raise(entry, account_id=account.pk, **expected)
 
 
+def points_award(
+    *, company_id: int, points: int, key: str, memo: str, by: User | None = None, now: datetime | None = None
+) -> tuple[LedgerEntry, bool]:
+    """Give the company ``points`` that do not come from a purchase: an activity, a
+    challenge, a referral (``campaigns.services``). Returns ``(entry, created)``.
+
+    One earn entry without a purchase: spendable at once (``points = N``, no pending, no
+    return window), expiring ``expiry_months`` from ``now`` like any lot. Such points do not
+    count towards tiers (those count purchases). Idempotent by ``key`` (stored as
+    ``award:<key>``): a retry returns the first entry with ``created=False``.
+    """
+    if points <= 0:
+        raise LedgerError(_("Award a positive number of points."))
+    now = now or timezone.now()
+    key = f"award:{key}"
+    expected = {"kind": EntryKind.EARN, "points": points, "purchase_id": None}
+    with transaction.atomic():
+        account = _lock_account_for_company(company_id)
+        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _same_or_raise(existing, account_id=account.pk, **expected), False
+        entry, created = _write(
+            account,
+            kind=EntryKind.EARN,
+            points=points,
+            idempotency_key=key,
+            memo=memo[:500],
+            created_by=by,
+            created_at=now,
+            expires_at=_add_months(now, ProgrammeRules.current().expiry_months),
+        )
+        if not created:
+            return _same_or_raise(entry, account_id=account.pk, **expected), False
+        return entry, True
+
+
 def _purchase_value_left(earn: LedgerEntry) -> int:
     """What ``earn``'s purchase is still worth to the company after its credit notes."""
     returned = LedgerEntry.objects.filter(
@@ -426,7 +479,8 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, by: User, now: datetime | 
     * an earn: what its purchase is still worth (after credit notes) is taken back —
       from pending if not yet released (and it is then never released), else from the
       balance, with any part the balance cannot cover recorded as shortfall;
-    * a positive adjustment: taken back the same way;
+    * a positive adjustment, or an earn without a purchase (``points_award``): taken back
+      from the balance the same way;
     * a redeem, an expiry or a negative adjustment: the points are given back as a new
       lot that expires ``expiry_months`` from now.
 
@@ -456,7 +510,7 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, by: User, now: datetime | 
         if existing is not None:
             return _same_or_raise(existing, account_id=account.pk, **expected)
         fields: dict = {}
-        if entry.kind == EntryKind.EARN:
+        if entry.kind == EntryKind.EARN and entry.purchase_id is not None:
             fields = _undo_earn_columns(account, entry, _purchase_value_left(entry))
             fields["purchase_id"] = entry.purchase_id
         elif entry.points > 0:

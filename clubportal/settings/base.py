@@ -455,3 +455,17 @@ CELERY_BEAT_SCHEDULE["messaging-send-message-emails"] = {
     "task": "messaging.tasks.send_message_emails",
     "schedule": 60.0,
 }
+# --- Campaigns (campaigns) beat schedule -------------------------------------------------
+# Campaigns start and end within a minute of their planned times; challenges are checked and
+# referrals swept (behind the tasks both purchase paths queue) every quarter of an hour.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "campaigns-advance": {"task": "campaigns.tasks.advance_campaigns", "schedule": 60.0},
+        "campaigns-evaluate-challenges": {"task": "campaigns.tasks.evaluate_challenges", "schedule": 15 * 60.0},
+        "campaigns-reward-due-referrals": {"task": "campaigns.tasks.reward_due_referrals", "schedule": 15 * 60.0},
+    }
+)
+if CELERY_TASK_ALWAYS_EAGER:
+    # In-process tasks (zero-setup mode) would print a line per task to the console; the demo
+    # seed alone sends dozens of members' notification e-mails.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from wagtail.models import Page
 
+from clubportal.demo import SeedSummary
 from members.models import Company, CompanyStatus, Membership, MembershipRole, User
 
 
@@ -43,3 +44,30 @@ def test_given_an_empty_database_when_seeding_twice_then_the_second_run_creates_
     assert User.objects.get(email="admin@bergstrom.example").membership.is_admin
     for company in Company.objects.all():
         company.full_clean()  # every demo org number passes the validators
+    _assert_demo_campaigns()
+
+
+def _assert_demo_campaigns() -> None:
+    """One ended campaign with a visible uplift, one running, one scheduled; activities with
+    participation and NPS answers; Bergström treated, a held-out login printed."""
+    from campaigns.demo import holdout_login
+    from campaigns.models import ActivityCompletion, BadgeAward, Campaign, CampaignStatus
+    from campaigns.selectors import campaign_results, nps_figures
+
+    statuses = dict(Campaign.objects.values_list("name", "status"))
+    assert statuses == {
+        "Spring power tools boost": CampaignStatus.ENDED,
+        "Workwear weeks": CampaignStatus.ACTIVE,
+        "Autumn HVAC service": CampaignStatus.SCHEDULED,
+    }
+    spring = campaign_results(campaign=Campaign.objects.get(name="Spring power tools boost"))
+    assert spring.treated_size and spring.holdout_size
+    assert spring.uplift_per_company > 0 and spring.points_issued > 0
+    running = Campaign.objects.get(name="Workwear weeks")
+    assert running.members.filter(company__external_id="ERP-1000", in_holdout=False).exists()
+    summary = SeedSummary()
+    holdout_login(summary)
+    assert "held out of “Workwear weeks”" in summary.logins[0][0]
+    assert ActivityCompletion.objects.filter(status="awarded").count() > 40
+    assert nps_figures(ActivityCompletion.objects.all()).answers > 40
+    assert BadgeAward.objects.exists()

@@ -17,9 +17,10 @@ from .helpers import assert_ledger_consistent
 pytestmark = pytest.mark.django_db
 
 # Retry check, purchase insert, lines insert, programme rules, account lock (with its tier),
-# entry insert, bucket update, tier lookup (qualifying points in a subquery) = 8, plus the
-# savepoint pair of purchase_record's transaction inside the test's transaction. It was 19.
-NEW_PURCHASE_QUERIES = 10
+# the campaigns and referrals that may reward it (one query: campaigns.earn), entry insert,
+# bucket update, tier lookup (qualifying points in a subquery) = 9, plus the savepoint pair
+# of purchase_record's transaction inside the test's transaction. It was 19.
+NEW_PURCHASE_QUERIES = 11
 
 YESTERDAY = timezone.now() - timedelta(days=1)
 

@@ -503,3 +503,182 @@ def test_a_large_file_is_streamed_a_chunk_at_a_time(require_postgres, rules, tmp
     assert elapsed < 20, f"{elapsed:.1f} s"
     assert LedgerEntry.objects.filter(kind=EntryKind.EARN).count() == rows
     assert_ledger_consistent()
+
+
+# --- A running campaign: both pipelines still give the same ledger (PostgreSQL) ------------------------
+
+
+def _campaign_scenario(prefix: str, source: str):
+    """Six companies: two treated in a running campaign (×2 on everything, a first-purchase
+    bonus, a budget that runs out mid-file), two held out, two outside it; and their file."""
+    from campaigns.models import Campaign, CampaignMember, CampaignRule, CampaignStatus, RuleKind
+
+    companies = [CompanyFactory(external_id=f"{prefix}-{n}") for n in range(6)]
+    campaign = Campaign.objects.create(
+        name="Spring double",
+        headline="Double points",
+        owner=StaffFactory(),
+        starts_at=NOW - timedelta(days=20),
+        ends_at=NOW + timedelta(days=10),
+        points_budget=4000,
+        status=CampaignStatus.ACTIVE,
+        started_at=NOW - timedelta(days=20),
+    )
+    CampaignRule.objects.create(campaign=campaign, kind=RuleKind.MULTIPLIER, multiplier=Decimal("2"))
+    CampaignRule.objects.create(campaign=campaign, kind=RuleKind.FIRST_PURCHASE, bonus_points=250)
+    for company, holdout in zip(companies[:4], [False, False, True, True], strict=True):
+        CampaignMember.objects.create(campaign=campaign, company=company, in_holdout=holdout)
+    rows = []
+    for n in range(48):
+        at = LATE if n % 4 == 0 else (NOW - timedelta(days=n % 15, hours=n)).isoformat()  # LATE: before the campaign
+        category = "TOOLS" if n % 3 == 0 else ""
+        rows.append(row(f"{prefix}-{n % 6}", f"P-{n}", f"{200 + n * 11}.00", at=at, category=category, source=source))
+    return campaign, csv_bytes(rows)
+
+
+@pytest.mark.postgres
+def test_set_based_import_with_a_running_campaign_writes_the_same_ledger_as_the_services(
+    require_postgres, rules, monkeypatch
+):
+    from campaigns.models import CampaignAward
+    from rewards import imports
+
+    ProductCategoryFactory(code="TOOLS", multiplier=Decimal("1.25"))
+    campaign_a, file_a = _campaign_scenario("A", "erp-a")
+    campaign_b, file_b = _campaign_scenario("B", "erp-b")
+    routed = []
+    record_with_services = imports._record_with_services
+    monkeypatch.setattr(
+        imports,
+        "_record_with_services",
+        lambda row, *args, **kwargs: (
+            routed.append(row.company_external_id) or record_with_services(row, *args, **kwargs)
+        ),
+    )
+
+    by_services = run(file_a, set_based=False, chunk_size=20)
+    routed_by_services, routed[:] = list(routed), []
+    set_based = run(file_b, set_based=True, chunk_size=20)
+
+    assert (by_services.rows_created, set_based.rows_created) == (48, 48)
+    a_entries, a_accounts, a_purchases = _ledger("A", "erp-a")
+    b_entries, b_accounts, b_purchases = _ledger("B", "erp-b")
+    for a_entry, b_entry in zip(a_entries, b_entries, strict=True):
+        assert a_entry == b_entry
+    assert (a_accounts, a_purchases) == (b_accounts, b_purchases)
+
+    def awards(campaign):
+        return sorted(
+            (award.company.external_id[2:], award.kind, award.points, award.purchase.external_id)
+            for award in CampaignAward.objects.filter(campaign=campaign).select_related("company", "purchase")
+        )
+
+    assert awards(campaign_a) == awards(campaign_b)
+    campaign_a.refresh_from_db()
+    campaign_b.refresh_from_db()
+    assert campaign_a.points_awarded == campaign_b.points_awarded == 4000  # the budget ran out mid-file
+    assert {kind for _company, kind, _points, _ref in awards(campaign_a)} == {"multiplier", "first_purchase"}
+    assert any("campaign points: Spring double" in entry[8] for entry in a_entries)
+    # Only the treated companies' rows went through the services; the rest stayed set-based.
+    assert len(routed_by_services) == 48
+    assert set(routed) <= {"B-0", "B-1"} and routed
+    assert_ledger_consistent()
+
+
+def _multiplier_scenario(prefix: str, source: str, *, silver, gold):
+    """Multipliers only, so the set-based path computes them itself: ×2 on everything and ×3
+    on TOOLS (two campaigns: the better one per row), a Gold company, a held-out one, one
+    outside, one whose rows all predate the campaigns, and one that only the campaign points
+    lift into Silver (so the tier check must count them)."""
+    from campaigns.models import Campaign, CampaignMember, CampaignRule, CampaignStatus, RuleKind
+    from rewards.models import ProductCategory
+
+    companies = [CompanyFactory(external_id=f"{prefix}-{n}") for n in range(6)]
+    PointsAccount.objects.filter(pk=points_account_for_company(company=companies[1]).pk).update(tier=gold)
+    owner = StaffFactory()
+    everything, tools = (
+        Campaign.objects.create(
+            name=name,
+            headline=name,
+            owner=owner,
+            starts_at=NOW - timedelta(days=20),
+            ends_at=NOW + timedelta(days=10),
+            points_budget=10_000_000,
+            status=CampaignStatus.ACTIVE,
+        )
+        for name in ("Double everything", "Triple tools")
+    )
+    CampaignRule.objects.create(campaign=everything, kind=RuleKind.MULTIPLIER, multiplier=Decimal("2"))
+    rule = CampaignRule.objects.create(campaign=tools, kind=RuleKind.MULTIPLIER, multiplier=Decimal("3"))
+    rule.categories.set([ProductCategory.objects.get(code="TOOLS")])
+    for number, holdout in [(0, False), (1, False), (2, True), (4, False), (5, False)]:
+        CampaignMember.objects.create(campaign=everything, company=companies[number], in_holdout=holdout)
+    CampaignMember.objects.create(campaign=tools, company=companies[0], in_holdout=False)
+    rows = []
+    for n in range(36):
+        at = LATE if n % 6 == 5 else (NOW - timedelta(days=n % 15, hours=n)).isoformat()
+        rows.append(
+            row(
+                f"{prefix}-{n % 6}",
+                f"P-{n}",
+                f"{100 + n * 11}.00",
+                at=at,
+                category="TOOLS" if n % 3 == 0 else "",
+                source=source,
+            )
+        )
+    return (everything, tools), csv_bytes(rows)
+
+
+@pytest.mark.postgres
+def test_set_based_import_computes_campaign_multipliers_like_the_services(require_postgres, rules, monkeypatch):
+    from campaigns.models import CampaignAward
+    from rewards import imports
+
+    ProductCategoryFactory(code="TOOLS", multiplier=Decimal("1.25"))
+    silver = TierFactory(name="Silver", qualifying_points=3000, earn_multiplier=Decimal("1.1"))
+    gold = TierFactory(name="Gold", qualifying_points=100_000, earn_multiplier=Decimal("1.5"))
+    campaigns_a, file_a = _multiplier_scenario("A", "erp-a", silver=silver, gold=gold)
+    campaigns_b, file_b = _multiplier_scenario("B", "erp-b", silver=silver, gold=gold)
+    routed = []
+    record_with_services = imports._record_with_services
+    monkeypatch.setattr(
+        imports,
+        "_record_with_services",
+        lambda row, *args, **kwargs: (
+            routed.append(row.company_external_id) or record_with_services(row, *args, **kwargs)
+        ),
+    )
+
+    run(file_a, set_based=False, chunk_size=12)
+    routed[:] = []
+    run(file_b, set_based=True, chunk_size=12)
+
+    a_entries, a_accounts, a_purchases = _ledger("A", "erp-a")
+    b_entries, b_accounts, b_purchases = _ledger("B", "erp-b")
+    for a_entry, b_entry in zip(a_entries, b_entries, strict=True):
+        assert a_entry == b_entry
+    assert (a_accounts, a_purchases) == (b_accounts, b_purchases)
+
+    def awards(campaigns):
+        return sorted(
+            (award.campaign.name, award.company.external_id[2:], award.kind, award.points, award.purchase.external_id)
+            for award in CampaignAward.objects.filter(campaign__in=campaigns).select_related(
+                "campaign", "company", "purchase"
+            )
+        )
+
+    assert awards(campaigns_a) == awards(campaigns_b)
+    assert {name for name, *_rest in awards(campaigns_a)} == {"Double everything", "Triple tools"}
+    for campaign_a, campaign_b in zip(campaigns_a, campaigns_b, strict=True):
+        campaign_a.refresh_from_db()
+        campaign_b.refresh_from_db()
+        assert campaign_a.points_awarded == campaign_b.points_awarded > 0
+    # Only the campaign points lift companies 0 and 4 into Silver, so the tier check counted
+    # them and sent those two through the services; Gold company 1's multiplier awards were
+    # computed set-based, as were the hold-out's and the others' plain earns.
+    tiers = {account[0]: account[4] for account in a_accounts}
+    assert (tiers["-0"], tiers["-1"], tiers["-4"]) == ("Silver", "Gold", "Silver")
+    assert set(routed) == {"B-0", "B-4"}
+    assert any(company == "1" and kind == "multiplier" for _name, company, kind, *_rest in awards(campaigns_b))
+    assert_ledger_consistent()

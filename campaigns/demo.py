@@ -1,0 +1,480 @@
+"""Demo campaigns, activities and gamification, run through the real services.
+
+Called by ``clubportal.demo.seed()`` as ``seed_campaigns(summary, companies)``, after the
+points history and the content (events, offers) exist.
+
+* **Spring power tools boost** — ended: double points on power tools for the whole club
+  100–70 days ago, with a 25 % hold-out. The treated companies bought more during it (extra
+  purchases, replayed at their dates through the earn pipeline, so they carry campaign
+  points), which gives the results page a visible uplift; its survey has NPS answers.
+* **Workwear weeks** — running: Swedish members, double points on workwear and a bonus for
+  the first purchase, a product review and a staff-confirmed photo activity.
+* **Autumn HVAC service** — scheduled: Gold and Platinum members, ×1.5 on heating and
+  ventilation and a bonus for large orders.
+* Standalone activities (an NPS survey with answers over six months, profile completion,
+  referrals, event attendance), challenges with badges, and leaderboard opt-ins.
+
+The demo's hold-out seeds are chosen so that Bergström Bygg (whose logins ``make run``
+prints) is treated in every campaign, and a second company's contact is printed as the
+hold-out login of the running campaign.
+
+Idempotent: each campaign, activity and challenge is looked up by its name first; when
+the spring campaign exists the whole seed is skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from members.models import Company, Country, Membership, MembershipRole, User
+from members.staff_groups import CLUB_ADMINS, MARKETING
+from rewards.models import ProductCategory, Purchase, PurchaseLine, Tier
+from rewards.services import points_earn_for_purchase, points_release_pending, tiers_evaluate_all
+
+from .models import (
+    Activity,
+    ActivityKind,
+    ActivityScope,
+    AudienceKind,
+    Badge,
+    BadgeIcon,
+    Campaign,
+    CampaignRule,
+    CampaignStatus,
+    Challenge,
+    ChallengeGoal,
+    LeaderboardOptIn,
+    Referral,
+    RuleKind,
+    Segment,
+)
+from .selectors import in_holdout, quarter_start
+from .services import (
+    CampaignError,
+    activity_complete,
+    campaign_end,
+    campaign_schedule,
+    campaign_start,
+    challenges_evaluate,
+)
+
+RANDOM_SEED = 20261124
+DEMO_SOURCE = "demo-erp"
+SPRING = "Spring power tools boost"
+WORKWEAR = "Workwear weeks"
+AUTUMN = "Autumn HVAC service"
+BERGSTROM_EXTERNAL_ID = "ERP-1000"
+
+SURVEY_COMMENTS = {
+    "high": [
+        "Fast delivery and a sales rep who knows our business.",
+        "The points make a real difference for our team events.",
+        "Snabba leveranser och bra sortiment.",
+        "Good prices on own-brand consumables.",
+    ],
+    "mid": ["Fine overall, but the web shop could be faster.", "Leveranserna är ibland sena.", ""],
+    "low": ["Two late deliveries this month.", "Hard to reach customer service by phone.", ""],
+}
+
+
+def _staff_owner() -> User | None:
+    return (
+        User.objects.filter(is_staff=True, groups__name=MARKETING).order_by("pk").first()
+        or User.objects.filter(is_staff=True, groups__name=CLUB_ADMINS).order_by("pk").first()
+        or User.objects.filter(is_staff=True).order_by("pk").first()
+    )
+
+
+def _seed_for(campaign: Campaign, audience: list[Company], *, treated: Company, held_out_pool: list[Company]) -> str:
+    """A hold-out seed that treats ``treated``, holds out at least one of ``held_out_pool`` and
+    splits ``audience`` closest to the campaign's share (a small demo club varies a lot)."""
+    expected = len(audience) * campaign.holdout_percent / 100
+    best, best_distance = campaign.holdout_seed, None
+    for attempt in range(1, 200):
+        seed = f"demo-{campaign.name.lower().replace(' ', '-')}-{attempt}"
+        if in_holdout(seed=seed, company_id=treated.pk, percent=campaign.holdout_percent):
+            continue
+        if not any(in_holdout(seed=seed, company_id=c.pk, percent=campaign.holdout_percent) for c in held_out_pool):
+            continue
+        held_out = sum(in_holdout(seed=seed, company_id=c.pk, percent=campaign.holdout_percent) for c in audience)
+        distance = abs(held_out - expected)
+        if best_distance is None or distance < best_distance:
+            best, best_distance = seed, distance
+    return best
+
+
+def _purchase(company: Company, external_id: str, at: datetime, lines: list[tuple[ProductCategory, Decimal]]):
+    purchase = Purchase.objects.create(
+        company=company,
+        source=DEMO_SOURCE,
+        external_id=external_id,
+        occurred_at=at,
+        net_amount=sum((amount for _category, amount in lines), Decimal("0")),
+        currency="SEK",
+    )
+    new_lines = PurchaseLine.objects.bulk_create(
+        PurchaseLine(purchase=purchase, sku=f"{category.code}-{index + 100}", category=category, amount=amount)
+        for index, (category, amount) in enumerate(lines)
+    )
+    points_earn_for_purchase(purchase=purchase, now=at, new_lines=new_lines)
+    return purchase
+
+
+def _contacts(companies: list[Company]) -> dict[int, list[User]]:
+    result: dict[int, list[User]] = {}
+    memberships = Membership.objects.filter(company__in=companies).select_related("user").order_by("user__email")
+    for membership in memberships:
+        result.setdefault(membership.company_id, []).append(membership.user)
+    return result
+
+
+def seed_campaigns(summary, companies: list[Company], *, now: datetime | None = None) -> None:
+    """The demo's campaigns, activities, challenges, badges and leaderboard (see the module docstring)."""
+    if Campaign.objects.filter(name=SPRING).exists():
+        summary.count("campaigns", False)
+        holdout_login(summary)
+        return
+    now = now or timezone.now()
+    owner = _staff_owner()
+    if owner is None or not companies:
+        return
+    rng = random.Random(RANDOM_SEED)
+    categories = {category.code: category for category in ProductCategory.objects.all()}
+    bergstrom = next((c for c in companies if c.external_id == BERGSTROM_EXTERNAL_ID), companies[0])
+    contacts = _contacts(companies)
+    with transaction.atomic():
+        Segment.objects.get_or_create(
+            name="Quiet for 90 days",
+            defaults={"description": "Members who have not bought anything for three months.", "no_purchase_days": 90},
+        )
+        Segment.objects.get_or_create(
+            name="Big buyers",
+            defaults={"description": "Spent at least 200 000 SEK over the last year.", "min_spend": Decimal("200000")},
+        )
+        spring = _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng, now)
+        _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, rng, now)
+        _seed_autumn(summary, owner, categories, now)
+        _seed_standalone(summary, companies, contacts, rng, now)
+        _seed_challenges(summary, now)
+        for company in [bergstrom, *rng.sample(companies[1:], min(8, len(companies) - 1))]:
+            admin_contact = next(
+                (u for u in contacts.get(company.pk, []) if u.membership.role == MembershipRole.ADMIN), None
+            )
+            _opt_in, created = LeaderboardOptIn.objects.get_or_create(
+                company=company, defaults={"opted_in_by": admin_contact}
+            )
+            summary.count("leaderboard opt-ins", created)
+        # The replayed purchases' return windows have passed; tiers as of today.
+        points_release_pending(now=now)
+        tiers_evaluate_all(now=now, allow_downgrade=False)
+        summary.count("campaign results", spring.status == CampaignStatus.ENDED)
+    holdout_login(summary)
+
+
+def _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng, now) -> Campaign:
+    start = (now - timedelta(days=100)).replace(hour=6, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=30)
+    campaign = Campaign.objects.create(
+        name=SPRING,
+        headline="Double points on every power tool until the end of the month.",
+        description="Drills, saws and grinders earn double points, tier bonus included.",
+        owner=owner,
+        starts_at=start,
+        ends_at=end,
+        audience_kind=AudienceKind.ALL,
+        holdout_percent=25,
+        points_budget=600_000,
+    )
+    others = [c for c in companies if c.pk != bergstrom.pk]
+    campaign.holdout_seed = _seed_for(campaign, companies, treated=bergstrom, held_out_pool=others)
+    campaign.save(update_fields=["holdout_seed"])
+    rule = CampaignRule.objects.create(campaign=campaign, kind=RuleKind.MULTIPLIER, multiplier=Decimal("2"))
+    if "POWERTOOLS" in categories:
+        rule.categories.set([categories["POWERTOOLS"]])
+    survey = Activity.objects.create(
+        kind=ActivityKind.SURVEY,
+        title="Spring survey: how did we do?",
+        description="One question, one minute.",
+        points=300,
+        scope=ActivityScope.CONTACT,
+        campaign=campaign,
+        opens_at=start,
+        closes_at=end,
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SCHEDULED)
+    campaign_start(campaign_id=campaign.pk, now=start)
+    summary.count("campaigns", True)
+    treated = list(campaign.members.filter(in_holdout=False).select_related("company"))
+    power = categories.get("POWERTOOLS") or next(iter(categories.values()))
+    hand = categories.get("HANDTOOLS") or power
+    # The campaign worked: most treated companies bought power tools during it.
+    for index, member in enumerate(treated):
+        if rng.random() > 0.8:
+            continue
+        for order in range(rng.choice([1, 1, 2])):
+            at = start + timedelta(days=rng.randint(1, 28), hours=rng.randint(7, 15))
+            amount = Decimal(rng.randint(40, 160) * 100)
+            _purchase(
+                member.company,
+                f"{member.company.external_id}-SPRING-{order + 1}",
+                at,
+                [(power, amount), (hand, (amount * Decimal("0.2")).quantize(Decimal("1")))],
+            )
+            summary.count("purchases", True)
+        for user in contacts.get(member.company_id, [])[:1] if index % 2 == 0 else []:
+            score = rng.choice([10, 10, 10, 9, 9, 9, 8, 8, 7, 6])
+            _answer(survey, user, score, rng, start + timedelta(days=rng.randint(2, 25), hours=10))
+    campaign_end(campaign_id=campaign.pk, now=end)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def _answer(survey: Activity, user: User, score: int, rng: random.Random, at: datetime) -> None:
+    bucket = "high" if score >= 9 else "mid" if score >= 7 else "low"
+    with contextlib.suppress(CampaignError):
+        activity_complete(
+            activity_id=survey.pk, user=user, score=score, text=rng.choice(SURVEY_COMMENTS[bucket]), now=at
+        )
+
+
+def _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, rng, now) -> Campaign:
+    start = (now - timedelta(days=10)).replace(hour=6, minute=0, second=0, microsecond=0)
+    end = (now + timedelta(days=20)).replace(hour=23, minute=59, second=0, microsecond=0)
+    campaign = Campaign.objects.create(
+        name=WORKWEAR,
+        headline="Double points on workwear, and 1 000 extra points on your first order.",
+        description="Jackets, boots and safety gear earn double points for Swedish members until the end of the campaign.",
+        owner=owner,
+        starts_at=start,
+        ends_at=end,
+        audience_kind=AudienceKind.COUNTRIES,
+        countries=[Country.SWEDEN],
+        holdout_percent=20,
+        points_budget=400_000,
+    )
+    swedish = [c for c in companies if c.country == Country.SWEDEN]
+    campaign.holdout_seed = _seed_for(
+        campaign, swedish, treated=bergstrom, held_out_pool=[c for c in swedish if c.pk != bergstrom.pk]
+    )
+    campaign.save(update_fields=["holdout_seed"])
+    multiplier = CampaignRule.objects.create(campaign=campaign, kind=RuleKind.MULTIPLIER, multiplier=Decimal("2"))
+    if "WORKWEAR" in categories:
+        multiplier.categories.set([categories["WORKWEAR"]])
+    CampaignRule.objects.create(campaign=campaign, kind=RuleKind.FIRST_PURCHASE, bonus_points=1000)
+    review = Activity.objects.create(
+        kind=ActivityKind.REVIEW,
+        title="Review the new winter work jacket",
+        description="Tell other members what you think of the Nordic Pro winter jacket.",
+        subject="Nordic Pro winter work jacket",
+        points=300,
+        scope=ActivityScope.CONTACT,
+        campaign=campaign,
+    )
+    photo = Activity.objects.create(
+        kind=ActivityKind.CUSTOM,
+        title="Show us your crew in our workwear",
+        description="Send a photo of your team on site to your sales rep, then tell us here. Staff confirm it.",
+        points=1000,
+        scope=ActivityScope.COMPANY,
+        campaign=campaign,
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SCHEDULED)
+    campaign_start(campaign_id=campaign.pk, now=start)
+    summary.count("campaigns", True)
+    workwear = categories.get("WORKWEAR") or next(iter(categories.values()))
+    fasteners = categories.get("FASTENERS") or workwear
+    treated = list(campaign.members.filter(in_holdout=False).select_related("company"))
+    for index, member in enumerate(treated):
+        if member.company_id == bergstrom.pk or rng.random() < 0.5:
+            continue
+        at = start + timedelta(days=rng.randint(0, 8), hours=rng.randint(7, 15))
+        if at >= now:
+            continue
+        amount = Decimal(rng.randint(20, 80) * 100)
+        _purchase(
+            member.company,
+            f"{member.company.external_id}-WORKWEAR-1",
+            at,
+            [(workwear, amount), (fasteners, amount / 2)],
+        )
+        summary.count("purchases", True)
+        users = contacts.get(member.company_id, [])
+        if users and index % 3 == 0:
+            try:
+                activity_complete(
+                    activity_id=review.pk,
+                    user=users[1 % len(users)],
+                    rating=rng.choice([4, 5, 5, 3]),
+                    text="Warm, well made and the reflective parts hold up after many washes.",
+                    now=at + timedelta(days=1),
+                )
+                summary.count("activity completions", True)
+            except CampaignError:
+                pass
+        if users and index % 4 == 1:
+            with contextlib.suppress(CampaignError):
+                activity_complete(
+                    activity_id=photo.pk,
+                    user=users[0],
+                    text="Sent the photo of our crew in Göteborg to Anna.",
+                    now=min(now, at + timedelta(days=2)),
+                )
+    return campaign
+
+
+def _seed_autumn(summary, owner, categories, now) -> Campaign:
+    start = (now + timedelta(days=14)).replace(hour=6, minute=0, second=0, microsecond=0)
+    campaign = Campaign.objects.create(
+        name=AUTUMN,
+        headline="×1.5 points on heating and ventilation, and 2 000 extra points on orders from 50 000 SEK.",
+        description="Get ready for the heating season.",
+        owner=owner,
+        starts_at=start,
+        ends_at=start + timedelta(days=30),
+        audience_kind=AudienceKind.TIERS,
+        holdout_percent=10,
+        points_budget=250_000,
+    )
+    campaign.tiers.set(Tier.objects.filter(name__in=["Gold", "Platinum"]))
+    rule = CampaignRule.objects.create(campaign=campaign, kind=RuleKind.MULTIPLIER, multiplier=Decimal("1.5"))
+    if "HVAC" in categories:
+        rule.categories.set([categories["HVAC"]])
+    CampaignRule.objects.create(
+        campaign=campaign, kind=RuleKind.LARGE_PURCHASE, bonus_points=2000, min_amount=Decimal("50000")
+    )
+    # Without Gold or Platinum members (a fresh club) it stays a draft staff can widen.
+    with contextlib.suppress(CampaignError):
+        campaign_schedule(campaign=campaign, by=owner, now=now)
+    summary.count("campaigns", True)
+    return campaign
+
+
+def _seed_standalone(summary, companies, contacts, rng, now) -> None:
+    survey = Activity.objects.create(
+        kind=ActivityKind.SURVEY,
+        title="How are we doing?",
+        description="Our quarterly question to every member. It takes a minute.",
+        points=200,
+        scope=ActivityScope.CONTACT,
+    )
+    Activity.objects.create(
+        kind=ActivityKind.PROFILE,
+        title="Complete your profile",
+        description="Add your name and phone number so your sales rep can reach you.",
+        points=250,
+        scope=ActivityScope.CONTACT,
+    )
+    referral = Activity.objects.create(
+        kind=ActivityKind.REFERRAL,
+        title="Recommend a company",
+        description="Know a company that should be in the club? Recommend it: you get points when it makes its first purchase.",
+        points=2500,
+        scope=ActivityScope.COMPANY,
+    )
+    from cms.models import EventPage
+
+    event = EventPage.objects.live().order_by("starts_at").first()
+    if event is not None:
+        Activity.objects.create(
+            kind=ActivityKind.EVENT,
+            title=f"Attend: {event.title}",
+            description="Come to the event; staff confirm attendance afterwards and your company gets the points.",
+            points=500,
+            scope=ActivityScope.CONTACT,
+            event=event,
+        )
+    # NPS answers spread over six months, from about a third of the contacts.
+    users = [user for company in companies for user in contacts.get(company.pk, [])]
+    for user in rng.sample(users, min(45, len(users))):
+        score = rng.choice([10, 10, 9, 9, 8, 8, 7, 7, 6, 5, 3, 9, 10])
+        _answer(survey, user, score, rng, now - timedelta(days=rng.randint(1, 180), hours=rng.randint(0, 8)))
+        summary.count("survey answers", True)
+    for number, (name, org_number) in enumerate(
+        [("Vänersborgs Bygg AB", "556677-8899"), ("Trollhättans Rör AB", "559012-3452")]
+    ):
+        referrer = companies[(number * 7 + 3) % len(companies)]
+        Referral.objects.get_or_create(
+            country=Country.SWEDEN,
+            org_number=_valid_org_number(org_number),
+            defaults={
+                "activity": referral,
+                "referrer": referrer,
+                "referred_by": (contacts.get(referrer.pk) or [None])[0],
+                "company_name": name,
+                "contact_name": "Karin Lund",
+                "created_at": now - timedelta(days=5 + number * 9),
+            },
+        )
+
+
+def _valid_org_number(text: str) -> str:
+    from members.validators import _luhn_ok
+
+    digits = text.replace("-", "")[:9]
+    for check in range(10):
+        if _luhn_ok(digits + str(check)):
+            return f"{digits[:6]}-{digits[6:]}{check}"
+    return text
+
+
+def _seed_challenges(summary, now) -> None:
+    start = quarter_start(now)
+    end = (start + timedelta(days=95)).replace(day=1)
+    rounder, _created = Badge.objects.get_or_create(
+        name="All-rounder",
+        defaults={
+            "description": "Bought from three product ranges in one quarter.",
+            "icon": BadgeIcon.STAR,
+            "colour": "#b8962e",
+        },
+    )
+    regular, _created = Badge.objects.get_or_create(
+        name="Regular",
+        defaults={"description": "Four orders in one quarter.", "icon": BadgeIcon.LIGHTNING, "colour": "#2f6f4f"},
+    )
+    Challenge.objects.create(
+        title="Buy from 3 product ranges this quarter",
+        description="Mix it up: fasteners, tools, workwear, HVAC — any three ranges count.",
+        goal=ChallengeGoal.CATEGORIES,
+        target=3,
+        starts_at=start,
+        ends_at=end,
+        points=1500,
+        badge=rounder,
+    )
+    Challenge.objects.create(
+        title="Four orders this quarter",
+        description="Order at least four times before the quarter ends.",
+        goal=ChallengeGoal.PURCHASES,
+        target=4,
+        starts_at=start,
+        ends_at=end,
+        points=800,
+        badge=regular,
+    )
+    recorded = challenges_evaluate(now=now)
+    summary.count("challenge completions", bool(recorded))
+
+
+def holdout_login(summary) -> None:
+    """Print a contact of a company held out of the running campaign (it sees no campaign)."""
+    campaign = Campaign.objects.filter(name=WORKWEAR).first()
+    if campaign is None:
+        return
+    member = (
+        campaign.members.filter(in_holdout=True, company__memberships__role=MembershipRole.PURCHASER)
+        .select_related("company")
+        .order_by("company__external_id")
+        .first()
+    )
+    if member is None:
+        return
+    user = User.objects.filter(membership__company=member.company, membership__role=MembershipRole.PURCHASER).first()
+    if user is not None:
+        summary.logins.append((f"purchaser at {member.company.name} (held out of “{WORKWEAR}”)", user.email))
