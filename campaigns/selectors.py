@@ -547,8 +547,6 @@ def leaderboard_for(*, company: Company, now: datetime | None = None) -> Leaderb
 def campaign_redemptions_subquery() -> Subquery:
     """The one place "redemptions" of a campaign are counted: reward orders placed by the
     campaign's treated companies while it ran, except those rejected or cancelled."""
-    from rewards.models import Redemption, RedemptionStatus
-
     return Subquery(
         Redemption.objects.filter(
             company__campaign_memberships__campaign_id=OuterRef("pk"),

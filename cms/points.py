@@ -176,6 +176,8 @@ def companies_in_tiers(tier_ids) -> list[int]:
         return list(PointsAccount.objects.filter(tier_id__in=list(tier_ids)).values_list("company_id", flat=True))
     except (DatabaseError, FieldError):
         return []
+
+
 def _campaign_example(facts: dict):
     """The stacking rule of campaigns worked through for the richest range and the top tier:
     a double-points campaign with a first-purchase bonus. None without the campaigns app."""

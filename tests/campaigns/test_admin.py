@@ -310,7 +310,9 @@ def test_the_redemptions_column_counts_orders_of_treated_companies_during_the_ca
     cancelled = request_redemption(buyer, reward, notify=False)  # the last (held-out) company's
     redemption_cancel(redemption=cancelled, by=buyer.user, notify=False)
     treated_buyer = MembershipFactory(company=club[0])
-    redemption_cancel(redemption=request_redemption(treated_buyer, reward, notify=False), by=treated_buyer.user, notify=False)
+    redemption_cancel(
+        redemption=request_redemption(treated_buyer, reward, notify=False), by=treated_buyer.user, notify=False
+    )
 
     row = staff_client.get(reverse("admin:campaigns_campaign_changelist")).context["cl"].result_list[0]
 
