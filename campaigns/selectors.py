@@ -541,6 +541,35 @@ def leaderboard_for(*, company: Company, now: datetime | None = None) -> Leaderb
     return Leaderboard(tier_name=tier.name if tier else "", since=since, rows=rows, opted_in=True)
 
 
+# --- Staff: one company's campaigns (the rep's account page) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class CompanyCampaign:
+    campaign: Campaign
+    in_holdout: bool
+    points: int  # campaign points the company received
+
+
+def company_campaigns(*, company: Company, limit: int = 5) -> list[CompanyCampaign]:
+    """The campaigns whose audience ``company`` was in (newest start first), whether it was
+    treated or held out, and the campaign points it received. One query."""
+    points = (
+        CampaignAward.objects.filter(campaign_id=OuterRef("campaign_id"), company_id=company.pk)
+        .order_by()
+        .values("campaign_id")
+        .annotate(total=Sum("points"))
+        .values("total")
+    )
+    memberships = (
+        CampaignMember.objects.filter(company=company)
+        .select_related("campaign")
+        .annotate(points=Coalesce(Subquery(points, output_field=IntegerField()), 0))
+        .order_by("-campaign__starts_at", "-pk")[:limit]
+    )
+    return [CompanyCampaign(member.campaign, member.in_holdout, member.points) for member in memberships]
+
+
 # --- Staff: the campaign list ----------------------------------------------------------------------------
 
 

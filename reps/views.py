@@ -17,6 +17,7 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from campaigns.selectors import company_campaigns
 from members.models import CompanyStatus
 from members.selectors import company_colleagues, is_sales_rep
 from members.views import SalesStaffRequiredMixin
@@ -99,6 +100,7 @@ class _AccountMixin(SalesStaffRequiredMixin):
             "months": account_months(company=company),
             "points_rules": programme_rules_for_request(self.request),
             "redemptions": recent_redemptions(company=company),
+            "campaigns": company_campaigns(company=company),
             "threads": list(staff_threads(user=user, company=company)[:10]),
             "notes": staff_notes(company=company),
             "note_form": note_form or StaffNoteForm(),

@@ -201,11 +201,14 @@ def test_the_account_page_shows_contacts_points_notes_and_conversations_in_fixed
         client.get(url)
 
     from rewards.services import points_account_for_company
+    from tests.campaigns.factories import CampaignFactory, run_campaign
     from tests.rewards.factories import RewardFactory
     from tests.rewards.helpers import give_points, request_redemption
 
     give_points(points_account_for_company(company=company), 100_000)
     reward = RewardFactory(title="Site radio", points_cost=1_000)
+    run_campaign(CampaignFactory(name="Winter double points"), treated=[company])
+    run_campaign(CampaignFactory(name="Spring safety week"), held_out=[company])
     for n in range(30):
         MembershipFactory(company=company)
         staff_note_add(company=company, author=rep, body=f"Note {n}")
@@ -219,7 +222,7 @@ def test_the_account_page_shows_contacts_points_notes_and_conversations_in_fixed
     html = page.content.decode()
     assert "Note 29" in html and purchaser.email in html  # the newest notes; the page shows 20
     assert newest_order.number in html and "Site radio" in html  # the newest reward orders, with status
-    assert "The club has not run any campaigns yet" in html
+    assert "Winter double points" in html and "Spring safety week" in html and "Hold-out group" in html
 
 
 def test_notes_are_for_staff_only_and_an_empty_note_is_refused(client, company, rep, purchaser):
