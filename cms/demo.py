@@ -111,6 +111,13 @@ def _seed_branding() -> None:
         branding.save()
 
 
+def _catalogue_reward(sku: str):
+    """A reward of the demo catalogue (``rewards.demo_catalogue``), or None before it exists."""
+    from rewards.models import Reward
+
+    return Reward.objects.filter(sku=sku).first()
+
+
 def seed_content(summary) -> None:
     """Build the content tree under the home page. Idempotent."""
     home = HomePage.objects.first()
@@ -140,6 +147,7 @@ def seed_content(summary) -> None:
             "Factory tour",
             "Nyhet: ventilation",
             "Sustainability report",
+            "Site hut coffee",
         ]
     ):
         images[title], created = demo_image(title, palette_index=index)
@@ -219,6 +227,32 @@ def seed_content(summary) -> None:
             offer.tiers.set([info.pk for info in wanted_tiers])
             offer.save()  # a ParentalManyToManyField is written on save
             offer.save_revision(log_action=False)
+    # An offer whose button opens a catalogue reward (and shows how close the company is to it).
+    coffee_machine = _catalogue_reward("COFFEE-SITE")
+    if coffee_machine is not None:
+        _child(
+            offers,
+            OfferPage,
+            "site-hut-coffee",
+            summary,
+            title="Good coffee for the site hut",
+            introduction="A bean-to-cup machine built for dust, and your company's points can pay for it.",
+            listing_image=images["Site hut coffee"],
+            valid_from=now - timedelta(days=1),
+            valid_until=now + timedelta(days=75),
+            audience=OfferAudience.ALL_MEMBERS,
+            featured=True,
+            body=_stream(
+                *_paragraphs(
+                    "Bean to cup, one button, built for dust: the site hut's new best friend.",
+                    "Order it with your points; we deliver it to the site you choose.",
+                )
+            ),
+            terms="<p>While stocks last.</p>",
+            cta_kind=OfferCallToAction.REWARD,
+            cta_text="See the coffee machine",
+            cta_reward=coffee_machine,
+        )
     _child(
         offers,
         OfferPage,

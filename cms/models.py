@@ -259,7 +259,7 @@ class OfferAudience(models.TextChoices):
 
 class OfferCallToAction(models.TextChoices):
     REWARD = "reward", _("Link to a reward or web page")
-    SALES_REP = "sales_rep", _("Contact the member's sales rep")
+    SALES_REP = "sales_rep", _("Write to the member's sales rep")
 
 
 class OfferIndexPage(BasePage):
@@ -303,7 +303,18 @@ class OfferPage(BasePage):
         _("call to action"), max_length=12, choices=OfferCallToAction.choices, default=OfferCallToAction.REWARD
     )
     cta_text = models.CharField(_("button text"), max_length=60, default=_("Get the offer"))
-    cta_url = models.URLField(_("reward or web address"), blank=True)
+    cta_reward = models.ForeignKey(
+        "rewards.Reward",
+        verbose_name=_("reward"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The button opens this reward, and shows how close the member's company is to it."),
+    )
+    cta_url = models.URLField(
+        _("or a web address"), blank=True, help_text=_("Instead of a reward: a page on the club owner's web site.")
+    )
     tiers = ParentalManyToManyField(
         "rewards.Tier",
         verbose_name=_("tiers"),
@@ -330,7 +341,8 @@ class OfferPage(BasePage):
             heading=_("Who sees it, and when"),
         ),
         MultiFieldPanel(
-            [FieldPanel("cta_kind"), FieldPanel("cta_text"), FieldPanel("cta_url")], heading=_("Call to action")
+            [FieldPanel("cta_kind"), FieldPanel("cta_text"), FieldPanel("cta_reward"), FieldPanel("cta_url")],
+            heading=_("Call to action"),
         ),
     ]
     search_fields = [*BasePage.search_fields, index.SearchField("body"), index.FilterField("valid_until")]
@@ -343,8 +355,10 @@ class OfferPage(BasePage):
         errors = {}
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             errors["valid_until"] = _("The offer must end after it starts.")
-        if self.cta_kind == OfferCallToAction.REWARD and not self.cta_url:
-            errors["cta_url"] = _("Give the reward's or page's address, or choose the sales rep as the action.")
+        if self.cta_kind == OfferCallToAction.REWARD and not (self.cta_reward_id or self.cta_url):
+            errors["cta_reward"] = _("Choose a reward or give a web address, or choose the sales rep as the action.")
+        if self.cta_kind == OfferCallToAction.REWARD and self.cta_reward_id and self.cta_url:
+            errors["cta_url"] = _("Link to a reward or to a web address, not both.")
         if errors:
             raise ValidationError(errors)
 
@@ -357,6 +371,17 @@ class OfferPage(BasePage):
         return (self.valid_from is None or self.valid_from <= now) and (
             self.valid_until is None or self.valid_until > now
         )
+
+    def get_context(self, request, *args, **kwargs):
+        from .points import reward_standing_for
+
+        context = super().get_context(request, *args, **kwargs)
+        membership = getattr(request, "membership", None)
+        if self.cta_kind == OfferCallToAction.REWARD and self.cta_reward_id and membership:
+            context["cta_reward_standing"] = reward_standing_for(
+                reward_id=self.cta_reward_id, company=membership.company
+            )
+        return context
 
     def serve(self, request, *args, **kwargs):
         from . import selectors

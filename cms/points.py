@@ -7,8 +7,9 @@ pages only *read* them, and only through this module, so that:
   here degrades to "no tiers, no rules" when a model or field is missing;
 - when rewards changes a name, only this file changes.
 
-Offer audiences are a many-to-many to ``rewards.Tier`` (the one schema link to rewards);
-everything else cms reads about points goes through the functions here.
+Offer audiences are a many-to-many to ``rewards.Tier`` and an offer's button may open a
+``rewards.Reward`` (the two schema links to rewards); everything else cms reads about
+points goes through the functions here.
 """
 
 from __future__ import annotations
@@ -198,4 +199,29 @@ def _campaign_example(facts: dict):
         tier_name=tier.name if tier else "",
         tier_multiplier=Decimal(tier.earn_multiplier) if tier else Decimal("1"),
         currency=facts.get("currency") or "SEK",
+    )
+
+
+@dataclass(frozen=True)
+class OfferReward:
+    """The reward an offer's button opens, and what the member's company balance means for it."""
+
+    reward: object
+    standing: object
+
+
+def reward_standing_for(*, reward_id: int, company) -> OfferReward | None:
+    """The catalogue reward ``reward_id`` with the company's standing for it ("redeem now", or
+    "N points to go"), or None when it is no longer in the catalogue. Three queries."""
+    from django.utils import timezone
+
+    from rewards.selectors import catalogue_rewards, company_reward_position, reward_standing
+
+    now = timezone.now()
+    reward = catalogue_rewards(now=now).filter(pk=reward_id).first()
+    if reward is None:
+        return None
+    position = company_reward_position(company=company)
+    return OfferReward(
+        reward=reward, standing=reward_standing(reward=reward, balance=position.balance, tier=position.tier, now=now)
     )

@@ -137,6 +137,11 @@ class MemberThreadStartView(MemberSide, FormView):
     form_class = ThreadStartForm
     template_name = "messaging/thread_start.html"
 
+    def get_initial(self):
+        # An offer's "write to your rep" button names the offer: ?subject=<title>.
+        subject = self.request.GET.get("subject", "").strip()[: ThreadStartForm.base_fields["subject"].max_length]
+        return {**super().get_initial(), "subject": subject} if subject else super().get_initial()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(company=self.company, rep=self.company.sales_rep, cancel_url=self.url("list"))

@@ -86,13 +86,13 @@ def make_offer(index, title, *, tiers=(), days_left=30, **fields):
     now = timezone.now()
     fields.setdefault("valid_from", now - timedelta(days=60))
     fields.setdefault("valid_until", now + timedelta(days=days_left))
+    fields.setdefault("cta_url", "https://shop.example.com/")
     offer = add_page(
         index,
         OfferPage,
         title=title,
         introduction=f"About {title}",
         audience=OfferAudience.TIERS if tiers else OfferAudience.ALL_MEMBERS,
-        cta_url="https://shop.example.com/",
         **fields,
     )
     if tiers:

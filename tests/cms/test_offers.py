@@ -108,3 +108,62 @@ def test_tier_offer_needs_a_tier_in_the_editor_form(offer_index):
     )
     assert not form.is_valid()
     assert "tiers" in form.errors
+
+
+# --- The offer's call to action ------------------------------------------------------------------
+
+
+def test_an_offer_that_opens_a_reward_shows_how_close_the_company_is(client, offer_index, purchaser):
+    from rewards.services import points_account_for_company
+    from tests.rewards.factories import RewardFactory
+    from tests.rewards.helpers import give_points
+
+    # given an offer whose button opens a 10 000-point reward, and a company holding 4 000 points
+    reward = RewardFactory(title="Site radio", points_cost=10_000)
+    offer = make_offer(offer_index, "Radio week", cta_url="", cta_reward=reward, cta_text="See the radio")
+    give_points(points_account_for_company(company=purchaser.membership.company), 4_000)
+    client.force_login(purchaser)
+
+    # when the member opens the offer
+    page = client.get(offer.url).content.decode()
+
+    # then the button opens the reward, with its price and the points still to go
+    assert f'href="{reward.get_absolute_url()}"' in page and "See the radio" in page
+    assert "Site radio" in page and "10\u202f000 points" in page
+    assert "6\u202f000 points to go" in page
+
+
+def test_an_offer_that_links_nothing_or_both_a_reward_and_an_address_is_refused(db):
+    from django.core.exceptions import ValidationError
+
+    from cms.models import OfferCallToAction, OfferPage
+    from tests.rewards.factories import RewardFactory
+
+    offer = OfferPage(title="Radio week", cta_kind=OfferCallToAction.REWARD, cta_url="")
+    with pytest.raises(ValidationError) as nothing:
+        offer.clean()
+    offer.cta_reward = RewardFactory()
+    offer.cta_url = "https://shop.example.com/"
+    with pytest.raises(ValidationError) as both:
+        offer.clean()
+
+    assert "Choose a reward or give a web address" in str(nothing.value)
+    assert "not both" in str(both.value)
+
+
+def test_an_offer_for_the_sales_rep_starts_a_conversation_about_it(client, offer_index, purchaser):
+    from cms.models import OfferCallToAction
+    from tests.factories import StaffFactory
+
+    company = purchaser.membership.company
+    company.sales_rep = StaffFactory(group="Sales reps", first_name="Anna", last_name="Sälj")
+    company.save(update_fields=["sales_rep"])
+    offer = make_offer(offer_index, "Lounge access", cta_kind=OfferCallToAction.SALES_REP, cta_url="")
+    client.force_login(purchaser)
+
+    page = client.get(offer.url).content.decode()
+    start = client.get("/messages/new/?subject=Lounge%20access")
+
+    assert 'href="/messages/new/?subject=Lounge%20access"' in page
+    assert "Anna Sälj" in page
+    assert start.context["form"].initial["subject"] == "Lounge access"
