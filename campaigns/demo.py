@@ -477,4 +477,4 @@ def holdout_login(summary) -> None:
         return
     user = User.objects.filter(membership__company=member.company, membership__role=MembershipRole.PURCHASER).first()
     if user is not None:
-        summary.logins.append((f"purchaser at {member.company.name} (held out of “{WORKWEAR}”)", user.email))
+        summary.logins.append((f"Purchaser at {member.company.name} (held out of “{WORKWEAR}”)", user.email))
