@@ -9,6 +9,7 @@ publishing code is not ours to call a service from.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy
@@ -36,13 +37,13 @@ def offer_audience(offer: OfferPage):
     return people
 
 
-def offer_announce(*, offer_id: int, email: bool = True) -> int:
+def offer_announce(*, offer_id: int, email: bool = True, now: datetime | None = None) -> int:
     """Notify everyone who may open the offer, once (key ``offer:<page id>``: republishing an
     edited offer notifies nobody again). Nothing for an offer that is not live or not
     current (expired, or not valid yet) when this runs. Returns notices written
     (``email=False``: in the portal only, for the demo seed)."""
     offer = OfferPage.objects.live().filter(pk=offer_id).first()
-    if offer is None or not offer.is_current():
+    if offer is None or not offer.is_current(now):
         return 0
     tier_names = [str(tier) for tier in offer.tiers.all()] if offer.audience == OfferAudience.TIERS else []
     url = urlsplit(offer.get_url() or "").path or "/"
@@ -57,6 +58,24 @@ def offer_announce(*, offer_id: int, email: bool = True) -> int:
         email=email,
     )
     return len(notices)
+
+
+# Offers published ahead of their validity are announced when it starts; a day's margin
+# covers a beat that was down for a while (announcing is idempotent, so a re-run is harmless).
+NEWLY_CURRENT_WINDOW = timedelta(days=1)
+
+
+def offers_announce_newly_current(*, now: datetime) -> int:
+    """Announce the live offers whose validity began in the last day (``valid_from`` in
+    (now − 1 day, now]) — those published before they were valid, which the publish itself
+    did not announce. Idempotent per offer and person (``offer_announce``'s key), so running
+    it every few minutes notifies each member once. Returns notices in total (new or not)."""
+    offer_ids = (
+        OfferPage.objects.live()
+        .filter(valid_from__gt=now - NEWLY_CURRENT_WINDOW, valid_from__lte=now)
+        .values_list("pk", flat=True)
+    )
+    return sum(offer_announce(offer_id=offer_id, now=now) for offer_id in offer_ids)
 
 
 def on_page_published(sender, instance, revision=None, **kwargs) -> None:

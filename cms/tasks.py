@@ -21,3 +21,13 @@ def announce_offer(offer_id: int) -> int:
     from .notices import offer_announce
 
     return offer_announce(offer_id=offer_id)
+
+
+@shared_task
+def announce_newly_current_offers() -> int:
+    """Every few minutes: announce offers whose validity has just begun (published ahead)."""
+    from django.utils import timezone
+
+    from .notices import offers_announce_newly_current
+
+    return offers_announce_newly_current(now=timezone.now())

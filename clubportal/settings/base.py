@@ -441,6 +441,11 @@ CELERY_BEAT_SCHEDULE.update(
 # Wagtail's scheduled publishing: pages approved with a go-live time are published, and
 # expired ones unpublished, within a minute.
 CELERY_BEAT_SCHEDULE["cms-publish-scheduled"] = {"task": "cms.publish_scheduled", "schedule": 60.0}
+# An offer published before its "valid from" date is announced to members when it starts.
+CELERY_BEAT_SCHEDULE["cms-announce-current-offers"] = {
+    "task": "cms.tasks.announce_newly_current_offers",
+    "schedule": 5 * 60.0,
+}
 
 # --- Messages, the rep workspace and live updates (messaging, reps) -----------------------
 MESSAGE_MAX_LENGTH = 10_000  # characters

@@ -98,3 +98,26 @@ def test_an_offer_that_is_not_valid_yet_is_not_announced(offer_index, purchaser,
     publish(offer, django_capture_on_commit_callbacks)
 
     assert announced() == set()
+
+
+def test_an_offer_published_before_it_is_valid_is_announced_when_it_starts(
+    offer_index, purchaser, django_capture_on_commit_callbacks
+):
+    from cms.notices import offers_announce_newly_current
+
+    # given an offer published today that is valid from tomorrow
+    now = timezone.now()
+    offer = make_offer(offer_index, "Spring deal", live=False, valid_from=now + timedelta(days=1))
+    publish(offer, django_capture_on_commit_callbacks)
+    assert announced() == set()
+
+    # when the periodic job runs before and after its validity begins
+    offers_announce_newly_current(now=now + timedelta(hours=12))
+    before = announced()
+    offers_announce_newly_current(now=now + timedelta(days=1, minutes=5))
+    offers_announce_newly_current(now=now + timedelta(days=1, minutes=10))
+
+    # then the members hear of it once, when it starts
+    assert before == set()
+    assert announced() == {purchaser.pk}
+    assert Notification.objects.filter(kind=NotificationKind.OFFER).count() == 1
