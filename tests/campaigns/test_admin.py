@@ -192,7 +192,7 @@ def test_a_running_campaign_keeps_its_plan_but_its_budget_and_end_can_change(sta
     assert accepted.status_code == 302
     campaign.refresh_from_db()
     assert (campaign.points_budget, campaign.points_awarded, campaign.status) == (5000, 600, CampaignStatus.ACTIVE)
-    assert campaign.ends_at.date() == end.date()
+    assert timezone.localtime(campaign.ends_at).date() == end.date()
     assert CampaignRule.objects.filter(campaign=campaign).count() == 1
     assert 'name="holdout_percent"' not in staff_client.get(url).content.decode()  # read-only now
 
