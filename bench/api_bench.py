@@ -11,8 +11,14 @@ BENCH_SECONDS in total, alternating in four rounds so changing background load h
 (target: purchases ≥ 50 % of ping). Stops gunicorn and drops the scratch database at the end,
 also on failure.
 
+The server runs as production does: with a Redis broker (BENCH_REDIS_URL, default
+redis://127.0.0.1:6379/15, emptied before and after), so the "points arrived" notice a
+purchase queues goes to the broker instead of running inside the request. No worker
+consumes it during the run.
+
 Environment: BENCH_SECONDS (default 20), BENCH_CLIENTS (16), BENCH_WORKERS (gunicorn -w, 2),
-BENCH_COMPANIES (200), BENCH_KEEP_DB=1 to keep the database for a look afterwards.
+BENCH_COMPANIES (200), BENCH_REDIS_URL, BENCH_KEEP_DB=1 to keep the database for a look
+afterwards.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 COMPANIES = int(os.environ.get("BENCH_COMPANIES", "200"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 MAX_REQUESTS_PER_CLIENT = 1_000_000  # a bound besides time
 WARM_UP_SECONDS = 2.0
 ROUNDS = 4
@@ -85,6 +92,16 @@ def recreate_database(admin_url: str, *, create: bool) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH_DB)))
 
 
+def empty_redis() -> None:
+    """Empty the scratch Redis database (queued tasks, cache); fail clearly if Redis is down."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except redis.RedisError as exc:
+        fail(f"Redis at {REDIS_URL} is not reachable ({exc}); start it or set BENCH_REDIS_URL")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -104,6 +121,7 @@ def server_env(database_url: str, port: int) -> dict[str, str]:
         SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
         EMAIL_URL="memorymail://",
+        REDIS_URL=REDIS_URL,
     )
     return env
 
@@ -212,6 +230,7 @@ def main() -> None:
     try:
         print(f"Creating scratch database {SCRATCH_DB} and migrating (takes a minute)...", flush=True)
         recreate_database(admin_url, create=True)
+        empty_redis()
         subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         seeded = subprocess.run(
             [PYTHON, "manage.py", "shell", "-c", SEED.format(companies=COMPANIES)],
@@ -286,6 +305,7 @@ def main() -> None:
                 server.wait()
         if os.environ.get("BENCH_KEEP_DB") != "1":
             recreate_database(admin_url, create=False)
+            empty_redis()
 
 
 if __name__ == "__main__":
