@@ -5,13 +5,11 @@ Threads are released together by a barrier; each has its own connection, closed 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from campaigns.models import (
     ActivityKind,
@@ -27,6 +25,7 @@ from rewards.ingest import PurchaseLineInput, purchase_record
 from rewards.models import LedgerEntry
 from rewards.selectors import ledger_mismatches
 from rewards.services import LedgerError
+from tests.concurrency import race
 from tests.factories import CompanyFactory, MembershipFactory
 from tests.rewards.factories import NOW
 
@@ -34,40 +33,7 @@ from .factories import ActivityFactory, CampaignRuleFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-
-def _free_connections() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity")
-        return cursor.fetchone()[0] - 10
-
-
-def _race(calls: list, threads: int) -> Counter:
-    barrier = threading.Barrier(threads)
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-
-    def worker(my_calls):
-        try:
-            barrier.wait(timeout=30)
-            for call in my_calls:
-                try:
-                    call()
-                    outcome = "ok"
-                except (CampaignError, LedgerError):
-                    outcome = "refused"
-                except Exception as exc:  # anything else is a bug; report it with its type
-                    outcome = f"error: {type(exc).__name__}: {exc}"
-                with lock:
-                    outcomes[outcome] += 1
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=worker, args=(calls[n::threads],)) for n in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout=120)
-    return outcomes
+REFUSED = (CampaignError, LedgerError)
 
 
 def _buy(company, ref: str, amount: str = "1000.00"):
@@ -102,7 +68,7 @@ def test_given_40_purchases_and_activities_racing_for_a_small_budget_then_never_
         for u in reviewers
     ]
 
-    outcomes = _race(calls, threads=min(40, _free_connections()))
+    outcomes, _results, _refusals = race(calls, refused=REFUSED)
 
     assert set(outcomes) <= {"ok", "refused"}, outcomes
     campaign = Campaign.objects.get(pk=double_tools.pk)
@@ -125,8 +91,8 @@ def test_given_20_concurrent_first_purchases_of_one_company_then_one_bonus(
 ):
     CampaignRuleFactory(campaign=double_tools, kind=RuleKind.FIRST_PURCHASE, multiplier=None, bonus_points=500)
 
-    outcomes = _race(
-        [lambda n=n: _buy(treated_company, f"P-{n}", "10.00") for n in range(20)], threads=min(20, _free_connections())
+    outcomes, _results, _refusals = race(
+        [lambda n=n: _buy(treated_company, f"P-{n}", "10.00") for n in range(20)], refused=REFUSED
     )
 
     assert outcomes == Counter({"ok": 20})
@@ -140,7 +106,9 @@ def test_given_10_colleagues_completing_a_company_activity_at_once_then_it_award
     survey = ActivityFactory(kind=ActivityKind.SURVEY, points=300)
     users = [MembershipFactory(company=treated_company).user for _ in range(10)]
 
-    outcomes = _race([lambda u=u: activity_complete(activity_id=survey.pk, user=u, score=9) for u in users], threads=10)
+    outcomes, _results, _refusals = race(
+        [lambda u=u: activity_complete(activity_id=survey.pk, user=u, score=9) for u in users], refused=REFUSED
+    )
 
     assert outcomes == Counter({"ok": 10})
     assert LedgerEntry.objects.filter(idempotency_key__startswith=f"award:activity:{survey.pk}:").count() == 1

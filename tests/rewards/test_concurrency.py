@@ -7,58 +7,20 @@ entry however many calls race for it.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from rewards.models import EntryKind, LedgerEntry, PointsAccount
 from rewards.selectors import ledger_mismatches
 from rewards.services import LedgerError, points_adjust, points_earn_for_purchase, points_redeem
+from tests.concurrency import race
 
 from .factories import NOW, PurchaseFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _free_connections() -> int:
-    """Connections this server can still open, keeping a margin for colleagues."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity")
-        return cursor.fetchone()[0] - 10
-
-
-def _race(calls: list, threads: int) -> Counter:
-    """Run ``calls`` spread over ``threads`` threads that all start at once; count the outcomes."""
-    barrier = threading.Barrier(threads)
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-
-    def worker(my_calls):
-        try:
-            barrier.wait(timeout=30)
-            for call in my_calls:
-                try:
-                    call()
-                    outcome = "ok"
-                except LedgerError:
-                    outcome = "refused"
-                except Exception as exc:  # anything else is a bug; report it with its type
-                    outcome = f"error: {type(exc).__name__}: {exc}"
-                with lock:
-                    outcomes[outcome] += 1
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=worker, args=(calls[n::threads],)) for n in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout=120)
-    return outcomes
 
 
 def test_given_50_concurrent_earn_redeem_adjust_calls_when_they_race_then_ledger_is_right_and_never_negative(
@@ -77,7 +39,7 @@ def test_given_50_concurrent_earn_redeem_adjust_calls_when_they_race_then_ledger
         for n in range(10)
     ]
 
-    outcomes = _race(calls, threads=min(50, _free_connections()))
+    outcomes, _results, _refusals = race(calls, refused=(LedgerError,))
 
     assert set(outcomes) <= {"ok", "refused"}, outcomes
     assert outcomes["refused"] > 0, "some redeems must fail cleanly: there are not enough points for all"
@@ -98,7 +60,7 @@ def test_given_100_concurrent_calls_with_one_key_when_they_race_then_exactly_one
         lambda: points_redeem(account=account, points=10, key="order-42", by=None, memo="gift") for _ in range(100)
     ]
 
-    outcomes = _race(calls, threads=min(100, _free_connections()))
+    outcomes, _results, _refusals = race(calls, refused=(LedgerError,))
 
     assert outcomes == Counter({"ok": 100}), "every retry gets the first entry back"
     assert LedgerEntry.objects.filter(idempotency_key="redeem:order-42").count() == 1
@@ -109,9 +71,8 @@ def test_given_100_concurrent_calls_with_one_key_when_they_race_then_exactly_one
 def test_given_100_concurrent_posts_of_one_purchase_when_they_race_then_it_earns_once(require_postgres, account):
     purchase = PurchaseFactory(company=account.company, net_amount=Decimal("250.00"))
 
-    outcomes = _race(
-        [lambda: points_earn_for_purchase(purchase=purchase, now=NOW) for _ in range(100)],
-        threads=min(100, _free_connections()),
+    outcomes, _results, _refusals = race(
+        [lambda: points_earn_for_purchase(purchase=purchase, now=NOW) for _ in range(100)], refused=(LedgerError,)
     )
 
     assert outcomes == Counter({"ok": 100})

@@ -7,12 +7,10 @@ arrives at the same moment.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from uuid import uuid4
 
 import pytest
-from django.db import connection
 
 from members.models import Membership, MembershipRole
 from rewards.models import EntryKind, LedgerEntry, PointsAccount, Redemption, RedemptionStatus, Reward, VoucherCode
@@ -26,55 +24,13 @@ from rewards.redemptions import (
 )
 from rewards.selectors import ledger_mismatches
 from rewards.services import points_account_for_company
+from tests.concurrency import race
 from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
 
 from .factories import RewardFactory, VoucherCodeFactory, VoucherRewardFactory
 from .helpers import delivery_address, give_points
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _free_connections() -> int:
-    """Connections this server can still open, keeping a margin for colleagues."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity")
-        return cursor.fetchone()[0] - 10
-
-
-def _race(calls: list) -> tuple[Counter, list]:
-    """Run every call in its own thread, all released at once; count the outcomes and
-    collect what the successful calls returned."""
-    threads = min(len(calls), _free_connections())
-    assert threads >= len(calls) // 2, "not enough database connections for a meaningful race"
-    barrier = threading.Barrier(threads)
-    outcomes: Counter = Counter()
-    results: list = []
-    lock = threading.Lock()
-
-    def worker(my_calls):
-        try:
-            barrier.wait(timeout=30)
-            for call in my_calls:
-                try:
-                    result = call()
-                    outcome = "ok"
-                except RedemptionError as exc:
-                    result, outcome = None, f"refused: {exc}"
-                except Exception as exc:  # anything else is a bug; report it with its type
-                    result, outcome = None, f"error: {type(exc).__name__}: {exc}"
-                with lock:
-                    outcomes[outcome] += 1
-                    if result is not None:
-                        results.append(result)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=worker, args=(calls[n::threads],)) for n in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout=120)
-    return outcomes, results
 
 
 def _funded_buyer(points: int, *, company=None) -> Membership:
@@ -98,11 +54,6 @@ def _order(membership, reward, key=None):
     return call
 
 
-def _refused(outcomes: Counter) -> int:
-    assert all(outcome == "ok" or outcome.startswith("refused") for outcome in outcomes), outcomes
-    return sum(count for outcome, count in outcomes.items() if outcome.startswith("refused"))
-
-
 def test_given_a_balance_that_covers_one_when_50_orders_race_then_exactly_one_and_never_negative(require_postgres):
     first = _funded_buyer(15_000)
     colleagues = [first] + [
@@ -113,11 +64,12 @@ def test_given_a_balance_that_covers_one_when_50_orders_race_then_exactly_one_an
     ]
     reward = RewardFactory(points_cost=10_000)
 
-    outcomes, _results = _race([_order(colleagues[n % 5], reward) for n in range(50)])
+    outcomes, _results, refusals = race(
+        [_order(colleagues[n % 5], reward) for n in range(50)], refused=(RedemptionError,)
+    )
 
-    assert outcomes["ok"] == 1
-    assert _refused(outcomes) == 49
-    assert all("Not enough points" in outcome for outcome in outcomes if outcome != "ok")
+    assert outcomes == Counter({"ok": 1, "refused": 49})
+    assert all("Not enough points" in message for message in refusals)
     account = PointsAccount.objects.get(company=first.company)
     assert account.balance == 5_000
     assert LedgerEntry.objects.filter(kind=EntryKind.REDEEM).count() == 1
@@ -128,10 +80,10 @@ def test_given_a_stock_of_3_when_20_companies_race_then_exactly_3_get_one(requir
     reward = RewardFactory(points_cost=1_000, stock=3)
     buyers = [_funded_buyer(10_000) for _ in range(20)]
 
-    outcomes, results = _race([_order(buyer, reward) for buyer in buyers])
+    outcomes, results, _refusals = race([_order(buyer, reward) for buyer in buyers], refused=(RedemptionError,))
 
     assert outcomes["ok"] == 3
-    assert _refused(outcomes) == 17
+    assert outcomes["refused"] == 17
     assert Reward.objects.get(pk=reward.pk).stock == 0
     assert Redemption.objects.count() == 3
     assert len({redemption.company_id for redemption in results}) == 3
@@ -143,7 +95,7 @@ def test_given_a_pool_of_12_codes_when_10_companies_race_then_no_code_is_handed_
     VoucherCodeFactory.create_batch(12, reward=reward)
     buyers = [_funded_buyer(10_000) for _ in range(10)]
 
-    outcomes, _results = _race([_order(buyer, reward) for buyer in buyers])
+    outcomes, _results, _refusals = race([_order(buyer, reward) for buyer in buyers], refused=(RedemptionError,))
 
     assert outcomes == Counter({"ok": 10})
     assigned = list(VoucherCode.objects.filter(redemption__isnull=False).values_list("code", "redemption_id"))
@@ -158,9 +110,9 @@ def test_given_a_pool_smaller_than_the_crowd_when_they_race_then_the_rest_are_re
     VoucherCodeFactory.create_batch(6, reward=reward)
     buyers = [_funded_buyer(10_000) for _ in range(10)]
 
-    outcomes, _results = _race([_order(buyer, reward) for buyer in buyers])
+    outcomes, _results, _refusals = race([_order(buyer, reward) for buyer in buyers], refused=(RedemptionError,))
 
-    assert outcomes["ok"] == 6 and _refused(outcomes) == 4
+    assert outcomes == Counter({"ok": 6, "refused": 4})
     assert VoucherCode.objects.filter(redemption__isnull=True).count() == 0
     assert ledger_mismatches() == []
 
@@ -170,7 +122,7 @@ def test_given_one_confirm_form_submitted_by_20_threads_then_one_order(require_p
     reward = RewardFactory(points_cost=1_000, stock=50)
     key = uuid4().hex
 
-    outcomes, results = _race([_order(buyer, reward, key=key) for _ in range(20)])
+    outcomes, results, _refusals = race([_order(buyer, reward, key=key) for _ in range(20)], refused=(RedemptionError,))
 
     assert outcomes == Counter({"ok": 20})
     assert {redemption.pk for redemption in results} == {Redemption.objects.get().pk}
@@ -200,9 +152,9 @@ def test_given_cancel_reject_approve_and_fulfil_racing_on_one_order_then_one_out
             lambda: redemption_fulfil(redemption=order, by=staff),
         ]
 
-    outcomes, _results = _race(calls)
+    outcomes, _results, _refusals = race(calls, refused=(RedemptionError,))
 
-    _refused(outcomes)
+    assert set(outcomes) <= {"ok", "refused"}, outcomes  # refusals only, no crash
     order.refresh_from_db()
     returns = LedgerEntry.objects.filter(kind=EntryKind.REVERSAL, reverses=order.redeem_entry).count()
     account = PointsAccount.objects.get(company=buyer.company)
@@ -227,8 +179,10 @@ def test_given_a_limit_of_2_per_month_when_10_colleagues_race_then_the_company_g
     ]
     reward = RewardFactory(points_cost=1_000, company_limit=2, limit_period=LimitPeriod.MONTH)
 
-    outcomes, _results = _race([_order(colleague, reward) for colleague in colleagues])
+    outcomes, _results, refusals = race(
+        [_order(colleague, reward) for colleague in colleagues], refused=(RedemptionError,)
+    )
 
-    assert outcomes["ok"] == 2 and _refused(outcomes) == 8
-    assert all("2 times per calendar month" in outcome for outcome in outcomes if outcome != "ok")
+    assert outcomes == Counter({"ok": 2, "refused": 8})
+    assert all("2 times per calendar month" in message for message in refusals)
     assert Redemption.objects.filter(company=first.company).count() == 2
