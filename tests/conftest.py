@@ -62,6 +62,38 @@ def club_admin(db):
     return StaffFactory(group="Club admins")
 
 
+# A company with its sales rep, and another company with another rep: the "wrong" ones
+# for the access tests of conversations and the rep workspace.
+
+
+@pytest.fixture
+def rep(company):
+    rep = StaffFactory(group="Sales reps", first_name="Anna", last_name="Sälj")
+    company.sales_rep = rep
+    company.save(update_fields=["sales_rep"])
+    return rep
+
+
+@pytest.fixture
+def colleague(company):
+    return MembershipFactory(company=company, role=MembershipRole.VIEWER).user
+
+
+@pytest.fixture
+def other_rep(db):
+    return StaffFactory(group="Sales reps", first_name="Johan", last_name="Ek")
+
+
+@pytest.fixture
+def other_company(other_rep):
+    return CompanyFactory(sales_rep=other_rep)
+
+
+@pytest.fixture
+def other_member(other_company):
+    return MembershipFactory(company=other_company, role=MembershipRole.PURCHASER).user
+
+
 @pytest.fixture
 def member_client(client, purchaser):
     client.force_login(purchaser)

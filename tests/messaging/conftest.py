@@ -1,5 +1,5 @@
-"""Fixtures for conversations: a company with its rep and contacts, and another company
-with another rep (the "wrong" ones for the access tests)."""
+"""Fixtures for conversations; the company's rep and the other company with its rep (the
+"wrong" ones for the access tests) come from tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -8,37 +8,6 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
-
-from members.models import MembershipRole
-from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
-
-
-@pytest.fixture
-def rep(company):
-    rep = StaffFactory(group="Sales reps", first_name="Anna", last_name="Sälj")
-    company.sales_rep = rep
-    company.save(update_fields=["sales_rep"])
-    return rep
-
-
-@pytest.fixture
-def colleague(company):
-    return MembershipFactory(company=company, role=MembershipRole.VIEWER).user
-
-
-@pytest.fixture
-def other_rep(db):
-    return StaffFactory(group="Sales reps", first_name="Johan", last_name="Ek")
-
-
-@pytest.fixture
-def other_company(other_rep):
-    return CompanyFactory(sales_rep=other_rep)
-
-
-@pytest.fixture
-def other_member(other_company):
-    return MembershipFactory(company=other_company, role=MembershipRole.PURCHASER).user
 
 
 def png_bytes(size=(4, 4)) -> bytes:
