@@ -351,7 +351,46 @@ def campaign_start(*, campaign_id: int, now: datetime) -> bool:
         campaign.started_at = now
         campaign.audience_size, campaign.holdout_size, campaign.audience_counted_at = len(ids), len(holdout), now
         campaign.save(update_fields=["status", "started_at", "audience_size", "holdout_size", "audience_counted_at"])
+        from .tasks import announce_campaign
+
+        announce_campaign.delay_on_commit(campaign.pk)
     return True
+
+
+CAMPAIGN_STARTED_TITLE = gettext_lazy("A campaign for your company has started: %(campaign)s")
+
+
+def campaign_announce(*, campaign_id: int, now: datetime | None = None) -> int:
+    """Tell the treated companies' contacts that a campaign they are in has started: in the
+    portal and by e-mail (as each person prefers), linking to the campaign's page. The
+    hold-out group hears nothing, as it sees nothing. Once per campaign and person (key
+    ``campaign:<id>:started``), so a second run notifies nobody; nothing for a campaign that
+    is no longer running (also one that was started and ended in the same beat run).
+    Returns the notices (new or not)."""
+    from notifications.models import NotificationKind
+    from notifications.services import notifications_send
+
+    now = now or timezone.now()
+    campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.ACTIVE, ends_at__gt=now).first()
+    if campaign is None:
+        return 0
+    people = User.objects.filter(
+        is_active=True,
+        is_staff=False,
+        membership__company__status=CompanyStatus.ACTIVE,
+        membership__company__campaign_memberships__campaign=campaign,
+        membership__company__campaign_memberships__in_holdout=False,
+    ).order_by("pk")
+    notices = notifications_send(
+        users=people.iterator(chunk_size=1000),
+        kind=NotificationKind.ACTIVITY,
+        key=f"campaign:{campaign.pk}:started",
+        title=CAMPAIGN_STARTED_TITLE,
+        body=campaign.headline,
+        params={"campaign": campaign.name},
+        url=reverse("campaigns:campaign", args=[campaign.pk]),
+    )
+    return len(notices)
 
 
 def campaign_end(*, campaign_id: int, now: datetime) -> bool:

@@ -17,6 +17,12 @@ def advance_campaigns() -> list[int]:
 
 
 @shared_task
+def announce_campaign(campaign_id: int) -> int:
+    """Tell the treated companies that a campaign has started (once per person)."""
+    return services.campaign_announce(campaign_id=campaign_id)
+
+
+@shared_task
 def send_budget_alert(campaign_id: int) -> bool:
     """E-mail a campaign's owner that its budget is used up (once)."""
     return services.budget_alert_send(campaign_id=campaign_id)

@@ -232,3 +232,56 @@ def test_a_segment_selects_companies_by_buying_behaviour_at_the_start(owner, rul
 
     members = set(CampaignMember.objects.filter(campaign=campaign).values_list("company_id", flat=True))
     assert members == {quiet.pk, big.pk, returned.pk}  # frozen: buying does not drop it
+
+
+def test_given_a_campaign_that_starts_then_the_treated_contacts_are_told_once_and_the_holdout_never(
+    owner, django_capture_on_commit_callbacks, mailoutbox
+):
+    from members.models import MembershipRole
+    from notifications.models import Notification
+    from tests.factories import MembershipFactory
+
+    companies = CompanyFactory.create_batch(10)
+    contacts = {
+        company.pk: MembershipFactory(company=company, role=MembershipRole.PURCHASER).user for company in companies
+    }
+    now = timezone.now()  # the task reads the clock
+    campaign = _planned(owner, start=now - timedelta(minutes=1), holdout_percent=30, name="Spring drive")
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SCHEDULED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        campaigns_advance(now=now)
+    with django_capture_on_commit_callbacks(execute=True):
+        from campaigns.services import campaign_announce
+
+        campaign_announce(campaign_id=campaign.pk)  # a second delivery of the task
+
+    treated = set(CampaignMember.objects.filter(campaign=campaign, in_holdout=False).values_list("company", flat=True))
+    held_out = set(CampaignMember.objects.filter(campaign=campaign, in_holdout=True).values_list("company", flat=True))
+    assert treated and held_out
+    told = Notification.objects.filter(key=f"campaign:{campaign.pk}:started")
+    assert sorted(told.values_list("recipient", flat=True)) == sorted(contacts[pk].pk for pk in treated)
+    notice = told.first()
+    assert notice.title == "A campaign for your company has started: Spring drive"
+    assert notice.url == f"/activities/campaigns/{campaign.pk}/"
+    assert sorted(address for message in mailoutbox for address in message.to) == sorted(
+        contacts[pk].email for pk in treated
+    )
+    assert not {contacts[pk].email for pk in held_out} & {a for m in mailoutbox for a in m.to}
+
+
+def test_given_a_campaign_missed_entirely_when_the_task_catches_up_then_nobody_is_told(
+    owner, django_capture_on_commit_callbacks
+):
+    from members.models import MembershipRole
+    from notifications.models import Notification
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(role=MembershipRole.PURCHASER)
+    missed = _planned(owner, start=NOW - timedelta(days=20), days=5)
+    Campaign.objects.filter(pk=missed.pk).update(status=CampaignStatus.SCHEDULED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert campaigns_advance(now=NOW) == (1, 1)
+
+    assert not Notification.objects.filter(key=f"campaign:{missed.pk}:started").exists()
