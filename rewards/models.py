@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_cleanup import cleanup
 
 
 class ProgrammeRules(models.Model):
@@ -682,12 +683,15 @@ class Reward(models.Model):
         )
 
 
+@cleanup.select
 class RewardImage(models.Model):
     """A picture of a reward, stored as validated, re-encoded copies (``rewards.images``).
 
     ``image`` is the display copy (at most 1600 px on its long side, metadata stripped);
     ``thumbnail`` the 4:3 catalogue card. Both are made once, when the picture is
     uploaded, never when a page is shown. The first by ``position`` is the main picture.
+    Deleting the row (or its reward) deletes both files once the transaction commits
+    (django-cleanup).
     """
 
     reward = models.ForeignKey(Reward, verbose_name=_("reward"), on_delete=models.CASCADE, related_name="images")

@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Last, so other apps' signal handlers run before it deletes files (only of the models
+    # marked with @cleanup.select: a deleted reward picture takes its files with it).
+    "django_cleanup.apps.CleanupSelectedConfig",
 ]
 
 MIDDLEWARE = [

@@ -166,3 +166,27 @@ def test_given_a_club_admin_when_uploading_a_good_picture_in_the_admin_then_it_i
     image = RewardImage.objects.get()
     assert (image.alt_text, image.width, image.height) == ("The front", 800, 600)
     assert image.thumbnail.name.endswith(".webp")
+
+
+def test_given_a_stored_picture_when_it_is_deleted_then_its_files_go_once_the_deletion_commits(
+    db, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+
+    reward = RewardFactory()
+    kept = reward_image_add(reward=reward, upload=upload(picture()))
+    deleted = reward_image_add(reward=reward, upload=upload(picture(colour=(10, 10, 200))))
+    files, pk = [deleted.image.name, deleted.thumbnail.name], deleted.pk
+    assert all(default_storage.exists(name) for name in files)
+
+    with pytest.raises(RuntimeError), transaction.atomic():  # a deletion that rolls back keeps them
+        deleted.delete()
+        raise RuntimeError
+    assert all(default_storage.exists(name) for name in files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        type(deleted).objects.get(pk=pk).delete()
+
+    assert not any(default_storage.exists(name) for name in files)
+    assert default_storage.exists(kept.image.name) and default_storage.exists(kept.thumbnail.name)
