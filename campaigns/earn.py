@@ -154,6 +154,10 @@ UNION ALL
 SELECT 'referral', r.id
 FROM campaigns_referral r JOIN members_company c ON c.country = r.country AND c.org_number = r.org_number
 WHERE c.id = %s AND r.status = %s
+UNION ALL
+SELECT 'due', k.id
+FROM campaigns_campaign k
+WHERE k.status = %s AND k.starts_at <= %s AND k.starts_at <= %s
 """
 
 _RULES_SQL = """
@@ -169,10 +173,12 @@ def _db_datetime(value: datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _candidates(*, company_id: int, occurred_at: datetime, now: datetime) -> tuple[list[int], list[int]]:
+def _candidates(*, company_id: int, occurred_at: datetime, now: datetime) -> tuple[list[int], list[int], list[int]]:
     """Ids of the campaigns that may reward this purchase (the company treated, the purchase
-    in the period, reported in time, budget left, a rule to apply), and of pending referrals
-    of the company (its first purchase rewards the referrer). One query."""
+    in the period, reported in time, budget left, a rule to apply), of pending referrals
+    of the company (its first purchase rewards the referrer), and of scheduled campaigns
+    whose start has come, before this purchase, but which the beat has not started yet.
+    One query."""
     occurred = _db_datetime(occurred_at)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -186,11 +192,18 @@ def _candidates(*, company_id: int, occurred_at: datetime, now: datetime) -> tup
                 _db_datetime(now - timedelta(days=LATE_PURCHASE_DAYS)),
                 company_id,
                 ReferralStatus.PENDING.value,
+                CampaignStatus.SCHEDULED.value,
+                occurred,
+                _db_datetime(now),
             ],
         )
         rows = cursor.fetchall()
     campaign_ids = sorted({pk for source, pk in rows if source == "campaign"})
-    return campaign_ids, [pk for source, pk in rows if source == "referral"]
+    return (
+        campaign_ids,
+        [pk for source, pk in rows if source == "referral"],
+        sorted(pk for source, pk in rows if source == "due"),
+    )
 
 
 @dataclass(frozen=True)
@@ -260,7 +273,16 @@ def purchase_campaign_bonus(*, purchase, lines, account, rules, now: datetime) -
     campaign applies. Also queues the reward of a pending referral of the company.
     """
     company_id = purchase.company_id
-    campaign_ids, referral_ids = _candidates(company_id=company_id, occurred_at=purchase.occurred_at, now=now)
+    campaign_ids, referral_ids, due_ids = _candidates(company_id=company_id, occurred_at=purchase.occurred_at, now=now)
+    if due_ids:
+        # The beat starts campaigns within a minute; a purchase in that minute starts them
+        # itself (freezing the audience, as the beat would), so it gets what they give.
+        # campaign_start locks only the campaign row, after our account lock: the usual order.
+        from .services import campaign_start  # the services import this module
+
+        for campaign_id in due_ids:
+            campaign_start(campaign_id=campaign_id, now=now)
+        campaign_ids, referral_ids, _due = _candidates(company_id=company_id, occurred_at=purchase.occurred_at, now=now)
     if referral_ids:
         _queue_referrals(referral_ids)
     bonus = PurchaseBonus(company_id=company_id, purchase_id=purchase.pk)

@@ -88,6 +88,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.earn import import_campaigns_prepare, import_campaigns_record, import_queue_referrals
+from campaigns.services import campaigns_start_due
 from members.models import Company
 
 from .ingest import IngestError, PurchaseLineInput, purchase_record_with_entry
@@ -976,6 +977,10 @@ def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progre
         while True:
             result = ChunkResult()
             chunk_now = now or timezone.now()
+            # Campaigns whose start has come but which the beat has not started yet: start
+            # them first, in their own transactions (a campaign lock taken inside the chunk
+            # would come before its account locks, the wrong order).
+            campaigns_start_due(now=chunk_now)
             with transaction.atomic():
                 # The checkpoint must be what this run has read so far; anything else means
                 # another run got in (only possible without the PostgreSQL advisory lock).

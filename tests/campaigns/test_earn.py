@@ -157,6 +157,59 @@ def test_given_an_ended_campaign_then_purchases_in_its_period_reported_a_few_day
     assert not_counted.pending_points == 150
 
 
+@pytest.fixture
+def due_campaign(rules, tools, owner, treated_company):
+    """Double points on power tools from a minute ago: scheduled, not started by the beat yet."""
+    campaign = CampaignFactory(
+        name="Tools boost", owner=owner, starts_at=NOW - timedelta(minutes=1), status=CampaignStatus.SCHEDULED
+    )
+    CampaignRuleFactory(campaign=campaign, multiplier=Decimal("2"), categories=[tools])
+    return campaign
+
+
+def test_given_a_campaign_whose_start_the_beat_has_not_reached_then_a_purchase_in_it_starts_it_and_counts(
+    due_campaign, treated_company, django_capture_on_commit_callbacks
+):
+    before_it = buy(treated_company, "P-0", ("100.00", "TOOLS"), at=due_campaign.starts_at - timedelta(seconds=1))
+    assert Campaign.objects.get(pk=due_campaign.pk).status == CampaignStatus.SCHEDULED  # not its business
+
+    with django_capture_on_commit_callbacks(execute=True):
+        in_it = buy(treated_company, "P-1", ("100.00", "TOOLS"))
+
+    campaign = Campaign.objects.get(pk=due_campaign.pk)
+    assert (campaign.status, campaign.started_at, campaign.points_awarded) == (CampaignStatus.ACTIVE, NOW, 150)
+    assert campaign.members.filter(company=treated_company, in_holdout=False).exists()
+    assert (before_it.pending_points, in_it.pending_points) == (150, 300)
+    assert_ledger_consistent()
+
+
+@pytest.mark.parametrize("set_based", [False, pytest.param(True, marks=pytest.mark.postgres)])
+def test_given_a_campaign_whose_start_the_beat_has_not_reached_then_a_csv_import_starts_it_first(
+    due_campaign, treated_company, request, set_based
+):
+    from django.core.files.base import ContentFile
+
+    from rewards.imports import purchase_import_run
+    from rewards.models import PurchaseImport
+
+    if set_based:
+        request.getfixturevalue("require_postgres")
+    purchase_import = PurchaseImport(original_name="erp.csv")
+    content = (
+        "company_external_id,source,external_id,occurred_at,net_amount,currency,category_code\n"
+        f"TREATED,erp,P-1,{NOW.isoformat()},100.00,SEK,TOOLS\n"
+    )
+    purchase_import.file.save("erp.csv", ContentFile(content.encode()), save=False)
+    purchase_import.save()
+
+    done = purchase_import_run(import_id=purchase_import.pk, now=NOW, set_based=set_based)
+
+    assert done.rows_created == 1
+    assert Campaign.objects.get(pk=due_campaign.pk).status == CampaignStatus.ACTIVE
+    assert LedgerEntry.objects.get(kind=EntryKind.EARN).pending_points == 300
+    assert_ledger_consistent()
+
+
 def test_given_a_cancelled_campaign_then_it_stops_rewarding_at_once(double_tools, treated_company):
     Campaign.objects.filter(pk=double_tools.pk).update(status=CampaignStatus.CANCELLED)
 
