@@ -30,7 +30,6 @@ def seed_notifications(summary, companies: list[Company]) -> None:
                 external_id=earn.purchase.external_id,
                 points=earn.net_points,
                 available_at=earn.available_at,
-                email=False,
                 now=earn.created_at,
             )
     for offer in OfferPage.objects.live().order_by("pk"):

@@ -71,6 +71,10 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient"], condition=Q(read_at__isnull=True), name="notifications_recipient_unread"
             ),
+            # The digests' scan: notices written without an e-mail, by kind and age.
+            models.Index(
+                fields=["kind", "created_at"], condition=Q(emailed_at__isnull=True), name="notifications_not_emailed"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,13 +11,14 @@ preference for the kind), so a preference changed meanwhile is honoured.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
@@ -190,6 +191,87 @@ def notification_email_send(*, notification_id: int, now: datetime | None = None
         )
         notification.emailed_at = now or timezone.now()
         notification.save(update_fields=["emailed_at"])
+    return True
+
+
+# How far back a digest looks for notifications not e-mailed yet: a beat that was down for a
+# while still catches up, and an old notice is never e-mailed days late.
+DIGEST_LOOKBACK = timedelta(days=2)
+DIGEST_MAX_ITEMS = 20  # listed in one e-mail; the rest are counted ("and 5 more")
+
+
+def notification_digests_send(*, kind: str, key_prefix: str, interval: timedelta, now: datetime | None = None) -> int:
+    """E-mail people the notifications of ``kind`` whose key starts with ``key_prefix`` and
+    that were written without an e-mail (``notifications_send(..., email=False)``): at most
+    one e-mail per person every ``interval``, listing everything not e-mailed yet.
+
+    For callers whose events can come many times a day (points from single API purchases):
+    the first one is e-mailed by the next run, the rest wait for the interval and go out
+    together. A person who turned these e-mails off gets none (their notices stay in the
+    portal). Each person is decided under a lock on their waiting notifications and those are
+    marked e-mailed in the same transaction, so two runs at once send one e-mail. Returns
+    the number of e-mails sent.
+    """
+    now = now or timezone.now()
+    waiting = Notification.objects.filter(
+        kind=kind, key__startswith=key_prefix, emailed_at__isnull=True, created_at__gt=now - DIGEST_LOOKBACK
+    )
+    recipients = waiting.order_by("recipient_id").values_list("recipient_id", flat=True).distinct()
+    return sum(
+        _digest_for(recipient_id=recipient_id, waiting=waiting, interval=interval, now=now)
+        for recipient_id in list(recipients)
+    )
+
+
+def _digest_for(*, recipient_id: int, waiting, interval: timedelta, now: datetime) -> bool:
+    from clubportal.mail import send_branded_mail
+
+    with transaction.atomic():
+        due = list(
+            waiting.filter(recipient_id=recipient_id)
+            .select_for_update(of=("self",))
+            .select_related("recipient")
+            .order_by("created_at", "pk")
+        )
+        if not due:
+            return False  # a concurrent run took them
+        kind = due[0].kind
+        last_emailed = (
+            Notification.objects.filter(recipient_id=recipient_id, kind=kind, emailed_at__isnull=False)
+            .exclude(pk__in=[notification.pk for notification in due])
+            .aggregate(last=Max("emailed_at"))["last"]
+        )
+        if last_emailed is not None and last_emailed > now - interval:
+            return False  # they wait for the next run after the interval
+        user = due[0].recipient
+        if not email_wanted(user=user, kind=kind):
+            return False
+        context = {
+            "user": user,
+            "link": settings.SITE_URL + (due[-1].url or "/"),
+            "unsubscribe_url": unsubscribe_url(user=user, kind=kind),
+            "kind_label": NotificationKind(kind).label,
+        }
+        if len(due) == 1:
+            send_branded_mail(
+                template="notifications/email/notification",
+                to=user.email,
+                context={**context, "notification": due[0]},
+                language=user.language or None,
+            )
+        else:
+            send_branded_mail(
+                template="notifications/email/digest",
+                to=user.email,
+                context={
+                    **context,
+                    "notifications": due[:DIGEST_MAX_ITEMS],
+                    "count": len(due),
+                    "more": max(0, len(due) - DIGEST_MAX_ITEMS),
+                },
+                language=user.language or None,
+            )
+        Notification.objects.filter(pk__in=[notification.pk for notification in due]).update(emailed_at=now)
     return True
 
 

@@ -7,7 +7,10 @@ money value. Called from tasks (``rewards.tasks``) after the write they report h
 committed, so the purchase path and the CSV import pay nothing for them:
 
 * a purchase recorded through ``rewards.ingest.purchase_record`` (the API): one notice per
-  purchase that earned points, key ``points:purchase:<purchase id>``;
+  purchase that earned points, key ``points:purchase:<purchase id>``, in the portal at once;
+  e-mailed by ``points_emails_send`` (beat), which sends each person at most one e-mail
+  every ``POINTS_EMAIL_INTERVAL_MINUTES`` with every such notice since the last one, so an
+  ERP posting purchase after purchase does not fill their inbox;
 * a CSV import (``rewards.imports``) or an API batch: one notice per company for the whole
   import or batch, key ``points:import:<import id>`` / ``points:batch:<first purchase id>``;
 * points about to expire (``rewards.services.expiry_reminder_send``): one notice per
@@ -59,11 +62,10 @@ def purchase_points_notify(
     external_id: str,
     points: int,
     available_at: datetime | None,
-    email: bool = True,
     now: datetime | None = None,
 ) -> int:
-    """Tell the company's contacts that a purchase earned ``points``. Returns notices written
-    (``email=False``: in the portal only, for the demo seed)."""
+    """Tell the company's contacts, in the portal, that a purchase earned ``points``; the
+    e-mail follows with ``points_emails_send``. Returns notices written."""
     if points <= 0:
         return 0
     rules = ProgrammeRules.current()
@@ -80,10 +82,28 @@ def purchase_points_notify(
             "date": timezone.localdate(available_at) if pending else "",
         },
         url=reverse("rewards:history"),
-        email=email,
+        email=False,  # points_emails_send e-mails these, several at once
         now=now,
     )
     return len(notices)
+
+
+def points_emails_send(*, now: datetime | None = None) -> int:
+    """E-mail the single-purchase points notices: one e-mail per person at most every
+    ``POINTS_EMAIL_INTERVAL_MINUTES``, listing each purchase since the last one (see
+    ``notifications.services.notification_digests_send``). Returns e-mails sent."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from notifications.services import notification_digests_send
+
+    return notification_digests_send(
+        kind=NotificationKind.POINTS,
+        key_prefix="points:purchase:",
+        interval=timedelta(minutes=settings.POINTS_EMAIL_INTERVAL_MINUTES),
+        now=now,
+    )
 
 
 def purchases_points_notify(*, key: str, earned: Sequence[Sequence[int]]) -> int:

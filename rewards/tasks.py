@@ -76,6 +76,14 @@ def send_tier_downgrade_notice(notice_id: int) -> int:
 
 
 @shared_task
+def send_points_emails() -> int:
+    """Every few minutes: e-mail single-purchase points notices, at most one e-mail per person per interval."""
+    from .notices import points_emails_send
+
+    return points_emails_send()
+
+
+@shared_task
 def notify_purchase_points(
     company_id: int, purchase_id: int, external_id: str, points: int, available_at: str | None
 ) -> int:

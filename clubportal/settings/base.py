@@ -383,6 +383,9 @@ from celery.schedules import crontab  # noqa: E402
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 POINTS_RELEASE_EVERY_MINUTES = env_int("POINTS_RELEASE_EVERY_MINUTES", 60, minimum=1)
+# A person gets at most one "points arrived" e-mail for single purchases in this many
+# minutes; the purchases in between are listed together in the next one.
+POINTS_EMAIL_INTERVAL_MINUTES = env_int("POINTS_EMAIL_INTERVAL_MINUTES", 60, minimum=1)
 POINTS_EXPIRE_HOUR = env_int("POINTS_EXPIRE_HOUR", 2, minimum=0)
 POINTS_TIER_DOWNGRADE_MONTH = env_int("POINTS_TIER_DOWNGRADE_MONTH", 1, minimum=1)
 POINTS_TIER_DOWNGRADE_DAY = env_int("POINTS_TIER_DOWNGRADE_DAY", 1, minimum=1)
@@ -436,6 +439,7 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "rewards.tasks.send_tier_downgrade_notices",
             "schedule": crontab(minute=50, hour=POINTS_EXPIRE_HOUR),
         },
+        "points-emails": {"task": "rewards.tasks.send_points_emails", "schedule": 5 * 60.0},
     }
 )
 # --- end Points programme ----------------------------------------------------------------

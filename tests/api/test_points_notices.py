@@ -1,12 +1,18 @@
 """A purchase through the API tells the company's contacts that points arrived — after the
-commit, once per purchase; a batch tells each company once."""
+commit, once per purchase, in the portal at once and by e-mail at most once an hour with
+every purchase since the last e-mail; a batch tells each company once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from members.models import MembershipRole
 from notifications.models import Notification, NotificationKind
+from notifications.services import notification_preferences_set
+from rewards.notices import points_emails_send
 from tests.factories import CompanyFactory, MembershipFactory
 
 from .conftest import purchase_body
@@ -35,7 +41,40 @@ def test_a_new_purchase_notifies_every_contact_once_with_the_points_and_their_va
     assert notice.title == "1\u202f000 points (50\u00a0SEK) arrived"
     assert notice.body.startswith("For purchase ORDER-1. They become spendable on ")
     assert notice.url == "/points/history/"
+    assert mailoutbox == []  # e-mailed by the next points_emails_send run
+
+    assert points_emails_send() == 2
     assert sorted(message.to[0] for message in mailoutbox) == sorted(user.email for user in contacts)
+    assert mailoutbox[0].subject == " ".join(notice.title.split())
+    assert points_emails_send() == 0  # once
+
+
+def test_purchases_in_quick_succession_are_e_mailed_together_at_most_once_an_hour(
+    api, company, contacts, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.POINTS_EMAIL_INTERVAL_MINUTES = 60
+    admin, viewer = contacts
+    notification_preferences_set(user=viewer, email_by_kind={NotificationKind.POINTS: False})
+    start = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post("/purchases", purchase_body(company, "ORDER-1"))
+    assert points_emails_send(now=start) == 1  # the first one goes out at once
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in (2, 3, 4):
+            api.post("/purchases", purchase_body(company, f"ORDER-{number}", net_amount="200.00"))
+
+    assert points_emails_send(now=start + timedelta(minutes=30)) == 0  # within the hour: they wait
+    assert points_emails_send(now=start + timedelta(minutes=61)) == 1
+    assert points_emails_send(now=start + timedelta(minutes=125)) == 0  # nothing new
+
+    assert [message.to for message in mailoutbox] == [[admin.email], [admin.email]]  # never the viewer
+    digest = mailoutbox[1]
+    assert digest.subject == "Points arrived: 3 updates"
+    for number in (2, 3, 4):
+        assert f"For purchase ORDER-{number}." in digest.body
+    assert "200 points (10\u00a0SEK) arrived" in digest.body
+    assert "ORDER-1" not in digest.body
+    assert Notification.objects.filter(recipient=viewer, kind=NotificationKind.POINTS).count() == 4  # in the portal
 
 
 def test_nothing_is_said_before_the_commit_nor_for_a_credit_note(
