@@ -183,3 +183,31 @@ def test_profile_page_saves_email_choices_per_kind(client):
     preferences = notification_email_preferences(user=user)
     assert preferences[NotificationKind.OFFER] is False
     assert all(preferences[kind] for kind in wanted)
+
+
+# --- Digests: many in-portal notices, one e-mail per interval ----------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_given_four_digest_runs_at_once_then_one_e_mail_lists_every_waiting_notice(require_postgres):
+    from datetime import timedelta
+
+    from notifications.services import notification_digests_send
+    from tests.concurrency import race
+
+    person = UserFactory()
+    for number in range(3):
+        _send([person], key=f"points:purchase:{number}", email=False)
+
+    def digest():
+        return notification_digests_send(
+            kind=NotificationKind.POINTS, key_prefix="points:purchase:", interval=timedelta(hours=1)
+        )
+
+    outcomes, results, _refusals = race([digest for _ in range(4)], refused=())
+
+    assert outcomes == {"ok": 4}
+    assert sum(results) == 1 and len(mail.outbox) == 1
+    assert mail.outbox[0].to == [person.email]
+    assert Notification.objects.filter(recipient=person, emailed_at__isnull=True).count() == 0
