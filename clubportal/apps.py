@@ -7,4 +7,10 @@ class ClubportalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         from . import checks  # noqa: F401  (registers the system checks)
+
+        # The change lists (campaigns, the fulfilment queue, imports) need the width on a
+        # 1280-pixel screen; the breadcrumbs and the admin index are the navigation.
+        admin.site.enable_nav_sidebar = False
