@@ -97,6 +97,7 @@ from .models import (
     ProductCategory,
     ProgrammeRules,
     PurchaseImport,
+    PurchaseImportEarning,
     PurchaseImportError,
     PurchaseImportStatus,
     Tier,
@@ -921,7 +922,6 @@ def purchase_import_run(
         PurchaseImport.objects.filter(pk=import_id).update(
             status=PurchaseImportStatus.RUNNING, started_at=purchase_import.started_at or timezone.now()
         )
-        earned: dict[int, list[int]] = {}
         try:
             if purchase_import.total_rows is None:
                 with contextlib.closing(_raw_binary(purchase_import.file)) as binary:
@@ -929,9 +929,7 @@ def purchase_import_run(
                 PurchaseImport.objects.filter(pk=import_id).update(total_rows=total)
             for attempt in range(_RETRIES_AFTER_DEADLOCK + 1):
                 try:
-                    _run_chunks(
-                        import_id, now=now, chunk_size=chunk_size, set_based=set_based, progress=progress, earned=earned
-                    )
+                    _run_chunks(import_id, now=now, chunk_size=chunk_size, set_based=set_based, progress=progress)
                     break
                 except Exception as exc:
                     if not _is_retryable(exc) or attempt == _RETRIES_AFTER_DEADLOCK:
@@ -949,25 +947,59 @@ def purchase_import_run(
                     cursor.execute(
                         "DROP TABLE IF EXISTS purchase_import_staging, purchase_import_campaign, purchase_import_new"
                     )
-            _notify_points(import_id, earned)
+            _notify_points(import_id)
     return PurchaseImport.objects.get(pk=import_id)
 
 
-def _notify_points(import_id: int, earned: dict[int, list[int]]) -> None:
-    """After the import (also one that stopped part-way: its committed chunks landed), one
-    "points arrived" notice per company that earned, from a task after commit — never per
-    row. A run resumed after a crash announces the chunks it imported itself."""
+def _notify_points(import_id: int) -> None:
+    """When the import is over (done, or stopped part-way: its committed chunks landed), one
+    "points arrived" notice per company that earned, with the whole import's figures
+    (``PurchaseImportEarning``), from a task after commit — never per row. A run that ends
+    without finishing (the worker is shut down) says nothing: the run that resumes it
+    announces the whole import."""
+    if not PurchaseImport.objects.filter(
+        pk=import_id, status__in=[PurchaseImportStatus.DONE, PurchaseImportStatus.FAILED]
+    ).exists():
+        return
+    earned = list(
+        PurchaseImportEarning.objects.filter(purchase_import_id=import_id)
+        .order_by("company_id")
+        .values_list("company_id", "purchases", "points")
+    )
     if not earned:
         return
     from .tasks import notify_purchases_points
 
     notify_purchases_points.delay_on_commit(
-        key=f"points:import:{import_id}",
-        earned=[[company_id, purchases, points] for company_id, (purchases, points) in sorted(earned.items())],
+        key=f"points:import:{import_id}", earned=[list(earning) for earning in earned]
     )
 
 
-def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progress, earned: dict) -> None:
+_EARNINGS_UPSERT = """
+ON CONFLICT (purchase_import_id, company_id) DO UPDATE
+SET purchases = rewards_purchaseimportearning.purchases + excluded.purchases,
+    points = rewards_purchaseimportearning.points + excluded.points
+"""
+_EARNINGS_COLUMNS = "INSERT INTO rewards_purchaseimportearning (purchase_import_id, company_id, purchases, points)"
+
+
+def _earnings_add(import_id: int, earned: dict[int, list[int]]) -> None:
+    """Add a chunk's earnings per company to the import's tally, in the chunk's transaction
+    (so a chunk retried after a deadlock counts once). One statement on PostgreSQL."""
+    rows = sorted((company_id, purchases, points) for company_id, (purchases, points) in earned.items())
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"{_EARNINGS_COLUMNS} SELECT %s, * FROM unnest(%s::bigint[], %s::int[], %s::int[]) {_EARNINGS_UPSERT}",
+                [import_id, *(list(column) for column in zip(*rows, strict=True))],
+            )
+        else:
+            cursor.executemany(
+                f"{_EARNINGS_COLUMNS} VALUES (%s, %s, %s, %s) {_EARNINGS_UPSERT}", [(import_id, *row) for row in rows]
+            )
+
+
+def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progress) -> None:
     purchase_import = PurchaseImport.objects.get(pk=import_id)
     if set_based:
         with connection.cursor() as cursor:
@@ -1012,11 +1044,8 @@ def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progre
                     rows_duplicate=F("rows_duplicate") + result.duplicate,
                     rows_failed=F("rows_failed") + len(result.errors or ()),
                 )
-            # Counted only once the chunk has committed (a chunk retried after a deadlock counts once).
-            for company_id, (purchases, points) in (result.earned or {}).items():
-                tally = earned.setdefault(company_id, [0, 0])
-                tally[0] += purchases
-                tally[1] += points
+                if result.earned:
+                    _earnings_add(import_id, result.earned)
             purchase_import.refresh_from_db()
             if progress is not None:
                 progress(purchase_import)

@@ -462,6 +462,29 @@ class PurchaseImport(models.Model):
         return self.status in (PurchaseImportStatus.QUEUED, PurchaseImportStatus.RUNNING)
 
 
+class PurchaseImportEarning(models.Model):
+    """What an import's committed chunks earned for one company: the figures of its
+    "points arrived" notice. Moved in each chunk's transaction, so a run resumed after a
+    crash announces the whole import, not only the chunks it imported itself."""
+
+    purchase_import = models.ForeignKey(
+        PurchaseImport, verbose_name=_("import"), on_delete=models.CASCADE, related_name="earnings"
+    )
+    company = models.ForeignKey("members.Company", verbose_name=_("company"), on_delete=models.CASCADE)
+    purchases = models.PositiveIntegerField(_("purchases that earned"), default=0)
+    points = models.IntegerField(_("points"), default=0)
+
+    class Meta:
+        verbose_name = _("points earned by an import")
+        verbose_name_plural = _("points earned by imports")
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_import", "company"], name="rewards_importearning_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_import_id}:{self.company_id} {self.points}"
+
+
 class PurchaseImportError(models.Model):
     """A row of an import that was not imported, with its line number and the reason.
 

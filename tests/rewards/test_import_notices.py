@@ -58,3 +58,34 @@ def test_one_notice_per_company_after_the_import_whatever_the_number_of_rows(
         again = purchase_import_run(import_id=new_import(content).pk, set_based=pipeline)
     assert again.rows_duplicate == 121 and queued == []
     assert Notification.objects.count() == 3
+
+
+class WorkerShutdown(BaseException):
+    """What a worker being stopped looks like to the import: not an error of the import."""
+
+
+def test_a_run_stopped_after_a_chunk_says_nothing_and_the_resumed_run_announces_the_whole_import(
+    pipeline, django_capture_on_commit_callbacks
+):
+    acme = CompanyFactory(external_id="ACME")
+    person = MembershipFactory(company=acme).user
+    purchase_import = new_import(csv_bytes([row("ACME", f"A-{n}", "100.00") for n in range(120)]))
+
+    def stop_after_the_first_chunk(_progress):
+        raise WorkerShutdown
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(WorkerShutdown):
+        purchase_import_run(
+            import_id=purchase_import.pk, set_based=pipeline, chunk_size=50, progress=stop_after_the_first_chunk
+        )
+    purchase_import.refresh_from_db()
+    assert (purchase_import.status, purchase_import.rows_done) == ("running", 50)
+    assert not Notification.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resumed = purchase_import_run(import_id=purchase_import.pk, set_based=pipeline, chunk_size=50)
+
+    assert (resumed.status, resumed.rows_created) == ("done", 120)
+    notice = Notification.objects.get(recipient=person)
+    assert notice.title == "12\u202f000 points (600\u00a0SEK) arrived"  # all 120, not the 70 it imported itself
+    assert notice.body == "120 purchases earned them. See your points history for each one."
