@@ -14,16 +14,28 @@ Imported from the end of ``rewards/admin.py``.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .images import ImageRejected, image_check_and_process
-from .models import CompanyRewardSettings, Redemption, RedemptionEvent, Reward, RewardCategory, RewardImage, VoucherCode
+from .models import (
+    CompanyRewardSettings,
+    ProgrammeRules,
+    Redemption,
+    RedemptionEvent,
+    Reward,
+    RewardCategory,
+    RewardImage,
+    VoucherCode,
+)
+from .templatetags.points import format_money, format_points
 
 
 class RewardImageForm(forms.ModelForm):
@@ -137,7 +149,16 @@ class RewardAdminForm(forms.ModelForm):
 class RewardAdmin(admin.ModelAdmin):
     form = RewardAdminForm
     inlines = [RewardImageInline]
-    list_display = ["title", "sku", "kind", "points_cost", "stock_display", "is_active", "featured", "tier_required"]
+    list_display = [
+        "title",
+        "sku",
+        "kind",
+        "points_and_worth",
+        "stock_display",
+        "is_active",
+        "featured",
+        "tier_required",
+    ]
     list_filter = ["is_active", "featured", "kind", "category", "tier_required"]
     list_editable = ["is_active", "featured"]
     list_select_related = ["tier_required"]
@@ -163,8 +184,30 @@ class RewardAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
+        programme = ProgrammeRules.objects.filter(pk=ProgrammeRules.SINGLETON_PK)
         return (
-            super().get_queryset(request).annotate(free_codes=Count("codes", filter=Q(codes__redemption__isnull=True)))
+            super()
+            .get_queryset(request)
+            .annotate(
+                free_codes=Count("codes", filter=Q(codes__redemption__isnull=True)),
+                # The point value and currency ride along in the same query, for points_and_worth.
+                point_value=Subquery(programme.values("point_value")[:1]),
+                programme_currency=Subquery(programme.values("currency")[:1]),
+            )
+        )
+
+    @admin.display(description=gettext_lazy("points (their worth / the reward's value)"), ordering="points_cost")
+    def points_and_worth(self, reward: Reward):
+        """What members pay, what those points are worth at the point value, and what the
+        reward is worth: staff see the margin at a glance."""
+        if reward.point_value is None:  # no programme rules saved yet
+            return format_points(reward.points_cost)
+        worth = (Decimal(reward.points_cost) * reward.point_value).quantize(Decimal("0.01"))
+        return format_html(
+            "{} <small>({} / {})</small>",
+            format_points(reward.points_cost),
+            format_money(worth, reward.programme_currency),
+            format_money(reward.value, reward.currency),
         )
 
     @admin.display(description=gettext_lazy("Stock"))

@@ -12,13 +12,15 @@ from decimal import Decimal
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from rewards.models import EntryKind, LedgerEntry, PointsAccount
 from tests.factories import StaffFactory
 
-from .factories import PointsAccountFactory
+from .factories import PointsAccountFactory, RewardFactory
 from .helpers import assert_ledger_consistent, earn, fresh
 
 pytestmark = pytest.mark.django_db
@@ -255,3 +257,23 @@ def test_given_accounts_when_staff_open_the_liability_then_points_value_pending_
         Decimal("150.00"),
     )
     assert "150.00" in response.content.decode()
+
+
+# --- The reward catalogue list ------------------------------------------------------------------
+
+
+def test_the_reward_list_shows_each_cost_with_its_worth_and_the_reward_value_in_a_fixed_number_of_queries(
+    admin_client, rules, django_assert_max_num_queries
+):
+    rules.point_value = Decimal("0.05")
+    rules.save()
+    RewardFactory(title="Gift card", points_cost=10_000, value=Decimal("200.00"))
+    url = reverse("admin:rewards_reward_changelist")
+
+    with CaptureQueriesContext(connection) as few:
+        page = admin_client.get(url).content.decode()
+    RewardFactory.create_batch(40)
+    with django_assert_max_num_queries(len(few)):
+        admin_client.get(url)
+
+    assert "10\u202f000 points <small>(500\u00a0SEK / 200\u00a0SEK)</small>" in page
