@@ -26,6 +26,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clubportal.admin import ReadOnlyAdminMixin
 from members.models import Country
 from rewards.selectors import programme_rules_for_request
 
@@ -597,22 +598,13 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignAward)
-class CampaignAwardAdmin(admin.ModelAdmin):
+class CampaignAwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: what each campaign gave, linked to the ledger."""
 
     list_display = ["created_at", "campaign", "company", "kind", "points", "entry"]
     list_filter = ["kind", "campaign"]
     list_select_related = ["campaign", "company", "entry"]
     raw_id_fields = ["campaign", "company", "entry", "purchase"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Challenges and badges ------------------------------------------------------------------------

@@ -3,21 +3,12 @@ Messages are written in the portal only (``messaging.services``)."""
 
 from django.contrib import admin
 
+from clubportal.admin import ReadOnlyAdminMixin
+
 from .models import Broadcast, Message, Thread
 
 
-class _ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class MessageInline(_ReadOnly, admin.TabularInline):
+class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Message
     fields = ["created_at", "author", "body"]
     readonly_fields = fields
@@ -26,7 +17,7 @@ class MessageInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(Thread)
-class ThreadAdmin(_ReadOnly, admin.ModelAdmin):
+class ThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["subject", "company", "message_count", "last_message_at", "broadcast"]
     list_select_related = ["company", "broadcast"]
     search_fields = ["subject", "company__name"]
@@ -37,7 +28,7 @@ class ThreadAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Broadcast)
-class BroadcastAdmin(_ReadOnly, admin.ModelAdmin):
+class BroadcastAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["subject", "sender", "audience", "created_at", "delivered_at"]
     list_select_related = ["sender"]
     search_fields = ["subject", "sender__email"]

@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from clubportal.admin import ReadOnlyAdminMixin
+
 from .models import GoodwillAward, GoodwillBudget, StaffNote
 from .services import RepsError, goodwill_budget_set
 
@@ -54,20 +56,11 @@ class GoodwillBudgetAdmin(admin.ModelAdmin):
 
 
 @admin.register(GoodwillAward)
-class GoodwillAwardAdmin(admin.ModelAdmin):
+class GoodwillAwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "rep", "company", "points", "reason"]
     list_select_related = ["rep", "company"]
     search_fields = ["company__name", "rep__email", "reason"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StaffNote)

@@ -2,23 +2,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from clubportal.admin import ReadOnlyAdminMixin
+
 from .models import LedgerEntry, PointsAccount, ProductCategory, ProgrammeRules, Purchase, PurchaseLine, Tier
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Viewable, never changed here: balances and entries move only through rewards.services."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = LedgerEntry
     fk_name = "account"
     fields = ["created_at", "kind", "points", "pending_points", "shortfall_points", "memo", "created_by"]
@@ -28,15 +21,6 @@ class LedgerEntryInline(admin.TabularInline):
     max_num = 0
     show_change_link = True
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PointsAccount)

@@ -24,6 +24,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clubportal.admin import ReadOnlyAdminMixin
+
 from .images import ImageRejected, image_check_and_process
 from .models import (
     CompanyRewardSettings,
@@ -227,17 +229,6 @@ class RewardCategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class RedemptionEventInline(admin.TabularInline):
     model = RedemptionEvent
     fields = ["created_at", "status", "actor", "actor_label", "comment"]
@@ -250,7 +241,7 @@ class RedemptionEventInline(admin.TabularInline):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyModelAdmin):
+class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: redemptions move only through the fulfilment pages and the company's own pages."""
 
     list_display = [
@@ -276,7 +267,7 @@ class RedemptionAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(VoucherCode)
-class VoucherCodeAdmin(ReadOnlyModelAdmin):
+class VoucherCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["reward", "masked_code", "redemption", "assigned_at", "uploaded_at"]
     list_filter = ["reward", ("redemption", admin.EmptyFieldListFilter)]
     list_select_related = ["reward", "redemption"]
@@ -290,7 +281,7 @@ class VoucherCodeAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(CompanyRewardSettings)
-class CompanyRewardSettingsAdmin(ReadOnlyModelAdmin):
+class CompanyRewardSettingsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["company", "approval_threshold", "goal_reward", "updated_at"]
     list_select_related = ["company", "goal_reward"]
     search_fields = ["company__name"]
