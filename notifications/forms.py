@@ -21,7 +21,8 @@ class NotificationPreferencesForm(forms.Form):
             )
         self.helper = FormHelper()
         self.helper.form_action = "notifications:preferences"
-        self.helper.add_input(Submit("save", _("Save e-mail choices"), css_class="btn-outline-primary"))
+        # Its own id: the profile page also shows the profile form's "save" button.
+        self.helper.add_input(Submit("save", _("Save e-mail choices"), css_id="submit-id-save-email-choices"))
 
     def email_by_kind(self) -> dict[str, bool]:
         return {kind: bool(self.cleaned_data.get(kind)) for kind in NotificationKind.values}

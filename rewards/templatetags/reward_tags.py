@@ -43,9 +43,13 @@ def progress_bar(percent, label: str) -> dict:
 def reward_standing_block(context, reward, standing, compact: bool = False) -> dict:
     """What the company's balance means for one reward: redeemable now, or the points (and
     their money value) still to go with a progress bar, or why it cannot be redeemed."""
+    from rewards.redemptions import can_redeem
     from rewards.selectors import points_value
 
     rules = rules_from_context(context)
+    request = context.get("request")
+    # A viewer's company may have the points, but the viewer cannot redeem: say it so.
+    may_redeem = can_redeem(getattr(request, "membership", None)) if request is not None else False
     to_go_text = ""
     if standing.state == Standing.POINTS_TO_GO:
         to_go_text = _("%(points)s to go (%(value)s)") % {
@@ -55,6 +59,7 @@ def reward_standing_block(context, reward, standing, compact: bool = False) -> d
     return {
         "reward": reward,
         "standing": standing,
+        "may_redeem": may_redeem,
         "Standing": Standing,
         "to_go_text": to_go_text,
         "compact": compact,

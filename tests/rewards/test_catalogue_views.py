@@ -54,6 +54,19 @@ def test_given_rewards_when_a_member_opens_the_catalogue_then_each_card_shows_po
     assert 'aria-valuenow="75"' in page  # 30 000 of 40 000
 
 
+def test_given_a_viewer_when_the_company_has_the_points_then_the_card_does_not_say_they_can_redeem(
+    client, viewer, funded, portal_site
+):
+    reward = RewardFactory(title="Thermos", points_cost=10_000, value="249.00")
+    client.force_login(viewer)
+
+    for url in (CATALOGUE_URL, reverse("rewards:reward", args=[reward.pk])):
+        page = client.get(url).content.decode()
+
+        assert "Your company has the points for this" in page
+        assert "You can redeem this now" not in page
+
+
 def test_given_filters_when_applied_then_only_matching_rewards_show(member_client, funded, portal_site):
     tools = RewardCategoryFactory(slug="tools", name="Tools")
     gold = TierFactory(name="Gold", qualifying_points=300_000)
