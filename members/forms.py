@@ -7,6 +7,7 @@ from allauth.core import context as allauth_context
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .invitations import forget_invitation, open_invitation_from_session
@@ -62,6 +63,8 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
+        self.fields["language"].choices = [("", _("The browser's language")), *settings.LANGUAGES]
+        self.fields["language"].help_text = _("The portal and e-mails use this language.")
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save profile")))
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView
 
+from clubportal.pagination import ForgivingPaginationMixin
 from members.views import MemberRequiredMixin, SalesStaffRequiredMixin
 
 from .forms import MessageForm, ThreadStartForm
@@ -91,7 +92,7 @@ class StaffSide(_Side, SalesStaffRequiredMixin):
 # --- Lists ----------------------------------------------------------------------------------------
 
 
-class MemberThreadListView(MemberSide, ListView):
+class MemberThreadListView(MemberSide, ForgivingPaginationMixin, ListView):
     """The company's conversations with its rep, newest activity first."""
 
     template_name = "messaging/thread_list.html"
@@ -107,7 +108,7 @@ class MemberThreadListView(MemberSide, ListView):
         return context
 
 
-class StaffThreadListView(StaffSide, ListView):
+class StaffThreadListView(StaffSide, ForgivingPaginationMixin, ListView):
     """A rep's conversations with their accounts (every account's for a club admin);
     ``?unread=1`` for the unread ones."""
 

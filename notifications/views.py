@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
+from clubportal.pagination import ForgivingPaginationMixin
+
 from .forms import NotificationPreferencesForm
 from .models import NotificationKind
 from .selectors import notification_email_preferences, unread_notification_count, user_notification, user_notifications
@@ -33,7 +35,7 @@ def _portal_path(url: str, request) -> str | None:
     return None
 
 
-class NotificationListView(LoginRequiredMixin, ListView):
+class NotificationListView(LoginRequiredMixin, ForgivingPaginationMixin, ListView):
     """The notification centre: everything that happened to the person, newest first,
     ``?show=unread`` for the unread ones. A fixed number of queries per page."""
 

@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from members.models import Company
 from rewards.models import ProgrammeRules
@@ -165,5 +165,5 @@ class AccountTable(tables.Table):
             '<a class="badge text-bg-primary" href="{}#messages">{}<span class="visually-hidden"> {}</span></a>',
             reverse("reps:account", args=[record.pk]),
             format_number(value),
-            _("unread messages"),
+            ngettext("unread message", "unread messages", value),
         )

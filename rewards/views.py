@@ -19,6 +19,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from clubportal.pagination import ForgivingPaginationMixin
 from members.views import CompanyAdminRequiredMixin, MemberRequiredMixin
 
 from .catalogue import CatalogueError, approval_threshold_set, reward_goal_clear, reward_goal_set
@@ -115,7 +116,7 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
-class CatalogueView(MemberRequiredMixin, RewardsSectionMixin, FilterView):
+class CatalogueView(MemberRequiredMixin, RewardsSectionMixin, ForgivingPaginationMixin, FilterView):
     """The catalogue: a grid of rewards with search, filters and sort, 12 a page. Each card
     says whether the company can redeem it now or how many points it still needs. A fixed
     number of queries per page (``catalogue_rewards``)."""

@@ -331,6 +331,9 @@ WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt"]
 WAGTAIL_PASSWORD_RESET_ENABLED = False  # staff reset passwords through allauth
+# No Gravatar: the admin must not call out to a third party (and the CSP would block the
+# picture, leaving a broken image); Wagtail shows its default avatar instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Security (hardened further in production.py) --------------------------------------
 

@@ -74,10 +74,11 @@ def points_filter(value) -> str:
 
 @register.filter
 def rate(value) -> str:
-    """A Decimal rate without trailing zeros and never in exponent form: 0.0200 → "0.02"."""
+    """A Decimal rate without trailing zeros and never in exponent form, with the active
+    language's decimal mark: 0.0200 → "0.02" in English, "0,02" in Swedish."""
     if value in (None, ""):
         return ""
-    return format(Decimal(value).normalize(), "f")
+    return formats.number_format(format(Decimal(value).normalize(), "f"), use_l10n=True)
 
 
 @register.filter

@@ -48,6 +48,21 @@ def test_the_list_shows_newest_first_pages_and_the_unread_ones(client, purchaser
     assert "Unread (23)" in first.content.decode()
 
 
+def test_a_page_past_the_end_shows_the_last_page_instead_of_an_error(client, purchaser, portal_site):
+    """The second page of "Unread", opened again after the notices on it were read."""
+    for n in range(25):
+        notify(purchaser, f"k{n}", title=f"Notice {n}")
+    client.force_login(purchaser)
+    Notification.objects.filter(key__in=[f"k{n}" for n in range(10)]).update(read_at="2026-01-01T00:00:00Z")
+
+    past_the_end = client.get(reverse("notifications:list") + "?show=unread&page=2")
+    not_a_number = client.get(reverse("notifications:list") + "?page=two")
+
+    assert past_the_end.status_code == 200
+    assert past_the_end.context["page_obj"].number == 1 and len(past_the_end.context["notifications"]) == 15
+    assert not_a_number.status_code == 200 and not_a_number.context["page_obj"].number == 1
+
+
 def test_opening_a_notice_marks_it_read_and_goes_where_it_points(client, purchaser):
     notice = notify(purchaser, "k", url="/points/history/")
     client.force_login(purchaser)
