@@ -8,6 +8,7 @@ from uuid import uuid4
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 MAX_ADJUSTMENT = 10_000_000
 
@@ -61,7 +62,9 @@ class RedeemForm(forms.Form):
     page twice places one order (``rewards.redemptions.redemption_request``).
     """
 
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, initial=1, error_messages={"min_value": _("Order at least one.")}
+    )
     delivery_name = forms.CharField(label=_("Recipient"), max_length=200, required=False)
     delivery_street = forms.CharField(label=_("Street address"), max_length=200, required=False)
     delivery_postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
@@ -88,7 +91,16 @@ class RedeemForm(forms.Form):
         self.reward = reward
         self.fields["quantity"].max_value = reward.max_per_order
         self.fields["quantity"].widget.attrs.update({"min": 1, "max": reward.max_per_order})
-        self.fields["quantity"].validators.append(MaxValueValidator(reward.max_per_order))
+        self.fields["quantity"].validators.append(
+            MaxValueValidator(
+                reward.max_per_order,
+                message=ngettext(
+                    "One order can have at most %(limit_value)s of this reward.",
+                    "One order can have at most %(limit_value)s of this reward.",
+                    reward.max_per_order,
+                ),
+            )
+        )
         self.fields["delivery_country"].choices = Country.choices
         if reward.needs_delivery_address:
             for name in self.ADDRESS_FIELDS:
