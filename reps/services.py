@@ -178,15 +178,21 @@ def goodwill_award(
 
 
 def _goodwill_notify(award: GoodwillAward) -> None:
-    from rewards.templatetags.points import format_points
+    from rewards.models import ProgrammeRules
+    from rewards.notices import points_with_value
 
+    rules = ProgrammeRules.current()
     notifications_send(
         users=company_contacts(company_id=award.company_id),
         kind=NotificationKind.POINTS,
         key=f"goodwill:{award.pk}",
         title=GOODWILL_NOTICE_TITLE,
         body=GOODWILL_NOTICE_BODY,
-        params={"rep": str(award.rep), "points": lambda: format_points(award.points), "reason": award.reason},
+        params={
+            "rep": str(award.rep),
+            "points": lambda: points_with_value(award.points, rules),
+            "reason": award.reason,
+        },
         url="/points/history/",
         now=award.created_at,
     )

@@ -58,6 +58,7 @@ from .models import (
     CompanyRewardSettings,
     LimitPeriod,
     PointsAccount,
+    ProgrammeRules,
     Redemption,
     RedemptionEvent,
     RedemptionStatus,
@@ -697,19 +698,19 @@ _STATUS_TITLES = {
 }
 _STATUS_BODIES = {
     RedemptionStatus.REQUESTED: gettext_lazy(
-        "%(reward)s × %(quantity)s. %(points)s points are reserved for it; we will tell you when it is on its way."
+        "%(reward)s × %(quantity)s. %(points)s are reserved for it; we will tell you when it is on its way."
     ),
     RedemptionStatus.AWAITING_APPROVAL: gettext_lazy(
         "%(reward)s × %(quantity)s costs more than your company's approval limit. "
-        "The %(points)s points are reserved until a company admin decides."
+        "The %(points)s are reserved until a company admin decides."
     ),
     RedemptionStatus.APPROVED: gettext_lazy("%(actor)s approved %(reward)s × %(quantity)s. %(comment)s"),
     RedemptionStatus.FULFILLED: gettext_lazy("%(reward)s × %(quantity)s. %(detail)s"),
     RedemptionStatus.REJECTED: gettext_lazy(
-        "%(reward)s × %(quantity)s: %(points)s points are back in your company's balance. Reason: %(comment)s"
+        "%(reward)s × %(quantity)s: %(points)s are back in your company's balance. Reason: %(comment)s"
     ),
     RedemptionStatus.CANCELLED: gettext_lazy(
-        "%(reward)s × %(quantity)s: %(points)s points are back in your company's balance."
+        "%(reward)s × %(quantity)s: %(points)s are back in your company's balance."
     ),
 }
 _FULFILLED_DETAIL = {
@@ -718,6 +719,14 @@ _FULFILLED_DETAIL = {
     RewardKind.EXPERIENCE: gettext_lazy("Your booking is confirmed; the details are on the order page."),
     RewardKind.DONATION: gettext_lazy("The donation has been made in your company's name. Thank you!"),
 }
+
+
+def _points_with_value(points: int):
+    """ "40 000 points (800 SEK)" in each recipient's language (notifications_send calls it)."""
+    from .notices import points_with_value
+
+    rules = ProgrammeRules.current()
+    return lambda: points_with_value(points, rules)
 
 
 def _notify_requester(redemption: Redemption, *, now: datetime) -> None:
@@ -743,7 +752,7 @@ def _notify_requester(redemption: Redemption, *, now: datetime) -> None:
             "number": redemption.number,
             "reward": redemption.reward_title,
             "quantity": redemption.quantity,
-            "points": format_number(redemption.points_total),
+            "points": _points_with_value(redemption.points_total),
             "actor": actor,
             "comment": redemption.decision_comment,
             "detail": detail,
@@ -764,13 +773,13 @@ def _notify_approvers(redemption: Redemption, *, now: datetime) -> None:
         kind=NotificationKind.APPROVAL,
         key=f"redemption:{redemption.pk}:approval",
         title=gettext_lazy("%(name)s asks you to approve order %(number)s"),
-        body=gettext_lazy("%(reward)s × %(quantity)s for %(points)s points."),
+        body=gettext_lazy("%(reward)s × %(quantity)s for %(points)s."),
         params={
             "name": (requester.get_full_name() or requester.email) if requester else "",
             "number": redemption.number,
             "reward": redemption.reward_title,
             "quantity": redemption.quantity,
-            "points": format_number(redemption.points_total),
+            "points": _points_with_value(redemption.points_total),
         },
         url=reverse("rewards:approvals"),
         now=now,

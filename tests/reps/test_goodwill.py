@@ -47,7 +47,7 @@ def test_a_gift_is_a_ledger_adjustment_by_the_rep_with_the_reason_and_uses_the_b
     assert (budget.awarded, budget.left) == (300, 700)
     assert ledger_mismatches() == []
     notice = Notification.objects.get(recipient=purchaser)
-    assert notice.kind == NotificationKind.POINTS and notice.title == "Anna Sälj gave you 300 points"
+    assert notice.kind == NotificationKind.POINTS and notice.title == "Anna Sälj gave you 300 points (15\u00a0SEK)"
     assert [message.to for message in mailoutbox] == [[purchaser.email]]
 
 

@@ -44,8 +44,11 @@ def test_given_an_order_through_approval_to_fulfilment_then_the_buyer_hears_of_e
     assert {n.kind for n in to_buyer} == {NotificationKind.REDEMPTION}
     assert all(n.url == order.get_absolute_url() for n in to_buyer)
     assert "PN-77" in to_buyer.last().body
+    # Every points figure with its money value (1 point = 0.05 SEK here).
+    assert "The 5\u202f000 points (250\u00a0SEK) are reserved" in to_buyer.first().body
     to_admin = Notification.objects.get(recipient=company_admin)
     assert to_admin.kind == NotificationKind.APPROVAL and order.number in to_admin.title
+    assert "for 5\u202f000 points (250\u00a0SEK)." in to_admin.body
     subjects = sorted(message.subject for message in mail.outbox)
     assert len([m for m in mail.outbox if m.to == [buyer.user.email]]) == 3
     assert [m.to for m in mail.outbox].count([company_admin.email]) == 1
@@ -63,6 +66,7 @@ def test_given_a_swedish_buyer_when_the_order_is_rejected_then_the_notice_is_in_
     rejected = Notification.objects.get(recipient=buyer.user, key=f"redemption:{order.pk}:rejected")
     assert rejected.title == f"Beställning {order.number} avslogs"
     assert "Inte nu" in rejected.body
+    assert "5\u00a0000 poäng (250\u00a0SEK) är tillbaka" in rejected.body
 
 
 def test_given_notify_false_then_nobody_is_told(buyer):
