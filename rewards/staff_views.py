@@ -71,6 +71,9 @@ class FulfilmentQueueView(FulfilmentStaffRequiredMixin, ExportMixin, SingleTable
     def get_queryset(self):
         return fulfilment_queue()
 
+    def get_table_kwargs(self):
+        return {"rules": programme_rules_for_request(self.request)}
+
     def get_export_filename(self, export_format):
         return f"redemptions-{timezone.localtime().strftime('%Y%m%d-%H%M')}.{export_format}"
 

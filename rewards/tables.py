@@ -273,9 +273,10 @@ class FulfilmentTable(tables.Table):
         empty_text = gettext_lazy("Nothing here: every order matching the filter is dealt with.")
         attrs = {"class": "table table-hover align-middle fulfilment-queue"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, rules: ProgrammeRules, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = timezone.now()
+        self.rules = rules
 
     def order_requested_at(self, queryset, is_descending):
         return queryset.order_by(*(("-requested_at", "-pk") if is_descending else ("requested_at", "pk"))), True
@@ -292,7 +293,11 @@ class FulfilmentTable(tables.Table):
         return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
 
     def render_points_total(self, value):
-        return format_number(value)
+        return format_html(
+            '{} <span class="d-block small text-body-secondary">{}</span>',
+            format_number(value),
+            format_money(points_value(points=value, rules=self.rules), self.rules.currency),
+        )
 
     def render_status(self, record):
         return status_badge(record)

@@ -61,6 +61,9 @@ def test_given_orders_in_every_state_when_the_queue_opens_then_it_shows_what_is_
     redemption_fulfil(redemption=done, by=fulfiller)
 
     assert numbers(client.get(QUEUE_URL)) == [old.number, new.number]
+    assert '1\u202f000 <span class="d-block small text-body-secondary">50\u00a0SEK</span>' in (
+        client.get(QUEUE_URL).content.decode()
+    ), "each order's points with their value"
     assert numbers(client.get(QUEUE_URL, {"status": "awaiting_approval"})) == [waiting.number]
     assert numbers(client.get(QUEUE_URL, {"status": "fulfilled"})) == [done.number]
     assert numbers(client.get(QUEUE_URL, {"status": "open"})) == [old.number, new.number, waiting.number]
