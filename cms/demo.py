@@ -213,10 +213,18 @@ def seed_content(summary) -> None:
             introduction=intro,
             listing_image=images[image_title],
             valid_from=now - timedelta(days=2),
-            valid_until=now + timedelta(days=days),
+            # Offers end at the close of a day, not at the minute the demo was seeded.
+            valid_until=timezone.localtime(now + timedelta(days=days)).replace(
+                hour=23, minute=59, second=0, microsecond=0
+            ),
             audience=OfferAudience.TIERS if tier_names else OfferAudience.ALL_MEMBERS,
             featured=featured,
-            body=_stream(*_paragraphs(intro, "Talk to your sales rep if you want help choosing.")),
+            body=_stream(
+                *_paragraphs(
+                    "Order through the club's ordering channels as usual: the points arrive with the purchase.",
+                    "Talk to your sales rep if you want help choosing.",
+                )
+            ),
             terms="<p>Valid for orders placed through the club's ordering channels during the period. "
             "Cannot be combined with other campaigns.</p>",
             cta_kind=OfferCallToAction.SALES_REP if tier_names else OfferCallToAction.REWARD,
@@ -346,7 +354,11 @@ def seed_content(summary) -> None:
             listing_image=images[image_title],
             date=(now - timedelta(days=days_ago)).date(),
             is_launch=is_launch,
-            body=_stream(*_paragraphs(intro, "Read more in the product sheet or ask your sales rep.")),
+            body=_stream(
+                *_paragraphs(
+                    "Prices, sizes and delivery times are in the product range; your sales rep can help you choose."
+                )
+            ),
         )
         article.categories = [categories[s] for s in category_slugs]
         news.add_child(instance=article)
@@ -402,7 +414,9 @@ def seed_content(summary) -> None:
             listing_image=images[image_title],
             starts_at=starts_at,
             ends_at=starts_at + timedelta(hours=3),
-            body=_stream(*_paragraphs(intro, "Sign up below; if the event is full you join the waiting list.")),
+            body=_stream(
+                *_paragraphs("Sign up with the button on this page; if the event is full, you join the waiting list.")
+            ),
             **extra,
         )
 
