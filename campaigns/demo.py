@@ -383,7 +383,7 @@ def _seed_standalone(summary, companies, contacts, rng, now) -> None:
     if event is not None:
         Activity.objects.create(
             kind=ActivityKind.EVENT,
-            title=f"Attend: {event.title}",
+            title=f"Attend {event.title}",
             description="Come to the event; staff confirm attendance afterwards and your company gets the points.",
             points=500,
             scope=ActivityScope.CONTACT,

@@ -14,6 +14,8 @@ web process.
 
 from __future__ import annotations
 
+from threading import Thread
+
 from celery import beat
 from django.conf import settings
 
@@ -22,7 +24,7 @@ class InProcessJobsUnavailable(RuntimeError):
     """Tasks go through a broker here: run ``make worker`` and ``make beat`` instead."""
 
 
-def start_periodic_jobs(app=None) -> beat._Threaded:
+def start_periodic_jobs(app=None) -> Thread:
     """Start beat in a daemon thread of this process and return it (``.stop()`` ends it).
 
     Only for the in-process task mode: with a broker, beat in a thread would queue the jobs

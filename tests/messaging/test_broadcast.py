@@ -128,3 +128,15 @@ def test_the_broadcast_page_refuses_an_empty_message_with_a_reason(client, rep, 
     assert response.status_code == 400
     assert "Write a message before sending." in response.content.decode()
     assert not Broadcast.objects.exists()
+
+
+def test_a_member_sees_a_broadcast_labelled_in_their_terms_not_the_reps(
+    client, rep, accounts, purchaser, portal_site, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        send(rep, Company.objects.filter(pk=accounts[0].pk))
+
+    client.force_login(purchaser)
+    member_page = client.get(reverse("messaging:list")).content.decode()
+
+    assert "Sent to several companies" in member_page and "To several accounts" not in member_page
