@@ -5,7 +5,8 @@ forms are full, as people see them).
 axe-core (MPL-2.0, vendored in ``tests/browser/vendor/``) is injected into each page after it
 has loaded; the browser context bypasses the page's CSP only so that the test can inject it —
 the pages themselves are served with the strict policy. A page that adds a violation fails
-with the rule, the elements and axe's explanation.
+with the rule, the elements and axe's explanation. The same pages are then opened at 390 px
+(a phone) and at 1280 px in Swedish (the longest menu): none may scroll sideways.
 """
 
 from __future__ import annotations
@@ -103,8 +104,15 @@ def _violations(page: Page, path: str, base_url: str) -> list[str]:
     return [f"{path}: {violation}" for violation in found]
 
 
-def _logged_in_page(browser: Browser, base_url: str, email: str | None) -> Page:
-    page = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900}).new_page()
+def _logged_in_page(
+    browser: Browser, base_url: str, email: str | None, *, width: int = 1280, locale: str = "en-GB"
+) -> Page:
+    page = browser.new_context(
+        bypass_csp=True,
+        viewport={"width": width, "height": 900},
+        locale=locale,
+        extra_http_headers={"Accept-Language": locale},
+    ).new_page()
     if email:
         page.goto(f"{base_url}/accounts/login/")
         page.fill("input[name=login]", email)
@@ -133,3 +141,17 @@ def test_every_page_meets_wcag_21_aa(live_server, browser: Browser, settings):
 
     # then none of them breaks a WCAG 2.1 A or AA rule
     assert not violations, "\n".join(violations)
+
+    # and none scrolls sideways (WCAG 1.4.10, reflow): on a phone, where wide tables scroll
+    # inside their own box, and on a laptop in Swedish, where the menu is longest
+    too_wide = []
+    for width, locale in ((390, "en-GB"), (1280, "sv-SE")):
+        for email, paths in _pages_by_visitor():
+            page = _logged_in_page(browser, live_server.url, email, width=width, locale=locale)
+            for path in paths:
+                page.goto(live_server.url + path)
+                scroll_width = page.evaluate("document.documentElement.scrollWidth")
+                if scroll_width > width:
+                    too_wide.append(f"{path} as {email or 'visitor'} at {width} px ({locale}): {scroll_width} px wide")
+            page.context.close()
+    assert not too_wide, "\n".join(too_wide)
