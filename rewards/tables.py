@@ -41,6 +41,15 @@ NO_CHANGE = format_html(
 WIDE_SCREENS_ONLY = {"th": {"class": "d-none d-md-table-cell"}, "td": {"class": "d-none d-md-table-cell"}}
 
 
+def points_cell(points: int, rules: ProgrammeRules) -> str:
+    """A table cell's points with their money value on a line below."""
+    return format_html(
+        '{} <span class="d-block small text-body-secondary">{}</span>',
+        format_number(points),
+        format_money(points_value(points=points, rules=rules), rules.currency),
+    )
+
+
 class LedgerEntryTable(tables.Table):
     created_at = tables.DateTimeColumn(verbose_name=gettext_lazy("Date"), format="SHORT_DATETIME_FORMAT")
     kind = tables.Column(verbose_name=gettext_lazy("Kind"), attrs=WIDE_SCREENS_ONLY)
@@ -188,11 +197,7 @@ class OrderTable(tables.Table):
         return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.number)
 
     def render_points_total(self, value):
-        return format_html(
-            '{} <span class="d-block small text-body-secondary">{}</span>',
-            format_number(value),
-            format_money(points_value(points=value, rules=self.rules), self.rules.currency),
-        )
+        return points_cell(value, self.rules)
 
     def render_status(self, record):
         return status_badge(record)
@@ -293,11 +298,7 @@ class FulfilmentTable(tables.Table):
         return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
 
     def render_points_total(self, value):
-        return format_html(
-            '{} <span class="d-block small text-body-secondary">{}</span>',
-            format_number(value),
-            format_money(points_value(points=value, rules=self.rules), self.rules.currency),
-        )
+        return points_cell(value, self.rules)
 
     def render_status(self, record):
         return status_badge(record)
