@@ -24,10 +24,12 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from clubportal.admin import ReadOnlyAdminMixin
+from members.admin_scoping import CompanyScopedAdminMixin
 from members.models import Country
+from members.selectors import staff_company_q, staff_sees_every_company
 from rewards.selectors import programme_rules_for_request
 
 from .forms import AttendanceForm, CampaignAdminForm, CampaignRuleForm, CampaignRuleFormSet
@@ -193,23 +195,36 @@ class CampaignAdmin(admin.ModelAdmin):
         return campaigns_with_figures(super().get_queryset(request))
 
     def get_readonly_fields(self, request, obj=None):
+        # Staff who see only some companies (reps) never see or set the chosen companies
+        # outside their scope: the field is replaced by the list of their own among them.
+        scoped = [] if staff_sees_every_company(request.user) else ["companies_in_scope"]
         if obj is None:
-            return []
+            return scoped
         editable = campaign_editable_fields(obj)
         if editable is None:
-            return []
+            return scoped
         every = [name for _title, options in self.fieldsets for name in options["fields"]]
         readonly = [name for name in every if name not in editable]
-        return [*readonly, "countries_label"] if "countries" in readonly else readonly
+        return [*readonly, *scoped, "countries_label"] if "countries" in readonly else [*readonly, *scoped]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if "countries" not in self.get_readonly_fields(request, obj):
-            return fieldsets
+        readonly = self.get_readonly_fields(request, obj)
+        swaps = {
+            "countries": "countries_label" if "countries" in readonly else "countries",
+            "companies": "companies_in_scope" if "companies_in_scope" in readonly else "companies",
+        }
         return [
-            (title, {**options, "fields": ["countries_label" if f == "countries" else f for f in options["fields"]]})
-            for title, options in fieldsets
+            (title, {**options, "fields": [swaps.get(f, f) for f in options["fields"]]}) for title, options in fieldsets
         ]
+
+    def get_object(self, request, object_id, from_field=None):
+        campaign = super().get_object(request, object_id, from_field)
+        if campaign is not None and not staff_sees_every_company(request.user):
+            chosen = campaign.companies.all()
+            campaign.companies_visible = list(chosen.filter(staff_company_q(user=request.user)).order_by("name"))
+            campaign.companies_hidden = chosen.count() - len(campaign.companies_visible)
+        return campaign
 
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
@@ -239,6 +254,18 @@ class CampaignAdmin(admin.ModelAdmin):
     def countries_label(self, campaign: Campaign):
         labels = dict(Country.choices)
         return ", ".join(str(labels.get(code, code)) for code in campaign.countries) or "–"
+
+    @admin.display(description=gettext_lazy("companies"))
+    def companies_in_scope(self, campaign: Campaign):
+        """The chosen companies among the person's own accounts, and how many others."""
+        names = [company.name for company in getattr(campaign, "companies_visible", [])]
+        hidden = getattr(campaign, "companies_hidden", 0)
+        if hidden:
+            names.append(
+                ngettext("and %(count)s account of other reps", "and %(count)s accounts of other reps", hidden)
+                % {"count": hidden}
+            )
+        return ", ".join(names) or "–"
 
     @admin.display(description=gettext_lazy("audience"), ordering="audience_size")
     def audience(self, campaign: Campaign):
@@ -397,7 +424,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
         def rows():
             yield writer.writerow(header)
-            for row in campaign_results_by_company(campaign=campaign):
+            for row in campaign_results_by_company(campaign=campaign, visible_to=request.user):
                 yield writer.writerow(
                     [
                         row.company_name,
@@ -425,7 +452,7 @@ class CampaignAdmin(admin.ModelAdmin):
             "overall": nps_figures(ActivityCompletion.objects.all()),
             "by_campaign": nps_by_campaign(),
             "by_month": nps_by_month(),
-            "comments": nps_latest_comments(),
+            "comments": nps_latest_comments(visible_to=request.user),
         }
         return TemplateResponse(request, "campaigns/admin/nps.html", context)
 
@@ -484,6 +511,7 @@ class ActivityAdmin(admin.ModelAdmin):
             raise PermissionDenied
         registrations = list(
             EventRegistration.objects.filter(event=activity.event, status=RegistrationStatus.CONFIRMED)
+            .filter(staff_company_q(user=request.user, path="user__membership__company"))
             .select_related("user__membership__company")
             .order_by("user__last_name", "user__first_name", "pk")
         )
@@ -522,9 +550,10 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActivityCompletion)
-class ActivityCompletionAdmin(admin.ModelAdmin):
+class ActivityCompletionAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     """Completions are written by the services; staff confirm or turn down custom activities."""
 
+    company_path = "company"
     list_display = ["created_at", "activity", "company", "user", "status", "points", "score", "rating"]
     list_filter = ["status", "activity__kind", "activity"]
     list_select_related = ["activity", "company", "user"]
@@ -574,7 +603,8 @@ class ActivityCompletionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+    company_path = "referrer"  # the member company that referred (the referred one may not be a member yet)
     list_display = ["created_at", "company_name", "org_number", "country", "referrer", "status", "rewarded_at"]
     list_filter = ["status", "country"]
     list_select_related = ["referrer"]
@@ -598,9 +628,10 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignAward)
-class CampaignAwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CampaignAwardAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: what each campaign gave, linked to the ledger."""
 
+    company_path = "company"
     list_display = ["created_at", "campaign", "company", "kind", "points", "entry"]
     list_filter = ["kind", "campaign"]
     list_select_related = ["campaign", "company", "entry"]
@@ -642,15 +673,18 @@ class BadgeAdmin(admin.ModelAdmin):
 
 
 @admin.register(BadgeAward)
-class BadgeAwardAdmin(admin.ModelAdmin):
+class BadgeAwardAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+    company_path = "company"
     list_display = ["awarded_at", "badge", "company", "challenge"]
     list_select_related = ["badge", "company", "challenge"]
     list_filter = ["badge"]
-    raw_id_fields = ["company", "challenge"]
+    autocomplete_fields = ["company"]  # searches only the companies the person may see
+    raw_id_fields = ["challenge"]
 
 
 @admin.register(ChallengeCompletion)
-class ChallengeCompletionAdmin(admin.ModelAdmin):
+class ChallengeCompletionAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+    company_path = "company"
     list_display = ["completed_at", "challenge", "company", "points"]
     list_select_related = ["challenge", "company"]
     list_filter = ["challenge"]

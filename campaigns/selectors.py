@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from members.models import Company, CompanyStatus, Membership, User
+from members.selectors import staff_company_q
 from rewards.models import PointsAccount, ProgrammeRules, Purchase, PurchaseLine, Redemption, RedemptionStatus
 
 from .models import (
@@ -856,9 +857,10 @@ class CompanyResult:
     campaign_points: int
 
 
-def campaign_results_by_company(*, campaign: Campaign, now: datetime | None = None):
+def campaign_results_by_company(*, campaign: Campaign, now: datetime | None = None, visible_to: User | None = None):
     """Per member company: group, revenue before and during, purchases during, campaign
-    points; for the CSV export. One query, iterated."""
+    points; for the CSV export. Only the companies ``visible_to`` may see when given
+    (``members.selectors.staff_company_q``: a rep's own accounts). One query, iterated."""
     now = now or timezone.now()
     before_start, start, end = results_periods(campaign, now=now)
     revenue = Purchase.objects.filter(company_id=OuterRef("company_id")).order_by().values("company_id")
@@ -886,9 +888,11 @@ def campaign_results_by_company(*, campaign: Campaign, now: datetime | None = No
         .annotate(total=Count("pk"))
         .values("total")
     )
+    members = CampaignMember.objects.filter(campaign=campaign)
+    if visible_to is not None:
+        members = members.filter(staff_company_q(user=visible_to, path="company"))
     rows = (
-        CampaignMember.objects.filter(campaign=campaign)
-        .annotate(
+        members.annotate(
             revenue_before=summed(occurred_at__gte=before_start, occurred_at__lt=start),
             revenue_during=summed(occurred_at__gte=start, occurred_at__lt=end),
             purchases_during=Coalesce(Subquery(purchases_during, output_field=IntegerField()), 0),
@@ -990,13 +994,14 @@ def nps_by_month(*, now: datetime | None = None, months: int = 12) -> list[NpsRo
 NPS_COMMENTS_SHOWN = 20
 
 
-def nps_latest_comments(*, limit: int = NPS_COMMENTS_SHOWN) -> list[ActivityCompletion]:
-    """The latest survey answers with a comment. One query."""
+def nps_latest_comments(*, limit: int = NPS_COMMENTS_SHOWN, visible_to: User | None = None) -> list[ActivityCompletion]:
+    """The latest survey answers with a comment, of the companies ``visible_to`` may see
+    when given (each names its company). One query."""
+    answers = ActivityCompletion.objects.filter(activity__kind=ActivityKind.SURVEY, score__isnull=False)
+    if visible_to is not None:
+        answers = answers.filter(staff_company_q(user=visible_to, path="company"))
     return list(
-        ActivityCompletion.objects.filter(activity__kind=ActivityKind.SURVEY, score__isnull=False)
-        .exclude(text="")
-        .select_related("company", "activity__campaign")
-        .order_by("-created_at", "-pk")[:limit]
+        answers.exclude(text="").select_related("company", "activity__campaign").order_by("-created_at", "-pk")[:limit]
     )
 
 

@@ -1,5 +1,7 @@
 """Django admin for members. Changes to memberships, invitations and company status go
-through the services, the same as in the portal."""
+through the services, the same as in the portal. Every list is scoped to the companies the
+member of staff may see (``members.admin_scoping``): a rep sees their own accounts, their
+contacts and invitations, and nothing of anyone else's."""
 
 from __future__ import annotations
 
@@ -7,13 +9,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from .admin_scoping import CompanyScopedAdminMixin
 from .models import Company, CompanyStatus, Invitation, Membership, MembershipRole, User
 from .services import MembersError, company_set_status, invitation_create, invitation_precheck, invitation_revoke
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(CompanyScopedAdminMixin, DjangoUserAdmin):
+    """People: club admins see everyone; a rep the contacts of their own accounts (staff
+    have no company, so only whole-club roles see them)."""
+
+    company_path = "membership__company"
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
@@ -67,9 +75,11 @@ class CompanyAdminForm(forms.ModelForm):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+    company_path = ""
     list_display = ["name", "org_number", "country", "status", "sales_rep", "external_id"]
-    list_filter = ["status", "country", "sales_rep"]
+    # Only the reps of the companies in the list (the whole club for club admins).
+    list_filter = ["status", "country", ("sales_rep", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "org_number", "external_id"]
     list_select_related = ["sales_rep"]
     form = CompanyAdminForm
@@ -99,11 +109,24 @@ class CompanyAdmin(admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Reactivate selected companies"))
+    @admin.action(description=_("Reactivate selected companies"), permissions=["change"])
     def reactivate(self, request, queryset):
-        for company in queryset:
-            company_set_status(company=company, status=CompanyStatus.ACTIVE, actor=request.user)
-        self.message_user(request, _("Reactivated %(count)d companies.") % {"count": queryset.count()})
+        """Through the service, one company at a time, like a status change on the form.
+        Django offers the action only to staff who may change companies and hands it only
+        the selected companies within their scope."""
+        reactivated = 0
+        for company in queryset.filter(status=CompanyStatus.SUSPENDED).order_by("pk"):
+            try:
+                company_set_status(company=company, status=CompanyStatus.ACTIVE, actor=request.user)
+            except MembersError as exc:
+                self.message_user(request, f"{company}: {exc}", level=messages.ERROR)
+            else:
+                reactivated += 1
+        self.message_user(
+            request,
+            ngettext("Reactivated %(count)d company.", "Reactivated %(count)d companies.", reactivated)
+            % {"count": reactivated},
+        )
 
 
 class InvitationAdminForm(forms.ModelForm):
@@ -122,9 +145,10 @@ class InvitationAdminForm(forms.ModelForm):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     """Staff invite a company's first admin here; the service sends the e-mail."""
 
+    company_path = "company"
     form = InvitationAdminForm
     list_display = ["email", "company", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
     list_filter = ["role", "accepted_at", "revoked_at"]
@@ -166,10 +190,52 @@ class InvitationAdmin(admin.ModelAdmin):
         )
         obj.pk = created.pk
 
-    @admin.action(description=_("Withdraw selected invitations"))
+    @admin.action(description=_("Withdraw selected invitations"), permissions=["change"])
     def revoke(self, request, queryset):
         for invitation in queryset:
             try:
                 invitation_revoke(invitation=invitation, actor=request.user)
             except MembersError as exc:
                 self.message_user(request, f"{invitation.email}: {exc}", level=messages.WARNING)
+
+
+# --- People's data kept by libraries: the same scoping -------------------------------------
+# allauth registers these admins itself; they are listed after this app in INSTALLED_APPS,
+# so their admin modules are imported here first and their admins replaced by scoped ones
+# (admin autodiscovery imports a module once, so they are not registered again).
+
+from allauth.account import admin as account_admin  # noqa: E402
+from allauth.account.models import EmailAddress  # noqa: E402
+from allauth.mfa import admin as mfa_admin  # noqa: E402
+from allauth.mfa.models import Authenticator  # noqa: E402
+from allauth.socialaccount import admin as socialaccount_admin  # noqa: E402
+from allauth.socialaccount.models import SocialAccount, SocialToken  # noqa: E402
+
+from clubportal.admin import require_permissions  # noqa: E402
+
+
+class EmailAddressAdmin(CompanyScopedAdminMixin, account_admin.EmailAddressAdmin):
+    company_path = "user__membership__company"
+    make_verified = require_permissions(account_admin.EmailAddressAdmin.make_verified, "change")
+
+
+class AuthenticatorAdmin(CompanyScopedAdminMixin, mfa_admin.AuthenticatorAdmin):
+    company_path = "user__membership__company"
+
+
+class SocialAccountAdmin(CompanyScopedAdminMixin, socialaccount_admin.SocialAccountAdmin):
+    company_path = "user__membership__company"
+
+
+class SocialTokenAdmin(CompanyScopedAdminMixin, socialaccount_admin.SocialTokenAdmin):
+    company_path = "account__user__membership__company"
+
+
+for _model, _scoped_admin in [
+    (EmailAddress, EmailAddressAdmin),
+    (Authenticator, AuthenticatorAdmin),
+    (SocialAccount, SocialAccountAdmin),
+    (SocialToken, SocialTokenAdmin),
+]:
+    admin.site.unregister(_model)
+    admin.site.register(_model, _scoped_admin)

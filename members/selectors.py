@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Company, Invitation, Membership, User
 
@@ -57,3 +57,56 @@ def is_sales_rep(user: User) -> bool:
     from .staff_groups import SALES_REPS
 
     return SALES_REPS in staff_roles(user)
+
+
+def is_marketing(user: User) -> bool:
+    """In the Marketing group: plans campaigns and confirms activities for the whole club."""
+    from .staff_groups import MARKETING
+
+    return MARKETING in staff_roles(user)
+
+
+# --- Which companies a member of staff may see ---------------------------------------------
+#
+# One rule, used by the Django admin (``members.admin_scoping``), the rep workspace, staff
+# conversations, the fulfilment queue and every staff export:
+#
+#   club admin (or superuser)  every company
+#   sales rep                  the companies assigned to them (``Company.sales_rep``), also
+#                              when they are in another group too (the narrower role wins)
+#   marketing                  every company (campaigns, activities and their results are
+#                              club-wide work; which *kinds* of data they see is up to their
+#                              model permissions, which leave out people, points and orders)
+#   any other staff or member  none
+#
+# What a role may do with those companies' data is decided by permissions, not here.
+
+
+def staff_sees_every_company(user: User) -> bool:
+    """Whether ``user``'s company scope is the whole club (club admins, Marketing)."""
+    if is_club_admin(user):
+        return True
+    return not is_sales_rep(user) and is_marketing(user)
+
+
+def staff_company_q(*, user: User, path: str = "") -> Q:
+    """The condition "the company at ``path`` is one ``user`` may see", to filter any
+    queryset whose rows belong to a company: ``path`` leads from the queried model to the
+    company (``"account__company"`` for ledger entries, ``""`` for companies themselves).
+
+    An empty ``Q()`` (no condition, no join) for whole-club roles; a join on the company's
+    sales rep for reps; a condition that matches nothing (Django runs no query) for
+    everyone else. At most one query per request, to read the person's groups, which
+    ``staff_roles`` then keeps on the user object.
+    """
+    if staff_sees_every_company(user):
+        return Q()
+    if is_sales_rep(user):
+        return Q(**{f"{path}__sales_rep" if path else "sales_rep": user})
+    return Q(pk__in=[])
+
+
+def staff_companies(*, user: User) -> QuerySet[Company]:
+    """The companies ``user`` may see (see ``staff_company_q``): all for club admins and
+    Marketing, a rep's own accounts, none for anyone else."""
+    return Company.objects.filter(staff_company_q(user=user))

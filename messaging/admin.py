@@ -4,6 +4,7 @@ Messages are written in the portal only (``messaging.services``)."""
 from django.contrib import admin
 
 from clubportal.admin import ReadOnlyAdminMixin
+from members.admin_scoping import CompanyScopedAdminMixin
 
 from .models import Broadcast, Message, Thread
 
@@ -17,7 +18,8 @@ class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Thread)
-class ThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ThreadAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    company_path = "company"
     list_display = ["subject", "company", "message_count", "last_message_at", "broadcast"]
     list_select_related = ["company", "broadcast"]
     search_fields = ["subject", "company__name"]

@@ -17,7 +17,8 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySe
 from django.db.models.functions import Coalesce
 
 from members.models import Company, Membership, User
-from members.selectors import is_club_admin
+from members.selectors import is_club_admin, is_sales_rep
+from members.selectors import staff_companies as members_staff_companies
 
 from .models import Message, Thread, ThreadReadState
 
@@ -113,13 +114,13 @@ def member_threads(*, membership: Membership) -> QuerySet[Thread]:
 
 
 def staff_companies(*, user: User) -> QuerySet[Company]:
-    """The companies a member of staff may work with here: a rep's own accounts; every
-    company for a club admin; nothing for anyone else."""
-    if is_club_admin(user):
-        return Company.objects.all()
-    if user.is_authenticated and user.is_staff:
-        return Company.objects.filter(sales_rep=user)
-    return Company.objects.none()
+    """The companies whose conversations a member of staff may work with: a rep's own
+    accounts, every company for a club admin (the one rule in
+    ``members.selectors.staff_companies``); nothing for anyone else, Marketing included,
+    whose company scope is club-wide but who take no part in conversations."""
+    if not (is_club_admin(user) or is_sales_rep(user)):
+        return Company.objects.none()
+    return members_staff_companies(user=user)
 
 
 def staff_threads(

@@ -1,11 +1,15 @@
 from django.contrib import admin
 
+from members.admin_scoping import CompanyScopedAdminMixin
+
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     """Read-only: notifications are written by ``notifications.services`` only."""
+
+    company_path = "recipient__membership__company"  # staff's own notices: whole-club roles only
 
     list_display = ["created_at", "recipient", "kind", "title", "read_at", "emailed_at"]
     list_filter = ["kind"]

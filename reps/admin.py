@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from clubportal.admin import ReadOnlyAdminMixin
+from members.admin_scoping import CompanyScopedAdminMixin
+from members.selectors import staff_sees_every_company
 
 from .models import GoodwillAward, GoodwillBudget, StaffNote
 from .services import RepsError, goodwill_budget_set
@@ -34,8 +36,9 @@ class GoodwillBudgetForm(forms.ModelForm):
 
 
 @admin.register(GoodwillBudget)
-class GoodwillBudgetAdmin(admin.ModelAdmin):
+class GoodwillBudgetAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     form = GoodwillBudgetForm
+    company_path = None  # a rep's budget, not an account's
     list_display = ["rep", "month", "points", "awarded", "updated_by", "updated_at"]
     list_filter = ["month"]
     list_select_related = ["rep", "updated_by"]
@@ -51,12 +54,17 @@ class GoodwillBudgetAdmin(admin.ModelAdmin):
             return
         obj.pk, obj.awarded = saved.pk, saved.awarded
 
+    def scope_queryset_for(self, request, queryset):
+        # Whole-club roles see every rep's budget; anyone else at most their own.
+        return queryset if staff_sees_every_company(request.user) else queryset.filter(rep=request.user)
+
     def has_delete_permission(self, request, obj=None):
         return obj is None or obj.awarded == 0
 
 
 @admin.register(GoodwillAward)
-class GoodwillAwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class GoodwillAwardAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    company_path = "company"
     list_display = ["created_at", "rep", "company", "points", "reason"]
     list_select_related = ["rep", "company"]
     search_fields = ["company__name", "rep__email", "reason"]

@@ -27,8 +27,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from members.models import Company, User
+from members.selectors import staff_companies
 from messaging.models import Message
-from messaging.selectors import staff_companies, unread_messages_count
+from messaging.selectors import unread_messages_count
 from rewards.models import Purchase
 from rewards.selectors import EXPIRY_WARNING_DAYS, points_expiring_by_account
 

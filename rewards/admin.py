@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from clubportal.admin import ReadOnlyAdminMixin
+from members.admin_scoping import CompanyScopedAdminMixin
 
 from .models import LedgerEntry, PointsAccount, ProductCategory, ProgrammeRules, Purchase, PurchaseLine, Tier
 
@@ -24,7 +25,8 @@ class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(PointsAccount)
-class PointsAccountAdmin(ReadOnlyAdmin):
+class PointsAccountAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
+    company_path = "company"
     list_display = ["company", "balance", "pending", "shortfall", "tier"]
     list_select_related = ["company", "tier"]
     list_filter = ["tier"]
@@ -32,7 +34,8 @@ class PointsAccountAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
+    company_path = "account__company"
     list_display = [
         "created_at",
         "account",
@@ -61,7 +64,8 @@ class PurchaseLineInline(admin.TabularInline):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(ReadOnlyAdmin):
+class PurchaseAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
+    company_path = "company"
     list_display = ["occurred_at", "company", "source", "external_id", "net_amount", "currency", "original"]
     list_select_related = ["company", "original"]
     list_filter = ["source"]

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clubportal.admin import ReadOnlyAdminMixin
+from members.admin_scoping import CompanyScopedAdminMixin
 
 from .images import ImageRejected, image_check_and_process
 from .models import (
@@ -241,9 +242,10 @@ class RedemptionEventInline(admin.TabularInline):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RedemptionAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: redemptions move only through the fulfilment pages and the company's own pages."""
 
+    company_path = "company"
     list_display = [
         "number",
         "requested_at",
@@ -267,7 +269,10 @@ class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(VoucherCode)
-class VoucherCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class VoucherCodeAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # A code given out belongs to the company that ordered it; the pool (no order yet) is
+    # the club's, seen by whole-club roles only.
+    company_path = "redemption__company"
     list_display = ["reward", "masked_code", "redemption", "assigned_at", "uploaded_at"]
     list_filter = ["reward", ("redemption", admin.EmptyFieldListFilter)]
     list_select_related = ["reward", "redemption"]
@@ -281,7 +286,8 @@ class VoucherCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CompanyRewardSettings)
-class CompanyRewardSettingsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CompanyRewardSettingsAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    company_path = "company"
     list_display = ["company", "approval_threshold", "goal_reward", "updated_at"]
     list_select_related = ["company", "goal_reward"]
     search_fields = ["company__name"]

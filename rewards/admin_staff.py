@@ -68,7 +68,7 @@ class StaffPointsAccountAdmin(PointsAccountAdmin):
     def adjust_view(self, request, pk: int):
         if not can_correct_points(request.user):
             raise PermissionDenied
-        account = get_object_or_404(PointsAccount.objects.select_related("company", "tier"), pk=pk)
+        account = get_object_or_404(self.get_queryset(request).select_related("company", "tier"), pk=pk)
         rules = programme_rules_for_request(request)
         form = AdjustPointsForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -114,7 +114,8 @@ class StaffPointsAccountAdmin(PointsAccountAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Points liability"),
-            "liability": points_liability(rules=rules),
+            # The accounts this person may see: the club's liability for club admins.
+            "liability": points_liability(rules=rules, accounts=self.get_queryset(request)),
             "points_rules": rules,
         }
         return TemplateResponse(request, "rewards/admin/liability.html", context)
@@ -168,7 +169,7 @@ class StaffLedgerEntryAdmin(LedgerEntryAdmin):
     def reverse_view(self, request, pk: int):
         if not can_correct_points(request.user):
             raise PermissionDenied
-        entry = get_object_or_404(LedgerEntry.objects.select_related("account__company", "reversed_by"), pk=pk)
+        entry = get_object_or_404(self.get_queryset(request).select_related("account__company"), pk=pk)
         form = ReverseEntryForm(request.POST or None)
         if (
             request.method == "POST"

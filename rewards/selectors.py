@@ -11,11 +11,12 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from members.models import Company
+from members.models import Company, User
+from members.selectors import staff_company_q
 
 from .models import (
     RETURNED_STATUSES,
@@ -384,13 +385,16 @@ class PointsLiability:
         return self.balance_value + self.pending_value
 
 
-def points_liability(*, rules: ProgrammeRules) -> PointsLiability:
-    """Club-wide outstanding points (balance), pending points and shortfall, with their money
-    value at ``rules.point_value``, in total and per tier. One query, grouped by tier."""
+def points_liability(*, rules: ProgrammeRules, accounts: QuerySet[PointsAccount] | None = None) -> PointsLiability:
+    """Outstanding points (balance), pending points and shortfall of ``accounts`` (default:
+    the whole club), with their money value at ``rules.point_value``, in total and per tier.
+    One query, grouped by tier."""
     from django.db.models import Count  # imported here: this section is appended to a shared module
 
+    accounts = PointsAccount.objects.all() if accounts is None else accounts
     rows = list(
-        PointsAccount.objects.values("tier__name", "tier__qualifying_points")
+        accounts.order_by()
+        .values("tier__name", "tier__qualifying_points")
         .annotate(
             accounts=Count("pk"),
             balance_sum=Coalesce(Sum("balance"), 0),
@@ -771,18 +775,24 @@ def redemptions_awaiting_approval(*, company: Company):
     )
 
 
-def fulfilment_queue():
-    """Every redemption with what the staff queue and the warehouse export show, oldest
-    first; the queue's filters narrow it."""
-
-    return Redemption.objects.select_related("company", "reward", "requested_by").order_by("requested_at", "pk")
-
-
-def staff_redemption(*, pk: int):
-    """One redemption for the staff page, with its events and codes, or None."""
+def fulfilment_queue(*, visible_to: User):
+    """Every redemption of the companies ``visible_to`` may see (all for club admins, see
+    ``members.selectors.staff_company_q``) with what the staff queue and the warehouse
+    export show, oldest first; the queue's filters narrow it."""
 
     return (
-        Redemption.objects.filter(pk=pk)
+        Redemption.objects.filter(staff_company_q(user=visible_to, path="company"))
+        .select_related("company", "reward", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def staff_redemption(*, pk: int, visible_to: User):
+    """One redemption for the staff page, with its events and codes, or None (also when it
+    is not of a company ``visible_to`` may see)."""
+
+    return (
+        Redemption.objects.filter(staff_company_q(user=visible_to, path="company"), pk=pk)
         .select_related("company", "reward", "requested_by", "decided_by", "redeem_entry", "return_entry")
         .prefetch_related(
             Prefetch("events", queryset=RedemptionEvent.objects.select_related("actor").order_by("created_at", "pk")),

@@ -3,7 +3,9 @@ CSV export for the warehouse, low-stock warnings), one redemption (fulfil with t
 reject with the points returned, correct delivery details), and the voucher code upload.
 
 Only staff with ``rewards.fulfil_redemption`` (Club admins) get in; anyone else gets a 403,
-anonymous visitors the login page. The pages stay thin: reads from ``rewards.selectors``,
+anonymous visitors the login page. Orders are those of the companies the person may see
+(``members.selectors.staff_company_q``: every company for club admins); any other order
+is a 404 and is left alone by the bulk action. The pages stay thin: reads from ``rewards.selectors``,
 writes through ``rewards.redemptions`` and ``rewards.catalogue``.
 """
 
@@ -27,7 +29,6 @@ from django_tables2.export import ExportMixin
 from .catalogue import CatalogueError, voucher_codes_upload
 from .filters import FulfilmentFilter
 from .forms import BulkFulfilForm, FulfilForm, StaffRejectForm, VoucherUploadForm
-from .models import Redemption
 from .redemptions import (
     RedemptionError,
     can_fulfil,
@@ -69,7 +70,7 @@ class FulfilmentQueueView(FulfilmentStaffRequiredMixin, ExportMixin, SingleTable
     export_formats = ("csv",)
 
     def get_queryset(self):
-        return fulfilment_queue()
+        return fulfilment_queue(visible_to=self.request.user)
 
     def get_table_kwargs(self):
         return {"rules": programme_rules_for_request(self.request)}
@@ -102,8 +103,9 @@ class BulkFulfilView(FulfilmentStaffRequiredMixin, View):
             for error in form.non_field_errors():
                 messages.error(request, error)
             return redirect(back)
+        in_scope = fulfilment_queue(visible_to=request.user).filter(pk__in=form.cleaned_data["selected"])
         result = redemptions_fulfil_bulk(
-            redemption_ids=form.cleaned_data["selected"], by=request.user, note=form.cleaned_data["note"]
+            redemption_ids=list(in_scope.values_list("pk", flat=True)), by=request.user, note=form.cleaned_data["note"]
         )
         if result.fulfilled:
             count = len(result.fulfilled)
@@ -127,7 +129,7 @@ class StaffRedemptionView(FulfilmentStaffRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        redemption = staff_redemption(pk=self.kwargs["pk"])
+        redemption = staff_redemption(pk=self.kwargs["pk"], visible_to=self.request.user)
         if redemption is None:
             raise Http404(_("No such order."))
         context.update(
@@ -152,7 +154,7 @@ class _StaffActionView(FulfilmentStaffRequiredMixin, View):
     form_class = FulfilForm
 
     def post(self, request, pk: int):
-        redemption = get_object_or_404(Redemption, pk=pk)
+        redemption = get_object_or_404(fulfilment_queue(visible_to=request.user), pk=pk)
         form = self.form_class(request.POST)
         if not form.is_valid():
             for errors in form.errors.values():
