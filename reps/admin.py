@@ -59,7 +59,8 @@ class GoodwillBudgetAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
         return queryset if staff_sees_every_company(request.user) else queryset.filter(rep=request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or obj.awarded == 0
+        # The permission first: without it any member of staff could delete an unused budget.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.awarded == 0)
 
 
 @admin.register(GoodwillAward)

@@ -98,7 +98,8 @@ class ProgrammeRulesAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
-        return not ProgrammeRules.objects.exists()
+        # The permission first: without it any member of staff could write the first row.
+        return super().has_add_permission(request) and not ProgrammeRules.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False

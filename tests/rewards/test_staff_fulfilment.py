@@ -327,3 +327,36 @@ def test_every_row_checkbox_of_the_queue_has_a_label(client, fulfiller, buyer):
     page = client.get(QUEUE_URL).content.decode()
 
     assert f'aria-label="Select order {order.number}"' in page
+
+
+def test_fulfilment_staff_who_are_not_club_admins_see_and_fulfil_only_their_own_accounts_orders(
+    client, settings, rep, buyer, other_member
+):
+    # The queue follows the one scoping rule of the Django admin: a sales rep given the
+    # fulfilment permission works on their own accounts' orders, never another rep's.
+    from django.contrib.auth.models import Permission
+
+    from rewards.services import points_account_for_company
+
+    settings.STAFF_MFA_REQUIRED = False
+    rep.user_permissions.add(Permission.objects.get(codename="fulfil_redemption"))
+    give_points(points_account_for_company(company=other_member.membership.company), 1_000_000)
+    own = request_redemption(buyer, RewardFactory(points_cost=1_000))
+    others = request_redemption(other_member.membership, RewardFactory(points_cost=1_000))
+    client.force_login(rep)
+
+    queue = numbers(client.get(QUEUE_URL))
+    export = client.get(QUEUE_URL, {"_export": "csv"}).content.decode("utf-8-sig")
+    page = client.get(reverse("rewards_staff:redemption", args=[others.pk]))
+    client.post(reverse("rewards_staff:bulk_fulfil"), {"selected": [own.pk, others.pk], "note": "x"})
+    client.post(reverse("rewards_staff:fulfil", args=[others.pk]), {"tracking_reference": "T1", "note": ""})
+
+    assert queue == [own.number]
+    assert own.number in export and others.number not in export
+    assert page.status_code == 404
+    assert fresh_status(own) == RedemptionStatus.FULFILLED
+    assert fresh_status(others) == RedemptionStatus.REQUESTED
+
+
+def fresh_status(redemption) -> str:
+    return Redemption.objects.values_list("status", flat=True).get(pk=redemption.pk)
