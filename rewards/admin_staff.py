@@ -1,11 +1,12 @@
 """Staff corrections in the Django admin: adjust an account's points with a mandatory reason,
-reverse entries, and the club-wide liability.
+reverse entries, and the points liability.
 
 Accounts and entries stay read-only (``rewards.admin``); these views only call
 ``rewards.services.points_adjust`` / ``entry_reverse`` with ``request.user``, so every
 correction is a new ledger entry that names the staff user and the reason. Only staff
 with the ``rewards.add_ledgerentry`` permission (Club admins) may correct; anyone who can
-view accounts may see the liability.
+view accounts may see the liability of the accounts they may see (the club's, for club
+admins). Every view reads through the admin's company-scoped ``get_queryset``.
 
 Imported from the end of ``rewards/admin.py``; it re-registers the two admins with these
 extras.
