@@ -193,11 +193,21 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
 
 
 def company_set_status(*, company: Company, status: str, reason: str = "", actor: User) -> Company:
-    """Suspend or reactivate a company. Suspended companies' contacts cannot log in."""
+    """Suspend or reactivate a company. Suspended companies' contacts cannot log in.
+
+    Only staff who may change companies (``members.change_company``) and may see this one
+    (``selectors.staff_company_q``) may; anyone else gets ``MembersError`` and nothing changes,
+    whichever page or action called.
+    """
+    from .selectors import staff_company_q
+
     if status not in CompanyStatus.values:
         raise MembersError(_("Unknown status."))
     if status == CompanyStatus.SUSPENDED and not reason.strip():
         raise MembersError(_("Give a reason; the company's contacts will see it."))
+    may_change = actor.is_active and actor.is_staff and actor.has_perm("members.change_company")
+    if not (may_change and Company.objects.filter(staff_company_q(user=actor), pk=company.pk).exists()):
+        raise MembersError(_("You may not change this company's status."))
     with transaction.atomic():
         company = _lock_company(company.pk)
         company.status = status

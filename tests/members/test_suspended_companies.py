@@ -77,3 +77,31 @@ def test_given_suspended_company_when_inviting_then_refused(company, company_adm
 
     with pytest.raises(MembersError, match="suspended"):
         invitation_create(company=company, email="new@example.com", role=MembershipRole.VIEWER, invited_by=club_admin)
+
+
+def test_given_a_view_only_rep_when_they_reactivate_their_suspended_account_through_the_service_then_refused(
+    company, rep, club_admin
+):
+    company_set_status(company=company, status=CompanyStatus.SUSPENDED, reason=REASON, actor=club_admin)
+
+    with pytest.raises(MembersError, match="may not change"):
+        company_set_status(company=company, status=CompanyStatus.ACTIVE, actor=rep)
+
+    company.refresh_from_db()
+    assert company.status == CompanyStatus.SUSPENDED
+
+
+def test_given_a_rep_allowed_to_change_companies_when_they_suspend_another_reps_account_then_refused(
+    company, other_rep, other_company
+):
+    from django.contrib.auth.models import Permission
+
+    other_rep.user_permissions.add(Permission.objects.get(codename="change_company"))
+
+    with pytest.raises(MembersError, match="may not change"):
+        company_set_status(company=company, status=CompanyStatus.SUSPENDED, reason=REASON, actor=other_rep)
+    company_set_status(company=other_company, status=CompanyStatus.SUSPENDED, reason=REASON, actor=other_rep)
+
+    company.refresh_from_db()
+    other_company.refresh_from_db()
+    assert (company.status, other_company.status) == (CompanyStatus.ACTIVE, CompanyStatus.SUSPENDED)
