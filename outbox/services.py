@@ -28,13 +28,14 @@ row is written.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from datetime import datetime, timedelta
 
 from celery import Task, current_app
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -83,20 +84,22 @@ def outbox_publish(*, row: OutboxTask, task: Task | None = None) -> bool:
     published_at IS NULL``, which takes its lock) in a transaction that commits only once
     the broker has accepted the message: a relay that got there first makes this a no-op, a
     relay arriving meanwhile skips the locked row, and if the broker refuses, the
-    transaction rolls back and the row stays waiting for the relay.
+    transaction rolls back and the row stays waiting for the relay. (Without row locks,
+    see ``_row_locks``.)
     """
     app = task.app if task is not None else current_app
     broker_url = app.conf.broker_url
     if _broker_recently_down(broker_url):
         return False
     try:
-        with transaction.atomic():
-            claimed = OutboxTask.objects.filter(pk=row.pk, published_at__isnull=True).update(
-                published_at=timezone.now()
-            )
-            if not claimed:
-                return False
+        if _row_locks(app):
+            with transaction.atomic():
+                if not _mark_published([row.pk]):
+                    return False
+                _publish(row, task=task)
+        else:
             _publish(row, task=task)
+            _mark_published([row.pk])
     except BrokerUnavailable as exc:
         _broker_failed(broker_url, exc)
         OutboxTask.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, last_error=_describe(exc))
@@ -120,34 +123,18 @@ def outbox_relay(*, batch_size: int = RELAY_BATCH_SIZE) -> int:
     if not OutboxTask.objects.filter(published_at__isnull=True).exists():
         return 0
     app = current_app
+    locks = _row_locks(app)
     published = 0
     skipped: set[int] = set()
     while True:
-        with transaction.atomic():
-            rows = list(
-                OutboxTask.objects.select_for_update(skip_locked=True)
-                .filter(published_at__isnull=True)
-                .exclude(pk__in=skipped)
-                .order_by("pk")[:batch_size]
-            )
+        with transaction.atomic() if locks else contextlib.nullcontext():
+            waiting = OutboxTask.objects.filter(published_at__isnull=True).exclude(pk__in=skipped).order_by("pk")
+            rows = list((waiting.select_for_update(skip_locked=True) if locks else waiting)[:batch_size])
             if not rows:
                 return published
-            done: list[int] = []
-            broker_down = None
-            for row in rows:
-                try:
-                    _publish(row)
-                except BrokerUnavailable as exc:
-                    broker_down = exc
-                    _record_failure(row, exc)
-                    break
-                except Exception as exc:
-                    logger.exception("Outbox task %s (%s) could not be published.", row.pk, row.task_name)
-                    _record_failure(row, exc)
-                    skipped.add(row.pk)
-                else:
-                    done.append(row.pk)
-            OutboxTask.objects.filter(pk__in=done).update(published_at=timezone.now())
+            done, broker_down = _publish_rows(rows, skipped=skipped, mark_each=not locks)
+            if locks:
+                _mark_published(done)
             published += len(done)
         if broker_down is not None:
             _broker_failed(app.conf.broker_url, broker_down)
@@ -198,6 +185,44 @@ def _publish(row: OutboxTask, *, task: Task | None = None) -> None:
         if isinstance(exc, OperationalError):
             raise BrokerUnavailable(_describe(exc)) from exc
         raise
+
+
+def _row_locks(app) -> bool:
+    """Whether rows are claimed under their row lock while being published: with a database
+    that has row locks and a real broker. Otherwise (SQLite; or the in-process mode, where
+    "publishing" runs the task) each row is published first and marked after, outside any
+    transaction, so a task's own writes never wait on the relay's transaction — on SQLite
+    they would hit its database-wide write lock. Two relays at once could then publish a
+    row twice: harmless (tasks are safe to run twice), and rare (SQLite runs one process)."""
+    return connection.features.has_select_for_update and not app.conf.task_always_eager
+
+
+def _publish_rows(rows: list[OutboxTask], *, skipped: set[int], mark_each: bool) -> tuple[list[int], Exception | None]:
+    """Publish ``rows`` in order until the broker refuses one; returns the ids published and
+    the refusal, if any. A row failing for another reason is recorded and added to ``skipped``."""
+    done: list[int] = []
+    for row in rows:
+        try:
+            _publish(row)
+        except BrokerUnavailable as exc:
+            _record_failure(row, exc)
+            return done, exc
+        except Exception as exc:
+            logger.exception("Outbox task %s (%s) could not be published.", row.pk, row.task_name)
+            _record_failure(row, exc)
+            skipped.add(row.pk)
+        else:
+            done.append(row.pk)
+            if mark_each:
+                _mark_published([row.pk])
+    return done, None
+
+
+def _mark_published(row_ids: list[int]) -> int:
+    """Mark the rows still waiting among ``row_ids`` published; returns how many were."""
+    if not row_ids:
+        return 0
+    return OutboxTask.objects.filter(pk__in=row_ids, published_at__isnull=True).update(published_at=timezone.now())
 
 
 def _record_failure(row: OutboxTask, exc: BaseException) -> None:
