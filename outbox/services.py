@@ -19,7 +19,8 @@ A row is marked published only after the broker accepted its message, in the tra
 that holds the row's lock: the fast path and concurrent relays lock rows with ``SKIP
 LOCKED``, so under normal operation each row is published once. A crash between the broker's
 "accepted" and the commit publishes it again: tasks are delivered *at least once* and every
-task sent this way must be safe to run twice (the call sites say why theirs are).
+task sent this way must be safe to run twice (the call sites say why theirs are). On SQLite,
+which has no row locks, a row is published first and marked after (``_row_locks``).
 
 Without a broker (``CELERY_TASK_ALWAYS_EAGER``: ``make run``, the tests) nothing changes:
 ``outbox_enqueue`` is ``delay_on_commit``, the task runs in-process after the commit and no
@@ -38,6 +39,7 @@ from celery import Task, current_app
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from .models import OutboxTask
 
@@ -50,6 +52,10 @@ BROKER_CONNECT_TIMEOUT_SECONDS = 1.0
 RELAY_BATCH_SIZE = 100
 # Published rows are kept this long (what ran, when), then purged by the daily job.
 PUBLISHED_KEEP_DAYS = 7
+
+# What a broker that is down, unreachable or refusing raises (Celery re-raises the
+# transport's connection errors as kombu's OperationalError).
+BROKER_ERRORS = (OperationalError, OSError)
 
 _breaker_lock = threading.Lock()
 _broker_down_until: dict[str, float] = {}  # broker URL -> monotonic time
@@ -177,14 +183,8 @@ def _publish(row: OutboxTask, *, task: Task | None = None) -> None:
                 task.apply_async(args=row.args, kwargs=row.kwargs, **options)
             else:  # not imported in this process: the worker knows it by name
                 app.send_task(row.task_name, args=row.args, kwargs=row.kwargs, **options)
-    except (OSError, ConnectionError, TimeoutError) as exc:
+    except BROKER_ERRORS as exc:
         raise BrokerUnavailable(_describe(exc)) from exc
-    except Exception as exc:
-        from kombu.exceptions import OperationalError
-
-        if isinstance(exc, OperationalError):
-            raise BrokerUnavailable(_describe(exc)) from exc
-        raise
 
 
 def _row_locks(app) -> bool:
