@@ -155,6 +155,18 @@ def test_in_process_mode_the_relay_runs_leftover_tasks_and_a_broken_one_does_not
     assert "renamed_since" in unknown.last_error
 
 
+def test_make_run_runs_what_a_run_with_a_broker_left_when_its_jobs_start(db):
+    from clubportal.periodic import relay_outbox_at_start
+
+    row = OutboxTask.objects.create(task_name="tests.outbox.remember", args=[9])
+
+    relay_outbox_at_start()
+
+    assert ran == [((9,), {})]
+    row.refresh_from_db()
+    assert row.published_at is not None
+
+
 def test_the_purge_deletes_only_rows_published_more_than_a_week_ago(db):
     now = timezone.now()
     old = OutboxTask.objects.create(task_name="t", published_at=now - timedelta(days=8))
