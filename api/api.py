@@ -26,6 +26,7 @@ from pydantic import Field
 
 from members.models import Company
 from members.services import MembersError, company_upsert
+from outbox.services import outbox_enqueue
 from rewards.ingest import (
     PurchaseConflict,
     PurchaseInvalid,
@@ -349,7 +350,7 @@ def purchase_batch_post(request, payload: schemas.PurchaseBatchIn):
             }
         items.append(outcome)
     if earned:
-        notify_purchases_points.delay_on_commit(key=f"points:batch:{first_purchase_id}", earned=list(earned.values()))
+        outbox_enqueue(notify_purchases_points, key=f"points:batch:{first_purchase_id}", earned=list(earned.values()))
     items.sort(key=lambda outcome: outcome["index"])
     counts = {
         status: sum(1 for item in items if item["status"] == status)

@@ -50,6 +50,8 @@ from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from outbox.services import outbox_enqueue
+
 from .models import (
     AwardKind,
     Campaign,
@@ -138,7 +140,7 @@ def budget_take(campaign: Campaign, points: int) -> None:
     if campaign.points_awarded >= campaign.points_budget and campaign.budget_alert_sent_at is None:
         from .tasks import send_budget_alert  # tasks import the services, which import this module
 
-        send_budget_alert.delay_on_commit(campaign.pk)
+        outbox_enqueue(send_budget_alert, campaign.pk)
 
 
 # Raw SQL on purpose, like rewards' tier lookup: this runs for every purchase, and
@@ -260,7 +262,7 @@ def _queue_referrals(referral_ids: Sequence[int]) -> None:
     from .tasks import reward_referral
 
     for referral_id in referral_ids:
-        reward_referral.delay_on_commit(referral_id)
+        outbox_enqueue(reward_referral, referral_id)
 
 
 def purchase_campaign_bonus(*, purchase, lines, account, rules, now: datetime) -> PurchaseBonus:
@@ -535,7 +537,7 @@ def import_campaigns_record(cursor, now: datetime) -> None:
         from .tasks import send_budget_alert
 
         for campaign_id in spent:
-            send_budget_alert.delay_on_commit(campaign_id)
+            outbox_enqueue(send_budget_alert, campaign_id)
 
 
 _IMPORT_REFERRALS_SQL = """

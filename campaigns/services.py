@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from members.models import Company, CompanyStatus, Membership, User
 from members.validators import validate_org_number
+from outbox.services import outbox_enqueue
 from rewards.models import Purchase
 from rewards.services import LedgerError, points_account_lock, points_award
 
@@ -353,7 +354,7 @@ def campaign_start(*, campaign_id: int, now: datetime) -> bool:
         campaign.save(update_fields=["status", "started_at", "audience_size", "holdout_size", "audience_counted_at"])
         from .tasks import announce_campaign
 
-        announce_campaign.delay_on_commit(campaign.pk)
+        outbox_enqueue(announce_campaign, campaign.pk)
     return True
 
 
@@ -501,22 +502,21 @@ def _award(
 
 
 def _notify_award(*, company_id: int, key: str, title, params: dict, users: list[User] | None = None) -> None:
-    """Tell the company's contacts (or ``users``) about points they received, after commit."""
+    """Tell the company's contacts (or ``users``) about points they received, in the award's
+    transaction: the notices commit with the points or not at all, and their e-mails are
+    queued through the outbox (``notifications_send``), so nothing is lost after the commit."""
     from notifications.models import NotificationKind
     from notifications.selectors import company_contacts
     from notifications.services import notifications_send
 
-    def send():
-        notifications_send(
-            users=users if users is not None else company_contacts(company_id=company_id),
-            kind=NotificationKind.ACTIVITY,
-            key=key,
-            title=title,
-            params=params,
-            url=reverse("campaigns:activities"),
-        )
-
-    transaction.on_commit(send)
+    notifications_send(
+        users=users if users is not None else company_contacts(company_id=company_id),
+        kind=NotificationKind.ACTIVITY,
+        key=key,
+        title=title,
+        params=params,
+        url=reverse("campaigns:activities"),
+    )
 
 
 def _activity_memo(activity: Activity) -> str:

@@ -14,10 +14,13 @@ web process.
 
 from __future__ import annotations
 
+import logging
 from threading import Thread
 
 from celery import beat
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 class InProcessJobsUnavailable(RuntimeError):
@@ -35,11 +38,23 @@ def start_periodic_jobs(app=None) -> Thread:
     if app is None:
         from clubportal.celery import app
     tasks_register(app)
+    relay_outbox_at_start()
     # The scheduler `make beat` uses (django-celery-beat's, so the admin's schedule applies);
     # beat's service would otherwise default to a shelve file in the working directory.
     service = beat.EmbeddedService(app, thread=True, scheduler_cls=app.conf.beat_scheduler)
     service.start()
     return service
+
+
+def relay_outbox_at_start() -> None:
+    """Run what waits in the task outbox (left by an earlier run with a broker) now, rather
+    than at the relay's first minute; a failure is logged and left to that run."""
+    from outbox.services import outbox_relay
+
+    try:
+        outbox_relay()
+    except Exception:
+        logger.exception("The outbox relay at start failed; the periodic relay will try again.")
 
 
 def tasks_register(app) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -17,6 +16,8 @@ from wagtail.models import Site
 
 from cms.models import Branding
 from rewards.selectors import points_dashboard, programme_rules_for_request
+
+from .health import health_report
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
@@ -86,10 +87,13 @@ def live_badges(request):
 
 @require_GET
 def healthz(request):
-    """For load balancers: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For load balancers and monitoring: each dependency's state as JSON; 503 only when the
+    database is down, 200 with ``"status": "degraded"`` when only Redis is (see
+    ``clubportal.health`` for why)."""
+    status, report = health_report()
+    response = JsonResponse(report, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def permission_denied(request, exception=None):

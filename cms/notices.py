@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from members.models import CompanyStatus, User
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
+from outbox.services import outbox_enqueue
 
 from . import points
 from .models import OfferAudience, OfferPage
@@ -84,4 +85,4 @@ def on_page_published(sender, instance, revision=None, **kwargs) -> None:
 
     if kwargs.get("alias") or not getattr(instance, "live", False):
         return  # an alias, or a publish scheduled for later (it signals again when it goes live)
-    announce_offer.delay_on_commit(instance.pk)
+    outbox_enqueue(announce_offer, instance.pk)

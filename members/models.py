@@ -235,6 +235,8 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Set when the link was e-mailed, under the row's lock: a task delivered twice sends once.
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True, editable=False)
 
     objects = InvitationQuerySet.as_manager()
 

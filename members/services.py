@@ -9,12 +9,14 @@ when a rule is broken; nothing is changed then.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from outbox.services import outbox_enqueue
 
 from .models import (
     Company,
@@ -72,7 +74,8 @@ def invitation_create(*, company: Company, email: str, role: str, invited_by: Us
     Refused when the address belongs to staff, to another company's contact, or to
     someone already in this company. An open invitation for the same address and
     company is revoked, so only the newest link works. The e-mail is sent by a task
-    after the transaction commits.
+    after the transaction commits (recorded in it through the outbox, so a broker outage
+    delays the e-mail but never loses it; ``invitation_email_send`` sends it once).
     """
     from .tasks import send_invitation_email
 
@@ -95,8 +98,37 @@ def invitation_create(*, company: Company, email: str, role: str, invited_by: Us
             created_at=now,
             expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
-        send_invitation_email.delay_on_commit(invitation.pk)
+        outbox_enqueue(send_invitation_email, invitation.pk)
     return invitation
+
+
+def invitation_email_send(*, invitation_id: int, now: datetime | None = None) -> bool:
+    """E-mail an open invitation's link, at most once. Returns whether an e-mail went out.
+
+    The row is locked while the e-mail is sent and ``emailed_at`` set, so a task delivered
+    twice (the outbox publishes at least once) or run by two workers sends one e-mail; an
+    invitation revoked, accepted or expired meanwhile sends none.
+    """
+    from clubportal.mail import send_branded_mail
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("company", "invited_by")
+            .filter(pk=invitation_id, emailed_at__isnull=True)
+            .first()
+        )
+        if invitation is None or not invitation.is_open:
+            return False
+        send_branded_mail(
+            template="members/email/invitation",
+            to=invitation.email,
+            context={"invitation": invitation, "accept_url": invitation.get_accept_url()},
+            language=getattr(invitation.invited_by, "language", "") or None,
+        )
+        invitation.emailed_at = now or timezone.now()
+        invitation.save(update_fields=["emailed_at"])
+    return True
 
 
 def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:

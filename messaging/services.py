@@ -39,6 +39,7 @@ from members.models import Company, CompanyStatus, User
 from members.selectors import is_club_admin
 from notifications.models import NotificationKind
 from notifications.services import notifications_mark_read, notifications_send
+from outbox.services import outbox_enqueue
 
 from .attachments import CheckedAttachment, attachments_check
 from .models import Attachment, Broadcast, Message, Thread, ThreadReadState, attachment_path
@@ -318,7 +319,7 @@ def broadcast_create(
         except IntegrityError:  # the same form sent twice at once
             return Broadcast.objects.get(key=key)
         broadcast.companies.set(targets)
-        deliver_broadcast.delay_on_commit(broadcast.pk)
+        outbox_enqueue(deliver_broadcast, broadcast.pk)
     return broadcast
 
 

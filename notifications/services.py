@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from members.models import User
+from outbox.services import outbox_enqueue
 
 from .models import Notification, NotificationKind, NotificationPreference
 
@@ -145,7 +146,7 @@ def _send_batch(batch: list[User], *, kind, key, texts_in, url, email, now) -> l
     if email and created:
         from .tasks import send_notification_emails
 
-        send_notification_emails.delay_on_commit([notification.pk for notification in created])
+        outbox_enqueue(send_notification_emails, [notification.pk for notification in created])
     return list(existing.values()) + created
 
 

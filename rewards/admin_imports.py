@@ -20,6 +20,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from outbox.services import outbox_enqueue
+
 from .models import PurchaseImport, PurchaseImportStatus
 from .tasks import run_purchase_import
 
@@ -109,7 +111,7 @@ class PurchaseImportAdmin(admin.ModelAdmin):
         obj.original_name = Path(form.cleaned_data["file"].name).name[:255]
         super().save_model(request, obj, form, change)
         # The admin's add view runs in a transaction: the task starts once the row is committed.
-        run_purchase_import.delay_on_commit(obj.pk)
+        outbox_enqueue(run_purchase_import, obj.pk)
 
     def get_urls(self):
         return [

@@ -90,6 +90,7 @@ from django.utils.translation import gettext as _
 from campaigns.earn import import_campaigns_prepare, import_campaigns_record, import_queue_referrals
 from campaigns.services import campaigns_start_due
 from members.models import Company
+from outbox.services import outbox_enqueue
 
 from .ingest import IngestError, PurchaseLineInput, purchase_record_with_entry
 from .models import (
@@ -970,8 +971,8 @@ def _notify_points(import_id: int) -> None:
         return
     from .tasks import notify_purchases_points
 
-    notify_purchases_points.delay_on_commit(
-        key=f"points:import:{import_id}", earned=[list(earning) for earning in earned]
+    outbox_enqueue(
+        notify_purchases_points, key=f"points:import:{import_id}", earned=[list(earning) for earning in earned]
     )
 
 
@@ -1095,5 +1096,5 @@ def purchase_import_create(*, file, created_by=None, original_name: str = "") ->
         )
         purchase_import.file.save(original_name or file.name, file, save=False)
         purchase_import.save()
-        run_purchase_import.delay_on_commit(purchase_import.pk)
+        outbox_enqueue(run_purchase_import, purchase_import.pk)
     return purchase_import

@@ -40,6 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Company
+from outbox.services import outbox_enqueue
 
 from .models import EntryKind, LedgerEntry, ProductCategory, ProgrammeRules, Purchase, PurchaseLine
 from .services import LedgerError, points_earn_for_purchase, purchase_return
@@ -273,10 +274,11 @@ def purchase_record_with_entry(
 
 def _notify_points_after_commit(purchase: Purchase, entry: LedgerEntry) -> None:
     """Queue the "points arrived" notice for after the commit; the task gets everything it
-    says, so it reads nothing about the purchase (with a broker, this request pays no query)."""
+    says, so it reads nothing about the purchase. Through the outbox: recorded in this transaction."""
     from .tasks import notify_purchase_points
 
-    notify_purchase_points.delay_on_commit(
+    outbox_enqueue(
+        notify_purchase_points,
         company_id=purchase.company_id,
         purchase_id=purchase.pk,
         external_id=purchase.external_id,

@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.earn import purchase_campaign_bonus
 from members.models import Company, CompanyStatus, MembershipRole, User
+from outbox.services import outbox_enqueue
 
 from .models import (
     EntryKind,
@@ -788,7 +789,8 @@ def tiers_evaluate_all(*, now: datetime, allow_downgrade: bool) -> int:
 
 # --- Notices: expiry reminders and tier downgrade notices ---------------------------------------
 # Each notice is recorded (a row with a UNIQUE key) before its task is queued, in the same
-# transaction, and the task is queued with ``delay_on_commit``: a second or concurrent run of
+# transaction, and the task is queued through the outbox (``outbox_enqueue``, recorded in that
+# transaction too, so a broker outage cannot lose it): a second or concurrent run of
 # a job finds the row (``get_or_create`` waits for, then sees, a concurrent insert of the same
 # key) and queues nothing. The send task marks the row sent under a row lock, so a task
 # delivered twice notifies once. Expiry reminders are notifications (``rewards.notices``: in the
@@ -848,7 +850,7 @@ def expiry_reminders_schedule(*, now: datetime) -> int:
                 if created:
                     created_ids.append(reminder.pk)
             if created_ids:
-                send_expiry_reminder.delay_on_commit(created_ids)
+                outbox_enqueue(send_expiry_reminder, created_ids)
                 queued += 1
     return queued
 
@@ -920,7 +922,7 @@ def tier_downgrade_notices_schedule(*, now: datetime, days_ahead: int) -> int:
                 },
             )
             if created:
-                send_tier_downgrade_notice.delay_on_commit(notice.pk)
+                outbox_enqueue(send_tier_downgrade_notice, notice.pk)
                 queued += 1
     return queued
 

@@ -36,6 +36,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 INSTALLED_APPS = [
     # Project apps first so their templates override the libraries'.
     "clubportal",
+    "outbox",
     "members",
     "rewards",
     "campaigns",
@@ -148,23 +149,39 @@ AUTH_USER_MODEL = "members.User"
 
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss"))
 
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "clubportal",
-        }
+# The database cache: the default without Redis, and with Redis the fallback while Redis
+# cannot be reached (clubportal.cache.FallbackRedisCache). allauth's rate limits and used
+# TOTP codes live in the default cache, so they keep working, in the database, while Redis
+# is down: failing open would let a password or a code be guessed (or a code be replayed)
+# without limit during an outage, failing closed would lock everyone out.
+# The table is created by migrations (clubportal/migrations/0001 and 0002).
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "clubportal_cache",
+}
+
+
+def redis_cache(location: str) -> dict:
+    """The default cache on Redis, falling back to the database cache while Redis cannot be
+    reached (a function so the fault tests can point the same setup at a dead Redis)."""
+    return {
+        "BACKEND": "clubportal.cache.FallbackRedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": "clubportal",
+        "OPTIONS": {
+            "FALLBACK": "database",
+            # A page must not wait on an unreachable Redis: give up quickly, then use the
+            # database cache for a few seconds before trying Redis again.
+            "socket_connect_timeout": 0.5,
+            "socket_timeout": 1.0,
+        },
     }
-else:
-    # A real, shared cache even without Redis: allauth's rate limits live here.
-    # The table is created by a migration (clubportal/migrations/0001_cache_table.py).
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "clubportal_cache",
-        }
-    }
+
+
+CACHES = {
+    "default": redis_cache(REDIS_URL) if REDIS_URL else dict(DATABASE_CACHE),
+    "database": dict(DATABASE_CACHE),
+}
 
 # Wagtail looks renditions up in this cache; process-local memory keeps every page view
 # from writing to the shared default cache.
@@ -177,7 +194,14 @@ CACHES["renditions"] = {
 
 # --- Background work -------------------------------------------------------------------
 
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without these, a publication to a broker that vanished without closing the connection
+# (failover, a firewall) waits forever, and one to an unreachable host for the system's
+# connect timeout. Tasks are published through the outbox (outbox.services), which keeps
+# what the broker does not take and publishes it later. BRPOP waits 1 s, under socket_timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeout": 5.0}
 CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run in-process so the zero-setup mode needs no other service.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -189,7 +213,11 @@ CELERY_TIMEZONE = "Europe/Stockholm"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Periodic tasks; django-celery-beat copies this into its tables at beat start.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Publishes the tasks the broker could not take when their write committed (outbox).
+    "outbox-relay": {"task": "outbox.tasks.relay_outbox", "schedule": 60.0},
+    "outbox-purge": {"task": "outbox.tasks.purge_outbox", "schedule": crontab(minute=5, hour=4)},
+}
 
 # --- Accounts --------------------------------------------------------------------------
 
@@ -382,7 +410,6 @@ LOGGING = {
 # The earn, value, return-window and expiry rules live in the database (rewards.ProgrammeRules,
 # edited in the Django admin). These settings only say when the periodic jobs run.
 
-from celery.schedules import crontab  # noqa: E402
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 POINTS_RELEASE_EVERY_MINUTES = env_int("POINTS_RELEASE_EVERY_MINUTES", 60, minimum=1)

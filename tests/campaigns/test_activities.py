@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import (
@@ -146,16 +147,29 @@ def test_given_a_closed_or_unpublished_activity_then_it_cannot_be_completed(rule
             activity_complete(activity_id=activity.pk, user=colleagues[0], score=5)
 
 
-def test_given_an_awarded_activity_then_the_contacts_are_notified_after_commit(
+def test_given_an_awarded_activity_then_the_contacts_notices_are_written_with_the_award(
     rules, colleagues, django_capture_on_commit_callbacks
 ):
+    """In the award's transaction, not after its commit: a crash or a broker outage after the
+    commit cannot lose them, and a rolled-back award has none."""
     survey = ActivityFactory(kind=ActivityKind.SURVEY, title="How are we doing?", points=200)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False):
         activity_complete(activity_id=survey.pk, user=colleagues[0], score=9)
 
     titles = set(Notification.objects.values_list("recipient_id", "title"))
     assert titles == {(user.pk, "200 points for “How are we doing?”") for user in colleagues}
+
+
+def test_given_an_award_that_rolls_back_then_nobody_is_notified(rules, colleagues):
+    survey = ActivityFactory(kind=ActivityKind.SURVEY, points=200)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        activity_complete(activity_id=survey.pk, user=colleagues[0], score=9)
+        raise RuntimeError("the request fails after the award")
+
+    assert not Notification.objects.exists()
+    assert not ActivityCompletion.objects.exists()
 
 
 # --- Staff-confirmed activities ---------------------------------------------------------------------------

@@ -209,10 +209,3 @@ def test_given_an_unknown_language_when_switching_then_profile_unchanged(client,
 
     purchaser.refresh_from_db()
     assert purchaser.language == ""
-
-
-def test_healthz_answers_ok(client):
-    response = client.get("/healthz/")
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}

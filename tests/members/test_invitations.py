@@ -75,6 +75,25 @@ def test_given_admin_page_when_posting_invite_form_then_invitation_is_listed_and
     assert company.invitations.get().role == MembershipRole.PURCHASER
 
 
+def test_given_an_invitation_e_mailed_when_its_task_is_delivered_again_then_no_second_e_mail(
+    company, company_admin, django_capture_on_commit_callbacks
+):
+    """Tasks reach the worker at least once (the outbox publishes again after a crash)."""
+    from members.tasks import send_invitation_email
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invitation_create(
+            company=company, email="buyer@example.com", role=MembershipRole.PURCHASER, invited_by=company_admin
+        )
+    assert len(mail.outbox) == 1
+
+    assert send_invitation_email.delay(invitation.pk).get() is False
+
+    assert len(mail.outbox) == 1
+    invitation.refresh_from_db()
+    assert invitation.emailed_at is not None
+
+
 def test_given_an_open_invitation_when_inviting_the_same_address_again_then_old_link_stops_working(
     company, company_admin, client, django_capture_on_commit_callbacks
 ):
