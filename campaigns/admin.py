@@ -53,6 +53,7 @@ from .models import (
 from .selectors import (
     campaign_results,
     campaign_results_by_company,
+    campaign_trail,
     campaigns_with_figures,
     nps_by_campaign,
     nps_by_month,
@@ -65,7 +66,9 @@ from .services import (
     activity_reject,
     campaign_audience_refresh,
     campaign_cancel,
+    campaign_create,
     campaign_editable_fields,
+    campaign_related_changed,
     campaign_schedule,
     campaign_unschedule,
     campaign_update,
@@ -309,15 +312,29 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            super().save_model(request, obj, form, change)
+            campaign_create(campaign=obj, by=request.user)
             return
         model_fields = {field.name for field in Campaign._meta.concrete_fields}
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in model_fields}
         campaign_update(campaign_id=obj.pk, changes=changes, by=request.user)
 
     def save_related(self, request, form, formsets, change):
+        # The chosen tiers and companies, rules and activities are saved by the admin's forms:
+        # what they were before goes into the audit trail next to what they are now.
+        campaign = form.instance
+        related = {
+            name: getattr(campaign, name)
+            for name in ("tiers", "companies")
+            if change and name in form.changed_data and name in form.fields
+        }
+        related.update({formset.prefix: formset.queryset for formset in formsets if change and formset.has_changed()})
+        before = {name: [str(item) for item in items.all()] for name, items in related.items()}
         super().save_related(request, form, formsets, change)
-        campaign_audience_refresh(campaign=form.instance)
+        after = {name: [str(item) for item in items.all()] for name, items in related.items()}
+        changes = {name: (before[name], after[name]) for name in related if before[name] != after[name]}
+        if changes:
+            campaign_related_changed(campaign=campaign, changes=changes, by=request.user)
+        campaign_audience_refresh(campaign=campaign)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -328,6 +345,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["campaign_actions"] = self._actions_for(request, obj) if obj else []
+        context["campaign_trail"] = campaign_trail(campaign=obj, viewer=request.user) if obj else []
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _actions_for(self, request, campaign: Campaign) -> list[dict]:

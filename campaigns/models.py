@@ -340,6 +340,55 @@ class CampaignMember(models.Model):
         return f"{self.campaign_id}:{self.company_id}{' (hold-out)' if self.in_holdout else ''}"
 
 
+class CampaignEventKind(models.TextChoices):
+    CREATED = "created", _("created")
+    CHANGED = "changed", _("changed")
+    SCHEDULED = "scheduled", _("scheduled")
+    UNSCHEDULED = "unscheduled", _("back to draft")
+    CANCELLED = "cancelled", _("cancelled")
+    STARTED = "started", _("started")
+    ENDED = "ended", _("ended")
+
+
+class CampaignEvent(models.Model):
+    """One step in a campaign's life: what happened, who did it, and what changed.
+
+    Written by ``campaigns.services`` in the same transaction as the change, and never
+    changed afterwards; the campaign's admin page lists them. ``actor`` is empty for what
+    the beat task does (start, end). ``changes`` maps each changed field to
+    ``[before, after]`` as text, so the trail stays readable after the field's choices or
+    the related objects change.
+    """
+
+    campaign = models.ForeignKey(
+        "Campaign", verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("what"), max_length=12, choices=CampaignEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("campaign event")
+        verbose_name_plural = _("campaign events")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=CampaignEventKind.values), name="campaigns_campaignevent_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.kind}"
+
+
 class AwardKind(models.TextChoices):
     MULTIPLIER = "multiplier", _("Purchase multiplier")
     FIRST_PURCHASE = "first_purchase", _("First purchase bonus")

@@ -1029,3 +1029,47 @@ def campaign_stacking_example(*, campaign: Campaign, company: Company, rules: Pr
         bonus=bonus_rule.bonus_points if bonus_rule else 0,
         currency=rules.currency,
     )
+
+
+@dataclass(frozen=True)
+class CampaignTrailStep:
+    """One step of a campaign's audit trail as staff read it."""
+
+    when: datetime
+    kind: str
+    by: str
+    changes: list[tuple[str, str, str]]
+
+
+def campaign_trail(*, campaign: Campaign, viewer: User) -> list[CampaignTrailStep]:
+    """The campaign's audit trail, oldest first, with field names as staff read them.
+
+    Staff who see only some companies (reps) read how many companies were chosen before
+    and after a change, not their names: the others belong to other reps' accounts.
+    """
+    from members.selectors import staff_sees_every_company
+
+    every = staff_sees_every_company(viewer)
+    labels = {
+        field.name: str(field.verbose_name) for field in Campaign._meta.get_fields() if hasattr(field, "verbose_name")
+    }
+    labels.update(
+        {"rules": str(CampaignRule._meta.verbose_name_plural), "activities": str(Activity._meta.verbose_name_plural)}
+    )
+    steps = []
+    for event in campaign.events.select_related("actor").order_by("created_at", "pk"):
+        changes = []
+        for name, values in sorted(event.changes.items()):
+            if name == "companies" and not every:
+                values = [str(len(value)) for value in values]
+            before, after = (", ".join(value) if isinstance(value, list) else value for value in values)
+            changes.append((labels.get(name, name), before, after))
+        steps.append(
+            CampaignTrailStep(
+                when=event.created_at,
+                kind=event.get_kind_display(),
+                by=(event.actor.get_full_name() or event.actor.email) if event.actor else "",
+                changes=changes,
+            )
+        )
+    return steps

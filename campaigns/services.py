@@ -43,6 +43,8 @@ from .models import (
     BadgeAward,
     Campaign,
     CampaignAward,
+    CampaignEvent,
+    CampaignEventKind,
     CampaignMember,
     CampaignStatus,
     Challenge,
@@ -198,6 +200,48 @@ def _locked_campaign(campaign_id: int) -> Campaign:
     return Campaign.objects.select_for_update().get(pk=campaign_id)
 
 
+def _as_text(value) -> str | list[str]:
+    """A field value as the audit trail keeps it, readable and stable if the object changes
+    later: text, or a sorted list of texts for a choice of several objects."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat(timespec="minutes")
+    if isinstance(value, list | tuple | set):
+        return sorted(str(_as_text(item)) for item in value)
+    return str(value)
+
+
+def campaign_event_record(
+    *, campaign: Campaign, kind: str, by: User | None, changes: dict | None = None
+) -> CampaignEvent:
+    """Add a step to the campaign's audit trail. Call it inside the transaction that makes the
+    change, so the trail holds exactly what was committed. ``changes`` maps a field name to
+    ``(before, after)``; values are stored as text (lists of texts for several objects)."""
+    return CampaignEvent.objects.create(
+        campaign=campaign,
+        kind=kind,
+        actor=by,
+        changes={name: [_as_text(before), _as_text(after)] for name, (before, after) in (changes or {}).items()},
+        created_at=timezone.now(),  # when it was done, also for a step the beat runs late
+    )
+
+
+def campaign_related_changed(*, campaign: Campaign, changes: dict, by: User) -> CampaignEvent:
+    """Record a change the admin's forms made to a campaign's chosen tiers or companies, rules
+    or activities (saved by those forms, in the admin's transaction)."""
+    return campaign_event_record(campaign=campaign, kind=CampaignEventKind.CHANGED, by=by, changes=changes)
+
+
+def campaign_create(*, campaign: Campaign, by: User) -> Campaign:
+    """Save a new draft campaign and record who created it."""
+    with transaction.atomic():
+        campaign.status = CampaignStatus.DRAFT
+        campaign.save()
+        campaign_event_record(campaign=campaign, kind=CampaignEventKind.CREATED, by=by)
+    return campaign
+
+
 def campaign_audience_refresh(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
     """Count the audience and hold-out a campaign that has not started would have now, and
     store the estimate for the staff list. A started campaign keeps its frozen counts."""
@@ -246,6 +290,7 @@ def campaign_update(*, campaign_id: int, changes: dict, by: User, now: datetime 
                     _("A %(status)s campaign's %(fields)s can no longer be changed.")
                     % {"status": campaign.get_status_display().lower(), "fields": ", ".join(names)}
                 )
+        before = {name: getattr(campaign, name) for name in changes}
         for name, value in changes.items():
             setattr(campaign, name, value)
         if campaign.ends_at <= campaign.starts_at:
@@ -268,6 +313,9 @@ def campaign_update(*, campaign_id: int, changes: dict, by: User, now: datetime 
             fields.append("budget_alert_sent_at")
         if fields:
             campaign.save(update_fields=fields)
+        changed = {name: (before[name], value) for name, value in changes.items() if before[name] != value}
+        if changed:
+            campaign_event_record(campaign=campaign, kind=CampaignEventKind.CHANGED, by=by, changes=changed)
     return campaign
 
 
@@ -303,6 +351,7 @@ def campaign_schedule(*, campaign: Campaign, by: User, now: datetime | None = No
         campaign.status = CampaignStatus.SCHEDULED
         campaign.save(update_fields=["status"])
         campaign_audience_refresh(campaign=campaign, now=now)
+        campaign_event_record(campaign=campaign, kind=CampaignEventKind.SCHEDULED, by=by)
     return campaign
 
 
@@ -314,6 +363,7 @@ def campaign_unschedule(*, campaign: Campaign, by: User) -> Campaign:
             raise CampaignError(_("Only a scheduled campaign that has not started can go back to draft."))
         campaign.status = CampaignStatus.DRAFT
         campaign.save(update_fields=["status"])
+        campaign_event_record(campaign=campaign, kind=CampaignEventKind.UNSCHEDULED, by=by)
     return campaign
 
 
@@ -328,6 +378,7 @@ def campaign_cancel(*, campaign: Campaign, by: User, now: datetime | None = None
         campaign.status = CampaignStatus.CANCELLED
         campaign.cancelled_at = now
         campaign.save(update_fields=["status", "cancelled_at"])
+        campaign_event_record(campaign=campaign, kind=CampaignEventKind.CANCELLED, by=by)
     return campaign
 
 
@@ -352,6 +403,7 @@ def campaign_start(*, campaign_id: int, now: datetime) -> bool:
         campaign.started_at = now
         campaign.audience_size, campaign.holdout_size, campaign.audience_counted_at = len(ids), len(holdout), now
         campaign.save(update_fields=["status", "started_at", "audience_size", "holdout_size", "audience_counted_at"])
+        campaign_event_record(campaign=campaign, kind=CampaignEventKind.STARTED, by=None)
         from .tasks import announce_campaign
 
         outbox_enqueue(announce_campaign, campaign.pk)
@@ -403,6 +455,7 @@ def campaign_end(*, campaign_id: int, now: datetime) -> bool:
         campaign.status = CampaignStatus.ENDED
         campaign.ended_at = now
         campaign.save(update_fields=["status", "ended_at"])
+        campaign_event_record(campaign=campaign, kind=CampaignEventKind.ENDED, by=None)
     return True
 
 
