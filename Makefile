@@ -46,9 +46,10 @@ run: seed  ## Zero-setup: install, migrate, demo data, serve at http://127.0.0.1
 test: install-dev  ## Run the test suite (SQLite; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 	$(VENV)/bin/pytest
 
-lint: install-dev  ## ruff, template lint and the migrations check
+lint: install-dev  ## ruff, the floors (import-linter) and the migrations check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=clubportal.settings.test $(MANAGE) makemigrations --check --dry-run
 
 format: install-dev  ## Format the code

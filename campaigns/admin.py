@@ -26,7 +26,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from clubportal.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from members.admin_scoping import CompanyScopedAdminMixin
 from members.models import Country
 from members.selectors import staff_company_q, staff_sees_every_company

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        from rewards.earn import earn_contributor_register
+
+        from .earn import CampaignEarn
+
+        # Campaign points join every purchase's earn (rewards.earn), which knows no campaigns.
+        earn_contributor_register(CampaignEarn())

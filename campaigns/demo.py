@@ -1,6 +1,6 @@
 """Demo campaigns, activities and gamification, run through the real services.
 
-Called by ``clubportal.demo.seed()`` as ``seed_campaigns(summary, companies)``, after the
+Called by ``portal.demo.seed()`` as ``seed_campaigns(summary, companies)``, after the
 points history and the content (events, offers) exist.
 
 * **Spring power tools boost** — ended: double points on power tools for the whole club

@@ -1,9 +1,10 @@
 """Campaign mechanics inside the points economy's earn pipeline: the one place they meet.
 
-``rewards.services.points_earn_for_purchase`` — the path of every purchase, from the API
-(``rewards.ingest.purchase_record``) and from the CSV import — asks
-``purchase_campaign_bonus`` for the extra points running campaigns give the purchase and
-writes them into the purchase's own earn entry. The set-based CSV import computes the same
+rewards' earn pipeline (``rewards.earn``) calls ``CampaignEarn``, registered at start-up
+(``CampaignsConfig.ready``): for every purchase — from the API (``rewards.ingest``) and
+from the CSV import — ``purchase_prepare`` starts what is due, ``purchase_campaign_bonus``
+computes the extra points running campaigns give the purchase, which rewards writes into
+the purchase's own earn entry, and ``PurchaseBonus.record`` records them. The set-based CSV import computes the same
 multiplier awards in SQL (``import_campaigns_prepare``/``import_campaigns_record``) and sends
 the rows whose awards depend on their order through the same per-purchase path, so both ways
 write the same ledger (``tests/rewards/test_imports.py``).
@@ -265,28 +266,44 @@ def _queue_referrals(referral_ids: Sequence[int]) -> None:
         outbox_enqueue(reward_referral, referral_id)
 
 
-def purchase_campaign_bonus(*, purchase, lines, account, rules, now: datetime) -> PurchaseBonus:
-    """The extra points running campaigns give ``purchase`` (see the module docstring).
+@dataclass(frozen=True)
+class PurchaseCandidates:
+    """What ``purchase_prepare`` found for one purchase: the campaigns that may reward it and
+    the company's pending referrals (its first purchase rewards the referrer)."""
 
-    ``lines`` are the purchase's lines with their categories (empty: the purchase has
-    none), ``account`` the company's points account, locked by the caller with its tier.
-    Locks the campaigns' rows (primary-key order) and reads their remaining budgets, so the
-    awards returned fit them; ``PurchaseBonus.record(entry)`` writes them. One query when no
-    campaign applies. Also queues the reward of a pending referral of the company.
-    """
-    company_id = purchase.company_id
-    campaign_ids, referral_ids, due_ids = _candidates(company_id=company_id, occurred_at=purchase.occurred_at, now=now)
+    campaign_ids: list[int]
+    referral_ids: list[int]
+
+
+def purchase_prepare(*, company_id: int, occurred_at: datetime, now: datetime) -> PurchaseCandidates:
+    """The explicit step before a purchase's campaign bonus: find its candidates (one query)
+    and start every scheduled campaign whose start has come before the purchase but which
+    the beat has not reached yet (within a minute), freezing its audience as the beat would,
+    so a purchase in that minute gets what the campaign gives. The caller holds the
+    account lock; ``campaign_start`` locks only the campaign row, after it."""
+    campaign_ids, referral_ids, due_ids = _candidates(company_id=company_id, occurred_at=occurred_at, now=now)
     if due_ids:
-        # The beat starts campaigns within a minute; a purchase in that minute starts them
-        # itself (freezing the audience, as the beat would), so it gets what they give.
-        # campaign_start locks only the campaign row, after our account lock: the usual order.
         from .services import campaign_start  # the services import this module
 
         for campaign_id in due_ids:
             campaign_start(campaign_id=campaign_id, now=now)
-        campaign_ids, referral_ids, _due = _candidates(company_id=company_id, occurred_at=purchase.occurred_at, now=now)
-    if referral_ids:
-        _queue_referrals(referral_ids)
+        campaign_ids, referral_ids, _due = _candidates(company_id=company_id, occurred_at=occurred_at, now=now)
+    return PurchaseCandidates(campaign_ids=campaign_ids, referral_ids=referral_ids)
+
+
+def purchase_campaign_bonus(
+    candidates: PurchaseCandidates, *, purchase, lines, account, rules, now: datetime
+) -> PurchaseBonus:
+    """The extra points running campaigns give ``purchase`` (see the module docstring).
+
+    ``candidates`` come from ``purchase_prepare``; ``lines`` are the purchase's lines with
+    their categories (empty: the purchase has none), ``account`` the company's points
+    account, locked by the caller with its tier. Locks the campaigns' rows (primary-key
+    order) and reads their remaining budgets, so the awards returned fit them. Writes
+    nothing: ``PurchaseBonus.record(entry)`` does, once the earn entry exists.
+    """
+    company_id = purchase.company_id
+    campaign_ids = candidates.campaign_ids
     bonus = PurchaseBonus(company_id=company_id, purchase_id=purchase.pk)
     if not campaign_ids:
         return bonus
@@ -615,3 +632,57 @@ def stacking_example(
         bonus=bonus,
         currency=currency,
     )
+
+
+# --- The contributor rewards' earn pipeline calls (registered in CampaignsConfig.ready) ------
+
+
+class CampaignEarn:
+    """Campaign points in the earn pipeline (``rewards.earn``): each step is one of the
+    functions above, so the per-purchase and the set-based paths stay the ones tested."""
+
+    def purchase_prepare(self, *, company_id: int, occurred_at: datetime, now: datetime) -> PurchaseCandidates:
+        return purchase_prepare(company_id=company_id, occurred_at=occurred_at, now=now)
+
+    def purchase_bonus(
+        self, prepared: PurchaseCandidates, *, purchase, lines, account, rules, now: datetime
+    ) -> PurchaseBonus:
+        return purchase_campaign_bonus(prepared, purchase=purchase, lines=lines, account=account, rules=rules, now=now)
+
+    def purchase_recorded(self, prepared: PurchaseCandidates, *, bonus: PurchaseBonus, entry) -> None:
+        bonus.record(entry)
+        # A referral's reward goes to another company's account: in its own transaction
+        # after this one commits, so this earn never holds two accounts' locks.
+        _queue_referrals(prepared.referral_ids)
+
+    def import_chunk_prepare(self, *, now: datetime) -> None:
+        from .services import campaigns_start_due  # the services import this module
+
+        campaigns_start_due(now=now)
+
+    def import_bonus(self, cursor, accounts: Sequence[tuple], *, per_unit: Decimal, now: datetime) -> set[int]:
+        return import_campaigns_prepare(cursor, accounts, per_unit=per_unit, now=now)
+
+    def import_recorded(self, cursor, *, now: datetime) -> None:
+        import_campaigns_record(cursor, now)
+        import_queue_referrals(cursor)
+
+    def stacking_example(self, facts: dict) -> StackingExample | None:
+        """A double-points campaign with a first-purchase bonus, worked through for the
+        richest category and the top tier of the programme ``facts`` describe."""
+        if facts.get("points_per_currency_unit") is None:
+            return None
+        category = max(facts.get("earn_rules") or [], key=lambda rule: rule.multiplier, default=None)
+        tier = max(
+            (tier for tier in facts.get("tiers") or [] if tier.earn_multiplier),
+            key=lambda tier: tier.threshold or 0,
+            default=None,
+        )
+        return stacking_example(
+            per_unit=Decimal(facts["points_per_currency_unit"]),
+            category_name=category.name if category else "",
+            category_multiplier=Decimal(category.multiplier) if category else Decimal("1"),
+            tier_name=tier.name if tier else "",
+            tier_multiplier=Decimal(tier.earn_multiplier) if tier else Decimal("1"),
+            currency=facts.get("currency") or "SEK",
+        )

@@ -7,7 +7,7 @@ the first purchase in the period or for a purchase above an amount) and through 
 
 When a campaign starts, its audience is frozen into ``CampaignMember`` rows. Each company is
 either *treated* or in the *hold-out* group, decided by a stable hash of the campaign's
-``holdout_seed`` and the company id (``campaigns.audience.in_holdout``): the hold-out gets
+``holdout_seed`` and the company id (``campaigns.selectors.in_holdout``): the hold-out gets
 nothing and sees nothing, so the results page can compare the two fixed groups before and
 during the campaign. Freezing also keeps a "no purchase in 90 days" audience from dropping a
 company at its first purchase.

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from members.models import Company, CompanyStatus, Membership, User
+from members.selectors import company_contacts, member_contacts
 from members.validators import validate_org_number
 from outbox.services import outbox_enqueue
 from rewards.models import Purchase
@@ -427,13 +428,11 @@ def campaign_announce(*, campaign_id: int, now: datetime | None = None) -> int:
     campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.ACTIVE, ends_at__gt=now).first()
     if campaign is None:
         return 0
-    people = User.objects.filter(
-        is_active=True,
-        is_staff=False,
-        membership__company__status=CompanyStatus.ACTIVE,
-        membership__company__campaign_memberships__campaign=campaign,
-        membership__company__campaign_memberships__in_holdout=False,
-    ).order_by("pk")
+    people = member_contacts(
+        companies=Company.objects.filter(
+            campaign_memberships__campaign=campaign, campaign_memberships__in_holdout=False
+        )
+    )
     notices = notifications_send(
         users=people.iterator(chunk_size=1000),
         kind=NotificationKind.ACTIVITY,
@@ -488,7 +487,7 @@ def campaigns_advance(*, now: datetime) -> tuple[int, int]:
 def budget_alert_send(*, campaign_id: int, now: datetime | None = None) -> bool:
     """E-mail the owner that the campaign's budget is used up; at most once (the row is
     locked and ``budget_alert_sent_at`` set in the same transaction). Returns whether sent."""
-    from clubportal.mail import send_branded_mail
+    from core.mail import send_branded_mail
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -559,7 +558,6 @@ def _notify_award(*, company_id: int, key: str, title, params: dict, users: list
     transaction: the notices commit with the points or not at all, and their e-mails are
     queued through the outbox (``notifications_send``), so nothing is lost after the commit."""
     from notifications.models import NotificationKind
-    from notifications.selectors import company_contacts
     from notifications.services import notifications_send
 
     notifications_send(

@@ -1,4 +1,5 @@
-"""Clubportal: the project package (settings, URLs, Celery app, the portal shell)."""
+"""Clubportal: the project package (settings, root URLs, the Celery app); the apps are its
+neighbours, from ``core`` (the ground floor) to ``portal`` (the top floor)."""
 
 from .celery import app as celery_app
 

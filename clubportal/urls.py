@@ -8,11 +8,11 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import views
+from portal import views
 
-handler403 = "clubportal.views.permission_denied"
-handler404 = "clubportal.views.page_not_found"
-handler500 = "clubportal.views.server_error"
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"
 
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),

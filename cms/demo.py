@@ -98,7 +98,7 @@ def _child(parent: Page, model, slug: str, summary, **fields):
 def _seed_branding() -> None:
     from wagtail.models import Site
 
-    from .models import Branding
+    from core.models import Branding
 
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy
 
-from members.models import CompanyStatus, User
+from members.models import Company
+from members.selectors import member_contacts
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
 from outbox.services import outbox_enqueue
@@ -30,12 +31,9 @@ def offer_audience(offer: OfferPage):
     """The people who may open ``offer`` (``cms.selectors.offer_unlocked_for``'s rule for
     members): active contacts of active companies — for a tier offer, only those whose
     company is in one of its tiers. Staff are never notified."""
-    people = User.objects.filter(
-        is_active=True, is_staff=False, membership__company__status=CompanyStatus.ACTIVE
-    ).order_by("pk")
     if offer.audience == OfferAudience.TIERS:
-        people = people.filter(membership__company_id__in=points.companies_in_tiers(offer.tier_ids))
-    return people
+        return member_contacts(companies=Company.objects.filter(pk__in=points.companies_in_tiers(offer.tier_ids)))
+    return member_contacts()
 
 
 def offer_announce(*, offer_id: int, email: bool = True, now: datetime | None = None) -> int:

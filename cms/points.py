@@ -1,15 +1,11 @@
-"""Everything cms knows about the points economy, in one place.
+"""Everything cms reads about the points economy, in one place.
 
-The ``rewards`` app owns tiers, points accounts and the programme rules. Content
-pages only *read* them, and only through this module, so that:
-
-- cms works (and its tests run) before or without the rewards models: every function
-  here degrades to "no tiers, no rules" when a model or field is missing;
-- when rewards changes a name, only this file changes.
-
-Offer audiences are a many-to-many to ``rewards.Tier`` and an offer's button may open a
-``rewards.Reward`` (the two schema links to rewards); everything else cms reads about
-points goes through the functions here.
+``rewards`` (a floor below) owns tiers, points accounts and the programme rules; content
+pages only read them, through this module, as plain facts the templates word. Offer
+audiences are a many-to-many to ``rewards.Tier`` and an offer's button may open a
+``rewards.Reward``; everything else cms reads about points goes through the functions here.
+How campaign points stack on top is asked of the earn pipeline's contributors
+(``rewards.earn``), so cms needs no app above it.
 """
 
 from __future__ import annotations
@@ -17,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.apps import apps
-from django.core.exceptions import FieldError
-from django.db import DatabaseError
+from django.utils import timezone
+
+from rewards.earn import earn_contributors
+from rewards.models import PointsAccount, ProductCategory, ProgrammeRules, Tier
+from rewards.selectors import catalogue_rewards, company_reward_position, reward_standing
 
 
 @dataclass(frozen=True)
@@ -64,64 +62,28 @@ def _plain(value):
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
-def _model(name: str):
-    try:
-        return apps.get_model("rewards", name)
-    except LookupError:
-        return None
-
-
-def _first_attr(obj, *names, default=None):
-    for name in names:
-        value = getattr(obj, name, None)
-        if value is not None:
-            return value
-    return default
-
-
-def _tier_info(tier) -> TierInfo:
-    key = _first_attr(tier, "code", "slug", default=None) or str(tier).strip()
-    threshold = _first_attr(tier, "qualifying_points", "threshold", default=None)
+def _tier_info(tier: Tier) -> TierInfo:
     return TierInfo(
-        key=str(key).lower(),
-        name=str(_first_attr(tier, "name", default=tier)),
-        threshold=threshold,
+        key=tier.name.strip().lower(),
+        name=tier.name,
+        threshold=tier.qualifying_points,
         pk=tier.pk,
-        earn_multiplier=_plain(_first_attr(tier, "earn_multiplier")),
-        benefits=_first_attr(tier, "benefits", default="") or "",
+        earn_multiplier=_plain(tier.earn_multiplier),
+        benefits=tier.benefits,
     )
 
 
-def tiers_available() -> bool:
-    return _model("Tier") is not None
-
-
 def all_tiers() -> list[TierInfo]:
-    """Every tier, lowest first; an empty list before rewards has tiers."""
-    Tier = _model("Tier")
-    if Tier is None:
-        return []
-    try:
-        tiers = list(Tier.objects.all())
-    except DatabaseError:  # the table is not migrated yet
-        return []
-    infos = [_tier_info(tier) for tier in tiers]
-    return sorted(infos, key=lambda info: (info.threshold is None, info.threshold or 0, info.name))
+    """Every tier, lowest first."""
+    return [_tier_info(tier) for tier in Tier.objects.order_by("qualifying_points", "name")]
 
 
 def company_tier(company) -> TierInfo | None:
-    """The tier a member company is in now, or None (no account, no tiers yet)."""
+    """The tier a member company is in now, or None (no account yet, or below every tier)."""
     if company is None:
         return None
-    PointsAccount = _model("PointsAccount")
-    if PointsAccount is None:
-        return None
-    try:
-        account = PointsAccount.objects.select_related("tier").filter(company=company).first()
-    except (DatabaseError, FieldError):  # not migrated yet, or the fields are named differently
-        return None
-    tier = getattr(account, "tier", None) if account else None
-    return _tier_info(tier) if tier is not None else None
+    account = PointsAccount.objects.select_related("tier").filter(company=company).first()
+    return _tier_info(account.tier) if account is not None and account.tier is not None else None
 
 
 def request_tier(request) -> TierInfo | None:
@@ -134,72 +96,39 @@ def request_tier(request) -> TierInfo | None:
 
 def programme_facts() -> ProgrammeFacts:
     """Earn rate, point value, expiry, multipliers and tiers as rewards has them now."""
-    facts: dict = {"tiers": all_tiers()}
-    Rules = _model("ProgrammeRules")
-    if Rules is not None:
-        try:
-            # No row yet means the defaults apply (rewards creates the row on first write);
-            # an unsaved instance carries them without writing on a read.
-            rules = Rules.objects.order_by("pk").first() or Rules()
-        except DatabaseError:
-            rules = None
-        if rules is not None:
-            facts["points_per_currency_unit"] = _plain(
-                _first_attr(rules, "points_per_currency_unit", "points_per_unit", "earn_rate")
-            )
-            facts["point_value"] = _plain(_first_attr(rules, "point_value", "point_value_sek", "value_per_point"))
-            facts["currency"] = _first_attr(rules, "currency", default="SEK")
-            facts["return_window_days"] = _first_attr(rules, "return_window_days", "return_window")
-            facts["expiry_months"] = _first_attr(rules, "expiry_months", "points_expiry_months")
-    Category = _model("ProductCategory")
-    if Category is not None:
-        try:
-            categories = list(Category.objects.all())
-        except DatabaseError:
-            categories = []
-        facts["earn_rules"] = [
-            EarnRule(
-                name=str(_first_attr(c, "name", default=c)), multiplier=_plain(_first_attr(c, "multiplier", default=1))
-            )
-            for c in categories
-        ]
+    # No row yet means the defaults apply; an unsaved instance carries them without a write.
+    rules = ProgrammeRules.objects.order_by("pk").first() or ProgrammeRules()
+    facts: dict = {
+        "tiers": all_tiers(),
+        "points_per_currency_unit": _plain(rules.points_per_currency_unit),
+        "point_value": _plain(rules.point_value),
+        "currency": rules.currency,
+        "return_window_days": rules.return_window_days,
+        "expiry_months": rules.expiry_months,
+        "earn_rules": [
+            EarnRule(name=category.name, multiplier=_plain(category.multiplier))
+            for category in ProductCategory.objects.all()
+        ],
+    }
     facts["campaign_example"] = _campaign_example(facts)
     return ProgrammeFacts(**facts)
 
 
 def companies_in_tiers(tier_ids) -> list[int]:
-    """Ids of the companies whose points account is in one of ``tier_ids`` (who may open a
-    tier offer); empty before rewards has accounts."""
-    PointsAccount = _model("PointsAccount")
-    if PointsAccount is None or not tier_ids:
+    """Ids of the companies whose points account is in one of ``tier_ids`` (who may open a tier offer)."""
+    if not tier_ids:
         return []
-    try:
-        return list(PointsAccount.objects.filter(tier_id__in=list(tier_ids)).values_list("company_id", flat=True))
-    except (DatabaseError, FieldError):
-        return []
+    return list(PointsAccount.objects.filter(tier_id__in=list(tier_ids)).values_list("company_id", flat=True))
 
 
 def _campaign_example(facts: dict):
-    """The stacking rule of campaigns worked through for the richest range and the top tier:
-    a double-points campaign with a first-purchase bonus. None without the campaigns app."""
-    if not apps.is_installed("campaigns") or facts.get("points_per_currency_unit") is None:
-        return None
-    from campaigns.earn import stacking_example
-
-    category = max(facts.get("earn_rules") or [], key=lambda rule: rule.multiplier, default=None)
-    tier = max(
-        (tier for tier in facts.get("tiers") or [] if tier.earn_multiplier),
-        key=lambda tier: tier.threshold or 0,
-        default=None,
-    )
-    return stacking_example(
-        per_unit=Decimal(facts["points_per_currency_unit"]),
-        category_name=category.name if category else "",
-        category_multiplier=Decimal(category.multiplier) if category else Decimal("1"),
-        tier_name=tier.name if tier else "",
-        tier_multiplier=Decimal(tier.earn_multiplier) if tier else Decimal("1"),
-        currency=facts.get("currency") or "SEK",
-    )
+    """The first worked example an earn contributor (campaigns) gives for these rules, or
+    None when no contributor has one."""
+    for contributor in earn_contributors():
+        example = contributor.stacking_example(facts)
+        if example is not None:
+            return example
+    return None
 
 
 @dataclass(frozen=True)
@@ -213,10 +142,6 @@ class OfferReward:
 def reward_standing_for(*, reward_id: int, company) -> OfferReward | None:
     """The catalogue reward ``reward_id`` with the company's standing for it ("redeem now", or
     "N points to go"), or None when it is no longer in the catalogue. Three queries."""
-    from django.utils import timezone
-
-    from rewards.selectors import catalogue_rewards, company_reward_position, reward_standing
-
     now = timezone.now()
     reward = catalogue_rewards(now=now).filter(pk=reward_id).first()
     if reward is None:

@@ -7,7 +7,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.shortcuts import redirect
 
-from cms.branding import branding_for_email
+from core.branding import branding_for_email
 
 from .invitations import open_invitation_from_session
 from .middleware import SUSPENDED_SESSION_KEY

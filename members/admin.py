@@ -211,7 +211,7 @@ from allauth.mfa.models import Authenticator  # noqa: E402
 from allauth.socialaccount import admin as socialaccount_admin  # noqa: E402
 from allauth.socialaccount.models import SocialAccount, SocialToken  # noqa: E402
 
-from clubportal.admin import require_permissions  # noqa: E402
+from core.admin import require_permissions  # noqa: E402
 
 
 class EmailAddressAdmin(CompanyScopedAdminMixin, account_admin.EmailAddressAdmin):

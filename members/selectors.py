@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from .models import Company, Invitation, Membership, User
+from .models import Company, CompanyStatus, Invitation, Membership, MembershipRole, User
 
 
 def membership_for_user(user: User) -> Membership | None:
@@ -110,3 +110,50 @@ def staff_companies(*, user: User) -> QuerySet[Company]:
     """The companies ``user`` may see (see ``staff_company_q``): all for club admins and
     Marketing, a rep's own accounts, none for anyone else."""
     return Company.objects.filter(staff_company_q(user=user))
+
+
+# --- Recipients: who hears about what happens to a company ------------------------------------
+# Every app asks these, so "the people of a company" means the same everywhere.
+
+
+def company_contacts(
+    *, company_id: int, roles: list[str] | None = None, reachable_by_email: bool = False
+) -> list[User]:
+    """The active contacts of a company, oldest first (only those with ``roles`` if given;
+    only those who accept e-mail and have an address if ``reachable_by_email``). One query."""
+    users = User.objects.filter(membership__company_id=company_id, is_active=True)
+    if roles is not None:
+        users = users.filter(membership__role__in=roles)
+    if reachable_by_email:
+        users = users.filter(email_notifications=True).exclude(email="")
+    return list(users.order_by("pk"))
+
+
+def company_admins(*, company_id: int, reachable_by_email: bool = False) -> list[User]:
+    """The company's active admins: who approves orders and hears about the account."""
+    return company_contacts(company_id=company_id, roles=[MembershipRole.ADMIN], reachable_by_email=reachable_by_email)
+
+
+def contacts_by_company(*, company_ids) -> dict[int, list[User]]:
+    """The active contacts of each of ``company_ids``, in one query: recipients for a notice
+    that goes to many companies at once (a CSV import's points). The caller passes ids in
+    batches of a few hundred (``notifications.services.BATCH_SIZE``)."""
+    by_company: dict[int, list[User]] = {}
+    users = (
+        User.objects.filter(membership__company_id__in=list(company_ids), is_active=True)
+        .annotate(contact_of=F("membership__company_id"))
+        .order_by("pk")
+    )
+    for user in users:
+        by_company.setdefault(user.contact_of, []).append(user)
+    return by_company
+
+
+def member_contacts(*, companies: QuerySet[Company] | None = None) -> QuerySet[User]:
+    """The active contacts of active member companies (of ``companies`` if given), oldest
+    first, as a query to iterate in chunks: the audience of a club-wide announcement.
+    Staff are never among them."""
+    people = User.objects.filter(is_active=True, is_staff=False, membership__company__status=CompanyStatus.ACTIVE)
+    if companies is not None:
+        people = people.filter(membership__company__in=companies)
+    return people.order_by("pk")

@@ -109,7 +109,7 @@ def invitation_email_send(*, invitation_id: int, now: datetime | None = None) ->
     twice (the outbox publishes at least once) or run by two workers sends one e-mail; an
     invitation revoked, accepted or expired meanwhile sends none.
     """
-    from clubportal.mail import send_branded_mail
+    from core.mail import send_branded_mail
 
     with transaction.atomic():
         invitation = (

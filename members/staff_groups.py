@@ -31,7 +31,7 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         "wagtailadmin": ["access_admin"],
         "wagtailimages": ["add_image", "change_image", "choose_image", "delete_image"],
         "wagtaildocs": ["add_document", "change_document", "choose_document", "delete_document"],
-        "cms": ["change_branding", "view_branding"],
+        "core": ["change_branding", "view_branding"],
         # Marketing plans campaigns, activities and challenges; club admins may also delete.
         "campaigns": [
             f"{action}_{model}"

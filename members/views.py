@@ -80,16 +80,6 @@ class ProfileView(LoginRequiredMixin, UpdateView):
     def get_object(self, queryset=None) -> User:
         return self.request.user
 
-    def get_context_data(self, **kwargs):
-        from notifications.forms import NotificationPreferencesForm
-        from notifications.selectors import notification_email_preferences
-
-        context = super().get_context_data(**kwargs)
-        context["notification_form"] = NotificationPreferencesForm(
-            initial_preferences=notification_email_preferences(user=self.request.user)
-        )
-        return context
-
     def form_valid(self, form):
         profile_update(user=self.request.user, **{name: form.cleaned_data[name] for name in form.Meta.fields})
         messages.success(self.request, _("Your profile has been saved."))

@@ -3,7 +3,7 @@ Messages are written in the portal only (``messaging.services``)."""
 
 from django.contrib import admin
 
-from clubportal.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from members.admin_scoping import CompanyScopedAdminMixin
 
 from .models import Broadcast, Message, Thread

@@ -1,7 +1,7 @@
 """Demo conversations between the demo companies and their reps, written through the real
 services (so read marks, unread counts and in-portal notices are real), dated in the past.
 
-Called by ``clubportal.demo.seed()``. Idempotent: a conversation is looked up by company and
+Called by ``portal.demo.seed()``. Idempotent: a conversation is looked up by company and
 subject, the broadcast by its key; a second run writes nothing.
 """
 

@@ -17,7 +17,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySe
 from django.db.models.functions import Coalesce
 
 from members.models import Company, Membership, User
-from members.selectors import is_club_admin, is_sales_rep
+from members.selectors import company_contacts, is_club_admin, is_sales_rep
 from members.selectors import staff_companies as members_staff_companies
 
 from .models import Message, Thread, ThreadReadState
@@ -169,7 +169,7 @@ def staff_company(*, user: User, company_id: int) -> Company | None:
 def thread_participants(*, thread: Thread) -> list[User]:
     """Who a new message in ``thread`` is for: the company's active contacts and its rep.
     One query (the rep comes with the thread's company when it was loaded with it)."""
-    people = list(User.objects.filter(membership__company_id=thread.company_id, is_active=True).order_by("pk"))
+    people = company_contacts(company_id=thread.company_id)
     rep = thread.company.sales_rep
     if rep is not None and rep.is_active:
         people.append(rep)

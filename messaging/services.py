@@ -396,7 +396,7 @@ def message_emails_send(*, now: datetime | None = None) -> int:
 
 def _message_email_for(*, thread: Thread, person: User, upto: int, now: datetime, interval: timedelta) -> str:
     """Decide and send one person's e-mail for one thread: "sent", "wait" or "none"."""
-    from clubportal.mail import send_branded_mail
+    from core.mail import send_branded_mail
     from notifications.services import email_wanted, unsubscribe_url
 
     with transaction.atomic():

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView
 
-from clubportal.pagination import ForgivingPaginationMixin
+from core.pagination import ForgivingPaginationMixin
 from members.views import MemberRequiredMixin, SalesStaffRequiredMixin
 
 from .forms import MessageForm, ThreadStartForm
@@ -44,7 +44,7 @@ STOP_POLLING = 286
 
 def passive_session(view):
     """Mark a request as a background poll: it does not renew the session's idle expiry
-    (``clubportal.middleware.PortalSessionMiddleware``), so an open tab never keeps a
+    (``core.middleware.PortalSessionMiddleware``), so an open tab never keeps a
     session alive by itself."""
 
     def wrapped(request, *args, **kwargs):

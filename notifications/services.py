@@ -164,7 +164,7 @@ def notification_email_send(*, notification_id: int, now: datetime | None = None
     The row is locked while the e-mail is sent and ``emailed_at`` set, so a task delivered
     twice (or two workers) sends one e-mail. Returns whether an e-mail went out.
     """
-    from clubportal.mail import send_branded_mail
+    from core.mail import send_branded_mail
 
     with transaction.atomic():
         notification = (
@@ -225,7 +225,7 @@ def notification_digests_send(*, kind: str, key_prefix: str, interval: timedelta
 
 
 def _digest_for(*, recipient_id: int, waiting, interval: timedelta, now: datetime) -> bool:
-    from clubportal.mail import send_branded_mail
+    from core.mail import send_branded_mail
 
     with transaction.atomic():
         due = list(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from clubportal.pagination import ForgivingPaginationMixin
+from core.pagination import ForgivingPaginationMixin
 
 from .forms import NotificationPreferencesForm
 from .models import NotificationKind

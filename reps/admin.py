@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from clubportal.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from members.admin_scoping import CompanyScopedAdminMixin
 from members.selectors import staff_sees_every_company
 

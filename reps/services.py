@@ -1,9 +1,9 @@
 """Writes for the rep workspace: staff notes, goodwill budgets and goodwill points.
 
 ``goodwill_award`` is the only way a rep gives goodwill points. In one transaction it
-locks the rep's budget row for the month, then (inside ``rewards.services.points_adjust``)
-the company's points account row — always in that order, and no other code locks a
-budget, so two gifts cannot deadlock. Under the budget lock it checks what is left, writes
+locks the company's points account row, then the rep's budget row for the month — the
+global lock order (docs/architecture.md, "Locks"), so it cannot deadlock with a purchase,
+an order or another gift. Under the budget lock it checks what is left, writes
 the ledger adjustment by the rep, moves the budget's ``awarded`` and records the award, so
 concurrent gifts by one rep never exceed the budget (a CHECK constraint is the last guard).
 Idempotent by the form's key. A broken rule raises ``RepsError``; nothing is written then.
@@ -20,11 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from members.models import Company, CompanyStatus, User
-from members.selectors import is_club_admin, is_sales_rep
+from members.selectors import company_contacts, is_club_admin, is_sales_rep
 from notifications.models import NotificationKind
-from notifications.selectors import company_contacts
 from notifications.services import notifications_send
-from rewards.services import LedgerError, points_account_for_company, points_adjust
+from rewards.services import LedgerError, points_account_lock, points_adjust
 
 from .models import GoodwillAward, GoodwillBudget, StaffNote
 
@@ -149,6 +148,9 @@ def goodwill_award(
             if (existing.rep_id, existing.company_id, existing.points) != (rep.pk, company.pk, points):
                 raise RepsError(_("This form was already used for another gift; reload the page."))
             return existing
+        # The global lock order (docs/architecture.md, "Locks"): the points account first,
+        # then the row of the budget its movement uses.
+        account = points_account_lock(company_id=company.pk)
         budget = _lock_budget(rep=rep, month=month_of(now))
         if budget is None:
             raise RepsError(_("You have no goodwill budget this month. Ask a club admin to set one."))
@@ -157,7 +159,6 @@ def goodwill_award(
                 _("Only %(left)s of your %(budget)s goodwill points are left this month.")
                 % {"left": budget.left, "budget": budget.points}
             )
-        account = points_account_for_company(company=company)
         try:
             entry = points_adjust(
                 account=account,

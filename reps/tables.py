@@ -14,10 +14,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.formatting import format_money, format_number, format_points
 from members.models import Company
 from rewards.models import ProgrammeRules
 from rewards.selectors import points_value
-from rewards.templatetags.points import format_money, format_number, format_points
 
 
 class AccountTable(tables.Table):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from clubportal.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from members.admin_scoping import CompanyScopedAdminMixin
 
 from .models import LedgerEntry, PointsAccount, ProductCategory, ProgrammeRules, Purchase, PurchaseLine, Tier

@@ -24,7 +24,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clubportal.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
+from core.formatting import format_money, format_points
 from members.admin_scoping import CompanyScopedAdminMixin
 
 from .images import ImageRejected, image_check_and_process
@@ -38,7 +39,6 @@ from .models import (
     RewardImage,
     VoucherCode,
 )
-from .templatetags.points import format_money, format_points
 
 
 class RewardImageForm(forms.ModelForm):

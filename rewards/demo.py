@@ -1,6 +1,6 @@
 """Demo points: two years of purchases for the demo companies, run through the real services.
 
-Called by ``clubportal.demo.seed()`` as ``seed_points(summary, companies)``.
+Called by ``portal.demo.seed()`` as ``seed_points(summary, companies)``.
 
 The programme runs in **one currency, SEK**, for every member. Dutch companies are
 invoiced in EUR, but the club owner's ERP converts each invoice to SEK at the invoice

@@ -56,7 +56,7 @@ Rows whose outcome depends on an earlier row of the same account — an account 
 shortfall (a release pays it off first) or one the chunk may lift into a higher tier
 (later purchases earn with the new multiplier) — credit notes and conflicts go through
 ``purchase_record`` row by row inside the same transaction. Running campaigns' multipliers
-are added set-based too (``campaigns.earn.import_campaigns_prepare`` and ``_record``); rows
+are added set-based too, by the earn pipeline's contributors (``rewards.earn``); rows
 whose campaign points depend on file order — an account a first-purchase or large-purchase
 bonus may reward, every account of a campaign whose budget the chunk may use up — are
 routed like the others. On SQLite every row goes
@@ -87,11 +87,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.earn import import_campaigns_prepare, import_campaigns_record, import_queue_referrals
-from campaigns.services import campaigns_start_due
 from members.models import Company
 from outbox.services import outbox_enqueue
 
+from .earn import earn_contributors
 from .ingest import IngestError, PurchaseLineInput, purchase_record_with_entry
 from .models import (
     EntryKind,
@@ -467,7 +466,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_staging (
     net_amount_raw text NOT NULL,
     category_code text NOT NULL
 ) ON COMMIT DELETE ROWS;
--- Filled by campaigns.earn.import_campaigns_prepare: a running campaign's multiplier award
+-- Filled by the earn contributors' import_bonus (campaigns): a running campaign's multiplier award
 -- for a staged row (added to its earn, its tier check and its memo).
 CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_campaign (
     line integer PRIMARY KEY,
@@ -709,7 +708,10 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     accounts = cursor.fetchall()
     # Campaigns first: their points count in the tier check. Accounts whose campaign points
     # depend on the order of the rows (a bonus, a budget the chunk may use up) are routed.
-    routed = import_campaigns_prepare(cursor, accounts, per_unit=context.rules.points_per_currency_unit, now=now)
+    per_unit = context.rules.points_per_currency_unit
+    routed: set[int] = set()
+    for contributor in earn_contributors():
+        routed |= contributor.import_bonus(cursor, accounts, per_unit=per_unit, now=now)
     routed |= _accounts_to_route(cursor, accounts, context, now)
     routed_rows: list[tuple[ImportRow, int]] = []
     if routed:
@@ -806,8 +808,8 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         )
         # Campaigns: their awards for these earns and their budgets; a referred company's
         # first purchase rewards its referrer (after commit).
-        import_campaigns_record(cursor, now)
-        import_queue_referrals(cursor)
+        for contributor in earn_contributors():
+            contributor.import_recorded(cursor, now=now)
         # Per company, for the import's one "points arrived" notice each (one statement per
         # chunk; n.points already holds the campaign points).
         cursor.execute(
@@ -1013,7 +1015,8 @@ def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progre
             # Campaigns whose start has come but which the beat has not started yet: start
             # them first, in their own transactions (a campaign lock taken inside the chunk
             # would come before its account locks, the wrong order).
-            campaigns_start_due(now=chunk_now)
+            for contributor in earn_contributors():
+                contributor.import_chunk_prepare(now=chunk_now)
             with transaction.atomic():
                 # The checkpoint must be what this run has read so far; anything else means
                 # another run got in (only possible without the PostgreSQL advisory lock).

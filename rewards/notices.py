@@ -27,8 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.formatting import format_money, format_points
+from members.selectors import company_contacts, contacts_by_company
 from notifications.models import NotificationKind
-from notifications.selectors import company_contacts, contacts_by_company
 from notifications.services import BATCH_SIZE, notifications_send
 
 from .models import ProgrammeRules
@@ -47,8 +48,6 @@ EXPIRING_BODY = gettext_lazy("Points of %(company)s are about to expire:\n%(item
 
 def points_with_value(points: int, rules: ProgrammeRules) -> str:
     """ "1 200 points (24 SEK)", in the active language."""
-    from .templatetags.points import format_money, format_points
-
     return _("%(points)s (%(value)s)") % {
         "points": format_points(points),
         "value": format_money(points_value(points=points, rules=rules), rules.currency),

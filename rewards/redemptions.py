@@ -49,7 +49,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.formatting import format_number
 from members.models import Company, Membership, MembershipRole, User
+from members.selectors import company_admins
 
 from .models import (
     OPEN_STATUSES,
@@ -68,7 +70,6 @@ from .models import (
     VoucherCode,
 )
 from .services import LedgerError, points_account_lock, points_redeem, points_return_redeemed
-from .templatetags.points import format_number
 
 FULFIL_PERMISSION = "rewards.fulfil_redemption"
 MAX_QUANTITY = 99
@@ -764,7 +765,6 @@ def _notify_requester(redemption: Redemption, *, now: datetime) -> None:
 
 def _notify_approvers(redemption: Redemption, *, now: datetime) -> None:
     from notifications.models import NotificationKind
-    from notifications.selectors import company_admins
     from notifications.services import notifications_send
 
     requester = redemption.requested_by

@@ -31,7 +31,7 @@ row whose budget the award uses.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -44,10 +44,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.earn import purchase_campaign_bonus
-from members.models import Company, CompanyStatus, MembershipRole, User
+from members.models import Company, CompanyStatus, User
+from members.selectors import company_admins
 from outbox.services import outbox_enqueue
 
+from .earn import EarnBonus, EarnContributor, earn_contributors
 from .models import (
     EntryKind,
     ExpiryReminder,
@@ -129,6 +130,42 @@ def _write(account: PointsAccount, *, key_is_new: bool = False, **fields) -> tup
         account.pending += entry.pending_points
         account.shortfall += entry.shortfall_points
     return entry, True
+
+
+def _record_once(
+    lock: Callable[[], PointsAccount],
+    *,
+    key: str,
+    expected: dict,
+    columns: Callable[[PointsAccount], dict | None],
+    look_up: bool = True,
+    savepoint: bool = True,
+) -> tuple[LedgerEntry | None, bool]:
+    """The ledger's one write sequence; every movement here goes through it.
+
+    In one transaction: ``lock()`` the account row; if an entry with ``key`` exists, return
+    it when it is what this call would have written (``expected``'s fields; else
+    ``LedgerError``); otherwise ask ``columns(account)`` for the new entry's fields (it
+    checks the rule against the locked account and raises ``LedgerError``, or returns None
+    to write nothing), insert it and move the account's buckets (``_write``). Returns
+    ``(entry, created)``; ``(None, False)`` when ``columns`` chose to write nothing.
+
+    ``look_up=False`` (with ``savepoint=False``) is for a key no other transaction can hold:
+    one naming a row the caller's open transaction has just inserted.
+    """
+    with transaction.atomic(savepoint=savepoint):
+        account = lock()
+        if look_up:
+            existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                return _same_or_raise(existing, account_id=account.pk, **expected), False
+        fields = columns(account)
+        if fields is None:
+            return None, False
+        entry, created = _write(account, key_is_new=not look_up, idempotency_key=key, **fields)
+        if not created:
+            return _same_or_raise(entry, account_id=account.pk, **expected), False
+        return entry, True
 
 
 def _take_back(account: PointsAccount, owed: int) -> dict[str, int]:
@@ -245,38 +282,51 @@ def points_earn_for_purchase(
             _("Purchases in %(currency)s cannot earn points; the programme runs in %(programme)s.")
             % {"currency": purchase.currency, "programme": rules.currency}
         )
-    key = f"earn:{purchase.pk}"
-    expected = {"kind": EntryKind.EARN, "purchase_id": purchase.pk}
     purchase_is_new = new_lines is not None
+    contributions: list[tuple[EarnContributor, object, EarnBonus]] = []
+
+    def columns(account: PointsAccount) -> dict:
+        lines = list(purchase.lines.select_related("category")) if new_lines is None else list(new_lines)
+        points = purchase_points(purchase=purchase, rules=rules, tier=account.tier, lines=lines)
+        memo = _("Purchase %(ref)s") % {"ref": purchase.external_id}
+        # The earn pipeline (rewards.earn): each registered contributor's explicit prepare
+        # step, then its bonus (locking its budget rows after the account's).
+        for contributor in earn_contributors():
+            prepared = contributor.purchase_prepare(
+                company_id=purchase.company_id, occurred_at=purchase.occurred_at, now=now
+            )
+            bonus = contributor.purchase_bonus(
+                prepared, purchase=purchase, lines=lines, account=account, rules=rules, now=now
+            )
+            contributions.append((contributor, prepared, bonus))
+            points += bonus.points
+            memo = bonus.memo(memo)
+        return {
+            "kind": EntryKind.EARN,
+            "pending_points": points,
+            "purchase": purchase,
+            "memo": memo[:500],
+            "created_at": now,
+            "available_at": purchase.occurred_at + relativedelta(days=rules.return_window_days),
+            "expires_at": _add_months(purchase.occurred_at, rules.expiry_months),
+        }
+
     # A new purchase's caller already holds a transaction that rolls back as a whole on any
     # error, so a savepoint of our own would only cost two round trips.
     with transaction.atomic(savepoint=not purchase_is_new):
-        account = _lock_account_for_company(purchase.company_id)
-        if not purchase_is_new:
-            existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-            if existing is not None:
-                return _same_or_raise(existing, account_id=account.pk, **expected)
-        lines = list(purchase.lines.select_related("category")) if new_lines is None else list(new_lines)
-        points = purchase_points(purchase=purchase, rules=rules, tier=account.tier, lines=lines)
-        # Campaign mechanics: extra points from running campaigns the company is treated in
-        # (the stacking rule is in campaigns/earn.py). Locks those campaigns' rows, after
-        # the account's; one query when no campaign applies.
-        bonus = purchase_campaign_bonus(purchase=purchase, lines=lines, account=account, rules=rules, now=now)
-        entry, created = _write(
-            account,
-            key_is_new=purchase_is_new,
-            kind=EntryKind.EARN,
-            pending_points=points + bonus.points,
-            idempotency_key=key,
-            purchase=purchase,
-            memo=bonus.memo(_("Purchase %(ref)s") % {"ref": purchase.external_id}),
-            created_at=now,
-            available_at=purchase.occurred_at + relativedelta(days=rules.return_window_days),
-            expires_at=_add_months(purchase.occurred_at, rules.expiry_months),
+        entry, created = _record_once(
+            lambda: _lock_account_for_company(purchase.company_id),
+            key=f"earn:{purchase.pk}",
+            expected={"kind": EntryKind.EARN, "purchase_id": purchase.pk},
+            columns=columns,
+            look_up=not purchase_is_new,
+            savepoint=False,
         )
         if not created:
-            return _same_or_raise(entry, account_id=account.pk, **expected)
-        bonus.record(entry)
+            return entry
+        account = entry.account
+        for contributor, prepared, bonus in contributions:
+            contributor.purchase_recorded(prepared, bonus=bonus, entry=entry)
         if entry.available_at <= now:
             # A purchase inserted in this transaction cannot have credit notes yet.
             _release(account, entry, now=now, returned=0 if purchase_is_new else None)
@@ -357,28 +407,23 @@ def points_redeem(
     """
     if points <= 0:
         raise LedgerError(_("Redeem a positive number of points."))
-    key = f"redeem:{key}"
-    expected = {"kind": EntryKind.REDEEM, "points": -points, "memo": memo}
-    with transaction.atomic():
-        account = _lock_account(account.pk)
-        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return _same_or_raise(existing, account_id=account.pk, **expected)
-        if account.balance < points:
+
+    def columns(locked: PointsAccount) -> dict:
+        if locked.balance < points:
             raise LedgerError(
                 _("Not enough points: %(balance)s available, %(points)s needed.")
-                % {"balance": account.balance, "points": points}
+                % {"balance": locked.balance, "points": points}
             )
-        entry, created = _write(
-            account,
-            kind=EntryKind.REDEEM,
-            points=-points,
-            idempotency_key=key,
-            memo=memo,
-            created_by=by,
-            created_at=now or timezone.now(),
-        )
-        return entry if created else _same_or_raise(entry, account_id=account.pk, **expected)
+        return {"kind": EntryKind.REDEEM, "points": -points, "memo": memo, "created_by": by, "created_at": now}
+
+    now = now or timezone.now()
+    entry, _created = _record_once(
+        lambda: _lock_account(account.pk),
+        key=f"redeem:{key}",
+        expected={"kind": EntryKind.REDEEM, "points": -points, "memo": memo},
+        columns=columns,
+    )
+    return entry
 
 
 def points_adjust(
@@ -396,29 +441,29 @@ def points_adjust(
         raise LedgerError(_("Adjust by a non-zero number of points."))
     _require_staff(by)
     now = now or timezone.now()
-    key = f"adjust:{key}"
-    expected = {"kind": EntryKind.ADJUST, "points": points, "memo": reason}
-    with transaction.atomic():
-        account = _lock_account(account.pk)
-        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return _same_or_raise(existing, account_id=account.pk, **expected)
-        if account.balance + points < 0:
+
+    def columns(locked: PointsAccount) -> dict:
+        if locked.balance + points < 0:
             raise LedgerError(
                 _("The balance is %(balance)s; it cannot be reduced by %(points)s.")
-                % {"balance": account.balance, "points": -points}
+                % {"balance": locked.balance, "points": -points}
             )
-        entry, created = _write(
-            account,
-            kind=EntryKind.ADJUST,
-            points=points,
-            idempotency_key=key,
-            memo=reason,
-            created_by=by,
-            created_at=now,
-            expires_at=_add_months(now, ProgrammeRules.current().expiry_months) if points > 0 else None,
-        )
-        return entry if created else _same_or_raise(entry, account_id=account.pk, **expected)
+        return {
+            "kind": EntryKind.ADJUST,
+            "points": points,
+            "memo": reason,
+            "created_by": by,
+            "created_at": now,
+            "expires_at": _add_months(now, ProgrammeRules.current().expiry_months) if points > 0 else None,
+        }
+
+    entry, _created = _record_once(
+        lambda: _lock_account(account.pk),
+        key=f"adjust:{key}",
+        expected={"kind": EntryKind.ADJUST, "points": points, "memo": reason},
+        columns=columns,
+    )
+    return entry
 
 
 def points_award(
@@ -435,26 +480,19 @@ def points_award(
     if points <= 0:
         raise LedgerError(_("Award a positive number of points."))
     now = now or timezone.now()
-    key = f"award:{key}"
-    expected = {"kind": EntryKind.EARN, "points": points, "purchase_id": None}
-    with transaction.atomic():
-        account = _lock_account_for_company(company_id)
-        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return _same_or_raise(existing, account_id=account.pk, **expected), False
-        entry, created = _write(
-            account,
-            kind=EntryKind.EARN,
-            points=points,
-            idempotency_key=key,
-            memo=memo[:500],
-            created_by=by,
-            created_at=now,
-            expires_at=_add_months(now, ProgrammeRules.current().expiry_months),
-        )
-        if not created:
-            return _same_or_raise(entry, account_id=account.pk, **expected), False
-        return entry, True
+    return _record_once(
+        lambda: _lock_account_for_company(company_id),
+        key=f"award:{key}",
+        expected={"kind": EntryKind.EARN, "points": points, "purchase_id": None},
+        columns=lambda _account: {
+            "kind": EntryKind.EARN,
+            "points": points,
+            "memo": memo[:500],
+            "created_by": by,
+            "created_at": now,
+            "expires_at": _add_months(now, ProgrammeRules.current().expiry_months),
+        },
+    )
 
 
 def _purchase_value_left(earn: LedgerEntry) -> int:
@@ -503,32 +541,30 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, by: User, now: datetime | 
                 % {"number": order.number}
             )
     now = now or timezone.now()
-    key = f"reverse:{entry.pk}"
-    expected = {"kind": EntryKind.REVERSAL, "reverses_id": entry.pk}
-    with transaction.atomic():
-        account = _lock_account(entry.account_id)
-        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return _same_or_raise(existing, account_id=account.pk, **expected)
-        fields: dict = {}
+
+    def columns(account: PointsAccount) -> dict:
         if entry.kind == EntryKind.EARN and entry.purchase_id is not None:
-            fields = _undo_earn_columns(account, entry, _purchase_value_left(entry))
-            fields["purchase_id"] = entry.purchase_id
+            undo = {**_undo_earn_columns(account, entry, _purchase_value_left(entry)), "purchase_id": entry.purchase_id}
         elif entry.points > 0:
-            fields = _take_back(account, entry.points)
+            undo = _take_back(account, entry.points)
         else:
-            fields = {"points": -entry.points, "expires_at": _add_months(now, ProgrammeRules.current().expiry_months)}
-        reversal, created = _write(
-            account,
-            kind=EntryKind.REVERSAL,
-            idempotency_key=key,
-            reverses=entry,
-            memo=reason,
-            created_by=by,
-            created_at=now,
-            **fields,
-        )
-        return reversal if created else _same_or_raise(reversal, account_id=account.pk, **expected)
+            undo = {"points": -entry.points, "expires_at": _add_months(now, ProgrammeRules.current().expiry_months)}
+        return {
+            "kind": EntryKind.REVERSAL,
+            "reverses": entry,
+            "memo": reason,
+            "created_by": by,
+            "created_at": now,
+            **undo,
+        }
+
+    reversal, _created = _record_once(
+        lambda: _lock_account(entry.account_id),
+        key=f"reverse:{entry.pk}",
+        expected={"kind": EntryKind.REVERSAL, "reverses_id": entry.pk},
+        columns=columns,
+    )
+    return reversal
 
 
 RETURNED_POINTS_GRACE_DAYS = 30
@@ -557,25 +593,21 @@ def points_return_redeemed(
         raise LedgerError(_("Only redeemed points can be returned."))
     reason = reason.strip() or _("Points returned")
     now = now or timezone.now()
-    key = f"reverse:{entry.pk}"
-    expected = {"kind": EntryKind.REVERSAL, "reverses_id": entry.pk}
-    with transaction.atomic():
-        account = _lock_account(entry.account_id)
-        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return _same_or_raise(existing, account_id=account.pk, **expected)
-        reversal, created = _write(
-            account,
-            kind=EntryKind.REVERSAL,
-            points=-entry.points,
-            expires_at=now + relativedelta(days=RETURNED_POINTS_GRACE_DAYS),
-            idempotency_key=key,
-            reverses=entry,
-            memo=reason[:500],
-            created_by=by,
-            created_at=now,
-        )
-        return reversal if created else _same_or_raise(reversal, account_id=account.pk, **expected)
+    reversal, _created = _record_once(
+        lambda: _lock_account(entry.account_id),
+        key=f"reverse:{entry.pk}",  # entry_reverse's key: the points come back once, whoever runs first
+        expected={"kind": EntryKind.REVERSAL, "reverses_id": entry.pk},
+        columns=lambda _account: {
+            "kind": EntryKind.REVERSAL,
+            "points": -entry.points,
+            "expires_at": now + relativedelta(days=RETURNED_POINTS_GRACE_DAYS),
+            "reverses": entry,
+            "memo": reason[:500],
+            "created_by": by,
+            "created_at": now,
+        },
+    )
+    return reversal
 
 
 def purchase_return(*, credit_note: Purchase, now: datetime | None = None) -> LedgerEntry:
@@ -595,13 +627,8 @@ def purchase_return(*, credit_note: Purchase, now: datetime | None = None) -> Le
     if original.company_id != credit_note.company_id:
         raise LedgerError(_("A credit note must belong to the same company as the purchase it credits."))
     now = now or timezone.now()
-    key = f"return:{credit_note.pk}"
-    expected = {"kind": EntryKind.REVERSAL, "purchase_id": credit_note.pk}
-    with transaction.atomic():
-        account = _lock_account_for_company(original.company_id)
-        existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return _same_or_raise(existing, account_id=account.pk, **expected)
+
+    def columns(account: PointsAccount) -> dict:
         earn = LedgerEntry.objects.filter(kind=EntryKind.EARN, purchase=original).first()
         if earn is None:
             raise LedgerError(_("Purchase %(ref)s has not earned points yet.") % {"ref": original.external_id})
@@ -615,17 +642,19 @@ def purchase_return(*, credit_note: Purchase, now: datetime | None = None) -> Le
                 owed = left
             if owed > 0:
                 fields = _undo_earn_columns(account, earn, owed)
-        entry, created = _write(
-            account,
-            kind=EntryKind.REVERSAL,
-            idempotency_key=key,
-            purchase=credit_note,
-            memo=_("Credit note %(ref)s for purchase %(original)s")
-            % {"ref": credit_note.external_id, "original": original.external_id},
-            created_at=now,
-            **fields,
-        )
-        return entry if created else _same_or_raise(entry, account_id=account.pk, **expected)
+        memo = _("Credit note %(ref)s for purchase %(original)s") % {
+            "ref": credit_note.external_id,
+            "original": original.external_id,
+        }
+        return {"kind": EntryKind.REVERSAL, "purchase": credit_note, "memo": memo, "created_at": now, **fields}
+
+    entry, _created = _record_once(
+        lambda: _lock_account_for_company(original.company_id),
+        key=f"return:{credit_note.pk}",
+        expected={"kind": EntryKind.REVERSAL, "purchase_id": credit_note.pk},
+        columns=columns,
+    )
+    return entry
 
 
 # --- Expiry ----------------------------------------------------------------------------------
@@ -673,24 +702,22 @@ def points_expire(*, now: datetime) -> int:
     )
     day = timezone.localdate(now).isoformat()
     written = 0
+    memo = _("Points that reached their expiry date by %(day)s") % {"day": day}
+
+    def columns(account: PointsAccount) -> dict | None:
+        expired = min(account.balance, points_due_to_expire(account_id=account.pk, now=now))
+        if expired <= 0:
+            return None
+        return {"kind": EntryKind.EXPIRE, "points": -expired, "memo": memo, "created_at": now}
+
     for account_id in list(candidates):
-        key = f"expire:{account_id}:{day}"
-        with transaction.atomic():
-            account = _lock_account(account_id)
-            if LedgerEntry.objects.filter(idempotency_key=key).exists():
-                continue
-            expired = min(account.balance, points_due_to_expire(account_id=account_id, now=now))
-            if expired <= 0:
-                continue
-            _entry, created = _write(
-                account,
-                kind=EntryKind.EXPIRE,
-                points=-expired,
-                idempotency_key=key,
-                memo=_("Points that reached their expiry date by %(day)s") % {"day": day},
-                created_at=now,
-            )
-            written += int(created)
+        _entry, created = _record_once(
+            lambda account_id=account_id: _lock_account(account_id),
+            key=f"expire:{account_id}:{day}",
+            expected={"kind": EntryKind.EXPIRE},
+            columns=columns,
+        )
+        written += int(created)
     return written
 
 
@@ -797,16 +824,6 @@ def tiers_evaluate_all(*, now: datetime, allow_downgrade: bool) -> int:
 # portal, and e-mailed by the notifications service); tier downgrade notices are e-mails.
 
 EXPIRY_REMINDER_DAYS = 30
-
-
-def _notice_recipients(*, company_id: int, admins_only: bool) -> list[User]:
-    """The company's active contacts who accept e-mail notifications (only its admins if asked)."""
-    users = User.objects.filter(membership__company_id=company_id, is_active=True, email_notifications=True).exclude(
-        email=""
-    )
-    if admins_only:
-        users = users.filter(membership__role=MembershipRole.ADMIN)
-    return list(users.order_by("pk"))
 
 
 def expiry_reminders_schedule(*, now: datetime) -> int:
@@ -930,7 +947,7 @@ def tier_downgrade_notices_schedule(*, now: datetime, days_ahead: int) -> int:
 def tier_downgrade_notice_send(*, notice_id: int, now: datetime | None = None) -> int:
     """E-mail the notice to the company's admins who accept notifications, in each one's
     language, and mark it sent; a notice already sent mails nothing. Returns e-mails sent."""
-    from clubportal.mail import send_branded_mail
+    from core.mail import send_branded_mail
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -950,7 +967,7 @@ def tier_downgrade_notice_send(*, notice_id: int, now: datetime | None = None) -
             "evaluation_on": notice.evaluation_on,
             "dashboard_url": settings.SITE_URL + reverse("dashboard"),
         }
-        recipients = _notice_recipients(company_id=notice.account.company_id, admins_only=True)
+        recipients = company_admins(company_id=notice.account.company_id, reachable_by_email=True)
         for user in recipients:
             send_branded_mail(
                 template="rewards/email/tier_downgrade_notice",

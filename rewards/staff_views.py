@@ -26,6 +26,8 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from core.formatting import format_points
+
 from .catalogue import CatalogueError, voucher_codes_upload
 from .filters import FulfilmentFilter
 from .forms import BulkFulfilForm, FulfilForm, StaffRejectForm, VoucherUploadForm
@@ -39,7 +41,6 @@ from .redemptions import (
 )
 from .selectors import fulfilment_queue, programme_rules_for_request, rewards_low_on_stock, staff_redemption
 from .tables import FulfilmentTable
-from .templatetags.points import format_points
 
 QUEUE_PER_PAGE = 50
 

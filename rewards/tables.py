@@ -11,9 +11,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.formatting import format_money, format_number
+
 from .models import EntryKind, LedgerEntry, ProgrammeRules, Redemption, RedemptionStatus
 from .selectors import points_value
-from .templatetags.points import entry_description, format_money, format_number
+from .templatetags.points import entry_description
 
 
 def entry_dates_note(entry: LedgerEntry, now) -> str:

@@ -19,7 +19,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from clubportal.pagination import ForgivingPaginationMixin
+from core.pagination import ForgivingPaginationMixin
 from members.views import CompanyAdminRequiredMixin, MemberRequiredMixin
 
 from .catalogue import CatalogueError, approval_threshold_set, reward_goal_clear, reward_goal_set

@@ -114,7 +114,7 @@ def portal_site(db):
     """
     from wagtail.models import Site
 
-    from clubportal.demo import SeedSummary, seed_site
+    from portal.demo import SeedSummary, seed_site
 
     seed_site(SeedSummary())
     return Site.objects.get(is_default_site=True)

@@ -2,7 +2,7 @@
 
 Nobody listens on port 1, so a connection is refused at once: the tests are fast, and what
 they prove (no error page, nothing lost) holds for a Redis that times out too, only slower
-(the timeouts are in settings and ``clubportal.cache``).
+(the timeouts are in settings and ``core.cache``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.test import override_settings
 
-from clubportal import cache as fallback_cache
 from clubportal.celery import app as celery_app
 from clubportal.settings.base import redis_cache
+from core import cache as fallback_cache
 from outbox import services as outbox_services
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"

@@ -20,7 +20,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rewards.templatetags.points import format_money, format_number, rules_from_context
+from core.formatting import format_money, format_number
+from rewards.templatetags.points import rules_from_context
 
 from ..models import RuleKind
 from ..selectors import campaign_banners_for

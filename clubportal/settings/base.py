@@ -34,8 +34,10 @@ SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 INSTALLED_APPS = [
-    # Project apps first so their templates override the libraries'.
-    "clubportal",
+    # Project apps first so their templates override the libraries', from the ground floor
+    # up (docs/architecture.md, "Floors"). core's admin module replaces some libraries'
+    # admins, so it must come before them.
+    "core",
     "outbox",
     "members",
     "rewards",
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "messaging",
     "reps",
     "api",
+    "portal",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -91,9 +94,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "clubportal.middleware.PortalCSPMiddleware",
+    "core.middleware.PortalCSPMiddleware",
     # Django's SessionMiddleware, but live-update polls do not renew the idle expiry.
-    "clubportal.middleware.PortalSessionMiddleware",
+    "core.middleware.PortalSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,7 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
-                "clubportal.context_processors.portal",
+                "portal.context_processors.portal",
             ],
         },
     }
@@ -150,11 +153,11 @@ AUTH_USER_MODEL = "members.User"
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss"))
 
 # The database cache: the default without Redis, and with Redis the fallback while Redis
-# cannot be reached (clubportal.cache.FallbackRedisCache). allauth's rate limits and used
+# cannot be reached (core.cache.FallbackRedisCache). allauth's rate limits and used
 # TOTP codes live in the default cache, so they keep working, in the database, while Redis
 # is down: failing open would let a password or a code be guessed (or a code be replayed)
 # without limit during an outage, failing closed would lock everyone out.
-# The table is created by migrations (clubportal/migrations/0001 and 0002).
+# The table is created by migrations (core/migrations/0001 and 0002).
 DATABASE_CACHE = {
     "BACKEND": "django.core.cache.backends.db.DatabaseCache",
     "LOCATION": "clubportal_cache",
@@ -165,7 +168,7 @@ def redis_cache(location: str) -> dict:
     """The default cache on Redis, falling back to the database cache while Redis cannot be
     reached (a function so the fault tests can point the same setup at a dead Redis)."""
     return {
-        "BACKEND": "clubportal.cache.FallbackRedisCache",
+        "BACKEND": "core.cache.FallbackRedisCache",
         "LOCATION": location,
         "KEY_PREFIX": "clubportal",
         "OPTIONS": {
@@ -212,6 +215,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Stockholm"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# No task may run forever: after the soft limit it gets SoftTimeLimitExceeded (and rolls
+# back what it has not committed), after the hard one the worker process is replaced.
+# Tasks that are long by design (the CSV import) set their own, larger limits.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 # Periodic tasks; django-celery-beat copies this into its tables at beat start.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Publishes the tasks the broker could not take when their write committed (outbox).
@@ -305,6 +313,8 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# A mail server that does not answer must not hold a worker (or a request) for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clubportal <club@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -319,7 +329,7 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
         f"The environment variable DEFAULT_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}."
     )
 LOCALE_PATHS = [BASE_DIR / "locale"]
-FORMAT_MODULE_PATH = ["clubportal.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Stockholm")
 USE_TZ = True
@@ -369,11 +379,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # Wagtail lifts this to SAMEORIGIN on its own preview views
-CSRF_FAILURE_VIEW = "clubportal.views.csrf_failure"
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 # A strict policy for the portal: every script, style and font is served by the app
 # itself, nothing inline. The Wagtail and Django admins get a relaxed policy in
-# clubportal.middleware.PortalCSPMiddleware because they use inline styles.
+# core.middleware.PortalCSPMiddleware because they use inline styles.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import template
-from django.utils import formats, numberformat
+from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from core.formatting import format_money, format_number, format_points
 from rewards.models import EntryKind, ProgrammeRules
 from rewards.selectors import points_value as _points_value
 from rewards.selectors import programme_rules_for_request
@@ -40,28 +40,6 @@ def rules_from_context(context) -> ProgrammeRules:
     if "points_rules" not in cache:
         cache["points_rules"] = ProgrammeRules.current()
     return cache["points_rules"]
-
-
-def format_number(value: int | Decimal, decimals: int = 0) -> str:
-    """A number grouped in thousands with the active language's separator: 12 400."""
-    return numberformat.format(
-        value,
-        formats.get_format("DECIMAL_SEPARATOR"),
-        decimal_pos=decimals,
-        grouping=formats.get_format("NUMBER_GROUPING") or 3,
-        thousand_sep=formats.get_format("THOUSAND_SEPARATOR"),
-        force_grouping=True,
-    )
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """620 SEK, 12.35 SEK: whole amounts without decimals, others with two."""
-    decimals = 0 if amount == amount.to_integral_value() else 2
-    return f"{format_number(amount, decimals)}\u00a0{currency}"
-
-
-def format_points(points: int) -> str:
-    return ngettext("%(points)s point", "%(points)s points", abs(points)) % {"points": format_number(points)}
 
 
 @register.filter(name="points")

@@ -53,7 +53,7 @@ def screenshots_dir() -> Path:
 def demo_club(live_server, settings):
     """The members of the demo club (``manage.py seed_demo``) behind the live server.
 
-    Only the members' part of ``clubportal.demo.seed()`` (site, staff, companies,
+    Only the members' part of ``portal.demo.seed()`` (site, staff, companies,
     contacts): the full seed replays two years of purchases, which takes minutes, and
     the live server's transactional tests empty the database after each test, so it
     would run again for every test.
@@ -61,8 +61,8 @@ def demo_club(live_server, settings):
     Links in e-mails point at the live server, and the cache is a private in-memory one,
     so allauth's failed-login counters neither leak between tests nor land in a shared Redis.
     """
-    from clubportal.demo import SeedSummary, seed_companies, seed_contacts, seed_site, seed_staff
     from members.staff_groups import SALES_REPS
+    from portal.demo import SeedSummary, seed_companies, seed_contacts, seed_site, seed_staff
 
     settings.SITE_URL = live_server.url
     settings.CACHES = {

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from clubportal.demo import DEMO_PASSWORD
+from portal.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -124,7 +124,7 @@ def _logged_in_page(
 
 def test_every_page_meets_wcag_21_aa(live_server, browser: Browser, settings):
     # given the whole demo club (staff without their second factor, to reach staff pages)
-    from clubportal.demo import seed
+    from portal.demo import seed
 
     settings.SITE_URL = live_server.url
     settings.STAFF_MFA_REQUIRED = False

@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from clubportal.demo import DEMO_PASSWORD
 from members.models import User
+from portal.demo import DEMO_PASSWORD
 from tests.browser.conftest import BROWSER_TIMEOUT_MS
 
 # serialized_rollback: the live server's transactional tests empty every table after

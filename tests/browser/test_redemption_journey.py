@@ -10,8 +10,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from playwright.sync_api import Page, Route, expect
 
-from clubportal.demo import DEMO_PASSWORD, SeedSummary
 from members.models import Company, User
+from portal.demo import DEMO_PASSWORD, SeedSummary
 from rewards.catalogue import approval_threshold_set
 from rewards.demo_catalogue import seed_catalogue
 from rewards.models import Redemption, RedemptionStatus

@@ -261,7 +261,7 @@ def test_the_test_settings_keep_sessions_for_the_idle_timeout_and_mail_in_memory
 def test_the_session_cookie_is_still_checked_on_deploy_with_the_portals_session_middleware(settings):
     from django.core.checks.security import sessions
 
-    from clubportal.checks import check_session_cookie
+    from core.checks import check_session_cookie
 
     settings.SESSION_COOKIE_SECURE = False
     assert check_session_cookie(None) == [sessions.W011]

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cms.models import Branding
+from core.models import Branding
 
 pytestmark = pytest.mark.django_db
 

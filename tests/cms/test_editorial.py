@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_marketing_may_edit_content_but_nothing_about_points_or_members(db):
     marketer = StaffFactory(group="Marketing")
     assert marketer.has_perm("wagtailadmin.access_admin")
-    assert marketer.has_perm("cms.change_branding")
+    assert marketer.has_perm("core.change_branding")
     assert marketer.has_perm("cms.add_newscategory")
     assert marketer.has_perm("wagtailimages.add_image")
     assert marketer.has_perm("wagtaildocs.add_document")

@@ -156,7 +156,7 @@ def test_in_process_mode_the_relay_runs_leftover_tasks_and_a_broken_one_does_not
 
 
 def test_make_run_runs_what_a_run_with_a_broker_left_when_its_jobs_start(db):
-    from clubportal.periodic import relay_outbox_at_start
+    from portal.periodic import relay_outbox_at_start
 
     row = OutboxTask.objects.create(task_name="tests.outbox.remember", args=[9])
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image
 
-from clubportal.demo import SeedSummary, seed_companies, seed_contacts, seed_staff
 from members.staff_groups import SALES_REPS
+from portal.demo import SeedSummary, seed_companies, seed_contacts, seed_staff
 from rewards.demo import seed_points
 from rewards.models import (
     CompanyRewardSettings,

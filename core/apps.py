@@ -2,8 +2,11 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class ClubportalConfig(AppConfig):
-    name = "clubportal"
+class CoreConfig(AppConfig):
+    """The ground floor: what every app uses (branded mail, formatting, pagination, admin
+    mixins, middleware, the cache, the Branding setting). It imports no other project app."""
+
+    name = "core"
     verbose_name = _("Portal")
 
     def ready(self) -> None:

@@ -10,10 +10,10 @@ from django.core.checks.security import sessions
 @register(Tags.security, deploy=True)
 def check_session_cookie(app_configs, **kwargs):
     """Django's own session-cookie checks look for its SessionMiddleware by name; the portal
-    lists a subclass (``clubportal.middleware.PortalSessionMiddleware``), so they are run here."""
+    lists a subclass (``core.middleware.PortalSessionMiddleware``), so they are run here."""
     if "django.contrib.sessions.middleware.SessionMiddleware" in settings.MIDDLEWARE:
         return []  # Django checks it itself
-    if "clubportal.middleware.PortalSessionMiddleware" not in settings.MIDDLEWARE:
+    if "core.middleware.PortalSessionMiddleware" not in settings.MIDDLEWARE:
         return []
     problems = []
     if not settings.SESSION_COOKIE_SECURE:
@@ -50,8 +50,8 @@ def check_admin_actions_declare_permissions(app_configs, **kwargs):
     return [
         Error(
             f"The admin action {action!r} of {label} declares no permission.",
-            hint="Declare it: @admin.action(permissions=['change']) (or clubportal.admin.require_permissions).",
-            id="clubportal.E001",
+            hint="Declare it: @admin.action(permissions=['change']) (or core.admin.require_permissions).",
+            id="core.E001",
         )
         for label, action in unguarded_admin_actions()
     ]

@@ -17,10 +17,18 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from wagtail.models import Page, Site
 
-from cms.models import Branding, HomePage
+from campaigns.demo import seed_campaigns
+from cms.demo import seed_content
+from cms.models import HomePage
+from core.models import Branding
 from members.models import Company, Country, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS, MARKETING, SALES_REPS
 from members.validators import _luhn_ok
+from messaging.demo import seed_messages
+from reps.demo import seed_workspace
+from rewards.demo import seed_points
+
+from .demo_notifications import seed_notifications
 
 DEMO_PASSWORD = "club-demo-2026"
 RANDOM_SEED = 20261123
@@ -252,19 +260,9 @@ def seed() -> SeedSummary:
     staff = seed_staff(summary)
     companies = seed_companies(summary, staff[SALES_REPS])
     seed_contacts(summary, companies)
-    from rewards.demo import seed_points
-
     seed_points(summary, companies)  # before cms: offers for tiers need the tiers
-    from cms.demo import seed_content
-
     seed_content(summary)  # offers for tiers need the points programme's tiers
-    from campaigns.demo import seed_campaigns
-
     seed_campaigns(summary, companies)  # campaigns replay purchases and link events
-    from messaging.demo import seed_messages
-    from notifications.demo import seed_notifications
-    from reps.demo import seed_workspace
-
     seed_messages(summary, companies)
     seed_workspace(summary, companies)
     seed_notifications(summary, companies)  # last: announces the points and offers seeded above

@@ -2,7 +2,7 @@
 
 A web process needs its database: without it the check answers 503 and the load balancer
 takes the process out. Redis (the cache and the broker) is not needed to serve: the cache
-falls back to the database (``clubportal.cache``) and tasks wait in the outbox
+falls back to the database (``core.cache``) and tasks wait in the outbox
 (``outbox.services``). So Redis being down answers 200 with ``"status": "degraded"`` and the
 details: were it 503, a Redis blip would take every web process out of the load balancer at
 once and turn a degraded portal into no portal. Monitoring should alert on "degraded".
@@ -20,12 +20,13 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import redis
+from celery import current_app
 from django.core.cache import caches
 from django.db import Error as DatabaseError
 from django.db import connection
 from django.utils import timezone
 
-from .cache import FallbackRedisCache
+from core.cache import FallbackRedisCache
 
 PROBE_TIMEOUT_SECONDS = 0.5
 # The relay runs every minute: a task waiting longer than this means the broker, the
@@ -99,8 +100,7 @@ def _check_cache(answers: dict[str, dict]) -> dict:
 
 
 def _check_broker(answers: dict[str, dict]) -> dict:
-    from clubportal.celery import app
-
+    app = current_app  # the project's (clubportal.celery)
     if app.conf.task_always_eager:
         return {"status": OK, "backend": "in-process"}
     url = app.conf.broker_url

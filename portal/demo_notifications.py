@@ -4,17 +4,15 @@ portal only — seeding never sends e-mails. Idempotent: each source's key notif
 
 from __future__ import annotations
 
+from cms.models import OfferPage
+from cms.notices import offer_announce
 from members.models import Company
+from notifications.models import Notification
+from rewards.models import EntryKind, LedgerEntry
+from rewards.notices import purchase_points_notify
 
 
 def seed_notifications(summary, companies: list[Company]) -> None:
-    from cms.models import OfferPage
-    from cms.notices import offer_announce
-    from rewards.models import EntryKind, LedgerEntry
-    from rewards.notices import purchase_points_notify
-
-    from .models import Notification
-
     before = Notification.objects.count()
     for company in companies:
         earn = (

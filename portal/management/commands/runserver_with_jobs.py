@@ -1,13 +1,13 @@
 """``runserver``, plus the periodic jobs in a thread when tasks run in-process (``make run``).
 
-See ``clubportal.periodic``. With a broker (``REDIS_URL``) this is plain ``runserver``:
+See ``portal.periodic``. With a broker (``REDIS_URL``) this is plain ``runserver``:
 the jobs belong to ``make beat`` and ``make worker`` then.
 """
 
 from django.conf import settings
 from django.core.management import get_commands, load_command_class
 
-from clubportal.periodic import start_periodic_jobs
+from portal.periodic import start_periodic_jobs
 
 # Whichever runserver the installed apps provide (WhiteNoise's, which wraps staticfiles').
 RunserverCommand = type(load_command_class(get_commands()["runserver"], "runserver"))

@@ -1,5 +1,5 @@
 """``/healthz/``: each dependency's state; 503 only when the web process cannot serve (no
-database), 200 "degraded" when only Redis is down (see clubportal.health for why)."""
+database), 200 "degraded" when only Redis is down (see portal.health for why)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 from wagtail.models import Site
 
-from cms.models import Branding
+from core.models import Branding
 from rewards.selectors import points_dashboard, programme_rules_for_request
 
 from .health import health_report
@@ -26,7 +26,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     Later features add their panels here (points, rewards, offers, news...).
     """
 
-    template_name = "clubportal/dashboard.html"
+    template_name = "portal/dashboard.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -47,7 +47,7 @@ def brand_css(request):
     """The club's colours as CSS custom properties, so no inline style is ever needed."""
     site = Site.find_for_request(request)
     branding = Branding.for_site(site) if site else Branding()
-    css = loader.render_to_string("clubportal/brand.css", {"branding": branding})
+    css = loader.render_to_string("portal/brand.css", {"branding": branding})
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     response["ETag"] = f'"{hashlib.sha256(css.encode()).hexdigest()[:32]}"'
     return response
@@ -89,7 +89,7 @@ def live_badges(request):
 def healthz(request):
     """For load balancers and monitoring: each dependency's state as JSON; 503 only when the
     database is down, 200 with ``"status": "degraded"`` when only Redis is (see
-    ``clubportal.health`` for why)."""
+    ``portal.health`` for why)."""
     status, report = health_report()
     response = JsonResponse(report, status=status)
     response["Cache-Control"] = "no-store"

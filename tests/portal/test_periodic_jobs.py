@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from clubportal.celery import app
-from clubportal.management.commands import runserver_with_jobs
-from clubportal.periodic import InProcessJobsUnavailable, start_periodic_jobs
+from portal.management.commands import runserver_with_jobs
+from portal.periodic import InProcessJobsUnavailable, start_periodic_jobs
 from rewards.models import EntryKind, LedgerEntry, ProgrammeRules
 from tests.factories import CompanyFactory
 from tests.rewards.helpers import earn
@@ -59,7 +59,7 @@ import django
 django.setup()
 from django.conf import settings
 from clubportal.celery import app
-from clubportal.periodic import tasks_register
+from portal.periodic import tasks_register
 tasks_register(app)
 print(sorted({entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} - set(app.tasks.keys())))
 """

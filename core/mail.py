@@ -9,7 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from cms.branding import branding_for_email
+from core.branding import branding_for_email
 
 
 def send_branded_mail(*, template: str, to: str, context: dict, language: str | None = None) -> None:

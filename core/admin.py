@@ -4,7 +4,7 @@ declare their permissions.
 Every admin action declares the permission it needs (``@admin.action(permissions=[...])``):
 Django then offers it only to staff who hold it and refuses a POST of it from anyone else.
 An action without a declaration is run by anyone who may *view* the list.
-``clubportal.checks`` fails ``manage.py check`` (and the test suite) when one is missing;
+``core.checks`` fails ``manage.py check`` (and the test suite) when one is missing;
 Django's own "delete selected" checks the delete permission itself.
 """
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from wagtail.models import Page
 
-from clubportal.demo import SeedSummary
 from members.models import Company, CompanyStatus, Membership, MembershipRole, User
+from portal.demo import SeedSummary
 
 
 def _row_counts() -> dict[str, int]:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from cms.models import Branding
+from core.models import Branding
 
 pytestmark = pytest.mark.django_db
 

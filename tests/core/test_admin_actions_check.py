@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from clubportal.admin import require_permissions
-from clubportal.checks import unguarded_admin_actions
+from core.admin import require_permissions
+from core.checks import unguarded_admin_actions
 from members.models import Company
 
 

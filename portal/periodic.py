@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from threading import Thread
 
-from celery import beat
+from celery import beat, current_app
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def start_periodic_jobs(app=None) -> Thread:
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         raise InProcessJobsUnavailable("Tasks go through a broker: run `make worker` and `make beat` instead.")
     if app is None:
-        from clubportal.celery import app
+        app = current_app._get_current_object()  # clubportal.celery.app, the default app
     tasks_register(app)
     relay_outbox_at_start()
     # The scheduler `make beat` uses (django-celery-beat's, so the admin's schedule applies);

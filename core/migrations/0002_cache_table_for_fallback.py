@@ -11,6 +11,6 @@ def create_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clubportal", "0001_cache_table")]
+    dependencies = [("core", "0001_cache_table")]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]

@@ -11,7 +11,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 
-from clubportal import cache as fallback_cache
+from core import cache as fallback_cache
 from tests.conftest import require
 from tests.outage import UNREACHABLE_REDIS, cache_on_redis
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from clubportal import demo
+from portal import demo
 
 
 class Command(BaseCommand):
