@@ -41,23 +41,39 @@ here, in primary-key order, after it.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext as _
+from psycopg import sql
 
+from members.models import Company
 from outbox.services import outbox_enqueue
+from rewards.earn import IMPORT_BONUS_TABLE, IMPORT_NEW_TABLE, IMPORT_STAGING_TABLE
+from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProductCategory, Purchase, Tier
+from rewards.rules import (
+    campaign_extra,
+    campaign_extra_sql,
+    exact_points,
+    exact_points_sql,
+    whole_points,
+    whole_points_sql,
+)
 
 from .models import (
     AwardKind,
     Campaign,
     CampaignAward,
+    CampaignMember,
+    CampaignRule,
     CampaignStatus,
+    Referral,
     ReferralStatus,
     RuleKind,
 )
@@ -68,9 +84,22 @@ LATE_PURCHASE_DAYS = 7
 EARNING_STATUSES = (CampaignStatus.ACTIVE, CampaignStatus.ENDED)
 _AWARD_ORDER = {AwardKind.MULTIPLIER: 0, AwardKind.FIRST_PURCHASE: 1, AwardKind.LARGE_PURCHASE: 2}
 
+# Rule 4, once for both paths: which multiplier a line gets when several running campaigns
+# cover it — the highest, the older campaign (lower id) on a tie.
+MULTIPLIER_PRECEDENCE: tuple[tuple[str, str], ...] = (("multiplier", "DESC"), ("campaign_id", "ASC"))
 
-def _round(value: Decimal) -> int:
-    return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+def multiplier_precedence(multiplier: Decimal, campaign_id: int) -> tuple:
+    """A sort key: the covering multiplier with the smallest key applies (per-purchase path)."""
+    values = {"multiplier": multiplier, "campaign_id": campaign_id}
+    return tuple(-values[name] if direction == "DESC" else values[name] for name, direction in MULTIPLIER_PRECEDENCE)
+
+
+def multiplier_precedence_sql(**columns: sql.Composable) -> sql.Composable:
+    """The same precedence as an ORDER BY list (set-based path): the first row applies."""
+    return sql.SQL(", ").join(
+        sql.SQL("{} {}").format(columns[name], sql.SQL(direction)) for name, direction in MULTIPLIER_PRECEDENCE
+    )
 
 
 @dataclass(frozen=True)
@@ -146,30 +175,43 @@ def budget_take(campaign: Campaign, points: int) -> None:
 
 # Raw SQL on purpose, like rewards' tier lookup: this runs for every purchase, and
 # composing the same union with the ORM costs several milliseconds of CPU per request.
-_CANDIDATES_SQL = """
+@functools.cache
+def _candidates_sql() -> str:
+    return _render(
+        sql.SQL(
+            """
 SELECT 'campaign', m.campaign_id
-FROM campaigns_campaignmember m JOIN campaigns_campaign k ON k.id = m.campaign_id
+FROM {member} m JOIN {campaign} k ON k.id = m.campaign_id
 WHERE m.company_id = %s AND NOT m.in_holdout
   AND k.status IN (%s, %s) AND k.starts_at <= %s AND k.ends_at > %s AND k.ends_at > %s
   AND k.points_awarded < k.points_budget
-  AND EXISTS (SELECT 1 FROM campaigns_campaignrule r WHERE r.campaign_id = k.id)
+  AND EXISTS (SELECT 1 FROM {rule} r WHERE r.campaign_id = k.id)
 UNION ALL
 SELECT 'referral', r.id
-FROM campaigns_referral r JOIN members_company c ON c.country = r.country AND c.org_number = r.org_number
+FROM {referral} r JOIN {company} c ON c.country = r.country AND c.org_number = r.org_number
 WHERE c.id = %s AND r.status = %s
 UNION ALL
 SELECT 'due', k.id
-FROM campaigns_campaign k
+FROM {campaign} k
 WHERE k.status = %s AND k.starts_at <= %s AND k.starts_at <= %s
 """
+        ).format(**_tables())
+    )
 
-_RULES_SQL = """
+
+@functools.cache
+def _rules_sql(count: int) -> str:
+    return _render(
+        sql.SQL(
+            """
 SELECT r.id, r.campaign_id, r.kind, r.multiplier, r.bonus_points, r.min_amount, rc.productcategory_id
-FROM campaigns_campaignrule r
-LEFT JOIN campaigns_campaignrule_categories rc ON rc.campaignrule_id = r.id
+FROM {rule} r
+LEFT JOIN {rule_category} rc ON rc.campaignrule_id = r.id
 WHERE r.campaign_id IN ({placeholders})
 ORDER BY r.campaign_id, r.id
 """
+        ).format(placeholders=sql.SQL(", ").join([sql.Placeholder()] * count), **_tables())
+    )
 
 
 def _db_datetime(value: datetime):
@@ -185,7 +227,7 @@ def _candidates(*, company_id: int, occurred_at: datetime, now: datetime) -> tup
     occurred = _db_datetime(occurred_at)
     with connection.cursor() as cursor:
         cursor.execute(
-            _CANDIDATES_SQL,
+            _candidates_sql(),
             [
                 company_id,
                 CampaignStatus.ACTIVE.value,
@@ -231,9 +273,7 @@ def _locked_campaigns(campaign_ids: list[int]) -> list[tuple[Campaign, list[_Rul
         return []
     rules: dict[int, dict[int, list]] = defaultdict(dict)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _RULES_SQL.format(placeholders=", ".join(["%s"] * len(campaigns))), [campaign.pk for campaign in campaigns]
-        )
+        cursor.execute(_rules_sql(len(campaigns)), [campaign.pk for campaign in campaigns])
         for rule_id, campaign_id, kind, multiplier, bonus, min_amount, category_id in cursor.fetchall():
             rule = rules[campaign_id].setdefault(rule_id, [kind, multiplier, bonus, min_amount, set()])
             if category_id is not None:
@@ -311,21 +351,19 @@ def purchase_campaign_bonus(
     if not campaigns:
         return bonus
 
-    tier_multiplier = account.tier.earn_multiplier if account.tier_id else Decimal("1")
+    tier_multiplier = account.tier.earn_multiplier if account.tier_id else None
     per_unit = rules.points_per_currency_unit
-    if lines:
-        items = [
-            (
-                line.category_id,
-                line.amount
-                * (line.category.multiplier if line.category else Decimal("1"))
-                * per_unit
-                * tier_multiplier,
-            )
-            for line in lines
-        ]
-    else:
-        items = [(None, purchase.net_amount * per_unit * tier_multiplier)]
+    # Each line's exact points by the earn rule (rewards.rules), which campaigns multiply.
+    amounts = [(line.category_id, line.amount, line.category.multiplier if line.category else None) for line in lines]
+    items = [
+        (
+            category_id,
+            exact_points(
+                amount=amount, category_multiplier=category, per_unit=per_unit, tier_multiplier=tier_multiplier
+            ),
+        )
+        for category_id, amount, category in amounts or [(None, purchase.net_amount, None)]
+    ]
 
     multipliers = []
     first_purchase = []
@@ -340,15 +378,15 @@ def purchase_campaign_bonus(
                 large_purchase.append((rule.bonus_points, campaign))
 
     planned: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    # Rule 2 and 4: per line, the highest multiplier of the campaigns covering its category.
+    # Rule 2 and 4: per line, the multiplier that takes precedence among the covering campaigns.
     extra: dict[int, Decimal] = defaultdict(Decimal)
     for category_id, line_points in items:
         covering = [(m, c) for m, c, categories in multipliers if not categories or category_id in categories]
         if covering:
-            multiplier, campaign = max(covering, key=lambda mc: (mc[0], -mc[1].pk))
-            extra[campaign.pk] += line_points * (multiplier - 1)
+            multiplier, campaign = min(covering, key=lambda mc: multiplier_precedence(mc[0], mc[1].pk))
+            extra[campaign.pk] += campaign_extra(line_points, multiplier)
     for campaign_id, exact in extra.items():
-        points = max(0, _round(exact))
+        points = whole_points(exact)
         if points:
             planned[campaign_id].append((AwardKind.MULTIPLIER, points))
     # Rule 3 and 4: the largest bonus of each kind, once; first purchase once per campaign.
@@ -390,71 +428,161 @@ def purchase_campaign_bonus(
 # first purchase is "the first recorded"), and every account of a campaign whose budget this
 # chunk might exhaust (who gets the last points depends on file order).
 
-# The campaigns that may reward a new row of the chunk: same conditions as ``_candidates``.
-_ELIGIBLE = """
-FROM purchase_import_staging s
-JOIN members_company c ON c.external_id = s.company_external_id
-JOIN rewards_pointsaccount a ON a.company_id = c.id
-JOIN campaigns_campaignmember m ON m.company_id = c.id AND NOT m.in_holdout
-JOIN campaigns_campaign k ON k.id = m.campaign_id
+
+# The tables the statements below read and write, named from the models (and, for the
+# import's own temporary tables, from rewards.earn), never spelled out in the SQL.
+@functools.cache
+def _tables() -> dict[str, sql.Composable]:
+    models = {
+        "company": Company,
+        "account": PointsAccount,
+        "member": CampaignMember,
+        "campaign": Campaign,
+        "rule": CampaignRule,
+        "rule_category": CampaignRule.categories.through,
+        "award": CampaignAward,
+        "purchase": Purchase,
+        "category": ProductCategory,
+        "tier": Tier,
+        "entry": LedgerEntry,
+        "referral": Referral,
+    }
+    tables = {name: sql.Identifier(model._meta.db_table) for name, model in models.items()}
+    tables.update(
+        staging=sql.Identifier(IMPORT_STAGING_TABLE),
+        new=sql.Identifier(IMPORT_NEW_TABLE),
+        bonus=sql.Identifier(IMPORT_BONUS_TABLE),
+    )
+    return tables
+
+
+def _eligible(extra_joins: sql.Composable | None = None) -> sql.Composable:
+    """FROM … WHERE of the campaigns that may reward a new row of the chunk: the same
+    conditions as ``_candidates`` (the company treated, the purchase in the period, reported
+    in time, budget left, the purchase not recorded yet)."""
+    return sql.SQL(
+        """
+FROM {staging} s
+JOIN {company} c ON c.external_id = s.company_external_id
+JOIN {account} a ON a.company_id = c.id
+JOIN {member} m ON m.company_id = c.id AND NOT m.in_holdout
+JOIN {campaign} k ON k.id = m.campaign_id
+{extra_joins}
 WHERE a.id = ANY(%(accounts)s)
   AND k.status = ANY(%(statuses)s)
   AND k.starts_at <= s.occurred_at AND s.occurred_at < k.ends_at
   AND k.ends_at > %(late_cutoff)s
   AND k.points_awarded < k.points_budget
-  AND NOT EXISTS (SELECT 1 FROM rewards_purchase p WHERE p.source = s.source AND p.external_id = s.external_id)
+  AND NOT EXISTS (SELECT 1 FROM {purchase} p WHERE p.source = s.source AND p.external_id = s.external_id)
 """
-# The exact points a row earns before campaigns (rewards' formula, before rounding), with
-# the account's tier multiplier or, for an upper bound, the highest tier's.
-_EXACT_POINTS = "s.net_amount * COALESCE(pc.multiplier, 1) * %(per_unit)s::numeric * {tier}"
-_COVERS = """(NOT EXISTS (SELECT 1 FROM campaigns_campaignrule_categories rc WHERE rc.campaignrule_id = r.id)
-    OR EXISTS (SELECT 1 FROM campaigns_campaignrule_categories rc
-               WHERE rc.campaignrule_id = r.id AND rc.productcategory_id = s.category_id))"""
+    ).format(extra_joins=extra_joins or sql.SQL(""), **_tables())
 
-_BEST_MULTIPLIER_SQL = f"""
-INSERT INTO purchase_import_campaign (line, campaign_id, points, memo)
+
+def _rule_joins(*, tier: bool) -> sql.Composable:
+    joins = "JOIN {rule} r ON r.campaign_id = k.id LEFT JOIN {category} pc ON pc.id = s.category_id"
+    if tier:
+        joins += " LEFT JOIN {tier} t ON t.id = a.tier_id"
+    return sql.SQL(joins).format(**_tables())
+
+
+def _row_extra_sql(tier_multiplier: sql.Composable) -> sql.Composable:
+    """A staged row's campaign points under rule ``r``: the earn rule (rewards.rules), the same
+    definition the per-purchase path evaluates."""
+    exact = exact_points_sql(
+        amount=sql.SQL("s.net_amount"),
+        category_multiplier=sql.SQL("pc.multiplier"),
+        per_unit=sql.SQL("{}::numeric").format(sql.Placeholder("per_unit")),
+        tier_multiplier=tier_multiplier,
+    )
+    return whole_points_sql(campaign_extra_sql(exact, sql.SQL("r.multiplier")))
+
+
+def _covers() -> sql.Composable:
+    """Rule ``r`` covers the staged row: it names no categories, or the row's."""
+    return sql.SQL(
+        """(NOT EXISTS (SELECT 1 FROM {rule_category} rc WHERE rc.campaignrule_id = r.id)
+    OR EXISTS (SELECT 1 FROM {rule_category} rc
+               WHERE rc.campaignrule_id = r.id AND rc.productcategory_id = s.category_id))"""
+    ).format(**_tables())
+
+
+def _best_multiplier_sql() -> sql.Composable:
+    """Each remaining new row's multiplier award: of the covering campaigns, the first by
+    ``MULTIPLIER_PRECEDENCE`` (as ``purchase_campaign_bonus`` picks it), with its memo."""
+    return sql.SQL(
+        """
+INSERT INTO {bonus} (line, campaign_id, points, memo)
 SELECT line, campaign_id, points,
        %(memo_1)s || points::text || %(memo_2)s || name || %(memo_3)s
 FROM (
-    SELECT DISTINCT ON (s.line) s.line, k.id AS campaign_id, k.name,
-           GREATEST(0, round({_EXACT_POINTS.format(tier="COALESCE(t.earn_multiplier, 1)")} * (r.multiplier - 1)))::integer
-               AS points
-    {_ELIGIBLE}
+    SELECT DISTINCT ON (s.line) s.line, k.id AS campaign_id, k.name, {points} AS points
+    {eligible}
       AND a.id <> ALL(%(routed)s)
-    JOIN_RULE
-    ORDER BY s.line, r.multiplier DESC, k.id
+      AND r.kind = {multiplier} AND {covers}
+    ORDER BY s.line, {precedence}
 ) best
 WHERE points > 0
 """
+    ).format(
+        points=_row_extra_sql(sql.SQL("t.earn_multiplier")),
+        eligible=_eligible(_rule_joins(tier=True)),
+        multiplier=sql.Literal(RuleKind.MULTIPLIER.value),
+        covers=_covers(),
+        precedence=multiplier_precedence_sql(multiplier=sql.SQL("r.multiplier"), campaign_id=sql.SQL("k.id")),
+        **_tables(),
+    )
 
-_BONUS_ACCOUNTS_SQL = f"""
+
+def _bonus_accounts_sql() -> sql.Composable:
+    """Accounts a fixed bonus may reward in this chunk: their rows take the per-purchase path
+    (which purchase is "the first" depends on the order of the rows)."""
+    return sql.SQL(
+        """
 SELECT DISTINCT a.id
-{_ELIGIBLE}
+{eligible}
   AND EXISTS (
-    SELECT 1 FROM campaigns_campaignrule r WHERE r.campaign_id = k.id AND (
-        (r.kind = 'large_purchase' AND s.net_amount >= r.min_amount)
-        OR (r.kind = 'first_purchase' AND NOT EXISTS (
-            SELECT 1 FROM campaigns_campaignaward w
-            WHERE w.campaign_id = k.id AND w.company_id = c.id AND w.kind = 'first_purchase'
+    SELECT 1 FROM {rule} r WHERE r.campaign_id = k.id AND (
+        (r.kind = {large} AND s.net_amount >= r.min_amount)
+        OR (r.kind = {first} AND NOT EXISTS (
+            SELECT 1 FROM {award} w
+            WHERE w.campaign_id = k.id AND w.company_id = c.id AND w.kind = {first_award}
         ))
     )
   )
 """
+    ).format(
+        eligible=_eligible(),
+        large=sql.Literal(RuleKind.LARGE_PURCHASE.value),
+        first=sql.Literal(RuleKind.FIRST_PURCHASE.value),
+        first_award=sql.Literal(AwardKind.FIRST_PURCHASE.value),
+        **_tables(),
+    )
 
-# What each campaign could give this chunk at most: its own multiplier on every row it
-# covers (even where another campaign's is higher) at the highest tier, every large-purchase
-# bonus, and a first-purchase bonus per account.
-_POTENTIAL_SQL = f"""
+
+def _potential_sql() -> sql.Composable:
+    """What each campaign could give this chunk at most: its own multiplier on every row it
+    covers (even where another campaign's is higher) at the highest tier, every
+    large-purchase bonus, and a first-purchase bonus per account."""
+    return sql.SQL(
+        """
 SELECT k.id, k.points_budget - k.points_awarded,
-       COALESCE(SUM(CASE WHEN r.kind = 'multiplier' AND {_COVERS}
-                    THEN GREATEST(0, round({_EXACT_POINTS.format(tier="%(top_tier)s::numeric")} * (r.multiplier - 1)))
-                    WHEN r.kind = 'large_purchase' AND s.net_amount >= r.min_amount THEN r.bonus_points
+       COALESCE(SUM(CASE WHEN r.kind = {multiplier} AND {covers} THEN {points}
+                    WHEN r.kind = {large} AND s.net_amount >= r.min_amount THEN r.bonus_points
                     ELSE 0 END), 0)
-       + COALESCE((SELECT SUM(r2.bonus_points) FROM campaigns_campaignrule r2
-                   WHERE r2.campaign_id = k.id AND r2.kind = 'first_purchase'), 0) * COUNT(DISTINCT a.id)
-{_ELIGIBLE.replace("JOIN campaigns_campaign k ON k.id = m.campaign_id", "JOIN campaigns_campaign k ON k.id = m.campaign_id JOIN campaigns_campaignrule r ON r.campaign_id = k.id LEFT JOIN rewards_productcategory pc ON pc.id = s.category_id")}
+       + COALESCE((SELECT SUM(r2.bonus_points) FROM {rule} r2
+                   WHERE r2.campaign_id = k.id AND r2.kind = {first}), 0) * COUNT(DISTINCT a.id)
+{eligible}
 GROUP BY k.id, k.points_budget, k.points_awarded
 """
+    ).format(
+        multiplier=sql.Literal(RuleKind.MULTIPLIER.value),
+        covers=_covers(),
+        points=_row_extra_sql(sql.SQL("{}::numeric").format(sql.Placeholder("top_tier"))),
+        large=sql.Literal(RuleKind.LARGE_PURCHASE.value),
+        first=sql.Literal(RuleKind.FIRST_PURCHASE.value),
+        eligible=_eligible(_rule_joins(tier=False)),
+        **_tables(),
+    )
 
 
 def _memo_pieces() -> tuple[str, str, str]:
@@ -474,7 +602,7 @@ def import_campaigns_prepare(cursor, accounts: Sequence[tuple], *, per_unit: Dec
 
     ``accounts`` are the chunk's locked ``(account id, company id, tier id, shortfall)``.
     Locks the campaigns that may reward the chunk (after the accounts: the lock order every
-    award keeps) and fills ``purchase_import_campaign`` with each remaining new row's best
+    award keeps) and fills the import's bonus table with each remaining new row's best
     multiplier award, computed exactly as ``purchase_campaign_bonus`` does for a one-line
     purchase. A few statements per chunk, none when no campaign is running.
     """
@@ -487,33 +615,28 @@ def import_campaigns_prepare(cursor, accounts: Sequence[tuple], *, per_unit: Dec
         "late_cutoff": now - timedelta(days=LATE_PURCHASE_DAYS),
         "per_unit": per_unit,
     }
-    cursor.execute(f"SELECT DISTINCT k.id {_ELIGIBLE}", parameters)
+    cursor.execute(_render(sql.SQL("SELECT DISTINCT k.id {}").format(_eligible())), parameters)
     campaign_ids = sorted(row[0] for row in cursor.fetchall())
     if not campaign_ids:
         return set()
-    cursor.execute("SELECT id FROM campaigns_campaign WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [campaign_ids])
-    cursor.execute(_BONUS_ACCOUNTS_SQL, parameters)
+    cursor.execute(
+        _render(sql.SQL("SELECT id FROM {campaign} WHERE id = ANY(%s) ORDER BY id FOR UPDATE").format(**_tables())),
+        [campaign_ids],
+    )
+    cursor.execute(_render(_bonus_accounts_sql()), parameters)
     routed = {row[0] for row in cursor.fetchall()}
-    from rewards.models import Tier
-
     top_tier = max(Tier.objects.values_list("earn_multiplier", flat=True), default=Decimal("1"))
-    cursor.execute(_POTENTIAL_SQL, {**parameters, "top_tier": max(top_tier, Decimal("1"))})
+    cursor.execute(_render(_potential_sql()), {**parameters, "top_tier": max(top_tier, Decimal("1"))})
     tight = [campaign_id for campaign_id, left, potential in cursor.fetchall() if potential > left]
     if tight:
-        cursor.execute(f"SELECT DISTINCT a.id {_ELIGIBLE} AND k.id = ANY(%(tight)s)", {**parameters, "tight": tight})
+        cursor.execute(
+            _render(sql.SQL("SELECT DISTINCT a.id {} AND k.id = ANY(%(tight)s)").format(_eligible())),
+            {**parameters, "tight": tight},
+        )
         routed |= {row[0] for row in cursor.fetchall()}
     memo_1, memo_2, memo_3 = _memo_pieces()
     cursor.execute(
-        _BEST_MULTIPLIER_SQL.replace(
-            "JOIN_RULE",
-            f"""AND r.kind = 'multiplier' AND {_COVERS}""",
-        ).replace(
-            "JOIN campaigns_campaign k ON k.id = m.campaign_id",
-            "JOIN campaigns_campaign k ON k.id = m.campaign_id "
-            "JOIN campaigns_campaignrule r ON r.campaign_id = k.id "
-            "LEFT JOIN rewards_tier t ON t.id = a.tier_id "
-            "LEFT JOIN rewards_productcategory pc ON pc.id = s.category_id",
-        ),
+        _render(_best_multiplier_sql()),
         {**parameters, "routed": sorted(routed), "memo_1": memo_1, "memo_2": memo_2, "memo_3": memo_3},
     )
     return routed
@@ -523,31 +646,42 @@ def import_campaigns_record(cursor, now: datetime) -> None:
     """Record the multiplier awards of a set-based chunk's new purchases (their earns are
     written) and move each campaign's budget once; queue the owners' alerts of budgets it
     used up. The campaign rows are locked by ``import_campaigns_prepare``."""
+    tables = _tables()
     cursor.execute(
-        """
-        INSERT INTO campaigns_campaignaward (campaign_id, company_id, kind, points, entry_id, purchase_id, created_at)
-        SELECT pic.campaign_id, a.company_id, 'multiplier', pic.points, e.id, n.purchase_id, %(now)s
-        FROM purchase_import_new n
-        JOIN purchase_import_campaign pic ON pic.line = n.line
-        JOIN rewards_pointsaccount a ON a.id = n.account_id
-        JOIN rewards_ledgerentry e ON e.purchase_id = n.purchase_id AND e.kind = 'earn'
+        _render(
+            sql.SQL(
+                """
+        INSERT INTO {award} (campaign_id, company_id, kind, points, entry_id, purchase_id, created_at)
+        SELECT pic.campaign_id, a.company_id, {multiplier}, pic.points, e.id, n.purchase_id, %(now)s
+        FROM {new} n
+        JOIN {bonus} pic ON pic.line = n.line
+        JOIN {account} a ON a.id = n.account_id
+        JOIN {entry} e ON e.purchase_id = n.purchase_id AND e.kind = {earn}
         ORDER BY n.line
-        """,
+        """
+            ).format(
+                multiplier=sql.Literal(AwardKind.MULTIPLIER.value), earn=sql.Literal(EntryKind.EARN.value), **tables
+            )
+        ),
         {"now": now},
     )
     if not cursor.rowcount:
         return
     cursor.execute(
-        """
-        UPDATE campaigns_campaign k SET points_awarded = k.points_awarded + d.points
+        _render(
+            sql.SQL(
+                """
+        UPDATE {campaign} k SET points_awarded = k.points_awarded + d.points
         FROM (
             SELECT pic.campaign_id, SUM(pic.points) AS points
-            FROM purchase_import_new n JOIN purchase_import_campaign pic ON pic.line = n.line
+            FROM {new} n JOIN {bonus} pic ON pic.line = n.line
             GROUP BY pic.campaign_id
         ) d
         WHERE k.id = d.campaign_id
         RETURNING k.id, k.points_awarded >= k.points_budget AND k.budget_alert_sent_at IS NULL
         """
+            ).format(**tables)
+        )
     )
     spent = [campaign_id for campaign_id, alert in cursor.fetchall() if alert]
     if spent:
@@ -557,24 +691,32 @@ def import_campaigns_record(cursor, now: datetime) -> None:
             outbox_enqueue(send_budget_alert, campaign_id)
 
 
-_IMPORT_REFERRALS_SQL = """
-SELECT DISTINCT r.id
-FROM purchase_import_new n
-JOIN rewards_pointsaccount a ON a.id = n.account_id
-JOIN members_company c ON c.id = a.company_id
-JOIN campaigns_referral r ON r.country = c.country AND r.org_number = c.org_number
-WHERE r.status = 'pending'
-"""
-
-
 def import_queue_referrals(cursor) -> int:
     """Queue, after commit, the reward of every pending referral of a company that has a new
-    purchase in the set-based import's chunk (``purchase_import_new``). One query."""
-    cursor.execute(_IMPORT_REFERRALS_SQL)
+    purchase in the set-based import's chunk. One query."""
+    cursor.execute(
+        _render(
+            sql.SQL(
+                """
+        SELECT DISTINCT r.id
+        FROM {new} n
+        JOIN {account} a ON a.id = n.account_id
+        JOIN {company} c ON c.id = a.company_id
+        JOIN {referral} r ON r.country = c.country AND r.org_number = c.org_number
+        WHERE r.status = {pending}
+        """
+            ).format(pending=sql.Literal(ReferralStatus.PENDING.value), **_tables())
+        )
+    )
     referral_ids = [row[0] for row in cursor.fetchall()]
     if referral_ids:
         _queue_referrals(referral_ids)
     return len(referral_ids)
+
+
+def _render(statement: sql.Composable) -> str:
+    """The statement as text for Django's cursor (psycopg quotes the identifiers and literals)."""
+    return statement.as_string(None)
 
 
 # --- The stacking rule, worked through for members ------------------------------------------------
@@ -596,13 +738,21 @@ class StackingExample:
     currency: str = "SEK"
 
     @property
+    def _exact(self) -> Decimal:
+        return exact_points(
+            amount=self.amount,
+            category_multiplier=self.category_multiplier,
+            per_unit=self.per_unit,
+            tier_multiplier=self.tier_multiplier,
+        )
+
+    @property
     def purchase_points(self) -> int:
-        return max(0, _round(self.amount * self.category_multiplier * self.per_unit * self.tier_multiplier))
+        return whole_points(self._exact)
 
     @property
     def campaign_points(self) -> int:
-        exact = self.amount * self.category_multiplier * self.per_unit * self.tier_multiplier
-        return max(0, _round(exact * (self.campaign_multiplier - 1)))
+        return whole_points(campaign_extra(self._exact, self.campaign_multiplier))
 
     @property
     def total(self) -> int:

@@ -20,7 +20,7 @@ Per purchase, all inside the earn's transaction, after the account row is locked
 
 Per set-based import chunk (PostgreSQL), the chunk's accounts locked:
   1. ``import_chunk_prepare`` — before the chunk's transaction (start due campaigns).
-  2. ``import_bonus`` — fill ``purchase_import_campaign`` (line → campaign, points) for the
+  2. ``import_bonus`` — fill ``IMPORT_BONUS_TABLE`` (line → campaign, points, memo) for the
      chunk's new rows; return the accounts whose rows must take the per-purchase path.
   3. ``import_recorded`` — after the earns are written: record awards, budgets, follow-ups.
 
@@ -65,6 +65,14 @@ class EarnContributor(Protocol):
 
     def stacking_example(self, facts: dict) -> Any: ...
 
+
+# The set-based import's temporary tables a contributor reads and writes: the chunk's staged
+# rows (line, company_external_id, source, external_id, occurred_at, net_amount, category_id),
+# its new purchases once recorded (line, account_id, purchase_id), and the bonus table a
+# contributor fills (line, campaign_id, points, memo), which the import adds to each row's earn.
+IMPORT_STAGING_TABLE = "purchase_import_staging"
+IMPORT_NEW_TABLE = "purchase_import_new"
+IMPORT_BONUS_TABLE = "purchase_import_campaign"
 
 _contributors: list[EarnContributor] = []
 

@@ -61,6 +61,7 @@ from .models import (
     Tier,
     TierDowngradeNotice,
 )
+from .rules import exact_points, whole_points
 
 
 class LedgerError(Exception):
@@ -229,24 +230,28 @@ def purchase_points(
     """The points a purchase earns. Pure; reads the purchase's lines (one query) unless the
     caller passes them as ``lines`` (with their categories loaded).
 
-    Rule: ``base = Σ line.amount × line.category.multiplier`` (multiplier 1 for a line
-    without a category; the purchase's ``net_amount`` when it has no lines), then
-    ``raw = base × rules.points_per_currency_unit × tier.earn_multiplier`` (1 without a
-    tier), kept exact as a Decimal, and rounded once, half up, to a whole number of
-    points; never below 0. Rounding once per purchase means ten lines worth 0.4 points
-    each earn 4 points, not 0.
+    The rule is ``rewards.rules``: each line's exact points (amount × category multiplier ×
+    points per currency unit × tier multiplier; the purchase's ``net_amount`` when it has no
+    lines), summed exactly and rounded once, half up, never below 0. Rounding once per
+    purchase means ten lines worth 0.4 points each earn 4 points, not 0.
     """
     if lines is None:
         lines = list(purchase.lines.select_related("category"))
-    if lines:
-        base = sum(
-            (line.amount * (line.category.multiplier if line.category else Decimal("1")) for line in lines),
-            Decimal("0"),
-        )
-    else:
-        base = purchase.net_amount
-    tier_multiplier = tier.earn_multiplier if tier else Decimal("1")
-    return max(0, _round_points(base * rules.points_per_currency_unit * tier_multiplier))
+    per_unit = rules.points_per_currency_unit
+    tier_multiplier = tier.earn_multiplier if tier else None
+    amounts = [(line.amount, line.category.multiplier if line.category else None) for line in lines] or [
+        (purchase.net_amount, None)
+    ]
+    exact = sum(
+        (
+            exact_points(
+                amount=amount, category_multiplier=category, per_unit=per_unit, tier_multiplier=tier_multiplier
+            )
+            for amount, category in amounts
+        ),
+        Decimal("0"),
+    )
+    return whole_points(exact)
 
 
 def points_earn_for_purchase(
