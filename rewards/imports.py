@@ -86,6 +86,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg import sql
 
 from members.models import Company
 from outbox.services import outbox_enqueue
@@ -102,6 +103,7 @@ from .models import (
     PurchaseImportStatus,
     Tier,
 )
+from .rules import exact_points_sql, whole_points_sql
 
 logger = logging.getLogger(__name__)
 
@@ -494,13 +496,17 @@ _STAGING_FIELDS = (
     "s.line, s.company_external_id, s.source, s.external_id, s.occurred_at_raw, s.net_amount_raw,"
     " s.currency, s.category_code, s.occurred_at, s.net_amount, s.category_id"
 )
-# The points formula of rewards.services.purchase_points, for a purchase with at most one line:
-# round(amount × category multiplier × points per unit × tier multiplier), half up (the
-# amount is ≥ 0, so PostgreSQL's round-half-away-from-zero is half up), never below 0.
-_POINTS_SQL = (
-    "GREATEST(0, round({amount} * COALESCE(pc.multiplier, 1) * %(per_unit)s::numeric"
-    " * COALESCE(t.earn_multiplier, 1)))::integer"
-)
+# The earn rule (rewards.rules, which rewards.services.purchase_points evaluates in Python)
+# for a staged purchase with at most one line, as a named fragment: ``{amount}`` is the
+# row's amount column, ``pc`` its category and ``t`` its account's tier.
+_POINTS_SQL = whole_points_sql(
+    exact_points_sql(
+        amount=sql.SQL("{amount}"),
+        category_multiplier=sql.SQL("pc.multiplier"),
+        per_unit=sql.SQL("%(per_unit)s::numeric"),
+        tier_multiplier=sql.SQL("t.earn_multiplier"),
+    )
+).as_string(None)
 
 
 class _TimedCursor:
