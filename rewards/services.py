@@ -1,4 +1,8 @@
-"""Writes for the points economy. The only place a points bucket changes.
+"""Writes for the points economy: where a points bucket changes, entry by entry.
+
+The one exception is the set-based CSV import on PostgreSQL (``rewards.imports``), which
+writes a chunk's entries and bucket moves in SQL under the same account locks; the
+differential tests (``tests/rewards/test_earn_differential.py``) hold it to the same result.
 
 Every function here runs in one transaction and follows the same order: lock the
 account row (``select_for_update``), look for an entry with the same idempotency key,
