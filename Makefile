@@ -41,7 +41,7 @@ run: seed  ## Zero-setup: install, migrate, demo data, serve at http://127.0.0.1
 	@echo ""
 	@echo "  Clubportal is starting at http://$(HOST):$(PORT)/  (e-mails are written to var/mail/)"
 	@echo ""
-	$(MANAGE) runserver_with_jobs $(HOST):$(PORT)
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(MANAGE) runserver_with_jobs $(HOST):$(PORT)
 
 test: install-dev  ## Run the test suite (SQLite; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 	$(VENV)/bin/pytest

@@ -43,6 +43,7 @@ class EmailBranding:
     footer_text: str = ""
     contact_email: str = ""
     contact_phone: str = ""
+    logo_url: str = ""  # absolute, for e-mail clients
 
 
 def branding_for_email() -> EmailBranding:
@@ -54,6 +55,7 @@ def branding_for_email() -> EmailBranding:
     site = Site.objects.filter(is_default_site=True).first()
     branding = Branding.for_site(site) if site else Branding()
     return EmailBranding(
+        logo_url=_absolute_logo_url(branding),
         club_name=branding.club_name,
         primary_colour=branding.primary_colour,
         on_primary_colour=readable_text_on(branding.primary_colour),
@@ -61,3 +63,17 @@ def branding_for_email() -> EmailBranding:
         contact_email=branding.contact_email,
         contact_phone=branding.contact_phone,
     )
+
+
+def _absolute_logo_url(branding) -> str:
+    """The logo at e-mail size (48 px high) as an absolute URL, or "" without a usable logo."""
+    from django.conf import settings
+    from wagtail.images.models import SourceImageIOError
+
+    if branding.logo is None:
+        return ""
+    try:
+        url = branding.logo.get_rendition("height-48").url
+    except SourceImageIOError:  # the file is gone: the mail goes out with the club's name only
+        return ""
+    return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"

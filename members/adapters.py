@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from django.conf import settings
 from django.shortcuts import redirect
+from django.utils import translation
 
-from core.branding import branding_for_email
+from core.mail import send_branded_mail
 
 from .invitations import open_invitation_from_session
 from .middleware import SUSPENDED_SESSION_KEY
@@ -16,9 +16,9 @@ from .models import CompanyStatus, Membership
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        # allauth's e-mails use the same branded layout as the portal's own.
-        context = {"branding": branding_for_email(), "site_url": settings.SITE_URL, **context}
-        super().send_mail(template_prefix, email, context)
+        # allauth's e-mails go out like the portal's own: branded, from the club, unescaped
+        # plain text, in the language of the request that caused them.
+        send_branded_mail(template=template_prefix, to=email, context=context, language=translation.get_language())
 
     def is_open_for_signup(self, request) -> bool:
         # Sign-up is open only to someone holding an open invitation (from its link).

@@ -129,7 +129,16 @@ TEMPLATES = [
                 "portal.context_processors.portal",
             ],
         },
-    }
+    },
+    # Subjects and plain-text e-mail parts: the same templates, without HTML escaping
+    # (core.mail), so an apostrophe is not sent as &#x27;.
+    {
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # --- Data ------------------------------------------------------------------------------
