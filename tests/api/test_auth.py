@@ -51,7 +51,11 @@ def test_a_right_prefix_with_a_wrong_secret_is_refused(client, rules, api_client
     forged = f"cp_{given_client.token_prefix}_{'A' * 43}"
 
     assert JsonApi(client, forged).get("/ping").status_code == 401
-    assert JsonApi(client, token).get("/ping").json() == {"client": "ERP", "source": "erp"}
+    assert JsonApi(client, token).get("/ping").json() == {
+        "client": "ERP",
+        "source": "erp",
+        "scopes": ["companies:write", "purchases:write", "points:read", "redemptions:read", "redemptions:write"],
+    }
 
 
 def test_the_token_is_stored_only_as_a_hash(db):
