@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from members.models import Company
 from outbox.services import outbox_enqueue
 
-from .bounds import money_problem, occurred_at_problem, points_problem
+from .bounds import POINTS_MAX, money_problem, occurred_at_problem, points_problem
 from .models import EntryKind, LedgerEntry, ProductCategory, ProgrammeRules, Purchase, PurchaseLine
 from .services import LedgerError, points_earn_for_purchase, purchase_return
 
@@ -268,7 +268,9 @@ def purchase_record_with_entry(
         # A points figure (this purchase's or the account's total) does not fit its column:
         # the programme's rules make this purchase worth more than the ledger can hold.
         raise PurchaseInvalid(
-            _("This purchase would earn more points than the ledger can hold."), field="net_amount"
+            _("This purchase would earn more points than the ledger can hold: at most %(max)s per purchase.")
+            % {"max": POINTS_MAX},
+            field="net_amount",
         ) from exc
     except IntegrityError:
         # Lost the race for (source, external_id) to a concurrent call, which has committed
