@@ -26,6 +26,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.utils.translation import gettext as _
 
 # PostgreSQL's SQLSTATE for "lock_not_available", raised when lock_timeout expires.
 _LOCK_NOT_AVAILABLE = "55P03"
@@ -38,6 +39,13 @@ class LockWaitTimeout(Exception):
     def __init__(self, retry_after: int):
         super().__init__(f"A record this change needs is busy; try again in {retry_after} seconds.")
         self.retry_after = retry_after
+
+
+def busy_message() -> str:
+    """What a person is told when their change met a lock it could not wait for."""
+    return _(
+        "This account is busy right now (an import is running), so nothing was saved. Please try again in a moment."
+    )
 
 
 def _is_lock_timeout(exc: BaseException) -> bool:
@@ -67,4 +75,3 @@ def bounded_lock_wait(seconds: int | None = None) -> Iterator[None]:
         if _is_lock_timeout(exc):
             raise LockWaitTimeout(retry_after=max(1, seconds)) from exc
         raise
-
