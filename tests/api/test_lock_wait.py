@@ -4,50 +4,20 @@ holding a web worker until gunicorn kills it. Real threads on PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from django.db import connection, transaction
 from django.test import Client
 
 from api.services import api_client_create
 from rewards.models import LedgerEntry, ProgrammeRules, Purchase
-from rewards.services import points_account_for_company, points_account_lock
+from rewards.services import points_account_for_company
+from tests.concurrency import AccountLockHolder
 from tests.factories import CompanyFactory
 
 from .conftest import JsonApi, purchase_body
 
 BOUND = 2  # seconds
-
-
-class AccountLockHolder:
-    """Holds ``company``'s points-account row lock in another thread (as an import chunk
-    does) until released."""
-
-    def __init__(self, company):
-        self.company = company
-        self.locked = threading.Event()
-        self.release = threading.Event()
-        self.thread = threading.Thread(target=self._hold)
-
-    def _hold(self) -> None:
-        try:
-            with transaction.atomic():
-                points_account_lock(company_id=self.company.pk)
-                self.locked.set()
-                self.release.wait(timeout=60)
-        finally:
-            connection.close()
-
-    def __enter__(self):
-        self.thread.start()
-        assert self.locked.wait(timeout=10)
-        return self
-
-    def __exit__(self, *exc):
-        self.release.set()
-        self.thread.join(timeout=30)
 
 
 @pytest.fixture
