@@ -1,28 +1,63 @@
-"""API clients in the Django admin: create (the token is shown once), list, revoke."""
+"""API clients in the Django admin: create (the token is shown once), list, choose what each
+may do (scopes, companies), revoke."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import ApiClient
+from members.models import Company
+from members.selectors import staff_company_q
+
+from .models import ApiClient, ApiScope
 from .services import api_client_create, api_client_revoke
+
+
+class ApiClientForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("permissions"),
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("What this client may do; a call outside these answers 403."),
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["name", "source", "scopes", "all_companies", "companies"]
+
+    def clean_scopes(self):
+        chosen = set(self.cleaned_data["scopes"])
+        return [scope for scope in ApiScope.values if scope in chosen]  # a stable order
 
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
-    list_display = ["name", "source", "token_prefix", "created_at", "last_used_at", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    form = ApiClientForm
+    list_display = ["name", "source", "scope_list", "all_companies", "token_prefix", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "all_companies"]
     search_fields = ["name", "token_prefix", "source"]
     readonly_fields = ["token_prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    autocomplete_fields = ["companies"]
     actions = ["revoke"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["name", "source"]
-        return ["name", "source", *self.readonly_fields]
+            return ["name", "source", "scopes", "all_companies", "companies"]
+        return ["name", "source", "scopes", "all_companies", "companies", *self.readonly_fields]
+
+    @admin.display(description=_("permissions"))
+    def scope_list(self, obj: ApiClient) -> str:
+        return ", ".join(obj.scopes or []) or "—"
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Only companies this member of staff may see can be given to a client.
+        if db_field.related_model is Company:
+            kwargs["queryset"] = Company.objects.filter(staff_company_q(user=request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         # The source decides which purchases count as the same; it never changes afterwards.
@@ -35,9 +70,15 @@ class ApiClientAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        client, token = api_client_create(name=obj.name, source=obj.source, created_by=request.user)
+        client, token = api_client_create(
+            name=obj.name,
+            source=obj.source,
+            created_by=request.user,
+            scopes=obj.scopes,
+            all_companies=obj.all_companies,
+        )
         obj.pk = client.pk
-        obj.__dict__.update(client.__dict__)
+        obj.__dict__.update(client.__dict__)  # the form then saves the chosen companies
         # Kept on the request only: the token is rendered once by response_add and never stored.
         request._api_client_token = token
 

@@ -1,18 +1,27 @@
 """The integration API, version 1: HTTP in, services out. Handlers stay thin.
 
-Every endpoint needs ``Authorization: Bearer <token>`` (``api.services.api_client_authenticate``);
-the OpenAPI document and the docs page are public. Errors always have a JSON body with
-``detail``: a string, or for 422 a list of ``{loc, msg, type}`` naming the field.
+Every endpoint needs ``Authorization: Bearer <token>`` (``api.services.api_client_authenticate``)
+and, except ``/ping``, one scope of the client (``@scoped``; 403 without it); a client limited
+to its companies gets 403 for another company's balance, ledger or purchases and 404 for
+another company's redemptions. The OpenAPI document and the docs page are public.
+
+Every status an operation can answer is in the document (``_responses``). Errors always
+have a JSON body with ``detail``: a string, or for 422 a list of ``{loc, msg, type}``
+naming the field. Writes run in ``core.db.bounded_lock_wait``: a write that cannot
+get a row lock within ``LOCK_WAIT_SECONDS`` (an import holds it) answers 503 with
+``Retry-After`` and saves nothing.
 """
 
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any, Literal
+from functools import wraps
+from typing import Annotated, Any, Literal
 
 import pydantic
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -24,6 +33,7 @@ from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer
 from pydantic import Field
 
+from core.db import LockWaitTimeout, bounded_lock_wait
 from members.models import Company
 from members.services import MembersError, company_upsert
 from outbox.services import outbox_enqueue
@@ -40,7 +50,7 @@ from rewards.selectors import account_summary, points_value
 from rewards.tasks import notify_purchases_points
 
 from . import schemas
-from .models import ApiClient
+from .models import ApiClient, ApiScope
 from .selectors import (
     LEDGER_PAGE_MAX,
     REDEMPTION_PAGE_MAX,
@@ -49,7 +59,14 @@ from .selectors import (
     ledger_page,
     redemptions_page,
 )
-from .services import api_client_authenticate
+from .services import (
+    ApiAccessDenied,
+    api_client_authenticate,
+    api_client_company_created,
+    api_client_company_q,
+    api_client_require_company,
+    api_client_require_scope,
+)
 from .views import DOCS_ASSETS
 
 
@@ -113,6 +130,8 @@ def _validation_error(request, exc: NinjaValidationError):
         loc = list(error.get("loc", ()))
         if len(loc) >= 2 and loc[0] == "body" and loc[1] == "payload":
             del loc[1]  # the handler's parameter name is not part of the document
+        if len(loc) >= 2 and loc[0] == "query" and loc[1] == "params":
+            del loc[1]
         items.append({"loc": loc, "msg": error.get("msg", ""), "type": error.get("type", "invalid")})
     return api.create_response(request, {"detail": items}, status=422)
 
@@ -154,31 +173,117 @@ def _invalid_cursor(request, exc: InvalidCursor):
     )
 
 
-def _company_or_404(external_id: str) -> Company:
+@api.exception_handler(ApiAccessDenied)
+def _access_denied(request, exc: ApiAccessDenied):
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(LockWaitTimeout)
+def _lock_wait_timeout(request, exc: LockWaitTimeout):
+    response = api.create_response(
+        request,
+        {
+            "detail": f"A record this change needs is busy (an import is running); nothing was saved. "
+            f"Try again in {exc.retry_after} seconds."
+        },
+        status=503,
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc: RequestDataTooBig):
+    return api.create_response(request, {"detail": "The request body is too large."}, status=413)
+
+
+# Every operation can answer these; ``_responses`` adds them to each operation's document.
+_COMMON_RESPONSES: dict[int, Any] = {
+    400: schemas.MessageOut,  # a body that is not JSON
+    401: schemas.MessageOut,  # no token, or not a valid one
+    414: None,  # a URL longer than the web server accepts (answered by it, before the app)
+}
+
+
+def _responses(
+    ok: dict[int, Any], *, scoped: bool = True, inputs: bool = True, body: bool = False, write: bool = False, **more
+) -> dict:
+    """The statuses an operation answers: ``ok``, the common errors, 403 when it needs a
+    scope, 422 when it takes parameters, 413 when it takes a body, 503 when it writes."""
+    responses = {**ok, **_COMMON_RESPONSES}
+    if scoped:
+        responses[403] = schemas.MessageOut
+    if body:
+        responses[413] = schemas.MessageOut
+    if inputs:
+        responses[422] = schemas.ValidationErrorOut
+    if write:
+        responses[503] = schemas.MessageOut
+    for status, schema in more.items():
+        responses[int(status.removeprefix("status_"))] = schema
+    return responses
+
+
+def scoped(scope: ApiScope):
+    """The endpoint needs ``scope``: a client without it gets 403 before anything is read."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            api_client_require_scope(client=request.auth, scope=scope)
+            return view(request, *args, **kwargs)
+
+        guarded.__doc__ = f"{view.__doc__ or ''}\n\nNeeds the scope `{scope.value}`.".strip()
+        return guarded
+
+    return decorate
+
+
+ExternalIdPath = schemas.CompanyRef  # the company's external id
+RedemptionIdPath = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a bigint: larger ids cannot exist
+
+
+def _company_or_404(client: ApiClient, external_id: str) -> Company:
     company = company_by_external_id(external_id)
     if company is None:
         raise HttpError(404, f"No company with external id {external_id}.")
+    api_client_require_company(client=client, company=company)
     return company
 
 
 # --- Endpoints ------------------------------------------------------------------------------
 
 
-@api.get("/ping", response=schemas.PingOut, tags=["meta"], summary="Check a token")
+@api.get(
+    "/ping",
+    response=_responses({200: schemas.PingOut}, scoped=False, inputs=False),
+    tags=["meta"],
+    summary="Check a token",
+)
 def ping(request):
     """Authenticates and does nothing else: for checking a token (and for the benchmark)."""
-    return {"client": request.auth.name, "source": request.auth.source}
+    return {"client": request.auth.name, "source": request.auth.source, "scopes": request.auth.scopes}
 
 
 @api.put(
     "/companies/{external_id}",
-    response={200: schemas.CompanyOut, 201: schemas.CompanyOut, 422: schemas.ValidationErrorOut},
+    response=_responses(
+        {200: schemas.CompanyOut, 201: schemas.CompanyOut}, body=True, write=True, status_409=schemas.MessageOut
+    ),
     tags=["companies"],
     summary="Create or update a company",
 )
-def company_put(request, external_id: str, payload: schemas.CompanyIn):
-    """Idempotent: 201 when the company was created, 200 when it existed (updated or unchanged)."""
-    company, created = company_upsert(external_id=external_id, **payload.dict())
+@scoped(ApiScope.COMPANIES_WRITE)
+def company_put(request, external_id: ExternalIdPath, payload: schemas.CompanyIn):
+    """Idempotent: 201 when the company was created, 200 when it existed (updated or unchanged).
+    A client limited to its companies may update only those; a company it creates becomes one."""
+    existing = company_by_external_id(external_id)
+    if existing is not None:
+        api_client_require_company(client=request.auth, company=existing)
+    with bounded_lock_wait():
+        company, created = company_upsert(external_id=external_id, **payload.dict())
+        if created:
+            api_client_company_created(client=request.auth, company=company)
     return Status(201 if created else 200, _company_out(company))
 
 
@@ -214,19 +319,22 @@ def _purchase_out(purchase: Purchase, company: Company, entry: LedgerEntry | Non
 def _record(
     client: ApiClient, payload: schemas.PurchaseIn, company: Company, *, notify: bool = True
 ) -> tuple[Purchase, bool, LedgerEntry | None]:
-    return purchase_record_with_entry(
-        company=company,
-        source=client.source,
-        external_id=payload.external_id,
-        occurred_at=payload.occurred_at,
-        net_amount=payload.net_amount,
-        currency=payload.currency or ProgrammeRules.current().currency,
-        lines=[
-            PurchaseLineInput(sku=line.sku, amount=line.amount, category_code=line.category) for line in payload.lines
-        ],
-        original_external_id=payload.original_external_id,
-        notify=notify,
-    )
+    """Record one purchase in its own transaction with a bounded lock wait."""
+    with bounded_lock_wait():
+        return purchase_record_with_entry(
+            company=company,
+            source=client.source,
+            external_id=payload.external_id,
+            occurred_at=payload.occurred_at,
+            net_amount=payload.net_amount,
+            currency=payload.currency or ProgrammeRules.current().currency,
+            lines=[
+                PurchaseLineInput(sku=line.sku, amount=line.amount, category_code=line.category)
+                for line in payload.lines
+            ],
+            original_external_id=payload.original_external_id,
+            notify=notify,
+        )
 
 
 def _conflict_out(exc: PurchaseConflict, company: Company) -> dict:
@@ -242,15 +350,16 @@ def _unknown_company(external_id: str) -> PurchaseInvalid:
 
 @api.post(
     "/purchases",
-    response={
-        200: schemas.PurchaseOut,
-        201: schemas.PurchaseOut,
-        409: schemas.PurchaseConflictOut,
-        422: schemas.ValidationErrorOut,
-    },
+    response=_responses(
+        {200: schemas.PurchaseOut, 201: schemas.PurchaseOut},
+        body=True,
+        write=True,
+        status_409=schemas.PurchaseConflictOut,
+    ),
     tags=["purchases"],
     summary="Record a purchase or credit note",
 )
+@scoped(ApiScope.PURCHASES_WRITE)
 def purchase_post(request, payload: schemas.PurchaseIn, response: HttpResponse):
     """Idempotent by the client's source and `external_id`.
 
@@ -258,10 +367,12 @@ def purchase_post(request, payload: schemas.PurchaseIn, response: HttpResponse):
     returned unchanged (header `Idempotent-Replayed: true`). 409: the external id was
     recorded with different content (`fields` says which). A credit note
     (`original_external_id`, net amount ≤ 0) takes back the credited purchase's points.
+    503 (with `Retry-After`): the company's points are busy (an import); nothing was saved.
     """
     company = company_by_external_id(payload.company)
     if company is None:
         raise _unknown_company(payload.company)
+    api_client_require_company(client=request.auth, company=company)
     try:
         purchase, created, entry = _record(request.auth, payload, company)
     except PurchaseConflict as exc:
@@ -271,66 +382,79 @@ def purchase_post(request, payload: schemas.PurchaseIn, response: HttpResponse):
     return Status(201 if created else 200, _purchase_out(purchase, company, entry))
 
 
+def _batch_item_refused(index: int, external_id: str | None, status: str, detail: str, errors: list[dict]) -> dict:
+    return {"index": index, "external_id": external_id, "status": status, "detail": detail, "errors": errors}
+
+
 @api.post(
     "/purchases/batch",
-    response={200: schemas.PurchaseBatchOut, 422: schemas.ValidationErrorOut},
+    response=_responses({200: schemas.PurchaseBatchOut}, body=True),
     tags=["purchases"],
     summary="Record up to 1 000 purchases",
 )
-def purchase_batch_post(request, payload: schemas.PurchaseBatchIn):
-    """Each item is handled like `POST /purchases`, in its own transaction: good items land
-    whatever happens to the others. Every item's outcome is reported, in order: `created`,
-    `duplicate` (recorded before with the same content), `conflict` (recorded before with
-    different content) or `invalid` (with `errors` per field). Safe to resend as a whole."""
-    items: list[dict] = []
-    parsed: list[schemas.PurchaseIn | None] = []
+@scoped(ApiScope.PURCHASES_WRITE)
+def purchase_batch_post(request, payload: schemas.PurchaseBatchIn, response: HttpResponse):
+    """Every item is checked first (its fields, its company, the client's access to it);
+    then each valid item is handled like `POST /purchases`, in its own transaction: good
+    items land whatever happens to the others. Every item's outcome is reported, in order:
+    `created`, `duplicate` (recorded before with the same content), `conflict` (recorded
+    before with different content), `invalid` (with `errors` per field), `forbidden` (a
+    company this client may not use) or `unavailable` (the company's points were busy, e.g.
+    an import: nothing was saved for it; send it again — the answer then has `Retry-After`).
+    Safe to resend as a whole."""
+    client: ApiClient = request.auth
+    outcomes: dict[int, dict] = {}
+    parsed: dict[int, schemas.PurchaseIn] = {}
     for index, raw in enumerate(payload.items):
         if not isinstance(raw, dict):
-            parsed.append(None)
-            items.append(
-                {
-                    "index": index,
-                    "external_id": None,
-                    "status": "invalid",
-                    "errors": [
-                        {
-                            "loc": ["body", "items", index],
-                            "msg": "Each item must be a JSON object.",
-                            "type": "dict_type",
-                        }
-                    ],
-                }
+            outcomes[index] = _batch_item_refused(
+                index,
+                None,
+                "invalid",
+                "Each item must be a JSON object.",
+                [{"loc": ["body", "items", index], "msg": "Each item must be a JSON object.", "type": "dict_type"}],
             )
             continue
         try:
-            parsed.append(schemas.PurchaseIn.model_validate(raw))
+            parsed[index] = schemas.PurchaseIn.model_validate(raw)
         except pydantic.ValidationError as exc:
-            parsed.append(None)
-            external_id = raw.get("external_id") if isinstance(raw.get("external_id"), str) else None
-            items.append(
-                {
-                    "index": index,
-                    "external_id": external_id,
-                    "status": "invalid",
-                    "errors": _error_items(exc.errors(), ["body", "items", index]),
-                }
-            )
+            external_id = raw.get("external_id")
+            if not (isinstance(external_id, str) and len(external_id) <= 100 and external_id.isprintable()):
+                external_id = None  # echo only what could be a valid id
+            errors = _error_items(exc.errors(), ["body", "items", index])
+            outcomes[index] = _batch_item_refused(index, external_id, "invalid", errors[0]["msg"], errors)
     companies = {
         company.external_id: company
-        for company in Company.objects.filter(external_id__in={item.company for item in parsed if item})
+        for company in Company.objects.filter(external_id__in={item.company for item in parsed.values()})
     }
+    allowed = set(
+        Company.objects.filter(
+            api_client_company_q(client=client), pk__in=[c.pk for c in companies.values()]
+        ).values_list("pk", flat=True)
+    )
+    for index, item in list(parsed.items()):
+        company = companies.get(item.company)
+        if company is None:
+            exc = _unknown_company(item.company)
+            outcomes[index] = _batch_item_refused(
+                index, item.external_id, "invalid", exc.message, _invalid_items(exc, ["body", "items", index])
+            )
+            del parsed[index]
+        elif company.pk not in allowed:
+            try:
+                api_client_require_company(client=client, company=company)
+            except ApiAccessDenied as denied:
+                outcomes[index] = _batch_item_refused(index, item.external_id, "forbidden", str(denied), [])
+                del parsed[index]
     # One "points arrived" notice per company for the whole batch, after the last item.
     earned: dict[int, list[int]] = {}
     first_purchase_id = None
-    for index, item in enumerate(parsed):
-        if item is None:
-            continue
+    retry_after = 0
+    for index, item in parsed.items():
+        company = companies[item.company]
         outcome: dict = {"index": index, "external_id": item.external_id}
         try:
-            company = companies.get(item.company)
-            if company is None:
-                raise _unknown_company(item.company)
-            purchase, created, entry = _record(request.auth, item, company, notify=False)
+            purchase, created, entry = _record(client, item, company, notify=False)
             if created and entry is not None and entry.kind == EntryKind.EARN and entry.net_points > 0:
                 earned.setdefault(company.pk, [company.pk, 0, 0])
                 earned[company.pk][1] += 1
@@ -348,27 +472,30 @@ def purchase_batch_post(request, payload: schemas.PurchaseBatchIn):
                 "detail": exc.message,
                 "errors": _invalid_items(exc, ["body", "items", index]),
             }
-        items.append(outcome)
+        except LockWaitTimeout as exc:
+            retry_after = max(retry_after, exc.retry_after)
+            outcome |= {"status": "unavailable", "detail": str(exc)}
+        outcomes[index] = outcome
     if earned:
         outbox_enqueue(notify_purchases_points, key=f"points:batch:{first_purchase_id}", earned=list(earned.values()))
-    items.sort(key=lambda outcome: outcome["index"])
-    counts = {
-        status: sum(1 for item in items if item["status"] == status)
-        for status in ("created", "duplicate", "conflict", "invalid")
-    }
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    items = [outcomes[index] for index in sorted(outcomes)]
+    counts = {status: sum(1 for item in items if item["status"] == status) for status in schemas.BATCH_STATUSES}
     return {**counts, "items": items}
 
 
 @api.get(
     "/companies/{external_id}/balance",
-    response={200: schemas.BalanceOut, 404: schemas.MessageOut},
+    response=_responses({200: schemas.BalanceOut, 404: schemas.MessageOut}),
     tags=["points"],
     summary="A company's points at a glance",
 )
-def company_balance(request, external_id: str):
+@scoped(ApiScope.POINTS_READ)
+def company_balance(request, external_id: ExternalIdPath):
     """Balance and its money value, pending points with release dates, points expiring in
     the next 60 days, tier and points to the next tier. A fixed number of queries."""
-    company = _company_or_404(external_id)
+    company = _company_or_404(request.auth, external_id)
     summary = account_summary(company=company)
     rules = ProgrammeRules.current()
 
@@ -394,19 +521,21 @@ def company_balance(request, external_id: str):
 
 
 class LedgerQuery(schemas.Schema):
-    cursor: str | None = Field(None, max_length=200, description="`next_cursor` from the previous page.")
+    cursor: schemas.Text(max_length=200) | None = Field(None, description="`next_cursor` from the previous page.")
     limit: int = Field(100, ge=1, le=LEDGER_PAGE_MAX)
 
 
 @api.get(
     "/companies/{external_id}/ledger",
-    response={200: schemas.LedgerPageOut, 404: schemas.MessageOut, 422: schemas.ValidationErrorOut},
+    response=_responses({200: schemas.LedgerPageOut, 404: schemas.MessageOut}),
     tags=["points"],
     summary="A company's ledger, newest first",
 )
-def company_ledger(request, external_id: str, params: Query[LedgerQuery]):
-    """Cursor-paginated on (created_at, id): stable while new entries arrive."""
-    company = _company_or_404(external_id)
+@scoped(ApiScope.POINTS_READ)
+def company_ledger(request, external_id: ExternalIdPath, params: Query[LedgerQuery]):
+    """Cursor-paginated on (created_at, id): stable while new entries arrive. A cursor the
+    API did not give out answers 422."""
+    company = _company_or_404(request.auth, external_id)
     page = ledger_page(company=company, cursor=params.cursor, limit=params.limit)
     return {
         "items": [
@@ -472,27 +601,38 @@ class RedemptionQuery(schemas.Schema):
     status: Literal["to_fulfil", "requested", "awaiting_approval", "approved", "fulfilled", "rejected", "cancelled"] = (
         Field("to_fulfil", description="`to_fulfil` (the default): requested or approved, ready to send.")
     )
-    cursor: str | None = Field(None, max_length=200, description="`next_cursor` from the previous page.")
+    cursor: schemas.Text(max_length=200) | None = Field(None, description="`next_cursor` from the previous page.")
     limit: int = Field(100, ge=1, le=REDEMPTION_PAGE_MAX)
 
 
 @api.get(
     "/redemptions",
-    response={200: schemas.RedemptionPageOut, 422: schemas.ValidationErrorOut},
+    response=_responses({200: schemas.RedemptionPageOut}),
     tags=["redemptions"],
     summary="Redemptions to fulfil, oldest first",
 )
+@scoped(ApiScope.REDEMPTIONS_READ)
 def redemptions_list(request, params: Query[RedemptionQuery]):
     """By default the redemptions ready to fulfil (requested, or approved by the company);
     `status` picks another state. Cursor-paginated on the id, oldest first: fulfilling an
-    order while paging never makes the next page skip one."""
+    order while paging never makes the next page skip one. A client limited to its
+    companies sees only theirs."""
     statuses = TO_FULFIL if params.status == "to_fulfil" else (params.status,)
-    page = redemptions_page(statuses=statuses, cursor=params.cursor, limit=params.limit)
+    page = redemptions_page(
+        statuses=statuses,
+        cursor=params.cursor,
+        limit=params.limit,
+        visible=api_client_company_q(client=request.auth, path="company"),
+    )
     return {"items": [_redemption_out(redemption) for redemption in page.redemptions], "next_cursor": page.next_cursor}
 
 
-def _redemption_or_404(redemption_id: int) -> Redemption:
-    redemption = Redemption.objects.select_related("company", "reward").filter(pk=redemption_id).first()
+def _redemption_or_404(client: ApiClient, redemption_id: int) -> Redemption:
+    redemption = (
+        Redemption.objects.select_related("company", "reward")
+        .filter(api_client_company_q(client=client, path="company"), pk=redemption_id)
+        .first()
+    )
     if redemption is None:
         raise HttpError(404, f"No redemption with id {redemption_id}.")
     return redemption
@@ -500,38 +640,38 @@ def _redemption_or_404(redemption_id: int) -> Redemption:
 
 @api.get(
     "/redemptions/{redemption_id}",
-    response={200: schemas.RedemptionOut, 404: schemas.MessageOut},
+    response=_responses({200: schemas.RedemptionOut, 404: schemas.MessageOut}),
     tags=["redemptions"],
     summary="One redemption",
 )
-def redemption_get(request, redemption_id: int):
-    return _redemption_out(_redemption_or_404(redemption_id))
+@scoped(ApiScope.REDEMPTIONS_READ)
+def redemption_get(request, redemption_id: RedemptionIdPath):
+    return _redemption_out(_redemption_or_404(request.auth, redemption_id))
 
 
 @api.post(
     "/redemptions/{redemption_id}/fulfil",
-    response={
-        200: schemas.RedemptionOut,
-        404: schemas.MessageOut,
-        409: schemas.MessageOut,
-        422: schemas.ValidationErrorOut,
-    },
+    response=_responses(
+        {200: schemas.RedemptionOut, 404: schemas.MessageOut}, body=True, write=True, status_409=schemas.MessageOut
+    ),
     tags=["redemptions"],
     summary="Mark a redemption fulfilled",
 )
-def redemption_fulfil_post(request, redemption_id: int, payload: schemas.FulfilIn, response: HttpResponse):
+@scoped(ApiScope.REDEMPTIONS_WRITE)
+def redemption_fulfil_post(request, redemption_id: RedemptionIdPath, payload: schemas.FulfilIn, response: HttpResponse):
     """Idempotent: the first call fulfils the redemption (the member is told, a voucher's code
     becomes visible to the company) and returns it; a repeated call returns the redemption
     as it is, unchanged, with header `Idempotent-Replayed: true` (a second tracking
     reference does not overwrite the first). 409: it still awaits the company's approval,
     or it was rejected or cancelled."""
-    redemption = _redemption_or_404(redemption_id)
-    redemption, changed = redemption_fulfil(
-        redemption=redemption,
-        actor_label=f"API: {request.auth.name}"[:100],
-        tracking_reference=payload.tracking_reference,
-        note=payload.note,
-    )
+    redemption = _redemption_or_404(request.auth, redemption_id)
+    with bounded_lock_wait():
+        redemption, changed = redemption_fulfil(
+            redemption=redemption,
+            actor_label=f"API: {request.auth.name}"[:100],
+            tracking_reference=payload.tracking_reference,
+            note=payload.note,
+        )
     if not changed:
         response["Idempotent-Replayed"] = "true"
-    return _redemption_out(_redemption_or_404(redemption.pk))
+    return _redemption_out(_redemption_or_404(request.auth, redemption.pk))

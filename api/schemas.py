@@ -1,17 +1,89 @@
-"""Request and response shapes of the integration API (pydantic, via django-ninja)."""
+"""Request and response shapes of the integration API (pydantic, via django-ninja).
+
+Every string that comes in — body fields, batch items, path and query parameters — is a
+``Text``: bounded in length and refusing control characters (NUL above all, which
+PostgreSQL cannot store) and unpaired surrogates (which cannot be encoded) with a 422
+that names the field. Money, points and dates carry the bounds of ``rewards.bounds``,
+stated in the OpenAPI document.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django.utils import timezone
 from ninja import Schema
-from pydantic import AwareDatetime, Field, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from members.models import Country
+from rewards.bounds import MONEY_MAX, MONEY_MIN, OCCURRED_AT_EARLIEST, OCCURRED_AT_MAX_AHEAD, occurred_at_problem
 
-Money = Annotated[Decimal, Field(max_digits=13, decimal_places=2, allow_inf_nan=False)]
+# C0 and C1 control characters, DEL, and unpaired surrogates. A multi-line text (a note)
+# keeps tab, line feed and carriage return.
+_FORBIDDEN_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_FORBIDDEN_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# The same rule for the OpenAPI document (JSON Schema regexes; surrogates cannot be written there).
+_PATTERN_SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+_PATTERN_MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+def _refuse_control_characters(forbidden: re.Pattern):
+    def check(value: str) -> str:
+        if forbidden.search(value):
+            raise PydanticCustomError(
+                "control_characters", "Control characters (such as NUL) and invalid characters are not allowed."
+            )
+        return value
+
+    return check
+
+
+def Text(*, max_length: int, min_length: int = 0, multiline: bool = False) -> Any:
+    """A string of ``min_length`` to ``max_length`` characters without control characters
+    (tab and line breaks allowed when ``multiline``). Use it for every string input."""
+    forbidden, pattern = (
+        (_FORBIDDEN_MULTI_LINE, _PATTERN_MULTI_LINE) if multiline else (_FORBIDDEN_SINGLE_LINE, _PATTERN_SINGLE_LINE)
+    )
+    return Annotated[
+        str,
+        Field(min_length=min_length, max_length=max_length, json_schema_extra={"pattern": pattern}),
+        AfterValidator(_refuse_control_characters(forbidden)),
+    ]
+
+
+# A company's external id, as in the path of /companies/{external_id} and in a purchase.
+CompanyRef = Text(min_length=1, max_length=64)
+Money = Annotated[
+    Decimal,
+    Field(max_digits=13, decimal_places=2, ge=MONEY_MIN, le=MONEY_MAX, allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": float(MONEY_MIN), "maximum": float(MONEY_MAX)},
+                {"type": "string", "pattern": r"^-?[0-9]{1,8}(\.[0-9]{1,2})?$"},
+            ],
+            "description": f"At most two decimals, from {MONEY_MIN} to {MONEY_MAX}.",
+        }
+    ),
+]
+
+
+def _occurred_at_in_bounds(value: datetime) -> datetime:
+    problem = occurred_at_problem(value, now=timezone.now())
+    if problem:
+        raise PydanticCustomError("date_out_of_range", problem)
+    return value
+
+
+OccurredAt = Annotated[AwareDatetime, AfterValidator(_occurred_at_in_bounds)]
+OCCURRED_AT_RULE = (
+    f"On or after {OCCURRED_AT_EARLIEST.date().isoformat()}, and at most "
+    f"{int(OCCURRED_AT_MAX_AHEAD.total_seconds() // 60)} minutes ahead of the server's clock."
+)
 
 
 class ErrorItem(Schema):
@@ -32,14 +104,14 @@ class MessageOut(Schema):
 
 
 class CompanyIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
+    name: Text(min_length=1, max_length=200)
     country: Country = Field(description="ISO 3166 code: SE or NL.")
-    org_number: str = Field(
-        min_length=1, max_length=20, description="Sweden: NNNNNN-NNNN (check digit verified). Netherlands: 8 digits."
+    org_number: Text(min_length=1, max_length=20) = Field(
+        description="Sweden: NNNNNN-NNNN (check digit verified). Netherlands: 8 digits."
     )
-    street_address: str = Field("", max_length=200)
-    postal_code: str = Field("", max_length=20)
-    city: str = Field("", max_length=100)
+    street_address: Text(max_length=200) = ""
+    postal_code: Text(max_length=20) = ""
+    city: Text(max_length=100) = ""
 
 
 class CompanyOut(Schema):
@@ -57,23 +129,22 @@ class CompanyOut(Schema):
 
 
 class PurchaseLineIn(Schema):
-    sku: str = Field(min_length=1, max_length=64)
+    sku: Text(min_length=1, max_length=64)
     amount: Money
-    category: str | None = Field(None, max_length=40, description="Product category code; decides the multiplier.")
+    category: Text(max_length=40) | None = Field(None, description="Product category code; decides the multiplier.")
 
 
 class PurchaseIn(Schema):
-    external_id: str = Field(min_length=1, max_length=100, description="Unique per API client's source.")
-    company: str = Field(min_length=1, max_length=64, description="The company's external id.")
-    occurred_at: AwareDatetime = Field(description="When the purchase was made, with a time zone.")
+    external_id: Text(min_length=1, max_length=100) = Field(description="Unique per API client's source.")
+    company: CompanyRef = Field(description="The company's external id.")
+    occurred_at: OccurredAt = Field(description=f"When the purchase was made, with a time zone. {OCCURRED_AT_RULE}")
     net_amount: Money = Field(description="≥ 0 for a purchase; ≤ 0 for a credit note.")
     currency: str | None = Field(
         None, pattern=r"^[A-Z]{3}$", description="ISO 4217; the programme's currency when left out."
     )
     lines: list[PurchaseLineIn] = Field(default_factory=list, max_length=1000)
-    original_external_id: str | None = Field(
+    original_external_id: Text(max_length=100) | None = Field(
         None,
-        max_length=100,
         description="For a credit note or return: the external id of the purchase it credits.",
     )
 
@@ -123,10 +194,13 @@ class PurchaseBatchIn(Schema):
     ]
 
 
+BATCH_STATUSES = ("created", "duplicate", "conflict", "invalid", "forbidden", "unavailable")
+
+
 class PurchaseBatchItemOut(Schema):
     index: int
     external_id: str | None
-    status: Literal["created", "duplicate", "conflict", "invalid"]
+    status: Literal["created", "duplicate", "conflict", "invalid", "forbidden", "unavailable"]
     purchase: PurchaseOut | None = None
     detail: str | None = None
     errors: list[ErrorItem] = Field(default_factory=list)
@@ -137,6 +211,8 @@ class PurchaseBatchOut(Schema):
     duplicate: int
     conflict: int
     invalid: int
+    forbidden: int = Field(description="Items for a company this client may not use.")
+    unavailable: int = Field(description="Items not recorded because the company's points were busy; resend them.")
     items: list[PurchaseBatchItemOut]
 
 
@@ -192,6 +268,7 @@ class LedgerPageOut(Schema):
 class PingOut(Schema):
     client: str
     source: str
+    scopes: list[str] = Field(description="What this client may do, e.g. `purchases:write`.")
 
 
 # --- Redemptions to fulfil ---------------------------------------------------------------------
@@ -231,5 +308,5 @@ class RedemptionPageOut(Schema):
 
 
 class FulfilIn(Schema):
-    tracking_reference: str = Field("", max_length=200, description="The courier's tracking number or link.")
-    note: str = Field("", max_length=1000, description="Shown to the member on the order page.")
+    tracking_reference: Text(max_length=200) = Field("", description="The courier's tracking number or link.")
+    note: Text(max_length=1000, multiline=True) = Field("", description="Shown to the member on the order page.")

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q
 
@@ -29,14 +29,34 @@ def _cursor_encode(entry: LedgerEntry) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _cursor_decode(cursor: str) -> tuple[datetime, int]:
+# Ids are bigints; anything outside would make the database refuse the query.
+_ID_MAX = 2**63 - 1
+
+
+def _valid_id(pk) -> bool:
+    return type(pk) is int and 1 <= pk <= _ID_MAX  # not a bool, not a float
+
+
+def _cursor_payload(cursor: str):
+    """The JSON inside ``cursor``; ``InvalidCursor`` for anything that is not base64 of JSON."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, pk = json.loads(raw)
+        return json.loads(base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, TypeError, UnicodeError, RecursionError) as exc:
+        raise InvalidCursor("This cursor is not one the API gave out.") from exc
+
+
+def _cursor_decode(cursor: str) -> tuple[datetime, int]:
+    """The position in ``cursor``. A crafted one (not base64, not JSON, a string where a
+    number goes, an id past the bigint range, a date that leaves the calendar when moved to
+    UTC) raises ``InvalidCursor``, never reaches the database."""
+    payload = _cursor_payload(cursor)
+    try:
+        created_at, pk = payload
         moment = datetime.fromisoformat(created_at)
-        if moment.tzinfo is None or not isinstance(pk, int):
+        if moment.tzinfo is None or not _valid_id(pk):
             raise ValueError
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        moment = moment.astimezone(UTC)
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidCursor("This cursor is not one the API gave out.") from exc
     return moment, pk
 
@@ -83,23 +103,29 @@ def _id_cursor_encode(pk: int) -> str:
 
 
 def _id_cursor_decode(cursor: str) -> int:
+    payload = _cursor_payload(cursor)
     try:
-        marker, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if marker != "r" or not isinstance(pk, int):
+        marker, pk = payload
+        if marker != "r" or not _valid_id(pk):
             raise ValueError
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError) as exc:
         raise InvalidCursor("This cursor is not one the API gave out.") from exc
     return pk
 
 
-def redemptions_page(*, statuses, cursor: str | None, limit: int) -> RedemptionPage:
+def redemptions_page(*, statuses, cursor: str | None, limit: int, visible: Q | None = None) -> RedemptionPage:
     """One page of redemptions in ``statuses``, oldest first (the order they should be
     fulfilled in), after ``cursor``. One query.
 
     Keyset pagination on the id: a redemption that leaves the list (fulfilled meanwhile)
-    never shifts the next page, and new ones arrive at the end.
+    never shifts the next page, and new ones arrive at the end. ``visible`` narrows the
+    redemptions (an API client limited to its companies).
     """
-    redemptions = Redemption.objects.filter(status__in=statuses).select_related("company", "reward").order_by("pk")
+    redemptions = (
+        Redemption.objects.filter(visible or Q(), status__in=statuses)
+        .select_related("company", "reward")
+        .order_by("pk")
+    )
     if cursor:
         redemptions = redemptions.filter(pk__gt=_id_cursor_decode(cursor))
     rows = list(redemptions[: limit + 1])

@@ -1,4 +1,5 @@
-"""Writes for the integration API: creating, revoking and authenticating API clients."""
+"""Writes for the integration API: creating, revoking and authenticating API clients, and
+what a client may do (its scopes and its companies)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from members.models import User
+from members.models import Company, User
 
-from .models import ApiClient
+from .models import ApiClient, ApiScope
 
 TOKEN_PREFIX = "cp"
 # Recording every use would cost a write per request; once a minute is precise enough.
@@ -30,8 +33,24 @@ def _split_token(token: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
-def api_client_create(*, name: str, source: str, created_by: User | None) -> tuple[ApiClient, str]:
+class ApiAccessDenied(Exception):
+    """The client may not do this (a scope it lacks, a company it may not use); the message
+    says what, for the integrator (API: 403)."""
+
+
+def api_client_create(
+    *,
+    name: str,
+    source: str,
+    created_by: User | None,
+    scopes: list[str] | None = None,
+    all_companies: bool = True,
+    companies=(),
+) -> tuple[ApiClient, str]:
     """Create a client and return it with its token, the only time the token exists in clear.
+
+    ``scopes`` defaults to every scope (``ApiScope``); ``all_companies=False`` limits the
+    client to ``companies`` and those it creates.
 
     The token is ``cp_<prefix>_<secret>``: 12 hex characters to look the row up and 43
     URL-safe characters (256 bits) of secret, of which only the SHA-256 hash is stored.
@@ -44,7 +63,11 @@ def api_client_create(*, name: str, source: str, created_by: User | None) -> tup
         token_prefix=prefix,
         secret_hash=_secret_hash(secret),
         created_by=created_by,
+        scopes=list(ApiScope.values) if scopes is None else [ApiScope(scope).value for scope in scopes],
+        all_companies=all_companies,
     )
+    if companies:
+        client.companies.set(companies)
     return client, f"{TOKEN_PREFIX}_{prefix}_{secret}"
 
 
@@ -79,3 +102,39 @@ def api_client_authenticate(*, token: str, now: datetime | None = None) -> ApiCl
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
     return client
+
+
+def api_client_require_scope(*, client: ApiClient, scope: ApiScope) -> None:
+    """Raise ``ApiAccessDenied`` unless ``client`` holds ``scope``."""
+    if not client.has_scope(scope):
+        raise ApiAccessDenied(
+            _("This API client lacks the permission %(scope)s (%(label)s); ask the club to grant it.")
+            % {"scope": scope.value, "label": scope.label}
+        )
+
+
+def api_client_company_q(*, client: ApiClient, path: str = "") -> Q:
+    """The rows (of companies, or reached by ``path`` to a company) ``client`` may use."""
+    if client.all_companies:
+        return Q()
+    prefix = f"{path}__" if path else ""
+    return Q(
+        **{f"{prefix}pk__in": client.companies.through.objects.filter(apiclient_id=client.pk).values("company_id")}
+    )
+
+
+def api_client_require_company(*, client: ApiClient, company: Company) -> None:
+    """Raise ``ApiAccessDenied`` unless ``client`` may use ``company``. One query for a
+    limited client, none otherwise."""
+    if client.all_companies or client.companies.filter(pk=company.pk).exists():
+        return
+    raise ApiAccessDenied(
+        _("This API client may use only the companies it created or was given; %(ref)s is not one of them.")
+        % {"ref": company.external_id}
+    )
+
+
+def api_client_company_created(*, client: ApiClient, company: Company) -> None:
+    """Record that ``client`` created ``company``: a limited client may use it from now on."""
+    if not client.all_companies:
+        client.companies.add(company)

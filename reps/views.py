@@ -18,6 +18,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from campaigns.selectors import company_campaigns
+from core.db import LockWaitTimeout, bounded_lock_wait, busy_message
 from members.models import CompanyStatus
 from members.selectors import company_colleagues, is_sales_rep
 from members.views import SalesStaffRequiredMixin
@@ -145,15 +146,18 @@ class GoodwillAwardView(_AccountMixin, View):
         form = GoodwillForm(request.POST)
         if form.is_valid():
             try:
-                award = goodwill_award(
-                    rep=request.user,
-                    company=company,
-                    points=form.cleaned_data["points"],
-                    reason=form.cleaned_data["reason"],
-                    key=form.cleaned_data["key"],
-                )
+                with bounded_lock_wait():  # an import may hold the account: answer, do not hang
+                    award = goodwill_award(
+                        rep=request.user,
+                        company=company,
+                        points=form.cleaned_data["points"],
+                        reason=form.cleaned_data["reason"],
+                        key=form.cleaned_data["key"],
+                    )
             except RepsError as exc:
                 form.add_error(None, str(exc))
+            except LockWaitTimeout:
+                form.add_error(None, busy_message())
             else:
                 messages.success(
                     request,

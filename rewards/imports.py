@@ -75,7 +75,7 @@ import tempfile
 import time as time_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -92,6 +92,7 @@ from members.models import Company
 from outbox.services import outbox_enqueue
 
 from .earn import earn_contributors
+from .bounds import money_problem, occurred_at_problem
 from .ingest import IngestError, PurchaseLineInput, purchase_record_with_entry
 from .models import (
     EntryKind,
@@ -288,7 +289,7 @@ class _Context:
     rules: ProgrammeRules
     categories: dict[str, ProductCategory]
     local_zone: ZoneInfo
-    latest_allowed: datetime
+    now: datetime
 
 
 def _context(now: datetime) -> _Context:
@@ -296,7 +297,7 @@ def _context(now: datetime) -> _Context:
         rules=ProgrammeRules.current(),
         categories={category.code: category for category in ProductCategory.objects.all()},
         local_zone=ZoneInfo(settings.TIME_ZONE),
-        latest_allowed=now + timedelta(days=1),
+        now=now,
     )
 
 
@@ -305,11 +306,11 @@ def _parse_moment(text: str, zone: ZoneInfo) -> datetime | None:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time(0), tzinfo=zone).astimezone(UTC)
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            return None
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # year 1 or 9999 with an offset leaves datetime's range
         return None
-    if moment.tzinfo is None:
-        return None
-    return moment.astimezone(UTC)
 
 
 def parse_row(record: _Record, layout: tuple[int, ...], context: _Context) -> ImportRow | str:
@@ -340,13 +341,17 @@ def parse_row(record: _Record, layout: tuple[int, ...], context: _Context) -> Im
         return _("occurred_at %(value)r is not an ISO 8601 date or a date and time with a UTC offset.") % {
             "value": occurred_text
         }
-    if occurred_at > context.latest_allowed:
-        return _("occurred_at %(value)s is in the future.") % {"value": occurred_text}
+    problem = occurred_at_problem(occurred_at, now=context.now)
+    if problem:
+        return _("occurred_at %(value)s: %(problem)s") % {"value": occurred_text, "problem": problem}
     if _AMOUNT_RE.fullmatch(amount_text) is None:
         return _("net_amount %(value)r is not a decimal number with '.' and at most 2 decimals.") % {
             "value": amount_text
         }
     net_amount = Decimal(amount_text)
+    problem = money_problem(net_amount)
+    if problem:
+        return _("net_amount %(value)s: %(problem)s") % {"value": amount_text, "problem": problem}
     if original:
         if net_amount > 0:
             return _("A credit note (with original_external_id) must have a net_amount of 0 or less.")

@@ -35,13 +35,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Company
 from outbox.services import outbox_enqueue
 
+from .bounds import POINTS_MAX, money_problem, occurred_at_problem, points_problem
 from .models import EntryKind, LedgerEntry, ProductCategory, ProgrammeRules, Purchase, PurchaseLine
 from .services import LedgerError, points_earn_for_purchase, purchase_return
 
@@ -80,10 +81,11 @@ class PurchaseLineInput:
 def _amount(value: Decimal, field: str) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite():
         raise PurchaseInvalid(_("Give an amount as a decimal number."), field=field)
+    problem = money_problem(value)  # first: quantizing a huge number would raise
+    if problem:
+        raise PurchaseInvalid(problem, field=field)
     if value != value.quantize(CENT):
         raise PurchaseInvalid(_("Give the amount with at most two decimals."), field=field)
-    if abs(value) >= Decimal("100000000000"):
-        raise PurchaseInvalid(_("The amount is too large."), field=field)
     return value.quantize(CENT)
 
 
@@ -181,6 +183,9 @@ def purchase_record_with_entry(
         raise PurchaseInvalid(_("The external id is too long."), field="external_id")
     if timezone.is_naive(occurred_at):
         raise PurchaseInvalid(_("Give the time with a time zone, e.g. 2026-06-15T12:00:00+02:00."), field="occurred_at")
+    problem = occurred_at_problem(occurred_at, now=now or timezone.now())
+    if problem:
+        raise PurchaseInvalid(problem, field="occurred_at")
     net_amount = _amount(net_amount, "net_amount")
     line_items = [
         (line.sku.strip(), (line.category_code or "").strip() or None, _amount(line.amount, f"lines.{index}.amount"))
@@ -256,6 +261,17 @@ def purchase_record_with_entry(
                 entry = points_earn_for_purchase(purchase=purchase, now=now, new_lines=new_lines)
             else:
                 entry = purchase_return(credit_note=purchase, now=now)
+            problem = points_problem(entry.net_points)
+            if problem:
+                raise PurchaseInvalid(problem, field="net_amount")  # rolls the purchase back
+    except DataError as exc:
+        # A points figure (this purchase's or the account's total) does not fit its column:
+        # the programme's rules make this purchase worth more than the ledger can hold.
+        raise PurchaseInvalid(
+            _("This purchase would earn more points than the ledger can hold: at most %(max)s per purchase.")
+            % {"max": POINTS_MAX},
+            field="net_amount",
+        ) from exc
     except IntegrityError:
         # Lost the race for (source, external_id) to a concurrent call, which has committed
         # by now (PostgreSQL makes our insert wait for it): return its purchase.

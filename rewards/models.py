@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_cleanup import cleanup
 
+from .bounds import MONEY_MAX, MONEY_MIN
+
 
 class ProgrammeRules(models.Model):
     """The programme's earn, value, return and expiry rules: one row, edited in the admin.
@@ -160,6 +162,10 @@ class Purchase(models.Model):
                 condition=(Q(original__isnull=True, net_amount__gte=0) | Q(original__isnull=False, net_amount__lte=0)),
                 name="rewards_purchase_sign_matches_kind",
             ),
+            models.CheckConstraint(
+                condition=Q(net_amount__gte=MONEY_MIN, net_amount__lte=MONEY_MAX),
+                name="rewards_purchase_net_amount_in_bounds",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,6 +187,11 @@ class PurchaseLine(models.Model):
     class Meta:
         verbose_name = _("purchase line")
         verbose_name_plural = _("purchase lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=MONEY_MIN, amount__lte=MONEY_MAX), name="rewards_purchaseline_amount_in_bounds"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} {self.amount}"

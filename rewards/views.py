@@ -20,6 +20,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from core.pagination import ForgivingPaginationMixin
+from core.db import LockWaitTimeout, bounded_lock_wait, busy_message
 from members.views import CompanyAdminRequiredMixin, MemberRequiredMixin
 
 from .catalogue import CatalogueError, approval_threshold_set, reward_goal_clear, reward_goal_set
@@ -233,16 +234,20 @@ class RedeemView(MemberRequiredMixin, RewardsSectionMixin, ContextMixin, View):
         data = form.cleaned_data
         if step == "confirm" and data.get("request_key"):
             try:
-                redemption, created = redemption_request(
-                    reward=reward,
-                    membership=self.membership,
-                    quantity=data["quantity"],
-                    request_key=data["request_key"],
-                    delivery=form.delivery(),
-                    note=data["note"],
-                )
+                with bounded_lock_wait():  # an import may hold the points: answer, do not hang
+                    redemption, created = redemption_request(
+                        reward=reward,
+                        membership=self.membership,
+                        quantity=data["quantity"],
+                        request_key=data["request_key"],
+                        delivery=form.delivery(),
+                        note=data["note"],
+                    )
             except RedemptionError as exc:
                 form.add_error(None, str(exc))
+                return self._page(self.form_template, form)
+            except LockWaitTimeout:
+                form.add_error(None, busy_message())
                 return self._page(self.form_template, form)
             if not created:
                 messages.info(

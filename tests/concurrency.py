@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 def free_connections() -> int:
@@ -70,3 +70,34 @@ def race(calls: Sequence[Callable], *, refused: tuple[type[Exception], ...]) -> 
     for thread in workers:
         thread.join(timeout=120)
     return Race(outcomes, results, refusals)
+
+
+class AccountLockHolder:
+    """Holds ``company``'s points-account row lock in another thread (as an import chunk
+    does) until released."""
+
+    def __init__(self, company):
+        self.company = company
+        self.locked = threading.Event()
+        self.release = threading.Event()
+        self.thread = threading.Thread(target=self._hold)
+
+    def _hold(self) -> None:
+        from rewards.services import points_account_lock
+
+        try:
+            with transaction.atomic():
+                points_account_lock(company_id=self.company.pk)
+                self.locked.set()
+                self.release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.locked.wait(timeout=10)
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.thread.join(timeout=30)

@@ -155,6 +155,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 if IS_POSTGRES:
     INSTALLED_APPS.append("django.contrib.postgres")
+# An interactive write (an API call, an order in the portal) waits at most this long for a
+# row lock held by someone else (a long import): then it answers 503 with Retry-After and
+# saves nothing, rather than tie up a web worker (core.db.bounded_lock_wait).
+LOCK_WAIT_SECONDS = env_int("LOCK_WAIT_SECONDS", 3, minimum=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"

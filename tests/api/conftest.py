@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from api.services import api_client_create
 from rewards.models import ProgrammeRules
+from tests.factories import StaffFactory
 
 
 class JsonApi:
@@ -53,6 +54,13 @@ def token(api_client_and_token) -> str:
 @pytest.fixture
 def api(client, token, rules) -> JsonApi:
     return JsonApi(client, token)
+
+
+@pytest.fixture
+def superuser_client(client, settings, db):
+    settings.STAFF_MFA_REQUIRED = False  # MFA for staff is tested in tests/members
+    client.force_login(StaffFactory(is_superuser=True))
+    return client
 
 
 @pytest.fixture

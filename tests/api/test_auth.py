@@ -8,7 +8,6 @@ import pytest
 
 from api.models import ApiClient
 from api.services import api_client_authenticate, api_client_create, api_client_revoke
-from tests.factories import StaffFactory
 
 from .conftest import JsonApi
 
@@ -51,7 +50,11 @@ def test_a_right_prefix_with_a_wrong_secret_is_refused(client, rules, api_client
     forged = f"cp_{given_client.token_prefix}_{'A' * 43}"
 
     assert JsonApi(client, forged).get("/ping").status_code == 401
-    assert JsonApi(client, token).get("/ping").json() == {"client": "ERP", "source": "erp"}
+    assert JsonApi(client, token).get("/ping").json() == {
+        "client": "ERP",
+        "source": "erp",
+        "scopes": ["companies:write", "purchases:write", "points:read", "redemptions:read", "redemptions:write"],
+    }
 
 
 def test_the_token_is_stored_only_as_a_hash(db):
@@ -73,13 +76,6 @@ def test_using_a_token_records_when_it_was_last_used(api, api_client_and_token):
     given_client.refresh_from_db()
     assert given_client.last_used_at is not None
     assert api_client_authenticate(token=token) == given_client
-
-
-@pytest.fixture
-def superuser_client(client, settings, db):
-    settings.STAFF_MFA_REQUIRED = False  # MFA for staff is tested in tests/members
-    client.force_login(StaffFactory(is_superuser=True))
-    return client
 
 
 def test_the_admin_shows_a_new_token_once_and_it_works(superuser_client, rules):
