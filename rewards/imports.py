@@ -83,13 +83,14 @@ from celery.exceptions import SoftTimeLimitExceeded
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.earn import import_campaigns_prepare, import_campaigns_record, import_queue_referrals
 from campaigns.services import campaigns_start_due
+from clubportal.spreadsheets import csv_writer
 from members.models import Company
 from outbox.services import outbox_enqueue
 
@@ -1272,7 +1273,8 @@ def _write_error_file(purchase_import: PurchaseImport) -> None:
     """Write the error report (line, reason, the row's columns) to storage, streaming."""
     with tempfile.TemporaryFile(mode="w+b") as spool:
         text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-        writer = csv.writer(text)
+        # The rows are the uploader's text: formula cells are neutralised.
+        writer = csv_writer(text)
         writer.writerow(ERROR_FILE_HEADER)
         errors = purchase_import.errors.order_by("line", "pk").values_list("line", "reason", "row")
         for line, reason, row in errors.iterator(chunk_size=2000):
@@ -1297,3 +1299,54 @@ def purchase_import_create(*, file, created_by=None, original_name: str = "") ->
         purchase_import.save()
         outbox_enqueue(run_purchase_import, purchase_import.pk)
     return purchase_import
+
+
+def purchase_imports_resume(*, import_ids, now: datetime | None = None) -> list[int]:
+    """Queue the run of each of ``import_ids`` that is not done; returns the ids queued.
+
+    A ``running`` import (its worker may have died) is queued as it is: if it is in fact
+    still running, the new run returns at once (one run per import), and otherwise it resumes
+    after its last committed transaction. A ``failed`` import (stopped by an error, e.g. the
+    database going away) goes back to ``queued`` and resumes the same way; its error report
+    is written anew at the end. ``progress_at`` is set to now, so the stale-import job leaves
+    it alone for a while. The task is queued through the outbox, in this transaction.
+    """
+    from .tasks import run_purchase_import
+
+    now = now or timezone.now()
+    queued = []
+    with transaction.atomic():
+        imports = (
+            PurchaseImport.objects.select_for_update()
+            .filter(pk__in=list(import_ids))
+            .exclude(status=PurchaseImportStatus.DONE)
+            .order_by("pk")
+        )
+        for purchase_import in imports:
+            fields = ["progress_at"]
+            purchase_import.progress_at = now
+            if purchase_import.status == PurchaseImportStatus.FAILED:
+                purchase_import.status = PurchaseImportStatus.QUEUED
+                purchase_import.error_message = ""
+                purchase_import.finished_at = None
+                purchase_import.error_file = ""
+                fields += ["status", "error_message", "finished_at", "error_file"]
+            purchase_import.save(update_fields=fields)
+            outbox_enqueue(run_purchase_import, purchase_import.pk)
+            queued.append(purchase_import.pk)
+    return queued
+
+
+def purchase_imports_resume_stale(*, now: datetime, stale_after: timedelta) -> int:
+    """Queue again every import ``queued`` or ``running`` with no progress since ``now -
+    stale_after`` (a run commits every few seconds, so its worker died or its task was
+    lost); returns how many. Safe to run twice: a re-queued import counts as progress."""
+    since = now - stale_after
+    stale = PurchaseImport.objects.filter(
+        status__in=[PurchaseImportStatus.QUEUED, PurchaseImportStatus.RUNNING]
+    ).filter(models.Q(progress_at__lt=since) | models.Q(progress_at__isnull=True, created_at__lt=since))
+    ids = list(stale.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    logger.warning("Purchase imports %s made no progress for %s: queued again.", ids, stale_after)
+    return len(purchase_imports_resume(import_ids=ids, now=now))

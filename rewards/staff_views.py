@@ -26,6 +26,8 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from clubportal.spreadsheets import SafeTableExport
+
 from .catalogue import CatalogueError, voucher_codes_upload
 from .filters import FulfilmentFilter
 from .forms import BulkFulfilForm, FulfilForm, StaffRejectForm, VoucherUploadForm
@@ -67,6 +69,7 @@ class FulfilmentQueueView(FulfilmentStaffRequiredMixin, ExportMixin, SingleTable
     filterset_class = FulfilmentFilter
     template_name = "rewards/staff/queue.html"
     table_pagination = {"per_page": QUEUE_PER_PAGE}
+    export_class = SafeTableExport  # formula cells neutralised (clubportal.spreadsheets)
     export_formats = ("csv",)
 
     def get_queryset(self):

@@ -20,6 +20,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from clubportal.pagination import ForgivingPaginationMixin
+from clubportal.spreadsheets import SafeTableExport
 from members.views import CompanyAdminRequiredMixin, MemberRequiredMixin
 
 from .catalogue import CatalogueError, approval_threshold_set, reward_goal_clear, reward_goal_set
@@ -62,6 +63,7 @@ class PointsHistoryView(MemberRequiredMixin, ExportMixin, SingleTableMixin, Filt
     filterset_class = LedgerEntryFilter
     template_name = "rewards/ledger_history.html"
     table_pagination = {"per_page": HISTORY_PER_PAGE}
+    export_class = SafeTableExport  # formula cells neutralised (clubportal.spreadsheets)
     export_formats = ("csv", "xlsx")
 
     def get_queryset(self):

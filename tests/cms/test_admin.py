@@ -48,3 +48,25 @@ def test_marketing_sees_who_signed_up(marketer_client, event_index):
 
     assert response.status_code == 200
     assert "Tour" in response.content.decode()
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_the_sign_ups_export_neutralises_formula_cells(marketer_client, event_index, export_format):
+    import csv
+    import io
+
+    import openpyxl
+
+    evil = '=HYPERLINK("http://evil","x")'
+    event = make_event(event_index, "Tour")
+    services.event_sign_up(event_id=event.pk, user=UserFactory(first_name=evil, last_name="", email="e@example.com"))
+
+    response = marketer_client.get("/cms/event_registrations/", {"export": export_format})
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if export_format == "csv":
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    else:
+        rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    user_cells = [str(row[1]) for row in rows[1:]]
+    assert user_cells and all(cell.startswith("'=") for cell in user_cells), user_cells
