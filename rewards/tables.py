@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from clubportal.spreadsheets import neutralise
+
 from .models import EntryKind, LedgerEntry, ProgrammeRules, Redemption, RedemptionStatus
 from .selectors import points_value
 from .templatetags.points import entry_description, format_money, format_number
@@ -141,13 +143,10 @@ STATUS_BADGES = {
 }
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def spreadsheet_safe(value) -> str:
-    """Text for a CSV cell that a spreadsheet will not run as a formula ("=HYPERLINK(...)")."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+    """A cell's text for the export ("" for nothing); the export itself (SafeTableExport)
+    neutralises formula cells for every column."""
+    return neutralise("" if value is None else str(value))
 
 
 def status_badge(redemption: Redemption) -> str:
