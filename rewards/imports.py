@@ -2,8 +2,10 @@
 
 File format
 -----------
-UTF-8 (a byte-order mark is allowed), comma-separated, RFC 4180 quoting, a header row
-naming the columns (in any order; unknown columns are ignored), one row per purchase:
+UTF-8 (a byte-order mark is allowed at the start), comma-separated, RFC 4180 quoting within a
+line, LF or CRLF line endings, one row per purchase on one line (a quoted field may not span
+lines), a header row naming the columns (in any order; unknown columns are ignored; every
+row has as many fields as the header):
 
 ===================== ======== =====================================================
 column                required meaning
@@ -26,9 +28,13 @@ original_external_id  no       makes the row a credit note (return) against the
 
 What an import guarantees
 -------------------------
-* Every row ends up in exactly one counter: created, duplicate (already recorded with
-  the same content: a re-import adds nothing) or failed (listed in the error file with
-  its line number, the reason and the row). A row whose ``(source, external_id)`` is
+* Every data line ends up in exactly one counter: created, duplicate (already recorded
+  with the same content: a re-import adds nothing) or failed (listed in the error file with
+  its line number, the reason and the row). A line that cannot be read — a NUL byte, bytes
+  that are not UTF-8, a quote not closed on its line, a stray CR or byte-order mark, a line
+  over ``MAX_LINE_BYTES``, the wrong number of fields — fails alone; the next line is read as
+  usual. Empty lines are not data lines. The error file neutralises formula cells
+  (``clubportal.spreadsheets``). A row whose ``(source, external_id)`` is
   already recorded with different content, or appears earlier in the same chunk with
   different content, fails as a conflict.
 * A row produces exactly what ``rewards.ingest.purchase_record`` — the single-purchase
@@ -42,8 +48,13 @@ What an import guarantees
   credit note may come before its purchase in the same chunk). ``occurred_at`` is stored
   in UTC, so month arithmetic (expiry) is done in UTC on both paths.
 * The file is read as a stream, a chunk of rows at a time; each chunk is one
-  transaction that also moves the ``PurchaseImport`` counters, so ``rows_done`` is a
-  checkpoint and a crashed import resumes after the last committed chunk.
+  transaction that also moves ``rows_done``, so it is a checkpoint. Rows that go one by
+  one through ``purchase_record`` are stored by the chunk as ``PurchaseImportPendingRow``
+  and recorded after it in short transactions, each moving the counters: a crashed import
+  resumes with the pending rows, then after ``rows_done``, losing and doubling nothing.
+* No transaction holds points-account locks for long (``ACCOUNT_LOCK_BOUND_SECONDS``, see
+  the constants and docs/architecture.md), so API posts for the file's companies are not
+  held up by an import.
 
 Two ways to the same result
 ---------------------------
@@ -55,12 +66,12 @@ primary-key order (as the services lock them, one at a time, so no deadlock with
 Rows whose outcome depends on an earlier row of the same account — an account owing a
 shortfall (a release pays it off first) or one the chunk may lift into a higher tier
 (later purchases earn with the new multiplier) — credit notes and conflicts go through
-``purchase_record`` row by row inside the same transaction. Running campaigns' multipliers
+``purchase_record`` row by row, as pending rows, after the chunk commits. Running campaigns' multipliers
 are added set-based too (``campaigns.earn.import_campaigns_prepare`` and ``_record``); rows
 whose campaign points depend on file order — an account a first-purchase or large-purchase
 bonus may reward, every account of a campaign whose budget the chunk may use up — are
-routed like the others. On SQLite every row goes
-through ``purchase_record``. ``tests/rewards/test_imports.py`` checks that both give the
+routed like the others. On SQLite (or with ``set_based=False``) every row goes
+through ``purchase_record``, as pending rows. ``tests/rewards/test_imports.py`` checks that both give the
 same purchases, entries and accounts.
 """
 
