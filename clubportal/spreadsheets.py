@@ -9,7 +9,7 @@ leading apostrophe (``'=HYPERLINK(…)``), so it is shown as the text it is and 
 comes as an ``int``/``Decimal`` or as the text of a plain number), so columns of points and
 amounts still add up. Every export, error report and download in the project goes through
 ``neutralise``: ``csv_writer`` and ``csv_stream`` for CSV, ``SafeTableExport`` for
-django-tables2's CSV/XLSX exports, ``SafeSpreadsheetExportMixin`` for Wagtail's.
+django-tables2's CSV/XLSX exports, ``guard_wagtail_exports`` for every Wagtail one.
 ``tests/clubportal/test_spreadsheets.py`` checks each export with such a value.
 """
 
@@ -83,9 +83,21 @@ class SafeTableExport(TableExport):
         return dataset
 
 
-class SafeSpreadsheetExportMixin:
-    """For a Wagtail index view (``SpreadsheetExportMixin``): every exported value neutralised,
-    in CSV and XLSX."""
+def guard_wagtail_exports() -> None:
+    """Make every Wagtail spreadsheet export neutralise its values: the project's own
+    ``list_export`` viewsets and Wagtail's built-in reports (locked pages, site history,
+    workflows...), CSV and XLSX, all of which go through
+    ``SpreadsheetExportMixin.preprocess_field_value``. Wagtail neutralises nothing in CSV,
+    and no hook reaches its reports, so the method is wrapped once, at start-up
+    (``ClubportalConfig.ready``)."""
+    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+    original = SpreadsheetExportMixin.preprocess_field_value
+    if getattr(original, "neutralises", False):
+        return
 
     def preprocess_field_value(self, field, value, export_format):
-        return neutralise(super().preprocess_field_value(field, value, export_format))
+        return neutralise(original(self, field, value, export_format))
+
+    preprocess_field_value.neutralises = True
+    SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value

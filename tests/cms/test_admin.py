@@ -70,3 +70,21 @@ def test_the_sign_ups_export_neutralises_formula_cells(marketer_client, event_in
         rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
     user_cells = [str(row[1]) for row in rows[1:]]
     assert user_cells and all(cell.startswith("'=") for cell in user_cells), user_cells
+
+
+def test_wagtail_reports_neutralise_formula_cells_too(client, settings, home):
+    import csv
+    import io
+
+    settings.STAFF_MFA_REQUIRED = False
+    editor = StaffFactory(is_superuser=True)
+    client.force_login(editor)
+    page = add_page(home, StandardPage, title='=HYPERLINK("http://evil","x")', slug="evil")
+    page.locked, page.locked_by = True, editor
+    page.save(update_fields=["locked", "locked_by"])
+
+    response = client.get("/cms/reports/locked/", {"export": "csv"})
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert ["'" + page.title] in [row[:1] for row in rows[1:]], rows

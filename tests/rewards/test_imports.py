@@ -416,6 +416,7 @@ def test_the_command_imports_a_file_and_fails_when_rows_fail(acme, tmp_path, set
         call_command("import_purchases", str(bad), stdout=out)
 
     assert "1 of 1 rows: 1 imported" in out.getvalue()
+    assert "Done: 1 data lines = 1 imported + 0 already there + 0 failed." in out.getvalue()
     assert Purchase.objects.filter(external_id__in=["P-1", "P-2"]).count() == 2
 
 
