@@ -98,6 +98,7 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from campaigns.earn import import_campaigns_prepare, import_campaigns_record, import_queue_referrals
 from campaigns.services import campaigns_start_due
@@ -369,10 +370,11 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
             if isinstance(values, str):
                 yield _Record(number, [], values)
             elif len(values) != width:
-                reason = _("The row has %(found)s fields; the header has %(expected)s.") % {
-                    "found": len(values),
-                    "expected": width,
-                }
+                reason = ngettext(
+                    "The row has %(found)s field; the header has %(expected)s.",
+                    "The row has %(found)s fields; the header has %(expected)s.",
+                    len(values),
+                ) % {"found": len(values), "expected": width}
                 yield _Record(number, values, reason)
             else:
                 yield _Record(number, values)
