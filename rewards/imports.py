@@ -208,6 +208,8 @@ class ChunkResult:
     pending: list[PurchaseImportPendingRow] | None = None
     # perf_counter() when the transaction took its first account lock (None: it took none).
     locked_at: float | None = None
+    # Rows the set-based statements landed or checked under those locks (not the routed ones).
+    staged: int = 0
 
     def defer(self, import_id: int, row: ImportRow) -> None:
         if self.pending is None:
@@ -920,7 +922,8 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
             result.earn(company_id, purchases, points)
     result.created += created
     cursor.execute("SELECT count(*) FROM purchase_import_staging")
-    if cursor.fetchone()[0] == created:
+    result.staged = cursor.fetchone()[0]
+    if result.staged == created:
         for row, _company_id in routed_rows:
             result.defer(import_id, row)
         return
@@ -1141,13 +1144,23 @@ def _move_counters(import_id: int, result: ChunkResult, *, rows: int) -> None:
         _earnings_add(import_id, result.earned)
 
 
-def _next_chunk_size(chunk_size: int, lock_seconds: float) -> int:
-    """The next set-based chunk's rows, for a lock hold of about SET_BASED_LOCK_TARGET_SECONDS
-    (at most doubling at a time: one fast chunk of duplicates says little)."""
+def _next_chunk_size(chunk_size: int, *, staged: int, lock_seconds: float) -> int:
+    """The next set-based chunk's rows, for a lock hold of about SET_BASED_LOCK_TARGET_SECONDS.
+
+    The hold grows with the rows landed set-based (``staged``), not with the rows read: a
+    chunk whose rows were nearly all left for one by one says nothing about what a chunk of
+    set-based rows costs, so it never makes the next chunk larger (it did, and a later
+    chunk of 40 000 set-based rows held its locks for 17 s). At most doubling at a time.
+    """
+    low, high = SET_BASED_CHUNK_LIMITS
     if lock_seconds <= 0:
         return chunk_size
-    scaled = int(chunk_size * SET_BASED_LOCK_TARGET_SECONDS / lock_seconds)
-    low, high = SET_BASED_CHUNK_LIMITS
+    if staged < low:
+        if lock_seconds <= SET_BASED_LOCK_TARGET_SECONDS:
+            return chunk_size
+        scaled = int(chunk_size * SET_BASED_LOCK_TARGET_SECONDS / lock_seconds)
+    else:
+        scaled = int(staged * SET_BASED_LOCK_TARGET_SECONDS / lock_seconds)
     return max(low, min(high, scaled, chunk_size * 2))
 
 
@@ -1195,8 +1208,10 @@ def _drain_pending(import_id: int, *, now: datetime | None, lock_hold) -> None:
                     break
             PurchaseImportPendingRow.objects.filter(pk__in=recorded).delete()
             _move_counters(import_id, result, rows=0)
+        held = time_module.perf_counter() - started
+        logger.debug("%7.3f s  recorded %s pending rows one by one (account locks held)", held, len(recorded))
         if lock_hold is not None:
-            lock_hold(time_module.perf_counter() - started)
+            lock_hold(held)
 
 
 def _run_chunks(import_id: int, *, now, chunk_size: int | None, set_based: bool, progress, lock_hold) -> None:
@@ -1244,10 +1259,16 @@ def _run_chunks(import_id: int, *, now, chunk_size: int | None, set_based: bool,
             last_chunk = result.rows < chunk_size
             if result.locked_at is not None:
                 held = time_module.perf_counter() - result.locked_at
+                logger.debug(
+                    "%7.3f s  chunk of %s rows, %s left for one by one (account locks held)",
+                    held,
+                    result.rows,
+                    len(result.pending or ()),
+                )
                 if lock_hold is not None:
                     lock_hold(held)
                 if sized_to_target:
-                    chunk_size = _next_chunk_size(chunk_size, held)
+                    chunk_size = _next_chunk_size(chunk_size, staged=result.staged, lock_seconds=held)
             _drain_pending(import_id, now=now, lock_hold=lock_hold)
             purchase_import.refresh_from_db()
             if progress is not None:

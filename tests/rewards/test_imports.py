@@ -766,3 +766,15 @@ def test_any_mix_of_hostile_and_good_lines_adds_up(acme, seed):
     failed = sum(1 for reason in expected.values() if reason)
     assert done.rows_done == len(expected)
     assert (done.rows_created + done.rows_duplicate, done.rows_failed) == (len(expected) - failed, failed)
+
+
+def test_a_chunk_left_for_one_by_one_never_makes_the_next_set_based_chunk_larger():
+    from rewards.imports import SET_BASED_LOCK_TARGET_SECONDS, _next_chunk_size
+
+    # nearly every row routed: the short hold says nothing about set-based rows
+    assert _next_chunk_size(5_000, staged=20, lock_seconds=0.1) == 5_000
+    # set-based rows that were cheap: grow, at most twice
+    assert _next_chunk_size(5_000, staged=5_000, lock_seconds=0.1) == 10_000
+    # set-based rows that held the locks too long: shrink to the target
+    assert _next_chunk_size(10_000, staged=10_000, lock_seconds=4 * SET_BASED_LOCK_TARGET_SECONDS) == 2_500
+    assert _next_chunk_size(10_000, staged=10, lock_seconds=4 * SET_BASED_LOCK_TARGET_SECONDS) == 2_500
