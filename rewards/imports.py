@@ -1167,6 +1167,17 @@ def _next_chunk_size(chunk_size: int, *, staged: int, lock_seconds: float) -> in
 _STORED_LAYOUT = tuple(range(len(COLUMNS)))
 
 
+def _commit_without_waiting_for_the_flush() -> None:
+    """On PostgreSQL, this transaction's commit releases its locks without waiting for the
+    WAL to reach the disk (``synchronous_commit = off``): under a busy disk that wait alone
+    held a 500-row chunk's account locks for up to 2 s. Safe here: a crash can only lose the
+    last committed transactions whole (WAL order is kept, so never one without those before
+    it), and the import redoes them from its checkpoint — nothing is doubled."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def _drain_pending(import_id: int, *, now: datetime | None, lock_hold) -> None:
     """Record the import's pending rows through ``purchase_record`` (the API's single-purchase
     path): purchases in file order, then credit notes. Each transaction takes rows until
@@ -1179,6 +1190,7 @@ def _drain_pending(import_id: int, *, now: datetime | None, lock_hold) -> None:
         context = _context(drain_now)
         result = ChunkResult()
         with transaction.atomic():
+            _commit_without_waiting_for_the_flush()
             # The import row first, then accounts: the same order as a chunk.
             PurchaseImport.objects.select_for_update().only("pk").get(pk=import_id)
             pending = list(
@@ -1233,6 +1245,7 @@ def _run_chunks(import_id: int, *, now, chunk_size: int | None, set_based: bool,
             # would come before its account locks, the wrong order).
             campaigns_start_due(now=chunk_now)
             with transaction.atomic():
+                _commit_without_waiting_for_the_flush()
                 # The checkpoint must be what this run has read so far; anything else means
                 # another run got in (only possible without the PostgreSQL advisory lock).
                 locked = PurchaseImport.objects.select_for_update().get(pk=import_id)
