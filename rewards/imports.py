@@ -1268,7 +1268,11 @@ def _run_chunks(import_id: int, *, now, chunk_size: int | None, set_based: bool,
                     _chunk_row_by_row(import_id, rows, result, chunk_now)
                 if result.rows == 0:
                     break
+                counted_at = time_module.perf_counter()
                 _move_counters(import_id, result, rows=result.rows)
+                logger.debug("%7.3f s  counters, pending rows, earnings", time_module.perf_counter() - counted_at)
+                committing_at = time_module.perf_counter()
+            logger.debug("%7.3f s  commit", time_module.perf_counter() - committing_at)
             last_chunk = result.rows < chunk_size
             if result.locked_at is not None:
                 held = time_module.perf_counter() - result.locked_at
