@@ -10,8 +10,6 @@ event attendance) are confirmed here too. Views only check permissions and call 
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
@@ -27,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.admin import ReadOnlyAdminMixin
+from core.spreadsheets import csv_stream
 from members.admin_scoping import CompanyScopedAdminMixin
 from members.models import Country
 from members.selectors import staff_company_q, staff_sees_every_company
@@ -425,11 +424,6 @@ class CampaignAdmin(admin.ModelAdmin):
     def results_csv_view(self, request, pk: int):
         campaign = self._started_campaign(request, pk)
 
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
         header = [
             _("company"),
             _("external id"),
@@ -441,21 +435,20 @@ class CampaignAdmin(admin.ModelAdmin):
         ]
 
         def rows():
-            yield writer.writerow(header)
+            yield header
             for row in campaign_results_by_company(campaign=campaign, visible_to=request.user):
-                yield writer.writerow(
-                    [
-                        row.company_name,
-                        row.external_id,
-                        _("hold-out") if row.in_holdout else _("treated"),
-                        row.revenue_before,
-                        row.revenue_during,
-                        row.purchases_during,
-                        row.campaign_points,
-                    ]
-                )
+                yield [
+                    row.company_name,
+                    row.external_id,
+                    _("hold-out") if row.in_holdout else _("treated"),
+                    row.revenue_before,
+                    row.revenue_during,
+                    row.purchases_during,
+                    row.campaign_points,
+                ]
 
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        # Company names are typed by members: formula cells are neutralised.
+        response = StreamingHttpResponse(csv_stream(rows()), content_type="text/csv; charset=utf-8")
         filename = f"campaign-{campaign.pk}-{slugify(campaign.name)}-{timezone.localdate().isoformat()}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

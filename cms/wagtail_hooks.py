@@ -23,6 +23,8 @@ class EventRegistrationViewSet(ModelViewSet):
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     form_fields = ["status"]
     inspect_view_enabled = True
+    # Its CSV/XLSX export neutralises formula cells, as every Wagtail export does
+    # (core.spreadsheets.guard_wagtail_exports).
     list_export = ["event", "user", "status", "created_at", "cancelled_at"]
 
 

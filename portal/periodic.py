@@ -6,7 +6,8 @@ Celery's own beat service in a thread of the web process instead
 (``manage.py runserver_with_jobs``): the same schedule (``CELERY_BEAT_SCHEDULE``, kept in
 django-celery-beat's tables and editable in the admin), each due job run in that thread.
 So a demo behaves like production: campaigns start and end on time, pending points are
-released, scheduled pages go live and e-mails arrive in ``var/mail/``.
+released, scheduled pages go live, a CSV import left "running" by a stopped process is
+resumed (``purchase-imports-resume-stale``) and e-mails arrive in ``var/mail/``.
 
 A job that fails is logged by beat and tried again at its next time; it never stops the
 web process.

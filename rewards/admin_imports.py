@@ -10,18 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from outbox.services import outbox_enqueue
 
+from .imports import purchase_imports_resume
 from .models import PurchaseImport, PurchaseImportStatus
 from .tasks import run_purchase_import
 
@@ -63,12 +64,14 @@ class PurchaseImportAdmin(admin.ModelAdmin):
         "name",
         "status",
         "progress",
+        "progress_at",
         "rows_created",
         "rows_duplicate",
         "rows_failed",
         "error_report",
         "created_by",
     ]
+    actions = ["resume_imports"]
     list_filter = ["status"]
     list_select_related = ["created_by"]
     readonly_fields = [
@@ -86,6 +89,7 @@ class PurchaseImportAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
         "started_at",
+        "progress_at",
         "finished_at",
     ]
 
@@ -112,6 +116,35 @@ class PurchaseImportAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         # The admin's add view runs in a transaction: the task starts once the row is committed.
         outbox_enqueue(run_purchase_import, obj.pk)
+
+    @admin.action(description=_("Resume selected imports"), permissions=["add"])
+    def resume_imports(self, request, queryset):
+        """Queue each selected import that is not done again: a stuck one resumes after its
+        last committed transaction (one that is in fact running is not disturbed). Staff
+        who may upload imports may resume them."""
+        selected = list(queryset.values_list("pk", flat=True))
+        queued = purchase_imports_resume(import_ids=selected)
+        if queued:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s import was queued to resume.", "%(count)s imports were queued to resume.", len(queued)
+                )
+                % {"count": len(queued)},
+                messages.SUCCESS,
+            )
+        left = len(selected) - len(queued)
+        if left:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s import is done and was left alone.",
+                    "%(count)s imports are done and were left alone.",
+                    left,
+                )
+                % {"count": left},
+                messages.WARNING,
+            )
 
     def get_urls(self):
         return [

@@ -2,8 +2,10 @@
 
 File format
 -----------
-UTF-8 (a byte-order mark is allowed), comma-separated, RFC 4180 quoting, a header row
-naming the columns (in any order; unknown columns are ignored), one row per purchase:
+UTF-8 (a byte-order mark is allowed at the start), comma-separated, RFC 4180 quoting within a
+line, LF or CRLF line endings, one row per purchase on one line (a quoted field may not span
+lines), a header row naming the columns (in any order; unknown columns are ignored; every
+row has as many fields as the header):
 
 ===================== ======== =====================================================
 column                required meaning
@@ -26,9 +28,13 @@ original_external_id  no       makes the row a credit note (return) against the
 
 What an import guarantees
 -------------------------
-* Every row ends up in exactly one counter: created, duplicate (already recorded with
-  the same content: a re-import adds nothing) or failed (listed in the error file with
-  its line number, the reason and the row). A row whose ``(source, external_id)`` is
+* Every data line ends up in exactly one counter: created, duplicate (already recorded
+  with the same content: a re-import adds nothing) or failed (listed in the error file with
+  its line number, the reason and the row). A line that cannot be read — a NUL byte, bytes
+  that are not UTF-8, a quote not closed on its line, a stray CR or byte-order mark, a line
+  over ``MAX_LINE_BYTES``, the wrong number of fields — fails alone; the next line is read as
+  usual. Empty lines are not data lines. The error file neutralises formula cells
+  (``core.spreadsheets``). A row whose ``(source, external_id)`` is
   already recorded with different content, or appears earlier in the same chunk with
   different content, fails as a conflict.
 * A row produces exactly what ``rewards.ingest.purchase_record`` — the single-purchase
@@ -42,8 +48,13 @@ What an import guarantees
   credit note may come before its purchase in the same chunk). ``occurred_at`` is stored
   in UTC, so month arithmetic (expiry) is done in UTC on both paths.
 * The file is read as a stream, a chunk of rows at a time; each chunk is one
-  transaction that also moves the ``PurchaseImport`` counters, so ``rows_done`` is a
-  checkpoint and a crashed import resumes after the last committed chunk.
+  transaction that also moves ``rows_done``, so it is a checkpoint. Rows that go one by
+  one through ``purchase_record`` are stored by the chunk as ``PurchaseImportPendingRow``
+  and recorded after it in short transactions, each moving the counters: a crashed import
+  resumes with the pending rows, then after ``rows_done``, losing and doubling nothing.
+* No transaction holds points-account locks for long (``ACCOUNT_LOCK_BOUND_SECONDS``, see
+  the constants and docs/architecture.md), so API posts for the file's companies are not
+  held up by an import.
 
 Two ways to the same result
 ---------------------------
@@ -55,12 +66,12 @@ primary-key order (as the services lock them, one at a time, so no deadlock with
 Rows whose outcome depends on an earlier row of the same account — an account owing a
 shortfall (a release pays it off first) or one the chunk may lift into a higher tier
 (later purchases earn with the new multiplier) — credit notes and conflicts go through
-``purchase_record`` row by row inside the same transaction. Running campaigns' multipliers
+``purchase_record`` row by row, as pending rows, after the chunk commits. Running campaigns' multipliers
 are added set-based too, by the earn pipeline's contributors (``rewards.earn``); rows
 whose campaign points depend on file order — an account a first-purchase or large-purchase
 bonus may reward, every account of a campaign whose budget the chunk may use up — are
-routed like the others. On SQLite every row goes
-through ``purchase_record``. ``tests/rewards/test_imports.py`` checks that both give the
+routed like the others. On SQLite (or with ``set_based=False``) every row goes
+through ``purchase_record``, as pending rows. ``tests/rewards/test_imports.py`` checks that both give the
 same purchases, entries and accounts.
 """
 
@@ -79,15 +90,18 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from celery.exceptions import SoftTimeLimitExceeded
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from psycopg import sql
 
+from core.spreadsheets import csv_writer
 from members.models import Company
 from outbox.services import outbox_enqueue
 
@@ -101,6 +115,7 @@ from .models import (
     PurchaseImport,
     PurchaseImportEarning,
     PurchaseImportError,
+    PurchaseImportPendingRow,
     PurchaseImportStatus,
     Tier,
 )
@@ -113,9 +128,21 @@ OPTIONAL_COLUMNS = ("category_code", "original_external_id")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 ERROR_FILE_HEADER = ("line", "reason", *COLUMNS)
 
-# Rows per transaction. Set-based chunks are large (fewer round trips, one account update
-# per chunk); row-by-row chunks are small so a chunk's transaction stays short.
-SET_BASED_CHUNK_SIZE = 50_000
+# How long an import transaction may hold points-account locks: what a single-purchase API
+# post may wait for one (docs/architecture.md, "CSV import"). A set-based chunk is sized so
+# its locks are held about SET_BASED_LOCK_TARGET_SECONDS (from the first account lock to the
+# commit): it starts at SET_BASED_CHUNK_SIZE rows and each next chunk is scaled to the last
+# one's measured hold. Rows recorded one by one through the services never run in a
+# chunk's transaction: they wait as PurchaseImportPendingRow and are recorded in
+# transactions that stop taking rows after DRAIN_TRANSACTION_SECONDS.
+ACCOUNT_LOCK_BOUND_SECONDS = 2.0
+SET_BASED_LOCK_TARGET_SECONDS = 1.0
+SET_BASED_CHUNK_SIZE = 2_500
+SET_BASED_CHUNK_LIMITS = (500, 50_000)
+DRAIN_TRANSACTION_SECONDS = 0.5
+_DRAIN_BATCH_ROWS = 500
+# Rows read per chunk on the row-by-row path: its chunk transaction only checks the rows
+# and stores them as pending rows (no account lock), so it can be large.
 ROW_BY_ROW_CHUNK_SIZE = 1_000
 
 _AMOUNT_RE = re.compile(r"-?\d{1,11}(?:\.\d{1,2})?")
@@ -179,6 +206,21 @@ class ChunkResult:
     errors: list[PurchaseImportError] | None = None
     # company id -> [purchases that earned, points]: the import's "points arrived" notices.
     earned: dict[int, list[int]] | None = None
+    # Rows to record one by one after the chunk commits (PurchaseImportPendingRow).
+    pending: list[PurchaseImportPendingRow] | None = None
+    # perf_counter() when the transaction took its first account lock (None: it took none).
+    locked_at: float | None = None
+    # Rows the set-based statements landed or checked under those locks (not the routed ones).
+    staged: int = 0
+
+    def defer(self, import_id: int, row: ImportRow) -> None:
+        if self.pending is None:
+            self.pending = []
+        self.pending.append(
+            PurchaseImportPendingRow(
+                purchase_import_id=import_id, line=row.line, credit_note=row.is_credit_note, row=_csv_line(row.fields)
+            )
+        )
 
     def earn(self, company_id: int, purchases: int, points: int) -> None:
         if self.earned is None:
@@ -205,7 +247,7 @@ def _csv_line(fields) -> str:
 
 
 def count_data_lines(binary: io.RawIOBase | io.BufferedIOBase) -> int:
-    """Lines after the header, counted in 1 MiB blocks (a quoted newline counts twice: an estimate)."""
+    """Lines after the header, counted in 1 MiB blocks (empty lines count too: an estimate)."""
     lines = 0
     last = b"\n"
     while block := binary.read(1 << 20):
@@ -228,24 +270,88 @@ def _raw_binary(field_file) -> io.IOBase:
 
 @dataclass(slots=True)
 class _Record:
+    """One physical line of the file: its values, or ``error`` — why it cannot be read."""
+
     line: int
     values: list[str]
+    error: str = ""
+
+
+# The longest line a valid row can take is about 500 bytes (the columns' maximum lengths);
+# a longer line fails alone, and is never read into memory whole.
+MAX_LINE_BYTES = 4096
+
+
+def _physical_lines(binary) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, bytes without the line ending)`` per physical line (LF or CRLF);
+    ``None`` for a line longer than ``MAX_LINE_BYTES``, which is skipped to its end."""
+    number = 0
+    while True:
+        raw = binary.readline(MAX_LINE_BYTES + 2)
+        if not raw:
+            return
+        number += 1
+        if not raw.endswith(b"\n") and len(raw) >= MAX_LINE_BYTES + 2:
+            # Too long: read on to the end of the line in bounded pieces.
+            while (rest := binary.readline(1 << 16)) and not rest.endswith(b"\n"):
+                pass
+            yield number, None
+            continue
+        if raw.endswith(b"\n"):
+            raw = raw[:-1]
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+        if len(raw) > MAX_LINE_BYTES:
+            yield number, None
+            continue
+        yield number, raw
+
+
+def _decode_line(raw: bytes | None, *, first: bool = False) -> list[str] | str:
+    """The values of one physical line as one CSV record, or the reason it cannot be read."""
+    if raw is None:
+        return _("The line is longer than %(limit)s bytes.") % {"limit": MAX_LINE_BYTES}
+    if first and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # the byte-order mark of a UTF-8 file
+    if b"\x00" in raw:
+        return _("The row contains a NUL byte.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _("The row is not valid UTF-8.")
+    if "\ufeff" in text:
+        return _("The row contains a byte-order mark (U+FEFF): was another file pasted into this one?")
+    if "\r" in text:
+        return _("The row contains a carriage return that does not end the line.")
+    try:
+        # One record per physical line: a quote left open at the end of the line fails this
+        # row only, instead of swallowing the lines after it into one field.
+        return next(csv.reader([text], strict=True))
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            return _("A quoted field is not closed on its line (a row must fit on one line).")
+        return _("The row cannot be read as CSV: %(error)s") % {"error": exc}
 
 
 def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
-    """The position of each of ``COLUMNS`` in the file (-1: absent) and an iterator over the data records after ``skip``.
+    """The position of each of ``COLUMNS`` in the file (-1: absent) and an iterator over
+    the data records after the first ``skip``.
 
-    Bytes that are not UTF-8 become U+FFFD, so such a row fails alone instead of the file.
-    Blank lines are not records.
+    The file is read one physical line at a time and each line is one record: whatever is
+    wrong with a line (a NUL byte, bytes that are not UTF-8, a quote not closed on the line,
+    a stray carriage return or byte-order mark, a line too long) fails that record, never
+    the file or the records after it. Lines that are empty (or only white space) are not
+    records, so they are neither counted nor reported.
     """
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
-    reader = csv.reader(text, strict=False)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFileError(_("The file is empty.")) from None
-    except csv.Error as exc:
-        raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": exc}) from exc
+    lines = _physical_lines(binary)
+    header = None
+    for _number, raw in lines:
+        header = _decode_line(raw, first=True)
+        break
+    if header is None:
+        raise ImportFileError(_("The file is empty."))
+    if isinstance(header, str):
+        raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": header})
     names = [name.strip().lower() for name in header]
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
@@ -254,30 +360,28 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
             % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED_COLUMNS)}
         )
     layout = tuple(names.index(name) if name in names else -1 for name in COLUMNS)
+    width = len(names)
 
     def iterate() -> Iterator[_Record]:
         seen = 0
-        previous_line = reader.line_num
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                # A broken quote: report the line and carry on with the next one.
-                seen += 1
-                line = previous_line + 1
-                previous_line = reader.line_num
-                if seen > skip:
-                    yield _Record(line, [f"\x00{exc}"])
-                continue
-            line = previous_line + 1
-            previous_line = reader.line_num
-            if not values or (len(values) == 1 and not values[0].strip()):
+        for number, raw in lines:
+            if raw is not None and not raw.strip():
                 continue
             seen += 1
-            if seen > skip:
-                yield _Record(line, values)
+            if seen <= skip:
+                continue
+            values = _decode_line(raw)
+            if isinstance(values, str):
+                yield _Record(number, [], values)
+            elif len(values) != width:
+                reason = ngettext(
+                    "The row has %(found)s field; the header has %(expected)s.",
+                    "The row has %(found)s fields; the header has %(expected)s.",
+                    len(values),
+                ) % {"found": len(values), "expected": width}
+                yield _Record(number, values, reason)
+            else:
+                yield _Record(number, values)
 
     return layout, iterate()
 
@@ -320,11 +424,9 @@ def parse_row(record: _Record, layout: tuple[int, ...], context: _Context) -> Im
     This runs once per row of a million-row file, so the common case is kept to a few
     C-level calls; the reasons are worked out only for a refused row.
     """
+    if record.error:
+        return record.error
     values = record.values
-    if len(values) <= max(layout):
-        if values and values[0].startswith("\x00"):
-            return _("The row cannot be read as CSV: %(error)s") % {"error": values[0][1:]}
-        return _("The row has %(found)s fields; the header has more.") % {"found": len(values)}
     fields = tuple([values[index].strip() if index >= 0 else "" for index in layout])
     company, source, external_id, occurred_text, amount_text, currency, category_code, original = fields
     if not (company and source and external_id and occurred_text and amount_text and currency):
@@ -432,7 +534,8 @@ def _companies(external_ids) -> dict[str, Company]:
 
 
 def _chunk_row_by_row(import_id: int, rows: list[ImportRow], result: ChunkResult, now: datetime) -> None:
-    """Record a chunk's rows one by one through the services: purchases, then credit notes."""
+    """Check a chunk's rows (unknown companies, repeats within the chunk) and keep the rest as
+    pending rows, recorded one by one through the services after the chunk commits."""
     companies = _companies(row.company_external_id for row in rows)
     first_in_chunk: dict[tuple[str, str], ImportRow] = {}
     credit_notes = []
@@ -452,9 +555,9 @@ def _chunk_row_by_row(import_id: int, rows: list[ImportRow], result: ChunkResult
             else:
                 result.fail(import_id, row.line, _in_chunk_conflict_reason(row, first.line), row.fields)
             continue
-        _tally(result, import_id, row, _record_with_services(row, company, now, result))
-    for row, company in credit_notes:
-        _tally(result, import_id, row, _record_with_services(row, company, now, result))
+        result.defer(import_id, row)
+    for row, _company in credit_notes:
+        result.defer(import_id, row)
 
 
 # --- Set-based, on PostgreSQL --------------------------------------------------------------------
@@ -659,11 +762,10 @@ def _chunk_set_based(
         if credit_notes:
             companies = _companies(row.company_external_id for row in credit_notes)
             for row in credit_notes:
-                company = companies.get(row.company_external_id)
-                if company is None:
+                if row.company_external_id not in companies:
                     result.fail(import_id, row.line, _unknown_company_reason(row), row.fields)
                 else:
-                    _tally(result, import_id, row, _record_with_services(row, company, now, result))
+                    result.defer(import_id, row)
 
 
 def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context, now: datetime) -> None:
@@ -701,7 +803,9 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
             result.fail(import_id, row.line, _in_chunk_conflict_reason(row, first.line), row.fields)
     _delete_staged(cursor, dropped)
 
-    # Every account of the chunk exists and is locked, in primary-key order.
+    # Every account of the chunk exists and is locked, in primary-key order. From here to the
+    # commit, API posts for these companies wait: the chunk is sized to keep that short.
+    result.locked_at = time_module.perf_counter()
     cursor.execute(
         """INSERT INTO rewards_pointsaccount (company_id, balance, pending, shortfall, created_at)
         SELECT DISTINCT c.id, 0, 0, 0, %s FROM purchase_import_staging s
@@ -831,7 +935,10 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
             result.earn(company_id, purchases, points)
     result.created += created
     cursor.execute("SELECT count(*) FROM purchase_import_staging")
-    if cursor.fetchone()[0] == created and not routed_rows:
+    result.staged = cursor.fetchone()[0]
+    if result.staged == created:
+        for row, _company_id in routed_rows:
+            result.defer(import_id, row)
         return
     # Staged rows that were not inserted are already recorded: duplicates, or conflicts.
     cursor.execute(
@@ -861,15 +968,14 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         else:
             conflicts.append((_staged_row(values[:-2], context), values[-1]))
     # Conflicts (rare) and the routed rows go through purchase_record, which words the
-    # conflict exactly as the API does.
-    companies = Company.objects.in_bulk({company_id for _row, company_id in conflicts + routed_rows})
-    for row, company_id in conflicts + routed_rows:
-        _tally(result, import_id, row, _record_with_services(row, companies[company_id], now, result))
+    # conflict exactly as the API does — after this chunk commits, in short transactions.
+    for row, _company_id in sorted(conflicts + routed_rows, key=lambda pair: pair[0].line):
+        result.defer(import_id, row)
 
 
 def _record_fields(record: _Record, layout: tuple[int, ...]) -> tuple[str, ...]:
     values = record.values
-    if values and values[0].startswith("\x00"):
+    if not values:
         return ()
     return tuple(values[index] if 0 <= index < len(values) else "" for index in layout)
 
@@ -914,27 +1020,37 @@ def purchase_import_run(
     chunk_size: int | None = None,
     set_based: bool | None = None,
     progress: Callable[[PurchaseImport], None] | None = None,
+    lock_hold: Callable[[float], None] | None = None,
 ) -> PurchaseImport:
     """Import the file of ``PurchaseImport`` ``import_id``; returns the import afterwards.
 
     Safe to run twice: a finished (``done``/``failed``) import is returned untouched, a
     concurrent run of the same import (PostgreSQL) returns at once, and an import that
-    crashed resumes after its last committed chunk (``rows_done``). Each chunk is one
-    transaction that lands its rows and moves the counters, so a re-import of the same
-    file only counts duplicates. ``now`` (default: the time of each chunk) dates the
-    entries; ``set_based`` defaults to True on PostgreSQL. After each chunk ``progress``
-    is called with the import.
+    crashed resumes after its last committed transaction: the pending rows of its last
+    chunk first, then the file after ``rows_done``. Each transaction lands its rows and
+    moves the counters, so nothing is lost or counted twice, and a re-import of the same
+    file only counts duplicates. When the import is done, ``rows_created + rows_duplicate
+    + rows_failed == rows_done == total_rows``: every data line of the file is accounted for.
+
+    No transaction of the import holds points-account locks much longer than
+    ``SET_BASED_LOCK_TARGET_SECONDS``/``DRAIN_TRANSACTION_SECONDS`` (bound:
+    ``ACCOUNT_LOCK_BOUND_SECONDS``); ``lock_hold`` is called with each transaction's
+    measured hold, in seconds (the benchmark's figure). ``now`` (default: the time of each
+    transaction) dates the entries; ``set_based`` defaults to True on PostgreSQL;
+    ``chunk_size`` fixes the rows per chunk (default: sized to the lock target). After each
+    chunk ``progress`` is called with the import.
     """
     set_based = connection.vendor == "postgresql" if set_based is None else set_based
     if set_based and connection.vendor != "postgresql":
         raise ValueError("The set-based import needs PostgreSQL.")
-    chunk_size = chunk_size or (SET_BASED_CHUNK_SIZE if set_based else ROW_BY_ROW_CHUNK_SIZE)
     with _exclusive(import_id) as acquired:
         purchase_import = PurchaseImport.objects.get(pk=import_id)
         if not acquired or purchase_import.status in (PurchaseImportStatus.DONE, PurchaseImportStatus.FAILED):
             return purchase_import
         PurchaseImport.objects.filter(pk=import_id).update(
-            status=PurchaseImportStatus.RUNNING, started_at=purchase_import.started_at or timezone.now()
+            status=PurchaseImportStatus.RUNNING,
+            started_at=purchase_import.started_at or timezone.now(),
+            progress_at=timezone.now(),
         )
         try:
             if purchase_import.total_rows is None:
@@ -943,7 +1059,14 @@ def purchase_import_run(
                 PurchaseImport.objects.filter(pk=import_id).update(total_rows=total)
             for attempt in range(_RETRIES_AFTER_DEADLOCK + 1):
                 try:
-                    _run_chunks(import_id, now=now, chunk_size=chunk_size, set_based=set_based, progress=progress)
+                    _run_chunks(
+                        import_id,
+                        now=now,
+                        chunk_size=chunk_size,
+                        set_based=set_based,
+                        progress=progress,
+                        lock_hold=lock_hold,
+                    )
                     break
                 except Exception as exc:
                     if not _is_retryable(exc) or attempt == _RETRIES_AFTER_DEADLOCK:
@@ -952,6 +1075,10 @@ def purchase_import_run(
             _finish(import_id)
         except ImportFileError as exc:
             _finish(import_id, failure=str(exc))
+        except SoftTimeLimitExceeded:
+            # The task's time is up, not the import: it stays "running" and the task queues
+            # its continuation (rewards.tasks.run_purchase_import).
+            raise
         except Exception as exc:
             logger.exception("Purchase import %s failed", import_id)
             _finish(import_id, failure=_("The import stopped: %(error)s") % {"error": exc})
@@ -1013,7 +1140,110 @@ def _earnings_add(import_id: int, earned: dict[int, list[int]]) -> None:
             )
 
 
-def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progress) -> None:
+def _move_counters(import_id: int, result: ChunkResult, *, rows: int) -> None:
+    """In the transaction that did the work: its errors, pending rows, counters and earnings."""
+    if result.errors:
+        PurchaseImportError.objects.bulk_create(result.errors, batch_size=1000)
+    if result.pending:
+        PurchaseImportPendingRow.objects.bulk_create(result.pending, batch_size=1000)
+    PurchaseImport.objects.filter(pk=import_id).update(
+        rows_done=F("rows_done") + rows,
+        rows_created=F("rows_created") + result.created,
+        rows_duplicate=F("rows_duplicate") + result.duplicate,
+        rows_failed=F("rows_failed") + len(result.errors or ()),
+        progress_at=timezone.now(),
+    )
+    if result.earned:
+        _earnings_add(import_id, result.earned)
+
+
+def _next_chunk_size(chunk_size: int, *, staged: int, lock_seconds: float) -> int:
+    """The next set-based chunk's rows, for a lock hold of about SET_BASED_LOCK_TARGET_SECONDS.
+
+    The hold grows with the rows landed set-based (``staged``), not with the rows read: a
+    chunk whose rows were nearly all left for one by one says nothing about what a chunk of
+    set-based rows costs, so it never makes the next chunk larger (it did, and a later
+    chunk of 40 000 set-based rows held its locks for 17 s). At most doubling at a time.
+    """
+    low, high = SET_BASED_CHUNK_LIMITS
+    if lock_seconds <= 0:
+        return chunk_size
+    if staged < low:
+        if lock_seconds <= SET_BASED_LOCK_TARGET_SECONDS:
+            return chunk_size
+        scaled = int(chunk_size * SET_BASED_LOCK_TARGET_SECONDS / lock_seconds)
+    else:
+        scaled = int(staged * SET_BASED_LOCK_TARGET_SECONDS / lock_seconds)
+    return max(low, min(high, scaled, chunk_size * 2))
+
+
+_STORED_LAYOUT = tuple(range(len(COLUMNS)))
+
+
+def _commit_without_waiting_for_the_flush() -> None:
+    """On PostgreSQL, this transaction's commit releases its locks without waiting for the
+    WAL to reach the disk (``synchronous_commit = off``): under a busy disk that wait alone
+    held a 500-row chunk's account locks for up to 2 s. Safe here: a crash can only lose the
+    last committed transactions whole (WAL order is kept, so never one without those before
+    it), and the import redoes them from its checkpoint — nothing is doubled."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def _drain_pending(import_id: int, *, now: datetime | None, lock_hold) -> None:
+    """Record the import's pending rows through ``purchase_record`` (the API's single-purchase
+    path): purchases in file order, then credit notes. Each transaction takes rows until
+    ``DRAIN_TRANSACTION_SECONDS`` have passed, then deletes them from the pending rows and
+    moves the counters in the same commit: the account locks its rows took are held for that
+    long at most (plus the last row), and a run that dies loses nothing and counts nothing
+    twice — the rows it did not commit are still pending."""
+    while True:
+        drain_now = now or timezone.now()
+        context = _context(drain_now)
+        result = ChunkResult()
+        with transaction.atomic():
+            _commit_without_waiting_for_the_flush()
+            # The import row first, then accounts: the same order as a chunk.
+            PurchaseImport.objects.select_for_update().only("pk").get(pk=import_id)
+            pending = list(
+                PurchaseImportPendingRow.objects.filter(purchase_import_id=import_id).order_by("credit_note", "line")[
+                    :_DRAIN_BATCH_ROWS
+                ]
+            )
+            if not pending:
+                return
+            rows = [
+                (waiting, parse_row(_Record(waiting.line, next(csv.reader([waiting.row]))), _STORED_LAYOUT, context))
+                for waiting in pending
+            ]
+            companies = _companies(row.company_external_id for _waiting, row in rows if not isinstance(row, str))
+            recorded = []
+            started = time_module.perf_counter()
+            for waiting, row in rows:
+                recorded.append(waiting.pk)
+                if isinstance(row, str):
+                    # Checked when its chunk read it; a category deleted since, say.
+                    result.fail(import_id, waiting.line, row, next(csv.reader([waiting.row])))
+                elif (company := companies.get(row.company_external_id)) is None:
+                    result.fail(import_id, row.line, _unknown_company_reason(row), row.fields)
+                else:
+                    _tally(result, import_id, row, _record_with_services(row, company, drain_now, result))
+                if time_module.perf_counter() - started >= DRAIN_TRANSACTION_SECONDS:
+                    break
+            PurchaseImportPendingRow.objects.filter(pk__in=recorded).delete()
+            _move_counters(import_id, result, rows=0)
+        held = time_module.perf_counter() - started
+        logger.debug("%7.3f s  recorded %s pending rows one by one (account locks held)", held, len(recorded))
+        if lock_hold is not None:
+            lock_hold(held)
+
+
+def _run_chunks(import_id: int, *, now, chunk_size: int | None, set_based: bool, progress, lock_hold) -> None:
+    sized_to_target = chunk_size is None and set_based
+    chunk_size = chunk_size or (SET_BASED_CHUNK_SIZE if set_based else ROW_BY_ROW_CHUNK_SIZE)
+    # What a run that stopped left between a chunk and its rows' own transactions comes first.
+    _drain_pending(import_id, now=now, lock_hold=lock_hold)
     purchase_import = PurchaseImport.objects.get(pk=import_id)
     if set_based:
         with connection.cursor() as cursor:
@@ -1029,6 +1259,7 @@ def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progre
             for contributor in earn_contributors():
                 contributor.import_chunk_prepare(now=chunk_now)
             with transaction.atomic():
+                _commit_without_waiting_for_the_flush()
                 # The checkpoint must be what this run has read so far; anything else means
                 # another run got in (only possible without the PostgreSQL advisory lock).
                 locked = PurchaseImport.objects.select_for_update().get(pk=import_id)
@@ -1051,25 +1282,45 @@ def _run_chunks(import_id: int, *, now, chunk_size: int, set_based: bool, progre
                     _chunk_row_by_row(import_id, rows, result, chunk_now)
                 if result.rows == 0:
                     break
-                if result.errors:
-                    PurchaseImportError.objects.bulk_create(result.errors, batch_size=1000)
-                PurchaseImport.objects.filter(pk=import_id).update(
-                    rows_done=F("rows_done") + result.rows,
-                    rows_created=F("rows_created") + result.created,
-                    rows_duplicate=F("rows_duplicate") + result.duplicate,
-                    rows_failed=F("rows_failed") + len(result.errors or ()),
+                counted_at = time_module.perf_counter()
+                _move_counters(import_id, result, rows=result.rows)
+                logger.debug("%7.3f s  counters, pending rows, earnings", time_module.perf_counter() - counted_at)
+                committing_at = time_module.perf_counter()
+            logger.debug("%7.3f s  commit", time_module.perf_counter() - committing_at)
+            last_chunk = result.rows < chunk_size
+            if result.locked_at is not None:
+                held = time_module.perf_counter() - result.locked_at
+                logger.debug(
+                    "%7.3f s  chunk of %s rows, %s left for one by one (account locks held)",
+                    held,
+                    result.rows,
+                    len(result.pending or ()),
                 )
-                if result.earned:
-                    _earnings_add(import_id, result.earned)
+                if lock_hold is not None:
+                    lock_hold(held)
+                if sized_to_target:
+                    chunk_size = _next_chunk_size(chunk_size, staged=result.staged, lock_seconds=held)
+            _drain_pending(import_id, now=now, lock_hold=lock_hold)
             purchase_import.refresh_from_db()
             if progress is not None:
                 progress(purchase_import)
-            if result.rows < chunk_size:
+            if last_chunk:
                 break
 
 
 def _finish(import_id: int, *, failure: str = "") -> None:
     purchase_import = PurchaseImport.objects.get(pk=import_id)
+    accounted = purchase_import.rows_created + purchase_import.rows_duplicate + purchase_import.rows_failed
+    if not failure and accounted != purchase_import.rows_done:
+        # Cannot happen while every row is counted in the transaction that settles it; if it
+        # ever does, the import must not say "done".
+        logger.error(
+            "Purchase import %s: %s rows read, %s accounted for.", import_id, purchase_import.rows_done, accounted
+        )
+        failure = _("%(accounted)s of the %(read)s rows read are accounted for; the import stopped.") % {
+            "accounted": accounted,
+            "read": purchase_import.rows_done,
+        }
     if purchase_import.rows_failed and not purchase_import.error_file:
         _write_error_file(purchase_import)
     purchase_import.status = PurchaseImportStatus.FAILED if failure else PurchaseImportStatus.DONE
@@ -1077,7 +1328,7 @@ def _finish(import_id: int, *, failure: str = "") -> None:
     purchase_import.finished_at = timezone.now()
     update = ["status", "error_message", "finished_at", "error_file"]
     if not failure:
-        # The line count was an estimate (quoted newlines, blank lines): now it is exact.
+        # The line count was an estimate (blank lines): now it is exact.
         purchase_import.total_rows = purchase_import.rows_done
         update.append("total_rows")
     purchase_import.save(update_fields=update)
@@ -1087,7 +1338,8 @@ def _write_error_file(purchase_import: PurchaseImport) -> None:
     """Write the error report (line, reason, the row's columns) to storage, streaming."""
     with tempfile.TemporaryFile(mode="w+b") as spool:
         text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-        writer = csv.writer(text)
+        # The rows are the uploader's text: formula cells are neutralised.
+        writer = csv_writer(text)
         writer.writerow(ERROR_FILE_HEADER)
         errors = purchase_import.errors.order_by("line", "pk").values_list("line", "reason", "row")
         for line, reason, row in errors.iterator(chunk_size=2000):
@@ -1112,3 +1364,54 @@ def purchase_import_create(*, file, created_by=None, original_name: str = "") ->
         purchase_import.save()
         outbox_enqueue(run_purchase_import, purchase_import.pk)
     return purchase_import
+
+
+def purchase_imports_resume(*, import_ids, now: datetime | None = None) -> list[int]:
+    """Queue the run of each of ``import_ids`` that is not done; returns the ids queued.
+
+    A ``running`` import (its worker may have died) is queued as it is: if it is in fact
+    still running, the new run returns at once (one run per import), and otherwise it resumes
+    after its last committed transaction. A ``failed`` import (stopped by an error, e.g. the
+    database going away) goes back to ``queued`` and resumes the same way; its error report
+    is written anew at the end. ``progress_at`` is set to now, so the stale-import job leaves
+    it alone for a while. The task is queued through the outbox, in this transaction.
+    """
+    from .tasks import run_purchase_import
+
+    now = now or timezone.now()
+    queued = []
+    with transaction.atomic():
+        imports = (
+            PurchaseImport.objects.select_for_update()
+            .filter(pk__in=list(import_ids))
+            .exclude(status=PurchaseImportStatus.DONE)
+            .order_by("pk")
+        )
+        for purchase_import in imports:
+            fields = ["progress_at"]
+            purchase_import.progress_at = now
+            if purchase_import.status == PurchaseImportStatus.FAILED:
+                purchase_import.status = PurchaseImportStatus.QUEUED
+                purchase_import.error_message = ""
+                purchase_import.finished_at = None
+                purchase_import.error_file = ""
+                fields += ["status", "error_message", "finished_at", "error_file"]
+            purchase_import.save(update_fields=fields)
+            outbox_enqueue(run_purchase_import, purchase_import.pk)
+            queued.append(purchase_import.pk)
+    return queued
+
+
+def purchase_imports_resume_stale(*, now: datetime, stale_after: timedelta) -> int:
+    """Queue again every import ``queued`` or ``running`` with no progress since ``now -
+    stale_after`` (a run commits every few seconds, so its worker died or its task was
+    lost); returns how many. Safe to run twice: a re-queued import counts as progress."""
+    since = now - stale_after
+    stale = PurchaseImport.objects.filter(
+        status__in=[PurchaseImportStatus.QUEUED, PurchaseImportStatus.RUNNING]
+    ).filter(models.Q(progress_at__lt=since) | models.Q(progress_at__isnull=True, created_at__lt=since))
+    ids = list(stale.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    logger.warning("Purchase imports %s made no progress for %s: queued again.", ids, stale_after)
+    return len(purchase_imports_resume(import_ids=ids, now=now))

@@ -462,6 +462,10 @@ class PurchaseImport(models.Model):
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now, editable=False)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Moved by every committed transaction of a run (and when the import is re-queued): an
+    # import "running" whose progress_at is old has lost its worker (rewards.imports
+    # purchase_imports_resume_stale).
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("purchase import")
@@ -502,6 +506,39 @@ class PurchaseImportEarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purchase_import_id}:{self.company_id} {self.points}"
+
+
+class PurchaseImportPendingRow(models.Model):
+    """A row of an import read and checked by a committed chunk but not yet recorded: it goes
+    through the single-purchase services (``rewards.imports._drain_pending``) in short
+    transactions of its own, so no chunk holds account locks for the time those take.
+
+    Written in the chunk's transaction (which moves ``rows_done`` past it) and deleted in the
+    transaction that records it and moves the counters, so a row is counted exactly once
+    even when a worker dies in between: the resumed run drains what is left first.
+    """
+
+    purchase_import = models.ForeignKey(
+        PurchaseImport, verbose_name=_("import"), on_delete=models.CASCADE, related_name="pending_rows"
+    )
+    line = models.PositiveIntegerField(_("line"))
+    # Credit notes are recorded after the chunk's purchases (a credit note may precede its
+    # purchase in the file).
+    credit_note = models.BooleanField(_("credit note"), default=False)
+    row = models.TextField(_("row"))
+
+    class Meta:
+        verbose_name = _("purchase import row waiting")
+        verbose_name_plural = _("purchase import rows waiting")
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_import", "line"], name="rewards_importpending_line_once"),
+        ]
+        indexes = [
+            models.Index(fields=["purchase_import", "credit_note", "line"], name="rewards_importpending_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_import_id}:{self.line}"
 
 
 class PurchaseImportError(models.Model):

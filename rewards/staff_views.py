@@ -27,6 +27,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from core.formatting import format_points
+from core.spreadsheets import SafeTableExport
 
 from .catalogue import CatalogueError, voucher_codes_upload
 from .filters import FulfilmentFilter
@@ -68,6 +69,7 @@ class FulfilmentQueueView(FulfilmentStaffRequiredMixin, ExportMixin, SingleTable
     filterset_class = FulfilmentFilter
     template_name = "rewards/staff/queue.html"
     table_pagination = {"per_page": QUEUE_PER_PAGE}
+    export_class = SafeTableExport  # formula cells neutralised (core.spreadsheets)
     export_formats = ("csv",)
 
     def get_queryset(self):

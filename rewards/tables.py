@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.formatting import format_money, format_number
+from core.spreadsheets import neutralise
 
 from .models import EntryKind, LedgerEntry, ProgrammeRules, Redemption, RedemptionStatus
 from .selectors import points_value
@@ -143,13 +144,10 @@ STATUS_BADGES = {
 }
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def spreadsheet_safe(value) -> str:
-    """Text for a CSV cell that a spreadsheet will not run as a formula ("=HYPERLINK(...)")."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+    """A cell's text for the export ("" for nothing); the export itself (SafeTableExport)
+    neutralises formula cells for every column."""
+    return neutralise("" if value is None else str(value))
 
 
 def status_badge(redemption: Redemption) -> str:

@@ -27,12 +27,53 @@ def evaluate_tiers(allow_downgrade: bool = False) -> int:
     return tiers_evaluate_all(now=timezone.now(), allow_downgrade=allow_downgrade)
 
 
-@shared_task
+# An import runs in short transactions, each a checkpoint, so a run may stop anywhere. The
+# soft limit ends a run (its current transaction rolls back) and the task queues its
+# continuation; the hard limit is the backstop. Both stay under the broker's
+# visibility_timeout (settings), after which an unacknowledged task is delivered again.
+PURCHASE_IMPORT_SOFT_TIME_LIMIT = 25 * 60
+PURCHASE_IMPORT_TIME_LIMIT = 27 * 60
+
+
+@shared_task(
+    # Acknowledged when it ends, not when it starts: if the worker dies mid-import, the
+    # broker gives the task to another worker (at its next start, or after the visibility
+    # timeout), and with reject_on_worker_lost a pool process killed mid-task puts it back.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=PURCHASE_IMPORT_SOFT_TIME_LIMIT,
+    time_limit=PURCHASE_IMPORT_TIME_LIMIT,
+)
 def run_purchase_import(import_id: int) -> str:
-    """Run a CSV purchase import; safe to run twice (a finished import is left alone, a crashed one resumes)."""
+    """Run a CSV purchase import; safe to run twice and more (a finished import is left alone,
+    a concurrent run returns at once, a stopped one resumes from its last committed transaction
+    with nothing lost or doubled)."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from outbox.services import outbox_enqueue
+
     from .imports import purchase_import_run
 
-    return purchase_import_run(import_id=import_id).status
+    try:
+        return purchase_import_run(import_id=import_id).status
+    except SoftTimeLimitExceeded:
+        outbox_enqueue(run_purchase_import, import_id)
+        return "continued"
+
+
+@shared_task
+def resume_stale_purchase_imports() -> int:
+    """Every few minutes: queue again each import whose worker died (no progress for
+    ``PURCHASE_IMPORT_STALE_MINUTES``). Returns how many were queued."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from .imports import purchase_imports_resume_stale
+
+    return purchase_imports_resume_stale(
+        now=timezone.now(), stale_after=timedelta(minutes=settings.PURCHASE_IMPORT_STALE_MINUTES)
+    )
 
 
 # --- Notices (appended): daily jobs record each notice once, per-account tasks send it ----------

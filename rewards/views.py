@@ -21,6 +21,7 @@ from django_tables2.export import ExportMixin
 
 from core.pagination import ForgivingPaginationMixin
 from core.db import LockWaitTimeout, bounded_lock_wait, busy_message
+from core.spreadsheets import SafeTableExport
 from members.views import CompanyAdminRequiredMixin, MemberRequiredMixin
 
 from .catalogue import CatalogueError, approval_threshold_set, reward_goal_clear, reward_goal_set
@@ -63,6 +64,7 @@ class PointsHistoryView(MemberRequiredMixin, ExportMixin, SingleTableMixin, Filt
     filterset_class = LedgerEntryFilter
     template_name = "rewards/ledger_history.html"
     table_pagination = {"per_page": HISTORY_PER_PAGE}
+    export_class = SafeTableExport  # formula cells neutralised (core.spreadsheets)
     export_formats = ("csv", "xlsx")
 
     def get_queryset(self):

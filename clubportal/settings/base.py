@@ -217,7 +217,14 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 # (failover, a firewall) waits forever, and one to an unreachable host for the system's
 # connect timeout. Tasks are published through the outbox (outbox.services), which keeps
 # what the broker does not take and publishes it later. BRPOP waits 1 s, under socket_timeout.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeout": 5.0}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1.0,
+    "socket_timeout": 5.0,
+    # A task acknowledged late (rewards.tasks.run_purchase_import) whose worker died is
+    # given to another worker once this has passed since its delivery; it must exceed the
+    # longest such task's time_limit, or a task still running is delivered a second time.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600, minimum=1),
+}
 CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run in-process so the zero-setup mode needs no other service.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -480,6 +487,13 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+# A CSV purchase import "running" with no committed progress for this long has lost its
+# worker: the job below queues it again (it resumes from its last committed transaction).
+PURCHASE_IMPORT_STALE_MINUTES = env_int("PURCHASE_IMPORT_STALE_MINUTES", 10, minimum=1)
+CELERY_BEAT_SCHEDULE["purchase-imports-resume-stale"] = {
+    "task": "rewards.tasks.resume_stale_purchase_imports",
+    "schedule": 5 * 60.0,
+}
 # Member notices run after the night's expiry and tier runs. Their keys do not start with
 # "rewards-": tests/rewards/test_tasks.py pins the set of "rewards-" entries to the ledger jobs.
 CELERY_BEAT_SCHEDULE.update(

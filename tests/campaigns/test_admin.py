@@ -425,3 +425,20 @@ def test_staff_confirm_event_attendance_from_the_sign_ups(staff_client, rules, h
     assert page.status_code == 200 and str(attendee) in page.content.decode()
     assert "1 awarded" in done.content.decode()
     assert ActivityCompletion.objects.get().points == 500
+
+
+def test_the_results_export_neutralises_formula_cells(staff_client, owner):
+    import csv
+    import io
+
+    evil = '=HYPERLINK("http://evil","x")'
+    now = timezone.now()
+    campaign = CampaignFactory(owner=owner, starts_at=now - timedelta(days=10), ends_at=now + timedelta(days=10))
+    company = CompanyFactory(name=evil)
+    CampaignMember.objects.create(campaign=campaign, company=company, in_holdout=False)
+    run_campaign(campaign)
+
+    export = staff_client.get(reverse("admin:campaigns_campaign_results_csv", args=[campaign.pk]))
+
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert [row[0] for row in rows[1:]] == ["'" + evil]

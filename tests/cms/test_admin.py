@@ -48,3 +48,43 @@ def test_marketing_sees_who_signed_up(marketer_client, event_index):
 
     assert response.status_code == 200
     assert "Tour" in response.content.decode()
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_the_sign_ups_export_neutralises_formula_cells(marketer_client, event_index, export_format):
+    import csv
+    import io
+
+    import openpyxl
+
+    evil = '=HYPERLINK("http://evil","x")'
+    event = make_event(event_index, "Tour")
+    services.event_sign_up(event_id=event.pk, user=UserFactory(first_name=evil, last_name="", email="e@example.com"))
+
+    response = marketer_client.get("/cms/event_registrations/", {"export": export_format})
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if export_format == "csv":
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    else:
+        rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    user_cells = [str(row[1]) for row in rows[1:]]
+    assert user_cells and all(cell.startswith("'=") for cell in user_cells), user_cells
+
+
+def test_wagtail_reports_neutralise_formula_cells_too(client, settings, home):
+    import csv
+    import io
+
+    settings.STAFF_MFA_REQUIRED = False
+    editor = StaffFactory(is_superuser=True)
+    client.force_login(editor)
+    page = add_page(home, StandardPage, title='=HYPERLINK("http://evil","x")', slug="evil")
+    page.locked, page.locked_by = True, editor
+    page.save(update_fields=["locked", "locked_by"])
+
+    response = client.get("/cms/reports/locked/", {"export": "csv"})
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert ["'" + page.title] in [row[:1] for row in rows[1:]], rows

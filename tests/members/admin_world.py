@@ -33,7 +33,7 @@ from members.models import Company, CompanyStatus, MembershipRole, User
 from messaging.services import thread_start
 from notifications.models import Notification
 from reps.services import goodwill_award, goodwill_budget_set, staff_note_add
-from rewards.models import CompanyRewardSettings, ProgrammeRules
+from rewards.models import CompanyRewardSettings, ProgrammeRules, PurchaseImport, PurchaseImportStatus
 from rewards.redemptions import DeliveryAddress, redemption_request
 from rewards.services import points_account_for_company, points_adjust
 from tests.campaigns.factories import ActivityFactory, BadgeFactory, CampaignFactory, ChallengeFactory, run_campaign
@@ -78,6 +78,10 @@ def _shared_rows(club_admin: User) -> dict:
     every_hour = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
     PeriodicTask.objects.create(name="Release points", task="rewards.tasks.release", interval=every_hour)
     Tag.objects.create(name="tools", slug="tools")
+    # An import whose worker died: "Resume selected imports" would queue it again.
+    PurchaseImport.objects.create(
+        original_name="june.csv", file="imports/purchases/june.csv", status=PurchaseImportStatus.RUNNING
+    )
     SocialApp.objects.create(provider="openid_connect", provider_id="sso", name="SSO", client_id="c", secret="s")
     return shared
 

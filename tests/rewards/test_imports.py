@@ -416,6 +416,7 @@ def test_the_command_imports_a_file_and_fails_when_rows_fail(acme, tmp_path, set
         call_command("import_purchases", str(bad), stdout=out)
 
     assert "1 of 1 rows: 1 imported" in out.getvalue()
+    assert "Done: 1 data lines = 1 imported + 0 already there + 0 failed." in out.getvalue()
     assert Purchase.objects.filter(external_id__in=["P-1", "P-2"]).count() == 2
 
 
@@ -682,3 +683,98 @@ def test_set_based_import_computes_campaign_multipliers_like_the_services(requir
     assert set(routed) == {"B-0", "B-4"}
     assert any(company == "1" and kind == "multiplier" for _name, company, kind, *_rest in awards(campaigns_b))
     assert_ledger_consistent()
+
+
+# --- Totality: every data line is landed, a duplicate, or failed with its line -----------------------
+
+EVIL = '=HYPERLINK("http://evil","x")'
+GOOD = "ACME,erp,{ref},2026-06-10T09:30:00+02:00,100.00,SEK,,"
+
+
+def _line(ref: str) -> bytes:
+    return GOOD.format(ref=ref).encode()
+
+
+# (bytes of one physical line, the reason's words when it fails, or None when it lands)
+HOSTILE_LINES = [
+    (b"ACME,erp,NUL-1,2026-06-10,10\x00.00,SEK,,", "NUL byte"),
+    (b'ACME,erp,"QUOTE-1,2026-06-10,10.00,SEK,,', "not closed on its line"),
+    (f'"{EVIL.replace(chr(34), chr(34) * 2)}",erp,EVIL-1,2026-06-10,10.00,SEK,,'.encode(), "Unknown company"),
+    (_line("CRLF-1") + b"\r", None),  # a CRLF line ending: the row lands
+    (b"\xef\xbb\xbf" + _line("BOM-1"), "byte-order mark"),
+    (b"ACME,erp,CR-1,2026-06-10,10.00\rSEK,,", "carriage return"),
+    (b"ACME,erp,LONG-1,2026-06-10,10.00,SEK,," + b"x" * 5000, "longer than"),
+    (b"ACME,erp,FEW-1,2026-06-10,10.00", "fields"),
+    (b"ACME,erp,MANY-1,2026-06-10,10.00,SEK,,,extra", "fields"),
+    (b"ACME,erp,UTF-1,2026-06-10,10.00,S\xffK,,", "UTF-8"),
+    (b'ACME,erp,"AFTER"QUOTE,2026-06-10,10.00,SEK,,', "CSV"),
+]
+
+
+def _mixed_file(hostile: list[tuple[bytes, str | None]], good_between: int) -> tuple[bytes, dict[int, str | None]]:
+    """A header, then each hostile line followed by ``good_between`` good lines; what to expect per line."""
+    lines = [",".join(COLUMNS).encode()]
+    expected: dict[int, str | None] = {}
+    for number, (content, reason) in enumerate(hostile):
+        lines.append(content)
+        expected[len(lines)] = reason
+        for extra in range(good_between):
+            lines.append(_line(f"G-{number}-{extra}"))
+            expected[len(lines)] = None
+    return b"\n".join(lines) + b"\n", expected
+
+
+@pytest.mark.parametrize("chunk_size", [None, 3])
+def test_every_line_of_a_hostile_file_is_accounted_for_and_the_good_rows_after_the_bad_land(acme, chunk_size):
+    # given a file mixing good rows with NUL bytes, an unclosed quote, a formula cell, CRLF,
+    # a BOM in the middle, a stray CR, a long line, wrong column counts, bad UTF-8
+    content, expected = _mixed_file(HOSTILE_LINES, good_between=2)
+
+    # when it is imported
+    done = run(content, chunk_size=chunk_size)
+
+    # then every data line is in exactly one counter, and each failed line is listed with its reason
+    failed = {line: reason for line, reason in expected.items() if reason}
+    assert done.status == PurchaseImportStatus.DONE
+    assert (done.rows_done, done.total_rows) == (len(expected), len(expected))
+    assert done.rows_created + done.rows_duplicate + done.rows_failed == len(expected)
+    assert (done.rows_created, done.rows_duplicate, done.rows_failed) == (len(expected) - len(failed), 0, len(failed))
+    report = error_rows(done)
+    reasons = {int(line): reason for line, reason, *_rest in report[1:]}
+    assert sorted(reasons) == sorted(failed)
+    for line, words in failed.items():
+        assert words in reasons[line], (line, reasons[line])
+    # the good rows after each bad one landed, the CRLF row among them
+    landed = set(Purchase.objects.values_list("external_id", flat=True))
+    assert {f"G-{n}-{extra}" for n in range(len(HOSTILE_LINES)) for extra in range(2)} | {"CRLF-1"} == landed
+    # and the error report repeats the formula cell as text
+    assert ["'" + EVIL] in [row[2:3] for row in report]
+    assert_ledger_consistent()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_any_mix_of_hostile_and_good_lines_adds_up(acme, seed):
+    import random
+
+    rng = random.Random(seed)
+    hostile = [rng.choice(HOSTILE_LINES) for _ in range(rng.randrange(1, 12))]
+    hostile = [(content.replace(b"-1,", f"-{n},".encode(), 1), reason) for n, (content, reason) in enumerate(hostile)]
+    content, expected = _mixed_file(hostile, good_between=rng.randrange(0, 3))
+
+    done = run(content, chunk_size=rng.choice([None, 1, 2, 5]))
+
+    failed = sum(1 for reason in expected.values() if reason)
+    assert done.rows_done == len(expected)
+    assert (done.rows_created + done.rows_duplicate, done.rows_failed) == (len(expected) - failed, failed)
+
+
+def test_a_chunk_left_for_one_by_one_never_makes_the_next_set_based_chunk_larger():
+    from rewards.imports import SET_BASED_LOCK_TARGET_SECONDS, _next_chunk_size
+
+    # nearly every row routed: the short hold says nothing about set-based rows
+    assert _next_chunk_size(5_000, staged=20, lock_seconds=0.1) == 5_000
+    # set-based rows that were cheap: grow, at most twice
+    assert _next_chunk_size(5_000, staged=5_000, lock_seconds=0.1) == 10_000
+    # set-based rows that held the locks too long: shrink to the target
+    assert _next_chunk_size(10_000, staged=10_000, lock_seconds=4 * SET_BASED_LOCK_TARGET_SECONDS) == 2_500
+    assert _next_chunk_size(10_000, staged=10, lock_seconds=4 * SET_BASED_LOCK_TARGET_SECONDS) == 2_500

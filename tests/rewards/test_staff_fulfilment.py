@@ -360,3 +360,13 @@ def test_fulfilment_staff_who_are_not_club_admins_see_and_fulfil_only_their_own_
 
 def fresh_status(redemption) -> str:
     return Redemption.objects.values_list("status", flat=True).get(pk=redemption.pk)
+
+
+def test_the_queue_export_neutralises_formula_cells(client, fulfiller, buyer):
+    evil = '=HYPERLINK("http://evil","x")'
+    request_redemption(buyer, RewardFactory(points_cost=1_000), note=evil)
+
+    response = client.get(QUEUE_URL, {"_export": "csv"})
+
+    header, first = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[:2]
+    assert dict(zip(header, first, strict=True))["Note"] == "'" + evil

@@ -345,3 +345,21 @@ def test_given_a_member_when_menu_renders_then_points_is_in_it(member_client, po
     page = member_client.get(reverse("dashboard")).content.decode()
 
     assert f'href="{HISTORY_URL}"' in page
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_the_history_export_neutralises_formula_cells(member_client, company, sek_rules, portal_site, export_format):
+    from rewards.services import points_adjust
+
+    evil = '=HYPERLINK("http://evil","x")'
+    account = points_account_for_company(company=company)
+    points_adjust(account=account, points=100, reason=evil, by=StaffFactory(), key="evil-memo")
+
+    response = member_client.get(HISTORY_URL, {"_export": export_format})
+
+    if export_format == "csv":
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    else:
+        rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][2] == "'" + evil
+    assert str(rows[1][4]) == "100"

@@ -43,9 +43,10 @@ class Command(BaseCommand):
         self.stdout.write("")
         if purchase_import.status == PurchaseImportStatus.FAILED:
             raise CommandError(purchase_import.error_message)
+        # Every data line is in exactly one of the three counts.
         self.stdout.write(
-            f"Done: {purchase_import.rows_done} rows, {purchase_import.rows_created} imported, "
-            f"{purchase_import.rows_duplicate} already there, {purchase_import.rows_failed} failed."
+            f"Done: {purchase_import.rows_done} data lines = {purchase_import.rows_created} imported"
+            f" + {purchase_import.rows_duplicate} already there + {purchase_import.rows_failed} failed."
         )
         if purchase_import.rows_failed:
             storage = purchase_import.error_file.storage
