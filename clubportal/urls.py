@@ -8,6 +8,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from members.views import staff_login, staff_password_change
+
 from . import views
 
 handler403 = "clubportal.views.permission_denied"
@@ -21,6 +23,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("allauth.urls")),
+    # The admins' own login and password forms are replaced: everyone logs in through
+    # allauth's login (throttled, and with the second factor for staff).
+    path("admin/login/", staff_login, {"default_next": "/admin/"}, name="staff_login_admin"),
+    path("admin/password_change/", staff_password_change, name="staff_password_change"),
+    path("cms/login/", staff_login, {"default_next": "/cms/"}, name="staff_login_cms"),
     path("admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -8,3 +8,4 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the admin scoping check)
+        from . import signals  # noqa: F401  (records TOTP set-up as this session's second factor)

@@ -358,7 +358,13 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt"]
-WAGTAIL_PASSWORD_RESET_ENABLED = False  # staff reset passwords through allauth
+# One login for everyone: allauth's (throttled, with the second factor for staff). Wagtail's
+# login page only redirects there (members.views.staff_login), and Wagtail neither sets nor
+# resets passwords: staff change and reset theirs through allauth.
+WAGTAILADMIN_LOGIN_URL = "staff_login_cms"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
 # No Gravatar: the admin must not call out to a third party (and the CSP would block the
 # picture, leaving a broken image); Wagtail shows its default avatar instead.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
