@@ -48,5 +48,13 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# Wagtail's own front-end login (a plain Django login form, unthrottled) goes to the one
+# login too, and its shared page passwords are off (WAGTAIL_PRIVATE_PAGE_OPTIONS), so their
+# form, which guesses could be posted to, is not served.
+urlpatterns += [
+    path("_util/login/", staff_login, {"default_next": "/dashboard/"}, name="wagtail_frontend_login"),
+    path("_util/authenticate_with_password/<int:restriction_id>/<int:page_id>/", views.page_not_found_view),
+]
+
 # Wagtail serves every other path from its page tree; keep this last.
 urlpatterns.append(path("", include(wagtail_urls)))
