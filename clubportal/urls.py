@@ -8,6 +8,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from members.views import staff_login, staff_password_change
 from portal import views
 
 handler403 = "portal.views.permission_denied"
@@ -21,6 +22,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("allauth.urls")),
+    # The admins' own login and password forms are replaced: everyone logs in through
+    # allauth's login (throttled, and with the second factor for staff).
+    path("admin/login/", staff_login, {"default_next": "/admin/"}, name="staff_login_admin"),
+    path("admin/password_change/", staff_password_change, name="staff_password_change"),
+    path("cms/login/", staff_login, {"default_next": "/cms/"}, name="staff_login_cms"),
     path("admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -40,6 +46,14 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail's own front-end login (a plain Django login form, unthrottled) goes to the one
+# login too, and its shared page passwords are off (WAGTAIL_PRIVATE_PAGE_OPTIONS), so their
+# form, which guesses could be posted to, is not served.
+urlpatterns += [
+    path("_util/login/", staff_login, {"default_next": "/dashboard/"}, name="wagtail_frontend_login"),
+    path("_util/authenticate_with_password/<int:restriction_id>/<int:page_id>/", views.page_not_found_view),
+]
 
 # Wagtail serves every other path from its page tree; keep this last.
 urlpatterns.append(path("", include(wagtail_urls)))

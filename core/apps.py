@@ -13,9 +13,11 @@ class CoreConfig(AppConfig):
         from django.contrib import admin
 
         from . import checks  # noqa: F401  (registers the system checks)
+        from .images import pillow_configure
         from .spreadsheets import guard_wagtail_exports
 
         guard_wagtail_exports()
+        pillow_configure()
 
         # The change lists (campaigns, the fulfilment queue, imports) need the width on a
         # 1280-pixel screen; the breadcrumbs and the admin index are the navigation.

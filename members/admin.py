@@ -16,10 +16,29 @@ from .models import Company, CompanyStatus, Invitation, Membership, MembershipRo
 from .services import MembersError, company_set_status, invitation_create, invitation_precheck, invitation_revoke
 
 
+class UserAddForm(forms.ModelForm):
+    """A new person without a password: they choose one through allauth ("Forgot your
+    password?"), the one place passwords are set, throttled and behind the same login."""
+
+    class Meta:
+        model = User
+        fields = ["email"]
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class UserAdmin(CompanyScopedAdminMixin, DjangoUserAdmin):
     """People: club admins see everyone; a rep the contacts of their own accounts (staff
-    have no company, so only whole-club roles see them)."""
+    have no company, so only whole-club roles see them).
+
+    The admin neither shows, sets nor resets passwords (no password field, no "set
+    password" page): everyone changes or resets theirs through allauth."""
 
     company_path = "membership__company"
     ordering = ["email"]
@@ -27,12 +46,19 @@ class UserAdmin(CompanyScopedAdminMixin, DjangoUserAdmin):
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name", "phone", "language", "email_notifications"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email"]})]
+    form = forms.ModelForm
+    add_form = UserAddForm
+    add_form_template = None  # Django's asks for a password first
+
+    def get_urls(self):
+        # Without Django's "<id>/password/" page (auth_user_password_change).
+        return [url for url in super().get_urls() if getattr(url, "name", None) != "auth_user_password_change"]
 
 
 class MembershipInline(admin.TabularInline):

@@ -7,4 +7,6 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the admin scoping check)
+        # The admin scoping check, and the receiver recording TOTP set-up as this session's
+        # second factor.
+        from . import checks, signals  # noqa: F401

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView, UpdateView
@@ -247,3 +249,26 @@ def set_language(request):
         request.user.language = language
         request.user.save(update_fields=["language"])
     return django_set_language(request)
+
+
+def staff_login(request, *, default_next: str):
+    """``/admin/login/`` and ``/cms/login/``: the one login is allauth's (throttled, with the
+    second factor for whoever has one), so these forms no longer exist; every method is sent
+    there, keeping a ``next`` on this site.
+
+    Someone already logged in arrives here only when an admin refused them (not staff, or
+    without its permission): the login page would send them straight back, so they are told
+    no instead."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    next_url = request.GET.get(REDIRECT_FIELD_NAME) or default_next
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = default_next
+    return redirect(f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
+
+
+def staff_password_change(request):
+    """The Django admin's "change password": allauth's, throttled and behind the same login."""
+    return redirect("account_change_password")

@@ -1,7 +1,8 @@
 """Checking uploaded attachments: PDF documents and PNG, JPEG or WebP images only.
 
 The type is decided by the file's content — the PDF header, or Pillow reading the image —
-never by its name or the browser's claim; the name must then fit the type, so a file called
+never by its name or the browser's claim; an image must keep to the site's pixel cap (the one
+image rule, ``core.images``); the name must then fit the type, so a file called
 ``report.pdf`` that is really an image (or a program) is refused. Each file is limited to
 ``MESSAGE_ATTACHMENT_MAX_MB`` megabytes and a message to ``MESSAGE_ATTACHMENTS_MAX`` files.
 """
@@ -16,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from core.images import image_header_check
 
 from .models import ATTACHMENT_EXTENSIONS, AttachmentType
 
@@ -45,21 +48,37 @@ def _display_name(raw: str) -> str:
     return name
 
 
-def _sniff(upload) -> str | None:
+def _sniff(upload, name: str) -> str | None:
+    """The attachment type from the content; an image over the site's pixel cap
+    (``core.images``, read from its header before any decoding) is refused."""
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
     if head.startswith(b"%PDF-"):
         return AttachmentType.PDF
     try:
+        header = image_header_check(upload)
+    except ValidationError as exc:
+        if exc.code == "image_too_many_pixels":
+            raise ValidationError(
+                _("%(name)s cannot be attached: %(reason)s") % {"name": name, "reason": exc.messages[0]}
+            ) from exc
+        return None
+    try:
         with Image.open(upload) as image:
             image.verify()
-            image_format = image.format
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ):
         return None
     finally:
         upload.seek(0)
-    return _PIL_FORMATS.get(image_format)
+    return _PIL_FORMATS.get(header.format)
 
 
 def attachment_check(upload) -> CheckedAttachment:
@@ -72,7 +91,7 @@ def attachment_check(upload) -> CheckedAttachment:
             _("%(name)s is %(size)s; a file can be at most %(limit)s.")
             % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(max_attachment_bytes())}
         )
-    content_type = _sniff(upload)
+    content_type = _sniff(upload, name)
     if content_type is None:
         raise ValidationError(
             _("%(name)s cannot be attached: only PDF documents and PNG, JPEG or WebP images can.") % {"name": name}

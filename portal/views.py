@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
@@ -102,6 +102,11 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+def page_not_found_view(request, *args, **kwargs):
+    """A route that is switched off: answered as if it did not exist."""
+    raise Http404
 
 
 def server_error(request):

@@ -5,10 +5,11 @@ What is accepted:
 * at most ``MAX_BYTES`` (5 MB) of file;
 * JPEG, PNG or WebP, judged from the file's content (its name and the browser's content
   type are not trusted);
-* at most ``MAX_PIXELS`` (25 megapixels). The dimensions are read from the file header
-  before a single pixel is decoded, so a *decompression bomb* — a small file that expands
-  to gigabytes in memory — is refused without being expanded. Pillow's own bomb check is
-  turned into an error too, as a second guard;
+* at most ``MAX_PIXELS`` (25 megapixels, under the site-wide ``IMAGE_MAX_PIXELS``): the
+  one image rule, ``core.images.image_header_check``, reads the dimensions from the
+  file header before a single pixel is decoded, so a *decompression bomb* — a small file
+  that expands to gigabytes in memory — is refused without being expanded. Pillow's own
+  bomb check is an error too (``core.images.pillow_configure``), as a second guard;
 * at least ``MIN_SIDE`` pixels on each side, so catalogue cards do not look blurred.
 
 An accepted picture is decoded once and re-encoded: its EXIF orientation applied, its
@@ -21,14 +22,16 @@ a page is shown.
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
 from uuid import uuid4
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from core.images import image_header_check, image_max_pixels, too_many_pixels_message
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
@@ -53,10 +56,7 @@ class ProcessedImage:
 
 
 def _bomb_message() -> str:
-    return _(
-        "This picture is too large: at most %(limit)s megapixels. (It may be a file built to expand "
-        "enormously when opened.)"
-    ) % {"limit": MAX_PIXELS // 1_000_000}
+    return too_many_pixels_message(min(MAX_PIXELS, image_max_pixels()))
 
 
 def _encode(image: Image.Image, name: str) -> ContentFile:
@@ -80,29 +80,29 @@ def image_check_and_process(upload) -> ProcessedImage:
     if size == 0:
         raise ImageRejected(_("The file is empty."))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            upload.seek(0)
-            # Image.open reads only the header: format and dimensions, no pixels yet.
-            with Image.open(upload) as probe:
-                if probe.format not in ALLOWED_FORMATS:
-                    raise ImageRejected(
-                        _("%(format)s pictures are not accepted; use JPEG, PNG or WebP.")
-                        % {"format": probe.format or _("This kind of")}
-                    )
-                width, height = probe.size
-                if width * height > MAX_PIXELS:
-                    raise ImageRejected(_bomb_message())
-                if min(width, height) < MIN_SIDE:
-                    raise ImageRejected(
-                        _("The picture is %(width)s × %(height)s pixels; it must be at least %(min)s on each side.")
-                        % {"width": width, "height": height, "min": MIN_SIDE}
-                    )
-                probe.verify()  # checksums and structure, still without decoding
-            upload.seek(0)
-            with Image.open(upload) as decoded:
-                decoded.load()
-                picture = ImageOps.exif_transpose(decoded)
+        header = image_header_check(upload, max_pixels=MAX_PIXELS)
+    except ValidationError as exc:
+        if exc.code == "image_too_many_pixels":
+            raise ImageRejected(_bomb_message()) from exc
+        raise ImageRejected(_("The file is not a picture we can read. Upload a JPEG, PNG or WebP image.")) from exc
+    if header.format not in ALLOWED_FORMATS:
+        raise ImageRejected(
+            _("%(format)s pictures are not accepted; use JPEG, PNG or WebP.")
+            % {"format": header.format or _("This kind of")}
+        )
+    if min(header.width, header.height) < MIN_SIDE:
+        raise ImageRejected(
+            _("The picture is %(width)s × %(height)s pixels; it must be at least %(min)s on each side.")
+            % {"width": header.width, "height": header.height, "min": MIN_SIDE}
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            probe.verify()  # checksums and structure, still without decoding
+        upload.seek(0)
+        with Image.open(upload) as decoded:
+            decoded.load()
+            picture = ImageOps.exif_transpose(decoded)
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -368,6 +368,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Every uploaded image (attachments, reward pictures, Wagtail images, profile pictures) may
+# have at most this many pixels, read from its header before anything is decoded
+# (core.images): a 17 KB PNG can claim 144 megapixels and take ~576 MB to show.
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=1_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Forms and tables ------------------------------------------------------------------
@@ -385,10 +389,16 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
-WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS  # the one image rule (core.images)
 WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt"]
-WAGTAIL_PASSWORD_RESET_ENABLED = False  # staff reset passwords through allauth
+# One login for everyone: allauth's (throttled, with the second factor for staff). Wagtail's
+# login page only redirects there (members.views.staff_login), and Wagtail neither sets nor
+# resets passwords: staff change and reset theirs through allauth.
+WAGTAILADMIN_LOGIN_URL = "staff_login_cms"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
 # No Gravatar: the admin must not call out to a third party (and the CSP would block the
 # picture, leaving a broken image); Wagtail shows its default avatar instead.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -23,6 +23,7 @@ from campaigns.models import (
 from members.models import MembershipRole
 from rewards.models import LedgerEntry
 from tests.factories import MembershipFactory, StaffFactory
+from tests.mfa import login_with_totp
 
 from .factories import ActivityFactory, CampaignFactory, CampaignRuleFactory, ChallengeFactory, run_campaign
 
@@ -200,7 +201,10 @@ def test_given_the_wrong_user_then_campaign_urls_are_403_or_404_and_nothing_chan
             [request for request in urls if request[0] == "post" and "/leaderboard/" in request[1]],
         ),
     }[who]()
-    client.force_login(user)
+    if user.is_staff:
+        login_with_totp(client, user)  # staff pass their code first, then find no member pages
+    else:
+        client.force_login(user)
     before = _snapshot()
 
     for method, url, data in requests:

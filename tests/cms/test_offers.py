@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tests.cms.conftest import make_offer
+from tests.mfa import login_with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_staff_preview_sees_every_tier(client, offer_index, tiers, db):
     from tests.factories import StaffFactory
 
     offer = make_offer(offer_index, "Gold lounge", tiers=[tiers["gold"]])
-    client.force_login(StaffFactory(group="Marketing"))
+    login_with_totp(client, StaffFactory(group="Marketing"))
     assert client.get(offer.url).status_code == 200
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from members.models import Invitation, Membership, MembershipRole, User
 from tests.factories import InvitationFactory, MembershipFactory
+from tests.mfa import login_with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +116,7 @@ def test_given_non_admin_of_the_company_when_using_admin_actions_then_403_and_no
 
 def test_given_staff_without_membership_when_opening_company_page_then_403(client, club_admin):
     """Staff use the admin; the member pages are for member companies' contacts."""
-    client.force_login(club_admin)
+    login_with_totp(client, club_admin)
 
     assert client.get(reverse("members:company")).status_code == 403
     assert client.get(reverse("members:profile")).status_code == 200

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
 from core.models import Branding
+from tests.mfa import login_with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -131,8 +131,7 @@ def test_given_the_login_page_then_strict_csp(client, branding):
 
 @pytest.mark.parametrize("path", ["/admin/", "/cms/"])
 def test_given_the_admins_then_csp_allows_their_inline_scripts_and_styles(client, branding, club_admin, path):
-    TOTP.activate(club_admin, generate_totp_secret())
-    client.force_login(club_admin)
+    login_with_totp(client, club_admin)
 
     response = client.get(path)
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,16 +18,12 @@ from django.utils import timezone
 
 from rewards.models import EntryKind, LedgerEntry, PointsAccount
 from tests.factories import StaffFactory
+from tests.mfa import login_with_totp
 
 from .factories import PointsAccountFactory, RewardFactory
 from .helpers import assert_ledger_consistent, earn, fresh
 
 pytestmark = pytest.mark.django_db
-
-
-def with_totp(user):
-    TOTP.activate(user, generate_totp_secret())
-    return user
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +37,7 @@ def club_admins_manage_rewards(db):
 
 @pytest.fixture
 def admin_client(client, club_admin):
-    client.force_login(with_totp(club_admin))
+    login_with_totp(client, club_admin)
     return client
 
 
@@ -203,8 +198,8 @@ def test_given_a_member_when_posting_to_the_staff_views_then_refused_and_nothing
 
 
 def test_given_a_sales_rep_without_the_permission_when_adjusting_then_403(client, funded_account):
-    rep = with_totp(StaffFactory(group="Sales reps"))
-    client.force_login(rep)
+    rep = StaffFactory(group="Sales reps")
+    login_with_totp(client, rep)
 
     response = client.post(adjust_url(funded_account), {"points": "999", "reason": "Friend", "key": "k"})
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProgrammeRules
 from rewards.services import points_account_for_company
 from tests.factories import MembershipFactory, StaffFactory
+from tests.mfa import login_with_totp
 
 from .factories import TierFactory
 from .helpers import earn, redeem
@@ -326,7 +327,7 @@ def test_given_anonymous_visitor_when_opening_points_urls_then_sent_to_login(cli
 
 
 def test_given_staff_without_a_company_when_opening_history_then_403(client, victim_history, portal_site):
-    client.force_login(StaffFactory())
+    login_with_totp(client, StaffFactory())
 
     for url in POINTS_URLS[:-1]:
         assert client.get(url).status_code == 403, url

@@ -22,3 +22,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {demo.DEMO_PASSWORD})"))
             for role, email in summary.logins:
                 self.stdout.write(f"  {role:<28} {email}")
+            self.stdout.write(
+                "  Everyone logs in at /accounts/login/. Staff set up a TOTP app at their first login "
+                "and enter its code at every login; no staff page opens before that."
+            )

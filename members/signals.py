@@ -1,0 +1,23 @@
+"""Receivers of allauth's signals (the library's extension points, not business rules)."""
+
+from __future__ import annotations
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added
+from django.dispatch import receiver
+
+
+@receiver(authenticator_added, dispatch_uid="members.record_mfa_on_activation")
+def record_mfa_on_activation(sender, request, user, authenticator, **kwargs) -> None:
+    """Setting up TOTP proves this session holds the new authenticator (allauth asks for the
+    password again first, then for a code from the app): record it as this session's second
+    factor, as a login with a code would, so staff are not asked for a second code straight
+    away. allauth offers no public function for this; its record is what
+    ``members.middleware.session_passed_mfa`` reads."""
+    from allauth.account.internal.flows.login import record_authentication
+
+    if request is None or authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        return
+    if getattr(request, "user", None) is None or request.user.pk != user.pk:
+        return
+    record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type, activated=True)
