@@ -86,7 +86,7 @@ import tempfile
 import time as time_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -105,8 +105,8 @@ from core.spreadsheets import csv_writer
 from members.models import Company
 from outbox.services import outbox_enqueue
 
-from .earn import earn_contributors
 from .bounds import money_problem, occurred_at_problem
+from .earn import earn_contributors
 from .ingest import IngestError, PurchaseLineInput, purchase_record_with_entry
 from .models import (
     EntryKind,

@@ -19,8 +19,8 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from core.pagination import ForgivingPaginationMixin
 from core.db import LockWaitTimeout, bounded_lock_wait, busy_message
+from core.pagination import ForgivingPaginationMixin
 from core.spreadsheets import SafeTableExport
 from members.views import CompanyAdminRequiredMixin, MemberRequiredMixin
 
