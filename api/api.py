@@ -37,17 +37,17 @@ from core.db import LockWaitTimeout, bounded_lock_wait
 from members.models import Company
 from members.services import MembersError, company_upsert
 from outbox.services import outbox_enqueue
-from rewards.ingest import (
+from rewards.ledger.selectors import account_summary, points_value
+from rewards.ledger.tasks import notify_purchases_points
+from rewards.models import TO_FULFIL, EntryKind, LedgerEntry, ProgrammeRules, Purchase, Redemption, RewardKind
+from rewards.purchases.services import (
     PurchaseConflict,
     PurchaseInvalid,
     PurchaseLineInput,
     purchase_points_entry,
     purchase_record_with_entry,
 )
-from rewards.models import TO_FULFIL, EntryKind, LedgerEntry, ProgrammeRules, Purchase, Redemption, RewardKind
-from rewards.redemptions import RedemptionError, redemption_fulfil
-from rewards.selectors import account_summary, points_value
-from rewards.tasks import notify_purchases_points
+from rewards.redemptions.services import RedemptionError, redemption_fulfil
 
 from . import schemas
 from .models import ApiClient, ApiScope

@@ -5,7 +5,7 @@
 
 Creates a scratch database (``clubportal_bench_import``), migrates it, creates the
 companies and a generated CSV file (streamed to a temporary directory), then times
-``rewards.imports.purchase_import_run`` — the function the Celery task calls — and, in
+``rewards.purchases.imports.purchase_import_run`` — the function the Celery task calls — and, in
 the same run, a raw ``COPY`` of the same file into a bare table. Prints rows/s for both,
 the ratio (target ≥ 25 % of raw COPY) and the peak memory of this process (ru_maxrss,
 target < 500 MB), runs ``check_ledger``, and drops the scratch database. It also prints
@@ -146,14 +146,14 @@ def main() -> int:
         django.setup()
         if args.verbose:
             logging.basicConfig(level=logging.WARNING, format="%(message)s")
-            logging.getLogger("rewards.imports").setLevel(logging.DEBUG)
+            logging.getLogger("rewards.purchases.imports").setLevel(logging.DEBUG)
         from django.core.management import call_command
         from django.db import connection
 
         from members.models import Company
-        from rewards.imports import ACCOUNT_LOCK_BOUND_SECONDS, purchase_import_run
+        from rewards.ledger.selectors import ledger_mismatches
         from rewards.models import LedgerEntry, ProductCategory, ProgrammeRules, PurchaseImport, Tier
-        from rewards.selectors import ledger_mismatches
+        from rewards.purchases.imports import ACCOUNT_LOCK_BOUND_SECONDS, purchase_import_run
 
         call_command("migrate", verbosity=0, interactive=False)
         ProgrammeRules.current()

@@ -29,7 +29,7 @@ from core.spreadsheets import csv_stream
 from members.admin_scoping import CompanyScopedAdminMixin
 from members.models import Country
 from members.selectors import staff_company_q, staff_sees_every_company
-from rewards.selectors import programme_rules_for_request
+from rewards.ledger.selectors import programme_rules_for_request
 
 from .forms import AttendanceForm, CampaignAdminForm, CampaignRuleForm, CampaignRuleFormSet
 from .models import (

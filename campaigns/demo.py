@@ -34,8 +34,8 @@ from django.utils import timezone
 
 from members.models import Company, Country, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS, MARKETING
+from rewards.ledger.services import points_earn_for_purchase, points_release_pending, tiers_evaluate_all
 from rewards.models import ProductCategory, Purchase, PurchaseLine, Tier
-from rewards.services import points_earn_for_purchase, points_release_pending, tiers_evaluate_all
 
 from .models import (
     Activity,

@@ -1,7 +1,7 @@
 """Campaign mechanics inside the points economy's earn pipeline: the one place they meet.
 
 rewards' earn pipeline (``rewards.earn``) calls ``CampaignEarn``, registered at start-up
-(``CampaignsConfig.ready``): for every purchase — from the API (``rewards.ingest``) and
+(``CampaignsConfig.ready``): for every purchase — from the API (``rewards.purchases.services``) and
 from the CSV import — ``purchase_prepare`` starts what is due, ``purchase_campaign_bonus``
 computes the extra points running campaigns give the purchase, which rewards writes into
 the purchase's own earn entry, and ``PurchaseBonus.record`` records them. The set-based CSV import computes the same
@@ -417,14 +417,14 @@ def purchase_campaign_bonus(
     return bonus
 
 
-# --- The set-based CSV import (rewards.imports) ---------------------------------------------------
+# --- The set-based CSV import (rewards.purchases.imports) ---------------------------------------------------
 #
 # A chunk's rows are in ``purchase_import_staging``; its accounts are locked. Multiplier
 # awards are computed set-based into ``purchase_import_campaign`` (line → campaign, points,
-# memo), which rewards.imports adds to each row's earn, to its tier check and to its memo;
+# memo), which rewards.purchases.imports adds to each row's earn, to its tier check and to its memo;
 # ``import_campaigns_record`` then writes the awards and moves each campaign's budget once.
 # Whatever depends on the order of the rows goes through the per-purchase path instead, as
-# rewards.imports does for shortfalls and tier changes: an account a bonus may reward (the
+# rewards.purchases.imports does for shortfalls and tier changes: an account a bonus may reward (the
 # first purchase is "the first recorded"), and every account of a campaign whose budget this
 # chunk might exhaust (who gets the last points depends on file order).
 

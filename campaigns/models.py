@@ -12,7 +12,7 @@ nothing and sees nothing, so the results page can compare the two fixed groups b
 during the campaign. Freezing also keeps a "no purchase in 90 days" audience from dropping a
 company at its first purchase.
 
-Points always move through ``rewards.services``. Every point a campaign gives is recorded
+Points always move through ``rewards.ledger.services``. Every point a campaign gives is recorded
 here as a ``CampaignAward`` that links the ledger entry, and ``Campaign.points_awarded`` —
 changed only under the campaign's row lock, taken after the points account's — never
 exceeds ``points_budget`` (a CHECK constraint is the last guard).

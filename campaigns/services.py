@@ -1,11 +1,11 @@
 """Writes for campaigns, activities and gamification.
 
-Lock order, everywhere: a company's points account row first (``rewards.services
+Lock order, everywhere: a company's points account row first (``rewards.ledger.services
 .points_account_lock``), then the row this module guards — an activity completion, a
 referral, a campaign (for its budget). No function here locks a campaign and then an
 account. A status change locks only its campaign.
 
-Points move only through ``rewards.services``: purchases' campaign points inside their earn
+Points move only through ``rewards.ledger.services``: purchases' campaign points inside their earn
 (``campaigns.earn``), everything else through ``points_award`` with a key that makes a
 second award impossible (``activity:<id>:<who>``, ``challenge:<id>:company:<id>``). A
 broken rule raises ``CampaignError`` with a message for the person, and nothing is written.
@@ -31,8 +31,8 @@ from members.models import Company, CompanyStatus, Membership, User
 from members.selectors import company_contacts, member_contacts
 from members.validators import validate_org_number
 from outbox.services import outbox_enqueue
+from rewards.ledger.services import LedgerError, points_account_lock, points_award
 from rewards.models import Purchase
-from rewards.services import LedgerError, points_account_lock, points_award
 
 from .earn import EARNING_STATUSES, LATE_PURCHASE_DAYS, budget_take
 from .models import (

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from members.views import MemberRequiredMixin
-from rewards.selectors import programme_rules_for_request
+from rewards.ledger.selectors import programme_rules_for_request
 
 from .forms import CustomClaimForm, ProfileClaimForm, ReferralForm, ReviewForm, SurveyForm
 from .models import ActivityCompletion, ActivityKind, CompletionStatus

@@ -112,7 +112,7 @@ def _seed_branding() -> None:
 
 
 def _catalogue_reward(sku: str):
-    """A reward of the demo catalogue (``rewards.demo_catalogue``), or None before it exists."""
+    """A reward of the demo catalogue (``rewards.catalogue.demo``), or None before it exists."""
     from rewards.models import Reward
 
     return Reward.objects.filter(sku=sku).first()

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from rewards.catalogue.selectors import catalogue_rewards, company_reward_position, reward_standing
 from rewards.earn import earn_contributors
 from rewards.models import PointsAccount, ProductCategory, ProgrammeRules, Tier
-from rewards.selectors import catalogue_rewards, company_reward_position, reward_standing
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ What this guarantees:
   file that would expand to gigabytes when shown (a *decompression bomb*, e.g. a 17 KB PNG of
   12 000 × 12 000 pixels) is refused on upload, so no browser or worker ever decodes it.
 * Every upload path calls it: message attachments (``messaging.attachments``), reward
-  pictures (``rewards.images``, with its own lower cap), and, through settings, Wagtail's
+  pictures (``rewards.catalogue.images``, with its own lower cap), and, through settings, Wagtail's
   images (``WAGTAILIMAGES_MAX_IMAGE_PIXELS``: the branding logo, page pictures) and any
   Django ``ImageField`` (Wagtail's profile picture): ``pillow_configure`` sets Pillow's
   ``Image.MAX_IMAGE_PIXELS`` to the cap and makes its over-the-cap warning an error, so an

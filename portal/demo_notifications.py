@@ -8,8 +8,8 @@ from cms.models import OfferPage
 from cms.notices import offer_announce
 from members.models import Company
 from notifications.models import Notification
+from rewards.ledger.notices import purchase_points_notify
 from rewards.models import EntryKind, LedgerEntry
-from rewards.notices import purchase_points_notify
 
 
 def seed_notifications(summary, companies: list[Company]) -> None:

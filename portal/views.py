@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 from wagtail.models import Site
 
 from core.models import Branding
-from rewards.selectors import points_dashboard, programme_rules_for_request
+from rewards.ledger.selectors import points_dashboard, programme_rules_for_request
 
 from .health import health_report
 

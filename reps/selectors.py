@@ -30,8 +30,8 @@ from members.models import Company, User
 from members.selectors import staff_companies
 from messaging.models import Message
 from messaging.selectors import unread_messages_count
+from rewards.ledger.selectors import EXPIRY_WARNING_DAYS, points_expiring_by_account
 from rewards.models import Purchase
-from rewards.selectors import EXPIRY_WARNING_DAYS, points_expiring_by_account
 
 from .models import GoodwillAward, GoodwillBudget, StaffNote
 
@@ -118,10 +118,10 @@ def accounts_expiring(*, companies: list[Company], now: datetime | None = None) 
 
 
 def account_months(*, company: Company, now: datetime | None = None):
-    """Points earned and spent per month over 12 months (``rewards.selectors.points_by_month``);
+    """Points earned and spent per month over 12 months (``rewards.ledger.selectors.points_by_month``);
     empty without an account. Two queries."""
+    from rewards.ledger.selectors import points_by_month
     from rewards.models import PointsAccount
-    from rewards.selectors import points_by_month
 
     account = PointsAccount.objects.filter(company=company).only("pk").first()
     return points_by_month(account=account, now=now) if account else []
@@ -137,8 +137,8 @@ def staff_notes(*, company: Company, limit: int = 20) -> list[StaffNote]:
 
 def recent_redemptions(*, company: Company, limit: int = 5) -> list:
     """The company's latest reward orders with their status and who placed them, newest
-    first (``rewards.selectors.company_redemptions``). One query."""
-    from rewards.selectors import company_redemptions
+    first (``rewards.ledger.selectors.company_redemptions``). One query."""
+    from rewards.redemptions.selectors import company_redemptions
 
     return list(company_redemptions(company=company)[:limit])
 

@@ -23,7 +23,7 @@ from members.models import Company, CompanyStatus, User
 from members.selectors import company_contacts, is_club_admin, is_sales_rep
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
-from rewards.services import LedgerError, points_account_lock, points_adjust
+from rewards.ledger.services import LedgerError, points_account_lock, points_adjust
 
 from .models import GoodwillAward, GoodwillBudget, StaffNote
 
@@ -126,7 +126,7 @@ def goodwill_award(
     Refused (``RepsError``, nothing written) unless ``rep`` is a sales rep and the company's
     assigned rep, the company is active, ``points`` is positive, a reason is given, and the
     rep's budget for the month has that much left. The points become a ledger adjustment by
-    the rep (``rewards.services.points_adjust``; they expire like earned points) and the
+    the rep (``rewards.ledger.services.points_adjust``; they expire like earned points) and the
     company's contacts are told in the portal and by e-mail. A retry with the same ``key``
     returns the first award.
     """
@@ -179,8 +179,8 @@ def goodwill_award(
 
 
 def _goodwill_notify(award: GoodwillAward) -> None:
+    from rewards.ledger.notices import points_with_value
     from rewards.models import ProgrammeRules
-    from rewards.notices import points_with_value
 
     rules = ProgrammeRules.current()
     notifications_send(

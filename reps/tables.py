@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from core.formatting import format_money, format_number, format_points
 from members.models import Company
+from rewards.ledger.selectors import points_value
 from rewards.models import ProgrammeRules
-from rewards.selectors import points_value
 
 
 class AccountTable(tables.Table):

@@ -24,7 +24,7 @@ from members.selectors import company_colleagues, is_sales_rep
 from members.views import SalesStaffRequiredMixin
 from messaging.selectors import recent_broadcasts, staff_company, staff_threads
 from messaging.services import MessagingError, broadcast_create, broadcast_key, thread_start
-from rewards.selectors import account_summary, programme_rules_for_request
+from rewards.ledger.selectors import account_summary, programme_rules_for_request
 
 from .filters import AccountFilter
 from .forms import BroadcastForm, GoodwillForm, StaffNoteForm, StaffThreadStartForm

@@ -9,14 +9,14 @@ member sees) is in SEK. ``points_earn_for_purchase`` refuses any other currency.
 
 How the history is built: purchases, returns, reward orders (with their approvals,
 rejections, cancellations and fulfilments) and staff adjustments are generated for the last
-25 months from a fixed random seed and replayed in date order through ``rewards.services``
-and ``rewards.redemptions``, each with ``now`` set to its own date; the periodic jobs
+25 months from a fixed random seed and replayed in date order through ``rewards.ledger.services``
+and ``rewards.redemptions.services``, each with ``now`` set to its own date; the periodic jobs
 (release pending points weekly, expiry monthly, the yearly tier evaluation with
 downgrades) run at their dates in between. Finally pending points are released, expiry
 is run and tiers are evaluated as of today. So pending points (the last 14 days),
 points expiring in the next 60 days (bought about two years ago) and tiers are all real.
 
-The catalogue (``rewards.demo_catalogue``: 25 rewards with Pillow-drawn pictures) comes
+The catalogue (``rewards.catalogue.demo``: 25 rewards with Pillow-drawn pictures) comes
 first. Orders are real ``Redemption`` rows in every status; Bergström's show each status to
 its logins (an order awaiting its admin's approval, one approved and waiting for the club,
 one requested, fulfilled ones with a voucher code and a tracking number, a rejected and a
@@ -40,10 +40,18 @@ from django.utils import timezone
 
 from members.models import Company, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS
-
-from .catalogue import approval_threshold_set, reward_goal_set
-from .demo_catalogue import seed_catalogue
-from .models import (
+from rewards.catalogue.demo import seed_catalogue
+from rewards.catalogue.services import approval_threshold_set, reward_goal_set
+from rewards.ledger.services import (
+    points_account_for_company,
+    points_adjust,
+    points_earn_for_purchase,
+    points_expire,
+    points_release_pending,
+    purchase_return,
+    tiers_evaluate_all,
+)
+from rewards.models import (
     PointsAccount,
     ProductCategory,
     ProgrammeRules,
@@ -53,7 +61,7 @@ from .models import (
     RedemptionStatus,
     Tier,
 )
-from .redemptions import (
+from rewards.redemptions.services import (
     DeliveryAddress,
     RedemptionError,
     redemption_approve,
@@ -61,15 +69,6 @@ from .redemptions import (
     redemption_fulfil,
     redemption_reject,
     redemption_request,
-)
-from .services import (
-    points_account_for_company,
-    points_adjust,
-    points_earn_for_purchase,
-    points_expire,
-    points_release_pending,
-    purchase_return,
-    tiers_evaluate_all,
 )
 
 DEMO_SOURCE = "demo-erp"
@@ -99,7 +98,7 @@ TIERS = [
     ("Gold", 300_000, Decimal("1.25"), "#b8962e", "25 % more points, free delivery and invitations to events."),
     ("Platinum", 750_000, Decimal("1.50"), "#4b5d6b", "50 % more points, a named account team and priority service."),
 ]
-# Orders of the other redeeming companies, by article number (rewards.demo_catalogue).
+# Orders of the other redeeming companies, by article number (rewards.catalogue.demo).
 ORDER_SKUS = [
     "GC-500",
     "COFFEE-SITE",

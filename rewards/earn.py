@@ -1,8 +1,8 @@
 """The earn pipeline: where other apps add points to what a purchase earns.
 
-rewards owns the earn — per purchase (``rewards.services.points_earn_for_purchase``, the
+rewards owns the earn — per purchase (``rewards.ledger.services.points_earn_for_purchase``, the
 path of every API purchase and of the CSV import's per-row rows) and per import chunk
-(``rewards.imports``, set-based on PostgreSQL) — and imports no app above it. An app that
+(``rewards.purchases.imports``, set-based on PostgreSQL) — and imports no app above it. An app that
 gives extra points for purchases (campaigns) implements ``EarnContributor`` and registers
 it once at start-up, in its ``AppConfig.ready``::
 

@@ -9,7 +9,7 @@ each equal to the sum of one signed column over the account's ``LedgerEntry`` ro
 * ``shortfall`` — points owed after a return the balance could not cover,
   ``== sum(entry.shortfall_points)``, never negative; paid first from later earnings.
 
-Only ``rewards.services`` writes entries and moves the buckets. Entries are never
+Only ``rewards.ledger.services`` writes entries and moves the buckets. Entries are never
 updated or deleted; a correction is a new entry.
 """
 
@@ -202,7 +202,7 @@ class PointsAccount(models.Model):
 
     Guarantees (CHECK constraints): every bucket ≥ 0. Each bucket equals the sum of its
     column over the account's entries (verified by ``manage.py check_ledger``). Rows are
-    changed only by ``rewards.services``, which lock the row first.
+    changed only by ``rewards.ledger.services``, which lock the row first.
     """
 
     company = models.OneToOneField(
@@ -358,7 +358,7 @@ class LedgerEntry(models.Model):
         return self.points + self.pending_points - self.shortfall_points
 
 
-# --- Notices to members (rewards.services: expiry reminders, tier downgrade notices) ---------
+# --- Notices to members (rewards.ledger.services: expiry reminders, tier downgrade notices) ---------
 
 
 class ExpiryReminder(models.Model):
@@ -420,7 +420,7 @@ class TierDowngradeNotice(models.Model):
         return f"{self.account_id}: {self.evaluation_on}"
 
 
-# --- CSV import of purchases (rewards.imports) -------------------------------------------------
+# --- CSV import of purchases (rewards.purchases.imports) -------------------------------------------------
 
 
 class PurchaseImportStatus(models.TextChoices):
@@ -463,7 +463,7 @@ class PurchaseImport(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # Moved by every committed transaction of a run (and when the import is re-queued): an
-    # import "running" whose progress_at is old has lost its worker (rewards.imports
+    # import "running" whose progress_at is old has lost its worker (rewards.purchases.imports
     # purchase_imports_resume_stale).
     progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
 
@@ -510,7 +510,7 @@ class PurchaseImportEarning(models.Model):
 
 class PurchaseImportPendingRow(models.Model):
     """A row of an import read and checked by a committed chunk but not yet recorded: it goes
-    through the single-purchase services (``rewards.imports._drain_pending``) in short
+    through the single-purchase services (``rewards.purchases.imports._drain_pending``) in short
     transactions of its own, so no chunk holds account locks for the time those take.
 
     Written in the chunk's transaction (which moves ``rows_done`` past it) and deleted in the
@@ -565,11 +565,11 @@ class PurchaseImportError(models.Model):
         return f"{self.line}: {self.reason}"
 
 
-# --- The reward catalogue and redemptions (rewards.redemptions) --------------------------------
+# --- The reward catalogue and redemptions (rewards.redemptions.services) --------------------------------
 #
 # A company spends its points on a ``Reward``; each order is a ``Redemption`` whose points
 # are reserved (a redeem entry) when it is requested and given back (a reversal entry of
-# that redeem entry) if it is rejected or cancelled. ``rewards.redemptions`` is the only
+# that redeem entry) if it is rejected or cancelled. ``rewards.redemptions.services`` is the only
 # place a stock count, a voucher code's assignment or a redemption's status changes; it
 # locks the points account row first, then the reward row, then the redemption row. The
 # constraints below are the last guard behind those locks.
@@ -764,7 +764,7 @@ class Reward(models.Model):
 
 @cleanup.select
 class RewardImage(models.Model):
-    """A picture of a reward, stored as validated, re-encoded copies (``rewards.images``).
+    """A picture of a reward, stored as validated, re-encoded copies (``rewards.catalogue.images``).
 
     ``image`` is the display copy (at most 1600 px on its long side, metadata stripped);
     ``thumbnail`` the 4:3 catalogue card. Both are made once, when the picture is
@@ -854,7 +854,7 @@ RETURNED_STATUSES = (RedemptionStatus.REJECTED, RedemptionStatus.CANCELLED)
 class Redemption(models.Model):
     """One order of a reward by a company: quantity, the points reserved, and its state.
 
-    State machine (``rewards.redemptions``)::
+    State machine (``rewards.redemptions.services``)::
 
         requested ──────────────────────────┐
             │ (a purchaser above the company's approval threshold)
@@ -1003,7 +1003,7 @@ class Redemption(models.Model):
 class RedemptionEvent(models.Model):
     """One step in a redemption's life: the status it entered, who moved it, and why.
 
-    Written by ``rewards.redemptions`` in the same transaction as the change; the order
+    Written by ``rewards.redemptions.services`` in the same transaction as the change; the order
     page shows them as a timeline. ``actor_label`` names a non-person actor (the API
     client that marked it fulfilled).
     """

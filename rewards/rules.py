@@ -7,8 +7,8 @@ exact and rounded once per purchase, half up, never below 0. A campaign multipli
 campaign and purchase.
 
 Each piece is written here one time, as data (``EXACT_POINTS_FACTORS``) and two renderings
-of it: the per-purchase path (``rewards.services.purchase_points``, ``campaigns.earn``)
-evaluates it on Decimals in Python; the set-based CSV import (``rewards.imports``,
+of it: the per-purchase path (``rewards.ledger.services.purchase_points``, ``campaigns.earn``)
+evaluates it on Decimals in Python; the set-based CSV import (``rewards.purchases.imports``,
 ``campaigns.earn``) renders the same definition as a ``psycopg.sql`` fragment. A factor
 added here reaches both, and the differential tests compare their ledgers.
 """

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import staff_views
+from rewards.redemptions import staff_views
 
 app_name = "rewards_staff"
 

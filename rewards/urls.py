@@ -3,17 +3,19 @@ history under /points/, the catalogue, orders and approvals under /rewards/."""
 
 from django.urls import path
 
-from . import views
+from rewards.catalogue import views as catalogue_views
+from rewards.ledger import views as ledger_views
+from rewards.redemptions import views
 
 app_name = "rewards"
 
 urlpatterns = [
-    path("points/history/", views.PointsHistoryView.as_view(), name="history"),
-    path("rewards/", views.CatalogueView.as_view(), name="catalogue"),
-    path("rewards/<int:pk>/", views.RewardDetailView.as_view(), name="reward"),
+    path("points/history/", ledger_views.PointsHistoryView.as_view(), name="history"),
+    path("rewards/", catalogue_views.CatalogueView.as_view(), name="catalogue"),
+    path("rewards/<int:pk>/", catalogue_views.RewardDetailView.as_view(), name="reward"),
     path("rewards/<int:pk>/redeem/", views.RedeemView.as_view(), name="redeem"),
-    path("rewards/<int:pk>/goal/", views.GoalSetView.as_view(), name="goal_set"),
-    path("rewards/goal/clear/", views.GoalClearView.as_view(), name="goal_clear"),
+    path("rewards/<int:pk>/goal/", catalogue_views.GoalSetView.as_view(), name="goal_set"),
+    path("rewards/goal/clear/", catalogue_views.GoalClearView.as_view(), name="goal_clear"),
     path("rewards/orders/", views.OrderListView.as_view(), name="orders"),
     path("rewards/orders/<int:pk>/", views.OrderDetailView.as_view(), name="order"),
     path("rewards/orders/<int:pk>/cancel/", views.OrderCancelView.as_view(), name="order_cancel"),

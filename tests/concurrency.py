@@ -83,7 +83,7 @@ class AccountLockHolder:
         self.thread = threading.Thread(target=self._hold)
 
     def _hold(self) -> None:
-        from rewards.services import points_account_lock
+        from rewards.ledger.services import points_account_lock
 
         try:
             with transaction.atomic():

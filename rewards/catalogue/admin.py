@@ -1,15 +1,13 @@
-"""The reward catalogue in the Django admin: rewards with their pictures, categories, and
-read-only views of redemptions and voucher codes.
+"""The reward catalogue in the Django admin: rewards with their pictures, categories, the
+read-only views of voucher codes and of companies' reward settings.
 
 Pictures are uploaded through ``RewardImageForm``, which hands the file to
-``rewards.catalogue.reward_image_add``'s checks (``rewards.images``): a refused file is a
+``rewards.catalogue.services.reward_image_add``'s checks (``rewards.catalogue.images``): a refused file is a
 form error, an accepted one is stored as its re-encoded display copy and thumbnail, made
 once. Stock is edited here, but a redemption may take some while the page is open: the
 form remembers the stock it showed and, holding the reward row lock, refuses to overwrite a
 figure that has changed meanwhile. Redemptions change state only in the staff fulfilment
 pages (``/staff/rewards/``), never here.
-
-Imported from the end of ``rewards/admin.py``.
 """
 
 from __future__ import annotations
@@ -27,13 +25,10 @@ from django.utils.translation import gettext_lazy
 from core.admin import ReadOnlyAdminMixin
 from core.formatting import format_money, format_points
 from members.admin_scoping import CompanyScopedAdminMixin
-
-from .images import ImageRejected, image_check_and_process
-from .models import (
+from rewards.catalogue.images import ImageRejected, image_check_and_process
+from rewards.models import (
     CompanyRewardSettings,
     ProgrammeRules,
-    Redemption,
-    RedemptionEvent,
     Reward,
     RewardCategory,
     RewardImage,
@@ -228,44 +223,6 @@ class RewardCategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
-
-
-class RedemptionEventInline(admin.TabularInline):
-    model = RedemptionEvent
-    fields = ["created_at", "status", "actor", "actor_label", "comment"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Redemption)
-class RedemptionAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Read-only: redemptions move only through the fulfilment pages and the company's own pages."""
-
-    company_path = "company"
-    list_display = [
-        "number",
-        "requested_at",
-        "company",
-        "reward_title",
-        "quantity",
-        "points_total",
-        "status",
-        "staff_link",
-    ]
-    list_filter = ["status", "reward_kind"]
-    list_select_related = ["company"]
-    search_fields = ["company__name", "reward_title", "=id"]
-    date_hierarchy = "requested_at"
-    inlines = [RedemptionEventInline]
-    exclude = ["request_key"]
-
-    @admin.display(description=gettext_lazy("Fulfilment"))
-    def staff_link(self, redemption: Redemption):
-        return format_html('<a href="{}">{}</a>', reverse("rewards_staff:redemption", args=[redemption.pk]), _("Open"))
 
 
 @admin.register(VoucherCode)

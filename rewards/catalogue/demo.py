@@ -3,7 +3,7 @@
 Called by ``rewards.demo.seed_points``. Rewards are looked up by article number (``sku``),
 so a second run creates nothing; pictures and voucher codes are made only for a reward
 created in this run. The pictures go through the same checks and re-encoding as an upload
-(``rewards.catalogue.reward_image_add``).
+(``rewards.catalogue.services.reward_image_add``).
 
 Prices follow the programme's point value (1 point = 0.02 SEK, so 50 points per krona of
 value), a little better for the club's own favourites. A few rewards are there to show
@@ -25,8 +25,8 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
-from .catalogue import reward_image_add
-from .models import LimitPeriod, Reward, RewardCategory, RewardKind, Tier, VoucherCode
+from rewards.catalogue.services import reward_image_add
+from rewards.models import LimitPeriod, Reward, RewardCategory, RewardKind, Tier, VoucherCode
 
 PICTURE_SIZE = (800, 600)
 

@@ -3,7 +3,7 @@ own reward settings (the approval threshold and the goal on its dashboard).
 
 Like every service in this project, each function runs in a transaction and raises a small
 domain error (``CatalogueError``) whose message is shown to the person. Stock and
-redemption states are not changed here but in ``rewards.redemptions``; the voucher upload
+redemption states are not changed here but in ``rewards.redemptions.services``; the voucher upload
 takes the same reward row lock as a redemption does, so codes arriving while codes are
 handed out are counted right.
 """
@@ -20,9 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Company, Membership, MembershipRole, User
-
-from .images import ImageRejected, image_check_and_process
-from .models import CompanyRewardSettings, Reward, RewardImage, VoucherCode
+from rewards.catalogue.images import ImageRejected, image_check_and_process
+from rewards.models import CompanyRewardSettings, Reward, RewardImage, VoucherCode
 
 VOUCHER_FILE_MAX_BYTES = 2 * 1024 * 1024
 VOUCHER_FILE_MAX_ROWS = 50_000
@@ -38,7 +37,7 @@ class CatalogueError(Exception):
 
 
 def reward_image_add(*, reward: Reward, upload, alt_text: str = "", position: int = 0) -> RewardImage:
-    """Check ``upload`` (``rewards.images``) and store its display copy and thumbnail, made
+    """Check ``upload`` (``rewards.catalogue.images``) and store its display copy and thumbnail, made
     once, here. Raises ``CatalogueError`` with the reason for a refused file; nothing is
     stored then."""
     try:

@@ -1,11 +1,13 @@
+"""Admin of the ledger: accounts and entries (registered with the staff corrections in
+``admin_staff``), the earn rules (programme rules, product categories, tiers)."""
+
 from __future__ import annotations
 
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin
 from members.admin_scoping import CompanyScopedAdminMixin
-
-from .models import LedgerEntry, PointsAccount, ProductCategory, ProgrammeRules, Purchase, PurchaseLine, Tier
+from rewards.models import LedgerEntry, ProductCategory, ProgrammeRules, Tier
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -24,7 +26,6 @@ class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     can_delete = False
 
 
-@admin.register(PointsAccount)
 class PointsAccountAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
     company_path = "company"
     list_display = ["company", "balance", "pending", "shortfall", "tier"]
@@ -33,7 +34,6 @@ class PointsAccountAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
     search_fields = ["company__name", "company__external_id"]
 
 
-@admin.register(LedgerEntry)
 class LedgerEntryAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
     company_path = "account__company"
     list_display = [
@@ -51,26 +51,6 @@ class LedgerEntryAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
     search_fields = ["account__company__name", "idempotency_key", "memo"]
     date_hierarchy = "created_at"
     raw_id_fields = ["account", "purchase", "reverses", "releases", "created_by"]
-
-
-class PurchaseLineInline(admin.TabularInline):
-    model = PurchaseLine
-    extra = 0
-    can_delete = False
-    readonly_fields = ["sku", "category", "amount"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Purchase)
-class PurchaseAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
-    company_path = "company"
-    list_display = ["occurred_at", "company", "source", "external_id", "net_amount", "currency", "original"]
-    list_select_related = ["company", "original"]
-    list_filter = ["source"]
-    search_fields = ["external_id", "company__name"]
-    inlines = [PurchaseLineInline]
 
 
 @admin.register(ProductCategory)
@@ -103,12 +83,3 @@ class ProgrammeRulesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-from . import admin_imports  # noqa: E402, F401  (CSV purchase imports)
-
-# isort: split
-from . import admin_staff  # noqa: E402, F401  (staff corrections: adjust, reverse, liability)
-
-# isort: split
-from . import admin_catalogue  # noqa: E402, F401  (the reward catalogue, redemptions, voucher codes)

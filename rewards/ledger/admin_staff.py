@@ -1,15 +1,15 @@
 """Staff corrections in the Django admin: adjust an account's points with a mandatory reason,
 reverse entries, and the points liability.
 
-Accounts and entries stay read-only (``rewards.admin``); these views only call
-``rewards.services.points_adjust`` / ``entry_reverse`` with ``request.user``, so every
+Accounts and entries stay read-only (``rewards.ledger.admin``); these views only call
+``rewards.ledger.services.points_adjust`` / ``entry_reverse`` with ``request.user``, so every
 correction is a new ledger entry that names the staff user and the reason. Only staff
 with the ``rewards.add_ledgerentry`` permission (Club admins) may correct; anyone who can
 view accounts may see the liability of the accounts they may see (the club's, for club
 admins). Every view reads through the admin's company-scoped ``get_queryset``.
 
-Imported from the end of ``rewards/admin.py``; it re-registers the two admins with these
-extras.
+The two admins are registered here, with these extras (``rewards/admin.py`` imports
+this module; nothing is registered twice).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .admin import LedgerEntryAdmin, PointsAccountAdmin
-from .forms import AdjustPointsForm, ReverseEntryForm
-from .models import EntryKind, LedgerEntry, PointsAccount
-from .selectors import points_liability, points_value, programme_rules_for_request
-from .services import LedgerError, entry_reverse, points_adjust
+from rewards.ledger.admin import LedgerEntryAdmin, PointsAccountAdmin
+from rewards.ledger.forms import AdjustPointsForm, ReverseEntryForm
+from rewards.ledger.selectors import points_liability, points_value, programme_rules_for_request
+from rewards.ledger.services import LedgerError, entry_reverse, points_adjust
+from rewards.models import EntryKind, LedgerEntry, PointsAccount
 
 CORRECT_PERMISSION = "rewards.add_ledgerentry"
 NOT_REVERSIBLE = (EntryKind.RELEASE, EntryKind.REVERSAL)
@@ -237,7 +237,5 @@ def _reversal_of(entry: LedgerEntry) -> LedgerEntry | None:
         return None
 
 
-admin.site.unregister(PointsAccount)
 admin.site.register(PointsAccount, StaffPointsAccountAdmin)
-admin.site.unregister(LedgerEntry)
 admin.site.register(LedgerEntry, StaffLedgerEntryAdmin)

@@ -3,17 +3,17 @@
 Every notice goes through ``notifications.services.notifications_send``: idempotent per
 recipient and key, written in each recipient's language, e-mailed after commit. The
 figures are rendered in that language too (callables in ``params``), always with their
-money value. Called from tasks (``rewards.tasks``) after the write they report has
+money value. Called from tasks (``rewards.ledger.tasks``) after the write they report has
 committed, so the purchase path and the CSV import pay nothing for them:
 
-* a purchase recorded through ``rewards.ingest.purchase_record`` (the API): one notice per
+* a purchase recorded through ``rewards.purchases.services.purchase_record`` (the API): one notice per
   purchase that earned points, key ``points:purchase:<purchase id>``, in the portal at once;
   e-mailed by ``points_emails_send`` (beat), which sends each person at most one e-mail
   every ``POINTS_EMAIL_INTERVAL_MINUTES`` with every such notice since the last one, so an
   ERP posting purchase after purchase does not fill their inbox;
-* a CSV import (``rewards.imports``) or an API batch: one notice per company for the whole
+* a CSV import (``rewards.purchases.imports``) or an API batch: one notice per company for the whole
   import or batch, key ``points:import:<import id>`` / ``points:batch:<first purchase id>``;
-* points about to expire (``rewards.services.expiry_reminder_send``): one notice per
+* points about to expire (``rewards.ledger.services.expiry_reminder_send``): one notice per
   reminder run and company, key ``expiry:<first reminder id>``.
 """
 
@@ -31,9 +31,8 @@ from core.formatting import format_money, format_points
 from members.selectors import company_contacts, contacts_by_company
 from notifications.models import NotificationKind
 from notifications.services import BATCH_SIZE, notifications_send
-
-from .models import ProgrammeRules
-from .selectors import points_value
+from rewards.ledger.selectors import points_value
+from rewards.models import ProgrammeRules
 
 POINTS_ARRIVED = gettext_lazy("%(points)s arrived")
 PURCHASE_PENDING = gettext_lazy(

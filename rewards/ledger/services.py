@@ -1,6 +1,6 @@
 """Writes for the points economy: where a points bucket changes, entry by entry.
 
-The one exception is the set-based CSV import on PostgreSQL (``rewards.imports``), which
+The one exception is the set-based CSV import on PostgreSQL (``rewards.purchases.imports``), which
 writes a chunk's entries and bucket moves in SQL under the same account locks; the
 differential tests (``tests/rewards/test_earn_differential.py``) hold it to the same result.
 
@@ -25,7 +25,7 @@ between accounts must lock both rows in primary-key order.
 
 Services elsewhere that hold the account lock across rows of their own keep one order: the
 points account row first (``points_account_lock``), then their row, never the other way
-round. ``rewards.redemptions`` locks the account, then the reward, and moves points with
+round. ``rewards.redemptions.services`` locks the account, then the reward, and moves points with
 ``points_redeem``/``points_return_redeemed``; campaigns (``campaigns.earn``,
 ``campaigns.services``) give extra points inside a purchase's earn entry and award
 activities and challenges with ``points_award``, locking the account, then the campaign
@@ -51,9 +51,8 @@ from django.utils.translation import gettext as _
 from members.models import Company, CompanyStatus, User
 from members.selectors import company_admins
 from outbox.services import outbox_enqueue
-
-from .earn import EarnBonus, EarnContributor, earn_contributors
-from .models import (
+from rewards.earn import EarnBonus, EarnContributor, earn_contributors
+from rewards.models import (
     EntryKind,
     ExpiryReminder,
     LedgerEntry,
@@ -65,7 +64,7 @@ from .models import (
     Tier,
     TierDowngradeNotice,
 )
-from .rules import exact_points, whole_points
+from rewards.rules import exact_points, whole_points
 
 
 class LedgerError(Exception):
@@ -587,7 +586,7 @@ def points_return_redeemed(
     Exactly once: it shares ``entry_reverse``'s key (``reverse:<entry id>``) and UNIQUE
     ``reverses`` link, so whichever of the two runs first, the points come back one time
     and a retry returns that first reversal. Unlike ``entry_reverse`` it does not need a
-    staff user: ``rewards.redemptions`` decides who may reject or cancel an order (a
+    staff user: ``rewards.redemptions.services`` decides who may reject or cancel an order (a
     company admin, the member who placed it, staff).
 
     Expiry: the points come back as a lot that expires ``RETURNED_POINTS_GRACE_DAYS`` from
@@ -829,7 +828,7 @@ def tiers_evaluate_all(*, now: datetime, allow_downgrade: bool) -> int:
 # transaction too, so a broker outage cannot lose it): a second or concurrent run of
 # a job finds the row (``get_or_create`` waits for, then sees, a concurrent insert of the same
 # key) and queues nothing. The send task marks the row sent under a row lock, so a task
-# delivered twice notifies once. Expiry reminders are notifications (``rewards.notices``: in the
+# delivered twice notifies once. Expiry reminders are notifications (``rewards.ledger.notices``: in the
 # portal, and e-mailed by the notifications service); tier downgrade notices are e-mails.
 
 EXPIRY_REMINDER_DAYS = 30
@@ -845,8 +844,8 @@ def expiry_reminders_schedule(*, now: datetime) -> int:
     listing them. Suspended companies are skipped (and reminded if reactivated in time).
     Returns the number of e-mails queued. Idempotent: a second run queues nothing.
     """
-    from .selectors import points_expiring_by_account  # selectors import this module
-    from .tasks import send_expiry_reminder
+    from rewards.ledger.selectors import points_expiring_by_account  # selectors import this module
+    from rewards.ledger.tasks import send_expiry_reminder
 
     today = timezone.localdate(now)
     zone = timezone.get_current_timezone()
@@ -887,7 +886,7 @@ def expiry_reminder_send(*, reminder_ids: list[int], now: datetime | None = None
     through ``notifications.services.notifications_send``, and mark the reminders sent.
     Reminders already sent are left out, and the notice's key (the first reminder's id)
     is idempotent, so a repeated task notifies nobody twice. Returns the notices written."""
-    from .notices import expiry_notify
+    from rewards.ledger.notices import expiry_notify
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -913,14 +912,14 @@ def expiry_reminder_send(*, reminder_ids: list[int], now: datetime | None = None
 def tier_downgrade_notices_schedule(*, now: datetime, days_ahead: int) -> int:
     """From ``days_ahead`` days (local dates) before the next yearly evaluation, record and queue one
     notice per company whose recorded purchases will not keep its tier at the evaluation
-    (``rewards.selectors.tier_downgrades_expected``), for its company admins.
+    (``rewards.ledger.selectors.tier_downgrades_expected``), for its company admins.
 
     Once per company and evaluation (``TierDowngradeNotice`` UNIQUE on account and
     evaluation date); a company that becomes at risk later in the window is told then.
     Returns the number of e-mails queued. Idempotent: a second run queues nothing.
     """
-    from .selectors import next_tier_evaluation, tier_downgrades_expected
-    from .tasks import send_tier_downgrade_notice
+    from rewards.ledger.selectors import next_tier_evaluation, tier_downgrades_expected
+    from rewards.ledger.tasks import send_tier_downgrade_notice
 
     evaluation_on = timezone.localdate(next_tier_evaluation(now=now))
     if (evaluation_on - timezone.localdate(now)).days > days_ahead:

@@ -1,8 +1,8 @@
 """Admin for CSV purchase imports: upload a file, watch its progress, download the error report.
 
-Imported from the end of ``rewards.admin``. The upload only stores the file and enqueues
+Also the read-only purchases. The upload only stores the file and enqueues
 ``rewards.tasks.run_purchase_import`` after the transaction commits; the import itself
-runs in the worker (see ``rewards.imports``).
+runs in the worker (see ``rewards.purchases.imports``).
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from members.admin_scoping import CompanyScopedAdminMixin
 from outbox.services import outbox_enqueue
-
-from .imports import purchase_imports_resume
-from .models import PurchaseImport, PurchaseImportStatus
-from .tasks import run_purchase_import
+from rewards.ledger.admin import ReadOnlyAdmin
+from rewards.models import Purchase, PurchaseImport, PurchaseImportStatus, PurchaseLine
+from rewards.purchases.imports import purchase_imports_resume
+from rewards.purchases.tasks import run_purchase_import
 
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024  # about 7 million rows; larger files: split them
 
@@ -206,3 +207,23 @@ class PurchaseImportAdmin(admin.ModelAdmin):
             ).exists(),
         }
         return super().changelist_view(request, extra_context)
+
+
+class PurchaseLineInline(admin.TabularInline):
+    model = PurchaseLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ["sku", "category", "amount"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
+    company_path = "company"
+    list_display = ["occurred_at", "company", "source", "external_id", "net_amount", "currency", "original"]
+    list_select_related = ["company", "original"]
+    list_filter = ["source"]
+    search_fields = ["external_id", "company__name"]
+    inlines = [PurchaseLineInline]

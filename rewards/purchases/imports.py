@@ -37,7 +37,7 @@ What an import guarantees
   (``core.spreadsheets``). A row whose ``(source, external_id)`` is
   already recorded with different content, or appears earlier in the same chunk with
   different content, fails as a conflict.
-* A row produces exactly what ``rewards.ingest.purchase_record`` — the single-purchase
+* A row produces exactly what ``rewards.purchases.services.purchase_record`` — the single-purchase
   path of the API — produces for it: the ``Purchase`` (and its category line), one earn
   entry (``earn:<purchase id>``, pending until ``occurred_at + return window``, expiring
   ``occurred_at + expiry months``, points rounded once, half up, with the category and
@@ -104,11 +104,9 @@ from psycopg import sql
 from core.spreadsheets import csv_writer
 from members.models import Company
 from outbox.services import outbox_enqueue
-
-from .bounds import money_problem, occurred_at_problem
-from .earn import earn_contributors
-from .ingest import IngestError, PurchaseLineInput, purchase_record_with_entry
-from .models import (
+from rewards.bounds import money_problem, occurred_at_problem
+from rewards.earn import earn_contributors
+from rewards.models import (
     EntryKind,
     ProductCategory,
     ProgrammeRules,
@@ -119,7 +117,8 @@ from .models import (
     PurchaseImportStatus,
     Tier,
 )
-from .rules import exact_points_sql, whole_points_sql
+from rewards.purchases.services import IngestError, PurchaseLineInput, purchase_record_with_entry
+from rewards.rules import exact_points_sql, whole_points_sql
 
 logger = logging.getLogger(__name__)
 
@@ -492,7 +491,7 @@ def _unknown_company_reason(row: ImportRow) -> str:
 
 
 def _record_with_services(row: ImportRow, company: Company, now: datetime, result: ChunkResult) -> str:
-    """Record one row through ``rewards.ingest.purchase_record`` — the single-purchase path
+    """Record one row through ``rewards.purchases.services.purchase_record`` — the single-purchase path
     the API uses — in its own savepoint. Returns ``"created"``, ``"duplicate"`` or the
     reason the row failed (the integrator's message of ``IngestError``). The row's points
     are counted in ``result`` for the import's one notice per company (none per row)."""
@@ -604,7 +603,7 @@ _STAGING_FIELDS = (
     "s.line, s.company_external_id, s.source, s.external_id, s.occurred_at_raw, s.net_amount_raw,"
     " s.currency, s.category_code, s.occurred_at, s.net_amount, s.category_id"
 )
-# The earn rule (rewards.rules, which rewards.services.purchase_points evaluates in Python)
+# The earn rule (rewards.rules, which rewards.ledger.services.purchase_points evaluates in Python)
 # for a staged purchase with at most one line, as a named fragment: ``{amount}`` is the
 # row's amount column, ``pc`` its category and ``t`` its account's tier.
 _POINTS_SQL = whole_points_sql(
@@ -1109,7 +1108,7 @@ def _notify_points(import_id: int) -> None:
     )
     if not earned:
         return
-    from .tasks import notify_purchases_points
+    from rewards.ledger.tasks import notify_purchases_points
 
     outbox_enqueue(
         notify_purchases_points, key=f"points:import:{import_id}", earned=[list(earning) for earning in earned]
@@ -1354,7 +1353,7 @@ def _write_error_file(purchase_import: PurchaseImport) -> None:
 
 def purchase_import_create(*, file, created_by=None, original_name: str = "") -> PurchaseImport:
     """Store an uploaded file as a queued import and enqueue its task once the transaction commits."""
-    from .tasks import run_purchase_import
+    from rewards.purchases.tasks import run_purchase_import
 
     with transaction.atomic():
         purchase_import = PurchaseImport(
@@ -1376,7 +1375,7 @@ def purchase_imports_resume(*, import_ids, now: datetime | None = None) -> list[
     is written anew at the end. ``progress_at`` is set to now, so the stale-import job leaves
     it alone for a while. The task is queued through the outbox, in this transaction.
     """
-    from .tasks import run_purchase_import
+    from rewards.purchases.tasks import run_purchase_import
 
     now = now or timezone.now()
     queued = []

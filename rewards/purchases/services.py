@@ -41,10 +41,9 @@ from django.utils.translation import gettext as _
 
 from members.models import Company
 from outbox.services import outbox_enqueue
-
-from .bounds import POINTS_MAX, money_problem, occurred_at_problem, points_problem
-from .models import EntryKind, LedgerEntry, ProductCategory, ProgrammeRules, Purchase, PurchaseLine
-from .services import LedgerError, points_earn_for_purchase, purchase_return
+from rewards.bounds import POINTS_MAX, money_problem, occurred_at_problem, points_problem
+from rewards.ledger.services import LedgerError, points_earn_for_purchase, purchase_return
+from rewards.models import EntryKind, LedgerEntry, ProductCategory, ProgrammeRules, Purchase, PurchaseLine
 
 CENT = Decimal("0.01")
 
@@ -137,13 +136,13 @@ def purchase_record(
     """Record a purchase (or a credit note, with ``original_external_id``) and its points.
 
     Returns ``(purchase, created)``. The purchase, its lines and its ledger entry (earn, or
-    the return of a credit note via ``rewards.services.purchase_return``) are written in
+    the return of a credit note via ``rewards.ledger.services.purchase_return``) are written in
     one transaction, so a purchase never exists without its points. Idempotent by
     (source, external_id), also under concurrency; see the module docstring for the
     outcomes. A credit note's original is looked up under the same source.
 
     A new purchase that earned points tells the company's contacts once the transaction has
-    committed (``rewards.notices``, from a task); ``notify=False`` is for callers that report
+    committed (``rewards.ledger.notices``, from a task); ``notify=False`` is for callers that report
     many purchases at once (the CSV import, an API batch), one notice per company.
     """
     purchase, created, _entry = purchase_record_with_entry(
@@ -291,7 +290,7 @@ def purchase_record_with_entry(
 def _notify_points_after_commit(purchase: Purchase, entry: LedgerEntry) -> None:
     """Queue the "points arrived" notice for after the commit; the task gets everything it
     says, so it reads nothing about the purchase. Through the outbox: recorded in this transaction."""
-    from .tasks import notify_purchase_points
+    from rewards.ledger.tasks import notify_purchase_points
 
     outbox_enqueue(
         notify_purchase_points,

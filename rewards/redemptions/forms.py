@@ -10,46 +10,6 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-MAX_ADJUSTMENT = 10_000_000
-
-
-class AdjustPointsForm(forms.Form):
-    points = forms.IntegerField(
-        label=_("Points"),
-        min_value=-MAX_ADJUSTMENT,
-        max_value=MAX_ADJUSTMENT,
-        help_text=_("Positive to add points, negative to take them away. Added points expire like earned points."),
-    )
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required. The member sees it in their points history."),
-    )
-    # One key per opened form: submitting the same form twice adjusts once.
-    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.fields["key"].initial = uuid4().hex
-
-    def clean_points(self) -> int:
-        points = self.cleaned_data["points"]
-        if points == 0:
-            raise forms.ValidationError(_("Adjust by a non-zero number of points."))
-        return points
-
-
-class ReverseEntryForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required. The member sees it in their points history."),
-    )
-
-
 # --- Redemptions: the member's order form and the company admin's decisions --------------------
 
 REQUEST_KEY_PATTERN = r"^[0-9a-f]{32}$"
@@ -59,7 +19,7 @@ class RedeemForm(forms.Form):
     """Quantity, and for a physical reward the delivery address (prefilled from the company).
 
     The confirm step carries ``request_key``, one per confirm page: submitting the same
-    page twice places one order (``rewards.redemptions.redemption_request``).
+    page twice places one order (``rewards.redemptions.services.redemption_request``).
     """
 
     quantity = forms.IntegerField(
@@ -110,7 +70,7 @@ class RedeemForm(forms.Form):
                 del self.fields[name]
 
     def delivery(self):
-        from .redemptions import DeliveryAddress
+        from rewards.redemptions.services import DeliveryAddress
 
         if not self.reward.needs_delivery_address:
             return None
@@ -217,13 +177,13 @@ class VoucherUploadForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from .models import Reward, RewardKind
+        from rewards.models import Reward, RewardKind
 
         super().__init__(*args, **kwargs)
         self.fields["reward"].queryset = Reward.objects.filter(kind=RewardKind.VOUCHER).order_by("title")
 
     def clean_file(self):
-        from .catalogue import VOUCHER_FILE_MAX_BYTES
+        from rewards.catalogue.services import VOUCHER_FILE_MAX_BYTES
 
         upload = self.cleaned_data["file"]
         if upload.size > VOUCHER_FILE_MAX_BYTES:

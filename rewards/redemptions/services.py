@@ -13,7 +13,7 @@ that row.
 What holds, whatever the concurrency:
 
 * **Points.** ``redemption_request`` reserves the points with one redeem entry
-  (``rewards.services.points_redeem``) under the account lock, after checking the balance
+  (``rewards.ledger.services.points_redeem``) under the account lock, after checking the balance
   under that lock; the balance CHECK (≥ 0) is the last guard. A rejected or cancelled
   redemption gets its points back with one reversal entry of that redeem entry
   (``points_return_redeemed``, UNIQUE key and ``reverses`` link), and the redemption's
@@ -52,8 +52,8 @@ from django.utils.translation import gettext_lazy
 from core.formatting import format_number
 from members.models import Company, Membership, MembershipRole, User
 from members.selectors import company_admins
-
-from .models import (
+from rewards.ledger.services import LedgerError, points_account_lock, points_redeem, points_return_redeemed
+from rewards.models import (
     OPEN_STATUSES,
     RETURNED_STATUSES,
     TO_FULFIL,
@@ -69,7 +69,6 @@ from .models import (
     Tier,
     VoucherCode,
 )
-from .services import LedgerError, points_account_lock, points_redeem, points_return_redeemed
 
 FULFIL_PERMISSION = "rewards.fulfil_redemption"
 MAX_QUANTITY = 99
@@ -724,7 +723,7 @@ _FULFILLED_DETAIL = {
 
 def _points_with_value(points: int):
     """ "40 000 points (800 SEK)" in each recipient's language (notifications_send calls it)."""
-    from .notices import points_with_value
+    from rewards.ledger.notices import points_with_value
 
     rules = ProgrammeRules.current()
     return lambda: points_with_value(points, rules)

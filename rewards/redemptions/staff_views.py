@@ -5,8 +5,8 @@ reject with the points returned, correct delivery details), and the voucher code
 Only staff with ``rewards.fulfil_redemption`` (Club admins) get in; anyone else gets a 403,
 anonymous visitors the login page. Orders are those of the companies the person may see
 (``members.selectors.staff_company_q``: every company for club admins); any other order
-is a 404 and is left alone by the bulk action. The pages stay thin: reads from ``rewards.selectors``,
-writes through ``rewards.redemptions`` and ``rewards.catalogue``.
+is a 404 and is left alone by the bulk action. The pages stay thin: reads from ``rewards.ledger.selectors``,
+writes through ``rewards.redemptions.services`` and ``rewards.catalogue.services``.
 """
 
 from __future__ import annotations
@@ -28,11 +28,13 @@ from django_tables2.export import ExportMixin
 
 from core.formatting import format_points
 from core.spreadsheets import SafeTableExport
-
-from .catalogue import CatalogueError, voucher_codes_upload
-from .filters import FulfilmentFilter
-from .forms import BulkFulfilForm, FulfilForm, StaffRejectForm, VoucherUploadForm
-from .redemptions import (
+from rewards.catalogue.selectors import rewards_low_on_stock
+from rewards.catalogue.services import CatalogueError, voucher_codes_upload
+from rewards.ledger.selectors import programme_rules_for_request
+from rewards.redemptions.filters import FulfilmentFilter
+from rewards.redemptions.forms import BulkFulfilForm, FulfilForm, StaffRejectForm, VoucherUploadForm
+from rewards.redemptions.selectors import fulfilment_queue, staff_redemption
+from rewards.redemptions.services import (
     RedemptionError,
     can_fulfil,
     redemption_delivery_update,
@@ -40,8 +42,7 @@ from .redemptions import (
     redemption_reject,
     redemptions_fulfil_bulk,
 )
-from .selectors import fulfilment_queue, programme_rules_for_request, rewards_low_on_stock, staff_redemption
-from .tables import FulfilmentTable
+from rewards.redemptions.tables import FulfilmentTable
 
 QUEUE_PER_PAGE = 50
 

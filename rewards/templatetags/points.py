@@ -21,9 +21,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from core.formatting import format_money, format_number, format_points
+from rewards.ledger.selectors import points_value as _points_value
+from rewards.ledger.selectors import programme_rules_for_request
 from rewards.models import EntryKind, ProgrammeRules
-from rewards.selectors import points_value as _points_value
-from rewards.selectors import programme_rules_for_request
 
 register = template.Library()
 

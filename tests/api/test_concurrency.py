@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import Client
 
 from api.services import api_client_create
-from rewards.ingest import purchase_record
+from rewards.ledger.selectors import ledger_mismatches
 from rewards.models import EntryKind, LedgerEntry, ProgrammeRules, Purchase
-from rewards.selectors import ledger_mismatches
+from rewards.purchases.services import purchase_record
 from tests.factories import CompanyFactory
 
 from .conftest import YESTERDAY, JsonApi, purchase_body

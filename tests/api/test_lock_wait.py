@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from api.services import api_client_create
+from rewards.ledger.services import points_account_for_company
 from rewards.models import LedgerEntry, ProgrammeRules, Purchase
-from rewards.services import points_account_for_company
 from tests.concurrency import AccountLockHolder
 from tests.factories import CompanyFactory
 

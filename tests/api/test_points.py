@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from rewards.ledger.services import points_account_for_company
 from rewards.models import EntryKind, LedgerEntry
-from rewards.services import points_account_for_company
 from tests.factories import CompanyFactory
 from tests.rewards.factories import TierFactory
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from members.models import MembershipRole
 from notifications.models import Notification, NotificationKind
 from notifications.services import notification_preferences_set
-from rewards.notices import points_emails_send
+from rewards.ledger.notices import points_emails_send
 from tests.factories import CompanyFactory, MembershipFactory
 
 from .conftest import purchase_body

@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from members.models import MembershipRole
-from rewards.catalogue import approval_threshold_set
+from rewards.catalogue.services import approval_threshold_set
+from rewards.ledger.services import points_account_for_company
 from rewards.models import RedemptionEvent, RedemptionStatus
-from rewards.redemptions import redemption_cancel
-from rewards.services import points_account_for_company
+from rewards.redemptions.services import redemption_cancel
 from tests.factories import MembershipFactory
 from tests.rewards.factories import RewardFactory, VoucherCodeFactory, VoucherRewardFactory
 from tests.rewards.helpers import give_points, request_redemption

@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import (
 
 from api.services import api_client_create
 from clubportal.wsgi import application
+from rewards.ledger.services import points_account_for_company
 from rewards.models import ProgrammeRules
-from rewards.services import points_account_for_company
 from tests.factories import CompanyFactory, MembershipFactory
 from tests.rewards.factories import RewardFactory
 from tests.rewards.helpers import give_points, request_redemption

@@ -8,8 +8,8 @@ import pytest
 from api.models import ApiClient, ApiScope
 from api.services import api_client_create
 from members.models import Company, MembershipRole
+from rewards.ledger.services import points_account_for_company
 from rewards.models import Purchase
-from rewards.services import points_account_for_company
 from tests.factories import CompanyFactory, MembershipFactory
 from tests.rewards.factories import RewardFactory
 from tests.rewards.helpers import give_points, request_redemption

@@ -12,10 +12,10 @@ from playwright.sync_api import Page, Route, expect
 
 from members.models import Company, User
 from portal.demo import DEMO_PASSWORD, SeedSummary
-from rewards.catalogue import approval_threshold_set
-from rewards.demo_catalogue import seed_catalogue
+from rewards.catalogue.demo import seed_catalogue
+from rewards.catalogue.services import approval_threshold_set
+from rewards.ledger.services import points_account_for_company
 from rewards.models import Redemption, RedemptionStatus
-from rewards.services import points_account_for_company
 from tests.rewards.helpers import give_points
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

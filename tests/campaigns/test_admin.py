@@ -26,7 +26,7 @@ from campaigns.models import (
 )
 from campaigns.services import activity_complete
 from members.models import Country
-from rewards.services import points_account_for_company, points_adjust, points_award, points_redeem
+from rewards.ledger.services import points_account_for_company, points_adjust, points_award, points_redeem
 from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
 from tests.rewards.factories import PurchaseFactory
 
@@ -289,7 +289,7 @@ def test_the_list_filters_running_scheduled_ended_and_over_budget(staff_client, 
 
 
 def test_the_redemptions_column_counts_orders_of_treated_companies_during_the_campaign(staff_client, owner, club):
-    from rewards.redemptions import redemption_cancel
+    from rewards.redemptions.services import redemption_cancel
     from tests.factories import MembershipFactory
     from tests.rewards.factories import RewardFactory
     from tests.rewards.helpers import request_redemption

@@ -21,10 +21,10 @@ from campaigns.models import (
 )
 from campaigns.services import CampaignError, activity_complete
 from members.models import MembershipRole
-from rewards.ingest import PurchaseLineInput, purchase_record
+from rewards.ledger.selectors import ledger_mismatches
+from rewards.ledger.services import LedgerError
 from rewards.models import LedgerEntry
-from rewards.selectors import ledger_mismatches
-from rewards.services import LedgerError
+from rewards.purchases.services import PurchaseLineInput, purchase_record
 from tests.concurrency import race
 from tests.factories import CompanyFactory, MembershipFactory
 from tests.rewards.factories import NOW

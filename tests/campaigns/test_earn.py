@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from campaigns.earn import LATE_PURCHASE_DAYS
 from campaigns.models import AwardKind, Campaign, CampaignAward, CampaignStatus, RuleKind
-from rewards.ingest import PurchaseLineInput, purchase_record
+from rewards.ledger.services import points_account_for_company, qualifying_points
 from rewards.models import EntryKind, LedgerEntry, PointsAccount
-from rewards.services import points_account_for_company, qualifying_points
+from rewards.purchases.services import PurchaseLineInput, purchase_record
 from tests.factories import CompanyFactory, MembershipFactory
 from tests.rewards.factories import NOW
 from tests.rewards.helpers import assert_ledger_consistent
@@ -189,8 +189,8 @@ def test_given_a_campaign_whose_start_the_beat_has_not_reached_then_a_csv_import
 ):
     from django.core.files.base import ContentFile
 
-    from rewards.imports import purchase_import_run
     from rewards.models import PurchaseImport
+    from rewards.purchases.imports import purchase_import_run
 
     if set_based:
         request.getfixturevalue("require_postgres")

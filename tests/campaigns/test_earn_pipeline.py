@@ -11,8 +11,8 @@ from campaigns.earn import CampaignEarn
 from campaigns.models import CampaignAward, RuleKind
 from cms.points import programme_facts
 from rewards import earn as pipeline
+from rewards.ledger.services import points_account_for_company
 from rewards.models import PointsAccount
-from rewards.services import points_account_for_company
 
 from .factories import CampaignFactory, CampaignRuleFactory, run_campaign
 from .test_earn import buy

@@ -10,9 +10,9 @@ from django.core.files.base import ContentFile
 from campaigns.models import ActivityKind, CompletionStatus, Referral, ReferralStatus
 from campaigns.services import CampaignError, referral_create, referrals_reward_due
 from members.models import Country
-from rewards.imports import purchase_import_run
-from rewards.ingest import purchase_record
 from rewards.models import LedgerEntry, PointsAccount, PurchaseImport
+from rewards.purchases.imports import purchase_import_run
+from rewards.purchases.services import purchase_record
 from tests.factories import CompanyFactory, MembershipFactory, _valid_swedish_org_number
 from tests.rewards.factories import NOW, PurchaseFactory
 from tests.rewards.helpers import assert_ledger_consistent

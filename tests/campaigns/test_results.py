@@ -9,7 +9,7 @@ import pytest
 
 from campaigns.models import ActivityCompletion, ActivityKind, AwardKind, CampaignAward
 from campaigns.selectors import campaign_results, campaign_results_by_company, results_periods
-from rewards.services import points_award
+from rewards.ledger.services import points_award
 from tests.factories import CompanyFactory, MembershipFactory
 from tests.rewards.factories import CreditNoteFactory, PurchaseFactory
 

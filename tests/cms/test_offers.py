@@ -115,7 +115,7 @@ def test_tier_offer_needs_a_tier_in_the_editor_form(offer_index):
 
 
 def test_an_offer_that_opens_a_reward_shows_how_close_the_company_is(client, offer_index, purchaser):
-    from rewards.services import points_account_for_company
+    from rewards.ledger.services import points_account_for_company
     from tests.rewards.factories import RewardFactory
     from tests.rewards.helpers import give_points
 

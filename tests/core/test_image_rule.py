@@ -133,7 +133,7 @@ def test_given_a_rep_when_starting_a_conversation_with_the_bomb_then_refused(cli
 
 
 def test_given_a_reward_picture_when_the_bomb_is_uploaded_then_refused():
-    from rewards.images import ImageRejected, image_check_and_process
+    from rewards.catalogue.images import ImageRejected, image_check_and_process
 
     with pytest.raises(ImageRejected, match="too large: at most 25 megapixels"):
         image_check_and_process(upload(bomb_png()))

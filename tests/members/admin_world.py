@@ -33,9 +33,9 @@ from members.models import Company, CompanyStatus, MembershipRole, User
 from messaging.services import thread_start
 from notifications.models import Notification
 from reps.services import goodwill_award, goodwill_budget_set, staff_note_add
+from rewards.ledger.services import points_account_for_company, points_adjust
 from rewards.models import CompanyRewardSettings, ProgrammeRules, PurchaseImport, PurchaseImportStatus
-from rewards.redemptions import DeliveryAddress, redemption_request
-from rewards.services import points_account_for_company, points_adjust
+from rewards.redemptions.services import DeliveryAddress, redemption_request
 from tests.campaigns.factories import ActivityFactory, BadgeFactory, CampaignFactory, ChallengeFactory, run_campaign
 from tests.factories import CompanyFactory, InvitationFactory, MembershipFactory, StaffFactory, UserFactory
 from tests.rewards.factories import (

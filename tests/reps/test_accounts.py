@@ -200,7 +200,7 @@ def test_the_account_page_shows_contacts_points_notes_and_conversations_in_fixed
     with CaptureQueriesContext(connection) as small:
         client.get(url)
 
-    from rewards.services import points_account_for_company
+    from rewards.ledger.services import points_account_for_company
     from tests.campaigns.factories import CampaignFactory, run_campaign
     from tests.rewards.factories import RewardFactory
     from tests.rewards.helpers import give_points, request_redemption

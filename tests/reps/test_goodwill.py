@@ -17,8 +17,8 @@ from notifications.models import Notification, NotificationKind
 from reps.models import GoodwillAward, GoodwillBudget
 from reps.selectors import goodwill_status
 from reps.services import RepsError, goodwill_award, goodwill_budget_set, month_of
+from rewards.ledger.selectors import ledger_mismatches
 from rewards.models import EntryKind, LedgerEntry, PointsAccount
-from rewards.selectors import ledger_mismatches
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from rewards.ledger.services import points_account_for_company
 from rewards.models import ProgrammeRules
-from rewards.services import points_account_for_company
 from tests.factories import StaffFactory
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from rewards.ledger.selectors import ledger_mismatches
+from rewards.ledger.services import points_earn_for_purchase, points_redeem, points_release_pending
 from rewards.models import LedgerEntry, PointsAccount
-from rewards.selectors import ledger_mismatches
-from rewards.services import points_earn_for_purchase, points_redeem, points_release_pending
 
 from .factories import PurchaseFactory
 
@@ -38,7 +38,7 @@ def assert_ledger_consistent() -> None:
 
 def give_points(account: PointsAccount, points: int) -> None:
     """Put ``points`` on the account's balance through the ledger (a staff adjustment)."""
-    from rewards.services import points_adjust
+    from rewards.ledger.services import points_adjust
     from tests.factories import StaffFactory
 
     points_adjust(
@@ -51,7 +51,7 @@ def give_points(account: PointsAccount, points: int) -> None:
 
 
 def delivery_address():
-    from rewards.redemptions import DeliveryAddress
+    from rewards.redemptions.services import DeliveryAddress
 
     return DeliveryAddress(
         name="Bygg AB, Anna", street="Industrigatan 1", postal_code="411 01", city="Göteborg", country="SE"
@@ -62,7 +62,7 @@ def request_redemption(membership, reward, *, quantity: int = 1, key: str | None
     """``redemption_request`` with a fresh key and, for physical rewards, a delivery address."""
     from uuid import uuid4
 
-    from rewards.redemptions import redemption_request
+    from rewards.redemptions.services import redemption_request
 
     if reward.needs_delivery_address:
         kwargs.setdefault("delivery", delivery_address())

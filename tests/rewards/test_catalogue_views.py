@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import MembershipRole
-from rewards.catalogue import reward_goal_set
+from rewards.catalogue.services import reward_goal_set
 from rewards.models import CompanyRewardSettings
 from tests.factories import MembershipFactory
 

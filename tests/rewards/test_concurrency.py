@@ -13,9 +13,9 @@ from decimal import Decimal
 
 import pytest
 
+from rewards.ledger.selectors import ledger_mismatches
+from rewards.ledger.services import LedgerError, points_adjust, points_earn_for_purchase, points_redeem
 from rewards.models import EntryKind, LedgerEntry, PointsAccount
-from rewards.selectors import ledger_mismatches
-from rewards.services import LedgerError, points_adjust, points_earn_for_purchase, points_redeem
 from tests.concurrency import race
 
 from .factories import NOW, PurchaseFactory

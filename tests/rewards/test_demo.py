@@ -9,8 +9,8 @@ import pytest
 from members.staff_groups import SALES_REPS
 from portal.demo import SeedSummary, seed_companies, seed_contacts, seed_staff
 from rewards.demo import seed_points
+from rewards.ledger.selectors import account_summary
 from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProgrammeRules, Purchase
-from rewards.selectors import account_summary
 
 from .helpers import assert_ledger_consistent
 

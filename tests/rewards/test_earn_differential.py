@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from campaigns.models import Campaign, CampaignAward, CampaignMember, CampaignRule, CampaignStatus, RuleKind
+from rewards.ledger.services import points_account_for_company
 from rewards.models import PointsAccount, ProductCategory
-from rewards.services import points_account_for_company
 from tests.factories import CompanyFactory, StaffFactory
 
 from .factories import NOW, ProductCategoryFactory, TierFactory

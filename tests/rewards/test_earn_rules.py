@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from rewards.ledger.services import LedgerError, points_earn_for_purchase, purchase_points
 from rewards.models import EntryKind, ProgrammeRules
-from rewards.services import LedgerError, points_earn_for_purchase, purchase_points
 
 from .factories import NOW, ProductCategoryFactory, PurchaseFactory, PurchaseLineFactory, TierFactory
 from .helpers import fresh

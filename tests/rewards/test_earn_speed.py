@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from rewards.ingest import PurchaseLineInput, purchase_record
 from rewards.models import PointsAccount
+from rewards.purchases.services import PurchaseLineInput, purchase_record
 
 from .factories import TierFactory
 from .helpers import assert_ledger_consistent

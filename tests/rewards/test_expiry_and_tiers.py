@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from dateutil.relativedelta import relativedelta
 
+from rewards.ledger.services import points_expire, tier_evaluate
 from rewards.models import EntryKind
-from rewards.services import points_expire, tier_evaluate
 
 from .factories import NOW, PurchaseFactory, TierFactory
 from .helpers import assert_ledger_consistent, earn, fresh, redeem
@@ -62,7 +62,7 @@ def test_given_expiry_already_run_today_when_run_again_then_no_second_entry(acco
 
 
 def test_given_staff_reinstates_expired_points_when_expiry_runs_then_they_do_not_expire_again_at_once(account, staff):
-    from rewards.services import entry_reverse
+    from rewards.ledger.services import entry_reverse
 
     earn(account.company, 1000, at=NOW, release=True)
     points_expire(now=NOW + TWO_YEARS)
@@ -117,7 +117,7 @@ def test_given_company_below_threshold_when_not_yearly_evaluation_then_tier_kept
 
 
 def test_given_credit_note_when_evaluating_tier_then_returned_points_do_not_qualify(account, tiers):
-    from rewards.services import points_earn_for_purchase, purchase_return
+    from rewards.ledger.services import points_earn_for_purchase, purchase_return
 
     from .factories import CreditNoteFactory
 

@@ -15,9 +15,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from rewards.imports import ACCOUNT_LOCK_BOUND_SECONDS, purchase_import_run
-from rewards.ingest import purchase_record
 from rewards.models import Purchase, PurchaseImportStatus
+from rewards.purchases.imports import ACCOUNT_LOCK_BOUND_SECONDS, purchase_import_run
+from rewards.purchases.services import purchase_record
 from tests.factories import CompanyFactory
 
 from .factories import NOW, TierFactory

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from notifications.models import Notification
-from rewards.imports import purchase_import_run
+from rewards.purchases.imports import purchase_import_run
 from tests.conftest import IN_CI
 from tests.factories import CompanyFactory, MembershipFactory
 

@@ -12,10 +12,10 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from django.utils import timezone
 
-from rewards import imports
 from rewards.models import EntryKind, LedgerEntry, PointsAccount, Purchase, PurchaseImport, PurchaseImportPendingRow
 from rewards.models import PurchaseImportStatus as Status
-from rewards.tasks import resume_stale_purchase_imports, run_purchase_import
+from rewards.purchases import imports
+from rewards.purchases.tasks import resume_stale_purchase_imports, run_purchase_import
 from tests.factories import CompanyFactory, StaffFactory
 
 from .factories import NOW

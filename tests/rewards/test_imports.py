@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from members.models import Company
-from rewards.imports import COLUMNS, ERROR_FILE_HEADER, purchase_import_create, purchase_import_run
+from rewards.ledger.services import points_account_for_company, points_earn_for_purchase, points_redeem, purchase_return
 from rewards.models import (
     EntryKind,
     LedgerEntry,
@@ -25,7 +25,7 @@ from rewards.models import (
     PurchaseImport,
     PurchaseImportStatus,
 )
-from rewards.services import points_account_for_company, points_earn_for_purchase, points_redeem, purchase_return
+from rewards.purchases.imports import COLUMNS, ERROR_FILE_HEADER, purchase_import_create, purchase_import_run
 from tests.factories import CompanyFactory, StaffFactory
 
 from .factories import NOW, CreditNoteFactory, ProductCategoryFactory, PurchaseFactory, TierFactory
@@ -358,7 +358,7 @@ def test_a_crashed_import_resumes_after_its_last_chunk(acme):
 
 
 def test_a_chunk_that_hits_a_deadlock_is_rolled_back_and_retried_from_the_checkpoint(acme, monkeypatch):
-    from rewards import imports
+    from rewards.purchases import imports
 
     real_chunk = imports._chunk_row_by_row
     calls = []
@@ -542,7 +542,7 @@ def test_set_based_import_with_a_running_campaign_writes_the_same_ledger_as_the_
     require_postgres, rules, monkeypatch
 ):
     from campaigns.models import CampaignAward
-    from rewards import imports
+    from rewards.purchases import imports
 
     ProductCategoryFactory(code="TOOLS", multiplier=Decimal("1.25"))
     campaign_a, file_a = _campaign_scenario("A", "erp-a")
@@ -634,7 +634,7 @@ def _multiplier_scenario(prefix: str, source: str, *, silver, gold):
 @pytest.mark.postgres
 def test_set_based_import_computes_campaign_multipliers_like_the_services(require_postgres, rules, monkeypatch):
     from campaigns.models import CampaignAward
-    from rewards import imports
+    from rewards.purchases import imports
 
     ProductCategoryFactory(code="TOOLS", multiplier=Decimal("1.25"))
     silver = TierFactory(name="Silver", qualifying_points=3000, earn_multiplier=Decimal("1.1"))
@@ -769,7 +769,7 @@ def test_any_mix_of_hostile_and_good_lines_adds_up(acme, seed):
 
 
 def test_a_chunk_left_for_one_by_one_never_makes_the_next_set_based_chunk_larger():
-    from rewards.imports import SET_BASED_LOCK_TARGET_SECONDS, _next_chunk_size
+    from rewards.purchases.imports import SET_BASED_LOCK_TARGET_SECONDS, _next_chunk_size
 
     # nearly every row routed: the short hold says nothing about set-based rows
     assert _next_chunk_size(5_000, staged=20, lock_seconds=0.1) == 5_000

@@ -21,9 +21,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from rewards.models import PointsAccount
-from rewards.selectors import ledger_mismatches
-from rewards.services import (
+from rewards.ledger.selectors import ledger_mismatches
+from rewards.ledger.services import (
     LedgerError,
     entry_reverse,
     points_account_for_company,
@@ -33,6 +32,7 @@ from rewards.services import (
     points_release_pending,
     purchase_return,
 )
+from rewards.models import PointsAccount
 from tests.factories import CompanyFactory, StaffFactory
 
 from .factories import NOW, CreditNoteFactory, PurchaseFactory

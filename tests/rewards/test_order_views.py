@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import MembershipRole
-from rewards.catalogue import approval_threshold_set
+from rewards.catalogue.services import approval_threshold_set
 from rewards.models import CompanyRewardSettings, LedgerEntry, LimitPeriod, Redemption, RedemptionStatus
-from rewards.redemptions import redemption_fulfil
+from rewards.redemptions.services import redemption_fulfil
 from tests.factories import MembershipFactory, StaffFactory
 
 from .factories import RewardFactory, TierFactory, VoucherCodeFactory, VoucherRewardFactory

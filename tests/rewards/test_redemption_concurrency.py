@@ -13,8 +13,10 @@ from uuid import uuid4
 import pytest
 
 from members.models import Membership, MembershipRole
+from rewards.ledger.selectors import ledger_mismatches
+from rewards.ledger.services import points_account_for_company
 from rewards.models import EntryKind, LedgerEntry, PointsAccount, Redemption, RedemptionStatus, Reward, VoucherCode
-from rewards.redemptions import (
+from rewards.redemptions.services import (
     RedemptionError,
     redemption_approve,
     redemption_cancel,
@@ -22,8 +24,6 @@ from rewards.redemptions import (
     redemption_reject,
     redemption_request,
 )
-from rewards.selectors import ledger_mismatches
-from rewards.services import points_account_for_company
 from tests.concurrency import race
 from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
 
@@ -136,7 +136,7 @@ def test_given_cancel_reject_approve_and_fulfil_racing_on_one_order_then_one_out
     buyer = _funded_buyer(50_000)
     admin = MembershipFactory(company=buyer.company, role=MembershipRole.ADMIN).user
     staff = StaffFactory(group="Club admins")
-    from rewards.catalogue import approval_threshold_set
+    from rewards.catalogue.services import approval_threshold_set
 
     approval_threshold_set(company=buyer.company, threshold=1_000, by=admin)
     reward = RewardFactory(points_cost=10_000, stock=5)

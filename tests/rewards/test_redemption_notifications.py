@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 
 from notifications.models import Notification, NotificationKind
-from rewards.catalogue import approval_threshold_set
-from rewards.redemptions import redemption_approve, redemption_fulfil, redemption_reject
+from rewards.catalogue.services import approval_threshold_set
+from rewards.redemptions.services import redemption_approve, redemption_fulfil, redemption_reject
 from tests.factories import StaffFactory
 
 from .factories import RewardFactory

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from members.models import MembershipRole
-from rewards.catalogue import approval_threshold_set
+from rewards.catalogue.services import approval_threshold_set
 from rewards.models import CompanyRewardSettings, LedgerEntry, Redemption, Reward, VoucherCode
 from tests.factories import MembershipFactory, StaffFactory
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from members.models import Membership, MembershipRole
 from notifications.models import Notification, NotificationKind
-from rewards.catalogue import approval_threshold_set
+from rewards.catalogue.services import approval_threshold_set
+from rewards.ledger.services import LedgerError, entry_reverse
 from rewards.models import (
     EntryKind,
     LedgerEntry,
@@ -22,7 +23,7 @@ from rewards.models import (
     Reward,
     VoucherCode,
 )
-from rewards.redemptions import (
+from rewards.redemptions.services import (
     RedemptionError,
     limit_window_start,
     redemption_approve,
@@ -33,7 +34,6 @@ from rewards.redemptions import (
     redemption_request,
     redemptions_fulfil_bulk,
 )
-from rewards.services import LedgerError, entry_reverse
 from tests.factories import MembershipFactory, StaffFactory
 
 from .factories import RewardFactory, TierFactory, VoucherCodeFactory, VoucherRewardFactory
@@ -482,7 +482,7 @@ def test_given_several_orders_when_bulk_fulfilled_then_each_outcome_is_reported(
 
 
 def test_given_a_cancelled_order_then_its_points_expire_when_the_points_it_used_would_have(buyer, account):
-    from rewards.services import points_due_to_expire
+    from rewards.ledger.services import points_due_to_expire
 
     now = timezone.now()
     order = request_redemption(buyer, RewardFactory(points_cost=10_000), now=now)
@@ -495,7 +495,7 @@ def test_given_a_cancelled_order_then_its_points_expire_when_the_points_it_used_
 
 
 def test_given_points_whose_expiry_passed_while_the_order_was_open_then_they_get_30_days(buyer, account):
-    from rewards.services import RETURNED_POINTS_GRACE_DAYS, points_due_to_expire
+    from rewards.ledger.services import RETURNED_POINTS_GRACE_DAYS, points_due_to_expire
 
     expiry = LedgerEntry.objects.filter(kind=EntryKind.ADJUST).first().expires_at
     order = request_redemption(buyer, RewardFactory(points_cost=10_000), now=expiry - timedelta(days=2))

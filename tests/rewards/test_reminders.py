@@ -19,9 +19,13 @@ from clubportal.celery import app
 from members.models import MembershipRole
 from notifications.models import Notification, NotificationKind
 from notifications.services import notification_preferences_set
+from rewards.ledger.selectors import next_tier_evaluation, points_expiring_by_account, tier_outlook
+from rewards.ledger.services import (
+    expiry_reminders_schedule,
+    points_account_for_company,
+    tier_downgrade_notices_schedule,
+)
 from rewards.models import ExpiryReminder, PointsAccount, TierDowngradeNotice
-from rewards.selectors import next_tier_evaluation, points_expiring_by_account, tier_outlook
-from rewards.services import expiry_reminders_schedule, points_account_for_company, tier_downgrade_notices_schedule
 from tests.factories import CompanyFactory, MembershipFactory
 
 from .factories import TierFactory
@@ -177,7 +181,7 @@ def test_given_points_expiring_when_the_celery_task_runs_twice_then_one_reminder
 ):
     from django.utils import timezone
 
-    from rewards.tasks import send_expiry_reminders
+    from rewards.ledger.tasks import send_expiry_reminders
 
     contact(account.company)
     earn(account.company, 300, at=timezone.now() + timedelta(days=20) - relativedelta(months=24), release=True)

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from rewards import images
-from rewards.catalogue import CatalogueError, reward_image_add
-from rewards.images import ImageRejected, image_check_and_process
+from rewards.catalogue import images
+from rewards.catalogue.images import ImageRejected, image_check_and_process
+from rewards.catalogue.services import CatalogueError, reward_image_add
 from rewards.models import RewardImage
 
 from .factories import RewardFactory

@@ -9,8 +9,8 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.management import CommandError, call_command
 
+from rewards.ledger.selectors import account_summary, points_by_month
 from rewards.models import PointsAccount
-from rewards.selectors import account_summary, points_by_month
 from tests.factories import CompanyFactory
 
 from .factories import NOW, TierFactory

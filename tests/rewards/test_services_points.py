@@ -9,8 +9,7 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.test import RequestFactory
 
-from rewards.models import EntryKind, LedgerEntry, LedgerEntryError, PointsAccount
-from rewards.services import (
+from rewards.ledger.services import (
     LedgerError,
     entry_reverse,
     points_adjust,
@@ -18,6 +17,7 @@ from rewards.services import (
     points_release_pending,
     purchase_return,
 )
+from rewards.models import EntryKind, LedgerEntry, LedgerEntryError, PointsAccount
 from tests.factories import CompanyFactory
 
 from .factories import NOW, CreditNoteFactory, PurchaseFactory

@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from rewards.catalogue import CatalogueError, approval_threshold_set, voucher_codes_upload
+from rewards.catalogue.services import CatalogueError, approval_threshold_set, voucher_codes_upload
 from rewards.models import Redemption, RedemptionStatus, Reward, VoucherCode
-from rewards.redemptions import redemption_fulfil
+from rewards.redemptions.services import redemption_fulfil
 from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
 
 from .factories import RewardFactory, VoucherCodeFactory, VoucherRewardFactory
@@ -336,7 +336,7 @@ def test_fulfilment_staff_who_are_not_club_admins_see_and_fulfil_only_their_own_
     # fulfilment permission works on their own accounts' orders, never another rep's.
     from django.contrib.auth.models import Permission
 
-    from rewards.services import points_account_for_company
+    from rewards.ledger.services import points_account_for_company
 
     settings.STAFF_MFA_REQUIRED = False
     rep.user_permissions.add(Permission.objects.get(codename="fulfil_redemption"))

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from clubportal.celery import app
-from rewards.tasks import evaluate_tiers, expire_points, release_pending_points
+from rewards.ledger.tasks import evaluate_tiers, expire_points, release_pending_points
 
 from .factories import TierFactory
 from .helpers import assert_ledger_consistent, earn, fresh

@@ -20,8 +20,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from rewards.ledger.services import points_account_for_company
 from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProgrammeRules
-from rewards.services import points_account_for_company
 from tests.factories import MembershipFactory, StaffFactory
 from tests.mfa import login_with_totp
 
@@ -350,7 +350,7 @@ def test_given_a_member_when_menu_renders_then_points_is_in_it(member_client, po
 
 @pytest.mark.parametrize("export_format", ["csv", "xlsx"])
 def test_the_history_export_neutralises_formula_cells(member_client, company, sek_rules, portal_site, export_format):
-    from rewards.services import points_adjust
+    from rewards.ledger.services import points_adjust
 
     evil = '=HYPERLINK("http://evil","x")'
     account = points_account_for_company(company=company)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rewards.selectors import ledger_mismatches
+from rewards.ledger.selectors import ledger_mismatches
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ from pathlib import Path
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from rewards.imports import purchase_import_run
 from rewards.models import PurchaseImport, PurchaseImportStatus
+from rewards.purchases.imports import purchase_import_run
 
 
 class Command(BaseCommand):

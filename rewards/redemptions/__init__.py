@@ -1,0 +1,1 @@
+"""Redemptions: orders, approvals, cancellations, staff fulfilment, with their event trail."""
