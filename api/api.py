@@ -37,6 +37,7 @@ from core.db import LockWaitTimeout, bounded_lock_wait
 from members.models import Company
 from members.services import MembersError, company_upsert
 from outbox.services import outbox_enqueue
+from rewards.ledger.notices import CompanyEarnings, company_earnings
 from rewards.ledger.selectors import account_summary, points_value
 from rewards.ledger.tasks import notify_purchases_points
 from rewards.models import TO_FULFIL, EntryKind, LedgerEntry, ProgrammeRules, Purchase, Redemption, RewardKind
@@ -447,7 +448,7 @@ def purchase_batch_post(request, payload: schemas.PurchaseBatchIn, response: Htt
                 outcomes[index] = _batch_item_refused(index, item.external_id, "forbidden", str(denied), [])
                 del parsed[index]
     # One "points arrived" notice per company for the whole batch, after the last item.
-    earned: dict[int, list[int]] = {}
+    earned: dict[int, CompanyEarnings] = {}
     first_purchase_id = None
     retry_after = 0
     for index, item in parsed.items():
@@ -456,9 +457,9 @@ def purchase_batch_post(request, payload: schemas.PurchaseBatchIn, response: Htt
         try:
             purchase, created, entry = _record(client, item, company, notify=False)
             if created and entry is not None and entry.kind == EntryKind.EARN and entry.net_points > 0:
-                earned.setdefault(company.pk, [company.pk, 0, 0])
-                earned[company.pk][1] += 1
-                earned[company.pk][2] += entry.net_points
+                tally = earned.setdefault(company.pk, company_earnings(company.pk, 0, 0))
+                tally["purchases"] += 1
+                tally["points"] += entry.net_points
                 first_purchase_id = min(first_purchase_id or purchase.pk, purchase.pk)
             outcome |= {
                 "status": "created" if created else "duplicate",

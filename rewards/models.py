@@ -18,12 +18,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_cleanup import cleanup
+
+from members.models import Country
 
 from .bounds import MONEY_MAX, MONEY_MIN
 
@@ -726,13 +730,9 @@ class Reward(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("rewards:reward", args=[self.pk])
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if self.kind == RewardKind.VOUCHER and self.stock is not None:
             errors["stock"] = _("Voucher rewards take their stock from the code pool; leave this empty.")
@@ -963,8 +963,6 @@ class Redemption(models.Model):
         return f"{self.number} {self.reward_title}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("rewards:order", args=[self.pk])
 
     @property
@@ -992,8 +990,6 @@ class Redemption(models.Model):
         return [line for line in lines if line]
 
     def get_delivery_country_display(self) -> str:
-        from members.models import Country
-
         try:
             return str(Country(self.delivery_country).label)
         except ValueError:

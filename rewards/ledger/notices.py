@@ -20,17 +20,19 @@ committed, so the purchase path and the CSV import pay nothing for them:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import TypedDict
 
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.formatting import format_money, format_points
 from members.selectors import company_contacts, contacts_by_company
 from notifications.models import NotificationKind
-from notifications.services import BATCH_SIZE, notifications_send
+from notifications.services import BATCH_SIZE, notification_digests_send, notifications_send
 from rewards.ledger.selectors import points_value
 from rewards.models import ProgrammeRules
 
@@ -90,12 +92,6 @@ def points_emails_send(*, now: datetime | None = None) -> int:
     """E-mail the single-purchase points notices: one e-mail per person at most every
     ``POINTS_EMAIL_INTERVAL_MINUTES``, listing each purchase since the last one (see
     ``notifications.services.notification_digests_send``). Returns e-mails sent."""
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    from notifications.services import notification_digests_send
-
     return notification_digests_send(
         kind=NotificationKind.POINTS,
         key_prefix="points:purchase:",
@@ -104,15 +100,38 @@ def points_emails_send(*, now: datetime | None = None) -> int:
     )
 
 
-def purchases_points_notify(*, key: str, earned: Sequence[Sequence[int]]) -> int:
+class CompanyEarnings(TypedDict):
+    """What many purchases earned one company: the tally a CSV import or an API batch hands
+    to ``notify_purchases_points`` across the Celery boundary (JSON with named fields)."""
+
+    company_id: int
+    purchases: int
+    points: int
+
+
+def company_earnings(company_id: int, purchases: int, points: int) -> CompanyEarnings:
+    return CompanyEarnings(company_id=company_id, purchases=purchases, points=points)
+
+
+def _earnings(item: CompanyEarnings | Sequence[int]) -> CompanyEarnings:
+    """A tally from the task's arguments; also the positional ``[company id, purchases,
+    points]`` of tasks queued before the tally had named fields."""
+    if isinstance(item, dict):
+        return company_earnings(item["company_id"], item["purchases"], item["points"])
+    company_id, purchases, points = item
+    return company_earnings(company_id, purchases, points)
+
+
+def purchases_points_notify(*, key: str, earned: Sequence[CompanyEarnings | Sequence[int]]) -> int:
     """One notice per company for many purchases at once (a CSV import, an API batch).
 
-    ``earned`` is ``[(company id, purchases, points), ...]``; companies whose purchases
-    earned nothing are left out. The contacts are read ``BATCH_SIZE`` companies per query.
-    Returns notices written.
+    ``earned`` is a list of ``CompanyEarnings`` (the old positional ``[company id,
+    purchases, points]`` form is still read); companies whose purchases earned nothing are
+    left out. The contacts are read ``BATCH_SIZE`` companies per query. Returns notices written.
     """
     rules = ProgrammeRules.current()
-    wanted = [(company_id, purchases, points) for company_id, purchases, points in earned if points > 0]
+    tallies = [_earnings(item) for item in earned]
+    wanted = [(t["company_id"], t["purchases"], t["points"]) for t in tallies if t["points"] > 0]
     written = 0
     for start in range(0, len(wanted), BATCH_SIZE):
         batch = wanted[start : start + BATCH_SIZE]
@@ -144,8 +163,6 @@ def expiry_notify(
     *, company, reminder_key: str, items: Sequence[tuple[date, int]], rules: ProgrammeRules | None = None
 ) -> int:
     """Tell the company's contacts which points expire when (``items``: (day, points), by day)."""
-    from django.utils import formats
-
     rules = rules or ProgrammeRules.current()
     total = sum(points for _day, points in items)
     first_on, last_on = items[0][0], items[-1][0]

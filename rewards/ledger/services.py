@@ -48,6 +48,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.mail import send_branded_mail
 from members.models import Company, CompanyStatus, User
 from members.selectors import company_admins
 from outbox.services import outbox_enqueue
@@ -845,7 +846,7 @@ def expiry_reminders_schedule(*, now: datetime) -> int:
     Returns the number of e-mails queued. Idempotent: a second run queues nothing.
     """
     from rewards.ledger.selectors import points_expiring_by_account  # selectors import this module
-    from rewards.ledger.tasks import send_expiry_reminder
+    from rewards.ledger.tasks import send_expiry_reminder  # lazy: the tasks import this module
 
     today = timezone.localdate(now)
     zone = timezone.get_current_timezone()
@@ -886,7 +887,7 @@ def expiry_reminder_send(*, reminder_ids: list[int], now: datetime | None = None
     through ``notifications.services.notifications_send``, and mark the reminders sent.
     Reminders already sent are left out, and the notice's key (the first reminder's id)
     is idempotent, so a repeated task notifies nobody twice. Returns the notices written."""
-    from rewards.ledger.notices import expiry_notify
+    from rewards.ledger.notices import expiry_notify  # lazy: notices import the selectors, which import this module
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -918,8 +919,11 @@ def tier_downgrade_notices_schedule(*, now: datetime, days_ahead: int) -> int:
     evaluation date); a company that becomes at risk later in the window is told then.
     Returns the number of e-mails queued. Idempotent: a second run queues nothing.
     """
-    from rewards.ledger.selectors import next_tier_evaluation, tier_downgrades_expected
-    from rewards.ledger.tasks import send_tier_downgrade_notice
+    from rewards.ledger.selectors import (
+        next_tier_evaluation,
+        tier_downgrades_expected,
+    )  # lazy: selectors import this module
+    from rewards.ledger.tasks import send_tier_downgrade_notice  # lazy: the tasks import this module
 
     evaluation_on = timezone.localdate(next_tier_evaluation(now=now))
     if (evaluation_on - timezone.localdate(now)).days > days_ahead:
@@ -955,8 +959,6 @@ def tier_downgrade_notices_schedule(*, now: datetime, days_ahead: int) -> int:
 def tier_downgrade_notice_send(*, notice_id: int, now: datetime | None = None) -> int:
     """E-mail the notice to the company's admins who accept notifications, in each one's
     language, and mark it sent; a notice already sent mails nothing. Returns e-mails sent."""
-    from core.mail import send_branded_mail
-
     now = now or timezone.now()
     with transaction.atomic():
         notice = (

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from rewards.ledger.notices import points_emails_send, purchase_points_notify, purchases_points_notify
+from rewards.ledger.notices import CompanyEarnings, points_emails_send, purchase_points_notify, purchases_points_notify
 from rewards.ledger.services import (
     expiry_reminder_send,
     expiry_reminders_schedule,
@@ -90,7 +90,9 @@ def notify_purchase_points(
 
 
 @shared_task(name="rewards.tasks.notify_purchases_points")
-def notify_purchases_points(key: str, earned: list[list[int]]) -> int:
-    """One "points arrived" notice per company for a CSV import or an API batch:
-    ``earned`` is ``[[company id, purchases, points], ...]``. Safe to run twice (same key)."""
+def notify_purchases_points(key: str, earned: list[CompanyEarnings] | list[list[int]]) -> int:
+    """One "points arrived" notice per company for a CSV import or an API batch: ``earned`` is
+    a list of ``CompanyEarnings`` (``{"company_id", "purchases", "points"}``); tasks queued
+    before that, with ``[[company id, purchases, points], ...]``, still run. Safe to run twice
+    (same key)."""
     return purchases_points_notify(key=key, earned=earned)

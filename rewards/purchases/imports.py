@@ -106,21 +106,52 @@ from members.models import Company
 from outbox.services import outbox_enqueue
 from rewards.bounds import money_problem, occurred_at_problem
 from rewards.earn import earn_contributors
+from rewards.ledger.notices import company_earnings
+from rewards.ledger.tasks import notify_purchases_points
 from rewards.models import (
     EntryKind,
+    LedgerEntry,
+    PointsAccount,
     ProductCategory,
     ProgrammeRules,
+    Purchase,
     PurchaseImport,
     PurchaseImportEarning,
     PurchaseImportError,
     PurchaseImportPendingRow,
     PurchaseImportStatus,
+    PurchaseLine,
     Tier,
 )
 from rewards.purchases.services import IngestError, PurchaseLineInput, purchase_record_with_entry
 from rewards.rules import exact_points_sql, whole_points_sql
 
 logger = logging.getLogger(__name__)
+
+
+class _Tables:
+    """The tables the set-based SQL writes and reads, named from the models (``_meta.db_table``)
+    and quoted by ``psycopg.sql.Identifier``: named fragments, never literal table names."""
+
+    def __init__(self, **models: type[models.Model]) -> None:
+        for name, model in models.items():
+            setattr(self, name, sql.Identifier(model._meta.db_table).as_string(None))
+
+
+_T = _Tables(
+    COMPANY=Company,
+    LEDGER_ENTRY=LedgerEntry,
+    POINTS_ACCOUNT=PointsAccount,
+    PRODUCT_CATEGORY=ProductCategory,
+    PURCHASE=Purchase,
+    PURCHASE_IMPORT_EARNING=PurchaseImportEarning,
+    PURCHASE_LINE=PurchaseLine,
+    TIER=Tier,
+)
+# The entry kinds the SQL writes, from the model's enum, as quoted SQL literals.
+_KIND_EARN = sql.Literal(EntryKind.EARN.value).as_string(None)
+_KIND_RELEASE = sql.Literal(EntryKind.RELEASE.value).as_string(None)
+_KIND_REVERSAL = sql.Literal(EntryKind.REVERSAL.value).as_string(None)
 
 REQUIRED_COLUMNS = ("company_external_id", "source", "external_id", "occurred_at", "net_amount", "currency")
 OPTIONAL_COLUMNS = ("category_code", "original_external_id")
@@ -678,24 +709,24 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
                    COALESCE(SUM({_POINTS_SQL.format(amount="s.net_amount")} + COALESCE(pic.points, 0)) FILTER (
                        WHERE s.occurred_at > %(start)s AND s.occurred_at <= %(now)s
                          AND NOT EXISTS (
-                             SELECT 1 FROM rewards_purchase p
+                             SELECT 1 FROM {_T.PURCHASE} p
                              WHERE p.source = s.source AND p.external_id = s.external_id
                          )
                    ), 0) AS points
             FROM purchase_import_staging s
-            JOIN members_company c ON c.external_id = s.company_external_id
-            JOIN rewards_pointsaccount a ON a.company_id = c.id
-            LEFT JOIN rewards_tier t ON t.id = a.tier_id
-            LEFT JOIN rewards_productcategory pc ON pc.id = s.category_id
+            JOIN {_T.COMPANY} c ON c.external_id = s.company_external_id
+            JOIN {_T.POINTS_ACCOUNT} a ON a.company_id = c.id
+            LEFT JOIN {_T.TIER} t ON t.id = a.tier_id
+            LEFT JOIN {_T.PRODUCT_CATEGORY} pc ON pc.id = s.category_id
             LEFT JOIN purchase_import_campaign pic ON pic.line = s.line  -- campaign points count too
             WHERE a.id = ANY(%(accounts)s)
             GROUP BY a.id
         ), earned AS (
             SELECT e.account_id, SUM(e.points + e.pending_points - e.shortfall_points) AS points
-            FROM rewards_ledgerentry e
-            JOIN rewards_purchase p ON p.id = e.purchase_id
+            FROM {_T.LEDGER_ENTRY} e
+            JOIN {_T.PURCHASE} p ON p.id = e.purchase_id
             WHERE e.account_id IN (SELECT account_id FROM chunk)
-              AND e.kind IN ('{EntryKind.EARN}', '{EntryKind.REVERSAL}')
+              AND e.kind IN ({_KIND_EARN}, {_KIND_REVERSAL})
               AND p.occurred_at > %(start)s AND p.occurred_at <= %(now)s
             GROUP BY e.account_id
         )
@@ -774,7 +805,7 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     # Rows of unknown companies, then repeated external ids within the chunk.
     cursor.execute(
         f"""SELECT {_STAGING_FIELDS} FROM purchase_import_staging s
-        WHERE NOT EXISTS (SELECT 1 FROM members_company c WHERE c.external_id = s.company_external_id)"""
+        WHERE NOT EXISTS (SELECT 1 FROM {_T.COMPANY} c WHERE c.external_id = s.company_external_id)"""
     )
     dropped = []
     for values in cursor.fetchall():
@@ -806,16 +837,16 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     # commit, API posts for these companies wait: the chunk is sized to keep that short.
     result.locked_at = time_module.perf_counter()
     cursor.execute(
-        """INSERT INTO rewards_pointsaccount (company_id, balance, pending, shortfall, created_at)
+        f"""INSERT INTO {_T.POINTS_ACCOUNT} (company_id, balance, pending, shortfall, created_at)
         SELECT DISTINCT c.id, 0, 0, 0, %s FROM purchase_import_staging s
-        JOIN members_company c ON c.external_id = s.company_external_id
+        JOIN {_T.COMPANY} c ON c.external_id = s.company_external_id
         ON CONFLICT (company_id) DO NOTHING""",
         [now],
     )
     cursor.execute(
-        """SELECT a.id, a.company_id, a.tier_id, a.shortfall FROM rewards_pointsaccount a
+        f"""SELECT a.id, a.company_id, a.tier_id, a.shortfall FROM {_T.POINTS_ACCOUNT} a
         WHERE a.company_id IN (
-            SELECT c.id FROM purchase_import_staging s JOIN members_company c ON c.external_id = s.company_external_id
+            SELECT c.id FROM purchase_import_staging s JOIN {_T.COMPANY} c ON c.external_id = s.company_external_id
         )
         ORDER BY a.id FOR UPDATE"""
     )
@@ -833,7 +864,7 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         routed_companies = [company_of[account_id] for account_id in routed]
         cursor.execute(
             f"""SELECT {_STAGING_FIELDS}, c.id FROM purchase_import_staging s
-            JOIN members_company c ON c.external_id = s.company_external_id
+            JOIN {_T.COMPANY} c ON c.external_id = s.company_external_id
             WHERE c.id = ANY(%s) ORDER BY s.line""",
             [routed_companies],
         )
@@ -852,10 +883,10 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     cursor.execute(
         f"""
         WITH inserted AS (
-            INSERT INTO rewards_purchase
+            INSERT INTO {_T.PURCHASE}
                 (company_id, source, external_id, occurred_at, net_amount, currency, original_id, created_at)
             SELECT c.id, s.source, s.external_id, s.occurred_at, s.net_amount, s.currency, NULL, %(received)s
-            FROM purchase_import_staging s JOIN members_company c ON c.external_id = s.company_external_id
+            FROM purchase_import_staging s JOIN {_T.COMPANY} c ON c.external_id = s.company_external_id
             ORDER BY s.line
             ON CONFLICT (source, external_id) DO NOTHING
             RETURNING id, company_id, source, external_id, occurred_at, net_amount
@@ -868,9 +899,9 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
                i.occurred_at + make_interval(months => %(expiry_months)s)
         FROM inserted i
         JOIN purchase_import_staging s ON s.source = i.source AND s.external_id = i.external_id
-        JOIN rewards_pointsaccount a ON a.company_id = i.company_id
-        LEFT JOIN rewards_tier t ON t.id = a.tier_id
-        LEFT JOIN rewards_productcategory pc ON pc.id = s.category_id
+        JOIN {_T.POINTS_ACCOUNT} a ON a.company_id = i.company_id
+        LEFT JOIN {_T.TIER} t ON t.id = a.tier_id
+        LEFT JOIN {_T.PRODUCT_CATEGORY} pc ON pc.id = s.category_id
         LEFT JOIN purchase_import_campaign pic ON pic.line = s.line
         """,
         parameters,
@@ -878,18 +909,18 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     created = cursor.rowcount
     if created:
         cursor.execute(
-            """INSERT INTO rewards_purchaseline (purchase_id, sku, category_id, amount)
+            f"""INSERT INTO {_T.PURCHASE_LINE} (purchase_id, sku, category_id, amount)
             SELECT n.purchase_id, pc.code, n.category_id, n.net_amount
-            FROM purchase_import_new n JOIN rewards_productcategory pc ON pc.id = n.category_id
+            FROM purchase_import_new n JOIN {_T.PRODUCT_CATEGORY} pc ON pc.id = n.category_id
             ORDER BY n.line"""
         )
         cursor.execute(
             f"""
             WITH earned AS (
-                INSERT INTO rewards_ledgerentry
+                INSERT INTO {_T.LEDGER_ENTRY}
                     (account_id, kind, points, pending_points, shortfall_points, idempotency_key, memo,
                      created_at, purchase_id, available_at, expires_at)
-                SELECT n.account_id, '{EntryKind.EARN}', 0, n.points, 0, 'earn:' || n.purchase_id,
+                SELECT n.account_id, {_KIND_EARN}, 0, n.points, 0, 'earn:' || n.purchase_id,
                        LEFT(%(memo_prefix)s || n.external_id || %(memo_suffix)s || COALESCE(pic.memo, ''), 500),
                        %(now)s, n.purchase_id, n.available_at, n.expires_at
                 FROM purchase_import_new n LEFT JOIN purchase_import_campaign pic ON pic.line = n.line
@@ -897,18 +928,18 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
                 RETURNING id, account_id, pending_points, purchase_id, available_at, expires_at
             )
             -- A late import (return window already over) is released at once, as the service does.
-            INSERT INTO rewards_ledgerentry
+            INSERT INTO {_T.LEDGER_ENTRY}
                 (account_id, kind, points, pending_points, shortfall_points, idempotency_key, memo,
                  created_at, purchase_id, releases_id, expires_at)
-            SELECT e.account_id, '{EntryKind.RELEASE}', e.pending_points, -e.pending_points, 0,
+            SELECT e.account_id, {_KIND_RELEASE}, e.pending_points, -e.pending_points, 0,
                    'release:' || e.id, '', %(now)s, e.purchase_id, e.id, e.expires_at
             FROM earned e WHERE e.available_at <= %(now)s ORDER BY e.id
             """,
             {**parameters, "memo_prefix": memo_prefix, "memo_suffix": memo_suffix},
         )
         cursor.execute(
-            """
-            UPDATE rewards_pointsaccount a
+            f"""
+            UPDATE {_T.POINTS_ACCOUNT} a
             SET pending = a.pending + d.pending, balance = a.balance + d.released
             FROM (
                 SELECT account_id,
@@ -927,8 +958,8 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         # Per company, for the import's one "points arrived" notice each (one statement per
         # chunk; n.points already holds the campaign points).
         cursor.execute(
-            """SELECT a.company_id, count(*), sum(n.points) FROM purchase_import_new n
-            JOIN rewards_pointsaccount a ON a.id = n.account_id WHERE n.points > 0 GROUP BY a.company_id"""
+            f"""SELECT a.company_id, count(*), sum(n.points) FROM purchase_import_new n
+            JOIN {_T.POINTS_ACCOUNT} a ON a.id = n.account_id WHERE n.points > 0 GROUP BY a.company_id"""
         )
         for company_id, purchases, points in cursor.fetchall():
             result.earn(company_id, purchases, points)
@@ -947,16 +978,16 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
                -- (none, or the one line of the row's category).
                (p.company_id = c.id AND p.occurred_at = s.occurred_at AND p.net_amount = s.net_amount
                 AND p.currency = s.currency AND p.original_id IS NULL
-                AND (SELECT count(*) FROM rewards_purchaseline pl WHERE pl.purchase_id = p.id)
+                AND (SELECT count(*) FROM {_T.PURCHASE_LINE} pl WHERE pl.purchase_id = p.id)
                     = CASE WHEN s.category_id IS NULL THEN 0 ELSE 1 END
                 AND (s.category_id IS NULL OR EXISTS (
-                    SELECT 1 FROM rewards_purchaseline pl
+                    SELECT 1 FROM {_T.PURCHASE_LINE} pl
                     WHERE pl.purchase_id = p.id AND pl.category_id = s.category_id
                       AND pl.sku = s.category_code AND pl.amount = s.net_amount
                 ))) AS same, c.id
         FROM purchase_import_staging s
-        JOIN members_company c ON c.external_id = s.company_external_id
-        JOIN rewards_purchase p ON p.source = s.source AND p.external_id = s.external_id
+        JOIN {_T.COMPANY} c ON c.external_id = s.company_external_id
+        JOIN {_T.PURCHASE} p ON p.source = s.source AND p.external_id = s.external_id
         WHERE NOT EXISTS (SELECT 1 FROM purchase_import_new n WHERE n.line = s.line)
         """
     )
@@ -1108,19 +1139,19 @@ def _notify_points(import_id: int) -> None:
     )
     if not earned:
         return
-    from rewards.ledger.tasks import notify_purchases_points
-
     outbox_enqueue(
-        notify_purchases_points, key=f"points:import:{import_id}", earned=[list(earning) for earning in earned]
+        notify_purchases_points,
+        key=f"points:import:{import_id}",
+        earned=[company_earnings(*earning) for earning in earned],
     )
 
 
-_EARNINGS_UPSERT = """
+_EARNINGS_UPSERT = f"""
 ON CONFLICT (purchase_import_id, company_id) DO UPDATE
-SET purchases = rewards_purchaseimportearning.purchases + excluded.purchases,
-    points = rewards_purchaseimportearning.points + excluded.points
+SET purchases = {_T.PURCHASE_IMPORT_EARNING}.purchases + excluded.purchases,
+    points = {_T.PURCHASE_IMPORT_EARNING}.points + excluded.points
 """
-_EARNINGS_COLUMNS = "INSERT INTO rewards_purchaseimportearning (purchase_import_id, company_id, purchases, points)"
+_EARNINGS_COLUMNS = f"INSERT INTO {_T.PURCHASE_IMPORT_EARNING} (purchase_import_id, company_id, purchases, points)"
 
 
 def _earnings_add(import_id: int, earned: dict[int, list[int]]) -> None:
@@ -1353,7 +1384,7 @@ def _write_error_file(purchase_import: PurchaseImport) -> None:
 
 def purchase_import_create(*, file, created_by=None, original_name: str = "") -> PurchaseImport:
     """Store an uploaded file as a queued import and enqueue its task once the transaction commits."""
-    from rewards.purchases.tasks import run_purchase_import
+    from rewards.purchases.tasks import run_purchase_import  # lazy: the tasks module imports this one
 
     with transaction.atomic():
         purchase_import = PurchaseImport(
@@ -1375,7 +1406,7 @@ def purchase_imports_resume(*, import_ids, now: datetime | None = None) -> list[
     is written anew at the end. ``progress_at`` is set to now, so the stale-import job leaves
     it alone for a while. The task is queued through the outbox, in this transaction.
     """
-    from rewards.purchases.tasks import run_purchase_import
+    from rewards.purchases.tasks import run_purchase_import  # lazy: the tasks module imports this one
 
     now = now or timezone.now()
     queued = []

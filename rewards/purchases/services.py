@@ -43,6 +43,7 @@ from members.models import Company
 from outbox.services import outbox_enqueue
 from rewards.bounds import POINTS_MAX, money_problem, occurred_at_problem, points_problem
 from rewards.ledger.services import LedgerError, points_earn_for_purchase, purchase_return
+from rewards.ledger.tasks import notify_purchase_points
 from rewards.models import EntryKind, LedgerEntry, ProductCategory, ProgrammeRules, Purchase, PurchaseLine
 
 CENT = Decimal("0.01")
@@ -290,8 +291,6 @@ def purchase_record_with_entry(
 def _notify_points_after_commit(purchase: Purchase, entry: LedgerEntry) -> None:
     """Queue the "points arrived" notice for after the commit; the task gets everything it
     says, so it reads nothing about the purchase. Through the outbox: recorded in this transaction."""
-    from rewards.ledger.tasks import notify_purchase_points
-
     outbox_enqueue(
         notify_purchase_points,
         company_id=purchase.company_id,

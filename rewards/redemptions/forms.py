@@ -10,6 +10,11 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from members.models import Country
+from rewards.catalogue.services import VOUCHER_FILE_MAX_BYTES
+from rewards.models import Reward, RewardKind
+from rewards.redemptions.services import DeliveryAddress
+
 # --- Redemptions: the member's order form and the company admin's decisions --------------------
 
 REQUEST_KEY_PATTERN = r"^[0-9a-f]{32}$"
@@ -45,8 +50,6 @@ class RedeemForm(forms.Form):
     ADDRESS_FIELDS = ("delivery_name", "delivery_street", "delivery_postal_code", "delivery_city", "delivery_country")
 
     def __init__(self, *args, reward, **kwargs):
-        from members.models import Country
-
         super().__init__(*args, **kwargs)
         self.reward = reward
         self.fields["quantity"].max_value = reward.max_per_order
@@ -70,8 +73,6 @@ class RedeemForm(forms.Form):
                 del self.fields[name]
 
     def delivery(self):
-        from rewards.redemptions.services import DeliveryAddress
-
         if not self.reward.needs_delivery_address:
             return None
         data = self.cleaned_data
@@ -177,14 +178,10 @@ class VoucherUploadForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from rewards.models import Reward, RewardKind
-
         super().__init__(*args, **kwargs)
         self.fields["reward"].queryset = Reward.objects.filter(kind=RewardKind.VOUCHER).order_by("title")
 
     def clean_file(self):
-        from rewards.catalogue.services import VOUCHER_FILE_MAX_BYTES
-
         upload = self.cleaned_data["file"]
         if upload.size > VOUCHER_FILE_MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 2 MB; split it into smaller files."))

@@ -52,6 +52,9 @@ from django.utils.translation import gettext_lazy
 from core.formatting import format_number
 from members.models import Company, Membership, MembershipRole, User
 from members.selectors import company_admins
+from notifications.models import NotificationKind
+from notifications.services import notifications_send
+from rewards.ledger.notices import points_with_value
 from rewards.ledger.services import LedgerError, points_account_lock, points_redeem, points_return_redeemed
 from rewards.models import (
     OPEN_STATUSES,
@@ -723,16 +726,11 @@ _FULFILLED_DETAIL = {
 
 def _points_with_value(points: int):
     """ "40 000 points (800 SEK)" in each recipient's language (notifications_send calls it)."""
-    from rewards.ledger.notices import points_with_value
-
     rules = ProgrammeRules.current()
     return lambda: points_with_value(points, rules)
 
 
 def _notify_requester(redemption: Redemption, *, now: datetime) -> None:
-    from notifications.models import NotificationKind
-    from notifications.services import notifications_send
-
     requester = redemption.requested_by
     if requester is None:
         return
@@ -763,9 +761,6 @@ def _notify_requester(redemption: Redemption, *, now: datetime) -> None:
 
 
 def _notify_approvers(redemption: Redemption, *, now: datetime) -> None:
-    from notifications.models import NotificationKind
-    from notifications.services import notifications_send
-
     requester = redemption.requested_by
     notifications_send(
         users=company_admins(company_id=redemption.company_id),

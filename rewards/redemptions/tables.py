@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -165,8 +166,6 @@ class FulfilmentTable(tables.Table):
         return queryset.order_by(*(("-requested_at", "-pk") if is_descending else ("requested_at", "pk"))), True
 
     def render_number(self, record):
-        from django.urls import reverse
-
         return format_html('<a href="{}">{}</a>', reverse("rewards_staff:redemption", args=[record.pk]), record.number)
 
     def render_age(self, value):

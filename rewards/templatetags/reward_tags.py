@@ -15,7 +15,9 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
-from rewards.catalogue.selectors import Standing, company_goal
+from rewards.catalogue.selectors import Standing, company_goal, company_reward_position
+from rewards.ledger.selectors import points_value
+from rewards.redemptions.services import can_redeem
 from rewards.redemptions.tables import status_badge as _status_badge
 
 from .points import format_money, format_points, rules_from_context
@@ -43,9 +45,6 @@ def progress_bar(percent, label: str) -> dict:
 def reward_standing_block(context, reward, standing, compact: bool = False) -> dict:
     """What the company's balance means for one reward: redeemable now, or the points (and
     their money value) still to go with a progress bar, or why it cannot be redeemed."""
-    from rewards.ledger.selectors import points_value
-    from rewards.redemptions.services import can_redeem
-
     rules = rules_from_context(context)
     request = context.get("request")
     # A viewer's company may have the points, but the viewer cannot redeem: say it so.
@@ -79,8 +78,6 @@ def company_reward_goal(context):
     if points is not None:
         balance = points.summary.balance
     else:
-        from rewards.catalogue.selectors import company_reward_position
-
         balance = company_reward_position(company=membership.company).balance
     return company_goal(company=membership.company, balance=balance)
 
