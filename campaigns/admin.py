@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import Count, F
 from django.http import HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from cms.models import EventRegistration, RegistrationStatus
 from core.admin import ReadOnlyAdminMixin
 from core.spreadsheets import csv_stream
 from members.admin_scoping import CompanyScopedAdminMixin
@@ -513,8 +514,6 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def attendance_view(self, request, pk: int):
         """Staff tick the attendees among the event's confirmed sign-ups; each gets the points once."""
-        from cms.models import EventRegistration, RegistrationStatus
-
         activity = get_object_or_404(
             Activity.objects.select_related("event", "campaign"), pk=pk, kind=ActivityKind.EVENT
         )
@@ -660,8 +659,6 @@ class ChallengeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["campaign"]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(completion_count=Count("completions"))
 
     @admin.display(description=gettext_lazy("completed by"), ordering="completion_count")
@@ -674,8 +671,6 @@ class BadgeAdmin(admin.ModelAdmin):
     list_display = ["name", "icon", "colour", "holders"]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(holder_count=Count("awards"))
 
     @admin.display(description=gettext_lazy("companies holding it"), ordering="holder_count")

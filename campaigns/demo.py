@@ -32,8 +32,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from cms.models import EventPage
 from members.models import Company, Country, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS, MARKETING
+from members.validators import _luhn_ok
 from rewards.ledger.services import points_earn_for_purchase, points_release_pending, tiers_evaluate_all
 from rewards.models import ProductCategory, Purchase, PurchaseLine, Tier
 
@@ -377,7 +379,6 @@ def _seed_standalone(summary, companies, contacts, rng, now) -> None:
         points=2500,
         scope=ActivityScope.COMPANY,
     )
-    from cms.models import EventPage
 
     event = EventPage.objects.live().order_by("starts_at").first()
     if event is not None:
@@ -414,8 +415,6 @@ def _seed_standalone(summary, companies, contacts, rng, now) -> None:
 
 
 def _valid_org_number(text: str) -> str:
-    from members.validators import _luhn_ok
-
     digits = text.replace("-", "")[:9]
     for check in range(10):
         if _luhn_ok(digits + str(check)):

@@ -300,7 +300,7 @@ def _locked_campaigns(campaign_ids: list[int]) -> list[tuple[Campaign, list[_Rul
 def _queue_referrals(referral_ids: Sequence[int]) -> None:
     # The referrer's account is another company's: rewarded in its own transaction after
     # this one commits, so this earn never holds two accounts' locks.
-    from .tasks import reward_referral
+    from .tasks import reward_referral  # lazy: the tasks import the services, which import this module
 
     for referral_id in referral_ids:
         outbox_enqueue(reward_referral, referral_id)
@@ -685,7 +685,7 @@ def import_campaigns_record(cursor, now: datetime) -> None:
     )
     spent = [campaign_id for campaign_id, alert in cursor.fetchall() if alert]
     if spent:
-        from .tasks import send_budget_alert
+        from .tasks import send_budget_alert  # lazy: the tasks import the services, which import this module
 
         for campaign_id in spent:
             outbox_enqueue(send_budget_alert, campaign_id)

@@ -24,6 +24,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -102,8 +103,6 @@ class Segment(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.no_purchase_days is None and self.min_spend is None and self.max_spend is None:
             raise ValidationError(_("Give at least one criterion: days without a purchase, or a spend range."))
         if self.min_spend is not None and self.max_spend is not None and self.min_spend > self.max_spend:
@@ -526,8 +525,6 @@ class Activity(models.Model):
         return self.title
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if self.kind == ActivityKind.EVENT and not self.event_id:
             errors["event"] = _("Choose the event whose attendance earns the points.")
@@ -806,8 +803,6 @@ class Challenge(models.Model):
         return self.title
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = _("The challenge must end after it starts.")

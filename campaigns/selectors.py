@@ -33,9 +33,10 @@ from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from members.models import Company, CompanyStatus, Membership, User
-from members.selectors import staff_company_q
+from members.selectors import staff_company_q, staff_sees_every_company
 from rewards.models import PointsAccount, ProgrammeRules, Purchase, PurchaseLine, Redemption, RedemptionStatus
 
+from .earn import stacking_example
 from .models import (
     Activity,
     ActivityCompletion,
@@ -1009,8 +1010,6 @@ def campaign_stacking_example(*, campaign: Campaign, company: Company, rules: Pr
     """The stacking rule worked through for this campaign and the company's tier: 1 000 of
     the campaign's first category (or any purchase) with its multiplier and first-purchase
     bonus. None when the campaign has neither. One query (the company's tier)."""
-    from .earn import stacking_example
-
     campaign_rules = list(campaign.rules.all())
     multiplier_rule = next((rule for rule in campaign_rules if rule.kind == RuleKind.MULTIPLIER), None)
     bonus_rule = next((rule for rule in campaign_rules if rule.kind == RuleKind.FIRST_PURCHASE), None)
@@ -1047,8 +1046,6 @@ def campaign_trail(*, campaign: Campaign, viewer: User) -> list[CampaignTrailSte
     Staff who see only some companies (reps) read how many companies were chosen before
     and after a change, not their names: the others belong to other reps' accounts.
     """
-    from members.selectors import staff_sees_every_company
-
     every = staff_sees_every_company(viewer)
     labels = {
         field.name: str(field.verbose_name) for field in Campaign._meta.get_fields() if hasattr(field, "verbose_name")

@@ -27,9 +27,13 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cms.models import EventRegistration, RegistrationStatus
+from core.mail import send_branded_mail
 from members.models import Company, CompanyStatus, Membership, User
 from members.selectors import company_contacts, member_contacts
 from members.validators import validate_org_number
+from notifications.models import NotificationKind
+from notifications.services import notifications_send
 from outbox.services import outbox_enqueue
 from rewards.ledger.services import LedgerError, points_account_lock, points_award
 from rewards.models import Purchase
@@ -405,7 +409,7 @@ def campaign_start(*, campaign_id: int, now: datetime) -> bool:
         campaign.audience_size, campaign.holdout_size, campaign.audience_counted_at = len(ids), len(holdout), now
         campaign.save(update_fields=["status", "started_at", "audience_size", "holdout_size", "audience_counted_at"])
         campaign_event_record(campaign=campaign, kind=CampaignEventKind.STARTED, by=None)
-        from .tasks import announce_campaign
+        from .tasks import announce_campaign  # lazy: the tasks import this module
 
         outbox_enqueue(announce_campaign, campaign.pk)
     return True
@@ -421,9 +425,6 @@ def campaign_announce(*, campaign_id: int, now: datetime | None = None) -> int:
     ``campaign:<id>:started``), so a second run notifies nobody; nothing for a campaign that
     is no longer running (also one that was started and ended in the same beat run).
     Returns the notices (new or not)."""
-    from notifications.models import NotificationKind
-    from notifications.services import notifications_send
-
     now = now or timezone.now()
     campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.ACTIVE, ends_at__gt=now).first()
     if campaign is None:
@@ -487,8 +488,6 @@ def campaigns_advance(*, now: datetime) -> tuple[int, int]:
 def budget_alert_send(*, campaign_id: int, now: datetime | None = None) -> bool:
     """E-mail the owner that the campaign's budget is used up; at most once (the row is
     locked and ``budget_alert_sent_at`` set in the same transaction). Returns whether sent."""
-    from core.mail import send_branded_mail
-
     now = now or timezone.now()
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update(of=("self",)).select_related("owner").get(pk=campaign_id)
@@ -557,9 +556,6 @@ def _notify_award(*, company_id: int, key: str, title, params: dict, users: list
     """Tell the company's contacts (or ``users``) about points they received, in the award's
     transaction: the notices commit with the points or not at all, and their e-mails are
     queued through the outbox (``notifications_send``), so nothing is lost after the commit."""
-    from notifications.models import NotificationKind
-    from notifications.services import notifications_send
-
     notifications_send(
         users=users if users is not None else company_contacts(company_id=company_id),
         kind=NotificationKind.ACTIVITY,
@@ -740,8 +736,6 @@ def event_attendance_confirm(
     One short transaction per attendee. Returns ``(awarded, problems)``: people confirmed
     before, without a confirmed sign-up or a member company are left out with a reason.
     """
-    from cms.models import EventRegistration, RegistrationStatus
-
     if not by.is_staff:
         raise CampaignError(_("Only staff can confirm attendance."))
     now = now or timezone.now()

@@ -14,7 +14,10 @@ from datetime import timedelta
 from django.core.files.images import ImageFile
 from django.utils import timezone
 from wagtail.images import get_image_model
-from wagtail.models import Page
+from wagtail.models import Page, Site
+
+from core.models import Branding
+from rewards.models import Reward
 
 from . import points
 from .models import (
@@ -96,9 +99,6 @@ def _child(parent: Page, model, slug: str, summary, **fields):
 
 
 def _seed_branding() -> None:
-    from wagtail.models import Site
-
-    from core.models import Branding
 
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
@@ -113,8 +113,6 @@ def _seed_branding() -> None:
 
 def _catalogue_reward(sku: str):
     """A reward of the demo catalogue (``rewards.catalogue.demo``), or None before it exists."""
-    from rewards.models import Reward
-
     return Reward.objects.filter(sku=sku).first()
 
 

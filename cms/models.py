@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -67,7 +68,7 @@ class BasePage(Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from . import points
+        from . import points  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
         context["member_tier"] = points.request_tier(request) if request.user.is_authenticated else None
@@ -100,7 +101,7 @@ class HomePage(BasePage):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from . import selectors
+        from . import selectors  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
         if request.user.is_authenticated:
@@ -136,7 +137,7 @@ class HowPointsWorkPage(BasePage):
         verbose_name = _("“How points work” page")
 
     def get_context(self, request, *args, **kwargs):
-        from . import points
+        from . import points  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
         context["facts"] = points.programme_facts()
@@ -165,7 +166,7 @@ class OfferIndexPage(BasePage):
         verbose_name = _("offer index")
 
     def get_context(self, request, *args, **kwargs):
-        from . import selectors
+        from . import selectors  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
         context["offers"] = selectors.offer_cards_for(request)
@@ -267,7 +268,7 @@ class OfferPage(BasePage):
         )
 
     def get_context(self, request, *args, **kwargs):
-        from .points import reward_standing_for
+        from .points import reward_standing_for  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
         membership = getattr(request, "membership", None)
@@ -278,7 +279,7 @@ class OfferPage(BasePage):
         return context
 
     def serve(self, request, *args, **kwargs):
-        from . import selectors
+        from . import selectors  # lazy: it imports these models
 
         if not request.user.is_authenticated:
             return super().serve(request, *args, **kwargs)
@@ -323,9 +324,7 @@ class NewsIndexPage(BasePage):
         verbose_name = _("news index")
 
     def get_context(self, request, *args, **kwargs):
-        from django.core.paginator import Paginator
-
-        from . import selectors
+        from . import selectors  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
         category = request.GET.get("category") or ""
@@ -377,7 +376,7 @@ class EventIndexPage(BasePage):
         verbose_name = _("event index")
 
     def get_context(self, request, *args, **kwargs):
-        from . import selectors
+        from . import selectors  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
         context["events"] = selectors.upcoming_events(user=request.user)[:50]
@@ -429,13 +428,13 @@ class EventPage(BasePage):
 
     def serve(self, request, *args, **kwargs):
         if request.method == "POST" and request.user.is_authenticated:
-            from .views import event_registration_post
+            from .views import event_registration_post  # lazy: the views import these models
 
             return event_registration_post(request, self)
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from . import selectors
+        from . import selectors  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
         context.update(selectors.event_status_for(self, user=request.user))
@@ -495,7 +494,7 @@ class SearchPage(BasePage):
         verbose_name = _("search page")
 
     def get_context(self, request, *args, **kwargs):
-        from . import selectors
+        from . import selectors  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
         query = (request.GET.get("q") or "").strip()[:200]

@@ -79,7 +79,7 @@ def offers_announce_newly_current(*, now: datetime) -> int:
 
 def on_page_published(sender, instance, revision=None, **kwargs) -> None:
     """``page_published`` receiver for offers: announce after the publish has committed."""
-    from .tasks import announce_offer
+    from .tasks import announce_offer  # lazy: the tasks import this module
 
     if kwargs.get("alias") or not getattr(instance, "live", False):
         return  # an alias, or a publish scheduled for later (it signals again when it goes live)

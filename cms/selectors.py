@@ -11,17 +11,22 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from . import points
 from .models import (
     ArticlePage,
+    EventIndexPage,
     EventPage,
     EventRegistration,
+    NewsIndexPage,
     OfferAudience,
+    OfferIndexPage,
     OfferPage,
     RegistrationStatus,
+    SearchPage,
 )
 
 # The renditions card templates ask for; prefetched so a list costs no query per card.
@@ -161,9 +166,6 @@ def registrations_for(event: EventPage):
 
 def navigation_pages(request) -> list[tuple[str, str, str]]:
     """(label, url, icon) for the live Offers, News, Events and Search pages, in that order."""
-    from django.utils.translation import gettext as _
-
-    from .models import EventIndexPage, NewsIndexPage, OfferIndexPage, SearchPage
 
     wanted = [
         (OfferIndexPage, _("Offers"), "tag"),

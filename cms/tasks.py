@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.core.management import call_command
+from django.utils import timezone
+
+from .notices import offer_announce, offers_announce_newly_current
 
 
 @shared_task(name="cms.publish_scheduled")
@@ -18,16 +21,11 @@ def publish_scheduled() -> None:
 @shared_task
 def announce_offer(offer_id: int) -> int:
     """Tell the members who may open a newly published offer; safe to run twice."""
-    from .notices import offer_announce
-
     return offer_announce(offer_id=offer_id)
 
 
 @shared_task
 def announce_newly_current_offers() -> int:
     """Every few minutes: announce offers whose validity has just begun (published ahead)."""
-    from django.utils import timezone
-
-    from .notices import offers_announce_newly_current
 
     return offers_announce_newly_current(now=timezone.now())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
+
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 WHITE = "#ffffff"
 BLACK = "#000000"
@@ -48,9 +50,9 @@ class EmailBranding:
 
 def branding_for_email() -> EmailBranding:
     """Branding for messages rendered outside a request (tasks): the default site's."""
-    from wagtail.models import Site
+    from wagtail.models import Site  # lazy: core.mail imports this module while the apps load
 
-    from .models import Branding
+    from .models import Branding  # lazy: as above
 
     site = Site.objects.filter(is_default_site=True).first()
     branding = Branding.for_site(site) if site else Branding()
@@ -67,8 +69,7 @@ def branding_for_email() -> EmailBranding:
 
 def _absolute_logo_url(branding) -> str:
     """The logo at e-mail size (48 px high) as an absolute URL, or "" without a usable logo."""
-    from django.conf import settings
-    from wagtail.images.models import SourceImageIOError
+    from wagtail.images.models import SourceImageIOError  # lazy: as above
 
     if branding.logo is None:
         return ""

@@ -90,7 +90,9 @@ def guard_wagtail_exports() -> None:
     ``SpreadsheetExportMixin.preprocess_field_value``. Wagtail neutralises nothing in CSV,
     and no hook reaches its reports, so the method is wrapped once, at start-up
     (``ClubportalConfig.ready``)."""
-    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+    from wagtail.admin.views.mixins import (
+        SpreadsheetExportMixin,  # lazy: only this start-up hook needs Wagtail's admin views
+    )
 
     original = SpreadsheetExportMixin.preprocess_field_value
     if getattr(original, "neutralises", False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import clear_login
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.shortcuts import redirect
 from django.utils import translation
@@ -27,8 +28,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_login(self, request, user, **kwargs):
         membership = Membership.objects.select_related("company").filter(user=user).first()
         if membership and membership.company.status == CompanyStatus.SUSPENDED and not user.is_staff:
-            from allauth.account.internal.stagekit import clear_login
-
             clear_login(request)
             request.session[SUSPENDED_SESSION_KEY] = membership.company.suspension_reason
             return redirect("members:suspended")

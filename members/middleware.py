@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
@@ -57,8 +59,6 @@ class UserLanguageMiddleware:
 
 def user_has_mfa(user) -> bool:
     """Whether ``user`` has an authenticator (recovery codes alone do not count)."""
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
 
 
@@ -71,8 +71,6 @@ def session_passed_mfa(request) -> bool:
     ``members.signals``) the activation of an authenticator each add an ``"mfa"`` record.
     A session opened any other way (a password alone, ``force_login``, a future form) has none.
     """
-    from allauth.account.authentication import get_authentication_records
-
     return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
 
 

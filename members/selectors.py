@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import F, Q, QuerySet
 
 from .models import Company, CompanyStatus, Invitation, Membership, MembershipRole, User
+from .staff_groups import CLUB_ADMINS, MARKETING, SALES_REPS
 
 
 def membership_for_user(user: User) -> Membership | None:
@@ -45,8 +46,6 @@ def staff_roles(user: User) -> frozenset[str]:
 
 def is_club_admin(user: User) -> bool:
     """A club admin (the group, or a superuser): sees every account and conversation."""
-    from .staff_groups import CLUB_ADMINS
-
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff) and (
         user.is_superuser or CLUB_ADMINS in staff_roles(user)
     )
@@ -54,15 +53,11 @@ def is_club_admin(user: User) -> bool:
 
 def is_sales_rep(user: User) -> bool:
     """In the Sales reps group: has a workspace with the accounts assigned to them."""
-    from .staff_groups import SALES_REPS
-
     return SALES_REPS in staff_roles(user)
 
 
 def is_marketing(user: User) -> bool:
     """In the Marketing group: plans campaigns and confirms activities for the whole club."""
-    from .staff_groups import MARKETING
-
     return MARKETING in staff_roles(user)
 
 

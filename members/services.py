@@ -12,20 +12,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.mail import send_branded_mail
 from outbox.services import outbox_enqueue
 
 from .models import (
     Company,
     CompanyStatus,
+    Country,
     Invitation,
     Membership,
     MembershipRole,
     User,
 )
+from .selectors import staff_company_q
+from .validators import validate_org_number
 
 
 class MembersError(Exception):
@@ -77,7 +82,7 @@ def invitation_create(*, company: Company, email: str, role: str, invited_by: Us
     after the transaction commits (recorded in it through the outbox, so a broker outage
     delays the e-mail but never loses it; ``invitation_email_send`` sends it once).
     """
-    from .tasks import send_invitation_email
+    from .tasks import send_invitation_email  # lazy: the tasks import this module
 
     email = email.strip().lower()
     if role not in MembershipRole.values:
@@ -109,8 +114,6 @@ def invitation_email_send(*, invitation_id: int, now: datetime | None = None) ->
     twice (the outbox publishes at least once) or run by two workers sends one e-mail; an
     invitation revoked, accepted or expired meanwhile sends none.
     """
-    from core.mail import send_branded_mail
-
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
@@ -231,8 +234,6 @@ def company_set_status(*, company: Company, status: str, reason: str = "", actor
     (``selectors.staff_company_q``) may; anyone else gets ``MembersError`` and nothing changes,
     whichever page or action called.
     """
-    from .selectors import staff_company_q
-
     if status not in CompanyStatus.values:
         raise MembersError(_("Unknown status."))
     if status == CompanyStatus.SUSPENDED and not reason.strip():
@@ -280,10 +281,6 @@ def company_upsert(
     external id give one company: the loser of the insert race updates the winner's row.
     Status, sales rep and memberships are never touched here.
     """
-    from django.core.exceptions import ValidationError
-
-    from .models import Country
-    from .validators import validate_org_number
 
     external_id = external_id.strip()
     name = name.strip()

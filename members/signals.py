@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authenticator_added
 from django.dispatch import receiver
@@ -14,8 +15,6 @@ def record_mfa_on_activation(sender, request, user, authenticator, **kwargs) -> 
     factor, as a login with a code would, so staff are not asked for a second code straight
     away. allauth offers no public function for this; its record is what
     ``members.middleware.session_passed_mfa`` reads."""
-    from allauth.account.internal.flows.login import record_authentication
-
     if request is None or authenticator.type == Authenticator.Type.RECOVERY_CODES:
         return
     if getattr(request, "user", None) is None or request.user.pk != user.pk:

@@ -7,6 +7,8 @@ Page, image and document permissions for Marketing are Wagtail's and set in
 ``cms/migrations``.
 """
 
+from django.contrib.auth.management import create_permissions
+
 SALES_REPS = "Sales reps"
 MARKETING = "Marketing"
 CLUB_ADMINS = "Club admins"
@@ -56,8 +58,6 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
 
 def apply_staff_group_permissions(apps) -> None:
     """Create the staff groups and give each exactly its permissions. Idempotent."""
-    from django.contrib.auth.management import create_permissions
-
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, verbosity=0)

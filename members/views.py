@@ -4,6 +4,7 @@ check who is asking, call a selector or a service, and render."""
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -21,7 +22,7 @@ from .forms import ChangeRoleForm, InviteColleagueForm, ProfileForm
 from .invitations import remember_invitation
 from .middleware import SUSPENDED_SESSION_KEY
 from .models import Invitation, Membership, User
-from .selectors import company_colleagues, company_open_invitations
+from .selectors import company_colleagues, company_open_invitations, is_club_admin, is_sales_rep
 from .services import (
     MembersError,
     invitation_accept,
@@ -64,8 +65,6 @@ class SalesStaffRequiredMixin(LoginRequiredMixin):
     which accounts a rep may open is checked by each view's selector (others are 404)."""
 
     def dispatch(self, request, *args, **kwargs):
-        from .selectors import is_club_admin, is_sales_rep
-
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.is_club_admin = is_club_admin(request.user)
@@ -241,7 +240,6 @@ def suspended(request):
 
 def set_language(request):
     """Switch the portal's language; a logged-in person keeps it in their profile."""
-    from django.conf import settings
     from django.views.i18n import set_language as django_set_language
 
     language = request.POST.get("language", "")

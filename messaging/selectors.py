@@ -20,7 +20,7 @@ from members.models import Company, Membership, User
 from members.selectors import company_contacts, is_club_admin, is_sales_rep
 from members.selectors import staff_companies as members_staff_companies
 
-from .models import Message, Thread, ThreadReadState
+from .models import Broadcast, Message, Thread, ThreadReadState
 
 MESSAGES_PER_PAGE = 50
 
@@ -224,9 +224,6 @@ def read_state(*, thread: Thread, user: User) -> ThreadReadState | None:
 def recent_broadcasts(*, user: User, limit: int = 5) -> list:
     """``user``'s latest broadcasts with how many accounts they went to and how many
     answered. One query (counts as subqueries, no row multiplication)."""
-    from django.db.models import Count
-
-    from .models import Broadcast
 
     answered = (
         Thread.objects.filter(broadcast_id=OuterRef("pk"), message_count__gt=1)

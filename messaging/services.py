@@ -35,10 +35,11 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.mail import send_branded_mail
 from members.models import Company, CompanyStatus, User
 from members.selectors import is_club_admin
 from notifications.models import NotificationKind
-from notifications.services import notifications_mark_read, notifications_send
+from notifications.services import email_wanted, notifications_mark_read, notifications_send, unsubscribe_url
 from outbox.services import outbox_enqueue
 
 from .attachments import CheckedAttachment, attachments_check
@@ -298,7 +299,7 @@ def broadcast_create(
     )
     if not targets:
         raise MessagingError(_("No accounts match; nothing was sent."))
-    from .tasks import deliver_broadcast
+    from .tasks import deliver_broadcast  # lazy: the tasks import this module
 
     with transaction.atomic():
         stored = []
@@ -396,9 +397,6 @@ def message_emails_send(*, now: datetime | None = None) -> int:
 
 def _message_email_for(*, thread: Thread, person: User, upto: int, now: datetime, interval: timedelta) -> str:
     """Decide and send one person's e-mail for one thread: "sent", "wait" or "none"."""
-    from core.mail import send_branded_mail
-    from notifications.services import email_wanted, unsubscribe_url
-
     with transaction.atomic():
         state, _created = ThreadReadState.objects.get_or_create(thread=thread, user=person)
         state = ThreadReadState.objects.select_for_update().get(pk=state.pk)

@@ -24,6 +24,7 @@ from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from core.mail import send_branded_mail
 from members.models import User
 from outbox.services import outbox_enqueue
 
@@ -144,7 +145,7 @@ def _send_batch(batch: list[User], *, kind, key, texts_in, url, email, now) -> l
         )
     )
     if email and created:
-        from .tasks import send_notification_emails
+        from .tasks import send_notification_emails  # lazy: the tasks import this module
 
         outbox_enqueue(send_notification_emails, [notification.pk for notification in created])
     return list(existing.values()) + created
@@ -164,8 +165,6 @@ def notification_email_send(*, notification_id: int, now: datetime | None = None
     The row is locked while the e-mail is sent and ``emailed_at`` set, so a task delivered
     twice (or two workers) sends one e-mail. Returns whether an e-mail went out.
     """
-    from core.mail import send_branded_mail
-
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
@@ -225,8 +224,6 @@ def notification_digests_send(*, kind: str, key_prefix: str, interval: timedelta
 
 
 def _digest_for(*, recipient_id: int, waiting, interval: timedelta, now: datetime) -> bool:
-    from core.mail import send_branded_mail
-
     with transaction.atomic():
         due = list(
             waiting.filter(recipient_id=recipient_id)

@@ -3,8 +3,14 @@ the unread counts on the bell and the Messages item."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from cms.selectors import navigation_pages
+from members.selectors import is_club_admin, is_sales_rep
+from messaging.selectors import unread_thread_count
+from notifications.selectors import unread_notification_count
 
 
 def badge_counts(request) -> dict[str, int]:
@@ -12,9 +18,6 @@ def badge_counts(request) -> dict[str, int]:
     queries). The navigation shows them, and ``/live/badges/`` sends them to open pages."""
     counts = getattr(request, "_portal_badge_counts", None)
     if counts is None:
-        from messaging.selectors import unread_thread_count
-        from notifications.selectors import unread_notification_count
-
         user = request.user
         counts = {
             "notifications": unread_notification_count(user=user),
@@ -27,8 +30,6 @@ def badge_counts(request) -> dict[str, int]:
 
 def _navigation(request) -> list[dict]:
     """The main menu. Items appear here as their features land."""
-    from members.selectors import is_club_admin, is_sales_rep
-
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
@@ -65,8 +66,6 @@ def _messages_item(request, url: str) -> dict:
 
 def _content_navigation(request) -> list[dict]:
     """Offers, News and Events: the cms index pages that are live (one query)."""
-    from cms.selectors import navigation_pages
-
     return [
         # Search shows as an icon on wide screens (its label stays for screen readers).
         {"label": label, "url": page_url, "icon": icon, "compact": icon == "search"}
@@ -100,6 +99,4 @@ def portal(request) -> dict:
 
 
 def _live_badges_seconds() -> int:
-    from django.conf import settings
-
     return settings.LIVE_BADGES_SECONDS

@@ -25,8 +25,10 @@ from django.core.cache import caches
 from django.db import Error as DatabaseError
 from django.db import connection
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from core.cache import FallbackRedisCache
+from outbox.selectors import BACKLOG_COUNT_LIMIT, outbox_backlog
 
 PROBE_TIMEOUT_SECONDS = 0.5
 # The relay runs every minute: a task waiting longer than this means the broker, the
@@ -114,8 +116,6 @@ def _check_broker(answers: dict[str, dict]) -> dict:
 
 
 def _check_outbox() -> dict:
-    from outbox.selectors import BACKLOG_COUNT_LIMIT, outbox_backlog
-
     backlog = outbox_backlog()
     age = _age_seconds(backlog.oldest_created_at)
     waiting = backlog.waiting if backlog.waiting < BACKLOG_COUNT_LIMIT else f"{BACKLOG_COUNT_LIMIT}+"
@@ -128,8 +128,6 @@ def _check_outbox() -> dict:
 
 def _check_beat() -> dict:
     """When beat last ran the outbox relay (django-celery-beat's record of it)."""
-    from django_celery_beat.models import PeriodicTask
-
     last_run = PeriodicTask.objects.filter(name=RELAY_SCHEDULE_NAME).values_list("last_run_at", flat=True).first()
     age = _age_seconds(last_run)
     return {

@@ -21,6 +21,8 @@ from threading import Thread
 from celery import beat, current_app
 from django.conf import settings
 
+from outbox.services import outbox_relay
+
 logger = logging.getLogger(__name__)
 
 
@@ -50,8 +52,6 @@ def start_periodic_jobs(app=None) -> Thread:
 def relay_outbox_at_start() -> None:
     """Run what waits in the task outbox (left by an earlier run with a broker) now, rather
     than at the relay's first minute; a failure is logged and left to that run."""
-    from outbox.services import outbox_relay
-
     try:
         outbox_relay()
     except Exception:

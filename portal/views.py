@@ -15,8 +15,11 @@ from django.views.generic import TemplateView
 from wagtail.models import Site
 
 from core.models import Branding
+from members.selectors import is_club_admin, is_sales_rep
+from messaging.views import STOP_POLLING
 from rewards.ledger.selectors import points_dashboard, programme_rules_for_request
 
+from .context_processors import badge_counts
 from .health import health_report
 
 
@@ -63,14 +66,9 @@ def live_badges(request):
     alive), and the two counts are one indexed query each. A visitor whose session has
     ended gets 286, which tells htmx to stop polling. Figures in docs/performance.md.
     """
-    from messaging.views import STOP_POLLING
-
     request.passive_session = True
     if not request.user.is_authenticated:
         return HttpResponse(status=STOP_POLLING)
-    from members.selectors import is_club_admin, is_sales_rep
-
-    from .context_processors import badge_counts
 
     membership = request.membership or None
     html = loader.render_to_string(

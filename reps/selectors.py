@@ -30,10 +30,12 @@ from members.models import Company, User
 from members.selectors import staff_companies
 from messaging.models import Message
 from messaging.selectors import unread_messages_count
-from rewards.ledger.selectors import EXPIRY_WARNING_DAYS, points_expiring_by_account
-from rewards.models import Purchase
+from rewards.ledger.selectors import EXPIRY_WARNING_DAYS, points_by_month, points_expiring_by_account
+from rewards.models import PointsAccount, Purchase
+from rewards.redemptions.selectors import company_redemptions
 
 from .models import GoodwillAward, GoodwillBudget, StaffNote
+from .services import month_of
 
 TREND_DAYS = 90
 MONEY = DecimalField(max_digits=15, decimal_places=2)
@@ -120,9 +122,6 @@ def accounts_expiring(*, companies: list[Company], now: datetime | None = None) 
 def account_months(*, company: Company, now: datetime | None = None):
     """Points earned and spent per month over 12 months (``rewards.ledger.selectors.points_by_month``);
     empty without an account. Two queries."""
-    from rewards.ledger.selectors import points_by_month
-    from rewards.models import PointsAccount
-
     account = PointsAccount.objects.filter(company=company).only("pk").first()
     return points_by_month(account=account, now=now) if account else []
 
@@ -138,8 +137,6 @@ def staff_notes(*, company: Company, limit: int = 20) -> list[StaffNote]:
 def recent_redemptions(*, company: Company, limit: int = 5) -> list:
     """The company's latest reward orders with their status and who placed them, newest
     first (``rewards.ledger.selectors.company_redemptions``). One query."""
-    from rewards.redemptions.selectors import company_redemptions
-
     return list(company_redemptions(company=company)[:limit])
 
 
@@ -167,8 +164,6 @@ class GoodwillStatus:
 def goodwill_status(*, rep: User, now: datetime | None = None) -> GoodwillStatus:
     """What ``rep`` may still give this month. One query: the month's row, or the latest
     earlier one (budgets carry over until a club admin changes them)."""
-    from .services import month_of
-
     month = month_of(now or timezone.now())
     budget = GoodwillBudget.objects.filter(rep=rep, month__lte=month).order_by("-month").first()
     if budget is None:

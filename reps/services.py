@@ -23,7 +23,9 @@ from members.models import Company, CompanyStatus, User
 from members.selectors import company_contacts, is_club_admin, is_sales_rep
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
+from rewards.ledger.notices import points_with_value
 from rewards.ledger.services import LedgerError, points_account_lock, points_adjust
+from rewards.models import ProgrammeRules
 
 from .models import GoodwillAward, GoodwillBudget, StaffNote
 
@@ -179,9 +181,6 @@ def goodwill_award(
 
 
 def _goodwill_notify(award: GoodwillAward) -> None:
-    from rewards.ledger.notices import points_with_value
-    from rewards.models import ProgrammeRules
-
     rules = ProgrammeRules.current()
     notifications_send(
         users=company_contacts(company_id=award.company_id),

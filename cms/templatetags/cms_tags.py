@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import template
+from django.apps import apps
+from wagtail.images.models import Filter
 
 from cms import selectors
 
@@ -16,8 +18,6 @@ def member_content(context):
 @register.simple_tag(takes_context=True)
 def site_page(context, model_name: str):
     """The first live page of a cms type (e.g. "OfferIndexPage"), for links; None if absent."""
-    from django.apps import apps
-
     cache = context.render_context.setdefault("cms_site_pages", {})
     if model_name not in cache:
         model = apps.get_model("cms", model_name)
@@ -36,7 +36,6 @@ def rendition_img(image, spec: str, css_class: str = "", alt: str = ""):
     """
     if image is None:
         return ""
-    from wagtail.images.models import Filter
 
     rendition_filter = Filter(spec=spec)
     try:

@@ -11,7 +11,7 @@ from rewards.models import LedgerEntry, ProductCategory, ProgrammeRules, Tier
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Viewable, never changed here: balances and entries move only through rewards.services."""
+    """Viewable, never changed here: balances and entries move only through rewards.ledger.services."""
 
 
 class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -199,6 +199,26 @@ def _refusal(
 # --- Requesting --------------------------------------------------------------------------------
 
 
+def _raise_if_refused(*, reward: Reward, membership: Membership, tier, balance: int, quantity: int, left, now) -> None:
+    """Every redemption rule, checked once for the quote and again, under the locks, for the
+    request: raises ``RedemptionError`` with the first rule broken."""
+    used_in_period = (
+        redeemed_in_period(company_id=membership.company_id, reward=reward, now=now) if reward.company_limit else 0
+    )
+    refusal = _refusal(
+        reward=reward,
+        membership=membership,
+        tier=tier,
+        balance=balance,
+        quantity=quantity,
+        used_in_period=used_in_period,
+        left=left,
+        now=now,
+    )
+    if refusal:
+        raise RedemptionError(refusal)
+
+
 @dataclass(frozen=True)
 class DeliveryAddress:
     name: str = ""
@@ -252,20 +272,15 @@ def redemption_quote(*, reward: Reward, membership: Membership, quantity: int, n
     account = PointsAccount.objects.filter(company_id=membership.company_id).select_related("tier").first()
     balance = account.balance if account else 0
     left = free_codes_count(reward) if reward.uses_code_pool else reward.stock
-    refusal = _refusal(
+    _raise_if_refused(
         reward=reward,
         membership=membership,
         tier=account.tier if account else None,
         balance=balance,
         quantity=quantity,
-        used_in_period=redeemed_in_period(company_id=membership.company_id, reward=reward, now=now)
-        if reward.company_limit
-        else 0,
         left=left,
         now=now,
     )
-    if refusal:
-        raise RedemptionError(refusal)
     total = reward.points_cost * quantity
     threshold = approval_threshold(company_id=membership.company_id)
     return RedemptionQuote(
@@ -332,20 +347,15 @@ def redemption_request(
             left = len(codes) if len(codes) < quantity else None
         else:
             left = reward.stock
-        refusal = _refusal(
+        _raise_if_refused(
             reward=reward,
             membership=membership,
             tier=account.tier,
             balance=account.balance,
             quantity=quantity,
-            used_in_period=redeemed_in_period(company_id=membership.company_id, reward=reward, now=now)
-            if reward.company_limit
-            else 0,
             left=left,
             now=now,
         )
-        if refusal:
-            raise RedemptionError(refusal)
         total = reward.points_cost * quantity
         try:
             entry = points_redeem(

@@ -3,7 +3,7 @@
 On PostgreSQL with real threads: while an import records a large chunk whose rows go
 one by one through the services (the row-by-row path, and on the set-based path the rows
 of accounts it must route), a purchase posted for one of the chunk's companies is recorded
-within the bound (rewards.imports.ACCOUNT_LOCK_BOUND_SECONDS), not after the whole chunk.
+within the bound (rewards.purchases.imports.ACCOUNT_LOCK_BOUND_SECONDS), not after the whole chunk.
 """
 
 from __future__ import annotations

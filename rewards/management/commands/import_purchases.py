@@ -13,7 +13,7 @@ from rewards.purchases.imports import purchase_import_run
 
 class Command(BaseCommand):
     help = (
-        "Import a CSV file of purchases (format: rewards/imports.py) through the same pipeline as the admin "
+        "Import a CSV file of purchases (format: rewards/purchases/imports.py) through the same pipeline as the admin "
         "upload, synchronously, with a progress line. The file is stored as a PurchaseImport. Exits non-zero "
         "if any row failed (and prints where the error file is) or the file could not be imported."
     )
