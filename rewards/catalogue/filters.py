@@ -1,4 +1,4 @@
-"""Filters for the member's points history."""
+"""Filters of the reward catalogue: search, category, kind, tier, "I can afford it now", sort."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Tables for the member's points history and orders (every points figure with its money
-value), and for the staff fulfilment queue."""
+"""Tables of the member's points history (every points figure with its money value); the
+points cell helpers the order tables share."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Forms: staff corrections in the admin (adjust points, reverse entries), the member's order
-and a company admin's decisions, and the staff fulfilment queue."""
+"""Forms: the member's order and a company admin's decisions, and the staff fulfilment queue
+(fulfil, reject, voucher uploads)."""
 
 from __future__ import annotations
 

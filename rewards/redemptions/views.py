@@ -1,5 +1,6 @@
-"""Member points and rewards pages. Thin: the company comes from the membership (never from the URL),
-entries come from ``rewards.ledger.selectors``, and the programme rules are read once per request."""
+"""Member order pages under /rewards/: redeem, the company's orders, cancelling, approvals.
+Thin: the company comes from the membership (never from the URL), the programme rules are
+read once per request."""
 
 from __future__ import annotations
 
