@@ -356,7 +356,9 @@ class Comparison:
 
 @dataclass(frozen=True)
 class LiabilityPoint:
-    month_end: date
+    """What the club owed at the end of ``month`` (for this month: now)."""
+
+    month: date
     points: int
     value: Decimal
 
@@ -392,11 +394,11 @@ def overview(*, period: Period, user: User, rules: ProgrammeRules, now: datetime
     ]
     liability = [
         LiabilityPoint(
-            month_end=timezone.localdate(moment) if moment < now else today,
+            month=month,
             points=outstanding[moment],
             value=(Decimal(outstanding[moment]) * rules.point_value).quantize(CENT),
         )
-        for moment in month_moments
+        for month, moment in zip(month_starts, month_moments, strict=True)
     ]
     return Overview(comparison=Comparison(*figures), liability=liability, currency=rules.currency)
 

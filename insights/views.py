@@ -75,9 +75,9 @@ class OverviewView(InsightsAccessMixin, View):
         bars = []
         for index, point in enumerate(data.liability):
             height = round(100 * point.points / liability_max, 2) if liability_max > 0 and point.points > 0 else 0
-            x = 6 + index * 29.5
+            x = 8 + index * 59
             bars.append(
-                {"x": x, "y": round(110 - height, 2), "height": height, "label_x": x + 11, "month": point.month_end}
+                {"x": x, "y": round(110 - height, 2), "height": height, "label_x": x + 20, "month": point.month}
             )
         return render(
             request,
@@ -90,7 +90,7 @@ class OverviewView(InsightsAccessMixin, View):
                 previous=data.comparison.previous,
                 year_ago=data.comparison.year_ago,
                 sections=overview_sections(data.comparison, currency=self.rules.currency),
-                liability_bars=bars,
+                liability_bars=bars if liability_max > 0 else [],
             ),
         )
 
@@ -257,12 +257,22 @@ def _row(label, getter, kind: str, figures, *, metric: str = "", currency: str =
         return number(value)
 
     values = [getter(f) for f in figures]
+
+    def compare(current, other):
+        if kind != "percent":
+            return change(current, other)
+        # Rates are compared in percentage points, not as a change of a change.
+        if current is None or other is None:
+            return ""
+        difference = current - other
+        return _("%(sign)s%(value)s pp") % {"sign": "+" if difference > 0 else "", "value": number(difference, 1)}
+
     return {
         "label": label,
         "metric": metric,
         "cells": [show(value, f) for value, f in zip(values, figures, strict=True)],
-        "vs_previous": change(values[0], values[1]),
-        "vs_year": change(values[0], values[2]),
+        "vs_previous": compare(values[0], values[1]),
+        "vs_year": compare(values[0], values[2]),
     }
 
 
