@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from core.spreadsheets import csv_stream
@@ -34,6 +36,7 @@ from .selectors import (
     segment_summary,
     with_period_figures,
 )
+from .services import campaign_draft_for
 
 PER_PAGE = 50
 EXPORT_CHUNK = 2000
@@ -218,9 +221,42 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
                 companies=companies,
                 last_year=True,
                 show_reason=segment == "slipping",
+                segment=segment,
+                can_make_campaign=self.whole_club and request.user.has_perm("campaigns.add_campaign"),
                 export_url="?format=csv",
             ),
         )
+
+
+class SegmentCampaignView(InsightsAccessMixin, View):
+    """Make a segment (or the companies slipping away) a draft campaign's audience, in one
+    step; then finish the campaign in the campaign admin. Needs ``campaigns.add_campaign``
+    and the whole club (a rep's share of a segment is not a campaign audience)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, segment: str):
+        if segment not in SEGMENTS and segment != "slipping":
+            raise Http404(_("No such segment."))
+        if not (self.whole_club and request.user.has_perm("campaigns.add_campaign")):
+            raise PermissionDenied(_("Only staff who plan campaigns can do this."))
+        ids = segment_company_ids(segment=segment, user=request.user)
+        if not ids:
+            messages.error(request, _("This segment has no companies: there is no audience to make."))
+            return redirect("insights:segment", segment=segment)
+        label = SEGMENTS[segment][0] if segment in SEGMENTS else _("Slipping away")
+        name = _("%(segment)s, %(day)s") % {"segment": label, "day": formats.date_format(timezone.localdate())}
+        campaign = campaign_draft_for(company_ids=ids, name=name, by=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "A draft campaign for %(count)s company is ready: set its rules, budget and dates, then schedule it.",
+                "A draft campaign for %(count)s companies is ready: set its rules, budget and dates, then schedule it.",
+                len(ids),
+            )
+            % {"count": len(ids)},
+        )
+        return redirect("admin:campaigns_campaign_change", campaign.pk)
 
 
 class CampaignsView(InsightsAccessMixin, View):

@@ -185,3 +185,30 @@ def test_snapshot_is_idempotent_and_follows_late_purchases(db):
 def test_the_groups_have_the_permission(db):
     for name in ("Club admins", "Marketing", "Sales reps"):
         assert Group.objects.get(name=name).permissions.filter(codename="view_insights").exists(), name
+
+
+def test_a_segment_becomes_a_draft_campaign_audience_in_one_step(client, rep, company, other_company):
+    from campaigns.models import AudienceKind, Campaign, CampaignStatus
+
+    for target in (company, other_company):
+        buy(target, 100, 5)  # both "new"
+    url = reverse("insights:segment_campaign", args=["new"])
+    client.force_login(rep)  # a rep sees a share of the segment: no audience from it
+    assert client.post(url).status_code == 403
+    marketing = StaffFactory(group=MARKETING)
+    client.force_login(marketing)
+    assert client.get(url).status_code == 405
+    page = client.get(reverse("insights:segment", args=["new"]))
+    assert b"Make a campaign for these companies" in page.content
+    response = client.post(url)
+    campaign = Campaign.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "admin:campaigns_campaign_change", args=[campaign.pk]
+    )
+    assert campaign.status == CampaignStatus.DRAFT and campaign.audience_kind == AudienceKind.COMPANIES
+    assert set(campaign.companies.values_list("pk", flat=True)) == {company.pk, other_company.pk}
+    assert campaign.owner == marketing and campaign.audience_size == 2
+    # An empty segment makes nothing and says why.
+    response = client.post(reverse("insights:segment_campaign", args=["lost"]), follow=True)
+    assert "no audience to make" in response.content.decode()
+    assert Campaign.objects.count() == 1
