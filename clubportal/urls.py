@@ -35,6 +35,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("messages/", include("messaging.urls")),
     path("staff/messages/", include("messaging.staff_urls")),
+    path("staff/insights/", include("insights.urls")),
     path("staff/", include("reps.urls")),
     path("live/badges/", views.live_badges, name="live_badges"),
     path("activities/", include("campaigns.urls")),

@@ -1,7 +1,8 @@
 """The staff roles and what each may do. Applied by data migrations and kept here so a
 later migration can re-apply it when apps add models (members/migrations/0003 does, for
 rewards and api; 0004 for the reward catalogue and redemptions: Club admins fulfil, with
-``rewards.fulfil_redemption``, and Sales reps see their accounts' orders; 0005 for campaigns).
+``rewards.fulfil_redemption``, and Sales reps see their accounts' orders; 0005 for campaigns;
+``insights/migrations/0002`` for ``insights.view_insights``).
 
 Page, image and document permissions for Marketing are Wagtail's and set in
 ``cms/migrations``.
@@ -28,6 +29,8 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         ],
         # What is running for their accounts, and the campaigns' results.
         "campaigns": ["view_campaign", "view_campaignrule", "view_activity", "view_challenge", "view_badge"],
+        # Insights for their own accounts (the scope is members.selectors.staff_company_q).
+        "insights": ["view_insights"],
     },
     MARKETING: {
         "wagtailadmin": ["access_admin"],
@@ -41,6 +44,7 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
             for action in ("add", "change", "view")
         ]
         + ["view_activitycompletion", "change_activitycompletion", "view_referral", "view_campaignaward"],
+        "insights": ["view_insights"],
     },
     CLUB_ADMINS: {
         "members": "*",
@@ -48,6 +52,7 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         "campaigns": "*",
         "api": "*",
         "reps": "*",
+        "insights": ["view_insights", "view_segmentsnapshot"],
         "messaging": ["view_thread", "view_message", "view_broadcast"],
         "notifications": ["view_notification"],
         "django_celery_beat": ["view_periodictask", "view_crontabschedule", "view_intervalschedule"],

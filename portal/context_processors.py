@@ -47,6 +47,8 @@ def _navigation(request) -> list[dict]:
             items.append(_messages_item(request, reverse("staff_messages:list")))
         if user.has_perm("rewards.fulfil_redemption"):
             items.append({"label": _("Fulfilment"), "url": reverse("rewards_staff:queue"), "icon": "box-seam"})
+        if user.has_perm("insights.view_insights"):
+            items.append({"label": _("Insights"), "url": reverse("insights:overview"), "icon": "graph-up"})
     items.extend(_content_navigation(request))
     path = request.path
     for item in items:

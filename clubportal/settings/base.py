@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "messaging",
     "reps",
     "api",
+    "insights",
     "portal",
     # Wagtail
     "wagtail.contrib.forms",
@@ -479,6 +480,10 @@ CELERY_BEAT_SCHEDULE.update(
         "rewards-expire-points": {
             "task": "rewards.tasks.expire_points",
             "schedule": crontab(minute=15, hour=POINTS_EXPIRE_HOUR),
+        },
+        "insights-snapshot-segments": {
+            "task": "insights.tasks.snapshot_segments",
+            "schedule": crontab(minute=5, hour=(POINTS_EXPIRE_HOUR + 1) % 24),
         },
         "rewards-evaluate-tiers-upgrade": {
             "task": "rewards.tasks.evaluate_tiers",

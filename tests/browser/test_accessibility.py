@@ -82,9 +82,25 @@ def _pages_by_visitor() -> list[tuple[str | None, list[str]]]:
                 "/staff/messages/",
                 f"/staff/messages/{thread.pk}/",
                 "/staff/broadcasts/new/",
+                "/staff/insights/",
+                "/staff/insights/segments/",
             ],
         ),
-        (CLUB_ADMIN, ["/staff/rewards/", f"/staff/rewards/redemptions/{to_fulfil.pk}/", "/staff/rewards/vouchers/"]),
+        (
+            CLUB_ADMIN,
+            [
+                "/staff/rewards/",
+                f"/staff/rewards/redemptions/{to_fulfil.pk}/",
+                "/staff/rewards/vouchers/",
+                "/staff/insights/?kind=quarter",
+                "/staff/insights/?kind=custom&start=2026-03-10&end=2026-03-01",
+                "/staff/insights/companies/active/",
+                "/staff/insights/segments/",
+                "/staff/insights/segments/slipping/",
+                "/staff/insights/campaigns/",
+                "/staff/insights/how-we-measure/",
+            ],
+        ),
     ]
 
 

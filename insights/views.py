@@ -1,0 +1,370 @@
+"""Insights under ``/staff/insights/`` (two-factor authentication enforced like every staff
+page). Club admins and Marketing see the whole club, a sales rep their own accounts
+(``insights.view_insights`` plus ``members.selectors.staff_company_q``); members and staff
+without the permission get 403. Views stay thin: the selectors compute, the views pick the
+period, paginate and export."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+
+from core.spreadsheets import csv_stream
+from members.models import Company
+from members.selectors import is_club_admin, is_sales_rep, staff_sees_every_company
+from rewards.models import ProgrammeRules
+
+from .forms import PeriodForm
+from .selectors import (
+    DRILLDOWNS,
+    SEGMENTS,
+    campaigns_side_by_side,
+    company_values,
+    drilldown_companies,
+    overview,
+    segment_company_ids,
+    segment_summary,
+    with_period_figures,
+)
+from .services import campaign_draft_for
+
+PER_PAGE = 50
+EXPORT_CHUNK = 2000
+
+
+class InsightsAccessMixin(LoginRequiredMixin):
+    """Staff with ``insights.view_insights``; sets ``self.whole_club`` (club admins and
+    Marketing) and whether account pages may be linked (club admins and reps)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return self.handle_no_permission()
+        if not (user.is_staff and user.is_active and user.has_perm("insights.view_insights")):
+            raise PermissionDenied(_("Insights are for club admins, Marketing and sales reps."))
+        self.whole_club = staff_sees_every_company(user)
+        self.links_accounts = is_club_admin(user) or is_sales_rep(user)
+        self.rules = ProgrammeRules.current()
+        return super().dispatch(request, *args, **kwargs)
+
+    def base_context(self, **extra) -> dict:
+        return {
+            "whole_club": self.whole_club,
+            "links_accounts": self.links_accounts,
+            "currency": self.rules.currency,
+            "points_rules": self.rules,
+            **extra,
+        }
+
+
+class OverviewView(InsightsAccessMixin, View):
+    def get(self, request):
+        form = PeriodForm(request.GET)
+        if not form.is_valid():
+            return render(request, "insights/overview.html", self.base_context(form=form, overview=None), status=400)
+        period = form.cleaned_data["period"]
+        data = overview(period=period, user=request.user, rules=self.rules)
+        liability_max = max((point.points for point in data.liability), default=0)
+        bars = []
+        for index, point in enumerate(data.liability):
+            height = round(100 * point.points / liability_max, 2) if liability_max > 0 and point.points > 0 else 0
+            x = 8 + index * 59
+            bars.append(
+                {"x": x, "y": round(110 - height, 2), "height": height, "label_x": x + 20, "month": point.month}
+            )
+        return render(
+            request,
+            "insights/overview.html",
+            self.base_context(
+                form=form,
+                period=period,
+                overview=data,
+                current=data.comparison.current,
+                previous=data.comparison.previous,
+                year_ago=data.comparison.year_ago,
+                sections=overview_sections(data.comparison, currency=self.rules.currency),
+                liability_bars=bars if liability_max > 0 else [],
+            ),
+        )
+
+
+def _company_rows(companies, *, currency: str):
+    yield [_("Company"), _("Country"), _("Sales rep"), _("Orders"), _("Net revenue"), _("Currency"), _("Last order")]
+    for company in companies:
+        yield [
+            company.name,
+            company.country,
+            company.sales_rep.email if company.sales_rep else "",
+            company.period_orders,
+            company.period_revenue,
+            currency,
+            timezone.localtime(company.last_order_at).date().isoformat() if company.last_order_at else "",
+        ]
+
+
+def _csv_response(rows, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class DrilldownView(InsightsAccessMixin, View):
+    """The companies behind one figure of the overview, paginated, or all of them as CSV."""
+
+    def get(self, request, metric: str):
+        if metric not in DRILLDOWNS:
+            raise Http404(_("No such figure."))
+        form = PeriodForm(request.GET)
+        if not form.is_valid():
+            return render(
+                request,
+                "insights/companies.html",
+                self.base_context(form=form, title=DRILLDOWNS[metric], page=None),
+                status=400,
+            )
+        period = form.cleaned_data["period"]
+        companies = drilldown_companies(metric=metric, period=period, user=request.user)
+        if request.GET.get("format") == "csv":
+            return _csv_response(
+                _company_rows(companies.iterator(chunk_size=EXPORT_CHUNK), currency=self.rules.currency),
+                f"insights-{metric}-{period.start.isoformat()}.csv",
+            )
+        page = Paginator(companies, PER_PAGE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "insights/companies.html",
+            self.base_context(
+                form=form,
+                period=period,
+                title=DRILLDOWNS[metric],
+                page=page,
+                query=period.as_query(),
+                export_url=f"?{period.as_query()}&format=csv",
+            ),
+        )
+
+
+class SegmentsView(InsightsAccessMixin, View):
+    def get(self, request):
+        rows, slipping = segment_summary(user=request.user)
+        names = dict(
+            Company.objects.filter(pk__in=[v.company_id for v in slipping[:PER_PAGE]]).values_list("pk", "name")
+        )
+        for value in slipping[:PER_PAGE]:
+            value.name = names.get(value.company_id, "")
+        return render(
+            request,
+            "insights/segments.html",
+            self.base_context(
+                rows=rows,
+                slipping=slipping[:PER_PAGE],
+                slipping_count=len(slipping),
+                segment_max=max((row.companies for row in rows), default=0),
+            ),
+        )
+
+
+class SegmentCompaniesView(InsightsAccessMixin, View):
+    """The companies in one value segment (or slipping away), by revenue in the last year."""
+
+    def get(self, request, segment: str):
+        if segment not in SEGMENTS and segment != "slipping":
+            raise Http404(_("No such segment."))
+        now = timezone.now()
+        ids = segment_company_ids(segment=segment, user=request.user, now=now)
+        title = SEGMENTS[segment][0] if segment in SEGMENTS else _("Slipping away")
+        reasons = {}
+        if segment == "slipping":
+            reasons = {
+                v.company_id: v.slipping_reason for v in company_values(user=request.user, now=now) if v.slipping_reason
+            }
+
+        def companies_for(chunk):
+            found = {
+                company.pk: company
+                for company in with_period_figures(
+                    Company.objects.filter(pk__in=chunk), start=now - timedelta(days=365), end=now
+                )
+            }
+            return [found[pk] for pk in chunk if pk in found]
+
+        if request.GET.get("format") == "csv":
+
+            def all_companies():
+                for index in range(0, len(ids), EXPORT_CHUNK):
+                    yield from companies_for(ids[index : index + EXPORT_CHUNK])
+
+            return _csv_response(
+                _company_rows(all_companies(), currency=self.rules.currency), f"insights-segment-{segment}.csv"
+            )
+        page = Paginator(ids, PER_PAGE).get_page(request.GET.get("page"))
+        companies = companies_for(list(page.object_list))
+        for company in companies:
+            company.reason = reasons.get(company.pk, "")
+        return render(
+            request,
+            "insights/companies.html",
+            self.base_context(
+                title=title,
+                definition=SEGMENTS[segment][1] if segment in SEGMENTS else "",
+                page=page,
+                companies=companies,
+                last_year=True,
+                show_reason=segment == "slipping",
+                segment=segment,
+                can_make_campaign=self.whole_club and request.user.has_perm("campaigns.add_campaign"),
+                export_url="?format=csv",
+            ),
+        )
+
+
+class SegmentCampaignView(InsightsAccessMixin, View):
+    """Make a segment (or the companies slipping away) a draft campaign's audience, in one
+    step; then finish the campaign in the campaign admin. Needs ``campaigns.add_campaign``
+    and the whole club (a rep's share of a segment is not a campaign audience)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, segment: str):
+        if segment not in SEGMENTS and segment != "slipping":
+            raise Http404(_("No such segment."))
+        if not (self.whole_club and request.user.has_perm("campaigns.add_campaign")):
+            raise PermissionDenied(_("Only staff who plan campaigns can do this."))
+        ids = segment_company_ids(segment=segment, user=request.user)
+        if not ids:
+            messages.error(request, _("This segment has no companies: there is no audience to make."))
+            return redirect("insights:segment", segment=segment)
+        label = SEGMENTS[segment][0] if segment in SEGMENTS else _("Slipping away")
+        name = _("%(segment)s, %(day)s") % {"segment": label, "day": formats.date_format(timezone.localdate())}
+        campaign = campaign_draft_for(company_ids=ids, name=name, by=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "A draft campaign for %(count)s company is ready: set its rules, budget and dates, then schedule it.",
+                "A draft campaign for %(count)s companies is ready: set its rules, budget and dates, then schedule it.",
+                len(ids),
+            )
+            % {"count": len(ids)},
+        )
+        return redirect("admin:campaigns_campaign_change", campaign.pk)
+
+
+class CampaignsView(InsightsAccessMixin, View):
+    """The latest campaigns side by side. Club-wide figures (the hold-out comparison is not
+    split by account), so for whole-club viewers only."""
+
+    def get(self, request):
+        if not self.whole_club:
+            raise PermissionDenied(_("Campaign results are club-wide figures, for club admins and Marketing."))
+        results = campaigns_side_by_side(user=request.user, rules=self.rules)
+        return render(request, "insights/campaigns.html", self.base_context(results=results))
+
+
+class DefinitionsView(InsightsAccessMixin, View):
+    def get(self, request):
+        return render(request, "insights/definitions.html", self.base_context(segments=SEGMENTS))
+
+
+# --- The overview's table: one row per figure, three periods side by side ------------------------
+
+
+def _row(label, getter, kind: str, figures, *, metric: str = "", currency: str = "SEK") -> dict:
+    from .templatetags.insights import change, money, number, percent, points
+
+    def show(value, f):
+        if kind == "money":
+            return money(value, currency)
+        if kind == "percent":
+            return percent(value)
+        if kind == "decimal":
+            return number(value, 2) if value is not None else "–"
+        if kind == "points":
+            return f"{points(value)} · {money(f.value(value), currency)}"
+        return number(value)
+
+    values = [getter(f) for f in figures]
+
+    def compare(current, other):
+        if kind != "percent":
+            return change(current, other)
+        # Rates are compared in percentage points, not as a change of a change.
+        if current is None or other is None:
+            return ""
+        difference = current - other
+        return _("%(sign)s%(value)s pp") % {"sign": "+" if difference > 0 else "", "value": number(difference, 1)}
+
+    return {
+        "label": label,
+        "metric": metric,
+        "cells": [show(value, f) for value, f in zip(values, figures, strict=True)],
+        "vs_previous": compare(values[0], values[1]),
+        "vs_year": compare(values[0], values[2]),
+    }
+
+
+def overview_sections(comparison, *, currency: str) -> list[tuple[str, list[dict]]]:
+    figures = [comparison.current, comparison.previous, comparison.year_ago]
+
+    def row(label, getter, kind="number", metric=""):
+        return _row(label, getter, kind, figures, metric=metric, currency=currency)
+
+    return [
+        (
+            _("Companies"),
+            [
+                row(_("Member companies"), lambda f: f.members, metric="members"),
+                row(_("Active companies (ordered)"), lambda f: f.active, metric="active"),
+                row(_("Active share"), lambda f: f.active_share, "percent"),
+                row(_("Did not order"), lambda f: f.inactive, metric="inactive"),
+                row(_("Have never ordered"), lambda f: f.never_bought, metric="never"),
+            ],
+        ),
+        (
+            _("Buying again"),
+            [
+                row(_("Repeat buyers (2+ orders)"), lambda f: f.repeat_buyers, metric="repeat"),
+                row(_("Repurchase rate"), lambda f: f.repurchase_rate, "percent"),
+                row(_("First-time buyers"), lambda f: f.first_time, metric="first_time"),
+                row(_("… came back within 90 days"), lambda f: f.first_time_back, metric="first_time_back"),
+                row(_("90-day repurchase rate of first-time buyers"), lambda f: f.first_time_back_rate, "percent"),
+            ],
+        ),
+        (
+            _("Orders and revenue"),
+            [
+                row(_("Orders"), lambda f: f.orders),
+                row(_("Orders per active company"), lambda f: f.frequency, "decimal"),
+                row(_("Average order value"), lambda f: f.average_order_value, "money"),
+                row(_("Net revenue (credit notes deducted)"), lambda f: f.net_revenue, "money", metric="active"),
+                row(_("Net revenue per active company"), lambda f: f.revenue_per_active, "money"),
+            ],
+        ),
+        (
+            _("Engagement"),
+            [
+                row(_("People who logged in"), lambda f: f.logged_in),
+                row(_("Activities completed"), lambda f: f.activities),
+                row(_("Reward orders placed"), lambda f: f.reward_orders),
+            ],
+        ),
+        (
+            _("Points and what they cost"),
+            [
+                row(_("Points earned"), lambda f: f.points_earned, "points"),
+                row(_("Points redeemed"), lambda f: f.points_redeemed, "points"),
+                row(_("Points expired (breakage)"), lambda f: f.points_expired, "points"),
+                row(_("Redemption rate (redeemed / earned)"), lambda f: f.redemption_rate, "percent"),
+                row(_("Outstanding at the period's end (liability)"), lambda f: f.points_outstanding, "points"),
+            ],
+        ),
+    ]

@@ -1,0 +1,105 @@
+"""Insights in Chromium: a club admin opens the overview, drills down into the companies
+behind a figure and opens the value segments; at 1280 and 390 pixels, with no CSP
+violation (every chart is geometry attributes in inline SVG, no style, no script)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from portal.demo import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CLUB_ADMIN = "admin@club.example"
+
+
+@pytest.fixture
+def buying_club(demo_club):
+    """Two years of orders for the demo companies: most buy every few weeks, some stopped."""
+    from members.models import Company
+    from rewards.models import Purchase
+
+    now = timezone.now()
+    Company.objects.update(created_at=now - timedelta(days=800))
+    rows = []
+    for index, company in enumerate(Company.objects.order_by("pk")):
+        gap = 12 + index % 5 * 9
+        stopped = 0 if index % 4 else 100 + index * 7  # every fourth company stopped a while ago
+        for day in range(stopped + index % 6, 730, gap):
+            rows.append(
+                Purchase(
+                    company=company,
+                    source="erp",
+                    external_id=f"{company.pk}-{day}",
+                    occurred_at=now - timedelta(days=day, hours=index),
+                    net_amount=Decimal(800 + (index * 137 + day * 11) % 4000),
+                )
+            )
+    Purchase.objects.bulk_create(rows)
+    # Points: each company earned 2 000 points a month ago and spent some of them since.
+    from rewards.models import EntryKind, LedgerEntry, PointsAccount
+
+    for index, company in enumerate(Company.objects.order_by("pk")):
+        spent = 300 + index * 20
+        account = PointsAccount.objects.create(company=company, balance=2000 - spent)
+        for months, kind, points in ((5, EntryKind.EARN, 2000), (2, EntryKind.REDEEM, -spent)):
+            LedgerEntry.objects.create(
+                account=account,
+                kind=kind,
+                points=points,
+                created_at=now - timedelta(days=30 * months),
+                expires_at=now + timedelta(days=300) if points > 0 else None,
+                idempotency_key=f"demo-{company.pk}-{kind}",
+            )
+
+
+def _log_in(page: Page, base_url: str, email: str, next_url: str) -> None:
+    page.goto(f"{base_url}/accounts/login/?next={next_url}")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_a_club_admin_reads_the_overview_and_drills_down(
+    buying_club, live_server, page: Page, screenshots_dir, settings
+):
+    settings.STAFF_MFA_REQUIRED = False  # staff MFA has its own tests
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    base = live_server.url
+    _log_in(page, base, CLUB_ADMIN, "/dashboard/")
+    page.get_by_role("link", name="Open Insights").click()
+    expect(page.get_by_role("heading", name="The programme in figures")).to_be_visible()
+    page.select_option("#id_kind", "quarter")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("heading", name="Points liability over the last 12 months")).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(screenshots_dir / "insights-0-overview-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(screenshots_dir / "insights-1-overview-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.locator("table.insights-table").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", name="Member companies")).to_be_visible()
+    expect(page.get_by_role("link", name="Export CSV")).to_be_visible()
+    page.screenshot(path=str(screenshots_dir / "insights-2-companies-1280.png"), full_page=True)
+
+    page.get_by_role("link", name="Value segments").click()
+    expect(page.get_by_role("heading", name="Slipping away")).to_be_visible()
+    page.screenshot(path=str(screenshots_dir / "insights-3-segments-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(screenshots_dir / "insights-4-segments-390.png"), full_page=True)
+
+    page.goto(f"{base}/staff/insights/?kind=custom&start=2026-03-10&end=2026-03-01")
+    expect(page.locator(".invalid-feedback")).to_contain_text("The period ends before it starts.")
+    page.screenshot(path=str(screenshots_dir / "insights-5-bad-period-390.png"), full_page=True)
+    assert violations == []
