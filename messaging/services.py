@@ -35,6 +35,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from members.languages import person_language
 from members.models import Company, CompanyStatus, User
 from members.selectors import is_club_admin
 from notifications.models import NotificationKind
@@ -432,7 +433,7 @@ def _message_email_for(*, thread: Thread, person: User, upto: int, now: datetime
                     "link": settings.SITE_URL + thread_url_for(user=person, thread=thread),
                     "unsubscribe_url": unsubscribe_url(user=person, kind=NotificationKind.MESSAGE),
                 },
-                language=person.language or None,
+                language=person_language(person),
             )
             outcome = "sent"
         # Moved even when the person wants no e-mail, so these messages are never looked at again.
