@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from cms.models import EventRegistration, RegistrationStatus
 from core.mail import send_branded_mail
+from members.languages import person_language
 from members.models import Company, CompanyStatus, Membership, User
 from members.selectors import company_contacts, member_contacts
 from members.validators import validate_org_number
@@ -504,7 +505,7 @@ def budget_alert_send(*, campaign_id: int, now: datetime | None = None) -> bool:
                     "admin_url": settings.SITE_URL + reverse("admin:campaigns_campaign_change", args=[campaign.pk]),
                     "results_url": settings.SITE_URL + reverse("admin:campaigns_campaign_results", args=[campaign.pk]),
                 },
-                language=owner.language or None,
+                language=person_language(owner),
             )
         campaign.budget_alert_sent_at = now
         campaign.save(update_fields=["budget_alert_sent_at"])

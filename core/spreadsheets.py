@@ -11,15 +11,26 @@ amounts still add up. Every export, error report and download in the project goe
 ``neutralise``: ``csv_writer`` and ``csv_stream`` for CSV, ``SafeTableExport`` for
 django-tables2's CSV/XLSX exports, ``guard_wagtail_exports`` for every Wagtail one.
 ``tests/clubportal/test_spreadsheets.py`` checks each export with such a value.
+
+Files for people also fit the reader's spreadsheet (``reader_conventions``): CSV starts with
+a UTF-8 byte-order mark (so Excel reads "Göteborg", not "GÃ¶teborg"), separates cells with
+``;`` where the reader's language writes decimal commas (Swedish, Dutch: Excel there splits
+on ``;``) and writes decimals with that comma; dates are ISO (``2026-01-20 14:05``, which
+every spreadsheet reads as a date). XLSX gets real dates and numbers.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from django.utils import formats, timezone
 from django_tables2.export import TableExport
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -56,31 +67,112 @@ def csv_writer(file, **kwargs) -> _SafeWriter:
     return _SafeWriter(csv.writer(file, **kwargs))
 
 
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class ReaderConventions:
+    """How a reader's spreadsheet program expects a CSV file: its decimal mark, and the cell
+    delimiter that does not clash with it."""
+
+    decimal_separator: str
+    delimiter: str
+
+    def cell(self, value: Any) -> Any:
+        """``value`` as the reader's spreadsheet reads it from CSV: decimals with the reader's
+        decimal mark and no grouping (``-12,50``), dates and times in ISO, local time."""
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, Decimal | float):
+            return str(value).replace(".", self.decimal_separator)
+        if isinstance(value, datetime):
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+
+def reader_conventions() -> ReaderConventions:
+    """The conventions of the active language: ``;`` and ``,`` for Swedish and Dutch, ``,``
+    and ``.`` for English."""
+    decimal = formats.get_format("DECIMAL_SEPARATOR") or "."
+    return ReaderConventions(decimal_separator=decimal, delimiter=";" if decimal == "," else ",")
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
 
 
-def csv_stream(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    """The CSV text of ``rows``, one line at a time, for a ``StreamingHttpResponse``."""
-    writer = csv_writer(_Echo())
+def csv_stream(rows: Iterable[Iterable[Any]], *, for_reader: bool = True) -> Iterator[str]:
+    """The CSV text of ``rows``, one line at a time, for a ``StreamingHttpResponse``.
+
+    ``for_reader``: a file a person opens (the default) starts with a BOM and follows the
+    active language's conventions (``reader_conventions``); ``False`` writes plain
+    comma-separated CSV for a machine.
+    """
+    if not for_reader:
+        writer = csv_writer(_Echo())
+        for row in rows:
+            yield writer.writerow(row)
+        return
+    conventions = reader_conventions()
+    writer = csv_writer(_Echo(), delimiter=conventions.delimiter)
+    yield BOM
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([conventions.cell(value) for value in row])
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """A real date or number for a workbook: aware datetimes in local time (XLSX has no
+    zones), ISO date text (``2026-01-20 14:05``) as the date it is."""
+    if isinstance(value, datetime):
+        return timezone.make_naive(value) if timezone.is_aware(value) else value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
 
 
 class SafeTableExport(TableExport):
-    """django-tables2's export (CSV, XLSX, ...) with every cell neutralised; set it as a
-    view's ``export_class``."""
+    """django-tables2's export (CSV, XLSX, ...) with every cell neutralised and the file fit
+    for its reader (a BOM, ``;`` and decimal commas in CSV for Swedish and Dutch readers;
+    real dates in XLSX); set it as a view's ``export_class``. The reader's conventions are
+    those of the language active when the export is made (the request's)."""
+
+    def __init__(self, export_format, table, exclude_columns=None, dataset_kwargs=None):
+        self.conventions = reader_conventions()
+        super().__init__(export_format, table, exclude_columns, dataset_kwargs)
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
         headers = dataset.headers
         rows = [neutralise_row(row) for row in dataset]
+        if self.format == self.XLSX:
+            rows = [[_xlsx_cell(value) for value in row] for row in rows]
         dataset.wipe()
         dataset.headers = neutralise_row(headers) if headers else headers
         for row in rows:
             dataset.append(row)
         return dataset
+
+    def export(self):
+        if self.format != self.CSV:
+            return super().export()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=self.conventions.delimiter)
+        if self.dataset.headers:
+            writer.writerow(self.dataset.headers)
+        for row in self.dataset:
+            writer.writerow([self.conventions.cell(value) for value in row])
+        return BOM + buffer.getvalue()
 
 
 def guard_wagtail_exports() -> None:

@@ -11,6 +11,7 @@ from django.utils import translation
 from core.mail import send_branded_mail
 
 from .invitations import open_invitation_from_session
+from .languages import person_language
 from .middleware import SUSPENDED_SESSION_KEY
 from .models import CompanyStatus, Membership
 
@@ -18,8 +19,13 @@ from .models import CompanyStatus, Membership
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # allauth's e-mails go out like the portal's own: branded, from the club, unescaped
-        # plain text, in the language of the request that caused them.
-        send_branded_mail(template=template_prefix, to=email, context=context, language=translation.get_language())
+        # plain text, in the language of the person they are for when allauth names them
+        # (a password reset), else in the language of the request that caused them.
+        user = context.get("user")
+        language = translation.get_language()
+        if getattr(user, "pk", None) is not None:
+            language = person_language(user, fallback=language)
+        send_branded_mail(template=template_prefix, to=email, context=context, language=language)
 
     def is_open_for_signup(self, request) -> bool:
         # Sign-up is open only to someone holding an open invitation (from its link).

@@ -63,7 +63,10 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
-        self.fields["language"].choices = [("", _("The browser's language")), *settings.LANGUAGES]
+        self.fields["language"].choices = [
+            ("", _("Automatic: my company's country, else my browser")),
+            *settings.LANGUAGES,
+        ]
         self.fields["language"].help_text = _("The portal and e-mails use this language.")
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save profile")))

@@ -14,6 +14,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from .languages import person_language
 from .models import CompanyStatus
 from .selectors import membership_for_user
 
@@ -44,16 +45,23 @@ class MemberAccessMiddleware:
 
 
 class UserLanguageMiddleware:
-    """Use the language a person chose in their profile, over the browser's."""
+    """A logged-in person reads their own language (``members.languages.person_language``):
+    their profile's, else their company's country's, else the browser's, which Django's
+    ``LocaleMiddleware`` has already picked. The company comes from ``request.membership``,
+    which ``MemberAccessMiddleware`` has loaded for members: no query of its own."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and user.language and user.language in dict(settings.LANGUAGES):
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+        if user.is_authenticated:
+            membership = None if user.is_staff else request.membership
+            company = membership.company if membership else None
+            language = person_language(user, company=company, fallback=getattr(request, "LANGUAGE_CODE", None))
+            if language != translation.get_language():
+                translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
 
 

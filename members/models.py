@@ -55,7 +55,10 @@ class User(AbstractUser):
         max_length=8,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text=_("The portal and e-mails use this language. Empty: the browser's language."),
+        help_text=_(
+            "The portal and e-mails use this language. Empty: the language of the company's country, "
+            "else the browser's."
+        ),
     )
     email_notifications = models.BooleanField(
         _("e-mail notifications"),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core.mail import send_branded_mail
 from outbox.services import outbox_enqueue
 
+from .languages import language_for_country, supported_language
 from .models import (
     Company,
     CompanyStatus,
@@ -127,7 +128,9 @@ def invitation_email_send(*, invitation_id: int, now: datetime | None = None) ->
             template="members/email/invitation",
             to=invitation.email,
             context={"invitation": invitation, "accept_url": invitation.get_accept_url()},
-            language=getattr(invitation.invited_by, "language", "") or None,
+            # The invitee has no profile yet: their company's country decides, else the inviter's.
+            language=language_for_country(invitation.company.country)
+            or supported_language(getattr(invitation.invited_by, "language", "")),
         )
         invitation.emailed_at = now or timezone.now()
         invitation.save(update_fields=["emailed_at"])

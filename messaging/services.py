@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.mail import send_branded_mail
+from members.languages import person_language
 from members.models import Company, CompanyStatus, User
 from members.selectors import is_club_admin
 from notifications.models import NotificationKind
@@ -430,7 +431,7 @@ def _message_email_for(*, thread: Thread, person: User, upto: int, now: datetime
                     "link": settings.SITE_URL + thread_url_for(user=person, thread=thread),
                     "unsubscribe_url": unsubscribe_url(user=person, kind=NotificationKind.MESSAGE),
                 },
-                language=person.language or None,
+                language=person_language(person),
             )
             outcome = "sent"
         # Moved even when the person wants no e-mail, so these messages are never looked at again.

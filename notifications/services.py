@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from core.mail import send_branded_mail
+from members.languages import people_languages, person_language
 from members.models import User
 from outbox.services import outbox_enqueue
 
@@ -130,10 +131,11 @@ def _send_batch(batch: list[User], *, kind, key, texts_in, url, email, now) -> l
         for notification in Notification.objects.filter(recipient_id__in=ids, key=key)
     }
     new = []
+    languages = people_languages(user for user in batch if user.pk not in existing)
     for user in batch:
         if user.pk in existing:
             continue
-        title, body = texts_in(user.language or settings.LANGUAGE_CODE)
+        title, body = texts_in(languages[user.pk])
         new.append(Notification(recipient=user, kind=kind, key=key, title=title, body=body, url=url, created_at=now))
     if not new:
         return list(existing.values())
@@ -168,7 +170,7 @@ def notification_email_send(*, notification_id: int, now: datetime | None = None
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
-            .select_related("recipient")
+            .select_related("recipient__membership__company")
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()
         )
@@ -187,7 +189,7 @@ def notification_email_send(*, notification_id: int, now: datetime | None = None
                 "unsubscribe_url": unsubscribe_url(user=user, kind=notification.kind),
                 "kind_label": NotificationKind(notification.kind).label,
             },
-            language=user.language or None,
+            language=person_language(user),
         )
         notification.emailed_at = now or timezone.now()
         notification.save(update_fields=["emailed_at"])
@@ -228,7 +230,7 @@ def _digest_for(*, recipient_id: int, waiting, interval: timedelta, now: datetim
         due = list(
             waiting.filter(recipient_id=recipient_id)
             .select_for_update(of=("self",))
-            .select_related("recipient")
+            .select_related("recipient__membership__company")
             .order_by("created_at", "pk")
         )
         if not due:
@@ -255,7 +257,7 @@ def _digest_for(*, recipient_id: int, waiting, interval: timedelta, now: datetim
                 template="notifications/email/notification",
                 to=user.email,
                 context={**context, "notification": due[0]},
-                language=user.language or None,
+                language=person_language(user),
             )
         else:
             send_branded_mail(
@@ -267,7 +269,7 @@ def _digest_for(*, recipient_id: int, waiting, interval: timedelta, now: datetim
                     "count": len(due),
                     "more": max(0, len(due) - DIGEST_MAX_ITEMS),
                 },
-                language=user.language or None,
+                language=person_language(user),
             )
         Notification.objects.filter(pk__in=[notification.pk for notification in due]).update(emailed_at=now)
     return True

@@ -208,8 +208,17 @@ def seed_companies(summary: SeedSummary, reps: list[User]) -> list[Company]:
     return companies
 
 
+# The demo's readers in each language. Bergström's contacts (whose logins `make run` prints
+# and the browser tests use) chose English in their profile; everyone else left the profile
+# empty, so their company's country decides: Swedish for Swedish companies, Dutch for Dutch
+# ones (``members.languages``). One Swedish and one Dutch purchaser are printed too.
+SWEDISH_READER = "purchaser@norrlandsverktyg.example"
+DUTCH_READER = "purchaser@vandijk.example"
+
+
 def seed_contacts(summary: SeedSummary, companies: list[Company]) -> None:
     rng = random.Random(RANDOM_SEED + 1)
+    first_dutch = next((index for index, company in enumerate(companies) if company.country != Country.SWEDEN), None)
     for index, company in enumerate(companies):
         swedish = company.country == Country.SWEDEN
         firsts, lasts = (FIRST_NAMES_SE, LAST_NAMES_SE) if swedish else (FIRST_NAMES_NL, LAST_NAMES_NL)
@@ -217,17 +226,25 @@ def seed_contacts(summary: SeedSummary, companies: list[Company]) -> None:
         for slot, role in enumerate(roles):
             first, last = rng.choice(firsts), rng.choice(lasts)
             email = f"{role}@{company.external_id.lower()}.example"
+            language = "sv" if swedish and slot == 2 else ""
             if index == 0:  # the company whose logins `make run` prints
                 email = {
                     "admin": "admin@bergstrom.example",
                     "purchaser": "purchaser@bergstrom.example",
                     "viewer": "viewer@bergstrom.example",
                 }[role]
-            user = _user(email, first, last, summary=summary, language="sv" if swedish and slot == 2 else "")
+                language = "en"
+            reader = role == MembershipRole.PURCHASER and index in (1, first_dutch)
+            if reader:
+                email = SWEDISH_READER if index == 1 else DUTCH_READER
+            user = _user(email, first, last, summary=summary, language=language)
             _, created = Membership.objects.get_or_create(user=user, defaults={"company": company, "role": role})
             summary.count("memberships", created)
             if index == 0:
-                summary.logins.append((f"{role.label} at {company.name}", email))
+                summary.logins.append((f"{role.label} at {company.name} (reads English)", email))
+            elif reader:
+                reads = "reads Swedish" if swedish else "reads Dutch"
+                summary.logins.append((f"{role.label} at {company.name} ({reads})", email))
 
 
 def seed_site(summary: SeedSummary) -> None:

@@ -17,6 +17,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
+    # A factory person chose English in their profile, so a test reads English texts whatever
+    # their company's country; tests of how a language is chosen pass ``language=""``.
+    language = "en"
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)

@@ -341,7 +341,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Languages and time ----------------------------------------------------------------
 
-LANGUAGES = [("en", _("English")), ("sv", _("Swedish"))]
+LANGUAGES = [("en", _("English")), ("sv", _("Swedish")), ("nl", _("Dutch"))]
 LANGUAGE_CODE = env_str("DEFAULT_LANGUAGE", "en")
 if LANGUAGE_CODE not in dict(LANGUAGES):
     from django.core.exceptions import ImproperlyConfigured

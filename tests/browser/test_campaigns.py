@@ -81,10 +81,11 @@ def running_campaign(programme):
     held_out = (
         campaign.members.filter(in_holdout=True).select_related("company").order_by("company__external_id").first()
     )
-    return {
-        "campaign": campaign,
-        "held_out_email": f"purchaser@{held_out.company.external_id.lower()}.example",
-    }
+    held_out_email = f"purchaser@{held_out.company.external_id.lower()}.example"
+    # This test reads the held-out member's pages in English; without a profile language
+    # their company's country would decide.
+    User.objects.filter(email=held_out_email).update(language="en")
+    return {"campaign": campaign, "held_out_email": held_out_email}
 
 
 def test_staff_create_and_schedule_a_campaign_in_the_admin(

@@ -100,11 +100,13 @@ def test_company_admin_invites_a_colleague_who_signs_up_from_the_email(
     newcomer_page.screenshot(path=screenshots_dir / "signup.png", full_page=True)
     newcomer_page.get_by_role("button", name=re.compile(r"^sign up$", re.IGNORECASE)).click()
 
-    # then they land on the dashboard as a purchaser of the company
+    # then they land on the dashboard as a purchaser of the company, in Swedish: they chose no
+    # language yet, so their (Swedish) company's country decides over the English browser
     expect(newcomer_page).to_have_url(re.compile(r"/dashboard/$"))
     hero = newcomer_page.locator("section.hero")
-    expect(hero).to_contain_text(f"{COMPANY_NAME} · Purchaser")
-    expect(hero).to_contain_text("Welcome back, Nora")
+    expect(hero).to_contain_text(f"{COMPANY_NAME} · Inköpare")
+    expect(hero).to_contain_text("Välkommen tillbaka, Nora")
+    assert newcomer_page.evaluate("document.documentElement.lang") == "sv"
     newcomer_page.screenshot(path=screenshots_dir / "newcomer_dashboard.png", full_page=True)
 
 

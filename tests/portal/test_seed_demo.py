@@ -9,7 +9,7 @@ from django.core.management import call_command
 from wagtail.models import Page
 
 from members.models import Company, CompanyStatus, Membership, MembershipRole, User
-from portal.demo import SeedSummary
+from portal.demo import FIRST_NAMES_NL, SeedSummary
 
 
 def _row_counts() -> dict[str, int]:
@@ -42,9 +42,28 @@ def test_given_an_empty_database_when_seeding_twice_then_the_second_run_creates_
     every_company_has_an_admin = not Company.objects.exclude(memberships__role=MembershipRole.ADMIN).exists()
     assert every_company_has_an_admin
     assert User.objects.get(email="admin@bergstrom.example").membership.is_admin
+    _assert_demo_readers()
     for company in Company.objects.all():
         company.full_clean()  # every demo org number passes the validators
     _assert_demo_campaigns()
+
+
+def _assert_demo_readers() -> None:
+    """A reader in each language: Bergström's contacts chose English; the Swedish and the
+    Dutch purchaser chose nothing, so their company's country decides."""
+    from members.languages import person_language
+    from portal.demo import DUTCH_READER, SWEDISH_READER
+
+    dutch = User.objects.select_related("membership__company").get(email=DUTCH_READER)
+    swede = User.objects.select_related("membership__company").get(email=SWEDISH_READER)
+    assert (dutch.language, dutch.membership.company.country, person_language(dutch)) == ("", "NL", "nl")
+    assert (swede.language, swede.membership.company.country, person_language(swede)) == ("", "SE", "sv")
+    assert person_language(User.objects.get(email="purchaser@bergstrom.example")) == "en"
+    dutch_contacts = User.objects.filter(membership__company__country="NL")
+    assert dutch_contacts.count() == 48 and not dutch_contacts.exclude(first_name__in=FIRST_NAMES_NL).exists()
+    output = StringIO()
+    call_command("seed_demo", stdout=output)
+    assert DUTCH_READER in output.getvalue() and SWEDISH_READER in output.getvalue()
 
 
 def _assert_demo_campaigns() -> None:
