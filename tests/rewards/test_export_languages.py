@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from rewards.models import ProgrammeRules
-from rewards.services import points_account_for_company, points_adjust
+from rewards.ledger.services import points_account_for_company, points_adjust
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
