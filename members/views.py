@@ -18,7 +18,7 @@ from django.views.generic import FormView, TemplateView, UpdateView
 from django_tables2 import RequestConfig
 
 from .forms import ChangeRoleForm, InviteColleagueForm, ProfileForm
-from .invitations import remember_invitation
+from .invitations import mark_newcomer, remember_invitation
 from .middleware import SUSPENDED_SESSION_KEY
 from .models import Invitation, Membership, User
 from .selectors import company_colleagues, company_open_invitations
@@ -229,7 +229,8 @@ class InvitationAcceptView(View):
             invitation_accept(invitation_id=invitation.pk, user=request.user)
         except MembersError as exc:
             return render(request, self.template_name, {"invitation": invitation, "error": str(exc)}, status=409)
-        messages.success(request, _("Welcome to %(company)s!") % {"company": invitation.company})
+        # The dashboard greets them as a newcomer to this company, with where to start.
+        mark_newcomer(request)
         return redirect("dashboard")
 
 

@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 from wagtail.models import Site
 
 from core.models import Branding
+from members.invitations import pop_newcomer
 from rewards.selectors import points_dashboard, programme_rules_for_request
 
 from .health import health_report
@@ -34,6 +35,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context["membership"] = membership
         context["company"] = membership.company if membership else None
         context["workspace_url"] = reverse("reps:accounts")
+        # The first page after accepting an invitation welcomes a newcomer (once).
+        context["newcomer"] = pop_newcomer(self.request)
         if membership:
             context["colleague_count"] = membership.company.memberships.count()
             context["points"] = points_dashboard(company=membership.company)
