@@ -19,6 +19,8 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("brand.css", views.brand_css, name="brand_css"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    # One search for the whole portal (also where the cms search page's /search/ leads).
+    path("search/", views.SearchView.as_view(), name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # allauth's TOTP set-up, continuing to the page asked for (same path and name, first wins).

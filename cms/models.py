@@ -494,14 +494,14 @@ class SearchPage(BasePage):
     class Meta:
         verbose_name = _("search page")
 
-    def get_context(self, request, *args, **kwargs):
-        from . import selectors
+    def serve(self, request, *args, **kwargs):
+        # The portal's one search (offers, news, events, rewards, companies) lives at the
+        # URL named "search"; this page, wherever it sits in the tree, leads there.
+        from django.shortcuts import redirect
+        from django.urls import reverse
 
-        context = super().get_context(request, *args, **kwargs)
-        query = (request.GET.get("q") or "").strip()[:200]
-        context["query"] = query
-        context["results"] = selectors.search_content(request, query) if query else []
-        return context
+        query = request.GET.urlencode()
+        return redirect(f"{reverse('search')}?{query}" if query else reverse("search"))
 
 
 # --- Moderation ------------------------------------------------------------------------

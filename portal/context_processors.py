@@ -67,11 +67,14 @@ def _content_navigation(request) -> list[dict]:
     """Offers, News and Events: the cms index pages that are live (one query)."""
     from cms.selectors import navigation_pages
 
-    return [
-        # Search shows as an icon on wide screens (its label stays for screen readers).
-        {"label": label, "url": page_url, "icon": icon, "compact": icon == "search"}
+    items = [
+        {"label": label, "url": page_url, "icon": icon, "compact": False}
         for label, page_url, icon in navigation_pages(request)
+        if icon != "search"  # the cms search page leads to the portal's one search
     ]
+    # Search shows as an icon on wide screens (its label stays for screen readers).
+    items.append({"label": _("Search"), "url": reverse("search"), "icon": "search", "compact": True})
+    return items
 
 
 def portal(request) -> dict:

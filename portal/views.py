@@ -119,3 +119,29 @@ def server_error(request):
 
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
+
+
+class SearchView(LoginRequiredMixin, TemplateView):
+    """One search box over offers, news, events, rewards (members) and companies (sales
+    staff), results grouped by kind with their counts (``portal.search``)."""
+
+    template_name = "portal/search.html"
+
+    def get_context_data(self, **kwargs):
+        from .search import KIND_LABELS, QUERY_MAX_LENGTH, portal_search, search_kinds_for
+
+        context = super().get_context_data(**kwargs)
+        query = (self.request.GET.get("q") or "").strip()[:QUERY_MAX_LENGTH]
+        kinds = search_kinds_for(self.request)
+        kind = self.request.GET.get("kind") or ""
+        if kind not in kinds:
+            kind = ""
+        groups = portal_search(self.request, query, kind=kind, page_number=self.request.GET.get("page"))
+        context.update(
+            query=query,
+            kind=kind,
+            groups=groups,
+            searched_kinds=[KIND_LABELS[name] for name in kinds],
+            points_rules=programme_rules_for_request(self.request),
+        )
+        return context
