@@ -76,11 +76,15 @@ def live_badges(request):
     from .context_processors import badge_counts
 
     membership = request.membership or None
+    show_messages = membership is not None or is_sales_rep(request.user) or is_club_admin(request.user)
+    counts = badge_counts(request)
     html = loader.render_to_string(
         "components/live_badges.html",
         {
-            **badge_counts(request),
-            "show_messages": membership is not None or is_sales_rep(request.user) or is_club_admin(request.user),
+            **counts,
+            "show_messages": show_messages,
+            # The menu button's badge (narrow screens): the counts hidden in the collapsed menu.
+            "unread_total": counts["notifications"] + (counts["messages"] if show_messages else 0),
         },
     )
     response = HttpResponse(html)
