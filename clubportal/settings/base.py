@@ -212,7 +212,9 @@ CACHES["renditions"] = {
 
 from celery.schedules import crontab  # noqa: E402
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager tasks still take a producer from kombu's pool, which warns "No hostname was
+# supplied" for a URL without one; the in-memory transport ignores the host.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # Without these, a publication to a broker that vanished without closing the connection
 # (failover, a firewall) waits forever, and one to an unreachable host for the system's
 # connect timeout. Tasks are published through the outbox (outbox.services), which keeps
