@@ -397,3 +397,17 @@ def test_given_no_invitation_when_opening_or_posting_sign_up_then_it_is_closed(c
     assert _signup_is_closed(page)
     assert _signup_is_closed(posted)
     assert not User.objects.filter(email="walkin@example.com").exists()
+
+
+def test_given_a_300_character_address_when_inviting_then_a_clear_form_error_and_no_invitation(
+    admin_client_of_company,
+):
+    address = "a" * 288 + "@example.com"
+
+    response = admin_client_of_company.post(
+        reverse("members:invite"), {"email": address, "role": MembershipRole.PURCHASER}
+    )
+
+    assert response.status_code == 200
+    assert "at most 254 characters" in response.context["form"].errors["email"][0]
+    assert not Invitation.objects.exists()
