@@ -516,6 +516,10 @@ class SecondPersonApprovalTask(AbstractGroupApprovalTask):
             return []
         return super().get_actions(obj, user)
 
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        # What Wagtail lists as "Awaiting your review": never the person's own submissions.
+        return super().get_task_states_user_can_moderate(user, **kwargs).exclude(workflow_state__requested_by=user)
+
     def on_action(self, task_state, user, action_name, **kwargs):
         if action_name != "approve":
             return super().on_action(task_state, user, action_name, **kwargs)
