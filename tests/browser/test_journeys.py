@@ -107,7 +107,7 @@ def test_company_admin_invites_a_colleague_who_signs_up_from_the_email(
     hero = newcomer_page.locator("section.hero")
     expect(hero).to_contain_text(f"{COMPANY_NAME} · Purchaser")
     expect(hero).to_contain_text("Welcome to")
-    expect(newcomer_page.get_by_role("link", name="How points work")).to_be_visible()
+    expect(newcomer_page.get_by_role("heading", name="Where to start")).to_be_visible()
     newcomer_page.screenshot(path=screenshots_dir / "newcomer_dashboard.png", full_page=True)
 
 
