@@ -68,7 +68,7 @@ bench: install-dev  ## Performance benchmarks (not tests); figures go to docs/pe
 	@if ls bench/*.py >/dev/null 2>&1; then for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done; else echo "No benchmarks yet."; fi
 
 messages: install-dev  ## Update and compile the translations (needs gettext)
-	$(MANAGE) makemessages --all --ignore=.venv --ignore=var --ignore=tests --ignore=artifacts --no-obsolete
+	$(MANAGE) makemessages -l sv -l nl --ignore=.venv --ignore=var --ignore=tests --ignore=artifacts --no-obsolete
 	$(MANAGE) compilemessages --ignore=.venv
 
 check-deploy: install  ## Django's deployment checks against production settings

@@ -26,11 +26,12 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from cms.models import EventRegistration, RegistrationStatus
 from core.admin import ReadOnlyAdminMixin
+from core.formatting import format_money, format_number, format_points
 from core.spreadsheets import csv_stream
 from members.admin_scoping import CompanyScopedAdminMixin
 from members.models import Country
 from members.selectors import staff_company_q, staff_sees_every_company
-from rewards.ledger.selectors import programme_rules_for_request
+from rewards.ledger.selectors import points_value, programme_rules_for_request
 
 from .forms import AttendanceForm, CampaignAdminForm, CampaignRuleForm, CampaignRuleFormSet
 from .models import (
@@ -286,13 +287,50 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("points issued / budget"), ordering="points_awarded")
     def budget(self, campaign: Campaign):
+        # Replaced per request by get_list_display's column (with money values); this one
+        # satisfies the admin's checks and any caller without a request.
         return format_html(
-            '<span class="{}">{} / {} ({}%)</span>',
-            "campaign-budget--spent" if campaign.points_left == 0 else "",
-            f"{campaign.points_awarded:,}".replace(",", "\u202f"),
-            f"{campaign.points_budget:,}".replace(",", "\u202f"),
+            "{} / {} ({}%)",
+            format_number(campaign.points_awarded),
+            format_points(campaign.points_budget),
             campaign.budget_used_percent,
         )
+
+    def get_list_display(self, request):
+        # The budget column shows money values at the programme's point value, read once
+        # per request; a column made per request keeps the shared admin free of state.
+        rules = programme_rules_for_request(request)
+
+        @admin.display(description=gettext_lazy("points issued / budget"), ordering="points_awarded")
+        def budget(campaign: Campaign):
+            return format_html(
+                '<span class="{}">{} / {} ({}%)</span><br><small class="campaign-budget__value">{} / {}</small>',
+                "campaign-budget--spent" if campaign.points_left == 0 else "",
+                format_number(campaign.points_awarded),
+                format_points(campaign.points_budget),
+                campaign.budget_used_percent,
+                format_money(points_value(points=campaign.points_awarded, rules=rules), rules.currency),
+                format_money(points_value(points=campaign.points_budget, rules=rules), rules.currency),
+            )
+
+        return [budget if name == "budget" else name for name in super().get_list_display(request)]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("points_budget")  # the form class is made per request
+        if field is not None:
+            rules = programme_rules_for_request(request)
+            example = 10_000 if obj is None else obj.points_budget
+            field.help_text = format_html(
+                "{} {}",
+                field.help_text,
+                _("At today's point value, %(points)s are worth %(value)s.")
+                % {
+                    "points": format_points(example),
+                    "value": format_money(points_value(points=example, rules=rules), rules.currency),
+                },
+            )
+        return form
 
     @admin.display(description=gettext_lazy("redemptions"), ordering="redemption_count")
     def redemptions(self, campaign: Campaign):

@@ -8,7 +8,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from members.views import staff_login, staff_password_change
+from members.views import ActivateTOTPView, staff_login, staff_password_change
 from portal import views
 
 handler403 = "portal.views.permission_denied"
@@ -19,8 +19,12 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("brand.css", views.brand_css, name="brand_css"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    # One search for the whole portal (also where the cms search page's /search/ leads).
+    path("search/", views.SearchView.as_view(), name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # allauth's TOTP set-up, continuing to the page asked for (same path and name, first wins).
+    path("accounts/2fa/totp/activate/", ActivateTOTPView.as_view(), name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     # The admins' own login and password forms are replaced: everyone logs in through
     # allauth's login (throttled, and with the second factor for staff).

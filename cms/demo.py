@@ -93,7 +93,8 @@ def _child(parent: Page, model, slug: str, summary, **fields):
         return existing.specific
     page = model(slug=slug, **fields)
     parent.add_child(instance=page)
-    page.save_revision(log_action=False)
+    # Published, not only saved: a page with a newer draft shows "LIVE + DRAFT" in the admin.
+    page.save_revision(log_action=False).publish(log_action=False)
     summary.count("pages", True)
     return page
 
@@ -232,7 +233,7 @@ def seed_content(summary) -> None:
         if wanted_tiers and not offer.tiers.exists():
             offer.tiers.set([info.pk for info in wanted_tiers])
             offer.save()  # a ParentalManyToManyField is written on save
-            offer.save_revision(log_action=False)
+            offer.save_revision(log_action=False).publish(log_action=False)
     # An offer whose button opens a catalogue reward (and shows how close the company is to it).
     coffee_machine = _catalogue_reward("COFFEE-SITE")
     if coffee_machine is not None:
@@ -362,7 +363,7 @@ def seed_content(summary) -> None:
         news.add_child(instance=article)
         article.tags.add(*tags)
         article.save()
-        article.save_revision(log_action=False)
+        article.save_revision(log_action=False).publish(log_action=False)
         summary.count("pages", True)
 
     events = _child(

@@ -493,14 +493,14 @@ class SearchPage(BasePage):
     class Meta:
         verbose_name = _("search page")
 
-    def get_context(self, request, *args, **kwargs):
-        from . import selectors  # lazy: it imports these models
+    def serve(self, request, *args, **kwargs):
+        # The portal's one search (offers, news, events, rewards, companies) lives at the
+        # URL named "search"; this page, wherever it sits in the tree, leads there.
+        from django.shortcuts import redirect
+        from django.urls import reverse
 
-        context = super().get_context(request, *args, **kwargs)
-        query = (request.GET.get("q") or "").strip()[:200]
-        context["query"] = query
-        context["results"] = selectors.search_content(request, query) if query else []
-        return context
+        query = request.GET.urlencode()
+        return redirect(f"{reverse('search')}?{query}" if query else reverse("search"))
 
 
 # --- Moderation ------------------------------------------------------------------------
@@ -514,6 +514,10 @@ class SecondPersonApprovalTask(AbstractGroupApprovalTask):
         if workflow_state is not None and workflow_state.requested_by_id == user.pk:
             return []
         return super().get_actions(obj, user)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        # What Wagtail lists as "Awaiting your review": never the person's own submissions.
+        return super().get_task_states_user_can_moderate(user, **kwargs).exclude(workflow_state__requested_by=user)
 
     def on_action(self, task_state, user, action_name, **kwargs):
         if action_name != "approve":

@@ -142,22 +142,36 @@ def dashboard_content(request) -> dict:
     }
 
 
-def search_content(request, query: str, *, limit: int = 30) -> list[Page]:
-    """Offers, news and events matching ``query`` that the member may see, best first.
+SEARCH_KINDS = ("offers", "news", "events")
+
+
+def search_content_by_kind(request, query: str, *, cap: int = 200) -> dict[str, list[Page]]:
+    """Offers, news and events matching ``query`` that the member may see, best first,
+    grouped by kind (``SEARCH_KINDS``); at most ``cap`` of each.
 
     The search backend ranks; the visibility rules (live, current, the member's tier)
     are applied by the same selectors the listings use, so search never shows more.
+    Two queries per kind, however many pages match.
     """
-    hits = list(Page.objects.live().type(OfferPage, ArticlePage, EventPage).search(query, operator="and")[: limit * 3])
-    ids = [hit.pk for hit in hits]
-    visible = {}
-    for queryset in (
-        offers_unlocked_for(request).filter(pk__in=ids),
-        ArticlePage.objects.live().filter(pk__in=ids),
-        EventPage.objects.live().filter(pk__in=ids),
-    ):
-        visible.update({page.pk: page for page in queryset})
-    return [visible[pk] for pk in ids if pk in visible][:limit]
+    visible_by_kind = {
+        "offers": (OfferPage, lambda ids: offers_unlocked_for(request).filter(pk__in=ids)),
+        "news": (ArticlePage, lambda ids: _with_card_images(ArticlePage.objects.live().filter(pk__in=ids))),
+        "events": (EventPage, lambda ids: _with_card_images(EventPage.objects.live().filter(pk__in=ids))),
+    }
+    grouped = {}
+    for kind in SEARCH_KINDS:
+        model, visible = visible_by_kind[kind]
+        ids = [hit.pk for hit in model.objects.live().search(query, operator="and")[:cap]]
+        pages = {page.pk: page for page in visible(ids)}
+        grouped[kind] = [pages[pk] for pk in ids if pk in pages]
+    return grouped
+
+
+def search_content(request, query: str, *, limit: int = 30) -> list[Page]:
+    """Offers, news and events matching ``query`` that the member may see (all kinds in one
+    list, offers first)."""
+    grouped = search_content_by_kind(request, query, cap=limit)
+    return [page for kind in SEARCH_KINDS for page in grouped[kind]][:limit]
 
 
 def registrations_for(event: EventPage):

@@ -63,7 +63,7 @@ class Branding(BaseSiteSetting):
         _("point-value label"),
         max_length=60,
         default=_("Worth"),
-        help_text=_("Shown before the money value of a points figure, e.g. “Worth 120 SEK”."),
+        help_text=_("The heading of the point's money value on the How points work page, e.g. “Worth”."),
     )
 
     panels = [

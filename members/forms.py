@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .invitations import forget_invitation, open_invitation_from_session
+from .invitations import forget_invitation, mark_newcomer, open_invitation_from_session
 from .models import MembershipRole, User
 from .services import MembersError, invitation_accept, invitation_check
 
@@ -18,7 +18,8 @@ from .services import MembersError, invitation_accept, invitation_check
 class InvitationSignupForm(SignupForm):
     """allauth's sign-up, for the holder of an invitation, with their name.
 
-    The e-mail address must be the invited one; the new account joins the company at once.
+    The e-mail address is the invited one and cannot be changed here (the field is
+    disabled, so a posted address is ignored); the new account joins the company at once.
     """
 
     first_name = forms.CharField(label=_("First name"), max_length=150)
@@ -32,6 +33,9 @@ class InvitationSignupForm(SignupForm):
         self.invitation = open_invitation_from_session(allauth_context.request)
         if self.invitation is not None:
             self.fields["email"].initial = self.invitation.email
+            # The link proved this mailbox; nothing to type, nothing to get wrong.
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = _("The address your invitation was sent to.")
 
     def clean_email(self):
         email = super().clean_email()
@@ -51,6 +55,7 @@ class InvitationSignupForm(SignupForm):
         if invitation is not None:
             invitation_accept(invitation_id=invitation.pk, user=user)
             forget_invitation(request)
+            mark_newcomer(request)
         return user
 
 
@@ -73,7 +78,8 @@ class ProfileForm(forms.ModelForm):
 
 
 class InviteColleagueForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
+    # 254 is the longest address SMTP can deliver (RFC 5321) and the model's column.
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.PURCHASER)
 
     def __init__(self, *args, **kwargs):

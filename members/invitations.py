@@ -5,6 +5,7 @@ from __future__ import annotations
 from .models import Invitation
 
 SESSION_KEY = "members.invitation_id"
+NEWCOMER_SESSION_KEY = "members.newcomer"
 
 
 def remember_invitation(request, invitation: Invitation) -> None:
@@ -25,3 +26,13 @@ def open_invitation_from_session(request) -> Invitation | None:
     if invitation is None or not invitation.is_open or not invitation.company.is_active:
         return None
     return invitation
+
+
+def mark_newcomer(request) -> None:
+    """Remember that this session just joined a company, so the next page welcomes them."""
+    request.session[NEWCOMER_SESSION_KEY] = True
+
+
+def pop_newcomer(request) -> bool:
+    """Whether this session just joined a company; true once, for the first page after."""
+    return bool(request.session.pop(NEWCOMER_SESSION_KEY, False))

@@ -4,6 +4,8 @@ check who is asking, call a selector or a service, and render."""
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
+from allauth.account.utils import get_next_redirect_url
+from allauth.mfa.totp import views as allauth_totp_views
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -12,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -19,7 +22,7 @@ from django.views.generic import FormView, TemplateView, UpdateView
 from django_tables2 import RequestConfig
 
 from .forms import ChangeRoleForm, InviteColleagueForm, ProfileForm
-from .invitations import remember_invitation
+from .invitations import mark_newcomer, remember_invitation
 from .middleware import SUSPENDED_SESSION_KEY
 from .models import Invitation, Membership, User
 from .selectors import company_colleagues, company_open_invitations, is_club_admin, is_sales_rep
@@ -228,7 +231,8 @@ class InvitationAcceptView(View):
             invitation_accept(invitation_id=invitation.pk, user=request.user)
         except MembersError as exc:
             return render(request, self.template_name, {"invitation": invitation, "error": str(exc)}, status=409)
-        messages.success(request, _("Welcome to %(company)s!") % {"company": invitation.company})
+        # The dashboard greets them as a newcomer to this company, with where to start.
+        mark_newcomer(request)
         return redirect("dashboard")
 
 
@@ -270,3 +274,34 @@ def staff_login(request, *, default_next: str):
 def staff_password_change(request):
     """The Django admin's "change password": allauth's, throttled and behind the same login."""
     return redirect("account_change_password")
+
+
+class ActivateTOTPView(allauth_totp_views.ActivateTOTPView):
+    """allauth's TOTP set-up, ending on the page the person was on their way to.
+
+    ``StaffMFARequiredMiddleware`` sends staff here with a ``next``; allauth would end on
+    the recovery codes page and forget it. With a (same-site) ``next`` they continue there,
+    and a message links to the new recovery codes (also under *Two-factor authentication*
+    in the account pages). Without one, allauth's order stands: the codes come first.
+    """
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["next_url"] = get_next_redirect_url(self.request) or ""
+        return context
+
+    def get_success_url(self) -> str:
+        next_url = get_next_redirect_url(self.request)
+        if not next_url:
+            return super().get_success_url()
+        if self.did_generate_recovery_codes:
+            messages.info(
+                self.request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("Keep your recovery codes somewhere safe: they let you in if you lose your phone."),
+                    reverse("mfa_view_recovery_codes"),
+                    _("Show my recovery codes"),
+                ),
+            )
+        return next_url

@@ -68,11 +68,14 @@ def _messages_item(request, url: str) -> dict:
 
 def _content_navigation(request) -> list[dict]:
     """Offers, News and Events: the cms index pages that are live (one query)."""
-    return [
-        # Search shows as an icon on wide screens (its label stays for screen readers).
-        {"label": label, "url": page_url, "icon": icon, "compact": icon == "search"}
+    items = [
+        {"label": label, "url": page_url, "icon": icon, "compact": False}
         for label, page_url, icon in navigation_pages(request)
+        if icon != "search"  # the cms search page leads to the portal's one search
     ]
+    # Search shows as an icon on wide screens (its label stays for screen readers).
+    items.append({"label": _("Search"), "url": reverse("search"), "icon": "search", "compact": True})
+    return items
 
 
 def portal(request) -> dict:
@@ -92,8 +95,18 @@ def portal(request) -> dict:
         user = getattr(request, "user", None)
         return badge_counts(request)["notifications"] if user and user.is_authenticated else 0
 
+    def unread_total() -> int:
+        # The menu button's badge on narrow screens: what the collapsed menu's badges hold.
+        user = getattr(request, "user", None)
+        if not (user and user.is_authenticated):
+            return 0
+        counts = badge_counts(request)
+        shows_messages = any(item.get("badge_id") == "nav-messages-badge" for item in main_navigation())
+        return counts["notifications"] + (counts["messages"] if shows_messages else 0)
+
     return {
         "membership": getattr(request, "membership", None),
+        "unread_total": unread_total,
         "main_navigation": main_navigation,
         "unread_notifications": unread_notifications,
         "live_badges_seconds": _live_badges_seconds,

@@ -125,6 +125,9 @@ STAFF = [
     ("rep.johan@club.example", "Johan", "Ek", SALES_REPS),
     ("rep.sanne@club.example", "Sanne", "de Wit", SALES_REPS),
     ("marketing@club.example", "Mia", "Marknad", MARKETING),
+    # A second Marketing login: a page submitted by one is approved by the other (nobody
+    # approves their own submission: cms.models.SecondPersonApprovalTask).
+    ("marketing.lars@club.example", "Lars", "Lind", MARKETING),
     ("admin@club.example", "Ola", "Admin", CLUB_ADMINS),
 ]
 

@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 from wagtail.models import Site
 
 from core.models import Branding
+from members.invitations import pop_newcomer
 from members.selectors import is_club_admin, is_sales_rep
 from messaging.views import STOP_POLLING
 from rewards.ledger.selectors import points_dashboard, programme_rules_for_request
@@ -37,6 +38,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context["membership"] = membership
         context["company"] = membership.company if membership else None
         context["workspace_url"] = reverse("reps:accounts")
+        # The first page after accepting an invitation welcomes a newcomer (once).
+        context["newcomer"] = pop_newcomer(self.request)
         if membership:
             context["colleague_count"] = membership.company.memberships.count()
             context["points"] = points_dashboard(company=membership.company)
@@ -71,11 +74,15 @@ def live_badges(request):
         return HttpResponse(status=STOP_POLLING)
 
     membership = request.membership or None
+    show_messages = membership is not None or is_sales_rep(request.user) or is_club_admin(request.user)
+    counts = badge_counts(request)
     html = loader.render_to_string(
         "components/live_badges.html",
         {
-            **badge_counts(request),
-            "show_messages": membership is not None or is_sales_rep(request.user) or is_club_admin(request.user),
+            **counts,
+            "show_messages": show_messages,
+            # The menu button's badge (narrow screens): the counts hidden in the collapsed menu.
+            "unread_total": counts["notifications"] + (counts["messages"] if show_messages else 0),
         },
     )
     response = HttpResponse(html)
@@ -114,3 +121,29 @@ def server_error(request):
 
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
+
+
+class SearchView(LoginRequiredMixin, TemplateView):
+    """One search box over offers, news, events, rewards (members) and companies (sales
+    staff), results grouped by kind with their counts (``portal.search``)."""
+
+    template_name = "portal/search.html"
+
+    def get_context_data(self, **kwargs):
+        from .search import KIND_LABELS, QUERY_MAX_LENGTH, portal_search, search_kinds_for
+
+        context = super().get_context_data(**kwargs)
+        query = (self.request.GET.get("q") or "").strip()[:QUERY_MAX_LENGTH]
+        kinds = search_kinds_for(self.request)
+        kind = self.request.GET.get("kind") or ""
+        if kind not in kinds:
+            kind = ""
+        groups = portal_search(self.request, query, kind=kind, page_number=self.request.GET.get("page"))
+        context.update(
+            query=query,
+            kind=kind,
+            groups=groups,
+            searched_kinds=[KIND_LABELS[name] for name in kinds],
+            points_rules=programme_rules_for_request(self.request),
+        )
+        return context

@@ -116,7 +116,12 @@ class AccountTable(tables.Table):
     def render_last_purchase_at(self, value):
         day = timezone.localdate(value)
         days = (timezone.localdate() - day).days
-        ago = _("today") if days == 0 else _("%(days)s days ago") % {"days": format_number(days)}
+        if days == 0:
+            ago = _("today")
+        elif days == 1:
+            ago = _("yesterday")
+        else:
+            ago = ngettext("%(days)s day ago", "%(days)s days ago", days) % {"days": format_number(days)}
         return format_html(
             '{}<span class="d-block small text-body-secondary">{}</span>',
             formats.date_format(day, "SHORT_DATE_FORMAT"),

@@ -213,7 +213,9 @@ CACHES["renditions"] = {
 
 from celery.schedules import crontab  # noqa: E402
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager tasks still take a producer from kombu's pool, which warns "No hostname was
+# supplied" for a URL without one; the in-memory transport ignores the host.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # Without these, a publication to a broker that vanished without closing the connection
 # (failover, a firewall) waits forever, and one to an unreachable host for the system's
 # connect timeout. Tasks are published through the outbox (outbox.services), which keeps
@@ -437,9 +439,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"client_error_without_traceback": {"()": "core.log_filters.ClientErrorWithoutTraceback"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_error_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default configuration gives "django" a console handler of its own (with
+        # DEBUG on), and records propagate to ours too: every error was printed twice.
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # Wagtail's background tasks log every run at INFO; keep the console readable.
         "django_tasks": {"level": "WARNING"},

@@ -20,4 +20,6 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 # Tests run tasks in-process unless a test starts a real worker (tests/integration/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager tasks still take a producer from kombu's pool, which warns "No hostname was
+# supplied" for a URL without one; the in-memory transport ignores the host.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

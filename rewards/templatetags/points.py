@@ -5,6 +5,7 @@ the member closer to.
     {% points_figure summary.balance %}          12 400 points · 620 SEK
     {{ entry.net_points|points }}                 12 400 points
     {% points_value 12400 %}                      620 SEK
+    {% points_with_value 12400 %}                 12 400 points (620 SEK), inside a sentence
     {% points_chart months %}                     the 12-month bar chart (inline SVG)
 
 The programme rules are read once per request (``programme_rules_for_request``), or taken
@@ -82,6 +83,18 @@ def points_value(context, points) -> str:
     """``{% points_value 12400 %}`` → "620 SEK" at the programme's point value."""
     rules = rules_from_context(context)
     return format_money(_points_value(points=int(points or 0), rules=rules), rules.currency)
+
+
+@register.simple_tag(takes_context=True)
+def points_with_value(context, points) -> str:
+    """``{% points_with_value 12400 %}`` → "12 400 points (620 SEK)": a figure inside a
+    sentence, where ``points_figure``'s markup would not fit."""
+    rules = rules_from_context(context)
+    points = int(points or 0)
+    return _("%(points)s (%(value)s)") % {
+        "points": format_points(points),
+        "value": format_money(_points_value(points=points, rules=rules), rules.currency),
+    }
 
 
 @register.inclusion_tag("components/points.html", takes_context=True)

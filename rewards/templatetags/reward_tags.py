@@ -5,6 +5,7 @@
 {% reward_standing_block reward standing %}     "You can redeem this now" or "N points to go" + bar
 {% progress_bar 40 "Label for screen readers" %}
 {% company_reward_goal as goal %}                 the dashboard's goal panel data (one query)
+{% company_approval_limit company as limit %}      the approval limit in points, or None (one query)
 {% status_badge redemption %}
 """
 
@@ -85,3 +86,12 @@ def company_reward_goal(context):
 @register.simple_tag
 def status_badge(redemption) -> str:
     return _status_badge(redemption)
+
+
+@register.simple_tag
+def company_approval_limit(company):
+    """The company's approval limit in points (None: no limit), for pages outside rewards
+    that mention it (the Company page). One query."""
+    from rewards.models import CompanyRewardSettings
+
+    return CompanyRewardSettings.objects.filter(company=company).values_list("approval_threshold", flat=True).first()

@@ -25,8 +25,11 @@ from campaigns.models import (
     RuleKind,
 )
 from campaigns.services import activity_complete
+from core.formatting import format_money, format_points
 from members.models import Country
+from rewards.ledger.selectors import points_value
 from rewards.ledger.services import points_account_for_company, points_adjust, points_award, points_redeem
+from rewards.models import ProgrammeRules
 from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
 from tests.rewards.factories import PurchaseFactory
 
@@ -261,7 +264,10 @@ def test_the_list_costs_the_same_queries_with_60_campaigns_as_with_3_and_shows_t
     large = _queries(staff_client, url)
 
     assert large == small
-    assert "200 / 1\u202f000 (20%)" in page  # points issued against the budget
+    rules = ProgrammeRules.current()
+    # points issued against the budget, with their money value
+    assert f"200 / {format_points(1000)} (20%)" in page
+    assert f"{format_money(points_value(points=200, rules=rules), rules.currency)} / " in page
     assert "6 <small>(1 held out)</small>" in page
 
 
@@ -442,3 +448,12 @@ def test_the_results_export_neutralises_formula_cells(staff_client, owner):
 
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
     assert [row[0] for row in rows[1:]] == ["'" + evil]
+
+
+def test_the_budget_field_states_what_points_are_worth(staff_client, owner, club):
+    rules = ProgrammeRules.current()
+
+    page = staff_client.get(reverse("admin:campaigns_campaign_add")).content.decode()
+
+    worth = format_money(points_value(points=10_000, rules=rules), rules.currency)
+    assert f"At today&#x27;s point value, {format_points(10_000)} are worth {worth}." in page

@@ -56,3 +56,18 @@ def test_a_marketer_cannot_approve_their_own_submission_but_a_colleague_can(news
     task.on_action(article.current_workflow_task_state, colleague, "approve")
     article.refresh_from_db()
     assert article.live
+
+
+def test_a_submission_awaits_the_colleagues_review_not_the_authors(news_index):
+    from wagtail.models import TaskState
+
+    author, colleague = StaffFactory.create_batch(2, group="Marketing")
+    article = make_article(news_index, "Winter launch", live=False)
+    article.save_revision(user=author)
+    article.get_workflow().start(article, author)
+
+    def awaiting(user):
+        return list(TaskState.objects.reviewable_by(user).values_list("workflow_state__object_id", flat=True))
+
+    assert awaiting(author) == []
+    assert awaiting(colleague) == [str(article.pk)]

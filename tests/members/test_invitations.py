@@ -227,9 +227,10 @@ def test_given_existing_account_when_opening_link_then_asked_to_log_in_and_can_a
     invitation = InvitationFactory(company=company, email="known@example.com", role=MembershipRole.ADMIN)
     UserFactory(email="known@example.com")
 
-    response = client.get(_accept_path(invitation))
+    path = _accept_path(invitation)  # the token is timestamped: build it once
+    response = client.get(path)
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('account_login')}?next={_accept_path(invitation)}"
+    assert response["Location"] == f"{reverse('account_login')}?next={path}"
 
     client.login(email="known@example.com", password=password)
     confirm = client.get(_accept_path(invitation))
@@ -238,7 +239,8 @@ def test_given_existing_account_when_opening_link_then_asked_to_log_in_and_can_a
     accepted = client.post(_accept_path(invitation), follow=True)
 
     assert accepted.redirect_chain[-1][0] == reverse("dashboard")
-    assert f"Welcome to {company.name}!" in accepted.content.decode()
+    assert "Where to start" in accepted.content.decode()
+    assert "Welcome back" not in accepted.content.decode()
     membership = Membership.objects.get(user__email="known@example.com")
     assert (membership.company, membership.role) == (company, MembershipRole.ADMIN)
 
@@ -310,13 +312,15 @@ def test_given_newcomer_with_invitation_when_signing_up_then_member_with_invited
     assert company.name in client.get(reverse("members:company")).content.decode()
 
 
-def test_given_invitation_when_signing_up_with_a_different_address_then_field_error_and_no_account(
+def test_given_invitation_when_posting_a_different_address_then_the_invited_one_is_used(
     client, password, cleared_cache
 ):
+    """The address is fixed by the invitation (a disabled field): whatever is posted, the
+    account is made for the mailbox the link was sent to, never for another one."""
     invitation = InvitationFactory(email="invited@example.com")
     client.get(_accept_path(invitation))
 
-    response = client.post(
+    client.post(
         reverse("account_signup"),
         {
             "email": "other@example.com",
@@ -327,11 +331,54 @@ def test_given_invitation_when_signing_up_with_a_different_address_then_field_er
         },
     )
 
-    assert response.status_code == 200
-    assert "This invitation is for invited@example.com" in response.context["form"].errors["email"][0]
-    assert not Membership.objects.exists()
-    assert not Invitation.objects.get().accepted_at
     assert not User.objects.filter(email="other@example.com").exists()
+    membership = Membership.objects.select_related("user").get()
+    assert membership.user.email == "invited@example.com"
+    assert Invitation.objects.get().accepted_by == membership.user
+
+
+def test_given_invitation_when_opening_its_landing_page_then_it_names_inviter_company_and_role(
+    client, company, company_admin, cleared_cache
+):
+    invitation = InvitationFactory(
+        company=company, email="nora@example.com", role=MembershipRole.PURCHASER, invited_by=company_admin
+    )
+
+    page = client.get(_accept_path(invitation), follow=True)
+
+    body = page.content.decode()
+    assert page.redirect_chain[-1][0] == reverse("account_signup")
+    assert company_admin.get_full_name() in body
+    assert company.name in body
+    assert "Purchaser" in body
+    assert "Already have an account" not in body and "Sign Up" not in body
+    form = page.context["form"]
+    assert form.fields["email"].disabled and form["email"].value() == "nora@example.com"
+    assert set(form.fields) == {"email", "first_name", "last_name", "password1", "password2"}
+
+
+def test_given_new_member_when_signed_up_then_first_page_welcomes_them_and_points_to_how_points_work(
+    client, company, company_admin, password, portal_site, cleared_cache
+):
+    from cms.models import HomePage, HowPointsWorkPage
+
+    home = HomePage.objects.get(pk=portal_site.root_page_id)
+    how = home.add_child(instance=HowPointsWorkPage(title="How points work", slug="how-points-work"))
+    invitation = InvitationFactory(company=company, email="nora@example.com", invited_by=company_admin)
+    client.get(_accept_path(invitation))
+
+    first = client.post(
+        reverse("account_signup"),
+        {"first_name": "Nora", "last_name": "Lind", "password1": password, "password2": password},
+        follow=True,
+    )
+    second = client.get(reverse("dashboard"))
+
+    body = first.content.decode()
+    assert "Welcome to" in body and "Nora" in body
+    assert "Welcome back" not in body
+    assert f'href="{how.url}"' in body
+    assert "Welcome back, Nora" in second.content.decode(), "the welcome is for the first page only"
 
 
 def test_given_no_invitation_when_opening_or_posting_sign_up_then_it_is_closed(client, password, cleared_cache):
@@ -350,3 +397,17 @@ def test_given_no_invitation_when_opening_or_posting_sign_up_then_it_is_closed(c
     assert _signup_is_closed(page)
     assert _signup_is_closed(posted)
     assert not User.objects.filter(email="walkin@example.com").exists()
+
+
+def test_given_a_300_character_address_when_inviting_then_a_clear_form_error_and_no_invitation(
+    admin_client_of_company,
+):
+    address = "a" * 288 + "@example.com"
+
+    response = admin_client_of_company.post(
+        reverse("members:invite"), {"email": address, "role": MembershipRole.PURCHASER}
+    )
+
+    assert response.status_code == 200
+    assert "at most 254 characters" in response.context["form"].errors["email"][0]
+    assert not Invitation.objects.exists()

@@ -87,6 +87,49 @@ def test_given_staff_who_just_set_up_totp_then_they_get_in_without_a_second_code
     assert client.get("/cms/").status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)  # allauth announces the new authenticator on commit
+def test_given_staff_first_login_then_no_password_re_prompt_and_after_totp_set_up_the_page_asked_for(
+    client, club_admin, password, cleared_cache, portal_site
+):
+    """The first login of a member of staff: password, then TOTP set-up (no second password
+    prompt seconds after the first), then the page they asked for, not the recovery codes."""
+    logged_in = _password_login(client, club_admin, password)
+    assert logged_in.status_code == 302
+
+    to_activation = client.get("/admin/members/company/")
+    activation = client.get(to_activation["Location"])
+
+    assert activation.status_code == 200, "a fresh login counts as recent authentication"
+    assert activation.wsgi_request.path == reverse("mfa_activate_totp")
+    assert 'name="next" value="/admin/members/company/"' in activation.content.decode()
+    assert "Activate authenticator app" in activation.content.decode()
+    secret = activation.context["form"].secret
+
+    activated = client.post(
+        reverse("mfa_activate_totp"), {"code": current_code(secret), "next": "/admin/members/company/"}
+    )
+
+    assert activated.status_code == 302
+    assert activated["Location"] == "/admin/members/company/"
+    landed = client.get(activated["Location"])
+    assert landed.status_code == 200
+    assert reverse("mfa_view_recovery_codes") in landed.content.decode(), "the codes are one link away"
+
+
+def test_given_staff_setting_up_totp_with_a_foreign_next_then_it_is_not_followed(
+    client, club_admin, password, cleared_cache
+):
+    _password_login(client, club_admin, password)
+    activation = client.get(f"{reverse('mfa_activate_totp')}?next=https://evil.example/")
+    secret = activation.context["form"].secret
+
+    activated = client.post(
+        reverse("mfa_activate_totp"), {"code": current_code(secret), "next": "https://evil.example/"}
+    )
+
+    assert activated["Location"] == reverse("mfa_view_recovery_codes")
+
+
 def test_given_staff_with_only_recovery_codes_when_opening_admin_then_still_sent_to_activation(client, club_admin):
     Authenticator.objects.create(user=club_admin, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "00"})
     client.force_login(club_admin)

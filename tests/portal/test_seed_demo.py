@@ -35,9 +35,9 @@ def test_given_an_empty_database_when_seeding_twice_then_the_second_run_creates_
     assert "Demo data already in place; nothing changed." in second_output.getvalue()
     assert "Created" in first_output.getvalue()
     assert after_first["companies"] == 40
-    assert after_first["staff"] == 5
+    assert after_first["staff"] == 6  # two Marketing logins: one submits a page, the other approves
     assert after_first["memberships"] == 120
-    assert after_first["users"] == 125
+    assert after_first["users"] == 126
     assert Company.objects.filter(status=CompanyStatus.ACTIVE).count() == 40
     every_company_has_an_admin = not Company.objects.exclude(memberships__role=MembershipRole.ADMIN).exists()
     assert every_company_has_an_admin
@@ -46,6 +46,9 @@ def test_given_an_empty_database_when_seeding_twice_then_the_second_run_creates_
     for company in Company.objects.all():
         company.full_clean()  # every demo org number passes the validators
     _assert_demo_campaigns()
+    # Seeded pages are published cleanly: none shows "LIVE + DRAFT" in the admin.
+    assert not Page.objects.filter(live=True, has_unpublished_changes=True).exists()
+    assert User.objects.filter(email="marketing.lars@club.example", groups__name="Marketing").exists()
 
 
 def _assert_demo_readers() -> None:

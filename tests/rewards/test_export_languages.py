@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from rewards.models import ProgrammeRules
 from rewards.ledger.services import points_account_for_company, points_adjust
+from rewards.models import ProgrammeRules
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
