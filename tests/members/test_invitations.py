@@ -374,11 +374,12 @@ def test_given_new_member_when_signed_up_then_first_page_welcomes_them_and_point
     )
     second = client.get(reverse("dashboard"))
 
+    # Nora chose no language yet: her (Swedish) company's country decides
     body = first.content.decode()
-    assert "Welcome to" in body and "Nora" in body
-    assert "Welcome back" not in body
+    assert "Välkommen till" in body and "Nora" in body
+    assert "Välkommen tillbaka" not in body
     assert f'href="{how.url}"' in body
-    assert "Welcome back, Nora" in second.content.decode(), "the welcome is for the first page only"
+    assert "Välkommen tillbaka, Nora" in second.content.decode(), "the welcome is for the first page only"
 
 
 def test_given_no_invitation_when_opening_or_posting_sign_up_then_it_is_closed(client, password, cleared_cache):
