@@ -28,6 +28,27 @@ SALES_REP = "rep.anna@club.example"
 CLUB_ADMIN = "admin@club.example"
 
 
+# The innermost element without which the page would fit the viewport, named so that a
+# failure says what to fix: "tag.class: text".
+WIDEST_ELEMENT_JS = """(width) => {
+  const root = document.documentElement;
+  const culprits = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const before = el.style.display;
+    el.style.display = 'none';
+    const fits = root.scrollWidth <= width;
+    el.style.display = before;
+    if (fits && ![...el.querySelectorAll('*')].some((child) => culprits.includes(child))) {
+      culprits.push(el);
+    }
+  }
+  // the innermost element whose removal makes the page fit
+  const innermost = culprits.filter((el) => !culprits.some((other) => other !== el && el.contains(other)));
+  return innermost.slice(0, 3).map((el) => el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ': '
+    + (el.textContent || '').trim().slice(0, 60)).join(' | ');
+}"""
+
+
 def _pages_by_visitor() -> list[tuple[str | None, list[str]]]:
     """Every portal page, with the demo club's own ids, for the person who may open it."""
     from campaigns.models import Activity, Campaign, CampaignStatus
@@ -172,6 +193,9 @@ def test_every_page_meets_wcag_21_aa(live_server, browser: Browser, settings):
                 page.goto(live_server.url + path)
                 scroll_width = page.evaluate("document.documentElement.scrollWidth")
                 if scroll_width > width:
-                    too_wide.append(f"{path} as {email or 'visitor'} at {width} px ({locale}): {scroll_width} px wide")
+                    culprit = page.evaluate(WIDEST_ELEMENT_JS, width)
+                    too_wide.append(
+                        f"{path} as {email or 'visitor'} at {width} px ({locale}): {scroll_width} px wide ({culprit})"
+                    )
             page.context.close()
     assert not too_wide, "\n".join(too_wide)
