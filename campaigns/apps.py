@@ -9,6 +9,7 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from rewards.earn import earn_contributor_register
 
+        from . import texts  # noqa: F401  (the ledger texts campaigns write: core.texts)
         from .earn import CampaignEarn
 
         # Campaign points join every purchase's earn (rewards.earn), which knows no campaigns.

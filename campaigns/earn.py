@@ -50,9 +50,9 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import F
-from django.utils.translation import gettext as _
 from psycopg import sql
 
+from core.texts import StoredText
 from members.models import Company
 from outbox.services import outbox_enqueue
 from rewards.earn import IMPORT_BONUS_TABLE, IMPORT_NEW_TABLE, IMPORT_STAGING_TABLE
@@ -121,8 +121,9 @@ class PurchaseBonus:
     def points(self) -> int:
         return sum(award.points for award in self.awards)
 
-    def memo(self, base: str) -> str:
-        """The earn entry's memo: the purchase, then each campaign's extra points."""
+    def memo(self, base: StoredText) -> StoredText:
+        """The earn entry's memo: the purchase, then each campaign's extra points (points and
+        name as parameters of ``rewards.texts.PURCHASE``, rendered for each reader)."""
         if not self.awards:
             return base
         by_campaign: dict[int, int] = defaultdict(int)
@@ -130,11 +131,10 @@ class PurchaseBonus:
         for award in self.awards:
             by_campaign[award.campaign.pk] += award.points
             names[award.campaign.pk] = award.campaign.name
-        parts = [
-            _("+%(points)s campaign points: %(campaign)s") % {"points": points, "campaign": names[pk]}
-            for pk, points in by_campaign.items()
+        campaigns = list(base.params.get("campaigns", [])) + [
+            {"points": points, "campaign": names[pk]} for pk, points in by_campaign.items()
         ]
-        return f"{base} · {'; '.join(parts)}"[:500]
+        return StoredText(base.key, {**base.params, "campaigns": campaigns})
 
     def record(self, entry) -> None:
         """Record the awards against ``entry`` and move each campaign's budget; the caller's
@@ -421,7 +421,7 @@ def purchase_campaign_bonus(
 #
 # A chunk's rows are in ``purchase_import_staging``; its accounts are locked. Multiplier
 # awards are computed set-based into ``purchase_import_campaign`` (line → campaign, points,
-# memo), which rewards.purchases.imports adds to each row's earn, to its tier check and to its memo;
+# its name), which rewards.purchases.imports adds to each row's earn, to its tier check and to its memo;
 # ``import_campaigns_record`` then writes the awards and moves each campaign's budget once.
 # Whatever depends on the order of the rows goes through the per-purchase path instead, as
 # rewards.purchases.imports does for shortfalls and tier changes: an account a bonus may reward (the
@@ -508,12 +508,12 @@ def _covers() -> sql.Composable:
 
 def _best_multiplier_sql() -> sql.Composable:
     """Each remaining new row's multiplier award: of the covering campaigns, the first by
-    ``MULTIPLIER_PRECEDENCE`` (as ``purchase_campaign_bonus`` picks it), with its memo."""
+    ``MULTIPLIER_PRECEDENCE`` (as ``purchase_campaign_bonus`` picks it), with the campaign's name
+    for the earn's memo."""
     return sql.SQL(
         """
-INSERT INTO {bonus} (line, campaign_id, points, memo)
-SELECT line, campaign_id, points,
-       %(memo_1)s || points::text || %(memo_2)s || name || %(memo_3)s
+INSERT INTO {bonus} (line, campaign_id, points, campaign)
+SELECT line, campaign_id, points, name
 FROM (
     SELECT DISTINCT ON (s.line) s.line, k.id AS campaign_id, k.name, {points} AS points
     {eligible}
@@ -585,17 +585,6 @@ GROUP BY k.id, k.points_budget, k.points_awarded
     )
 
 
-def _memo_pieces() -> tuple[str, str, str]:
-    """The campaign part of an earn's memo, ``PurchaseBonus.memo``'s words, around its two
-    values, for SQL: ``" · +" ‹points› " campaign points: " ‹name› ""``."""
-    text = _("+%(points)s campaign points: %(campaign)s") % {"points": "\x00", "campaign": "\x01"}
-    before, _sep, rest = text.partition("\x00")
-    middle, _sep, after = rest.partition("\x01")
-    if "\x01" in before:  # a translation that names the campaign first
-        raise ValueError("The campaign memo must name the points before the campaign.")
-    return " · " + before, middle, after
-
-
 def import_campaigns_prepare(cursor, accounts: Sequence[tuple], *, per_unit: Decimal, now: datetime) -> set[int]:
     """Prepare a set-based import chunk's campaign points; returns the accounts whose rows
     must go through the per-purchase path instead (see the comment above).
@@ -634,11 +623,7 @@ def import_campaigns_prepare(cursor, accounts: Sequence[tuple], *, per_unit: Dec
             {**parameters, "tight": tight},
         )
         routed |= {row[0] for row in cursor.fetchall()}
-    memo_1, memo_2, memo_3 = _memo_pieces()
-    cursor.execute(
-        _render(_best_multiplier_sql()),
-        {**parameters, "routed": sorted(routed), "memo_1": memo_1, "memo_2": memo_2, "memo_3": memo_3},
-    )
+    cursor.execute(_render(_best_multiplier_sql()), {**parameters, "routed": sorted(routed)})
     return routed
 
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from cms.models import EventRegistration, RegistrationStatus
 from core.mail import send_branded_mail
+from core.texts import StoredText
 from members.languages import person_language
 from members.models import Company, CompanyStatus, Membership, User
 from members.selectors import company_contacts, member_contacts
@@ -39,6 +40,7 @@ from outbox.services import outbox_enqueue
 from rewards.ledger.services import LedgerError, points_account_lock, points_award
 from rewards.models import Purchase
 
+from . import texts
 from .earn import EARNING_STATUSES, LATE_PURCHASE_DAYS, budget_take
 from .models import (
     MAX_CAMPAIGN_MULTIPLIER,
@@ -521,7 +523,7 @@ def _award(
     campaign_id: int | None,
     points: int,
     key: str,
-    memo: str,
+    memo: StoredText,
     kind: str,
     by: User | None,
     now: datetime,
@@ -567,8 +569,8 @@ def _notify_award(*, company_id: int, key: str, title, params: dict, users: list
     )
 
 
-def _activity_memo(activity: Activity) -> str:
-    return _("%(kind)s: %(title)s") % {"kind": activity.get_kind_display(), "title": activity.title}
+def _activity_memo(activity: Activity) -> StoredText:
+    return StoredText(texts.ACTIVITY, {"kind": activity.kind, "title": activity.title})
 
 
 def _complete_and_award(completion: ActivityCompletion, *, by: User | None, now: datetime) -> ActivityCompletion:
@@ -942,7 +944,7 @@ def challenge_complete(*, challenge: Challenge, company_id: int, now: datetime) 
                         campaign_id=challenge.campaign_id,
                         points=challenge.points,
                         key=f"challenge:{challenge.pk}:company:{company_id}",
-                        memo=_("Challenge completed: %(title)s") % {"title": challenge.title},
+                        memo=StoredText(texts.CHALLENGE, {"title": challenge.title}),
                         kind=AwardKind.CHALLENGE,
                         by=None,
                         now=now,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.texts import StoredText
 from members.models import Company, CompanyStatus, User
 from members.selectors import company_contacts, is_club_admin, is_sales_rep
 from notifications.models import NotificationKind
@@ -27,6 +28,7 @@ from rewards.ledger.notices import points_with_value
 from rewards.ledger.services import LedgerError, points_account_lock, points_adjust
 from rewards.models import ProgrammeRules
 
+from . import texts
 from .models import GoodwillAward, GoodwillBudget, StaffNote
 
 NOTE_MAX_LENGTH = 5000
@@ -165,7 +167,9 @@ def goodwill_award(
             entry = points_adjust(
                 account=account,
                 points=points,
-                reason=_("Goodwill from %(rep)s: %(reason)s") % {"rep": rep, "reason": reason},
+                reason=reason,
+                # Worded for each reader when shown; the rep's reason stays as typed.
+                memo=StoredText(texts.GOODWILL, {"rep": str(rep), "reason": reason}),
                 by=rep,
                 key=f"goodwill:{key}",
                 now=now,

@@ -20,7 +20,7 @@ Per purchase, all inside the earn's transaction, after the account row is locked
 
 Per set-based import chunk (PostgreSQL), the chunk's accounts locked:
   1. ``import_chunk_prepare`` — before the chunk's transaction (start due campaigns).
-  2. ``import_bonus`` — fill ``IMPORT_BONUS_TABLE`` (line → campaign, points, memo) for the
+  2. ``import_bonus`` — fill ``IMPORT_BONUS_TABLE`` (line → campaign, points, name) for the
      chunk's new rows; return the accounts whose rows must take the per-purchase path.
   3. ``import_recorded`` — after the earns are written: record awards, budgets, follow-ups.
 
@@ -38,6 +38,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from core.texts import StoredText
+
 
 class EarnBonus(Protocol):
     """What one contributor adds to one purchase."""
@@ -45,8 +47,9 @@ class EarnBonus(Protocol):
     @property
     def points(self) -> int: ...
 
-    def memo(self, base: str) -> str:
-        """The earn entry's memo with this bonus named after ``base``."""
+    def memo(self, base: StoredText) -> StoredText:
+        """The earn entry's memo (a ``rewards.texts.PURCHASE`` text) with this bonus named:
+        each campaign's points and name added to its ``campaigns`` parameter."""
         ...
 
 
@@ -69,7 +72,8 @@ class EarnContributor(Protocol):
 # The set-based import's temporary tables a contributor reads and writes: the chunk's staged
 # rows (line, company_external_id, source, external_id, occurred_at, net_amount, category_id),
 # its new purchases once recorded (line, account_id, purchase_id), and the bonus table a
-# contributor fills (line, campaign_id, points, memo), which the import adds to each row's earn.
+# contributor fills (line, campaign_id, points, campaign: its name), which the import adds to
+# each row's earn and names in its memo's parameters.
 IMPORT_STAGING_TABLE = "purchase_import_staging"
 IMPORT_NEW_TABLE = "purchase_import_new"
 IMPORT_BONUS_TABLE = "purchase_import_campaign"

@@ -27,8 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_cleanup import cleanup
 
+from core.texts import StoredText, text_render
 from members.models import Country
 
+from . import texts as _texts  # noqa: F401  (registers the ledger's text keys)
 from .bounds import MONEY_MAX, MONEY_MIN
 
 
@@ -297,7 +299,11 @@ class LedgerEntry(models.Model):
     # Unique by a constraint in Meta rather than unique=True, which on PostgreSQL would add a
     # second (LIKE) index that no query uses and every insert pays for.
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
-    memo = models.CharField(_("memo"), max_length=500, blank=True)
+    # What the entry says, as a message key and its parameters (``core.texts``; the keys are
+    # in ``rewards.texts`` and the apps that cause entries), rendered in the reader's
+    # language by ``memo``. A reason a person typed is a parameter, kept as typed.
+    memo_key = models.CharField(_("description key"), max_length=64, blank=True, default="")
+    memo_params = models.JSONField(_("description parameters"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -356,6 +362,15 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise LedgerEntryError("Ledger entries are never deleted; write a correcting entry instead.")
+
+    @property
+    def memo(self) -> str:
+        """The entry's description in the active language (the reader's). Reads nothing."""
+        return text_render(self.memo_key, self.memo_params)
+
+    @property
+    def memo_text(self) -> StoredText:
+        return StoredText(self.memo_key, self.memo_params)
 
     @property
     def net_points(self) -> int:

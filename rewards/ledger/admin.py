@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
 from members.admin_scoping import CompanyScopedAdminMixin
@@ -14,10 +15,16 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Viewable, never changed here: balances and entries move only through rewards.ledger.services."""
 
 
+@admin.display(description=_("Description"))
+def entry_description(entry: LedgerEntry) -> str:
+    """The entry's text in the reader's (the staff member's) language: ``core.texts``."""
+    return entry.memo
+
+
 class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = LedgerEntry
     fk_name = "account"
-    fields = ["created_at", "kind", "points", "pending_points", "shortfall_points", "memo", "created_by"]
+    fields = ["created_at", "kind", "points", "pending_points", "shortfall_points", entry_description, "created_by"]
     readonly_fields = fields
     ordering = ["-created_at", "-pk"]
     extra = 0
@@ -43,12 +50,14 @@ class LedgerEntryAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
         "points",
         "pending_points",
         "shortfall_points",
-        "memo",
+        entry_description,
         "created_by",
     ]
     list_select_related = ["account__company", "created_by"]
     list_filter = ["kind"]
-    search_fields = ["account__company__name", "idempotency_key", "memo"]
+    # The description is a key and parameters now; the purchase reference and the key
+    # (which names the order, the goodwill gift, the activity) are what staff look for.
+    search_fields = ["account__company__name", "idempotency_key", "purchase__external_id"]
     date_hierarchy = "created_at"
     raw_id_fields = ["account", "purchase", "reverses", "releases", "created_by"]
 

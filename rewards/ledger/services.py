@@ -49,6 +49,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.mail import send_branded_mail
+from core.texts import FREE_TEXT, StoredText, free_text, text_registered
+from members.languages import person_language
 from members.models import Company, CompanyStatus, User
 from members.selectors import company_admins
 from outbox.services import outbox_enqueue
@@ -66,6 +68,7 @@ from rewards.models import (
     TierDowngradeNotice,
 )
 from rewards.rules import exact_points, whole_points
+from rewards.texts import CREDIT_NOTE, EXPIRED, PAID_OFF, POINTS_RETURNED, purchase_memo
 
 
 class LedgerError(Exception):
@@ -85,6 +88,22 @@ def _add_months(moment: datetime, months: int) -> datetime:
 
 def _round_points(value: Decimal) -> int:
     return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def _memo(text: StoredText | None) -> dict:
+    """An entry's description columns: a registered message key and its JSON parameters,
+    never finished words (``core.texts``). Free words — a reason someone typed — are kept as
+    typed under ``FREE_TEXT``."""
+    if not isinstance(text, StoredText | None):
+        raise TypeError("A ledger description is a StoredText (core.texts), never finished words.")
+    if text is None or not text.key:
+        return {"memo_key": "", "memo_params": {}}
+    if not text_registered(text.key) and text.key != FREE_TEXT:
+        raise ValueError(f"Ledger text {text.key!r} is not registered (core.texts).")
+    params = dict(text.params)
+    if text.key == FREE_TEXT:
+        params["text"] = str(params.get("text", ""))[:500]
+    return {"memo_key": text.key, "memo_params": params}
 
 
 def _same_or_raise(entry: LedgerEntry, **expected) -> LedgerEntry:
@@ -297,7 +316,7 @@ def points_earn_for_purchase(
     def columns(account: PointsAccount) -> dict:
         lines = list(purchase.lines.select_related("category")) if new_lines is None else list(new_lines)
         points = purchase_points(purchase=purchase, rules=rules, tier=account.tier, lines=lines)
-        memo = _("Purchase %(ref)s") % {"ref": purchase.external_id}
+        memo = purchase_memo(ref=purchase.external_id)
         # The earn pipeline (rewards.earn): each registered contributor's explicit prepare
         # step, then its bonus (locking its budget rows after the account's).
         for contributor in earn_contributors():
@@ -314,7 +333,7 @@ def points_earn_for_purchase(
             "kind": EntryKind.EARN,
             "pending_points": points,
             "purchase": purchase,
-            "memo": memo[:500],
+            **_memo(memo),
             "created_at": now,
             "available_at": purchase.occurred_at + relativedelta(days=rules.return_window_days),
             "expires_at": _add_months(purchase.occurred_at, rules.expiry_months),
@@ -368,7 +387,7 @@ def _release(account: PointsAccount, earn: LedgerEntry, *, now: datetime, return
         idempotency_key=f"release:{earn.pk}",
         releases=earn,
         purchase_id=earn.purchase_id,
-        memo=_("%(points)s points owed were paid off.") % {"points": paid_off} if paid_off else "",
+        **_memo(StoredText(PAID_OFF, {"points": paid_off}) if paid_off else None),
         created_at=now,
         expires_at=earn.expires_at,
     )
@@ -408,11 +427,18 @@ def points_release_pending(*, now: datetime) -> int:
 
 
 def points_redeem(
-    *, account: PointsAccount, points: int, key: str, by: User | None, memo: str = "", now: datetime | None = None
+    *,
+    account: PointsAccount,
+    points: int,
+    key: str,
+    by: User | None,
+    memo: StoredText | None = None,
+    now: datetime | None = None,
 ) -> LedgerEntry:
     """Spend ``points`` of the account's balance. Refused if the balance is too small.
 
     Idempotent by ``key`` (stored as ``redeem:<key>``): a retry returns the first entry.
+    ``memo`` is a registered text (``rewards.texts``), rendered for each reader.
     """
     if points <= 0:
         raise LedgerError(_("Redeem a positive number of points."))
@@ -423,22 +449,32 @@ def points_redeem(
                 _("Not enough points: %(balance)s available, %(points)s needed.")
                 % {"balance": locked.balance, "points": points}
             )
-        return {"kind": EntryKind.REDEEM, "points": -points, "memo": memo, "created_by": by, "created_at": now}
+        return {"kind": EntryKind.REDEEM, "points": -points, **_memo(memo), "created_by": by, "created_at": now}
 
     now = now or timezone.now()
     entry, _created = _record_once(
         lambda: _lock_account(account.pk),
         key=f"redeem:{key}",
-        expected={"kind": EntryKind.REDEEM, "points": -points, "memo": memo},
+        expected={"kind": EntryKind.REDEEM, "points": -points, **_memo(memo)},
         columns=columns,
     )
     return entry
 
 
 def points_adjust(
-    *, account: PointsAccount, points: int, reason: str, by: User, key: str, now: datetime | None = None
+    *,
+    account: PointsAccount,
+    points: int,
+    reason: str,
+    by: User,
+    key: str,
+    memo: StoredText | None = None,
+    now: datetime | None = None,
 ) -> LedgerEntry:
     """A staff correction of ``points`` (±) to the balance, with a mandatory reason.
+
+    The entry says the reason as typed, or ``memo`` when the caller words it (a rep's
+    goodwill: ``reps.texts``), rendered for each reader.
 
     Added points expire like earned points (expiry months from now). Taking away more
     than the balance is refused. Idempotent by ``key`` (stored as ``adjust:<key>``).
@@ -450,6 +486,7 @@ def points_adjust(
         raise LedgerError(_("Adjust by a non-zero number of points."))
     _require_staff(by)
     now = now or timezone.now()
+    described = _memo(memo or free_text(reason))
 
     def columns(locked: PointsAccount) -> dict:
         if locked.balance + points < 0:
@@ -460,7 +497,7 @@ def points_adjust(
         return {
             "kind": EntryKind.ADJUST,
             "points": points,
-            "memo": reason,
+            **described,
             "created_by": by,
             "created_at": now,
             "expires_at": _add_months(now, ProgrammeRules.current().expiry_months) if points > 0 else None,
@@ -469,14 +506,14 @@ def points_adjust(
     entry, _created = _record_once(
         lambda: _lock_account(account.pk),
         key=f"adjust:{key}",
-        expected={"kind": EntryKind.ADJUST, "points": points, "memo": reason},
+        expected={"kind": EntryKind.ADJUST, "points": points, **described},
         columns=columns,
     )
     return entry
 
 
 def points_award(
-    *, company_id: int, points: int, key: str, memo: str, by: User | None = None, now: datetime | None = None
+    *, company_id: int, points: int, key: str, memo: StoredText, by: User | None = None, now: datetime | None = None
 ) -> tuple[LedgerEntry, bool]:
     """Give the company ``points`` that do not come from a purchase: an activity, a
     challenge, a referral (``campaigns.services``). Returns ``(entry, created)``.
@@ -496,7 +533,7 @@ def points_award(
         columns=lambda _account: {
             "kind": EntryKind.EARN,
             "points": points,
-            "memo": memo[:500],
+            **_memo(memo),
             "created_by": by,
             "created_at": now,
             "expires_at": _add_months(now, ProgrammeRules.current().expiry_months),
@@ -561,7 +598,7 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, by: User, now: datetime | 
         return {
             "kind": EntryKind.REVERSAL,
             "reverses": entry,
-            "memo": reason,
+            **_memo(free_text(reason)),
             "created_by": by,
             "created_at": now,
             **undo,
@@ -580,7 +617,7 @@ RETURNED_POINTS_GRACE_DAYS = 30
 
 
 def points_return_redeemed(
-    *, entry: LedgerEntry, reason: str, by: User | None, now: datetime | None = None
+    *, entry: LedgerEntry, memo: StoredText | None = None, by: User | None, now: datetime | None = None
 ) -> LedgerEntry:
     """Give back the points of a redeem entry (a rejected or cancelled order) as a reversal entry.
 
@@ -600,7 +637,7 @@ def points_return_redeemed(
     """
     if entry.kind != EntryKind.REDEEM:
         raise LedgerError(_("Only redeemed points can be returned."))
-    reason = reason.strip() or _("Points returned")
+    memo = memo or StoredText(POINTS_RETURNED)
     now = now or timezone.now()
     reversal, _created = _record_once(
         lambda: _lock_account(entry.account_id),
@@ -611,7 +648,7 @@ def points_return_redeemed(
             "points": -entry.points,
             "expires_at": now + relativedelta(days=RETURNED_POINTS_GRACE_DAYS),
             "reverses": entry,
-            "memo": reason[:500],
+            **_memo(memo),
             "created_by": by,
             "created_at": now,
         },
@@ -651,11 +688,8 @@ def purchase_return(*, credit_note: Purchase, now: datetime | None = None) -> Le
                 owed = left
             if owed > 0:
                 fields = _undo_earn_columns(account, earn, owed)
-        memo = _("Credit note %(ref)s for purchase %(original)s") % {
-            "ref": credit_note.external_id,
-            "original": original.external_id,
-        }
-        return {"kind": EntryKind.REVERSAL, "purchase": credit_note, "memo": memo, "created_at": now, **fields}
+        memo = StoredText(CREDIT_NOTE, {"ref": credit_note.external_id, "original": original.external_id})
+        return {"kind": EntryKind.REVERSAL, "purchase": credit_note, **_memo(memo), "created_at": now, **fields}
 
     entry, _created = _record_once(
         lambda: _lock_account_for_company(original.company_id),
@@ -711,13 +745,13 @@ def points_expire(*, now: datetime) -> int:
     )
     day = timezone.localdate(now).isoformat()
     written = 0
-    memo = _("Points that reached their expiry date by %(day)s") % {"day": day}
+    memo = _memo(StoredText(EXPIRED, {"day": day}))
 
     def columns(account: PointsAccount) -> dict | None:
         expired = min(account.balance, points_due_to_expire(account_id=account.pk, now=now))
         if expired <= 0:
             return None
-        return {"kind": EntryKind.EXPIRE, "points": -expired, "memo": memo, "created_at": now}
+        return {"kind": EntryKind.EXPIRE, "points": -expired, **memo, "created_at": now}
 
     for account_id in list(candidates):
         _entry, created = _record_once(
@@ -983,7 +1017,8 @@ def tier_downgrade_notice_send(*, notice_id: int, now: datetime | None = None) -
                 template="rewards/email/tier_downgrade_notice",
                 to=user.email,
                 context={**context, "user": user},
-                language=user.language or None,
+                # Each admin in their own language (profile, else the company's country).
+                language=person_language(user, company=notice.account.company),
             )
         notice.sent_at = now
         notice.save(update_fields=["sent_at"])

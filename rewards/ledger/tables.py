@@ -32,10 +32,10 @@ def entry_dates_note(entry: LedgerEntry, now) -> str:
     return ""
 
 
-# A release moves points from pending to the balance: the company's total does not change.
-NO_CHANGE = format_html(
-    '<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>', gettext_lazy("no change")
-)
+def no_change() -> str:
+    """A release moves points from pending to the balance: the company's total does not
+    change. Built per cell, in the reader's language (never once at import time)."""
+    return format_html('<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>', _("no change"))
 
 
 # Columns a phone leaves out, so what matters fits 390 pixels (the rest is in the export).
@@ -99,13 +99,13 @@ class LedgerEntryTable(tables.Table):
 
     def render_points(self, value, record):
         if record.kind == EntryKind.RELEASE:
-            return NO_CHANGE
+            return no_change()
         sign = "+" if value > 0 else ("\u2212" if value < 0 else "")
         return sign + format_number(abs(value))
 
     def render_value(self, record):
         if record.kind == EntryKind.RELEASE:
-            return NO_CHANGE
+            return no_change()
         value = self._value(record)
         sign = "+" if value > 0 else ("\u2212" if value < 0 else "")
         return sign + format_money(abs(value), self.rules.currency)

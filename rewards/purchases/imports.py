@@ -125,6 +125,7 @@ from rewards.models import (
 )
 from rewards.purchases.services import IngestError, PurchaseLineInput, purchase_record_with_entry
 from rewards.rules import exact_points_sql, whole_points_sql
+from rewards.texts import PURCHASE
 
 logger = logging.getLogger(__name__)
 
@@ -607,12 +608,12 @@ CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_staging (
     category_code text NOT NULL
 ) ON COMMIT DELETE ROWS;
 -- Filled by the earn contributors' import_bonus (campaigns): a running campaign's multiplier award
--- for a staged row (added to its earn, its tier check and its memo).
+-- for a staged row (added to its earn, its tier check, and named in its memo's parameters).
 CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_campaign (
     line integer PRIMARY KEY,
     campaign_id bigint NOT NULL,
     points integer NOT NULL,
-    memo text NOT NULL
+    campaign text NOT NULL
 ) ON COMMIT DELETE ROWS;
 CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_new (
     purchase_id bigint NOT NULL,
@@ -878,8 +879,8 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         "window_days": context.rules.return_window_days,
         "expiry_months": context.rules.expiry_months,
     }
-    # Same memo as points_earn_for_purchase, in the active language.
-    memo_prefix, _sep, memo_suffix = (_("Purchase %(ref)s") % {"ref": "\x00"}).partition("\x00")
+    # The same memo as points_earn_for_purchase (rewards.texts.purchase_memo): a message key
+    # and its parameters, the purchase's reference and any campaign's points and name.
     cursor.execute(
         f"""
         WITH inserted AS (
@@ -918,10 +919,13 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
             f"""
             WITH earned AS (
                 INSERT INTO {_T.LEDGER_ENTRY}
-                    (account_id, kind, points, pending_points, shortfall_points, idempotency_key, memo,
-                     created_at, purchase_id, available_at, expires_at)
-                SELECT n.account_id, {_KIND_EARN}, 0, n.points, 0, 'earn:' || n.purchase_id,
-                       LEFT(%(memo_prefix)s || n.external_id || %(memo_suffix)s || COALESCE(pic.memo, ''), 500),
+                    (account_id, kind, points, pending_points, shortfall_points, idempotency_key, memo_key,
+                     memo_params, created_at, purchase_id, available_at, expires_at)
+                SELECT n.account_id, {_KIND_EARN}, 0, n.points, 0, 'earn:' || n.purchase_id, %(memo_key)s,
+                       CASE WHEN pic.line IS NULL THEN jsonb_build_object('ref', n.external_id)
+                            ELSE jsonb_build_object('ref', n.external_id, 'campaigns', jsonb_build_array(
+                                jsonb_build_object('points', pic.points, 'campaign', pic.campaign)))
+                       END,
                        %(now)s, n.purchase_id, n.available_at, n.expires_at
                 FROM purchase_import_new n LEFT JOIN purchase_import_campaign pic ON pic.line = n.line
                 ORDER BY n.line
@@ -929,13 +933,13 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
             )
             -- A late import (return window already over) is released at once, as the service does.
             INSERT INTO {_T.LEDGER_ENTRY}
-                (account_id, kind, points, pending_points, shortfall_points, idempotency_key, memo,
-                 created_at, purchase_id, releases_id, expires_at)
+                (account_id, kind, points, pending_points, shortfall_points, idempotency_key, memo_key,
+                 memo_params, created_at, purchase_id, releases_id, expires_at)
             SELECT e.account_id, {_KIND_RELEASE}, e.pending_points, -e.pending_points, 0,
-                   'release:' || e.id, '', %(now)s, e.purchase_id, e.id, e.expires_at
+                   'release:' || e.id, '', '{{}}'::jsonb, %(now)s, e.purchase_id, e.id, e.expires_at
             FROM earned e WHERE e.available_at <= %(now)s ORDER BY e.id
             """,
-            {**parameters, "memo_prefix": memo_prefix, "memo_suffix": memo_suffix},
+            {**parameters, "memo_key": PURCHASE},
         )
         cursor.execute(
             f"""

@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.formatting import format_number
+from core.texts import StoredText
 from members.models import Company, Membership, MembershipRole, User
 from members.selectors import company_admins
 from notifications.models import NotificationKind
@@ -72,6 +73,7 @@ from rewards.models import (
     Tier,
     VoucherCode,
 )
+from rewards.texts import ORDER_CANCELLED, ORDER_REJECTED, REDEEMED
 
 FULFIL_PERMISSION = "rewards.fulfil_redemption"
 MAX_QUANTITY = 99
@@ -363,7 +365,7 @@ def redemption_request(
                 points=total,
                 key=f"redemption:{key}",
                 by=membership.user,
-                memo=_("%(reward)s × %(quantity)s") % {"reward": reward.title, "quantity": quantity},
+                memo=StoredText(REDEEMED, {"reward": reward.title, "quantity": quantity}),
                 now=now,
             )
         except LedgerError as exc:  # checked above under the same lock; kept as a guard
@@ -487,7 +489,7 @@ def redemption_reject(
         by=by,
         comment=comment,
         allowed=allowed,
-        memo=_("Order %(number)s rejected: points returned"),
+        memo_key=ORDER_REJECTED,
         now=now,
         notify=notify,
     )
@@ -510,7 +512,7 @@ def redemption_cancel(
         by=by,
         comment=reason.strip()[:500],
         allowed=lambda locked: None,
-        memo=_("Order %(number)s cancelled: points returned"),
+        memo_key=ORDER_CANCELLED,
         now=now,
         notify=notify,
     )
@@ -523,7 +525,7 @@ def _close(
     by: User,
     comment: str,
     allowed,
-    memo: str,
+    memo_key: str,
     now: datetime | None,
     notify: bool,
 ) -> Redemption:
@@ -551,7 +553,7 @@ def _close(
         if refusal:
             raise RedemptionError(refusal)
         returned = points_return_redeemed(
-            entry=locked.redeem_entry, reason=memo % {"number": locked.number}, by=by, now=now
+            entry=locked.redeem_entry, memo=StoredText(memo_key, {"number": locked.number}), by=by, now=now
         )
         if reward.stock is not None:
             Reward.objects.filter(pk=reward.pk).update(stock=F("stock") + locked.quantity)
@@ -747,9 +749,13 @@ def _notify_requester(redemption: Redemption, *, now: datetime) -> None:
     status = redemption.status
     decider = redemption.decided_by
     actor = (decider.get_full_name() or decider.email) if decider else ""
-    detail = str(_FULFILLED_DETAIL.get(redemption.reward_kind, ""))
-    if status == RedemptionStatus.FULFILLED and redemption.tracking_reference:
-        detail = f"{detail} {redemption.tracking_reference}".strip()
+    fulfilled_detail = _FULFILLED_DETAIL.get(redemption.reward_kind, "")
+    tracking = redemption.tracking_reference if status == RedemptionStatus.FULFILLED else ""
+
+    def detail() -> str:
+        # Called by notifications_send in each recipient's language, not the actor's.
+        return f"{fulfilled_detail} {tracking}".strip()
+
     notifications_send(
         users=[requester],
         kind=NotificationKind.REDEMPTION,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.texts import free_text
 from datetime import timedelta
 from decimal import Decimal
 
@@ -228,7 +229,7 @@ def _campaigns_with_activity(count: int, owner, companies) -> list[Campaign]:
         run_campaign(campaign, treated=companies[:-1], held_out=companies[-1:])
         for company in companies[:2]:
             entry, _created = points_award(
-                company_id=company.pk, points=100, key=f"list:{campaign.pk}:{company.pk}", memo=""
+                company_id=company.pk, points=100, key=f"list:{campaign.pk}:{company.pk}", memo=free_text("")
             )
             CampaignAward.objects.create(
                 campaign=campaign, company=company, kind=AwardKind.ACTIVITY, points=100, entry=entry

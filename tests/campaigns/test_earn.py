@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from campaigns.earn import LATE_PURCHASE_DAYS
+from core.formatting import format_number
 from campaigns.models import AwardKind, Campaign, CampaignAward, CampaignStatus, RuleKind
 from rewards.ledger.services import points_account_for_company, qualifying_points
 from rewards.models import EntryKind, LedgerEntry, PointsAccount
@@ -66,7 +67,7 @@ def test_given_gold_and_a_double_points_campaign_then_category_times_tier_times_
     award = CampaignAward.objects.get()
     assert (award.campaign, award.kind, award.points, award.entry) == (double_tools, AwardKind.MULTIPLIER, 1875, earn)
     assert Campaign.objects.get(pk=double_tools.pk).points_awarded == 1875
-    assert earn.memo == "Purchase P-1 · +1875 campaign points: Tools boost"
+    assert earn.memo == f"Purchase P-1 · +{format_number(1875)} campaign points: Tools boost"
     assert_ledger_consistent()
 
 
@@ -245,7 +246,7 @@ def test_given_campaign_points_then_the_member_sees_the_campaign_in_the_points_h
 
     page = client.get(reverse("rewards:history")).content.decode()
 
-    assert "Purchase P-1 · +1500 campaign points: Tools boost" in page
+    assert f"Purchase P-1 · +{format_number(1500)} campaign points: Tools boost" in page
 
 
 # --- The budget --------------------------------------------------------------------------------------------

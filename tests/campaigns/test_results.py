@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.texts import free_text
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -52,7 +53,7 @@ def club(rules, owner):
     # 2 000 campaign points for A and B; 1 point = 0.05 SEK, so the points cost 100 SEK.
     for company, points in [(a, 1500), (b, 500)]:
         entry, _created = points_award(
-            company_id=company.pk, points=points, key=f"test:{company.pk}", memo="", now=DURING
+            company_id=company.pk, points=points, key=f"test:{company.pk}", memo=free_text(""), now=DURING
         )
         CampaignAward.objects.create(
             campaign=campaign, company=company, kind=AwardKind.ACTIVITY, points=points, entry=entry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.texts import free_text
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -22,7 +23,7 @@ def earn(company, amount: str | int, *, at: datetime, release: bool = False) -> 
 
 
 def redeem(account: PointsAccount, points: int, *, key: str, at: datetime | None = None) -> LedgerEntry:
-    return points_redeem(account=account, points=points, key=key, by=None, memo="gift card", now=at)
+    return points_redeem(account=account, points=points, key=key, by=None, memo=free_text("gift card"), now=at)
 
 
 def fresh(account: PointsAccount) -> PointsAccount:

@@ -84,7 +84,8 @@ def add_history(account: PointsAccount, count: int, *, start: int = 0) -> None:
                 account=account,
                 kind=kind,
                 idempotency_key=f"bulk:{account.pk}:{number}",
-                memo=f"Entry {number}",
+                memo_key="text",
+                memo_params={"text": f"Entry {number}"},
                 created_at=at,
                 **fields,
             )

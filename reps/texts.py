@@ -1,0 +1,12 @@
+"""Texts of the ledger entries the rep workspace causes, by message key (see ``core.texts``).
+The reason is the rep's own words, kept as typed."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from core.texts import text_register
+
+GOODWILL = "reps.goodwill"
+
+text_register(GOODWILL, _("Goodwill from %(rep)s: %(reason)s"))
