@@ -2,8 +2,10 @@
 
 File format
 -----------
-UTF-8 (a byte-order mark is allowed at the start), comma-separated, RFC 4180 quoting within a
-line, LF or CRLF line endings, one row per purchase on one line (a quoted field may not span
+UTF-8 (a byte-order mark is allowed at the start), separated by commas, semicolons or tabs
+(the header row decides: the delimiter that splits it into the known columns; in a file
+separated by semicolons, as a Swedish or Dutch spreadsheet writes it, ``net_amount`` may
+use a decimal comma), RFC 4180 quoting within a line, LF or CRLF line endings, one row per purchase on one line (a quoted field may not span
 lines), a header row naming the columns (in any order; unknown columns are ignored; every
 row has as many fields as the header):
 
@@ -338,7 +340,17 @@ def _physical_lines(binary) -> Iterator[tuple[int, bytes | None]]:
         yield number, raw
 
 
-def _decode_line(raw: bytes | None, *, first: bool = False) -> list[str] | str:
+# The delimiters a file may use; the header row decides which (see ``_header``). Excel writes
+# ";" where the language writes decimal commas (Swedish, Dutch).
+DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter_name(delimiter: str | None) -> str:
+    names = {",": _("commas (,)"), ";": _("semicolons (;)"), "\t": _("tabs")}
+    return str(names.get(delimiter, _("no delimiter")))
+
+
+def _decode_line(raw: bytes | None, *, first: bool = False, delimiter: str = ",") -> list[str] | str:
     """The values of one physical line as one CSV record, or the reason it cannot be read."""
     if raw is None:
         return _("The line is longer than %(limit)s bytes.") % {"limit": MAX_LINE_BYTES}
@@ -357,7 +369,7 @@ def _decode_line(raw: bytes | None, *, first: bool = False) -> list[str] | str:
     try:
         # One record per physical line: a quote left open at the end of the line fails this
         # row only, instead of swallowing the lines after it into one field.
-        return next(csv.reader([text], strict=True))
+        return next(csv.reader([text], strict=True, delimiter=delimiter))
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             return _("A quoted field is not closed on its line (a row must fit on one line).")
@@ -375,23 +387,16 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
     records, so they are neither counted nor reported.
     """
     lines = _physical_lines(binary)
-    header = None
+    first_line = None
     for _number, raw in lines:
-        header = _decode_line(raw, first=True)
+        first_line = raw
         break
-    if header is None:
+    else:
         raise ImportFileError(_("The file is empty."))
-    if isinstance(header, str):
-        raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": header})
-    names = [name.strip().lower() for name in header]
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    if missing:
-        raise ImportFileError(
-            _("The header row lacks the column(s) %(missing)s; it must name %(required)s.")
-            % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED_COLUMNS)}
-        )
+    names, delimiter = _header(first_line)
     layout = tuple(names.index(name) if name in names else -1 for name in COLUMNS)
     width = len(names)
+    amount_at = layout[COLUMNS.index("net_amount")]
 
     def iterate() -> Iterator[_Record]:
         seen = 0
@@ -401,7 +406,12 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
             seen += 1
             if seen <= skip:
                 continue
-            values = _decode_line(raw)
+            values = _decode_line(raw, delimiter=delimiter)
+            if delimiter != "," and isinstance(values, list) and len(values) == width:
+                # A ";"-separated file comes from a spreadsheet that writes decimal commas.
+                amount = values[amount_at]
+                if amount.count(",") == 1 and "." not in amount:
+                    values[amount_at] = amount.replace(",", ".")
             if isinstance(values, str):
                 yield _Record(number, [], values)
             elif len(values) != width:
@@ -415,6 +425,39 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
                 yield _Record(number, values)
 
     return layout, iterate()
+
+
+def _header(raw: bytes | None) -> tuple[list[str], str]:
+    """The header row's column names and the file's delimiter: the one of ``DELIMITERS``
+    that splits the header into the most known columns (a comma on a tie). A header that
+    names not every required column is refused, saying which delimiter was found."""
+    best: tuple[int, list[str], str] | None = None
+    problem = ""
+    for delimiter in DELIMITERS:
+        header = _decode_line(raw, first=True, delimiter=delimiter)
+        if isinstance(header, str):
+            problem = problem or header
+            continue
+        names = [name.strip().lower() for name in header]
+        known = sum(name in COLUMNS for name in names)
+        if best is None or known > best[0]:
+            best = (known, names, delimiter)
+    if best is None:
+        raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": problem})
+    _known, names, delimiter = best
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    if missing:
+        text = raw.decode("utf-8", errors="replace") if raw else ""
+        counts = {candidate: text.count(candidate) for candidate in DELIMITERS}
+        found = max(DELIMITERS, key=lambda candidate: counts[candidate]) if any(counts.values()) else None
+        raise ImportFileError(
+            _(
+                "The header row lacks the column(s) %(missing)s; it must name %(required)s, separated by "
+                "commas or semicolons. The header is separated by %(found)s."
+            )
+            % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED_COLUMNS), "found": _delimiter_name(found)}
+        )
+    return names, delimiter
 
 
 @dataclass
