@@ -140,6 +140,31 @@ def test_a_file_without_the_required_columns_fails_with_a_clear_message(rules):
     assert "lacks the column(s) company_external_id" in purchase_import.error_message
 
 
+def test_a_file_from_a_swedish_spreadsheet_separated_by_semicolons_with_decimal_commas_lands(acme):
+    content = ("\ufeff" + ";".join(COLUMNS) + "\n" + "ACME;erp;P-1;2026-06-10;1234,50;SEK;;\n").encode()
+
+    purchase_import = run(content)
+
+    assert (purchase_import.status, purchase_import.rows_created, purchase_import.rows_failed) == (
+        PurchaseImportStatus.DONE,
+        1,
+        0,
+    )
+    assert Purchase.objects.get(external_id="P-1").net_amount == Decimal("1234.50")
+
+
+def test_a_header_that_does_not_parse_says_which_delimiter_it_found(rules):
+    piped = run(
+        b"company_external_id|source|external_id|occurred_at|net_amount|currency\nACME|erp|P-1|2026-06-10|1|SEK\n"
+    )
+    semicolons = run(b"company;source;external_id;occurred_at;net_amount;currency\nACME;erp;P-1;2026-06-10;1;SEK\n")
+
+    assert piped.status == semicolons.status == PurchaseImportStatus.FAILED
+    assert "The header is separated by no delimiter." in piped.error_message
+    assert "lacks the column(s) company_external_id" in semicolons.error_message
+    assert "The header is separated by semicolons (;)." in semicolons.error_message
+
+
 def test_bytes_that_are_not_utf8_fail_only_their_row(acme):
     content = csv_bytes([row("ACME", "P-1")]) + b"ACME,erp,P-\xff,2026-06-10,10.00,SEK,,\n"
 
