@@ -164,7 +164,7 @@ def _notify(*, thread: Thread, message: Message, author: User | None, broadcast:
     groups: dict[tuple[int, str], list[User]] = defaultdict(list)
     for person in recipients:
         groups[(marks.get(person.pk, 0), thread_url_for(user=person, thread=thread))].append(person)
-    author_name = str(author) if author else _("The club")
+    author_name = str(author) if author else gettext_lazy("The club")  # rendered per recipient
     for (mark, url), people in groups.items():
         notifications_send(
             users=people,
