@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from members.languages import language_for_country
 from members.models import Company
 from members.staff_groups import CLUB_ADMINS, SALES_REPS
 
@@ -39,7 +40,10 @@ def seed_workspace(summary, companies: list[Company]) -> None:
         rep=first.sales_rep,
         company=first,
         points=2_500,
-        reason="Thank you for ten years as a customer",
+        # Typed by the rep, so kept as typed (core.texts): in the company's language.
+        reason={"sv": "Tack för tio år som kund", "nl": "Bedankt voor tien jaar klantschap"}.get(
+            language_for_country(first.country) or "", "Thank you for ten years as a customer"
+        ),
         key="demo-goodwill-ten-years",
         now=now,
     )

@@ -38,6 +38,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from members.languages import language_for_country
 from members.models import Company, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS
 from rewards.catalogue.demo import seed_catalogue
@@ -132,14 +133,38 @@ BERGSTROM_APPROVAL_LIMIT = 20_000
 BERGSTROM_GOAL = "ESPRESSO-PRO"
 # A bonus when Bergström signed its framework agreement, about two years ago: with its orders
 # above, first in, first out, some of those points still expire soon.
-BERGSTROM_WELCOME = ("Bonus for signing the framework agreement", 160_000, relativedelta(months=23))
+# Reasons staff typed are kept as typed (core.texts): the demo's staff write to each company
+# in its language, as the club's staff would.
+BERGSTROM_WELCOME = ("Bonus för tecknat ramavtal", 160_000, relativedelta(months=23))
 # Orders placed in the last weeks notify their people (and e-mail them); older ones are history.
 NOTIFY_WITHIN = timedelta(days=45)
-GOODWILL = [
-    ("Goodwill: delivery two days late", 5_000),
-    ("Welcome bonus for completing the company profile", 2_500),
-    ("Correction: points missing from an order split by the ERP", 1_200),
-]
+GOODWILL = {
+    "sv": [
+        ("Goodwill: leveransen kom två dagar för sent", 5_000),
+        ("Välkomstbonus för ifylld företagsprofil", 2_500),
+        ("Rättelse: poäng som saknades på en order som affärssystemet delade", 1_200),
+    ],
+    "nl": [
+        ("Goodwill: levering twee dagen te laat", 5_000),
+        ("Welkomstbonus voor het ingevulde bedrijfsprofiel", 2_500),
+        ("Correctie: punten die ontbraken bij een order die het ERP had gesplitst", 1_200),
+    ],
+    "en": [
+        ("Goodwill: delivery two days late", 5_000),
+        ("Welcome bonus for completing the company profile", 2_500),
+        ("Correction: points missing from an order split by the ERP", 1_200),
+    ],
+}
+REJECT_COMMENT = {
+    "sv": "Slut hos vår leverantör till i vår; poängen är tillbaka hos er.",
+    "nl": "Uitverkocht bij onze leverancier tot het voorjaar; uw punten staan weer op uw saldo.",
+    "en": "Out of stock at our supplier until spring; your points are back.",
+}
+
+
+def _typed_language(company) -> str:
+    """The language the demo's staff type a reason in for ``company``: its country's."""
+    return language_for_country(company.country) or "en"
 
 
 @dataclass(order=True)
@@ -252,12 +277,13 @@ def _company_events(
             if outcome == "fulfil":
                 events.append(_Event(at + 3 * _DAY, 2, "fulfil", company, {"key": key}))
             elif outcome == "reject":
-                comment = "Out of stock at our supplier until spring; your points are back."
+                comment = REJECT_COMMENT[_typed_language(company)]
                 events.append(
                     _Event(at + 2 * _DAY, 2, "reject", company, {"key": key, "comment": comment, "by": "staff"})
                 )
     if index % 4 == 0:
-        memo, points = GOODWILL[index % len(GOODWILL)]
+        reasons = GOODWILL[_typed_language(company)]
+        memo, points = reasons[index % len(reasons)]
         at = now - relativedelta(months=rng.randint(2, 10)) + timedelta(hours=11)
         events.append(_Event(at, 0, "adjust", company, {"memo": memo, "points": points}))
     return events

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from core.texts import free_text
 from datetime import timedelta
 from decimal import Decimal
 
@@ -27,6 +26,7 @@ from campaigns.models import (
 )
 from campaigns.services import activity_complete
 from core.formatting import format_money, format_points
+from core.texts import free_text
 from members.models import Country
 from rewards.ledger.selectors import points_value
 from rewards.ledger.services import points_account_for_company, points_adjust, points_award, points_redeem

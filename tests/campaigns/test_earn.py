@@ -10,8 +10,8 @@ from django.core import mail
 from django.urls import reverse
 
 from campaigns.earn import LATE_PURCHASE_DAYS
-from core.formatting import format_number
 from campaigns.models import AwardKind, Campaign, CampaignAward, CampaignStatus, RuleKind
+from core.formatting import format_number
 from rewards.ledger.services import points_account_for_company, qualifying_points
 from rewards.models import EntryKind, LedgerEntry, PointsAccount
 from rewards.purchases.services import PurchaseLineInput, purchase_record

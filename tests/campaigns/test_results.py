@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from core.texts import free_text
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -10,6 +9,7 @@ import pytest
 
 from campaigns.models import ActivityCompletion, ActivityKind, AwardKind, CampaignAward
 from campaigns.selectors import campaign_results, campaign_results_by_company, results_periods
+from core.texts import free_text
 from rewards.ledger.services import points_award
 from tests.factories import CompanyFactory, MembershipFactory
 from tests.rewards.factories import CreditNoteFactory, PurchaseFactory

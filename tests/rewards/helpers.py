@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.texts import free_text
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from core.texts import free_text
 from rewards.ledger.selectors import ledger_mismatches
 from rewards.ledger.services import points_earn_for_purchase, points_redeem, points_release_pending
 from rewards.models import LedgerEntry, PointsAccount

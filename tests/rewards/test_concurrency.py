@@ -7,13 +7,13 @@ entry however many calls race for it.
 
 from __future__ import annotations
 
-from core.texts import free_text
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from core.texts import free_text
 from rewards.ledger.selectors import ledger_mismatches
 from rewards.ledger.services import LedgerError, points_adjust, points_earn_for_purchase, points_redeem
 from rewards.models import EntryKind, LedgerEntry, PointsAccount
@@ -58,7 +58,8 @@ def test_given_100_concurrent_calls_with_one_key_when_they_race_then_exactly_one
 ):
     points_adjust(account=account, points=1000, reason="Opening balance", by=staff, key="opening")
     calls = [
-        lambda: points_redeem(account=account, points=10, key="order-42", by=None, memo=free_text("gift")) for _ in range(100)
+        lambda: points_redeem(account=account, points=10, key="order-42", by=None, memo=free_text("gift"))
+        for _ in range(100)
     ]
 
     outcomes, _results, _refusals = race(calls, refused=(LedgerError,))
