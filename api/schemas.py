@@ -254,7 +254,9 @@ class LedgerEntryOut(Schema):
     pending_points: int
     shortfall_points: int
     net_points: int
-    memo: str
+    memo: str = Field(
+        description="What the entry says, in the language the request asks for (Accept-Language: en, sv, nl)."
+    )
     purchase_external_id: str | None
     available_at: datetime | None
     expires_at: datetime | None

@@ -302,3 +302,18 @@ def test_given_a_company_that_keeps_its_tier_when_notice_job_runs_then_nothing_i
     with django_capture_on_commit_callbacks(execute=True):
         assert tier_downgrade_notices_schedule(now=EVALUATION - timedelta(days=10), days_ahead=30) == 0
     assert mailoutbox == []
+
+
+def test_given_a_swedish_companys_admin_without_a_chosen_language_then_the_tier_notice_is_swedish(
+    gold_company_slipping, mailoutbox, django_capture_on_commit_callbacks
+):
+    account, _silver, _gold = gold_company_slipping
+    swedish = contact(account.company, role=MembershipRole.ADMIN, email="sv@example.com", language="")
+    english = contact(account.company, role=MembershipRole.ADMIN, email="en@example.com", language="en")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tier_downgrade_notices_schedule(now=EVALUATION - timedelta(days=30), days_ahead=30)
+
+    subjects = {message.to[0]: message.subject for message in mailoutbox}
+    assert "Behåll nivån" in subjects[swedish.email] and "Keep your" not in subjects[swedish.email]
+    assert "Keep your" in subjects[english.email]
