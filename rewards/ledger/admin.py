@@ -58,6 +58,7 @@ class LedgerEntryAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
     # The description is a key and parameters now; the purchase reference and the key
     # (which names the order, the goodwill gift, the activity) are what staff look for.
     search_fields = ["account__company__name", "idempotency_key", "purchase__external_id"]
+    readonly_fields = [entry_description]
     date_hierarchy = "created_at"
     raw_id_fields = ["account", "purchase", "reverses", "releases", "created_by"]
 

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import translation
 
 from members.models import Company
 from rewards.ledger.services import points_account_for_company, points_earn_for_purchase, points_redeem, purchase_return
@@ -154,10 +155,11 @@ def test_a_file_from_a_swedish_spreadsheet_separated_by_semicolons_with_decimal_
 
 
 def test_a_header_that_does_not_parse_says_which_delimiter_it_found(rules):
-    piped = run(
-        b"company_external_id|source|external_id|occurred_at|net_amount|currency\nACME|erp|P-1|2026-06-10|1|SEK\n"
-    )
-    semicolons = run(b"company;source;external_id;occurred_at;net_amount;currency\nACME;erp;P-1;2026-06-10;1;SEK\n")
+    with translation.override("en"):  # the messages are in the language of whoever runs the import
+        piped = run(
+            b"company_external_id|source|external_id|occurred_at|net_amount|currency\nACME|erp|P-1|2026-06-10|1|SEK\n"
+        )
+        semicolons = run(b"company;source;external_id;occurred_at;net_amount;currency\nACME;erp;P-1;2026-06-10;1;SEK\n")
 
     assert piped.status == semicolons.status == PurchaseImportStatus.FAILED
     assert "The header is separated by no delimiter." in piped.error_message

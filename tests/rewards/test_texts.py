@@ -38,6 +38,13 @@ pytestmark = pytest.mark.django_db
 migration = importlib.import_module("rewards.migrations.0009_ledger_memo_texts")
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A request as a Swedish member leaves Swedish active in this thread: later tests read English."""
+    yield
+    translation.activate("en")
+
+
 def _entry(text: StoredText) -> LedgerEntry:
     return LedgerEntry(kind=EntryKind.EARN, memo_key=text.key, memo_params=text.params)
 
