@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rewards.ledger.services import points_account_for_company
 from rewards.models import EntryKind, LedgerEntry
@@ -101,6 +101,18 @@ def test_a_ledger_entry_names_its_purchase(api, company):
     assert [(item["kind"], item["pending_points"], item["purchase_external_id"]) for item in items] == [
         ("earn", 1000, "ORDER-7")
     ]
+
+
+def test_a_ledger_entrys_memo_is_in_the_language_the_integrator_asks_for(api, client, token, company):
+    api.post("/purchases", purchase_body(company, "ORDER-8"))
+    path = f"/api/v1/companies/{company.external_id}/ledger"
+
+    def memo(language: str) -> str:
+        headers = {"Authorization": f"Bearer {token}", "Accept-Language": language}
+        return client.get(path, headers=headers).json()["items"][0]["memo"]
+
+    assert (memo("en"), memo("sv"), memo("nl")) == ("Purchase ORDER-8", "Köp ORDER-8", "Aankoop ORDER-8")
+    translation.activate("en")  # the request left its language active in this thread
 
 
 @pytest.mark.parametrize(

@@ -57,28 +57,28 @@ def english_messages(language: str) -> list[str]:
 
 def stored_texts(language: str) -> list[str]:
     """Texts the portal shows as stored rather than as messages: what people and content
-    editors wrote (company, reward, tier, campaign, page and branding texts) and the ledger's
-    descriptions as the history shows them. They are not UI messages, so they are taken out of
+    editors wrote (company, reward, tier, campaign, page and branding texts) and the reasons
+    people typed into ledger entries. They are not UI messages, so they are taken out of
     a page before it is searched; the test reports them apart (``stored_english``), as the
-    content and the ledger texts are translated by other parts of the work."""
+    content is translated by another part of the work. Ledger descriptions are not stored
+    texts any more (they are rendered for the reader), except the words a person typed."""
     from django.db import models
-    from django.utils import translation
     from wagtail.models import Page as WagtailPage
 
     from campaigns.models import Activity, Campaign
     from core.models import Branding
     from members.models import Company
     from rewards.models import LedgerEntry, ProductCategory, Redemption, Reward, Tier
-    from rewards.templatetags.points import entry_description
 
     texts: set[str] = set()
     for model in (Branding, Company, Reward, Redemption, Tier, ProductCategory, Campaign, Activity, WagtailPage):
         names = [f.name for f in model._meta.get_fields() if isinstance(f, models.CharField | models.TextField)]
         for row in model.objects.values_list(*names):
             texts.update(value for value in row if isinstance(value, str) and len(value) > 2)
-    with translation.override(language):
-        for entry in LedgerEntry.objects.select_related("purchase", "redemption"):
-            texts.add(str(entry_description(entry)))
+    # A ledger description is rendered in the reader's language (core.texts): only the words a
+    # person typed in it (a reason, kept as typed) are stored text.
+    for params in LedgerEntry.objects.exclude(memo_key="").values_list("memo_params", flat=True):
+        texts.update(str(params[name]) for name in ("text", "reason") if name in params)
     pieces = set()
     for text in texts:
         pieces.update(line.strip() for line in text.splitlines() if len(line.strip()) > 2)
