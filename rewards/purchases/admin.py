@@ -36,8 +36,9 @@ class PurchaseImportUploadForm(forms.ModelForm):
         fields = ["file"]
         help_texts = {
             "file": _(
-                "A UTF-8 CSV file with a header row: company_external_id, source, external_id, occurred_at, "
-                "net_amount, currency, and optionally category_code and original_external_id."
+                "A UTF-8 CSV file separated by commas or semicolons, with a header row: company_external_id, "
+                "source, external_id, occurred_at, net_amount, currency, and optionally category_code and "
+                "original_external_id."
             )
         }
 
