@@ -117,6 +117,12 @@ class RedeemView(MemberRequiredMixin, RewardsSectionMixin, ContextMixin, View):
                     _("Order %(number)s is placed and waits for a company admin's approval. The points are reserved.")
                     % {"number": redemption.number},
                 )
+            elif redemption.status == RedemptionStatus.FULFILLED:
+                messages.success(
+                    request,
+                    _("Order %(number)s is done: your voucher code is below, and we have e-mailed it to you.")
+                    % {"number": redemption.number},
+                )
             else:
                 messages.success(
                     request, _("Order %(number)s is placed. The points are reserved.") % {"number": redemption.number}
