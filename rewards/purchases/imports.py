@@ -10,7 +10,8 @@ row has as many fields as the header):
 ===================== ======== =====================================================
 column                required meaning
 ===================== ======== =====================================================
-company_external_id   yes      ``Company.external_id`` of the member company
+company_external_id   yes      ``Company.external_id`` of the member company (or
+                               ``company``, as the API names it)
 source                yes      the sending system (e.g. ``erp``), up to 40 characters
 external_id           yes      the purchase's id in that system, up to 100 characters;
                                ``(source, external_id)`` identifies the purchase
@@ -383,6 +384,9 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
     if isinstance(header, str):
         raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": header})
     names = [name.strip().lower() for name in header]
+    # The API calls the company ``company``; a file may too (``company_external_id`` still works).
+    if "company" in names and "company_external_id" not in names:
+        names[names.index("company")] = "company_external_id"
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
         raise ImportFileError(
