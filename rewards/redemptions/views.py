@@ -256,8 +256,8 @@ class ApprovalDecideView(CompanyAdminRequiredMixin, View):
         fallback = reverse("rewards:approvals")
         if not form.is_valid():
             for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+                for error in errors:  # the banner names the order: the page may list several
+                    messages.error(request, _("Order %(number)s: %(error)s") % {"number": redemption.number, "error": error})
             return redirect(_safe_next(request, fallback))
         try:
             if form.cleaned_data["decision"] == DecisionForm.APPROVE:

@@ -282,7 +282,8 @@ def test_given_a_rejection_without_a_comment_when_posted_then_refused_with_a_mes
         reverse("rewards:approval_decide", args=[waiting.pk]), {"decision": "reject", "comment": ""}, follow=True
     )
 
-    assert "Say why you reject the order" in response.content.decode()
+    # The approvals page lists several orders: the banner says which one.
+    assert f"Order {waiting.number}: Say why you reject the order" in response.content.decode()
     assert Redemption.objects.get().status == RedemptionStatus.AWAITING_APPROVAL
 
 
@@ -306,3 +307,12 @@ def test_given_the_approval_limit_form_when_saved_or_cleared_then_stored(admin_c
     refused = admin_client_of_company.post(url, {"approval_threshold": "-5"})
     assert "Ensure this value is greater than or equal to 0." in refused.content.decode()
     assert CompanyRewardSettings.objects.get(company=company).approval_threshold is None
+
+
+def test_the_order_form_states_the_most_one_order_may_hold_before_it_is_exceeded(member_client, funded):
+    reward = RewardFactory(points_cost=1_000, max_per_order=5, stock=3)
+
+    page = member_client.get(reverse("rewards:redeem", args=[reward.pk])).content.decode()
+
+    assert "At most 3 in one order." in page
+    assert re.search(r'<input[^>]*name="quantity"[^>]*max="3"', page)
