@@ -160,7 +160,10 @@ def goodwill_award(
         if budget.awarded + points > budget.points:
             raise RepsError(
                 _("Only %(left)s of your %(budget)s goodwill points are left this month.")
-                % {"left": points_with_value(budget.left, ProgrammeRules.current()), "budget": format_number(budget.points)}
+                % {
+                    "left": points_with_value(budget.left, ProgrammeRules.current()),
+                    "budget": format_number(budget.points),
+                }
             )
         try:
             entry = points_adjust(

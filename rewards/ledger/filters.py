@@ -23,7 +23,8 @@ class LedgerEntryFilterForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error(
-                "date_to", _("“To” is before “From”: choose a date on or after %(date)s.") % {"date": date_format(start)}
+                "date_to",
+                _("“To” is before “From”: choose a date on or after %(date)s.") % {"date": date_format(start)},
             )
             data.pop("date_from", None)  # neither date applies: the list shows every entry, not none
         return data

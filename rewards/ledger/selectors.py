@@ -337,9 +337,7 @@ def _points_after_entry() -> Subquery:
     """The points of the same account's entries after the outer one (by time, then id)."""
     return Subquery(
         LedgerEntry.objects.filter(account_id=OuterRef("account_id"))
-        .filter(
-            Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
-        )
+        .filter(Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")))
         .order_by()
         .values("account_id")
         .annotate(total=Sum("points"))

@@ -257,7 +257,9 @@ class ApprovalDecideView(CompanyAdminRequiredMixin, View):
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:  # the banner names the order: the page may list several
-                    messages.error(request, _("Order %(number)s: %(error)s") % {"number": redemption.number, "error": error})
+                    messages.error(
+                        request, _("Order %(number)s: %(error)s") % {"number": redemption.number, "error": error}
+                    )
             return redirect(_safe_next(request, fallback))
         try:
             if form.cleaned_data["decision"] == DecisionForm.APPROVE:

@@ -4,10 +4,9 @@ and changes nothing."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date
-
-import re
 
 import pytest
 from django.db import connection
@@ -67,7 +66,9 @@ def test_more_than_is_left_of_the_budget_is_refused_and_nothing_changes(company,
     give(rep, company, points=900, key="a")
 
     # Figures grouped, and what is left with its money value.
-    with pytest.raises(RepsError, match="^Only 100 points \\([0-9,.]+\u00a0SEK\\) of your 1\u202f000 goodwill points are left"):
+    with pytest.raises(
+        RepsError, match="^Only 100 points \\([0-9,.]+\u00a0SEK\\) of your 1\u202f000 goodwill points are left"
+    ):
         give(rep, company, points=101, key="b")
 
     budget.refresh_from_db()
