@@ -66,6 +66,19 @@ MONEY = DecimalField(max_digits=15, decimal_places=2)
 # --- Audience and hold-out ------------------------------------------------------------------------
 
 
+def campaign_entry_origins(entry_ids) -> dict[int, str]:
+    """``{ledger entry id: "Campaign “Spring bonus”"}`` for the entries that are a campaign's
+    own award (an activity, a challenge; a purchase's extra points ride on its earn entry,
+    which the ERP caused). One query; registered with ``rewards.ledger.origins`` at start-up."""
+    from django.utils.translation import gettext as _
+
+    awards = CampaignAward.objects.filter(entry_id__in=entry_ids, purchase__isnull=True)
+    return {
+        entry_id: _("Campaign “%(name)s”") % {"name": name}
+        for entry_id, name in awards.values_list("entry_id", "campaign__name")
+    }
+
+
 def in_holdout(*, seed: str, company_id: int, percent: int) -> bool:
     """Whether the company falls in a campaign's hold-out group. Pure and stable.
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.formatting import format_number
 from core.texts import StoredText
 from members.models import Company, CompanyStatus, User
 from members.selectors import company_contacts, is_club_admin, is_sales_rep
@@ -161,7 +162,10 @@ def goodwill_award(
         if budget.awarded + points > budget.points:
             raise RepsError(
                 _("Only %(left)s of your %(budget)s goodwill points are left this month.")
-                % {"left": budget.left, "budget": budget.points}
+                % {
+                    "left": points_with_value(budget.left, ProgrammeRules.current()),
+                    "budget": format_number(budget.points),
+                }
             )
         try:
             entry = points_adjust(

@@ -304,10 +304,13 @@ def _replay_history(summary, companies, categories, catalogue, *, now: datetime)
         ).select_related("user", "company")
     }
     orders: dict[tuple[int, str], Redemption] = {}
+    # What would happen after today (a return weeks after a recent purchase) has not happened yet:
+    # the demo's history ends now, so no entry is dated in the future.
     events = sorted(
         event
         for index, company in enumerate(companies)
         for event in _company_events(index, company, categories, start, now)
+        if event.at <= now
     )
     purchases: dict[tuple[int, int], Purchase] = {}
     next_release = start + timedelta(days=7)

@@ -20,7 +20,7 @@ from rewards.catalogue.filters import RewardCatalogueFilter
 from rewards.catalogue.selectors import catalogue_rewards, company_reward_position, reward_standing
 from rewards.catalogue.services import CatalogueError, reward_goal_clear, reward_goal_set
 from rewards.ledger.selectors import programme_rules_for_request
-from rewards.models import Reward
+from rewards.models import CompanyRewardSettings, Reward
 from rewards.redemptions.selectors import redemptions_awaiting_approval
 from rewards.redemptions.services import (
     can_redeem,
@@ -114,6 +114,12 @@ class RewardDetailView(MemberRequiredMixin, RewardsSectionMixin, TemplateView):
             position=position,
             standing=reward_standing(reward=reward, balance=position.balance, tier=position.tier, now=now),
             is_goal=position.goal_reward_id == reward.pk,
+            # Another goal is set (perhaps by a colleague): the button says it replaces it.
+            other_goal=CompanyRewardSettings.objects.select_related("goal_reward", "goal_set_by")
+            .filter(company=self.company)
+            .first()
+            if position.goal_reward_id not in (None, reward.pk)
+            else None,
             redeemed_in_period=redeemed_in_period(company_id=self.company.pk, reward=reward, now=now)
             if reward.company_limit
             else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from rewards.models import (
@@ -14,6 +15,19 @@ from rewards.models import (
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+class LedgerEntryFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error(
+                "date_to",
+                _("“To” is before “From”: choose a date on or after %(date)s.") % {"date": date_format(start)},
+            )
+            data.pop("date_from", None)  # neither date applies: the list shows every entry, not none
+        return data
 
 
 class LedgerEntryFilter(django_filters.FilterSet):
@@ -39,10 +53,4 @@ class LedgerEntryFilter(django_filters.FilterSet):
     class Meta:
         model = LedgerEntry
         fields = ["kind", "date_from", "date_to"]
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        start, end = self.form.cleaned_data.get("date_from"), self.form.cleaned_data.get("date_to")
-        if start and end and start > end:
-            return queryset.none()
-        return queryset
+        form = LedgerEntryFilterForm

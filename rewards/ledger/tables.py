@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.formatting import format_money, format_number
+from rewards.ledger.origins import entry_origins
 from rewards.ledger.selectors import points_value
 from rewards.models import EntryKind, LedgerEntry, ProgrammeRules
 from rewards.templatetags.points import entry_description
@@ -72,16 +73,32 @@ class LedgerEntryTable(tables.Table):
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}},
     )
 
+    by = tables.Column(verbose_name=gettext_lazy("By"), accessor="pk", orderable=False, empty_values=())
+    balance = tables.Column(
+        verbose_name=gettext_lazy("Balance after"),
+        accessor="pk",
+        orderable=False,
+        empty_values=(),
+        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}},
+    )
+
     class Meta:
         model = LedgerEntry
-        fields = ["created_at", "kind", "memo", "note", "points", "value"]
+        fields = ["created_at", "kind", "memo", "note", "points", "value", "by", "balance"]
         order_by = ("-created_at",)
         empty_text = gettext_lazy("No points entries match.")
         attrs = {"class": "table table-hover align-middle points-history"}
 
-    def __init__(self, *args, rules: ProgrammeRules, **kwargs):
+    def __init__(
+        self, *args, rules: ProgrammeRules, club_name: str = "", balances: dict[int, int] | None = None, **kwargs
+    ):
+        """``balances`` ({entry id: balance after}) is given for an export of every entry
+        (``balances_after_entries``); a page's rows carry a ``balance_after`` annotation."""
         super().__init__(*args, **kwargs)
         self.rules = rules
+        self.club_name = club_name
+        self.balances = balances or {}
+        self._origins: dict[int, str] | None = None
         self.now = timezone.now()
         self.columns["value"].column.verbose_name = _("Value (%(currency)s)") % {"currency": rules.currency}
 
@@ -93,6 +110,26 @@ class LedgerEntryTable(tables.Table):
 
     def render_memo(self, record):
         return entry_description(record)
+
+    def _origin(self, record) -> str:
+        if self._origins is None:  # once, for the rows shown (the page, or every row of an export)
+            if self.balances or not getattr(self, "page", None):  # an export: every row
+                rows = self.data.data
+            else:
+                rows = [row.record for row in self.page.object_list]
+            self._origins = entry_origins(rows, club_name=self.club_name)
+        return self._origins.get(record.pk, "")
+
+    def _balance(self, record) -> int | None:
+        balance = getattr(record, "balance_after", None)
+        return self.balances.get(record.pk) if balance is None else balance
+
+    def render_by(self, record):
+        return format_html('<span class="small">{}</span>', self._origin(record))
+
+    def render_balance(self, record):
+        balance = self._balance(record)
+        return "" if balance is None else format_number(balance)
 
     def render_note(self, record):
         return entry_dates_note(record, self.now)
@@ -128,6 +165,12 @@ class LedgerEntryTable(tables.Table):
 
     def value_value(self, record):
         return self._value(record)
+
+    def value_by(self, record):
+        return self._origin(record)
+
+    def value_balance(self, record):
+        return self._balance(record)
 
 
 # --- Redemptions: the member's order history and the staff fulfilment queue --------------------

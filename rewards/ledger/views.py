@@ -10,10 +10,16 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from core.models import Branding
 from core.spreadsheets import SafeTableExport
 from members.views import MemberRequiredMixin
 from rewards.ledger.filters import LedgerEntryFilter
-from rewards.ledger.selectors import account_summary, company_ledger_entries, programme_rules_for_request
+from rewards.ledger.selectors import (
+    account_summary,
+    balances_after_entries,
+    company_ledger_entries,
+    programme_rules_for_request,
+)
 from rewards.ledger.tables import LedgerEntryTable
 
 HISTORY_PER_PAGE = 25
@@ -29,19 +35,35 @@ class PointsHistoryView(MemberRequiredMixin, ExportMixin, SingleTableMixin, Filt
     table_pagination = {"per_page": HISTORY_PER_PAGE}
     export_class = SafeTableExport  # formula cells neutralised (core.spreadsheets)
     export_formats = ("csv", "xlsx")
+    # A filter that cannot apply ("from" after "to") shows its error above every entry, not
+    # an empty list that looks like "nothing happened".
+    strict = False
+
+    def _exporting(self) -> bool:
+        return self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param))
 
     def get_queryset(self):
-        return company_ledger_entries(company=self.company)
+        # An export lists every entry: its balances come from one walk, not a sum per row.
+        return company_ledger_entries(company=self.company, with_balance=not self._exporting())
 
     def get_table_kwargs(self):
-        return {"rules": programme_rules_for_request(self.request)}
+        return {
+            "rules": programme_rules_for_request(self.request),
+            "club_name": Branding.for_request(self.request).club_name,
+            "balances": self._export_balances() if self._exporting() else None,
+        }
+
+    def _export_balances(self) -> dict[int, int]:
+        if not hasattr(self, "_balances"):  # the export builds its table more than once
+            self._balances = balances_after_entries(company=self.company)
+        return self._balances
 
     def get_export_filename(self, export_format):
         return f"points-{slugify(self.company.name)}-{timezone.localdate().isoformat()}.{export_format}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param)):
+        if self._exporting():
             return context  # the export renders no page: skip the summary queries
         context.update(
             company=self.company,

@@ -12,7 +12,8 @@ row has as many fields as the header):
 ===================== ======== =====================================================
 column                required meaning
 ===================== ======== =====================================================
-company_external_id   yes      ``Company.external_id`` of the member company
+company_external_id   yes      ``Company.external_id`` of the member company (or
+                               ``company``, as the API names it)
 source                yes      the sending system (e.g. ``erp``), up to 40 characters
 external_id           yes      the purchase's id in that system, up to 100 characters;
                                ``(source, external_id)`` identifies the purchase
@@ -439,6 +440,9 @@ def _header(raw: bytes | None) -> tuple[list[str], str]:
             problem = problem or header
             continue
         names = [name.strip().lower() for name in header]
+        # The API calls the company ``company``; a file may too (``company_external_id`` still works).
+        if "company" in names and "company_external_id" not in names:
+            names[names.index("company")] = "company_external_id"
         known = sum(name in COLUMNS for name in names)
         if best is None or known > best[0]:
             best = (known, names, delimiter)

@@ -64,6 +64,12 @@ class RedeemForm(forms.Form):
                 ),
             )
         )
+        # Said up front, not only once exceeded: the order's cap, or the stock when less.
+        most = reward.max_per_order if reward.stock is None else max(min(reward.max_per_order, reward.stock), 1)
+        self.fields["quantity"].help_text = ngettext(
+            "At most %(count)s in one order.", "At most %(count)s in one order.", most
+        ) % {"count": most}
+        self.fields["quantity"].widget.attrs["max"] = most
         self.fields["delivery_country"].choices = Country.choices
         if reward.needs_delivery_address:
             for name in self.ADDRESS_FIELDS:

@@ -24,8 +24,11 @@ What holds, whatever the concurrency:
   company takes first, so two colleagues cannot both take the last one of this month.
 * **Voucher codes.** A redemption takes free codes under the reward lock with
   ``select_for_update(skip_locked=True)``; a code row has one redemption link, so it is
-  never handed to two. The company sees its codes once the redemption is fulfilled; a
-  rejected or cancelled redemption puts its never-shown codes back in the pool.
+  never handed to two. An e-voucher needs no hands: an order that needs no approval is
+  fulfilled in the transaction that takes its codes, and one that waits for approval is
+  fulfilled in the transaction that approves it; the codes go out in that notification.
+  The company sees its codes once the redemption is fulfilled; a rejected or cancelled
+  redemption puts its never-shown codes back in the pool.
 * **Idempotency.** A request carries a key from the confirm form (UNIQUE ``request_key``),
   so a double-submitted form places one order; fulfilling a fulfilled redemption returns
   it unchanged (the API's retry), and rejecting or cancelling twice returns the first result.
@@ -47,7 +50,7 @@ from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.formatting import format_number
 from core.texts import StoredText
@@ -315,7 +318,9 @@ def redemption_request(
     active and in its window, tier, quantity, stock or code pool, the per-company limit
     and the balance. A physical reward needs a complete delivery address. A purchaser's
     order above the company's approval threshold goes to *awaiting approval* (the admins
-    are asked); otherwise it stays *requested*, ready to fulfil.
+    are asked); otherwise a voucher order is *fulfilled* at once (its codes are taken in
+    this transaction) and any other stays *requested*, ready to fulfil. The requester is
+    notified once, of the order's status at the end (with the codes when fulfilled).
 
     Idempotent by ``request_key`` (one per confirm form): the same key from the same person
     returns the first redemption with ``created=False`` and writes nothing.
@@ -376,11 +381,19 @@ def redemption_request(
             membership=membership, points_total=total, threshold=approval_threshold(company_id=membership.company_id)
         )
         delivery = delivery if reward.needs_delivery_address else DeliveryAddress()
+        # An e-voucher needs no hands: its codes are taken below, in this transaction, so an
+        # order that needs no approval is fulfilled at once and the member sees the code now.
+        instant = reward.uses_code_pool and not approval
+        if approval:
+            status = RedemptionStatus.AWAITING_APPROVAL
+        else:
+            status = RedemptionStatus.FULFILLED if instant else RedemptionStatus.REQUESTED
         redemption = Redemption.objects.create(
             company_id=membership.company_id,
             reward=reward,
             requested_by=membership.user,
-            status=RedemptionStatus.AWAITING_APPROVAL if approval else RedemptionStatus.REQUESTED,
+            status=status,
+            fulfilled_at=now if instant else None,
             quantity=quantity,
             points_each=reward.points_cost,
             points_total=total,
@@ -408,6 +421,8 @@ def redemption_request(
         _event(redemption, RedemptionStatus.REQUESTED, actor=membership.user, now=now)
         if approval:
             _event(redemption, RedemptionStatus.AWAITING_APPROVAL, actor=membership.user, now=now)
+        if instant:
+            _event(redemption, RedemptionStatus.FULFILLED, actor=None, now=now)
         if notify:
             _notify_requester(redemption, now=now)
             if approval:
@@ -425,7 +440,8 @@ def _company_admin(user: User, company_id: int) -> bool:
 def redemption_approve(
     *, redemption: Redemption, by: User, comment: str = "", now: datetime | None = None, notify: bool = True
 ) -> Redemption:
-    """A company admin approves a redemption awaiting approval; it becomes ready to fulfil.
+    """A company admin approves a redemption awaiting approval; it becomes ready to fulfil,
+    or, for an e-voucher (whose codes it holds since the request), fulfilled at once.
 
     Locks the redemption row and checks its status under the lock, so an approval racing a
     cancellation finds the order cancelled and changes nothing. Approving an approved
@@ -436,8 +452,10 @@ def redemption_approve(
         raise RedemptionError(_("Only a company admin can approve orders."))
     with transaction.atomic():
         locked = _lock_redemption(redemption.pk)
-        if locked.status == RedemptionStatus.APPROVED:
-            return locked
+        if locked.status == RedemptionStatus.APPROVED or (
+            locked.status == RedemptionStatus.FULFILLED and locked.decided_by_id is not None
+        ):
+            return locked  # approved before (an e-voucher then went straight on to fulfilled)
         if locked.status != RedemptionStatus.AWAITING_APPROVAL:
             raise RedemptionError(
                 _("Order %(number)s is %(status)s; it no longer waits for approval.")
@@ -449,8 +467,18 @@ def redemption_approve(
         locked.decided_at = now
         locked.decision_comment = comment
         locked.updated_at = now
-        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
+        fields = ["status", "decided_by", "decided_at", "decision_comment", "updated_at"]
+        # An e-voucher's codes were taken at request and are linked to this row: once
+        # approved, nothing is left to do by hand, so it is fulfilled in this transaction.
+        instant = locked.reward_kind == RewardKind.VOUCHER and locked.voucher_codes.count() == locked.quantity
+        if instant:
+            locked.status = RedemptionStatus.FULFILLED
+            locked.fulfilled_at = now
+            fields.append("fulfilled_at")
+        locked.save(update_fields=fields)
         _event(locked, RedemptionStatus.APPROVED, actor=by, comment=comment, now=now)
+        if instant:
+            _event(locked, RedemptionStatus.FULFILLED, actor=None, now=now)
         if notify:
             _notify_requester(locked, now=now)
     return locked
@@ -749,12 +777,23 @@ def _notify_requester(redemption: Redemption, *, now: datetime) -> None:
     status = redemption.status
     decider = redemption.decided_by
     actor = (decider.get_full_name() or decider.email) if decider else ""
-    fulfilled_detail = _FULFILLED_DETAIL.get(redemption.reward_kind, "")
-    tracking = redemption.tracking_reference if status == RedemptionStatus.FULFILLED else ""
+    codes = (
+        list(redemption.voucher_codes.order_by("pk").values_list("code", flat=True))
+        if status == RedemptionStatus.FULFILLED and redemption.reward_kind == RewardKind.VOUCHER
+        else []
+    )
 
     def detail() -> str:
-        # Called by notifications_send in each recipient's language, not the actor's.
-        return f"{fulfilled_detail} {tracking}".strip()
+        """Called by notifications_send in the recipient's language."""
+        if codes:
+            text = ngettext("Your voucher code: %(codes)s", "Your voucher codes: %(codes)s", len(codes)) % {
+                "codes": ", ".join(codes)
+            }
+        else:
+            text = str(_FULFILLED_DETAIL.get(redemption.reward_kind, ""))
+        if status == RedemptionStatus.FULFILLED and redemption.tracking_reference:
+            text = f"{text} {redemption.tracking_reference}".strip()
+        return text
 
     notifications_send(
         users=[requester],

@@ -117,6 +117,12 @@ class RedeemView(MemberRequiredMixin, RewardsSectionMixin, ContextMixin, View):
                     _("Order %(number)s is placed and waits for a company admin's approval. The points are reserved.")
                     % {"number": redemption.number},
                 )
+            elif redemption.status == RedemptionStatus.FULFILLED:
+                messages.success(
+                    request,
+                    _("Order %(number)s is done: your voucher code is below, and we have e-mailed it to you.")
+                    % {"number": redemption.number},
+                )
             else:
                 messages.success(
                     request, _("Order %(number)s is placed. The points are reserved.") % {"number": redemption.number}
@@ -250,8 +256,10 @@ class ApprovalDecideView(CompanyAdminRequiredMixin, View):
         fallback = reverse("rewards:approvals")
         if not form.is_valid():
             for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+                for error in errors:  # the banner names the order: the page may list several
+                    messages.error(
+                        request, _("Order %(number)s: %(error)s") % {"number": redemption.number, "error": error}
+                    )
             return redirect(_safe_next(request, fallback))
         try:
             if form.cleaned_data["decision"] == DecisionForm.APPROVE:

@@ -39,14 +39,15 @@ def test_the_list_shows_what_is_ready_to_fulfil_oldest_first_with_the_delivery_a
     admin = MembershipFactory(company=company, role=MembershipRole.ADMIN)
     approval_threshold_set(company=company, threshold=5_000, by=admin.user)
     parcel = request_redemption(buyer, RewardFactory(points_cost=1_000, sku="THERMOS"), quantity=2, note="Gate B")
+    donation = request_redemption(buyer, RewardFactory(points_cost=1_000, kind="donation", charity_name="UNICEF"))
     voucher = VoucherRewardFactory(points_cost=1_000)
     VoucherCodeFactory(reward=voucher)
-    code = request_redemption(buyer, voucher)
+    instant = request_redemption(buyer, voucher)  # an e-voucher is fulfilled at once: nothing to do
     request_redemption(buyer, RewardFactory(points_cost=10_000))  # awaiting approval: not yet
 
     body = api.get("/redemptions").json()
 
-    assert [item["id"] for item in body["items"]] == [parcel.pk, code.pk]
+    assert [item["id"] for item in body["items"]] == [parcel.pk, donation.pk]
     first = body["items"][0]
     assert (first["number"], first["status"], first["company"], first["reward_sku"]) == (
         parcel.number,
@@ -58,7 +59,9 @@ def test_the_list_shows_what_is_ready_to_fulfil_oldest_first_with_the_delivery_a
     assert first["delivery"]["city"] == "Göteborg" and first["delivery"]["country"] == "SE"
     assert body["items"][1]["delivery"] is None
     assert body["next_cursor"] is None
-    assert "code" not in str(body["items"][1]).lower().replace("reward_sku", "")  # codes are for the company only
+    (fulfilled,) = api.get("/redemptions", status="fulfilled").json()["items"]
+    assert fulfilled["id"] == instant.pk
+    assert "code" not in str(fulfilled).lower().replace("reward_sku", "")  # codes are for the company only
 
 
 def test_a_status_picks_other_states(api, buyer):

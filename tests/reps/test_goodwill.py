@@ -4,6 +4,7 @@ and changes nothing."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date
 
@@ -64,7 +65,10 @@ def test_the_same_form_sent_twice_gives_once(company, rep, budget):
 def test_more_than_is_left_of_the_budget_is_refused_and_nothing_changes(company, rep, budget):
     give(rep, company, points=900, key="a")
 
-    with pytest.raises(RepsError, match="Only 100 of your 1000 goodwill points are left this month"):
+    # Figures grouped, and what is left with its money value.
+    with pytest.raises(
+        RepsError, match="^Only 100 points \\([0-9,.]+\u00a0SEK\\) of your 1\u202f000 goodwill points are left"
+    ):
         give(rep, company, points=101, key="b")
 
     budget.refresh_from_db()
@@ -136,7 +140,10 @@ def test_the_account_page_gives_points_and_shows_refusals(client, settings, comp
 
     refused = client.post(url, {"points": "5000", "reason": "Too generous", "key": "k-a"})
     assert refused.status_code == 400
-    assert "Only 1000 of your 1000 goodwill points are left this month." in refused.content.decode()
+    assert re.search(
+        "Only 1\u202f000 points \\([0-9,.\u202f]+\u00a0SEK\\) of your 1\u202f000 goodwill points are left this month.",
+        refused.content.decode(),
+    )
     assert balance(company) == 0
     empty = client.post(url, {"points": "10", "reason": "", "key": "k-b"})
     assert empty.status_code == 400 and "Say why" in empty.content.decode()

@@ -174,6 +174,25 @@ def test_given_a_reward_page_when_a_purchaser_sets_the_goal_then_the_dashboard_s
     assert 'aria-valuenow="75"' in dashboard
 
 
+def test_given_a_goal_a_colleague_chose_when_a_purchaser_opens_another_reward_then_they_are_told_before_replacing(
+    member_client, company, funded, portal_site
+):
+    from members.models import MembershipRole
+    from tests.factories import MembershipFactory
+
+    colleague = MembershipFactory(
+        company=company, role=MembershipRole.ADMIN, user__first_name="Anna", user__last_name="Berg"
+    )
+    reward_goal_set(company=company, reward=RewardFactory(title="Espresso machine"), by=colleague.user)
+    other = RewardFactory(title="Thermos")
+
+    page = member_client.get(other.get_absolute_url()).content.decode()
+
+    assert "Your company is saving for “Espresso machine”, chosen by Anna Berg." in page
+    assert "Replace the company goal with this" in page and "Make this our company goal" not in page
+    assert 'data-confirm="Replace your company' in page
+
+
 def test_given_no_goal_then_the_dashboard_invites_the_member_to_choose_one(member_client, funded, portal_site):
     assert "Choose a reward as your company" in member_client.get(reverse("dashboard")).content.decode()
 

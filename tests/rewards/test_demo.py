@@ -53,6 +53,7 @@ def test_given_demo_companies_when_seeded_then_two_years_of_real_points_show_eve
     kinds = set(LedgerEntry.objects.values_list("kind", flat=True))
     assert {EntryKind.EARN, EntryKind.RELEASE, EntryKind.REDEEM, EntryKind.ADJUST} <= kinds
     assert LedgerEntry.objects.filter(kind=EntryKind.ADJUST, created_by__is_staff=True).exists()
+    assert not LedgerEntry.objects.filter(created_at__gt=NOW).exists()  # history ends today
     assert_ledger_consistent()
 
 

@@ -138,7 +138,16 @@ def test_a_file_without_the_required_columns_fails_with_a_clear_message(rules):
     purchase_import = run(b"company,amount\nACME,10\n")
 
     assert purchase_import.status == PurchaseImportStatus.FAILED
-    assert "lacks the column(s) company_external_id" in purchase_import.error_message
+    assert "lacks the column(s) source, external_id, occurred_at, net_amount" in purchase_import.error_message
+
+
+def test_a_file_may_call_the_company_column_company_as_the_api_does(acme):
+    header = ["company", *COLUMNS[1:]]
+
+    purchase_import = run(csv_bytes([row("ACME", "P-1")], header=header))
+
+    assert (purchase_import.status, purchase_import.rows_created) == (PurchaseImportStatus.DONE, 1)
+    assert PointsAccount.objects.get(company=acme).pending == 100
 
 
 def test_a_file_from_a_swedish_spreadsheet_separated_by_semicolons_with_decimal_commas_lands(acme):

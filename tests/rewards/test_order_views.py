@@ -16,7 +16,7 @@ from django.utils import timezone
 from members.models import MembershipRole
 from rewards.catalogue.services import approval_threshold_set
 from rewards.models import CompanyRewardSettings, LedgerEntry, LimitPeriod, Redemption, RedemptionStatus
-from rewards.redemptions.services import redemption_fulfil
+from rewards.redemptions.services import redemption_approve, redemption_fulfil
 from tests.factories import MembershipFactory, StaffFactory
 
 from .factories import RewardFactory, TierFactory, VoucherCodeFactory, VoucherRewardFactory
@@ -202,16 +202,33 @@ def test_given_an_order_page_with_a_long_history_then_its_queries_do_not_grow(
     assert page.count("<code") == 5
 
 
-def test_given_a_voucher_order_then_its_code_shows_only_once_fulfilled(member_client, purchaser, funded):
+def test_given_an_e_voucher_when_i_confirm_the_order_then_the_code_is_on_the_page_i_land_on(
+    member_client, purchaser, funded
+):
+    reward = VoucherRewardFactory(points_cost=1_000)
+    VoucherCodeFactory(reward=reward, code="SECRET-123")
+    url = reverse("rewards:redeem", args=[reward.pk])
+
+    response = member_client.post(url, {"quantity": 1, "step": "confirm", "request_key": "a" * 32}, follow=True)
+
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == Redemption.objects.get().get_absolute_url()
+    assert "SECRET-123" in page and "your voucher code is below" in page
+
+
+def test_given_an_e_voucher_awaiting_approval_then_its_code_shows_only_once_approved(
+    member_client, purchaser, funded, company_admin
+):
+    approval_threshold_set(company=purchaser.membership.company, threshold=500, by=company_admin)
     reward = VoucherRewardFactory(points_cost=1_000)
     VoucherCodeFactory(reward=reward, code="SECRET-123")
     order = request_redemption(purchaser.membership, reward)
 
     before = member_client.get(order.get_absolute_url()).content.decode()
-    redemption_fulfil(redemption=order, by=StaffFactory(group="Club admins"))
+    redemption_approve(redemption=order, by=company_admin)
     after = member_client.get(order.get_absolute_url()).content.decode()
 
-    assert "SECRET-123" not in before and "appears here as soon as the club has fulfilled" in before
+    assert "SECRET-123" not in before and "as soon as a company admin approves" in before
     assert "SECRET-123" in after
 
 
@@ -265,7 +282,8 @@ def test_given_a_rejection_without_a_comment_when_posted_then_refused_with_a_mes
         reverse("rewards:approval_decide", args=[waiting.pk]), {"decision": "reject", "comment": ""}, follow=True
     )
 
-    assert "Say why you reject the order" in response.content.decode()
+    # The approvals page lists several orders: the banner says which one.
+    assert f"Order {waiting.number}: Say why you reject the order" in response.content.decode()
     assert Redemption.objects.get().status == RedemptionStatus.AWAITING_APPROVAL
 
 
@@ -289,3 +307,12 @@ def test_given_the_approval_limit_form_when_saved_or_cleared_then_stored(admin_c
     refused = admin_client_of_company.post(url, {"approval_threshold": "-5"})
     assert "Ensure this value is greater than or equal to 0." in refused.content.decode()
     assert CompanyRewardSettings.objects.get(company=company).approval_threshold is None
+
+
+def test_the_order_form_states_the_most_one_order_may_hold_before_it_is_exceeded(member_client, funded):
+    reward = RewardFactory(points_cost=1_000, max_per_order=5, stock=3)
+
+    page = member_client.get(reverse("rewards:redeem", args=[reward.pk])).content.decode()
+
+    assert "At most 3 in one order." in page
+    assert re.search(r'<input[^>]*name="quantity"[^>]*max="3"', page)

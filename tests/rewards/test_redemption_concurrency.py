@@ -103,6 +103,8 @@ def test_given_a_pool_of_12_codes_when_10_companies_race_then_no_code_is_handed_
     assert len({code for code, _redemption in assigned}) == 10
     assert len({redemption for _code, redemption in assigned}) == 10
     assert VoucherCode.objects.filter(redemption__isnull=True).count() == 2
+    # Each was fulfilled in the transaction that took its code: nothing waits for staff.
+    assert set(Redemption.objects.values_list("status", flat=True)) == {RedemptionStatus.FULFILLED}
 
 
 def test_given_a_pool_smaller_than_the_crowd_when_they_race_then_the_rest_are_refused(require_postgres):

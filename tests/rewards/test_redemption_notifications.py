@@ -88,3 +88,23 @@ def test_given_a_rolled_back_order_then_no_email_goes_out(buyer, django_capture_
 
     assert mail.outbox == []
     assert not Notification.objects.exists()
+
+
+def test_given_an_e_voucher_when_ordered_then_the_code_is_in_the_e_mail_in_the_buyers_language(
+    buyer, django_capture_on_commit_callbacks
+):
+    from .factories import VoucherCodeFactory, VoucherRewardFactory
+
+    buyer.user.language = "sv"
+    buyer.user.save(update_fields=["language"])
+    reward = VoucherRewardFactory(title="Presentkort 200 kr", points_cost=5_000)
+    VoucherCodeFactory(reward=reward, code="NSC-4711-XYZ")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = request_redemption(buyer, reward)
+
+    (sent,) = mail.outbox
+    assert sent.to == [buyer.user.email]
+    assert order.number in sent.subject
+    assert "Din presentkortskod: NSC-4711-XYZ" in sent.body
+    assert "NSC-4711-XYZ" in sent.alternatives[0][0]

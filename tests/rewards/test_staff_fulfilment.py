@@ -73,12 +73,20 @@ def test_given_orders_in_every_state_when_the_queue_opens_then_it_shows_what_is_
 
 def test_given_the_kind_filter_then_only_that_kind(client, fulfiller, buyer):
     parcel = request_redemption(buyer, RewardFactory(points_cost=1_000))
+    donation = request_redemption(buyer, RewardFactory(points_cost=1_000, kind="donation", charity_name="Red Cross"))
+
+    assert numbers(client.get(QUEUE_URL, {"kind": "donation"})) == [donation.number]
+    assert numbers(client.get(QUEUE_URL, {"kind": "physical"})) == [parcel.number]
+
+
+def test_given_e_vouchers_then_the_queue_lists_only_orders_that_need_hands(client, fulfiller, buyer):
+    parcel = request_redemption(buyer, RewardFactory(points_cost=1_000))
     voucher = VoucherRewardFactory(points_cost=1_000)
     VoucherCodeFactory(reward=voucher)
-    code = request_redemption(buyer, voucher)
+    instant = request_redemption(buyer, voucher)
 
-    assert numbers(client.get(QUEUE_URL, {"kind": "voucher"})) == [code.number]
-    assert numbers(client.get(QUEUE_URL, {"kind": "physical"})) == [parcel.number]
+    assert numbers(client.get(QUEUE_URL)) == [parcel.number]
+    assert numbers(client.get(QUEUE_URL, {"status": "fulfilled"})) == [instant.number]
 
 
 def test_given_ticked_orders_when_marked_fulfilled_then_each_is_fulfilled_or_explained(
