@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.content_language import search_lookups
 from rewards.models import (
     Reward,
     RewardCategory,
@@ -99,9 +100,11 @@ class RewardCatalogueFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(title__icontains=value) | Q(summary__icontains=value) | Q(description__icontains=value)
-        )
+        # In the reader's language and its fallbacks: what they see is what they can find.
+        found = Q(pk__in=[])
+        for lookup in search_lookups("title", "summary", "description"):
+            found |= Q(**{f"{lookup}__icontains": value})
+        return queryset.filter(found)
 
     def _tier_allows(self):
         tier = self.position.tier

@@ -1,0 +1,96 @@
+"""Which language a piece of translated content is shown in, and what is not translated yet.
+
+Content (reward names, tiers, badges, activities...) is kept per language by
+django-modeltranslation: ``reward.title`` reads ``title_<active language>``, else the club's
+default language's, else any language that has it (``MODELTRANSLATION_FALLBACK_LANGUAGES``).
+A reader must be told when a text is not in their language (WCAG 2.1, 3.1.2 "Language of
+parts"): ``content_language`` says which language the shown text came from, and templates
+put it in a ``lang`` attribute when it differs from the page's (``core.templatetags``).
+
+Pages (Wagtail) carry their own locale: ``page_language`` does the same for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.html import format_html
+from modeltranslation.translator import NotRegistered, translator
+from modeltranslation.utils import get_language, resolution_order
+
+
+def languages() -> list[str]:
+    """The languages content is kept in (the portal's shipped languages)."""
+    return list(settings.MODELTRANSLATION_LANGUAGES)
+
+
+def reading_order(language: str | None = None) -> tuple[str, ...]:
+    """The reader's language first, then the fallbacks in the order the portal tries them."""
+    return resolution_order(language or get_language())
+
+
+def content_language(obj, field: str) -> str:
+    """The language ``obj.<field>`` is shown in for the active language: the active
+    language if it is translated, else the fallback that supplied the text."""
+    active = get_language()
+    for language in reading_order(active):
+        if getattr(obj, f"{field}_{language}", None):
+            return language
+    return active
+
+
+def lang_attribute(language: str) -> str:
+    """`` lang="xx"`` when ``language`` is not the page's (the active) language, else ""."""
+    if not language or language == get_language():
+        return ""
+    return format_html(' lang="{}"', language)
+
+
+def translated_fields(model) -> tuple[str, ...]:
+    """The fields of ``model`` that are kept per language (empty if none)."""
+    try:
+        return tuple(sorted(translator.get_options_for_model(model).fields))
+    except NotRegistered:
+        return ()
+
+
+def missing_languages(obj, fields: Iterable[str] | None = None) -> list[str]:
+    """The languages in which some text of ``obj`` is missing: a field that has a text in
+    some language but none in this one. A field empty in every language (an optional
+    summary nobody wrote) is not a missing translation."""
+    fields = tuple(fields) if fields is not None else translated_fields(type(obj))
+    missing = []
+    for language in languages():
+        for field in fields:
+            values = [getattr(obj, f"{field}_{other}", None) for other in languages()]
+            if any(values) and not getattr(obj, f"{field}_{language}", None):
+                missing.append(language)
+                break
+    return missing
+
+
+def _empty(lookup: str) -> Q:
+    return Q(**{f"{lookup}__isnull": True}) | Q(**{lookup: ""})
+
+
+def missing_translation_q(model, language: str) -> Q:
+    """Rows of ``model`` with a text in some language but not in ``language`` (a query
+    version of ``missing_languages``)."""
+    condition = Q(pk__in=[])
+    for field in translated_fields(model):
+        somewhere = Q()
+        for other in languages():
+            somewhere |= ~_empty(f"{field}_{other}")
+        condition |= _empty(f"{field}_{language}") & somewhere
+    return condition
+
+
+def search_lookups(*fields: str, language: str | None = None) -> list[str]:
+    """Per-language columns to search for the reader: ``"title"`` → ``["title_nl",
+    "title_en", ...]`` in reading order, so a Dutch reader finds a reward by its Dutch
+    name and by the default-language name they see where it is not translated.
+    Related paths work too (``"category__name"``)."""
+    order = reading_order(language)
+    return [f"{field}_{code}" for field in fields for code in order]
