@@ -94,3 +94,26 @@ def search_lookups(*fields: str, language: str | None = None) -> list[str]:
     Related paths work too (``"category__name"``)."""
     order = reading_order(language)
     return [f"{field}_{code}" for field in fields for code in order]
+
+
+def translations_fill(model, *, key: str, texts: dict) -> int:
+    """Fill in translations that are still empty: ``texts`` is ``{key value: {language:
+    {field: text}}}``, matched on ``model.<key>``. A text someone already wrote (in the admin,
+    say) is never overwritten, so running it again changes nothing. One query to read, one
+    bulk update to write; returns the number of rows changed."""
+    changed = []
+    columns: set[str] = set()
+    for obj in model._default_manager.filter(**{f"{key}__in": list(texts)}):
+        wrote = False
+        for language, fields in texts[getattr(obj, key)].items():
+            for field, text in fields.items():
+                column = f"{field}_{language}"
+                if text and not getattr(obj, column, None):
+                    setattr(obj, column, text)
+                    columns.add(column)
+                    wrote = True
+        if wrote:
+            changed.append(obj)
+    if changed:
+        model._default_manager.bulk_update(changed, sorted(columns))
+    return len(changed)

@@ -34,6 +34,12 @@ def translated(obj, field):
 
 
 @register.simple_tag
+def lang_attr_code(language):
+    """`` lang="xx"`` for a language code worked out beforehand (a selector's ``..._language``)."""
+    return lang_attribute(language)
+
+
+@register.simple_tag
 def page_lang_attr(page):
     locale = getattr(page, "locale", None)
     if locale is None:
