@@ -87,13 +87,18 @@ def missing_translation_q(model, language: str) -> Q:
     return condition
 
 
-def search_lookups(*fields: str, language: str | None = None) -> list[str]:
-    """Per-language columns to search for the reader: ``"title"`` → ``["title_nl",
-    "title_en", ...]`` in reading order, so a Dutch reader finds a reward by its Dutch
-    name and by the default-language name they see where it is not translated.
-    Related paths work too (``"category__name"``)."""
-    order = reading_order(language)
-    return [f"{field}_{code}" for field in fields for code in order]
+def shown_text_contains(field: str, term: str, *, language: str | None = None) -> Q:
+    """Rows whose ``field``, as the reader sees it, contains ``term``: the reader's language
+    where it is written, else the first fallback that has it. A Dutch reader finds a reward
+    by its Dutch name, and by the English one they see where there is no Dutch name yet,
+    but not by a Swedish name they never see. Related paths work too (``"category__name"``)."""
+    condition = Q(pk__in=[])
+    earlier_empty = Q()
+    for code in reading_order(language):
+        column = f"{field}_{code}"
+        condition |= earlier_empty & Q(**{f"{column}__icontains": term})
+        earlier_empty &= _empty(column)
+    return condition
 
 
 def translations_fill(model, *, key: str, texts: dict) -> int:

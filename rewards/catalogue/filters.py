@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.content_language import search_lookups
+from core.content_language import shown_text_contains
 from rewards.models import (
     Reward,
     RewardCategory,
@@ -101,10 +101,11 @@ class RewardCatalogueFilter(django_filters.FilterSet):
         if not value:
             return queryset
         # In the reader's language and its fallbacks: what they see is what they can find.
-        found = Q(pk__in=[])
-        for lookup in search_lookups("title", "summary", "description"):
-            found |= Q(**{f"{lookup}__icontains": value})
-        return queryset.filter(found)
+        return queryset.filter(
+            shown_text_contains("title", value)
+            | shown_text_contains("summary", value)
+            | shown_text_contains("description", value)
+        )
 
     def _tier_allows(self):
         tier = self.position.tier
