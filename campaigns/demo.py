@@ -408,7 +408,7 @@ def _seed_standalone(summary, companies, contacts, rng, now) -> None:
         scope=ActivityScope.COMPANY,
     )
 
-    event = EventPage.objects.live().order_by("starts_at").first()
+    event = EventPage.objects.live().filter(locale__language_code="en").order_by("starts_at").first()
     if event is not None:
         Activity.objects.create(
             kind=ActivityKind.EVENT,

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -366,7 +368,13 @@ MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
 MODELTRANSLATION_FALLBACK_LANGUAGES = {
     "default": (LANGUAGE_CODE, *(code for code in MODELTRANSLATION_LANGUAGES if code != LANGUAGE_CODE))
 }
-WAGTAIL_I18N_ENABLED = False
+# Pages in every shipped language: one page tree per locale (Wagtail's own i18n), pages
+# copied for translation with wagtail.contrib.simple_translation. URLs stay the same in
+# every language: the reader's language picks the tree (Page.route_for_request routes in
+# the site root's translation), and a page not translated yet is served from the default
+# language's tree (cms.models.HomePage.route).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 
 # --- Static and media ------------------------------------------------------------------
