@@ -59,3 +59,37 @@ def test_a_dutch_purchaser_reads_the_catalogue_in_dutch_with_fallbacks_marked(
         assert page.locator("#reward-heading").get_attribute("lang") == "en"
         page.screenshot(path=str(screenshots_dir / f"content-nl-fallback-{width}.png"), full_page=True)
         page.context.close()
+
+
+def test_a_dutch_purchaser_reads_an_offer_page_in_dutch_at_its_usual_address(
+    demo_club, live_server, browser: Browser, screenshots_dir
+):
+    from django.utils import timezone
+
+    from cms.demo import seed_content
+
+    summary = SeedSummary()
+    _seed_tiers(summary)
+    seed_catalogue(summary, now=timezone.now())
+    seed_content(summary)
+
+    for width, height in ((1280, 900), (390, 844)):
+        page = browser.new_context(
+            viewport={"width": width, "height": height}, extra_http_headers={"Accept-Language": "en"}
+        ).new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=login]", DUTCH_READER)
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/dashboard/")
+
+        page.goto(f"{live_server.url}/offers/")
+        assert page.locator("h1").inner_text() == "Aanbiedingen"
+        page.screenshot(path=str(screenshots_dir / f"content-nl-offers-{width}.png"), full_page=True)
+
+        page.goto(f"{live_server.url}/offers/site-hut-coffee/")
+        assert page.locator("h1").inner_text() == "Goede koffie in de bouwkeet"
+        assert page.locator("h1 span").get_attribute("lang") is None
+        assert "Zolang de voorraad strekt." in page.content()
+        page.screenshot(path=str(screenshots_dir / f"content-nl-offer-{width}.png"), full_page=True)
+        page.context.close()
