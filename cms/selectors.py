@@ -53,7 +53,8 @@ def for_reader(queryset):
             in_language &= ~Q(translation_key__in=translated_earlier.values("translation_key"))
         shown |= in_language
         earlier.append(language)
-    return queryset.filter(shown)
+    # The locale rides along: templates mark a page shown in another language with its lang.
+    return queryset.filter(shown).select_related("locale")
 
 
 def _with_card_images(queryset):
