@@ -28,6 +28,7 @@ from cms.models import EventRegistration, RegistrationStatus
 from core.admin import ReadOnlyAdminMixin
 from core.formatting import format_money, format_number, format_points
 from core.spreadsheets import csv_stream
+from core.translation_admin import TranslatedContentAdmin
 from members.admin_scoping import CompanyScopedAdminMixin
 from members.models import Country
 from members.selectors import staff_company_q, staff_sees_every_company
@@ -517,7 +518,7 @@ class SegmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(TranslatedContentAdmin):
     change_form_template = "campaigns/admin/activity_change_form.html"
     list_display = ["title", "kind", "points", "scope", "campaign", "opens_at", "closes_at", "is_published"]
     list_filter = ["kind", "is_published", "scope"]
@@ -690,7 +691,7 @@ class CampaignAwardAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.Mode
 
 
 @admin.register(Challenge)
-class ChallengeAdmin(admin.ModelAdmin):
+class ChallengeAdmin(TranslatedContentAdmin):
     list_display = ["title", "goal", "target", "starts_at", "ends_at", "points", "badge", "campaign", "completed"]
     list_filter = ["goal", "is_published"]
     list_select_related = ["badge", "campaign"]
@@ -705,7 +706,7 @@ class ChallengeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Badge)
-class BadgeAdmin(admin.ModelAdmin):
+class BadgeAdmin(TranslatedContentAdmin):
     list_display = ["name", "icon", "colour", "holders"]
 
     def get_queryset(self, request):

@@ -30,15 +30,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cms.models import EventPage
+from core.content_language import translations_fill
 from members.models import Company, Country, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS, MARKETING
 from members.validators import _luhn_ok
 from rewards.ledger.services import points_earn_for_purchase, points_release_pending, tiers_evaluate_all
 from rewards.models import ProductCategory, Purchase, PurchaseLine, Tier
 
+from . import demo_translations
 from .models import (
     Activity,
     ActivityKind,
@@ -137,7 +139,33 @@ def _contacts(companies: list[Company]) -> dict[int, list[User]]:
 
 
 def seed_campaigns(summary, companies: list[Company], *, now: datetime | None = None) -> None:
-    """The demo's campaigns, activities, challenges, badges and leaderboard (see the module docstring)."""
+    """The demo's campaigns, activities, challenges, badges and leaderboard (see the module
+    docstring), with Swedish and Dutch texts for what members read."""
+    # The demo's own texts are English: they go to the English columns whatever the club's
+    # default language is; the Swedish and Dutch ones are filled in after.
+    with translation.override("en"):
+        _seed_campaigns(summary, companies, now=now)
+    _translate(summary)
+
+
+def _translate(summary) -> None:
+    def texts(table: dict, fields: tuple[str, str]) -> dict:
+        return {
+            key: {language: dict(zip(fields, text, strict=True)) for language, text in languages.items()}
+            for key, languages in table.items()
+        }
+
+    for model, key, table, fields, what in [
+        (Activity, "title_en", demo_translations.ACTIVITIES, ("title", "description"), "activities"),
+        (Challenge, "title_en", demo_translations.CHALLENGES, ("title", "description"), "challenges"),
+        (Badge, "name_en", demo_translations.BADGES, ("name", "description"), "badges"),
+    ]:
+        summary.count(
+            f"Swedish and Dutch texts of {what}", translations_fill(model, key=key, texts=texts(table, fields))
+        )
+
+
+def _seed_campaigns(summary, companies: list[Company], *, now: datetime | None = None) -> None:
     if Campaign.objects.filter(name=SPRING).exists():
         summary.count("campaigns", False)
         holdout_login(summary)
@@ -343,7 +371,7 @@ def _seed_autumn(summary, owner, categories, now) -> Campaign:
         holdout_percent=10,
         points_budget=250_000,
     )
-    campaign.tiers.set(Tier.objects.filter(name__in=["Gold", "Platinum"]))
+    campaign.tiers.set(Tier.objects.filter(name_en__in=["Gold", "Platinum"]))
     rule = CampaignRule.objects.create(campaign=campaign, kind=RuleKind.MULTIPLIER, multiplier=Decimal("1.5"))
     if "HVAC" in categories:
         rule.categories.set([categories["HVAC"]])
@@ -380,7 +408,7 @@ def _seed_standalone(summary, companies, contacts, rng, now) -> None:
         scope=ActivityScope.COMPANY,
     )
 
-    event = EventPage.objects.live().order_by("starts_at").first()
+    event = EventPage.objects.live().filter(locale__language_code="en").order_by("starts_at").first()
     if event is not None:
         Activity.objects.create(
             kind=ActivityKind.EVENT,

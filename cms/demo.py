@@ -14,12 +14,12 @@ from datetime import timedelta
 from django.core.files.images import ImageFile
 from django.utils import timezone
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from core.models import Branding
 from rewards.models import Reward
 
-from . import points
+from . import demo_translations, points
 from .models import (
     ArticlePage,
     EventIndexPage,
@@ -191,8 +191,8 @@ def seed_content(summary) -> None:
         ),
         (
             "vinterkampanj-varmepumpar",
-            "Vinterkampanj: dubbla poäng på värmepumpar",
-            "Beställ värmepumpar före årsskiftet och få dubbla poäng på hela ordern.",
+            "Winter campaign: double points on heat pumps",
+            "Order heat pumps before the turn of the year and earn double points on the whole order.",
             "Värmepumpar",
             None,
             False,
@@ -314,8 +314,8 @@ def seed_content(summary) -> None:
         ),
         (
             "nyhet-ventilation",
-            "Nyhet: energisnål ventilation för småhus",
-            "Nya FTX-aggregat i sortimentet från december.",
+            "New: energy-saving ventilation for homes",
+            "New heat-recovery units in the range from December.",
             "Nyhet: ventilation",
             True,
             ["launches", "svenska"],
@@ -334,8 +334,8 @@ def seed_content(summary) -> None:
         ),
         (
             "poang-tips",
-            "Så får ditt företag ut mest av poängen",
-            "Tre tips från våra säljare om hur ni samlar snabbare.",
+            "How your company gets the most out of its points",
+            "Three tips from our sales reps on collecting faster.",
             "Power tool week",
             False,
             ["tips", "svenska"],
@@ -394,8 +394,8 @@ def seed_content(summary) -> None:
         ),
         (
             "fabriksvisning",
-            "Fabriksvisning i Jönköping",
-            "Se hur verktygen tillverkas. Begränsat antal platser.",
+            "Factory tour in Jönköping",
+            "See how the tools are made. Places are limited.",
             "Factory tour",
             {"location": "Fabriksgatan 3, Jönköping", "capacity": 12},
             35,
@@ -427,7 +427,7 @@ def seed_content(summary) -> None:
                 "answer": "<p>Your company admin decides who may redeem.</p>",
             },
             {"question": "Do points expire?", "answer": "<p>Yes, as described above: oldest points first.</p>"},
-            {"question": "Vem kan jag fråga?", "answer": "<p>Din säljare eller klubbens kundtjänst.</p>"},
+            {"question": "Who can I ask?", "answer": "<p>Your sales rep or the club's customer service.</p>"},
         ],
     }
     _child(
@@ -449,8 +449,46 @@ def seed_content(summary) -> None:
         body=_stream(
             ("heading", "Membership"),
             *_paragraphs("Membership is for business customers of Nordic Supply and is free of charge."),
-            ("heading", "Medlemskap (svenska)"),
-            *_paragraphs("Medlemskapet är avgiftsfritt och gäller företagskunder hos Nordic Supply."),
         ),
     )
     _child(home, SearchPage, "search", summary, title="Search", introduction="Find offers, news and events.")
+    translate_pages(summary, home)
+
+
+def _translated_fields(page: Page, texts: dict) -> dict:
+    """The field values of a translation from its ``demo_translations`` entry."""
+    fields = {}
+    for name, value in texts.items():
+        if name == "body":
+            blocks = [item if isinstance(item, tuple) else ("paragraph", f"<p>{item}</p>") for item in value]
+            fields["body"] = _stream(*blocks)
+        elif name == "faq":
+            items = [{"question": question, "answer": answer} for question, answer in value["items"]]
+            fields["body"] = _stream(("faq", {"heading": value["heading"], "items": items}))
+        else:
+            fields[name] = value
+    return fields
+
+
+def translate_pages(summary, home: Page) -> None:
+    """The Swedish and Dutch page trees: every page of the English tree copied into each
+    locale (Wagtail's ``copy_for_translation``, as the admin's "Translate" does), given its
+    texts from ``demo_translations`` and published. A page translated already is left as it
+    is, so a second run, or a page marketing translated themselves, changes nothing. Parents
+    come before their children (tree order), so every copy finds its translated parent."""
+    for language in ("sv", "nl"):
+        locale, _created = Locale.objects.get_or_create(language_code=language)
+        translated = set(Page.objects.filter(locale=locale).values_list("translation_key", flat=True))
+        for page in Page.objects.filter(path__startswith=home.path, locale=home.locale).order_by("path").specific():
+            if page.translation_key in translated:
+                continue
+            texts = demo_translations.PAGES.get(page.slug, {}).get(language)
+            if texts is None:
+                continue
+            copy = page.copy_for_translation(locale)
+            for name, value in _translated_fields(copy, texts).items():
+                setattr(copy, name, value)
+            copy.save()
+            if page.live:
+                copy.save_revision(log_action=False).publish(log_action=False)
+            summary.count(f"pages in {language}", True)

@@ -23,7 +23,7 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import AbstractGroupApprovalTask, Page
+from wagtail.models import AbstractGroupApprovalTask, Locale, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -94,11 +94,31 @@ class HomePage(BasePage):
     )
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("hero_image"), FieldPanel("member_welcome")]
-    max_count = 1
+    # One home page per language: the default language's is the site's root, the others are
+    # its translations (the roots of the Swedish and Dutch page trees).
     parent_page_types = ["wagtailcore.Page"]
 
     class Meta:
         verbose_name = _("home page")
+
+    def route(self, request, path_components):
+        """Route in this language's tree; a page not translated into it yet is served from
+        the default language's tree at the same URL (and marked with that language)."""
+        try:
+            return super().route(request, path_components)
+        except Http404:
+            source = self._default_language_home()
+            if source is None:
+                raise
+            return source.route(request, path_components)
+
+    def _default_language_home(self) -> HomePage | None:
+        if not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+            return None
+        default = Locale.get_default()
+        if self.locale_id == default.pk:
+            return None
+        return self.get_translation_or_none(default)
 
     def get_context(self, request, *args, **kwargs):
         from . import selectors  # lazy: it imports these models
@@ -437,8 +457,18 @@ class EventPage(BasePage):
         from . import selectors  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.event_status_for(self, user=request.user))
+        context.update(selectors.event_status_for(self.registration_event(), user=request.user))
         return context
+
+    def registration_event(self) -> EventPage:
+        """The version of this event that holds its sign-ups: the default language's, so
+        the Swedish and Dutch pages of one event share one capacity and one list."""
+        if not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+            return self
+        default = Locale.get_default()
+        if self.locale_id == default.pk:
+            return self
+        return self.get_translation_or_none(default) or self
 
 
 class RegistrationStatus(models.TextChoices):

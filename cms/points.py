@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.content_language import content_language
 from rewards.catalogue.selectors import catalogue_rewards, company_reward_position, reward_standing
 from rewards.earn import earn_contributors
 from rewards.models import PointsAccount, ProductCategory, ProgrammeRules, Tier
@@ -28,6 +29,9 @@ class TierInfo:
     pk: int | None = None
     earn_multiplier: Decimal | None = None
     benefits: str = ""
+    # The languages the name and the benefits are shown in when they fall back (else "").
+    name_language: str = ""
+    benefits_language: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,12 +74,14 @@ def _tier_info(tier: Tier) -> TierInfo:
         pk=tier.pk,
         earn_multiplier=_plain(tier.earn_multiplier),
         benefits=tier.benefits,
+        name_language=content_language(tier, "name"),
+        benefits_language=content_language(tier, "benefits"),
     )
 
 
 def all_tiers() -> list[TierInfo]:
     """Every tier, lowest first."""
-    return [_tier_info(tier) for tier in Tier.objects.order_by("qualifying_points", "name")]
+    return [_tier_info(tier) for tier in Tier.objects.order_by("qualifying_points", "pk")]
 
 
 def company_tier(company) -> TierInfo | None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 from wagtail.models import Page
+
+from core.content_language import reading_order
 
 from . import points
 from .models import (
@@ -33,6 +36,27 @@ from .models import (
 CARD_RENDITION = "fill-640x360"
 
 
+def for_reader(queryset):
+    """One page per translation, in the reader's language where it exists, else the default
+    language's, else whichever language it was written in (the order of
+    ``core.content_language.reading_order``). Without Wagtail i18n, ``queryset`` as is.
+
+    Subqueries only: no query of its own, whatever the number of pages or languages."""
+    if not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+        return queryset
+    shown = Q(pk__in=[])
+    earlier: list[str] = []
+    for language in reading_order():
+        in_language = Q(locale__language_code=language)
+        if earlier:
+            translated_earlier = Page.objects.live().filter(locale__language_code__in=earlier)
+            in_language &= ~Q(translation_key__in=translated_earlier.values("translation_key"))
+        shown |= in_language
+        earlier.append(language)
+    # The locale rides along: templates mark a page shown in another language with its lang.
+    return queryset.filter(shown).select_related("locale")
+
+
 def _with_card_images(queryset):
     Image = get_image_model()
     return queryset.prefetch_related(
@@ -43,7 +67,7 @@ def _with_card_images(queryset):
 def _current_offers(now=None):
     now = now or timezone.now()
     return (
-        OfferPage.objects.live()
+        for_reader(OfferPage.objects.live())
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
     )
@@ -98,7 +122,7 @@ def offer_cards_for(request) -> list[OfferCard]:
 
 
 def latest_articles(*, category_slug: str = "", tag: str = ""):
-    articles = ArticlePage.objects.live().order_by("-date", "-pk")
+    articles = for_reader(ArticlePage.objects.live()).order_by("-date", "-pk")
     if category_slug:
         articles = articles.filter(categories__slug=category_slug)
     if tag:
@@ -107,7 +131,7 @@ def latest_articles(*, category_slug: str = "", tag: str = ""):
 
 
 def upcoming_events(*, user=None):
-    events = EventPage.objects.live().filter(starts_at__gte=timezone.now()).order_by("starts_at")
+    events = for_reader(EventPage.objects.live()).filter(starts_at__gte=timezone.now()).order_by("starts_at")
     return _with_card_images(events)
 
 
@@ -155,8 +179,8 @@ def search_content_by_kind(request, query: str, *, cap: int = 200) -> dict[str, 
     """
     visible_by_kind = {
         "offers": (OfferPage, lambda ids: offers_unlocked_for(request).filter(pk__in=ids)),
-        "news": (ArticlePage, lambda ids: _with_card_images(ArticlePage.objects.live().filter(pk__in=ids))),
-        "events": (EventPage, lambda ids: _with_card_images(EventPage.objects.live().filter(pk__in=ids))),
+        "news": (ArticlePage, lambda ids: _with_card_images(for_reader(ArticlePage.objects.live()).filter(pk__in=ids))),
+        "events": (EventPage, lambda ids: _with_card_images(for_reader(EventPage.objects.live()).filter(pk__in=ids))),
     }
     grouped = {}
     for kind in SEARCH_KINDS:
@@ -189,6 +213,6 @@ def navigation_pages(request) -> list[tuple[str, str, str]]:
     ]
     pages = {
         page.specific_class: page
-        for page in Page.objects.live().type(*(model for model, _label, _icon in wanted)).order_by("path")
+        for page in for_reader(Page.objects.live().type(*(model for model, _label, _icon in wanted))).order_by("path")
     }
     return [(label, pages[model].get_url(request), icon) for model, label, icon in wanted if model in pages]

@@ -13,6 +13,7 @@ from .models import RegistrationStatus
 def event_registration_post(request, event):
     """POST on an event page: ``action=sign_up`` or ``action=cancel``."""
     action = request.POST.get("action")
+    event = event.registration_event()  # one list of places for every language of the event
     try:
         if action == "sign_up":
             result = services.event_sign_up(event_id=event.pk, user=request.user)

@@ -31,3 +31,37 @@ class EventRegistrationViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_event_registration_viewset():
     return EventRegistrationViewSet("event_registrations")
+
+
+@hooks.register("register_admin_urls")
+def register_untranslated_pages_report():
+    from django.urls import path
+
+    from .translation_report import UntranslatedPagesView
+
+    return [
+        path("reports/untranslated/", UntranslatedPagesView.as_view(), name="cms_untranslated_pages"),
+        path(
+            "reports/untranslated/results/",
+            UntranslatedPagesView.as_view(results_only=True),
+            name="cms_untranslated_pages_results",
+        ),
+    ]
+
+
+@hooks.register("register_reports_menu_item")
+def register_untranslated_pages_menu_item():
+    from django.urls import reverse
+    from wagtail.admin.menu import MenuItem
+
+    class UntranslatedPagesMenuItem(MenuItem):
+        def is_shown(self, request):
+            return request.user.has_perm("wagtailadmin.access_admin")
+
+    return UntranslatedPagesMenuItem(
+        _("Untranslated pages"),
+        reverse("cms_untranslated_pages"),
+        name="untranslated-pages",
+        icon_name="globe",
+        order=650,
+    )

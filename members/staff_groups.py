@@ -37,6 +37,8 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         "wagtailimages": ["add_image", "change_image", "choose_image", "delete_image"],
         "wagtaildocs": ["add_document", "change_document", "choose_document", "delete_document"],
         "core": ["change_branding", "view_branding"],
+        # Copy a page into Swedish or Dutch ("Translate" in the page's menu).
+        "simple_translation": ["submit_translation"],
         # Marketing plans campaigns, activities and challenges; club admins may also delete.
         "campaigns": [
             f"{action}_{model}"
@@ -57,6 +59,7 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         "notifications": ["view_notification"],
         "django_celery_beat": ["view_periodictask", "view_crontabschedule", "view_intervalschedule"],
         "wagtailadmin": ["access_admin"],
+        "simple_translation": ["submit_translation"],
     },
 }
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.selectors import search_content_by_kind
+from core.content_language import shown_text_contains
 from members.models import Company
 from members.selectors import is_club_admin, is_sales_rep, staff_company_q
 from rewards.catalogue.selectors import company_reward_position
@@ -77,10 +78,20 @@ def _all_terms(terms: list[str], fields: list[str]) -> Q:
     )
 
 
+def _all_shown_terms(terms: list[str], fields: list[str]) -> Q:
+    """``_all_terms`` for translated fields: each as the reader sees it (their language, else
+    the fallback shown)."""
+    return reduce(
+        and_, (reduce(lambda a, b: a | b, (shown_text_contains(name, term) for name in fields)) for term in terms)
+    )
+
+
 def rewards_matching(*, query: str, company: Company, now=None):
     """Rewards the company may order that match ``query``: active, inside their window, and
     open to its tier (the catalogue also shows locked ones; search finds what can be had).
-    Title, summary, description and category name are searched, every word must occur."""
+    Title, summary, description and category name are searched, every word must occur, in
+    the reader's language and in the languages the portal falls back to (what they see where
+    a reward is not translated yet)."""
     now = now or timezone.now()
     position = company_reward_position(company=company)
     tier_allows = Q(tier_required__isnull=True)
@@ -89,7 +100,7 @@ def rewards_matching(*, query: str, company: Company, now=None):
     return (
         Reward.objects.published()
         .filter(
-            _all_terms(_terms(query), ["title", "summary", "description", "category__name"]),
+            _all_shown_terms(_terms(query), ["title", "summary", "description", "category__name"]),
             tier_allows,
             Q(available_from__isnull=True) | Q(available_from__lte=now),
             Q(available_until__isnull=True) | Q(available_until__gt=now),

@@ -38,9 +38,11 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.content_language import translations_fill
 from members.languages import language_for_country
 from members.models import Company, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS
+from rewards import demo_translations
 from rewards.catalogue.demo import seed_catalogue
 from rewards.catalogue.services import approval_threshold_set, reward_goal_set
 from rewards.ledger.services import (
@@ -211,22 +213,36 @@ def _seed_categories(summary) -> list[tuple[ProductCategory, int]]:
     result = []
     for code, name, multiplier, weight in CATEGORIES:
         category, created = ProductCategory.objects.get_or_create(
-            code=code, defaults={"name": name, "multiplier": multiplier}
+            code=code, defaults={"name_en": name, "multiplier": multiplier}
         )
         summary.count("product categories", created)
         result.append((category, weight))
+    texts = {
+        code: {"sv": {"name": sv}, "nl": {"name": nl}}
+        for code, (sv, nl) in demo_translations.PRODUCT_CATEGORIES.items()
+    }
+    summary.count(
+        "Swedish and Dutch texts of product categories", translations_fill(ProductCategory, key="code", texts=texts)
+    )
     return result
 
 
 def _seed_tiers(summary) -> None:
+    # The demo's texts are English: written to the English columns whatever the club's
+    # default language, and looked up there (the Swedish and Dutch come from demo_translations).
     for name, qualifying, multiplier, colour, benefits in TIERS:
-        if Tier.objects.filter(name=name).exists():
+        if Tier.objects.filter(name_en=name).exists():
             summary.count("tiers", False)
             continue
         Tier.objects.create(
-            name=name, qualifying_points=qualifying, earn_multiplier=multiplier, colour=colour, benefits=benefits
+            name_en=name, qualifying_points=qualifying, earn_multiplier=multiplier, colour=colour, benefits_en=benefits
         )
         summary.count("tiers", True)
+    texts = {
+        name: {language: {"name": text[0], "benefits": text[1]} for language, text in languages.items()}
+        for name, languages in demo_translations.TIERS.items()
+    }
+    summary.count("Swedish and Dutch texts of tiers", translations_fill(Tier, key="name_en", texts=texts))
 
 
 def _company_events(

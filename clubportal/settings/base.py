@@ -34,6 +34,8 @@ SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 INSTALLED_APPS = [
+    # Before the admin, so the admin's forms see the per-language fields (its docs ask so).
+    "modeltranslation",
     # Project apps first so their templates override the libraries', from the ground floor
     # up (docs/architecture.md, "Floors"). core's admin module replaces some libraries'
     # admins, so it must come before them.
@@ -53,6 +55,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -356,7 +360,21 @@ FORMAT_MODULE_PATH = ["core.formats"]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Stockholm")
 USE_TZ = True
-WAGTAIL_I18N_ENABLED = False
+# Translatable content (django-modeltranslation): one column per shipped language; a text
+# missing in the reader's language falls back to the club's default language, then to any
+# language that has it (better a marked foreign text than an empty heading).
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_FALLBACK_LANGUAGES = {
+    "default": (LANGUAGE_CODE, *(code for code in MODELTRANSLATION_LANGUAGES if code != LANGUAGE_CODE))
+}
+# Pages in every shipped language: one page tree per locale (Wagtail's own i18n), pages
+# copied for translation with wagtail.contrib.simple_translation. URLs stay the same in
+# every language: the reader's language picks the tree (Page.route_for_request routes in
+# the site root's translation), and a page not translated yet is served from the default
+# language's tree (cms.models.HomePage.route).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 
 # --- Static and media ------------------------------------------------------------------

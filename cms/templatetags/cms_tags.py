@@ -21,7 +21,7 @@ def site_page(context, model_name: str):
     cache = context.render_context.setdefault("cms_site_pages", {})
     if model_name not in cache:
         model = apps.get_model("cms", model_name)
-        cache[model_name] = model.objects.live().first()
+        cache[model_name] = selectors.for_reader(model.objects.live()).first()
     return cache[model_name]
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdminMixin
 from core.formatting import format_money, format_points
+from core.translation_admin import TranslatedContentAdmin, TranslatedContentTabularInline
 from members.admin_scoping import CompanyScopedAdminMixin
 from rewards.catalogue.images import ImageRejected, image_check_and_process
 from rewards.models import (
@@ -73,7 +74,7 @@ class RewardImageForm(forms.ModelForm):
         return image
 
 
-class RewardImageInline(admin.TabularInline):
+class RewardImageInline(TranslatedContentTabularInline):
     model = RewardImage
     form = RewardImageForm
     fields = ["preview", "upload", "alt_text", "position"]
@@ -144,7 +145,7 @@ class RewardAdminForm(forms.ModelForm):
 
 
 @admin.register(Reward)
-class RewardAdmin(admin.ModelAdmin):
+class RewardAdmin(TranslatedContentAdmin):
     form = RewardAdminForm
     inlines = [RewardImageInline]
     list_display = [
@@ -219,7 +220,7 @@ class RewardAdmin(admin.ModelAdmin):
 
 
 @admin.register(RewardCategory)
-class RewardCategoryAdmin(admin.ModelAdmin):
+class RewardCategoryAdmin(TranslatedContentAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}

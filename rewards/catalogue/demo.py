@@ -25,6 +25,8 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
+from core.content_language import translations_fill
+from rewards import demo_translations
 from rewards.catalogue.services import reward_image_add
 from rewards.models import LimitPeriod, Reward, RewardCategory, RewardKind, Tier, VoucherCode
 
@@ -255,11 +257,11 @@ def seed_catalogue(summary, *, now: datetime) -> dict[str, Reward]:
     categories = {}
     for position, (slug, name, colours) in enumerate(CATEGORIES):
         category, created = RewardCategory.objects.get_or_create(
-            slug=slug, defaults={"name": name, "position": position}
+            slug=slug, defaults={"name_en": name, "position": position}
         )
         summary.count("reward categories", created)
         categories[slug] = (category, colours)
-    tiers = {tier.name: tier for tier in Tier.objects.all()}
+    tiers = {tier.name_en: tier for tier in Tier.objects.all()}
     existing = {reward.sku: reward for reward in Reward.objects.all()}
     rewards: dict[str, Reward] = {}
     for spec in _rewards(now):
@@ -276,9 +278,9 @@ def seed_catalogue(summary, *, now: datetime) -> dict[str, Reward]:
         }
         reward = Reward.objects.create(
             sku=spec.sku,
-            title=spec.title,
-            summary=spec.summary,
-            description=spec.description,
+            title_en=spec.title,
+            summary_en=spec.summary,
+            description_en=spec.description,
             category=category,
             kind=spec.kind,
             points_cost=spec.points,
@@ -307,4 +309,23 @@ def seed_catalogue(summary, *, now: datetime) -> dict[str, Reward]:
             )
         summary.count("rewards", True)
         rewards[spec.sku] = reward
+    _translate(summary)
     return rewards
+
+
+def _translate(summary) -> None:
+    """Swedish and Dutch for the shelves and the rewards, where still missing."""
+    shelves = {
+        slug: {"sv": {"name": sv}, "nl": {"name": nl}} for slug, (sv, nl) in demo_translations.REWARD_CATEGORIES.items()
+    }
+    rewards = {
+        sku: {
+            language: dict(zip(("title", "summary", "description"), text, strict=True))
+            for language, text in texts.items()
+        }
+        for sku, texts in demo_translations.REWARDS.items()
+    }
+    summary.count(
+        "Swedish and Dutch texts of reward categories", translations_fill(RewardCategory, key="slug", texts=shelves)
+    )
+    summary.count("Swedish and Dutch texts of rewards", translations_fill(Reward, key="sku", texts=rewards))

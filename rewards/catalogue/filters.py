@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.content_language import shown_text_contains
 from rewards.models import (
     Reward,
     RewardCategory,
@@ -99,8 +100,11 @@ class RewardCatalogueFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        # In the reader's language and its fallbacks: what they see is what they can find.
         return queryset.filter(
-            Q(title__icontains=value) | Q(summary__icontains=value) | Q(description__icontains=value)
+            shown_text_contains("title", value)
+            | shown_text_contains("summary", value)
+            | shown_text_contains("description", value)
         )
 
     def _tier_allows(self):

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
+from core.translation_admin import TranslatedContentAdmin
 from members.admin_scoping import CompanyScopedAdminMixin
 from rewards.models import LedgerEntry, ProductCategory, ProgrammeRules, Tier
 
@@ -64,13 +65,13 @@ class LedgerEntryAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(ProductCategory)
-class ProductCategoryAdmin(admin.ModelAdmin):
+class ProductCategoryAdmin(TranslatedContentAdmin):
     list_display = ["name", "code", "multiplier"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(TranslatedContentAdmin):
     list_display = ["name", "qualifying_points", "earn_multiplier", "colour"]
 
 
