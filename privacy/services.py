@@ -10,6 +10,7 @@ dates, linked to the pseudonymised person, so ``check_ledger`` still balances.
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from allauth.account.models import EmailAddress
@@ -21,12 +22,14 @@ from django.apps import apps
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from members.models import CompanyStatus, Invitation, Membership, MembershipRole, User
 from messaging.models import Attachment
+from notifications.models import Notification
 from privacy.models import ErasureRequest, ErasureStatus
 from privacy.registry import PERSONAL_DATA
 from privacy.sessions import sessions_of
@@ -140,40 +143,34 @@ def _originals(user: User) -> list[str]:
 
 def _scrub_text(text: str, originals: list[str], pseudonym: str) -> str:
     for original in sorted(originals, key=len, reverse=True):
-        text = text.replace(original, pseudonym)
+        text = re.sub(re.escape(original), pseudonym, text, flags=re.IGNORECASE)
     return text
 
 
 def _scrub_logs(user: User, originals: list[str], pseudonym: str) -> None:
-    """The audit trail and Django's admin log name the person in their descriptions and
-    changes: those texts are rewritten with the pseudonym (the one rewrite of the trail)."""
-    query = Q()
+    """The audit trail and Django's admin log quote the person in their descriptions and
+    changes (a membership's user, an order's recipient): those texts are rewritten with the
+    pseudonym, the one rewrite the trail allows. Found by the database, not by reading the
+    whole trail."""
+    query = Q(actor_email__in=originals)
     for original in originals:
-        query |= Q(object_repr__icontains=original) | Q(changes_text__icontains=original)
-    query |= Q(actor_email__in=originals)
-    for entry in AuditEntry.objects.filter(query | Q(content_type__model="user", object_pk=str(user.pk))):
-        entry.object_repr = _scrub_text(entry.object_repr, originals, pseudonym)
-        entry.changes_text = _scrub_text(entry.changes_text or "", originals, pseudonym)
-        if entry.changes:
-            entry.changes = _scrub_json(entry.changes, originals, pseudonym)
-        if entry.actor_email in originals:
-            entry.actor_email = None
-        if entry.serialized_data:
-            entry.serialized_data = _scrub_json(entry.serialized_data, originals, pseudonym)
+        for column in ("object_repr", "changes_text", "changes_as_text", "serialized_as_text", "additional_as_text"):
+            query |= Q(**{f"{column}__icontains": original})
+    entries = AuditEntry.objects.annotate(
+        changes_as_text=Cast("changes", models.TextField()),
+        serialized_as_text=Cast("serialized_data", models.TextField()),
+        additional_as_text=Cast("additional_data", models.TextField()),
+    ).filter(query)
+    for entry in entries:
         # .update(): the trail's rows are append-only for everything but an erasure.
         AuditEntry.objects.filter(pk=entry.pk).update(
-            object_repr=entry.object_repr,
-            changes_text=entry.changes_text,
-            changes=entry.changes,
-            actor_email=entry.actor_email,
-            serialized_data=entry.serialized_data,
+            object_repr=_scrub_text(entry.object_repr, originals, pseudonym),
+            changes_text=_scrub_text(entry.changes_text or "", originals, pseudonym),
+            changes=_scrub_json(entry.changes, originals, pseudonym),
+            serialized_data=_scrub_json(entry.serialized_data, originals, pseudonym),
+            additional_data=_scrub_json(entry.additional_data, originals, pseudonym),
+            actor_email=None if entry.actor_email in originals else entry.actor_email,
         )
-    # The JSON changes of other rows (a membership's user, an order's requester) may quote the
-    # person's values too: those the text search above cannot see are caught here.
-    for entry in AuditEntry.objects.exclude(changes=None).only("pk", "changes").iterator(chunk_size=1000):
-        scrubbed = _scrub_json(entry.changes, originals, pseudonym)
-        if scrubbed != entry.changes:
-            AuditEntry.objects.filter(pk=entry.pk).update(changes=scrubbed)
     admin_query = Q()
     for original in originals:
         admin_query |= Q(object_repr__icontains=original) | Q(change_message__icontains=original)
@@ -181,6 +178,18 @@ def _scrub_logs(user: User, originals: list[str], pseudonym: str) -> None:
         AdminLogEntry.objects.filter(pk=entry.pk).update(
             object_repr=_scrub_text(entry.object_repr, originals, pseudonym),
             change_message=_scrub_text(entry.change_message, originals, pseudonym),
+        )
+
+
+def _scrub_notifications(originals: list[str], pseudonym: str) -> None:
+    """Notifications to others that quote the person (their name, their message)."""
+    query = Q()
+    for original in originals:
+        query |= Q(title__icontains=original) | Q(body__icontains=original)
+    for notification in Notification.objects.filter(query).only("pk", "title", "body"):
+        Notification.objects.filter(pk=notification.pk).update(
+            title=_scrub_text(notification.title, originals, pseudonym)[:200],
+            body=_scrub_text(notification.body, originals, pseudonym),
         )
 
 
@@ -210,6 +219,7 @@ def person_erase(*, user: User, by: User | None) -> str:
         pseudonym = _("Erased person %(token)s") % {"token": token}
         pseudonym_email = f"erased-{token.lower()}@{ERASED_DOMAIN}"
         originals = _originals(user)
+        written = []  # the free texts they wrote, quoted elsewhere (a rep's notification of a message)
 
         for entry in PERSONAL_DATA:
             model = apps.get_model(entry.model)
@@ -220,11 +230,17 @@ def person_erase(*, user: User, by: User | None) -> str:
                 rows.delete()
                 continue
             if entry.fields:
+                for name in entry.fields:
+                    field = model._meta.get_field(name)
+                    if isinstance(field, (models.CharField, models.TextField)):
+                        written += [value for value in rows.values_list(name, flat=True) if value and len(value) >= 3]
                 updates = {}
                 for name in entry.fields:
                     field = model._meta.get_field(name)
                     updates[name] = _replacement(field, pseudonym, pseudonym_email)
                 rows.update(**updates)
+        originals = list(dict.fromkeys([*originals, *written]))
+        _scrub_notifications(originals, pseudonym)
         # Invitations sent to the address, accepted or not.
         Invitation.objects.filter(email__iexact=user.email).update(email=pseudonym_email)
         # Attachments of their messages: the files and their names go.
