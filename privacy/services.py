@@ -216,7 +216,8 @@ def person_erase(*, user: User, by: User | None) -> str:
         if reason:
             raise PrivacyError(reason)
         token = secrets.token_hex(4).upper()
-        pseudonym = _("Erased person %(token)s") % {"token": token}
+        # Stored data, so one spelling whatever the language of whoever confirms the request.
+        pseudonym = f"Erased person {token}"
         pseudonym_email = f"erased-{token.lower()}@{ERASED_DOMAIN}"
         originals = _originals(user)
         written = []  # the free texts they wrote, quoted elsewhere (a rep's notification of a message)

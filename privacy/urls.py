@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.MyDataView.as_view(), name="my_data"),
     path("download/", views.MyDataDownloadView.as_view(), name="download"),
     path("erasure/", views.ErasureRequestView.as_view(), name="erasure"),
+    path("erasure/<int:pk>/confirm/", views.ErasureConfirmView.as_view(), name="confirm"),
 ]

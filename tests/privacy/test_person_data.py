@@ -205,3 +205,28 @@ def test_the_retention_job_is_on_the_beat_schedule(settings):
 
     assert settings.CELERY_BEAT_SCHEDULE["privacy-retention-purge"]["task"] == purge_expired_data.name
     assert apps.get_model("privacy", "RetentionSettings").current().attachment_days == 730
+
+
+def test_a_company_admin_confirms_on_the_company_page_and_another_company_cannot(
+    client, person, company_admin, other_company_member
+):
+    request = erasure_request(user=person)
+    confirm = reverse("privacy:confirm", args=[request.pk])
+
+    client.force_login(other_company_member)
+    client.post(confirm)
+    request.refresh_from_db()
+    assert request.status == ErasureStatus.REQUESTED
+
+    client.force_login(company_admin)
+    page = client.get(reverse("members:company")).content.decode()
+    assert confirm in page
+    client.post(confirm)
+    request.refresh_from_db()
+    assert request.status == ErasureStatus.DONE
+
+
+def test_every_export_section_has_a_readable_title():
+    from privacy.views import SECTION_LABELS
+
+    assert {entry.title for entry in PERSONAL_DATA} <= set(SECTION_LABELS)
