@@ -16,11 +16,10 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from privacy.selectors import open_erasure_request, person_data
 from privacy.models import ErasureRequest
+from privacy.selectors import open_erasure_request, person_data
 from privacy.services import PrivacyError, erasure_confirm, erasure_refusal_reason, erasure_request
 from privacy.sessions import sessions_of
-
 
 SECTION_LABELS = {
     "profile": gettext_lazy("Profile"),
