@@ -30,6 +30,10 @@ NOT_TRACKED: dict[str, str] = {
     "messaging.Thread": "messages keep their author and date",
     "messaging.Message": "messages keep their author and date",
     "outbox.OutboxTask": "the task queue's bookkeeping, not a staff write",
+    "rewards.Purchase": "the ERP's purchases, sent through the API in volume; never edited in the admin",
+    "rewards.PurchaseLine": "the lines of those purchases",
+    "rewards.Redemption": "orders keep their own history of who did what (RedemptionEvent)",
+    "rewards.RedemptionEvent": "that history itself, append-only",
 }
 
 # Edited outside the Django admin (Wagtail settings), followed all the same.
@@ -42,6 +46,21 @@ EXCLUDED_FIELDS: dict[str, list[str]] = {
     "django_celery_beat.PeriodicTask": ["last_run_at", "total_run_count", "date_changed"],
     "api.ApiClient": ["secret_hash"],
     "mfa.Authenticator": ["data", "last_used_at"],
+    # Read and e-mailed marks move as people use the portal; staff only delete notifications.
+    "notifications.Notification": ["read_at", "emailed_at"],
+    # An import's progress is counted by its worker, not decided by staff.
+    "rewards.PurchaseImport": [
+        "total_rows",
+        "rows_done",
+        "rows_created",
+        "rows_duplicate",
+        "rows_failed",
+        "error_file",
+        "error_message",
+        "started_at",
+        "finished_at",
+        "progress_at",
+    ],
 }
 
 

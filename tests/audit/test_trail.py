@@ -68,3 +68,17 @@ def test_the_export_is_formula_safe_and_follows_the_search(client, company, club
 def test_a_member_cannot_see_or_export_the_trail(member_client):
     assert member_client.get(reverse("admin:auditlog_logentry_changelist")).status_code == 302
     assert member_client.get(reverse("admin:auditlog_logentry_export")).status_code == 302
+
+
+def test_a_branding_change_in_wagtail_is_in_the_trail_by_whom(portal_site, club_admin):
+    from auditlog.context import set_actor
+
+    from core.models import Branding
+
+    branding = Branding.for_site(portal_site)
+    with set_actor(club_admin):
+        branding.primary_colour = "#123456"
+        branding.save()
+    row = LogEntry.objects.get_for_object(branding).latest("pk")
+    assert row.actor == club_admin
+    assert row.changes["primary_colour"][1] == "#123456"

@@ -5,6 +5,7 @@ for erasure; their company admin sees the request on the company page and confir
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -41,7 +42,7 @@ def test_a_purchaser_downloads_their_data_and_asks_for_erasure(demo_club, live_s
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download as JSON").click()
-    data = json.loads(open(download.value.path(), encoding="utf-8").read())
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert data["data"]["profile"][0]["email"] == PURCHASER
 
     page.set_viewport_size({"width": 390, "height": 844})

@@ -230,3 +230,17 @@ def test_every_export_section_has_a_readable_title():
     from privacy.views import SECTION_LABELS
 
     assert {entry.title for entry in PERSONAL_DATA} <= set(SECTION_LABELS)
+
+
+def test_my_data_costs_the_same_queries_with_many_rows(client, person, company, django_assert_max_num_queries):
+    from messaging.models import Thread
+    from messaging.services import message_post
+
+    thread = Thread.objects.get(created_by=person)
+    for number in range(40):
+        message_post(thread=thread, author=person, body=f"message {number}")
+        Notification.objects.create(recipient=person, kind="points", title=f"note {number}", key=f"k{number}")
+    client.force_login(person)
+    with django_assert_max_num_queries(45):
+        page = client.get(reverse("privacy:my_data"))
+    assert page.status_code == 200 and "message 39" in page.content.decode()
