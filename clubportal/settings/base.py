@@ -169,9 +169,10 @@ if IS_POSTGRES:
 # saves nothing, rather than tie up a web worker (core.db.bounded_lock_wait).
 LOCK_WAIT_SECONDS = env_int("LOCK_WAIT_SECONDS", 3, minimum=1)
 
-# The audit trail keeps changes as plain JSON ({field: [before, after]}) and no IP address:
-# who and what is enough, and an address would be one more personal datum to keep and erase.
-AUDITLOG_STORE_JSON_CHANGES = True
+# The audit trail keeps no IP address: who and what is enough, and an address would be one
+# more personal datum to keep and erase. Changes are kept as the library's text of each value
+# (not AUDITLOG_STORE_JSON_CHANGES: a default that is a lazy translation, like Branding's,
+# cannot be written as JSON).
 AUDITLOG_DISABLE_REMOTE_ADDR = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
