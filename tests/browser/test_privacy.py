@@ -73,6 +73,6 @@ def test_a_purchaser_downloads_their_data_and_asks_for_erasure(demo_club, live_s
     page.context.clear_cookies()
     page.set_viewport_size({"width": 390, "height": 844})
     _log_in(page, base, COMPANY_ADMIN, "/profile/my-data/")
-    expect(page.get_by_role("heading", name="Mina uppgifter")).to_be_visible()
+    expect(page.get_by_role("heading", name="Mina uppgifter", exact=True)).to_be_visible()
     _fits(page)
     page.screenshot(path=str(screenshots_dir / "privacy-4-my-data-sv-390.png"), full_page=True)
