@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("rewards.urls")),
     path("staff/rewards/", include("rewards.staff_urls")),
     path("notifications/", include("notifications.urls")),
+    path("profile/my-data/", include("privacy.urls")),
     path("messages/", include("messaging.urls")),
     path("staff/messages/", include("messaging.staff_urls")),
     path("staff/insights/", include("insights.urls")),

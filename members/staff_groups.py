@@ -60,6 +60,10 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         "django_celery_beat": ["view_periodictask", "view_crontabschedule", "view_intervalschedule"],
         "wagtailadmin": ["access_admin"],
         "simple_translation": ["submit_translation"],
+        # The audit trail (read-only for everyone) and people's data requests
+        # (privacy/migrations/0002 applies these).
+        "auditlog": ["view_logentry"],
+        "privacy": "*",
     },
 }
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "reps",
     "api",
     "insights",
+    "privacy",
     "portal",
     # Wagtail
     "wagtail.contrib.forms",
@@ -91,6 +92,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # The audit trail (django-auditlog, and the project's `audit` app on top of it). After
+    # django.contrib.admin: `audit` follows every model the admin can write, so the admin's
+    # registry must be complete when its ready() runs.
+    "auditlog",
+    "audit",
     # Last, so other apps' signal handlers run before it deletes files (only of the models
     # marked with @cleanup.select: a deleted reward picture takes its files with it).
     "django_cleanup.apps.CleanupSelectedConfig",
@@ -107,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Who made a change, for the audit trail (after the authentication that names them).
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "members.middleware.MemberAccessMiddleware",
     "members.middleware.UserLanguageMiddleware",
@@ -164,6 +172,12 @@ if IS_POSTGRES:
 # row lock held by someone else (a long import): then it answers 503 with Retry-After and
 # saves nothing, rather than tie up a web worker (core.db.bounded_lock_wait).
 LOCK_WAIT_SECONDS = env_int("LOCK_WAIT_SECONDS", 3, minimum=1)
+
+# The audit trail keeps no IP address: who and what is enough, and an address would be one
+# more personal datum to keep and erase. Changes are kept as the library's text of each value
+# (not AUDITLOG_STORE_JSON_CHANGES: a default that is a lazy translation, like Branding's,
+# cannot be written as JSON).
+AUDITLOG_DISABLE_REMOTE_ADDR = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
@@ -252,6 +266,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Publishes the tasks the broker could not take when their write committed (outbox).
     "outbox-relay": {"task": "outbox.tasks.relay_outbox", "schedule": 60.0},
     "outbox-purge": {"task": "outbox.tasks.purge_outbox", "schedule": crontab(minute=5, hour=4)},
+    # Removes what is kept longer than the club's retention settings (privacy.retention).
+    "privacy-retention-purge": {"task": "privacy.tasks.retention_purge", "schedule": crontab(minute=35, hour=3)},
 }
 
 # --- Accounts --------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from core.mail import send_branded_mail
 from core.texts import FREE_TEXT, StoredText, free_text, text_registered
 from members.languages import person_language
@@ -197,6 +198,25 @@ def _take_back(account: PointsAccount, owed: int) -> dict[str, int]:
     the rest recorded as shortfall. The balance never goes negative."""
     taken = min(account.balance, owed)
     return {"points": -taken, "shortfall_points": owed - taken}
+
+
+def _audit_staff_entry(entry: LedgerEntry, *, by: User) -> None:
+    """The audit trail's row for a staff correction (adjustment or reversal), in the entry's
+    transaction. Only these: the ledger's other writes (imports, earn, expiry) are not staff
+    decisions, and a signal on every entry would slow a large import down."""
+    audit_record(
+        instance=entry,
+        actor=by,
+        changes={
+            "account": [None, str(entry.account)],
+            "kind": [None, entry.kind],
+            "points": [None, entry.points],
+            "pending_points": [None, entry.pending_points],
+            "memo_key": [None, entry.memo_key],
+            "memo_params": [None, entry.memo_params],
+            "reverses": [None, entry.reverses_id],
+        },
+    )
 
 
 def _require_staff(by: User | None) -> None:
@@ -503,12 +523,15 @@ def points_adjust(
             "expires_at": _add_months(now, ProgrammeRules.current().expiry_months) if points > 0 else None,
         }
 
-    entry, _created = _record_once(
-        lambda: _lock_account(account.pk),
-        key=f"adjust:{key}",
-        expected={"kind": EntryKind.ADJUST, "points": points, **described},
-        columns=columns,
-    )
+    with transaction.atomic():
+        entry, created = _record_once(
+            lambda: _lock_account(account.pk),
+            key=f"adjust:{key}",
+            expected={"kind": EntryKind.ADJUST, "points": points, **described},
+            columns=columns,
+        )
+        if created:
+            _audit_staff_entry(entry, by=by)
     return entry
 
 
@@ -604,12 +627,15 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, by: User, now: datetime | 
             **undo,
         }
 
-    reversal, _created = _record_once(
-        lambda: _lock_account(entry.account_id),
-        key=f"reverse:{entry.pk}",
-        expected={"kind": EntryKind.REVERSAL, "reverses_id": entry.pk},
-        columns=columns,
-    )
+    with transaction.atomic():
+        reversal, created = _record_once(
+            lambda: _lock_account(entry.account_id),
+            key=f"reverse:{entry.pk}",
+            expected={"kind": EntryKind.REVERSAL, "reverses_id": entry.pk},
+            columns=columns,
+        )
+        if created:
+            _audit_staff_entry(reversal, by=by)
     return reversal
 
 

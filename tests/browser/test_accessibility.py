@@ -85,6 +85,8 @@ def _pages_by_visitor() -> list[tuple[str | None, list[str]]]:
                 "/notifications/",
                 "/company/",
                 "/profile/",
+                "/profile/my-data/",
+                "/profile/my-data/erasure/",
                 "/offers/",
                 "/news/",
                 "/events/",

@@ -32,6 +32,7 @@ from campaigns.models import (
 from members.models import Company, CompanyStatus, MembershipRole, User
 from messaging.services import thread_start
 from notifications.models import Notification
+from privacy.models import ErasureRequest
 from reps.services import goodwill_award, goodwill_budget_set, staff_note_add
 from rewards.ledger.services import points_account_for_company, points_adjust
 from rewards.models import CompanyRewardSettings, ProgrammeRules, PurchaseImport, PurchaseImportStatus
@@ -154,6 +155,7 @@ def _account_rows(company: Company, *, rep: User, tag: str, club: Club) -> None:
     Authenticator.objects.create(user=contact, type=Authenticator.Type.TOTP, data={"secret": tag})
     social = SocialAccount.objects.create(user=contact, provider="openid_connect", uid=f"{low}-uid")
     SocialToken.objects.create(app=SocialApp.objects.get(), account=social, token=f"{low}-token")
+    ErasureRequest.objects.create(user=contact)
 
 
 def build_club() -> Club:
