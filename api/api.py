@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from datetime import UTC
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -104,14 +106,28 @@ class LocalSwagger(DocsBase):
         return render(request, "api/docs.html", {"api": api, "swagger_settings": swagger_settings, "assets": assets})
 
 
+# The integrators' guide (docs/integration.md) is the document's description: the docs page
+# shows it above the operations, so the page and the repository say the same thing.
+INTEGRATION_GUIDE = Path(settings.BASE_DIR) / "docs" / "integration.md"
+_SHORT_DESCRIPTION = (
+    "Push companies and purchases from the ERP; read balances and ledgers; pull redemptions to fulfil "
+    "and mark them fulfilled; receive signed webhooks. "
+    "Authenticate with `Authorization: Bearer <token>`; tokens are created in the admin."
+)
+
+
+def _guide() -> str:
+    try:
+        text = INTEGRATION_GUIDE.read_text(encoding="utf-8")
+    except OSError:  # a deployment without the docs folder still serves the reference
+        return _SHORT_DESCRIPTION
+    return text.split("\n", 1)[1].strip() if text.startswith("# ") else text
+
+
 api = NinjaAPI(
     title="Clubportal integration API",
     version="1",
-    description=(
-        "Push companies and purchases from the ERP; read balances and ledgers; pull redemptions to fulfil "
-        "and mark them fulfilled. "
-        "Authenticate with `Authorization: Bearer <token>`; tokens are created in the admin."
-    ),
+    description=_guide(),
     urls_namespace="api-v1",
     auth=ApiTokenAuth(),
     docs=LocalSwagger(),
@@ -691,7 +707,8 @@ def redemption_fulfil_post(request, redemption_id: RedemptionIdPath, payload: sc
 
 @api.exception_handler(WebhookError)
 def _webhook_error(request, exc: WebhookError):
-    return api.create_response(request, {"detail": str(exc)}, status=422)
+    loc = ["body", exc.field] if exc.field else ["body"]
+    return api.create_response(request, {"detail": [{"loc": loc, "msg": str(exc), "type": "value_error"}]}, status=422)
 
 
 def _endpoint_out(endpoint: WebhookEndpoint, *, secret: str | None = None) -> dict:

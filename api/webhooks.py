@@ -35,6 +35,7 @@ import base64
 import json
 import logging
 import secrets
+import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -97,7 +98,12 @@ EVENT_SCOPES: dict[str, ApiScope] = {
 
 
 class WebhookError(Exception):
-    """A request about endpoints that cannot be done; the message says why (API: 422/409)."""
+    """A request about endpoints that cannot be done; the message says why and ``field``
+    which input (API: 422 naming it)."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 # --- Endpoints -----------------------------------------------------------------------------
@@ -111,17 +117,18 @@ def _clean_event_types(client: ApiClient, event_types: list[str]) -> list[str]:
     chosen = []
     for event_type in event_types:
         if event_type not in EVENT_VERSIONS:
-            raise WebhookError(_("Unknown event type %(type)s.") % {"type": event_type})
+            raise WebhookError(_("Unknown event type %(type)s.") % {"type": event_type}, field="events")
         scope = EVENT_SCOPES[event_type]
         if not client.has_scope(scope):
             raise WebhookError(
                 _("Receiving %(type)s needs the permission %(scope)s, which this client lacks.")
-                % {"type": event_type, "scope": scope.value}
+                % {"type": event_type, "scope": scope.value},
+                field="events",
             )
         if event_type not in chosen:
             chosen.append(event_type)
     if not chosen:
-        raise WebhookError(_("Choose at least one event type."))
+        raise WebhookError(_("Choose at least one event type."), field="events")
     return [event_type for event_type in EVENT_VERSIONS if event_type in chosen]
 
 
@@ -130,7 +137,7 @@ def _clean_url(url: str) -> str:
     try:
         webhook_http.url_validate(url)
     except webhook_http.UnsafeUrl as exc:
-        raise WebhookError(str(exc)) from exc
+        raise WebhookError(str(exc), field="url") from exc
     return url
 
 
@@ -150,6 +157,7 @@ def webhook_endpoint_create(
         endpoint = WebhookEndpoint.objects.create(
             client=client, url=url, event_types=event_types, description=description.strip(), secret=secret
         )
+    subscriptions_forget()
     return endpoint, secret
 
 
@@ -188,6 +196,7 @@ def webhook_endpoint_update(
         endpoint.save()
         if endpoint.is_active:
             _queue_due_flushes(Q(endpoint=endpoint))
+    subscriptions_forget()
     return endpoint
 
 
@@ -210,6 +219,7 @@ def webhook_endpoint_rotate_secret(
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     """Delete an endpoint and its deliveries (nothing more is sent to it)."""
     endpoint.delete()
+    subscriptions_forget()
 
 
 # --- Recording events (the outbox.events sink) ---------------------------------------------
@@ -223,9 +233,33 @@ def _active_endpoints() -> list[WebhookEndpoint]:
     )
 
 
+# Which event types some active endpoint wants, kept in this process for a few seconds so
+# that a write announcing an event nobody subscribed to costs no query. An endpoint saved in
+# this process clears it at once; another process sees a new subscription within
+# SUBSCRIPTIONS_CACHE_SECONDS. (The sink itself always reads the endpoints.)
+SUBSCRIPTIONS_CACHE_SECONDS = 10.0
+_subscriptions: tuple[float, frozenset[str]] | None = None
+
+
+def subscriptions_forget() -> None:
+    """Drop this process's cached set of subscribed event types."""
+    global _subscriptions
+    _subscriptions = None
+
+
 def events_wanted(event_type: str) -> bool:
-    """Whether any active endpoint subscribes to ``event_type`` (one query)."""
-    return any(event_type in endpoint.event_types for endpoint in _active_endpoints())
+    """Whether any active endpoint subscribes to ``event_type`` (a query at most every
+    ``SUBSCRIPTIONS_CACHE_SECONDS``)."""
+    global _subscriptions
+    now = time.monotonic()
+    if _subscriptions is None or _subscriptions[0] < now:
+        types: set[str] = set()
+        for event_types in WebhookEndpoint.objects.filter(is_active=True, client__revoked_at__isnull=True).values_list(
+            "event_types", flat=True
+        ):
+            types.update(event_types or ())
+        _subscriptions = (now + SUBSCRIPTIONS_CACHE_SECONDS, frozenset(types))
+    return event_type in _subscriptions[1]
 
 
 def _envelope(event: DomainEvent, company: Company) -> dict:

@@ -175,3 +175,14 @@ def _migration_data_in_transactional_tests(request):
         return
     request.getfixturevalue("transactional_db")
     _restore_migration_data()
+
+
+@pytest.fixture(autouse=True)
+def _forget_webhook_subscriptions():
+    """Each test starts without the webhook subscriptions a previous test cached in this
+    process (``api.webhooks.events_wanted``): its rows were rolled back."""
+    from api.webhooks import subscriptions_forget
+
+    subscriptions_forget()
+    yield
+    subscriptions_forget()

@@ -51,7 +51,7 @@ from django.utils.translation import gettext as _
 from core.mail import send_branded_mail
 from members.models import Company, CompanyStatus, User
 from members.selectors import company_admins
-from outbox.events import EventType, event_emit
+from outbox.events import EventType, event_emit, events_wanted
 from outbox.services import outbox_enqueue
 from rewards.earn import EarnBonus, EarnContributor, earn_contributors
 from rewards.models import (
@@ -816,16 +816,17 @@ def _tier_apply(account: PointsAccount, *, now: datetime, allow_downgrade: bool)
         return account.tier
     target = Tier.objects.get(pk=target_id) if target_id is not None else None
     if _tier_rank(target) > _tier_rank(account.tier) or allow_downgrade:
-        event_emit(
-            EventType.TIER_CHANGED,
-            company_id=account.company_id,
-            occurred_at=now,
-            data={
-                "from": _tier_data(account.tier),
-                "to": _tier_data(target),
-                "direction": "up" if _tier_rank(target) > _tier_rank(account.tier) else "down",
-            },
-        )
+        if events_wanted(EventType.TIER_CHANGED):
+            event_emit(
+                EventType.TIER_CHANGED,
+                company_id=account.company_id,
+                occurred_at=now,
+                data={
+                    "from": _tier_data(account.tier),
+                    "to": _tier_data(target),
+                    "direction": "up" if _tier_rank(target) > _tier_rank(account.tier) else "down",
+                },
+            )
         account.tier = target
         account.tier_changed_at = now
         account.save(update_fields=["tier", "tier_changed_at"])

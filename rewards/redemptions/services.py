@@ -54,7 +54,7 @@ from members.models import Company, Membership, MembershipRole, User
 from members.selectors import company_admins
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
-from outbox.events import EventType, event_emit
+from outbox.events import EventType, event_emit, events_wanted
 from rewards.ledger.notices import points_with_value
 from rewards.ledger.services import LedgerError, points_account_lock, points_redeem, points_return_redeemed
 from rewards.models import (
@@ -711,7 +711,10 @@ def _event(
 
 def _announce(redemption: Redemption, event_type: str, *, now: datetime) -> None:
     """Announce a status change to integrations (``outbox.events``), in the change's
-    transaction: structured fields only (no texts, which are in a person's language)."""
+    transaction: structured fields only (no texts, which are in a person's language). Reads
+    nothing when no integration listens."""
+    if not events_wanted(event_type):
+        return
     event_emit(
         event_type,
         company_id=redemption.company_id,

@@ -367,7 +367,8 @@ def test_an_event_type_needs_the_scope_of_its_data(db, rules):
     refused = shop.post("/webhooks/endpoints", {"url": "http://127.0.0.1/x", "events": ["purchase.earned"]})
     accepted = shop.post("/webhooks/endpoints", {"url": "http://127.0.0.1/x", "events": ["redemption.created"]})
 
-    assert refused.status_code == 422 and "points:read" in refused.json()["detail"]
+    assert refused.status_code == 422 and "points:read" in refused.json()["detail"][0]["msg"]
+    assert refused.json()["detail"][0]["loc"] == ["body", "events"]
     assert accepted.status_code == 201
 
 
@@ -475,3 +476,63 @@ def test_a_sales_rep_sees_only_the_deliveries_of_their_accounts(
     assert company.name.encode() in listing.content
     assert other_company.name.encode() not in listing.content
     assert client.get(f"/admin/api/webhookdelivery/{others.pk}/change/").status_code == 404
+
+
+def test_ledger_and_redemption_events_carry_structured_fields(
+    api, company, company_admin, receiver, run_after_commit, club_admin
+):
+    from rewards.ledger.services import points_expire, points_release_pending, tier_evaluate
+    from rewards.models import PointsAccount
+    from rewards.redemptions.services import redemption_cancel, redemption_fulfil
+    from tests.rewards.factories import RewardFactory, TierFactory
+    from tests.rewards.helpers import request_redemption
+
+    _subscribe(
+        api,
+        receiver.url,
+        events=[
+            "points.released",
+            "points.expired",
+            "tier.changed",
+            "redemption.created",
+            "redemption.fulfilled",
+            "redemption.cancelled",
+        ],
+    )
+    when = timezone.now() - timedelta(days=20)
+    api.post("/purchases", purchase_body(company, "OLD", occurred_at=when.isoformat(), net_amount="20000.00"))
+    with run_after_commit():
+        assert points_release_pending(now=timezone.now()) == 1
+    released = receiver.payloads()[-1]
+    assert (released["type"], released["data"]["points"]) == ("points.released", 20000)
+
+    TierFactory(name="Gold", qualifying_points=10_000)
+    with run_after_commit():
+        tier_evaluate(account=PointsAccount.objects.get(company=company), now=timezone.now(), allow_downgrade=False)
+    tier = receiver.payloads()[-1]
+    assert tier["type"] == "tier.changed"
+    assert (tier["data"]["from"], tier["data"]["to"]["name"], tier["data"]["direction"]) == (None, "Gold", "up")
+
+    membership = company_admin.membership
+    with run_after_commit():
+        first = request_redemption(membership, RewardFactory(sku="MUG-1", points_cost=1000))
+        redemption_fulfil(redemption=first, by=club_admin, tracking_reference="TRACK-1")
+        second = request_redemption(membership, RewardFactory(sku="CAP-1", points_cost=500))
+        redemption_cancel(redemption=second, by=company_admin)
+    orders = [(p["type"], p["data"]["redemption"]["reward_sku"]) for p in receiver.payloads()[-4:]]
+    assert orders == [
+        ("redemption.created", "MUG-1"),
+        ("redemption.fulfilled", "MUG-1"),
+        ("redemption.created", "CAP-1"),
+        ("redemption.cancelled", "CAP-1"),
+    ]
+    assert receiver.payloads()[-3]["data"]["redemption"]["tracking_reference"] == "TRACK-1"
+
+    balance = PointsAccount.objects.get(company=company).balance
+    with run_after_commit():
+        assert points_expire(now=when + timedelta(days=365 * 3)) == 1
+    expired = receiver.payloads()[-1]
+    assert expired["type"] == "points.expired"
+    assert (expired["data"]["points"], expired["data"]["balance"]) == (balance, 0)
+    assert "memo" not in json.dumps(receiver.payloads())
+    assert len({p["id"] for p in receiver.payloads()}) == len(receiver.payloads())
