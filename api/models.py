@@ -224,7 +224,7 @@ class WebhookAttempt(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.delivery_id} @ {self.attempted_at:%Y-%m-%d %H:%M:%S}"
+        return f"#{self.pk}"
 
 
 class ApiImportJob(models.Model):

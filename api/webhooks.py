@@ -241,10 +241,12 @@ SUBSCRIPTIONS_CACHE_SECONDS = 10.0
 _subscriptions: tuple[float, frozenset[str]] | None = None
 
 
-def subscriptions_forget() -> None:
-    """Drop this process's cached set of subscribed event types."""
+def subscriptions_forget(*, known_empty: bool = False) -> None:
+    """Drop this process's cached set of subscribed event types (``known_empty``: remember
+    instead that there are none, until an endpoint is saved here — for tests that start
+    from an empty database)."""
     global _subscriptions
-    _subscriptions = None
+    _subscriptions = (float("inf"), frozenset()) if known_empty else None
 
 
 def events_wanted(event_type: str) -> bool:

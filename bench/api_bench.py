@@ -22,7 +22,7 @@ purchases for BENCH_SECONDS / 2; and one bulk job: a CSV of BENCH_BULK_ROWS (100
 posted to ``/api/v1/imports`` and followed with ``GET`` until done, run by a Celery worker
 (``-c 1``) started for it. Each prints purchases per second.
 
-Environment: BENCH_DB (scratch database name, default clubportal_bench_api), BENCH_SECONDS (default 20), BENCH_CLIENTS (16), BENCH_WORKERS (gunicorn -w, 2),
+Environment: BENCH_GUNICORN_TIMEOUT (300 s), BENCH_DB (scratch database name, default clubportal_bench_api), BENCH_SECONDS (default 20), BENCH_CLIENTS (16), BENCH_WORKERS (gunicorn -w, 2),
 BENCH_COMPANIES (200), BENCH_REDIS_URL, BENCH_KEEP_DB=1 to keep the database for a look
 afterwards.
 """
@@ -346,7 +346,20 @@ def main() -> None:
         token = next(line.split()[1] for line in seeded.stdout.splitlines() if line.startswith("TOKEN "))
 
         server = subprocess.Popen(
-            [GUNICORN, "clubportal.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+            [
+                GUNICORN,
+                "clubportal.wsgi",
+                "-w",
+                str(WORKERS),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                # A batch of 1 000 or a large file may take longer than gunicorn's default 30 s
+                # on a loaded machine; production's reverse proxy sets its own limit.
+                "--timeout",
+                os.environ.get("BENCH_GUNICORN_TIMEOUT", "300"),
+            ],
             cwd=ROOT,
             env=env,
         )

@@ -422,7 +422,7 @@ def test_the_delivery_log_shows_attempts_and_resend_sends_the_same_event_again(
 
     page = superuser_client.get(f"/admin/api/webhookdelivery/{delivery.pk}/change/")
     assert page.status_code == 200
-    assert b"500" in page.content and delivery.event.event_id.encode() in page.content
+    assert b"The receiver answered 500." in page.content and delivery.event.event_id.encode() in page.content
     listing = superuser_client.get("/admin/api/webhookdelivery/")
     assert listing.status_code == 200 and b"purchase.earned" in listing.content
 
@@ -500,9 +500,10 @@ def test_ledger_and_redemption_events_carry_structured_fields(
         ],
     )
     when = timezone.now() - timedelta(days=20)
-    api.post("/purchases", purchase_body(company, "OLD", occurred_at=when.isoformat(), net_amount="20000.00"))
+    with run_after_commit():  # past its return window: released at once
+        api.post("/purchases", purchase_body(company, "OLD", occurred_at=when.isoformat(), net_amount="20000.00"))
     with run_after_commit():
-        assert points_release_pending(now=timezone.now()) == 1
+        assert points_release_pending(now=timezone.now()) == 0  # and not twice
     released = receiver.payloads()[-1]
     assert (released["type"], released["data"]["points"]) == ("points.released", 20000)
 
@@ -536,3 +537,40 @@ def test_ledger_and_redemption_events_carry_structured_fields(
     assert (expired["data"]["points"], expired["data"]["balance"]) == (balance, 0)
     assert "memo" not in json.dumps(receiver.payloads())
     assert len({p["id"] for p in receiver.payloads()}) == len(receiver.payloads())
+
+
+def test_the_retry_job_is_scheduled_and_known_to_the_worker(settings):
+    from clubportal.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["webhooks-retry-due"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks and entry["schedule"] == 60.0
+
+
+@pytest.mark.postgres
+def test_the_set_based_import_announces_every_earn_and_late_release(
+    require_postgres, api, company, receiver, run_after_commit
+):
+    from django.core.files.base import ContentFile
+
+    from rewards.purchases.imports import purchase_import_create, purchase_import_run
+
+    _subscribe(api, receiver.url, events=["purchase.earned", "points.released"])
+    recent = (timezone.now() - timedelta(days=1)).isoformat()
+    late = (timezone.now() - timedelta(days=30)).isoformat()
+    content = (
+        "company_external_id,source,external_id,occurred_at,net_amount,currency\n"
+        f"{company.external_id},erp,SB-1,{recent},100.00,SEK\n"
+        f"{company.external_id},erp,SB-2,{late},200.00,SEK\n"
+    ).encode()
+    with run_after_commit():
+        purchase_import = purchase_import_create(file=ContentFile(content, name="p.csv"))
+    with run_after_commit():
+        done = purchase_import_run(import_id=purchase_import.pk, set_based=True)
+
+    assert done.rows_created == 2
+    kinds = sorted((p["type"], p["data"].get("points")) for p in receiver.payloads())
+    assert kinds == [("points.released", 200), ("purchase.earned", 100), ("purchase.earned", 200)]
+    earned = {p["data"]["purchase"]["external_id"]: p for p in receiver.payloads() if p["type"] == "purchase.earned"}
+    assert earned["SB-1"]["data"]["purchase"]["source"] == "erp"
+    assert earned["SB-1"]["data"]["entry_id"] > 0
