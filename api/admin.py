@@ -190,6 +190,10 @@ class WebhookDeliveryAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.Mo
     code and duration; resend sends chosen deliveries again (same event id)."""
 
     company_path = "company"
+
+    class Media:
+        css = {"all": ["api/webhooks-admin.css"]}
+
     # Narrow enough for a laptop: the event id and the endpoint's URL are on the delivery's page
     # (and searchable); the list names the endpoint by its client.
     list_display = [
@@ -238,7 +242,9 @@ class WebhookDeliveryAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.Mo
 
     @admin.display(description=_("payload"))
     def payload(self, obj: WebhookDelivery) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.event.payload, indent=2, ensure_ascii=False))
+        return format_html(
+            '<pre class="webhook-payload">{}</pre>', json.dumps(obj.event.payload, indent=2, ensure_ascii=False)
+        )
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("api.resend_webhookdelivery")

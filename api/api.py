@@ -1005,7 +1005,7 @@ def import_job_get(request, job_id: EndpointIdPath):
     tags=["purchases"],
     summary="An import job's error report (CSV)",
     url_name="import_job_errors",
-    openapi_extra={"responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}}},
+    openapi_extra={"responses": {200: {"description": "CSV", "content": {"text/csv": {}}}}},
 )
 @scoped(ApiScope.PURCHASES_WRITE)
 def import_job_errors(request, job_id: EndpointIdPath):

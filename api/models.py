@@ -202,7 +202,7 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event} → {self.endpoint}"
+        return f"{self.event.type} #{self.pk}"
 
 
 class WebhookAttempt(models.Model):

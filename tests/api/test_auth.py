@@ -152,3 +152,18 @@ def test_the_docs_page_carries_the_integrators_guide(client, db):
     assert "### Verifying" in description and "webhook.verify(request.body" in description
     assert "## File formats" in description
     assert description in guide
+
+
+def test_the_document_has_no_duplicate_keys(client, db):
+    """Swagger UI refuses a document with a key twice (e.g. a status as 200 and "200")."""
+    import json
+
+    duplicates = []
+
+    def pairs(items):
+        keys = [key for key, _value in items]
+        duplicates.extend({key for key in keys if keys.count(key) > 1})
+        return dict(items)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=pairs)
+    assert duplicates == []
