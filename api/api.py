@@ -16,17 +16,19 @@ from __future__ import annotations
 
 from datetime import UTC
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from ninja import NinjaAPI, Query, Status
+from ninja import File, Form, NinjaAPI, Query, Status, UploadedFile
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
@@ -51,7 +53,8 @@ from rewards.purchases.services import (
 from rewards.redemptions.services import RedemptionError, redemption_fulfil
 
 from . import schemas
-from .models import ApiClient, ApiScope
+from .ingest import IngestRefused, api_import_create
+from .models import ApiClient, ApiImportJob, ApiScope, WebhookDelivery, WebhookEndpoint
 from .selectors import (
     LEDGER_PAGE_MAX,
     REDEMPTION_PAGE_MAX,
@@ -69,6 +72,13 @@ from .services import (
     api_client_require_scope,
 )
 from .views import DOCS_ASSETS
+from .webhooks import (
+    WebhookError,
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_rotate_secret,
+    webhook_endpoint_update,
+)
 
 
 class ApiTokenAuth(HttpBearer):
@@ -96,14 +106,28 @@ class LocalSwagger(DocsBase):
         return render(request, "api/docs.html", {"api": api, "swagger_settings": swagger_settings, "assets": assets})
 
 
+# The integrators' guide (docs/integration.md) is the document's description: the docs page
+# shows it above the operations, so the page and the repository say the same thing.
+INTEGRATION_GUIDE = Path(settings.BASE_DIR) / "docs" / "integration.md"
+_SHORT_DESCRIPTION = (
+    "Push companies and purchases from the ERP; read balances and ledgers; pull redemptions to fulfil "
+    "and mark them fulfilled; receive signed webhooks. "
+    "Authenticate with `Authorization: Bearer <token>`; tokens are created in the admin."
+)
+
+
+def _guide() -> str:
+    try:
+        text = INTEGRATION_GUIDE.read_text(encoding="utf-8")
+    except OSError:  # a deployment without the docs folder still serves the reference
+        return _SHORT_DESCRIPTION
+    return text.split("\n", 1)[1].strip() if text.startswith("# ") else text
+
+
 api = NinjaAPI(
     title="Clubportal integration API",
     version="1",
-    description=(
-        "Push companies and purchases from the ERP; read balances and ledgers; pull redemptions to fulfil "
-        "and mark them fulfilled. "
-        "Authenticate with `Authorization: Bearer <token>`; tokens are created in the admin."
-    ),
+    description=_guide(),
     urls_namespace="api-v1",
     auth=ApiTokenAuth(),
     docs=LocalSwagger(),
@@ -676,3 +700,320 @@ def redemption_fulfil_post(request, redemption_id: RedemptionIdPath, payload: sc
     if not changed:
         response["Idempotent-Replayed"] = "true"
     return _redemption_out(_redemption_or_404(request.auth, redemption.pk))
+
+
+# --- Webhook endpoints -------------------------------------------------------------------------
+
+
+@api.exception_handler(WebhookError)
+def _webhook_error(request, exc: WebhookError):
+    loc = ["body", exc.field] if exc.field else ["body"]
+    return api.create_response(request, {"detail": [{"loc": loc, "msg": str(exc), "type": "value_error"}]}, status=422)
+
+
+def _endpoint_out(endpoint: WebhookEndpoint, *, secret: str | None = None) -> dict:
+    out = {
+        "id": endpoint.pk,
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "events": endpoint.event_types,
+        "is_active": endpoint.is_active,
+        "failing_since": endpoint.failing_since,
+        "disabled_at": endpoint.disabled_at,
+        "disabled_reason": endpoint.disabled_reason,
+        "previous_secret_until": endpoint.previous_secret_until,
+        "created_at": endpoint.created_at,
+    }
+    if secret is not None:
+        out["secret"] = secret
+    return out
+
+
+def _endpoint_or_404(client: ApiClient, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint.objects.select_related("client").filter(client=client, pk=endpoint_id).first()
+    if endpoint is None:
+        raise HttpError(404, f"No webhook endpoint with id {endpoint_id}.")
+    return endpoint
+
+
+EndpointIdPath = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+@api.get(
+    "/webhooks/endpoints",
+    response=_responses({200: schemas.WebhookEndpointListOut}, inputs=False),
+    tags=["webhooks"],
+    summary="This client's webhook endpoints",
+)
+@scoped(ApiScope.WEBHOOKS)
+def webhook_endpoints_list(request):
+    """Only this client's endpoints (at most 10), oldest first; secrets are never listed."""
+    endpoints = WebhookEndpoint.objects.filter(client=request.auth).order_by("pk")
+    return {"items": [_endpoint_out(endpoint) for endpoint in endpoints]}
+
+
+@api.post(
+    "/webhooks/endpoints",
+    response=_responses({201: schemas.WebhookEndpointSecretOut}, body=True, write=True),
+    tags=["webhooks"],
+    summary="Register a webhook endpoint",
+)
+@scoped(ApiScope.WEBHOOKS)
+def webhook_endpoint_post(request, payload: schemas.WebhookEndpointIn):
+    """The answer holds the signing secret, once. The URL must resolve to public addresses
+    (422 otherwise); each event type needs the read scope of its data (`points:read` for
+    purchase, points and tier events, `redemptions:read` for redemption events,
+    `companies:write` for company events)."""
+    with bounded_lock_wait():
+        endpoint, secret = webhook_endpoint_create(
+            client=request.auth, url=payload.url, event_types=list(payload.events), description=payload.description
+        )
+    return Status(201, _endpoint_out(endpoint, secret=secret))
+
+
+@api.get(
+    "/webhooks/endpoints/{endpoint_id}",
+    response=_responses({200: schemas.WebhookEndpointOut, 404: schemas.MessageOut}),
+    tags=["webhooks"],
+    summary="One webhook endpoint",
+)
+@scoped(ApiScope.WEBHOOKS)
+def webhook_endpoint_get(request, endpoint_id: EndpointIdPath):
+    return _endpoint_out(_endpoint_or_404(request.auth, endpoint_id))
+
+
+@api.patch(
+    "/webhooks/endpoints/{endpoint_id}",
+    response=_responses({200: schemas.WebhookEndpointOut, 404: schemas.MessageOut}, body=True, write=True),
+    tags=["webhooks"],
+    summary="Change a webhook endpoint",
+)
+@scoped(ApiScope.WEBHOOKS)
+def webhook_endpoint_patch(request, endpoint_id: EndpointIdPath, payload: schemas.WebhookEndpointPatch):
+    """Fields left out stay as they are. `is_active: true` re-enables an endpoint that was
+    disabled (by you, or by the portal after days of failures): what waited goes out, in order."""
+    endpoint = _endpoint_or_404(request.auth, endpoint_id)
+    with bounded_lock_wait():
+        endpoint = webhook_endpoint_update(
+            endpoint=endpoint,
+            url=payload.url,
+            event_types=list(payload.events) if payload.events is not None else None,
+            description=payload.description,
+            is_active=payload.is_active,
+        )
+    return _endpoint_out(endpoint)
+
+
+@api.delete(
+    "/webhooks/endpoints/{endpoint_id}",
+    response=_responses({204: None, 404: schemas.MessageOut}, write=True),
+    tags=["webhooks"],
+    summary="Delete a webhook endpoint",
+)
+@scoped(ApiScope.WEBHOOKS)
+def webhook_endpoint_remove(request, endpoint_id: EndpointIdPath):
+    """Nothing more is sent to it; its delivery log goes with it."""
+    webhook_endpoint_delete(endpoint=_endpoint_or_404(request.auth, endpoint_id))
+    return Status(204, None)
+
+
+@api.post(
+    "/webhooks/endpoints/{endpoint_id}/rotate-secret",
+    response=_responses({200: schemas.WebhookEndpointSecretOut, 404: schemas.MessageOut}, write=True),
+    tags=["webhooks"],
+    summary="Rotate an endpoint's signing secret",
+)
+@scoped(ApiScope.WEBHOOKS)
+def webhook_endpoint_rotate(request, endpoint_id: EndpointIdPath):
+    """Returns the new secret, once. For the overlap (24 hours by default, until
+    `previous_secret_until`) every delivery carries two signatures, the new secret's and the
+    old one's, so the receiver can switch without losing an event."""
+    endpoint = _endpoint_or_404(request.auth, endpoint_id)
+    with bounded_lock_wait():
+        endpoint, secret = webhook_endpoint_rotate_secret(endpoint=endpoint)
+    return _endpoint_out(endpoint, secret=secret)
+
+
+class DeliveryQuery(schemas.Schema):
+    status: Literal["pending", "succeeded", "failed"] | None = None
+    cursor: schemas.Text(max_length=20) | None = Field(None, description="`next_cursor` from the previous page.")
+    limit: int = Field(100, ge=1, le=500)
+
+
+@api.get(
+    "/webhooks/endpoints/{endpoint_id}/deliveries",
+    response=_responses({200: schemas.WebhookDeliveryPageOut, 404: schemas.MessageOut}),
+    tags=["webhooks"],
+    summary="An endpoint's delivery log, newest first",
+)
+@scoped(ApiScope.WEBHOOKS)
+def webhook_deliveries_list(request, endpoint_id: EndpointIdPath, params: Query[DeliveryQuery]):
+    """Each delivery's status, attempts and last response code. Cursor-paginated on the id."""
+    endpoint = _endpoint_or_404(request.auth, endpoint_id)
+    deliveries = WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event", "company").order_by("-pk")
+    if params.status:
+        deliveries = deliveries.filter(status=params.status)
+    if params.cursor:
+        if not params.cursor.isdigit() or not 0 < int(params.cursor) < 2**63:
+            raise InvalidCursor("This cursor was not given out by the API.")
+        deliveries = deliveries.filter(pk__lt=int(params.cursor))
+    page = list(deliveries[: params.limit + 1])
+    more = len(page) > params.limit
+    page = page[: params.limit]
+    return {
+        "items": [
+            {
+                "id": delivery.pk,
+                "endpoint_id": endpoint.pk,
+                "event_id": delivery.event.event_id,
+                "type": delivery.event.type,
+                "company": delivery.company.external_id,
+                "status": delivery.status,
+                "attempts": delivery.attempts,
+                "last_status_code": delivery.last_status_code,
+                "last_attempt_at": delivery.last_attempt_at,
+                "next_attempt_at": delivery.next_attempt_at,
+                "delivered_at": delivery.delivered_at,
+                "created_at": delivery.created_at,
+            }
+            for delivery in page
+        ],
+        "next_cursor": str(page[-1].pk) if more else None,
+    }
+
+
+# --- Bulk ingest: import jobs ------------------------------------------------------------------
+
+
+def _job_out(request, job: ApiImportJob) -> dict:
+    purchase_import = job.purchase_import
+    return {
+        "id": job.pk,
+        "key": job.key,
+        "format": job.file_format,
+        "status": purchase_import.status,
+        "total_rows": purchase_import.total_rows,
+        "rows_done": purchase_import.rows_done,
+        "rows_created": purchase_import.rows_created,
+        "rows_duplicate": purchase_import.rows_duplicate,
+        "rows_failed": purchase_import.rows_failed,
+        "error": purchase_import.error_message,
+        "error_report_url": (
+            request.build_absolute_uri(reverse("api-v1:import_job_errors", args=[job.pk]))
+            if purchase_import.error_file
+            else None
+        ),
+        "created_at": job.created_at,
+        "started_at": purchase_import.started_at,
+        "finished_at": purchase_import.finished_at,
+    }
+
+
+def _job_or_404(client: ApiClient, job_id: int) -> ApiImportJob:
+    job = ApiImportJob.objects.select_related("purchase_import").filter(client=client, pk=job_id).first()
+    if job is None:
+        raise HttpError(404, f"No import job with id {job_id}.")
+    return job
+
+
+_IDEMPOTENCY_HEADER = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": True,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"^[\x21-\x7e]+$"},
+            "description": "Your id for this job: posting the same key and file again returns the first job.",
+        }
+    ]
+}
+
+
+@api.post(
+    "/imports",
+    response=_responses(
+        {200: schemas.ImportJobOut, 202: schemas.ImportJobOut},
+        body=True,
+        write=True,
+        status_409=schemas.MessageOut,
+        status_422=schemas.ImportRefusedOut | schemas.ValidationErrorOut,
+    ),
+    tags=["purchases"],
+    summary="Post a file of purchases as an import job",
+    openapi_extra=_IDEMPOTENCY_HEADER,
+)
+@scoped(ApiScope.PURCHASES_WRITE)
+def import_job_post(
+    request,
+    response: HttpResponse,
+    file: File[UploadedFile],
+    format: Form[Literal["csv", "ndjson"]] = "csv",
+):
+    """Multipart form: `file` (CSV as the admin's purchase import takes it, or NDJSON of
+    purchases) and `format` (`csv`, the default, or `ndjson`), with the header
+    `Idempotency-Key`. Answers 202 with the job at once; follow it with
+    `GET /imports/{id}`. The same key and file again: 200 with the first job (header
+    `Idempotent-Replayed: true`); the same key with another file: 409. A row under another
+    source, or for a company this client may not use, refuses the whole file (422 with the
+    first lines)."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 100 or not all(0x21 <= ord(char) <= 0x7E for char in key):
+        return Status(
+            422,
+            {
+                "detail": [
+                    {
+                        "loc": ["header", "Idempotency-Key"],
+                        "msg": "Send an Idempotency-Key header of 1 to 100 printable ASCII characters.",
+                        "type": "value_error",
+                    }
+                ]
+            },
+        )
+    try:
+        with bounded_lock_wait():
+            job, created = api_import_create(client=request.auth, key=key, upload=file, file_format=format)
+    except IngestRefused as exc:
+        if exc.status == 422:
+            return Status(
+                422, {"detail": exc.message, "problems": [{"line": line, "msg": msg} for line, msg in exc.problems]}
+            )
+        return Status(exc.status, {"detail": exc.message})
+    if not created:
+        response["Idempotent-Replayed"] = "true"
+    response["Location"] = reverse("api-v1:import_job_get", args=[job.pk])
+    return Status(202 if created else 200, _job_out(request, job))
+
+
+@api.get(
+    "/imports/{job_id}",
+    response=_responses({200: schemas.ImportJobOut, 404: schemas.MessageOut}),
+    tags=["purchases"],
+    summary="An import job's progress",
+    url_name="import_job_get",
+)
+@scoped(ApiScope.PURCHASES_WRITE)
+def import_job_get(request, job_id: EndpointIdPath):
+    """Status, rows done of the total, counts (imported, already imported, failed) and, when
+    some rows failed, the link to the error report. Only this client's jobs."""
+    return _job_out(request, _job_or_404(request.auth, job_id))
+
+
+@api.get(
+    "/imports/{job_id}/errors",
+    response=_responses({200: None, 404: schemas.MessageOut}),
+    tags=["purchases"],
+    summary="An import job's error report (CSV)",
+    url_name="import_job_errors",
+    openapi_extra={"responses": {200: {"description": "CSV", "content": {"text/csv": {}}}}},
+)
+@scoped(ApiScope.PURCHASES_WRITE)
+def import_job_errors(request, job_id: EndpointIdPath):
+    """The failed lines: line number, reason and the row's columns."""
+    job = _job_or_404(request.auth, job_id)
+    error_file = job.purchase_import.error_file
+    if not error_file:
+        raise HttpError(404, "This job has no failed lines.")
+    response = FileResponse(error_file.open("rb"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response

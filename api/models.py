@@ -26,6 +26,7 @@ class ApiScope(models.TextChoices):
     POINTS_READ = "points:read", _("Read balances and ledgers")
     REDEMPTIONS_READ = "redemptions:read", _("Read reward orders")
     REDEMPTIONS_WRITE = "redemptions:write", _("Mark reward orders fulfilled")
+    WEBHOOKS = "webhooks:manage", _("Manage its webhook endpoints and see their deliveries")
 
 
 class ApiClient(models.Model):
@@ -87,3 +88,162 @@ class ApiClient(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+
+class WebhookEndpoint(models.Model):
+    """Where one API client wants events sent (``api.webhooks``).
+
+    The signing secret (``whsec_…``, Standard Webhooks) is shown once, when the endpoint is
+    created or its secret rotated. It has to be stored as it is, because every delivery is
+    signed with it (HMAC); the database is the portal's secret store, as for other
+    credentials it uses. During a rotation's overlap (``previous_secret_until``) deliveries
+    carry two signatures, one per secret, so the receiver can switch at its own pace.
+    """
+
+    client = models.ForeignKey(
+        ApiClient, verbose_name=_("API client"), on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    event_types = models.JSONField(_("events"), default=list, blank=True)
+    secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    previous_secret = models.CharField(_("previous signing secret"), max_length=100, blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(_("previous secret signs until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    failing_since = models.DateTimeField(
+        _("failing since"),
+        null=True,
+        blank=True,
+        help_text=_("When the current run of failed deliveries began; empty once a delivery succeeds."),
+    )
+    disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
+    disabled_reason = models.CharField(_("why it was disabled"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["client__name", "pk"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookEvent(models.Model):
+    """One event as it is sent (the envelope: id, type, version, timestamp, data), shared by
+    its deliveries. ``event_id`` is the ``webhook-id`` header: the same on every attempt, so
+    a receiver de-duplicates by it."""
+
+    event_id = models.CharField(_("event id"), max_length=40, unique=True)
+    type = models.CharField(_("type"), max_length=40)
+    company = models.ForeignKey(
+        "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Gave up")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: attempted until the receiver answers 2xx or the retry
+    schedule runs out. Deliveries of one company to one endpoint go out in event order
+    (``api.webhooks``): a later one waits while an earlier one is still pending."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(
+        WebhookEvent, verbose_name=_("event"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    company = models.ForeignKey(
+        "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last response code"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-pk"]
+        permissions = [("resend_webhookdelivery", _("Can resend webhook deliveries"))]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="api_delivery_once_per_endpoint"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=DeliveryStatus.values), name="api_delivery_status_valid"
+            ),
+        ]
+        indexes = [
+            # The head of each (endpoint, company) queue, and the retry job's due heads.
+            models.Index(
+                fields=["endpoint", "company", "id"],
+                condition=models.Q(status="pending"),
+                name="api_delivery_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event.type} #{self.pk}"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP request of a delivery: when, how long, what came back."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery, verbose_name=_("delivery"), on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    attempted_at = models.DateTimeField(_("attempted"), default=timezone.now)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+    status_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    response_excerpt = models.CharField(_("response (start)"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class ApiImportJob(models.Model):
+    """A purchase file posted through the API (``POST /imports``): the client's idempotency
+    key for the ``PurchaseImport`` it created, so posting the same job twice runs it once."""
+
+    client = models.ForeignKey(ApiClient, verbose_name=_("API client"), on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("idempotency key"), max_length=100)
+    purchase_import = models.OneToOneField(
+        "rewards.PurchaseImport", verbose_name=_("import"), on_delete=models.CASCADE, related_name="api_job"
+    )
+    file_sha256 = models.CharField(_("file hash (SHA-256)"), max_length=64)
+    file_format = models.CharField(_("format"), max_length=10)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("API import job")
+        verbose_name_plural = _("API import jobs")
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="api_import_job_key_once")]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.key}"

@@ -312,3 +312,106 @@ class RedemptionPageOut(Schema):
 class FulfilIn(Schema):
     tracking_reference: Text(max_length=200) = Field("", description="The courier's tracking number or link.")
     note: Text(max_length=1000, multiline=True) = Field("", description="Shown to the member on the order page.")
+
+
+# --- Webhooks --------------------------------------------------------------------------------
+
+EventTypeName = Literal[
+    "purchase.earned",
+    "points.released",
+    "points.expired",
+    "redemption.created",
+    "redemption.approved",
+    "redemption.rejected",
+    "redemption.cancelled",
+    "redemption.fulfilled",
+    "company.created",
+    "company.suspended",
+    "tier.changed",
+]
+
+
+class WebhookEndpointIn(Schema):
+    url: Text(min_length=1, max_length=500) = Field(
+        description="https URL on a public address; redirects are not followed."
+    )
+    events: list[EventTypeName] = Field(min_length=1, max_length=20, description="The event types to receive.")
+    description: Text(max_length=200) = ""
+
+
+class WebhookEndpointPatch(Schema):
+    url: Text(min_length=1, max_length=500) | None = None
+    events: list[EventTypeName] | None = Field(None, min_length=1, max_length=20)
+    description: Text(max_length=200) | None = None
+    is_active: bool | None = Field(None, description="false pauses deliveries; true resumes them, in order.")
+
+
+class WebhookEndpointOut(Schema):
+    id: int
+    url: str
+    description: str
+    events: list[str]
+    is_active: bool
+    failing_since: datetime | None = Field(description="Start of the current run of failed deliveries.")
+    disabled_at: datetime | None
+    disabled_reason: str
+    previous_secret_until: datetime | None = Field(description="After a rotation: the old secret signs until then.")
+    created_at: datetime
+
+
+class WebhookEndpointSecretOut(WebhookEndpointOut):
+    secret: str = Field(description="The signing secret (whsec_…). Shown only now: store it.")
+
+
+class WebhookEndpointListOut(Schema):
+    items: list[WebhookEndpointOut]
+
+
+class WebhookDeliveryOut(Schema):
+    id: int
+    endpoint_id: int
+    event_id: str = Field(description="The webhook-id header: de-duplicate by it.")
+    type: str
+    company: str = Field(description="The company's external id.")
+    status: Literal["pending", "succeeded", "failed"]
+    attempts: int
+    last_status_code: int | None
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class WebhookDeliveryPageOut(Schema):
+    items: list[WebhookDeliveryOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page.")
+
+
+# --- Import jobs -------------------------------------------------------------------------------
+
+
+class ImportProblemOut(Schema):
+    line: int
+    msg: str
+
+
+class ImportRefusedOut(Schema):
+    detail: str
+    problems: list[ImportProblemOut]
+
+
+class ImportJobOut(Schema):
+    id: int
+    key: str = Field(description="The Idempotency-Key it was posted with.")
+    format: Literal["csv", "ndjson"]
+    status: Literal["queued", "running", "done", "failed"]
+    total_rows: int | None = Field(description="Data lines in the file (known once the job starts).")
+    rows_done: int
+    rows_created: int
+    rows_duplicate: int
+    rows_failed: int
+    error: str = Field(description="Why the whole file failed (status failed).")
+    error_report_url: str | None = Field(description="CSV of the failed lines with the reason, once there are any.")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.mail import send_branded_mail
+from outbox.events import EventType, event_emit
 from outbox.services import outbox_enqueue
 
 from .languages import language_for_country, supported_language
@@ -246,9 +247,12 @@ def company_set_status(*, company: Company, status: str, reason: str = "", actor
         raise MembersError(_("You may not change this company's status."))
     with transaction.atomic():
         company = _lock_company(company.pk)
+        newly_suspended = status == CompanyStatus.SUSPENDED and company.status != CompanyStatus.SUSPENDED
         company.status = status
         company.suspension_reason = reason.strip() if status == CompanyStatus.SUSPENDED else ""
         company.save(update_fields=["status", "suspension_reason"])
+        if newly_suspended:
+            event_emit(EventType.COMPANY_SUSPENDED, company_id=company.pk, data={"status": company.status})
     return company
 
 
@@ -263,6 +267,15 @@ def profile_update(
     user.email_notifications = email_notifications
     user.save(update_fields=["first_name", "last_name", "phone", "language", "email_notifications"])
     return user
+
+
+def _company_data(company: Company) -> dict:
+    return {
+        "country": company.country,
+        "org_number": company.org_number,
+        "city": company.city,
+        "status": company.status,
+    }
 
 
 def company_upsert(
@@ -326,7 +339,9 @@ def company_upsert(
                     raise _org_number_taken()
                 try:
                     with transaction.atomic():
-                        return Company.objects.create(external_id=external_id, **values), True
+                        company = Company.objects.create(external_id=external_id, **values)
+                        event_emit(EventType.COMPANY_CREATED, company_id=company.pk, data=_company_data(company))
+                        return company, True
                 except IntegrityError:
                     if Company.objects.filter(country=country, org_number=org_number).exists():
                         raise _org_number_taken() from None

@@ -572,6 +572,22 @@ CELERY_BEAT_SCHEDULE.update(
 )
 # --- end Points programme ----------------------------------------------------------------
 
+# --- Webhooks (api.webhooks) -------------------------------------------------------------
+# Endpoints whose address resolves to a private, loopback, link-local or otherwise
+# non-public address are refused (and never called) unless this is on: the tests and a
+# portal whose receivers live on its own network turn it on.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+# An endpoint whose deliveries have failed without a success for this long is disabled and
+# the club admins are told.
+WEBHOOKS_DISABLE_AFTER_DAYS = env_int("WEBHOOKS_DISABLE_AFTER_DAYS", 3, minimum=1)
+# After a secret rotation, deliveries are signed with both secrets for this long.
+WEBHOOKS_SECRET_OVERLAP_HOURS = env_int("WEBHOOKS_SECRET_OVERLAP_HOURS", 24, minimum=0)
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = 3.0
+WEBHOOKS_RESPONSE_TIMEOUT_SECONDS = 5.0
+# The largest purchase file the API takes in one job (POST /api/v1/imports).
+API_IMPORT_MAX_MB = env_int("API_IMPORT_MAX_MB", 200, minimum=1)
+CELERY_BEAT_SCHEDULE["webhooks-retry-due"] = {"task": "api.tasks.retry_due_webhooks", "schedule": 60.0}
+
 # --- Content (cms) beat schedule ----------------------------------------------------------
 # Wagtail's scheduled publishing: pages approved with a go-live time are published, and
 # expired ones unpublished, within a minute.

@@ -23,3 +23,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Eager tasks still take a producer from kombu's pool, which warns "No hostname was
 # supplied" for a URL without one; the in-memory transport ignores the host.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+
+# The tests' webhook receivers listen on loopback.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True

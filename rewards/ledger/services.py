@@ -54,6 +54,7 @@ from core.texts import FREE_TEXT, StoredText, free_text, text_registered
 from members.languages import person_language
 from members.models import Company, CompanyStatus, User
 from members.selectors import company_admins
+from outbox.events import EventType, event_emit, events_wanted
 from outbox.services import outbox_enqueue
 from rewards.earn import EarnBonus, EarnContributor, earn_contributors
 from rewards.models import (
@@ -411,6 +412,20 @@ def _release(account: PointsAccount, earn: LedgerEntry, *, now: datetime, return
         created_at=now,
         expires_at=earn.expires_at,
     )
+    if _created:
+        event_emit(
+            EventType.POINTS_RELEASED,
+            company_id=account.company_id,
+            occurred_at=now,
+            data={
+                "entry_id": entry.pk,
+                "points": entry.points,
+                "shortfall_paid_off": paid_off,
+                "purchase_id": earn.purchase_id,
+                "earn_entry_id": earn.pk,
+                "expires_at": entry.expires_at.isoformat() if entry.expires_at else None,
+            },
+        )
     return entry
 
 
@@ -777,6 +792,12 @@ def points_expire(*, now: datetime) -> int:
         expired = min(account.balance, points_due_to_expire(account_id=account.pk, now=now))
         if expired <= 0:
             return None
+        event_emit(
+            EventType.POINTS_EXPIRED,
+            company_id=account.company_id,
+            occurred_at=now,
+            data={"points": expired, "day": day, "balance": account.balance - expired},
+        )
         return {"kind": EntryKind.EXPIRE, "points": -expired, **memo, "created_at": now}
 
     for account_id in list(candidates):
@@ -855,10 +876,25 @@ def _tier_apply(account: PointsAccount, *, now: datetime, allow_downgrade: bool)
         return account.tier
     target = Tier.objects.get(pk=target_id) if target_id is not None else None
     if _tier_rank(target) > _tier_rank(account.tier) or allow_downgrade:
+        if events_wanted(EventType.TIER_CHANGED):
+            event_emit(
+                EventType.TIER_CHANGED,
+                company_id=account.company_id,
+                occurred_at=now,
+                data={
+                    "from": _tier_data(account.tier),
+                    "to": _tier_data(target),
+                    "direction": "up" if _tier_rank(target) > _tier_rank(account.tier) else "down",
+                },
+            )
         account.tier = target
         account.tier_changed_at = now
         account.save(update_fields=["tier", "tier_changed_at"])
     return account.tier
+
+
+def _tier_data(tier: Tier | None) -> dict | None:
+    return {"id": tier.pk, "name": tier.name, "qualifying_points": tier.qualifying_points} if tier else None
 
 
 def tier_evaluate(*, account: PointsAccount, now: datetime, allow_downgrade: bool) -> Tier | None:

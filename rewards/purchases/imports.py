@@ -106,6 +106,7 @@ from psycopg import sql
 
 from core.spreadsheets import csv_writer
 from members.models import Company
+from outbox.events import DomainEvent, EventType, events_emit, events_wanted
 from outbox.services import outbox_enqueue
 from rewards.bounds import money_problem, occurred_at_problem
 from rewards.earn import earn_contributors
@@ -126,7 +127,12 @@ from rewards.models import (
     PurchaseLine,
     Tier,
 )
-from rewards.purchases.services import IngestError, PurchaseLineInput, purchase_record_with_entry
+from rewards.purchases.services import (
+    IngestError,
+    PurchaseLineInput,
+    purchase_earned_data,
+    purchase_record_with_entry,
+)
 from rewards.rules import exact_points_sql, whole_points_sql
 from rewards.texts import PURCHASE
 
@@ -462,6 +468,35 @@ def _header(raw: bytes | None) -> tuple[list[str], str]:
             % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED_COLUMNS), "found": _delimiter_name(found)}
         )
     return names, delimiter
+
+
+@dataclass
+class FileSummary:
+    """What an API client's file names, read before it is queued: the sources and the
+    company external ids of its readable rows, each with the first line naming it."""
+
+    sources: dict[str, int]
+    companies: dict[str, int]
+    rows: int
+
+
+def import_file_summary(binary) -> FileSummary:
+    """Read a purchase file's readable rows (the unreadable ones are the import's per-line
+    errors) for their sources and companies; raises ``ImportFileError`` for a file the
+    import would refuse as a whole (empty, no usable header)."""
+    layout, records = _records(binary, skip=0)
+    sources: dict[str, int] = {}
+    companies: dict[str, int] = {}
+    rows = 0
+    for record in records:
+        rows += 1
+        if record.error:
+            continue
+        company = record.values[layout[0]].strip()
+        source = record.values[layout[1]].strip()
+        sources.setdefault(source, record.line)
+        companies.setdefault(company, record.line)
+    return FileSummary(sources=sources, companies=companies, rows=rows)
 
 
 @dataclass
@@ -1006,6 +1041,7 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         # first purchase rewards its referrer (after commit).
         for contributor in earn_contributors():
             contributor.import_recorded(cursor, now=now)
+        _announce_landed(cursor, now)
         # Per company, for the import's one "points arrived" notice each (one statement per
         # chunk; n.points already holds the campaign points).
         cursor.execute(
@@ -1052,6 +1088,79 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     # conflict exactly as the API does — after this chunk commits, in short transactions.
     for row, _company_id in sorted(conflicts + routed_rows, key=lambda pair: pair[0].line):
         result.defer(import_id, row)
+
+
+def _announce_landed(cursor, now: datetime) -> None:
+    """Announce the chunk's earns (and the releases of late ones) to integrations, in the
+    chunk's transaction, with the same data as the single-purchase path; one query each, and
+    none when nobody listens (``outbox.events``)."""
+    if events_wanted(EventType.PURCHASE_EARNED):
+        cursor.execute(
+            f"""SELECT a.company_id, p.id, p.source, p.external_id, p.occurred_at, p.net_amount, p.currency,
+                   e.id, n.points, n.available_at, n.expires_at
+            FROM purchase_import_new n
+            JOIN {_T.PURCHASE} p ON p.id = n.purchase_id
+            JOIN {_T.POINTS_ACCOUNT} a ON a.id = n.account_id
+            JOIN {_T.LEDGER_ENTRY} e ON e.idempotency_key = 'earn:' || n.purchase_id
+            WHERE n.points > 0 ORDER BY n.line"""
+        )
+        events_emit(
+            DomainEvent(
+                type=EventType.PURCHASE_EARNED,
+                company_id=company_id,
+                occurred_at=now,
+                data=purchase_earned_data(
+                    purchase_id=purchase_id,
+                    source=source,
+                    external_id=external_id,
+                    occurred_at=occurred_at,
+                    net_amount=net_amount,
+                    currency=currency,
+                    entry_id=entry_id,
+                    points=points,
+                    available_at=available_at,
+                    expires_at=expires_at,
+                ),
+            )
+            for (
+                company_id,
+                purchase_id,
+                source,
+                external_id,
+                occurred_at,
+                net_amount,
+                currency,
+                entry_id,
+                points,
+                available_at,
+                expires_at,
+            ) in cursor.fetchall()
+        )
+    if events_wanted(EventType.POINTS_RELEASED):
+        cursor.execute(
+            f"""SELECT a.company_id, r.id, r.points, e.purchase_id, e.id, r.expires_at
+            FROM purchase_import_new n
+            JOIN {_T.POINTS_ACCOUNT} a ON a.id = n.account_id
+            JOIN {_T.LEDGER_ENTRY} e ON e.idempotency_key = 'earn:' || n.purchase_id
+            JOIN {_T.LEDGER_ENTRY} r ON r.releases_id = e.id
+            ORDER BY n.line"""
+        )
+        events_emit(
+            DomainEvent(
+                type=EventType.POINTS_RELEASED,
+                company_id=company_id,
+                occurred_at=now,
+                data={
+                    "entry_id": entry_id,
+                    "points": points,
+                    "shortfall_paid_off": 0,
+                    "purchase_id": purchase_id,
+                    "earn_entry_id": earn_id,
+                    "expires_at": expires_at.astimezone(UTC).isoformat() if expires_at else None,
+                },
+            )
+            for company_id, entry_id, points, purchase_id, earn_id, expires_at in cursor.fetchall()
+        )
 
 
 def _record_fields(record: _Record, layout: tuple[int, ...]) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import DataError, IntegrityError, transaction
@@ -40,6 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Company
+from outbox.events import EventType, event_emit
 from outbox.services import outbox_enqueue
 from rewards.bounds import POINTS_MAX, money_problem, occurred_at_problem, points_problem
 from rewards.ledger.services import LedgerError, points_earn_for_purchase, purchase_return
@@ -264,6 +265,23 @@ def purchase_record_with_entry(
             problem = points_problem(entry.net_points)
             if problem:
                 raise PurchaseInvalid(problem, field="net_amount")  # rolls the purchase back
+            if entry.kind == EntryKind.EARN and entry.net_points > 0:
+                event_emit(
+                    EventType.PURCHASE_EARNED,
+                    company_id=company.pk,
+                    data=purchase_earned_data(
+                        purchase_id=purchase.pk,
+                        source=source,
+                        external_id=external_id,
+                        occurred_at=purchase.occurred_at,
+                        net_amount=net_amount,
+                        currency=currency,
+                        entry_id=entry.pk,
+                        points=entry.net_points,
+                        available_at=entry.available_at,
+                        expires_at=entry.expires_at,
+                    ),
+                )
     except DataError as exc:
         # A points figure (this purchase's or the account's total) does not fit its column:
         # the programme's rules make this purchase worth more than the ledger can hold.
@@ -286,6 +304,36 @@ def purchase_record_with_entry(
     if notify and entry.kind == EntryKind.EARN and entry.net_points > 0:
         _notify_points_after_commit(purchase, entry)
     return purchase, True, entry
+
+
+def purchase_earned_data(
+    *,
+    purchase_id: int,
+    source: str,
+    external_id: str,
+    occurred_at: datetime,
+    net_amount: Decimal,
+    currency: str,
+    entry_id: int,
+    points: int,
+    available_at: datetime | None,
+    expires_at: datetime | None,
+) -> dict:
+    """The ``purchase.earned`` event's data, the same from the API and the CSV import."""
+    return {
+        "purchase": {
+            "id": purchase_id,
+            "source": source,
+            "external_id": external_id,
+            "occurred_at": occurred_at.astimezone(UTC).isoformat(),
+            "net_amount": str(net_amount),
+            "currency": currency,
+        },
+        "entry_id": entry_id,
+        "points": points,
+        "available_at": available_at.astimezone(UTC).isoformat() if available_at else None,
+        "expires_at": expires_at.astimezone(UTC).isoformat() if expires_at else None,
+    }
 
 
 def _notify_points_after_commit(purchase: Purchase, entry: LedgerEntry) -> None:

@@ -58,6 +58,7 @@ from members.models import Company, Membership, MembershipRole, User
 from members.selectors import company_admins
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
+from outbox.events import EventType, event_emit, events_wanted
 from rewards.ledger.notices import points_with_value
 from rewards.ledger.services import LedgerError, points_account_lock, points_redeem, points_return_redeemed
 from rewards.models import (
@@ -421,8 +422,10 @@ def redemption_request(
         _event(redemption, RedemptionStatus.REQUESTED, actor=membership.user, now=now)
         if approval:
             _event(redemption, RedemptionStatus.AWAITING_APPROVAL, actor=membership.user, now=now)
+        _announce(redemption, EventType.REDEMPTION_CREATED, now=now)
         if instant:
             _event(redemption, RedemptionStatus.FULFILLED, actor=None, now=now)
+            _announce(redemption, EventType.REDEMPTION_FULFILLED, now=now)
         if notify:
             _notify_requester(redemption, now=now)
             if approval:
@@ -477,8 +480,10 @@ def redemption_approve(
             fields.append("fulfilled_at")
         locked.save(update_fields=fields)
         _event(locked, RedemptionStatus.APPROVED, actor=by, comment=comment, now=now)
+        _announce(locked, EventType.REDEMPTION_APPROVED, now=now)
         if instant:
             _event(locked, RedemptionStatus.FULFILLED, actor=None, now=now)
+            _announce(locked, EventType.REDEMPTION_FULFILLED, now=now)
         if notify:
             _notify_requester(locked, now=now)
     return locked
@@ -596,6 +601,11 @@ def _close(
             fields += ["decided_by", "decided_at", "decision_comment"]
         locked.save(update_fields=fields)
         _event(locked, status, actor=by, comment=comment, now=now)
+        _announce(
+            locked,
+            EventType.REDEMPTION_REJECTED if status == RedemptionStatus.REJECTED else EventType.REDEMPTION_CANCELLED,
+            now=now,
+        )
         if notify:
             _notify_requester(locked, now=now)
     return locked
@@ -654,6 +664,7 @@ def redemption_fulfil(
             comment=locked.fulfilment_note,
             now=now,
         )
+        _announce(locked, EventType.REDEMPTION_FULFILLED, now=now)
         if notify:
             _notify_requester(locked, now=now)
     return locked, True
@@ -727,6 +738,33 @@ def _event(
         actor_label=actor_label,
         comment=comment[:1000],
         created_at=now,
+    )
+
+
+def _announce(redemption: Redemption, event_type: str, *, now: datetime) -> None:
+    """Announce a status change to integrations (``outbox.events``), in the change's
+    transaction: structured fields only (no texts, which are in a person's language). Reads
+    nothing when no integration listens."""
+    if not events_wanted(event_type):
+        return
+    event_emit(
+        event_type,
+        company_id=redemption.company_id,
+        occurred_at=now,
+        data={
+            "redemption": {
+                "id": redemption.pk,
+                "number": redemption.number,
+                "status": redemption.status,
+                "reward_sku": redemption.reward.sku,
+                "kind": redemption.reward_kind,
+                "quantity": redemption.quantity,
+                "points": redemption.points_total,
+                "requested_at": redemption.requested_at.isoformat(),
+                "fulfilled_at": redemption.fulfilled_at.isoformat() if redemption.fulfilled_at else None,
+                "tracking_reference": redemption.tracking_reference,
+            }
+        },
     )
 
 

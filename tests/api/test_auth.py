@@ -53,7 +53,14 @@ def test_a_right_prefix_with_a_wrong_secret_is_refused(client, rules, api_client
     assert JsonApi(client, token).get("/ping").json() == {
         "client": "ERP",
         "source": "erp",
-        "scopes": ["companies:write", "purchases:write", "points:read", "redemptions:read", "redemptions:write"],
+        "scopes": [
+            "companies:write",
+            "purchases:write",
+            "points:read",
+            "redemptions:read",
+            "redemptions:write",
+            "webhooks:manage",
+        ],
     }
 
 
@@ -130,3 +137,33 @@ def test_the_openapi_document_and_docs_page_are_served_without_a_token(client, d
     asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200
     assert client.get("/api/v1/docs/assets/..%2Fmain.py").status_code == 404
+
+
+def test_the_docs_page_carries_the_integrators_guide(client, db):
+    """docs/integration.md is the document's description: /api/v1/docs shows it above the
+    operations (Swagger UI renders it), so the page and the repository say the same."""
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "integration.md").read_text(encoding="utf-8")
+    description = client.get("/api/v1/openapi.json").json()["info"]["description"]
+
+    for heading in ("## Authentication and scopes", "## Idempotency", "## Errors", "## Pagination", "## Limits"):
+        assert heading in description
+    assert "### Verifying" in description and "webhook.verify(request.body" in description
+    assert "## File formats" in description
+    assert description in guide
+
+
+def test_the_document_has_no_duplicate_keys(client, db):
+    """Swagger UI refuses a document with a key twice (e.g. a status as 200 and "200")."""
+    import json
+
+    duplicates = []
+
+    def pairs(items):
+        keys = [key for key, _value in items]
+        duplicates.extend({key for key in keys if keys.count(key) > 1})
+        return dict(items)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=pairs)
+    assert duplicates == []

@@ -160,7 +160,7 @@ def test_the_migration_grants_existing_clients_what_they_could_do_before(django_
     migration.grant_existing_clients_everything(apps, None)
 
     old.refresh_from_db()
-    assert old.scopes == ApiScope.values
+    assert old.scopes == migration.SCOPES_BEFORE  # every scope there was then
     assert old.all_companies is True
 
 
