@@ -3,6 +3,7 @@ check who is asking, call a selector or a service, and render."""
 
 from __future__ import annotations
 
+from allauth.account import views as allauth_account_views
 from allauth.account.adapter import get_adapter
 from allauth.account.utils import get_next_redirect_url
 from allauth.mfa.totp import views as allauth_totp_views
@@ -21,8 +22,9 @@ from django.views import View
 from django.views.generic import FormView, TemplateView, UpdateView
 from django_tables2 import RequestConfig
 
-from .forms import ChangeRoleForm, InviteColleagueForm, ProfileForm
-from .invitations import mark_newcomer, remember_invitation
+from . import sso
+from .forms import ChangeRoleForm, InviteColleagueForm, LoginEmailForm, ProfileForm
+from .invitations import mark_newcomer, open_invitation_from_session, remember_invitation
 from .middleware import SUSPENDED_SESSION_KEY
 from .models import Invitation, Membership, User
 from .selectors import company_colleagues, company_open_invitations, is_club_admin, is_sales_rep
@@ -236,6 +238,22 @@ class InvitationAcceptView(View):
         return redirect("dashboard")
 
 
+class InvitationSSOView(View):
+    """From the invitation's page to the invited company's own provider, for the address
+    the invitation was sent to (the provider must vouch for that same address)."""
+
+    def post(self, request):
+        invitation = open_invitation_from_session(request)
+        provider = sso.provider_for_company(invitation.company_id) if invitation else None
+        if provider is None:
+            return redirect("account_signup")
+        return (
+            sso.social_app_for(provider)
+            .get_provider(request)
+            .redirect(request, process="login", auth_params={"login_hint": invitation.email})
+        )
+
+
 def suspended(request):
     """Explains why a suspended company's contact was turned away."""
     reason = request.session.get(SUSPENDED_SESSION_KEY, "")
@@ -305,3 +323,46 @@ class ActivateTOTPView(allauth_totp_views.ActivateTOTPView):
                 ),
             )
         return next_url
+
+
+class LoginView(allauth_account_views.LoginView):
+    """allauth's login in two steps: the address first, then either the person's company
+    provider (when the address's domain has one) or the password field.
+
+    Only the domain decides (``members.sso.provider_for_email``): the answer is the same for
+    an address with an account here and one without, so the first step tells a stranger
+    nothing about who is a member. The first step is a POST to this view (throttled by
+    allauth's "login" limit like the password form); a POST with the password is allauth's
+    own login, unchanged.
+    """
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context.get("form")
+        context["password_step"] = kwargs.get("password_step") or (form is not None and form.is_bound)
+        context.setdefault("email_form", LoginEmailForm())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("step") != "email":
+            return super().post(request, *args, **kwargs)
+        email_form = LoginEmailForm(request.POST)
+        if not email_form.is_valid():
+            return self.render_to_response(
+                self.get_context_data(form=self.get_form_class()(request=request), email_form=email_form)
+            )
+        email = email_form.cleaned_data["email"]
+        provider = sso.provider_for_email(email)
+        if provider is not None:
+            app = sso.social_app_for(provider)
+            return app.get_provider(request).redirect(
+                request,
+                process="login",
+                next_url=get_next_redirect_url(request),
+                auth_params={"login_hint": email},
+            )
+        form = self.get_form_class()(request=request, initial={"login": email})
+        form.fields["login"].widget.attrs.pop("autofocus", None)
+        form.fields["login"].widget.attrs["readonly"] = True
+        form.fields["password"].widget.attrs["autofocus"] = True
+        return self.render_to_response(self.get_context_data(form=form, password_step=True))

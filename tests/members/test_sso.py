@@ -1,0 +1,233 @@
+"""Single sign-on through a member company's own provider, against a real OpenID provider
+(panva's oidc-provider on loopback, tests/oidc.py): who it may sign in, and who not."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from django.test import override_settings
+from django.urls import reverse
+
+from members.models import IdentityProvider, IdentityProviderDomain, Invitation, Membership, MembershipRole, User
+from members.services import invitation_create
+from members.sso import open_secret, seal_secret
+from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
+from tests.mfa import activate_totp
+from tests.oidc import CLIENT_ID, CLIENT_SECRET, UNVERIFIED, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _provider(company, *, issuer: str, slug: str, domains=(), auto_join=False) -> IdentityProvider:
+    provider = IdentityProvider.objects.create(
+        company=company,
+        name=f"{company.name} sign-in",
+        slug=slug,
+        issuer=issuer,
+        client_id=CLIENT_ID,
+        client_secret_sealed=seal_secret(CLIENT_SECRET),
+    )
+    for domain in domains:
+        IdentityProviderDomain.objects.create(provider=provider, domain=domain, auto_join=auto_join)
+    return provider
+
+
+@pytest.fixture
+def acme(db):
+    return CompanyFactory(name="Acme AB")
+
+
+@pytest.fixture
+def globex(db):
+    return CompanyFactory(name="Globex BV")
+
+
+@pytest.fixture
+def acme_idp(acme, oidc_providers):
+    return _provider(acme, issuer=oidc_providers.issuers["acme"], slug="acme", domains=["acme.test"])
+
+
+@pytest.fixture
+def globex_idp(globex, oidc_providers):
+    return _provider(globex, issuer=oidc_providers.issuers["globex"], slug="globex", domains=["globex.test"])
+
+
+def _logged_in_as(client) -> User | None:
+    response = client.get(reverse("members:profile"))
+    if response.status_code != 200:
+        return None
+    return response.wsgi_request.user
+
+
+def test_a_member_signs_in_through_their_companys_provider(client, acme, acme_idp):
+    # given a member of Acme whose address is on Acme's domain
+    member = MembershipFactory(company=acme, user__email="karin@acme.test").user
+
+    # when she types her address and signs in at Acme's provider
+    response = sign_in(client, email="karin@acme.test")
+
+    # then she is back in the portal, logged in as herself, and linked to the provider's subject
+    assert response.status_code == 302, response.content.decode()[:300]
+    assert _logged_in_as(client) == member
+    assert SocialAccount.objects.get(user=member).provider == "company-acme"
+
+
+def test_an_address_without_a_provider_gets_the_password_field(client, acme_idp):
+    response = client.post(reverse("account_login"), {"step": "email", "email": "someone@elsewhere.test"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'name="password"' in page
+    assert 'value="someone@elsewhere.test"' in page
+
+
+def test_the_first_step_answers_the_same_for_an_address_with_or_without_an_account(client, acme_idp):
+    # given one address of Acme's domain with an account here and one without
+    MembershipFactory(company=acme_idp.company, user__email="known@acme.test")
+
+    # when each is typed on the login page
+    known = client.post(reverse("account_login"), {"step": "email", "email": "known@acme.test"})
+    unknown = client.post(reverse("account_login"), {"step": "email", "email": "nobody@acme.test"})
+    outside_known = client.post(reverse("account_login"), {"step": "email", "email": "x@elsewhere.test"})
+
+    # then both go to Acme's provider: only the domain decides, nothing tells who has an account
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"].split("?")[0] == unknown["Location"].split("?")[0]
+    assert known["Location"].startswith(acme_idp.issuer)
+    assert outside_known.status_code == 200
+
+
+def test_a_person_of_company_a_cannot_use_company_bs_provider(client, acme, globex, acme_idp, globex_idp):
+    # given a member of Acme, and Globex's provider, which (by mistake or malice) vouches
+    # for her address
+    member = MembershipFactory(company=acme, user__email="karin@acme.test").user
+
+    # when she is signed in at Globex's provider and comes back through it
+    start = client.post(reverse("account_login"), {"step": "email", "email": "boss@globex.test"})
+    response = sign_in(client, email="boss@globex.test", provider_login="karin@acme.test", start_response=start)
+
+    # then the portal refuses: no session, no link to Globex's provider, still in Acme only
+    assert response.status_code == 302 and response["Location"] == reverse("account_login")
+    assert _logged_in_as(client) is None
+    assert not SocialAccount.objects.filter(user=member).exists()
+    assert Membership.objects.get(user=member).company == acme
+
+
+def test_a_stranger_needs_an_invitation_or_a_domain_rule(client, acme_idp):
+    # given Acme's domain without the joining rule
+    # when someone of acme.test nobody invited signs in at Acme's provider
+    response = sign_in(client, email="new@acme.test")
+
+    # then no account is made, and they are told to ask for an invitation
+    assert response.status_code == 302
+    assert not User.objects.filter(email="new@acme.test").exists()
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("invitation" in message for message in messages)
+
+
+def test_the_domain_rule_lets_a_newcomer_join_with_the_lowest_role(client, acme, acme_idp):
+    # given a club admin approved joining for acme.test
+    acme_idp.domains.update(auto_join=True)
+
+    # when a newcomer of acme.test signs in at Acme's provider
+    response = sign_in(client, email="nils@acme.test")
+
+    # then they have an account in Acme, as a viewer, logged in, with the provider's names
+    assert response.status_code == 302
+    newcomer = User.objects.get(email="nils@acme.test")
+    assert Membership.objects.get(user=newcomer).company == acme
+    assert Membership.objects.get(user=newcomer).role == MembershipRole.VIEWER
+    assert _logged_in_as(client) == newcomer
+    assert newcomer.first_name == "nils"
+
+
+def test_an_invitation_brings_a_person_in_with_its_role(client, acme, acme_idp, company_admin):
+    # given an invitation to Acme as purchaser for an address outside Acme's domains
+    admin = MembershipFactory(company=acme, role=MembershipRole.ADMIN).user
+    invitation = invitation_create(company=acme, email="partner@elsewhere.test", role="purchaser", invited_by=admin)
+
+    # when they open the link and sign in at Acme's provider (the company's provider is
+    # offered on the invitation's page)
+    client.get(invitation.get_accept_url())
+    signup = client.get(reverse("account_signup"))
+    assert "Acme AB sign-in" in signup.content.decode()
+    start = client.post(reverse("members:invitation_sso"))
+    response = sign_in(client, email="partner@elsewhere.test", start_response=start)
+
+    # then they joined Acme with the invitation's role, and the invitation is used
+    assert response.status_code == 302
+    person = User.objects.get(email="partner@elsewhere.test")
+    assert Membership.objects.get(user=person).role == MembershipRole.PURCHASER
+    invitation.refresh_from_db()
+    assert invitation.accepted_by == person
+
+
+def test_an_invitation_to_another_company_does_not_open_this_provider(client, acme, globex, globex_idp):
+    # given an invitation to Acme, held in the session
+    admin = MembershipFactory(company=acme, role=MembershipRole.ADMIN).user
+    invitation = invitation_create(company=acme, email="pat@globex.test", role="viewer", invited_by=admin)
+    client.get(invitation.get_accept_url())
+
+    # when they sign in through Globex's provider instead
+    response = sign_in(client, email="pat@globex.test")
+
+    # then nobody is created: Globex's provider reaches Globex only
+    assert response.status_code == 302
+    assert not User.objects.filter(email="pat@globex.test").exists()
+    assert Invitation.objects.get(pk=invitation.pk).accepted_at is None
+
+
+def test_an_unverified_address_is_refused(client, acme, acme_idp):
+    MembershipFactory(company=acme, user__email=UNVERIFIED)
+
+    response = sign_in(client, email=UNVERIFIED)
+
+    assert response.status_code == 302
+    assert _logged_in_as(client) is None
+    assert any("verified" in str(m) for m in response.wsgi_request._messages)
+
+
+def test_club_staff_cannot_sign_in_through_a_customers_provider(client, acme_idp):
+    # given a club admin whose address a customer's provider claims
+    StaffFactory(group="Club admins", email="admin@acme.test")
+
+    response = sign_in(client, email="admin@acme.test")
+
+    assert response.status_code == 302
+    assert _logged_in_as(client) is None
+
+
+def test_staff_signed_in_through_the_clubs_own_provider_still_need_their_code(client, oidc_providers, settings):
+    # given the club's own provider (from the environment) and a club admin with TOTP
+    staff = StaffFactory(group="Club admins", email="ops@club.test")
+    activate_totp(staff)
+    club_provider = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "sso",
+                    "name": "Club sign-in",
+                    "client_id": CLIENT_ID,
+                    "secret": CLIENT_SECRET,
+                    "settings": {"server_url": oidc_providers.issuers["acme"], "oauth_pkce_enabled": True},
+                }
+            ]
+        }
+    }
+    with override_settings(SOCIALACCOUNT_PROVIDERS=club_provider):
+        # when they sign in at it
+        start = client.post(reverse("openid_connect_login", kwargs={"provider_id": "sso"}))
+        response = sign_in(client, email="ops@club.test", start_response=start)
+
+        # then the provider alone opens no staff page: allauth asks for the code first
+        assert response.status_code == 302
+        assert response["Location"] == reverse("mfa_authenticate")
+        assert client.get("/admin/").status_code == 302
+        assert _logged_in_as(client) is None
+
+
+def test_the_client_secret_is_sealed_and_opens_again():
+    sealed = seal_secret("s3cret")
+    assert "s3cret" not in sealed
+    assert open_secret(sealed) == "s3cret"
+    assert open_secret("garbage") == ""
