@@ -11,6 +11,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
 from django.utils import translation
 
 from core.mail import send_branded_mail
@@ -47,23 +48,32 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().pre_login(request, user, **kwargs)
 
     def get_logout_redirect_url(self, request) -> str:
-        # Called before the session ends. A person who signed in through a provider that
-        # supports RP-initiated logout is sent there, so its session ends too, and it
-        # sends them back to the login page.
-        provider_id = request.session.get(sso.SESSION_PROVIDER_KEY) if request.user.is_authenticated else None
-        if provider_id:
-            from allauth.socialaccount.adapter import get_adapter as get_social_adapter
-
-            try:
-                app = get_social_adapter(request).get_app(request, provider=provider_id)
-            except Exception:
-                app = None
-            if app is not None:
-                login_url = request.build_absolute_uri(resolve_url(settings.LOGOUT_REDIRECT_URL))
-                url = sso.provider_logout_url(request=request, app=app, post_logout_redirect_uri=login_url)
-                if url:
-                    return url
+        # Called before the session ends. Someone who signed in through a provider that
+        # supports RP-initiated logout goes on to the page that sends them there
+        # (``logout`` below keeps the address for it), so that session ends too.
+        if request.user.is_authenticated and request.session.get(sso.SESSION_PROVIDER_KEY):
+            return reverse("members:sso_logout")
         return super().get_logout_redirect_url(request)
+
+    def logout(self, request) -> None:
+        provider_logout_url = self._provider_logout_url(request)
+        super().logout(request)
+        if provider_logout_url:
+            request.session[sso.SESSION_LOGOUT_URL_KEY] = provider_logout_url
+
+    def _provider_logout_url(self, request) -> str | None:
+        provider_id = request.session.get(sso.SESSION_PROVIDER_KEY)
+        if not provider_id:
+            return None
+        from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+        from allauth.socialaccount.models import SocialApp
+
+        try:
+            app = get_social_adapter(request).get_app(request, provider=provider_id)
+        except SocialApp.DoesNotExist:  # the provider was removed meanwhile: log out here only
+            return None
+        login_url = request.build_absolute_uri(resolve_url(settings.LOGOUT_REDIRECT_URL))
+        return sso.provider_logout_url(request=request, app=app, post_logout_redirect_uri=login_url)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -96,18 +96,19 @@ class ChangeRoleForm(forms.Form):
 
 
 class LoginEmailForm(forms.Form):
-    """The login page's first step: the address alone, to find out how this person signs in."""
+    """The login page's first step: the address alone, to find out how this person signs in.
 
-    email = forms.EmailField(
-        label=_("E-mail address"),
+    The field is allauth's ``login`` (same name, label and autocomplete), so password
+    managers and people see one address field in both steps."""
+
+    login = forms.EmailField(
+        label=_("Email"),
         max_length=254,
-        widget=forms.EmailInput(
-            attrs={"autocomplete": "username", "autofocus": True, "placeholder": _("you@company.com")}
-        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
+    def clean_login(self) -> str:
+        email = self.cleaned_data["login"]
         if "\x00" in email:
-            raise forms.ValidationError(_("Enter a valid e-mail address."))
+            raise forms.ValidationError(_("Enter a valid email address."))
         return email.strip()

@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 OPENID_CONNECT = "openid_connect"
 # The allauth provider id this session signed in through, for the logout at the provider.
 SESSION_PROVIDER_KEY = "members.sso_provider_id"
+# After logout, in the new session: where the provider ends its own session.
+SESSION_LOGOUT_URL_KEY = "members.sso_logout_url"
 DISCOVERY_CACHE_SECONDS = 300
 DISCOVERY_TIMEOUT_SECONDS = 5
 

@@ -254,6 +254,16 @@ class InvitationSSOView(View):
         )
 
 
+def sso_logout(request):
+    """After logging out here, on to the provider the person signed in with, so its session
+    ends too (OpenID Connect RP-initiated logout); it sends them back to the login page.
+    A page of its own, because the logout form may not redirect off-site (CSP form-action)."""
+    provider_logout_url = request.session.pop(sso.SESSION_LOGOUT_URL_KEY, None)
+    if not provider_logout_url:
+        return redirect("account_login")
+    return render(request, "account/sso_logout.html", {"provider_url": provider_logout_url})
+
+
 def suspended(request):
     """Explains why a suspended company's contact was turned away."""
     reason = request.session.get(SUSPENDED_SESSION_KEY, "")
@@ -325,6 +335,21 @@ class ActivateTOTPView(allauth_totp_views.ActivateTOTPView):
         return next_url
 
 
+def to_identity_provider(request, provider, *, email: str, next_url: str | None = None):
+    """Start the sign-in at ``provider`` (allauth keeps the state and the PKCE verifier in the
+    session) and show the page that takes the person there (``account/sso_redirect.html``)."""
+    response = (
+        sso.social_app_for(provider)
+        .get_provider(request)
+        .redirect(request, process="login", next_url=next_url, auth_params={"login_hint": email})
+    )
+    if not isinstance(response, HttpResponseRedirect):
+        return response  # allauth's own error page (the provider's discovery failed)
+    return render(
+        request, "account/sso_redirect.html", {"provider_url": response["Location"], "provider_name": provider.name}
+    )
+
+
 class LoginView(allauth_account_views.LoginView):
     """allauth's login in two steps: the address first, then either the person's company
     provider (when the address's domain has one) or the password field.
@@ -351,16 +376,10 @@ class LoginView(allauth_account_views.LoginView):
             return self.render_to_response(
                 self.get_context_data(form=self.get_form_class()(request=request), email_form=email_form)
             )
-        email = email_form.cleaned_data["email"]
+        email = email_form.cleaned_data["login"]
         provider = sso.provider_for_email(email)
         if provider is not None:
-            app = sso.social_app_for(provider)
-            return app.get_provider(request).redirect(
-                request,
-                process="login",
-                next_url=get_next_redirect_url(request),
-                auth_params={"login_hint": email},
-            )
+            return to_identity_provider(request, provider, email=email, next_url=get_next_redirect_url(request))
         form = self.get_form_class()(request=request, initial={"login": email})
         form.fields["login"].widget.attrs.pop("autofocus", None)
         form.fields["login"].widget.attrs["readonly"] = True

@@ -117,6 +117,15 @@ def provider_login_form(session, url: str) -> tuple[str, dict]:
     return urljoin(response.url, unescape(action.group(1))), hidden
 
 
+def provider_url_from(response) -> str | None:
+    """Where the portal sends the person: a redirect, or the page that takes them to their
+    company's provider (``account/sso_redirect.html``)."""
+    if response.status_code == 302:
+        return response["Location"]
+    match = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', response.content.decode())
+    return unescape(match.group(1)) if match else None
+
+
 def sign_in(client, *, email: str, provider_login: str | None = None, start_response=None):
     """The whole sign-in through a provider with a Django test client; the portal's last
     response (the callback's redirect, or a refusal). ``provider_login`` is who signs in at
@@ -124,9 +133,9 @@ def sign_in(client, *, email: str, provider_login: str | None = None, start_resp
     import requests
 
     if start_response is None:
-        start_response = client.post("/accounts/login/", {"step": "email", "email": email})
-    assert start_response.status_code == 302, start_response.content.decode()[:500]
-    authorize_url = start_response["Location"]
+        start_response = client.post("/accounts/login/", {"step": "email", "login": email})
+    authorize_url = provider_url_from(start_response)
+    assert authorize_url, start_response.content.decode()[:500]
     session = requests.Session()
     action, fields = provider_login_form(session, authorize_url)
     fields.update({"login": provider_login or email, "password": "any password"})
