@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -312,6 +313,7 @@ class IdentityProviderAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
 
     company_path = "company"
     form = IdentityProviderAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [IdentityProviderDomainInline]
     list_display = ["name", "company", "issuer", "is_active", "domain_list", "secret_changed_at"]
     list_filter = ["is_active"]
