@@ -232,3 +232,89 @@ def test_the_client_secret_is_sealed_and_opens_again():
     assert "s3cret" not in sealed
     assert open_secret(sealed) == "s3cret"
     assert open_secret("garbage") == ""
+
+
+def test_logout_ends_the_providers_session_too(client, acme, acme_idp):
+    # given a member signed in through Acme's provider
+    MembershipFactory(company=acme, user__email="karin@acme.test")
+    sign_in(client, email="karin@acme.test")
+
+    # when she logs out
+    logged_out = client.post(reverse("account_logout"))
+    onward = client.get(logged_out["Location"])
+
+    # then the portal's session is over and the next page sends her to the provider's
+    # end-session endpoint, which returns her to the login page
+    assert _logged_in_as(client) is None
+    url = provider_url_from(onward)
+    assert url.startswith(f"{acme_idp.issuer}/session/end?")
+    assert "post_logout_redirect_uri=http%3A%2F%2Ftestserver%2Faccounts%2Flogin%2F" in url
+    assert f"client_id={CLIENT_ID}" in url
+
+
+def test_the_address_step_is_throttled_like_the_password_form(client, acme_idp, settings, cleared_cache):
+    settings.ACCOUNT_RATE_LIMITS = {"login": "3/m/ip"}
+    answers = [
+        client.post(reverse("account_login"), {"step": "email", "login": f"p{n}@acme.test"}).status_code
+        for n in range(4)
+    ]
+    assert answers[:3] == [200, 200, 200] and answers[3] == 429
+
+
+@pytest.mark.parametrize(
+    "login", ["", "not-an-address", "nul\x00@acme.test", "a" * 300 + "@acme.test", "x@" + "a" * 300]
+)
+def test_a_malformed_address_gets_the_form_again(client, login):
+    response = client.post(reverse("account_login"), {"step": "email", "login": login})
+    assert response.status_code == 200
+    assert 'name="password"' not in response.content.decode()
+
+
+def test_the_client_secret_is_write_only_in_the_admin(client, acme, acme_idp, club_admin):
+    from tests.mfa import login_with_totp
+
+    login_with_totp(client, club_admin)
+    url = reverse("admin:members_identityprovider_change", args=[acme_idp.pk])
+
+    page = client.get(url).content.decode()
+    assert CLIENT_SECRET not in page and acme_idp.client_secret_sealed not in page
+    assert f"/accounts/oidc/{acme_idp.provider_id}/login/callback/" in page
+
+    # changing the name with the secret left empty keeps the secret
+    form = {
+        "company": acme.pk,
+        "name": "Acme (Entra ID)",
+        "slug": "acme",
+        "issuer": acme_idp.issuer,
+        "client_id": CLIENT_ID,
+        "client_secret": "",
+        "is_active": "on",
+        "domains-TOTAL_FORMS": "2",
+        "domains-INITIAL_FORMS": "1",
+        "domains-0-id": acme_idp.domains.get().pk,
+        "domains-0-provider": acme_idp.pk,
+        "domains-0-domain": "acme.test",
+        "domains-0-auto_join": "on",
+        "domains-1-provider": acme_idp.pk,
+        "domains-1-domain": "gmail.com",
+    }
+    refused = client.post(url, form)
+    assert refused.status_code == 200 and "public mailbox provider" in refused.content.decode()
+    form["domains-1-domain"] = "ACME-shop.test"
+    saved = client.post(url, form)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    acme_idp.refresh_from_db()
+    assert acme_idp.name == "Acme (Entra ID)" and open_secret(acme_idp.client_secret_sealed) == CLIENT_SECRET
+    # turning joining on is recorded as this club admin's approval; domains are stored lower case
+    approved = acme_idp.domains.get(domain="acme.test")
+    assert approved.approved_by == club_admin and approved.approved_at is not None
+    assert acme_idp.domains.filter(domain="acme-shop.test", auto_join=False, approved_by=None).exists()
+
+
+def test_a_sales_rep_cannot_open_the_providers_in_the_admin(client, acme_idp, rep):
+    from tests.mfa import login_with_totp
+
+    login_with_totp(client, rep)
+    assert client.get(reverse("admin:members_identityprovider_changelist")).status_code == 403
+    # (another account's row: the admin's scoping answers 404 before the permission's 403)
+    assert client.get(reverse("admin:members_identityprovider_change", args=[acme_idp.pk])).status_code in (403, 404)
