@@ -350,6 +350,25 @@ def to_identity_provider(request, provider, *, email: str, next_url: str | None 
     )
 
 
+def provider_login(request, provider_id: str):
+    """allauth's OpenID Connect login (the club's own provider's button posts here), with its
+    redirect to the provider turned into the page that takes the person there: the CSP's
+    ``form-action 'self'`` would block the form's redirect off-site."""
+    from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+    from allauth.socialaccount.models import SocialApp
+    from allauth.socialaccount.providers.openid_connect import views as oidc_views
+
+    response = oidc_views.login(request, provider_id)
+    location = response.get("Location", "") if isinstance(response, HttpResponseRedirect) else ""
+    if request.method != "POST" or not location or url_has_allowed_host_and_scheme(location, {request.get_host()}):
+        return response
+    try:
+        name = get_social_adapter(request).get_app(request, provider=provider_id).name
+    except SocialApp.DoesNotExist:
+        name = provider_id
+    return render(request, "account/sso_redirect.html", {"provider_url": location, "provider_name": name})
+
+
 class LoginView(allauth_account_views.LoginView):
     """allauth's login in two steps: the address first, then either the person's company
     provider (when the address's domain has one) or the password field.
