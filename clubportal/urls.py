@@ -8,7 +8,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from members.views import ActivateTOTPView, staff_login, staff_password_change
+from members.views import ActivateTOTPView, LoginView, provider_login, staff_login, staff_password_change
 from portal import views
 
 handler403 = "portal.views.permission_denied"
@@ -25,6 +25,10 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # allauth's TOTP set-up, continuing to the page asked for (same path and name, first wins).
     path("accounts/2fa/totp/activate/", ActivateTOTPView.as_view(), name="mfa_activate_totp"),
+    # allauth's login in two steps: the address, then its company's provider or the password.
+    path("accounts/login/", LoginView.as_view(), name="account_login"),
+    # allauth's OpenID Connect login, whose redirect to the provider the CSP would block.
+    path("accounts/oidc/<str:provider_id>/login/", provider_login, name="openid_connect_login"),
     path("accounts/", include("allauth.urls")),
     # The admins' own login and password forms are replaced: everyone logs in through
     # allauth's login (throttled, and with the second factor for staff).

@@ -6,14 +6,30 @@ contacts and invitations, and nothing of anyone else's."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import sso
 from .admin_scoping import CompanyScopedAdminMixin
-from .models import Company, CompanyStatus, Invitation, Membership, MembershipRole, User
+from .models import (
+    Company,
+    CompanyStatus,
+    IdentityProvider,
+    IdentityProviderDomain,
+    Invitation,
+    Membership,
+    MembershipRole,
+    User,
+)
 from .services import MembersError, company_set_status, invitation_create, invitation_precheck, invitation_revoke
+from .validators import normalise_email_domain
 
 
 class UserAddForm(forms.ModelForm):
@@ -223,6 +239,131 @@ class InvitationAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
                 invitation_revoke(invitation=invitation, actor=request.user)
             except MembersError as exc:
                 self.message_user(request, f"{invitation.email}: {exc}", level=messages.WARNING)
+
+
+# --- Single sign-on: each company's own identity provider -------------------------------------
+
+
+class IdentityProviderAdminForm(forms.ModelForm):
+    """The provider's settings, with the client secret write-only: typed once, sealed, and
+    never shown again (leave it empty when changing anything else)."""
+
+    client_secret = forms.CharField(
+        label=_("client secret"),
+        required=False,
+        strip=True,
+        max_length=2000,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted and never shown again. Leave empty to keep the current secret."),
+    )
+
+    class Meta:
+        model = IdentityProvider
+        fields = ["company", "name", "slug", "issuer", "client_id", "client_secret", "is_active"]
+
+    def clean_issuer(self) -> str:
+        issuer = self.cleaned_data["issuer"].strip().rstrip("/")
+        if not sso.issuer_is_allowed(issuer):
+            raise forms.ValidationError(_("The issuer must be an https:// address."))
+        return issuer
+
+    def clean_client_secret(self) -> str:
+        secret = self.cleaned_data["client_secret"]
+        if "\x00" in secret:
+            raise forms.ValidationError(_("The secret contains a character that is not allowed."))
+        if not secret and not self.instance.client_secret_sealed:
+            raise forms.ValidationError(_("Enter the client secret the company's IT gave you."))
+        return secret
+
+    def save(self, commit=True):
+        provider = super().save(commit=False)
+        if self.cleaned_data["client_secret"]:
+            provider.client_secret_sealed = sso.seal_secret(self.cleaned_data["client_secret"])
+            provider.secret_changed_at = timezone.now()
+        if commit:
+            provider.save()
+        return provider
+
+
+class IdentityProviderDomainForm(forms.ModelForm):
+    class Meta:
+        model = IdentityProviderDomain
+        fields = ["domain", "auto_join"]
+
+    def clean_domain(self) -> str:
+        try:
+            return normalise_email_domain(self.cleaned_data["domain"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+
+
+class IdentityProviderDomainInline(admin.TabularInline):
+    model = IdentityProviderDomain
+    form = IdentityProviderDomainForm
+    extra = 1
+    fields = ["domain", "auto_join", "approved_by", "approved_at"]
+    readonly_fields = ["approved_by", "approved_at"]
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
+    """Club admins configure a company's provider here (the permission is ``members.*``,
+    which only Club admins hold). The page shows the redirect and logout URIs that the
+    company's IT registers with their provider."""
+
+    company_path = "company"
+    form = IdentityProviderAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    inlines = [IdentityProviderDomainInline]
+    list_display = ["name", "company", "issuer", "is_active", "domain_list", "secret_changed_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "company__name", "issuer", "domains__domain"]
+    autocomplete_fields = ["company"]
+    readonly_fields = ["redirect_uri", "post_logout_redirect_uri", "secret_changed_at"]
+    fieldsets = [
+        (None, {"fields": ["company", "name", "slug", "is_active"]}),
+        (_("Provider"), {"fields": ["issuer", "client_id", "client_secret", "secret_changed_at"]}),
+        (_("To register with the provider"), {"fields": ["redirect_uri", "post_logout_redirect_uri"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("company").prefetch_related("domains")
+
+    @admin.display(description=_("e-mail domains"))
+    def domain_list(self, obj) -> str:
+        return ", ".join(domain.domain for domain in obj.domains.all()) or "—"
+
+    @admin.display(description=_("redirect URI"))
+    def redirect_uri(self, obj) -> str:
+        if obj is None or not obj.slug:
+            return _("Shown once the provider is saved.")
+        path = reverse("openid_connect_callback", kwargs={"provider_id": obj.provider_id})
+        return settings.SITE_URL.rstrip("/") + path
+
+    @admin.display(description=_("post-logout redirect URI"))
+    def post_logout_redirect_uri(self, obj) -> str:
+        return settings.SITE_URL.rstrip("/") + reverse("account_login")
+
+    def save_formset(self, request, form, formset, change):
+        # Turning "new people join" on is a club admin's approval: record who and when.
+        domains = formset.save(commit=False)
+        for domain in domains:
+            if domain.auto_join and domain.approved_at is None:
+                domain.approved_by, domain.approved_at = request.user, timezone.now()
+            elif not domain.auto_join:
+                domain.approved_by, domain.approved_at = None, None
+            domain.save()
+        for removed in formset.deleted_objects:
+            removed.delete()
+        formset.save_m2m()
+
+
+# allauth's own provider admin would keep a secret readable and a provider bound to no
+# company; providers are configured above, or (the club's own) from the environment.
+from allauth.socialaccount.models import SocialApp  # noqa: E402
+
+if admin.site.is_registered(SocialApp):
+    admin.site.unregister(SocialApp)
 
 
 # --- People's data kept by libraries: the same scoping -------------------------------------

@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from . import sso
 from .invitations import forget_invitation, mark_newcomer, open_invitation_from_session
 from .models import MembershipRole, User
 from .services import MembersError, invitation_accept, invitation_check
@@ -36,6 +37,8 @@ class InvitationSignupForm(SignupForm):
             # The link proved this mailbox; nothing to type, nothing to get wrong.
             self.fields["email"].disabled = True
             self.fields["email"].help_text = _("The address your invitation was sent to.")
+        # The invited company's own provider, offered instead of a password.
+        self.sso_provider = sso.provider_for_company(self.invitation.company_id) if self.invitation else None
 
     def clean_email(self):
         email = super().clean_email()
@@ -90,3 +93,22 @@ class InviteColleagueForm(forms.Form):
 
 class ChangeRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices)
+
+
+class LoginEmailForm(forms.Form):
+    """The login page's first step: the address alone, to find out how this person signs in.
+
+    The field is allauth's ``login`` (same name, label and autocomplete), so password
+    managers and people see one address field in both steps."""
+
+    login = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+
+    def clean_login(self) -> str:
+        email = self.cleaned_data["login"]
+        if "\x00" in email:
+            raise forms.ValidationError(_("Enter a valid email address."))
+        return email.strip()

@@ -280,3 +280,112 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+
+# --- Single sign-on through a member company's own identity provider ----------------------
+
+
+class IdentityProvider(models.Model):
+    """A member company's own OpenID Connect provider (its Entra ID tenant, its Google
+    Workspace, ...), configured by club admins.
+
+    A provider belongs to exactly one company and signs in only that company's people:
+    its current members, people invited to it, and new people whose verified address is
+    on one of its approved domains (``IdentityProviderDomain.auto_join``). Everyone else
+    it asserts is refused (``members.sso.check_sso_login``), so company B's provider can
+    never reach company A's people, nor club staff.
+
+    The client secret is kept sealed (``members.sso.seal_secret``: Fernet with a key
+    derived from ``SECRET_KEY``) and is never shown again once saved.
+    """
+
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="identity_providers"
+    )
+    name = models.CharField(
+        _("name"), max_length=80, help_text=_("Shown to people on the way to it, e.g. “Acme (Microsoft)”.")
+    )
+    slug = models.SlugField(
+        _("short name"),
+        max_length=40,
+        unique=True,
+        help_text=_("Part of the redirect URI that the company's IT registers; changing it breaks sign-in."),
+    )
+    issuer = models.URLField(
+        _("issuer"),
+        max_length=300,
+        help_text=_(
+            "The provider's issuer URL, e.g. https://login.microsoftonline.com/<tenant id>/v2.0 "
+            "or https://accounts.google.com."
+        ),
+    )
+    client_id = models.CharField(_("client ID"), max_length=255)
+    client_secret_sealed = models.TextField(_("client secret (sealed)"), editable=False)
+    secret_changed_at = models.DateTimeField(_("secret changed"), null=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("identity provider")
+        verbose_name_plural = _("identity providers")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "client_id"], name="members_idp_unique_issuer_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.company})"
+
+    @property
+    def provider_id(self) -> str:
+        """The id allauth knows this provider by (in its URLs and social accounts)."""
+        return f"{IDP_PROVIDER_ID_PREFIX}{self.slug}"
+
+
+# Every company provider's allauth id starts with this, so it can never be taken for the
+# club's own provider configured from the environment (``OIDC_PROVIDER_ID``).
+IDP_PROVIDER_ID_PREFIX = "company-"
+
+
+class IdentityProviderDomain(models.Model):
+    """An e-mail domain whose people sign in through a company's provider.
+
+    The login page sends anyone who types an address on this domain to the provider (the
+    only thing the login page tells a stranger). With ``auto_join`` (a club admin's
+    approval, recorded), a person on this domain whom the provider signs in for the first
+    time joins the company as a viewer, the lowest role; without it they need an invitation.
+    """
+
+    provider = models.ForeignKey(
+        IdentityProvider, verbose_name=_("identity provider"), on_delete=models.CASCADE, related_name="domains"
+    )
+    domain = models.CharField(_("e-mail domain"), max_length=253, help_text=_("For example acme.se."))
+    auto_join = models.BooleanField(
+        _("new people join"),
+        default=False,
+        help_text=_(
+            "People with an address on this domain who sign in through the provider for the first time "
+            "join the company as viewers, without an invitation."
+        ),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("e-mail domain")
+        verbose_name_plural = _("e-mail domains")
+        constraints = [
+            # One provider per domain: the login page must know where to send an address.
+            models.UniqueConstraint(Lower("domain"), name="members_idp_domain_unique"),
+            models.CheckConstraint(condition=models.Q(domain=Lower("domain")), name="members_idp_domain_lowercase"),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -26,6 +26,8 @@ from .models import (
     Company,
     CompanyStatus,
     Country,
+    IdentityProvider,
+    IdentityProviderDomain,
     Invitation,
     Membership,
     MembershipRole,
@@ -188,6 +190,34 @@ def invitation_accept(*, invitation_id: int, user: User) -> Membership:
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership
+
+
+def sso_membership_grant(*, user: User, provider: IdentityProvider, invitation: Invitation | None = None) -> Membership:
+    """Give a person whom ``provider`` has just signed in their place in the provider's company.
+
+    With an open ``invitation`` (to that company, for their address) it is accepted, with its
+    role; without one, the provider's domain rule for their address must allow joining, and
+    they join with the lowest role (viewer). A person already in the company keeps their
+    membership (a retried sign-in changes nothing); a person in another company is refused.
+    The company row is locked, so two first sign-ins of one person give one membership.
+    """
+    if invitation is not None:
+        if invitation.company_id != provider.company_id:
+            raise MembersError(_("This invitation is for another company."))
+        return invitation_accept(invitation_id=invitation.pk, user=user)
+    domain = user.email.rpartition("@")[2].lower()
+    with transaction.atomic():
+        company = _lock_company(provider.company_id)
+        existing = Membership.objects.filter(user=user).first()
+        if existing is not None:
+            if existing.company_id != company.pk:
+                raise MembersError(_("You already belong to a member company."))
+            return existing
+        if not company.is_active:
+            raise MembersError(_("This company's membership is suspended."))
+        if not IdentityProviderDomain.objects.filter(provider=provider, domain=domain, auto_join=True).exists():
+            raise MembersError(_("You need an invitation to %(company)s first.") % {"company": company})
+        return Membership.objects.create(user=user, company=company, role=MembershipRole.VIEWER)
 
 
 def _admins_left_after(company: Company, *, excluding: Membership) -> int:

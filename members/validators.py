@@ -38,3 +38,47 @@ def validate_org_number(value: str, country: str) -> str:
             raise ValidationError(_("A Dutch KvK number has eight digits, like 12345678."))
         return compact
     raise ValidationError(_("Organisation numbers from this country are not supported yet."))
+
+
+# Mailbox providers anyone can get an address at: sending their domain to one company's
+# identity provider would send every stranger with such an address there too.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "icloud.com",
+        "me.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.net",
+        "aol.com",
+        "hotmail.se",
+        "live.se",
+        "yahoo.se",
+        "telia.com",
+        "hotmail.nl",
+        "live.nl",
+        "ziggo.nl",
+        "kpnmail.nl",
+    }
+)
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def normalise_email_domain(value: str) -> str:
+    """The domain as stored (lower case, no ``@``), or ``ValidationError``: a real-looking
+    host name that is not a public mailbox provider's."""
+    domain = (value or "").strip().lower().lstrip("@").rstrip(".")
+    if "\x00" in domain or not _DOMAIN.match(domain):
+        raise ValidationError(_("Enter an e-mail domain such as acme.se."))
+    if domain in PUBLIC_MAIL_DOMAINS:
+        raise ValidationError(
+            _("%(domain)s is a public mailbox provider: anyone can have an address there.") % {"domain": domain}
+        )
+    return domain

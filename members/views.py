@@ -3,6 +3,7 @@ check who is asking, call a selector or a service, and render."""
 
 from __future__ import annotations
 
+from allauth.account import views as allauth_account_views
 from allauth.account.adapter import get_adapter
 from allauth.account.utils import get_next_redirect_url
 from allauth.mfa.totp import views as allauth_totp_views
@@ -21,8 +22,9 @@ from django.views import View
 from django.views.generic import FormView, TemplateView, UpdateView
 from django_tables2 import RequestConfig
 
-from .forms import ChangeRoleForm, InviteColleagueForm, ProfileForm
-from .invitations import mark_newcomer, remember_invitation
+from . import sso
+from .forms import ChangeRoleForm, InviteColleagueForm, LoginEmailForm, ProfileForm
+from .invitations import mark_newcomer, open_invitation_from_session, remember_invitation
 from .middleware import SUSPENDED_SESSION_KEY
 from .models import Invitation, Membership, User
 from .selectors import company_colleagues, company_open_invitations, is_club_admin, is_sales_rep
@@ -236,6 +238,32 @@ class InvitationAcceptView(View):
         return redirect("dashboard")
 
 
+class InvitationSSOView(View):
+    """From the invitation's page to the invited company's own provider, for the address
+    the invitation was sent to (the provider must vouch for that same address)."""
+
+    def post(self, request):
+        invitation = open_invitation_from_session(request)
+        provider = sso.provider_for_company(invitation.company_id) if invitation else None
+        if provider is None:
+            return redirect("account_signup")
+        return (
+            sso.social_app_for(provider)
+            .get_provider(request)
+            .redirect(request, process="login", auth_params={"login_hint": invitation.email})
+        )
+
+
+def sso_logout(request):
+    """After logging out here, on to the provider the person signed in with, so its session
+    ends too (OpenID Connect RP-initiated logout); it sends them back to the login page.
+    A page of its own, because the logout form may not redirect off-site (CSP form-action)."""
+    provider_logout_url = request.session.pop(sso.SESSION_LOGOUT_URL_KEY, None)
+    if not provider_logout_url:
+        return redirect("account_login")
+    return render(request, "account/sso_logout.html", {"provider_url": provider_logout_url})
+
+
 def suspended(request):
     """Explains why a suspended company's contact was turned away."""
     reason = request.session.get(SUSPENDED_SESSION_KEY, "")
@@ -305,3 +333,74 @@ class ActivateTOTPView(allauth_totp_views.ActivateTOTPView):
                 ),
             )
         return next_url
+
+
+def to_identity_provider(request, provider, *, email: str, next_url: str | None = None):
+    """Start the sign-in at ``provider`` (allauth keeps the state and the PKCE verifier in the
+    session) and show the page that takes the person there (``account/sso_redirect.html``)."""
+    response = (
+        sso.social_app_for(provider)
+        .get_provider(request)
+        .redirect(request, process="login", next_url=next_url, auth_params={"login_hint": email})
+    )
+    if not isinstance(response, HttpResponseRedirect):
+        return response  # allauth's own error page (the provider's discovery failed)
+    return render(
+        request, "account/sso_redirect.html", {"provider_url": response["Location"], "provider_name": provider.name}
+    )
+
+
+def provider_login(request, provider_id: str):
+    """allauth's OpenID Connect login (the club's own provider's button posts here), with its
+    redirect to the provider turned into the page that takes the person there: the CSP's
+    ``form-action 'self'`` would block the form's redirect off-site."""
+    from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+    from allauth.socialaccount.models import SocialApp
+    from allauth.socialaccount.providers.openid_connect import views as oidc_views
+
+    response = oidc_views.login(request, provider_id)
+    location = response.get("Location", "") if isinstance(response, HttpResponseRedirect) else ""
+    if request.method != "POST" or not location or url_has_allowed_host_and_scheme(location, {request.get_host()}):
+        return response
+    try:
+        name = get_social_adapter(request).get_app(request, provider=provider_id).name
+    except SocialApp.DoesNotExist:
+        name = provider_id
+    return render(request, "account/sso_redirect.html", {"provider_url": location, "provider_name": name})
+
+
+class LoginView(allauth_account_views.LoginView):
+    """allauth's login in two steps: the address first, then either the person's company
+    provider (when the address's domain has one) or the password field.
+
+    Only the domain decides (``members.sso.provider_for_email``): the answer is the same for
+    an address with an account here and one without, so the first step tells a stranger
+    nothing about who is a member. The first step is a POST to this view (throttled by
+    allauth's "login" limit like the password form); a POST with the password is allauth's
+    own login, unchanged.
+    """
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context.get("form")
+        context["password_step"] = kwargs.get("password_step") or (form is not None and form.is_bound)
+        context.setdefault("email_form", LoginEmailForm())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("step") != "email":
+            return super().post(request, *args, **kwargs)
+        email_form = LoginEmailForm(request.POST)
+        if not email_form.is_valid():
+            return self.render_to_response(
+                self.get_context_data(form=self.get_form_class()(request=request), email_form=email_form)
+            )
+        email = email_form.cleaned_data["login"]
+        provider = sso.provider_for_email(email)
+        if provider is not None:
+            return to_identity_provider(request, provider, email=email, next_url=get_next_redirect_url(request))
+        form = self.get_form_class()(request=request, initial={"login": email})
+        form.fields["login"].widget.attrs.pop("autofocus", None)
+        form.fields["login"].widget.attrs["readonly"] = True
+        form.fields["password"].widget.attrs["autofocus"] = True
+        return self.render_to_response(self.get_context_data(form=form, password_step=True))

@@ -187,3 +187,28 @@ def _forget_webhook_subscriptions():
     subscriptions_forget(known_empty=True)
     yield
     subscriptions_forget(known_empty=True)
+
+
+# --- A real OpenID Connect provider (tests/oidc.py), started once per session -------------
+
+
+@pytest.fixture(scope="session")
+def oidc_providers():
+    """panva's oidc-provider on loopback, accepting the test client's callbacks."""
+    from tests.oidc import node_available, start_providers
+
+    require(node_available(), "Node and tests/oidc_provider/node_modules (npm ci there)")
+    providers = start_providers(["http://testserver"])
+    yield providers
+    providers.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc_providers_live(live_server):
+    """The same, accepting the callbacks of the browser tests' live server."""
+    from tests.oidc import node_available, start_providers
+
+    require(node_available(), "Node and tests/oidc_provider/node_modules (npm ci there)")
+    providers = start_providers([live_server.url])
+    yield providers
+    providers.stop()

@@ -305,9 +305,9 @@ MFA_TOTP_ISSUER = env_str("CLUB_NAME", "Clubportal")
 # Staff must have MFA before they reach any staff page (members.middleware).
 STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", True)
 
-# Optional single sign-on for a member company's identity provider (Microsoft Entra ID,
-# Google Workspace, ...). Configured only from the environment; without it the login
-# page shows no SSO button.
+# The club's own single sign-on provider (optional), configured from the environment and
+# shown as a button on the login page. Each member company's own provider (Entra ID, Google
+# Workspace, ...) is configured by club admins in the Django admin instead (members.sso).
 OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
 SOCIALACCOUNT_PROVIDERS: dict = {}
 if OIDC_CLIENT_ID:

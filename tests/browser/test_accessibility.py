@@ -155,6 +155,7 @@ def _logged_in_page(
     if email:
         page.goto(f"{base_url}/accounts/login/")
         page.fill("input[name=login]", email)
+        page.click("button[type=submit]")  # the address first, then the password
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url("**/dashboard/")

@@ -14,6 +14,7 @@ NEW_TITLE = "Gold lounge: free coffee all winter"
 def _log_in(page: Page, base_url: str, email: str, password: str, next_url: str = "/") -> None:
     page.goto(f"{base_url}/accounts/login/?next={next_url}")
     page.fill("input[name=login]", email)
+    page.click("button[type=submit]")  # the address first, then the password
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()

@@ -61,6 +61,7 @@ def buying_club(demo_club):
 def _log_in(page: Page, base_url: str, email: str, next_url: str) -> None:
     page.goto(f"{base_url}/accounts/login/?next={next_url}")
     page.fill("input[name=login]", email)
+    page.click("button[type=submit]")  # the address first, then the password
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()

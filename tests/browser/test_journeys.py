@@ -27,6 +27,7 @@ INVITATION_LINK = re.compile(r"https?://\S+/invitations/[^/\s]+/")
 
 def _log_in(page: Page, *, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Continue").click()  # the address first, then the password
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name=re.compile(r"^(sign|log) in$", re.IGNORECASE)).click()
 

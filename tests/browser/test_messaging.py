@@ -26,6 +26,7 @@ ANSWER = "Thursday is perfect, thank you!"
 def _log_in(page: Page, base_url: str, email: str, next_url: str) -> None:
     page.goto(f"{base_url}/accounts/login/?next={next_url}")
     page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Continue").click()  # the address first, then the password
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name=re.compile(r"^(sign|log) in$", re.IGNORECASE)).click()
     page.wait_for_load_state()

@@ -123,6 +123,7 @@ def _log_in(browser: Browser, base_url: str, email: str, *, browser_language: st
     ).new_page()
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=login]", email)
+    page.click("button[type=submit]")  # the address first, then the password
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/dashboard/")

@@ -45,6 +45,7 @@ def _browser_page(browser, base_url: str, email: str) -> Page:
     page.set_default_timeout(10_000)
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=login]", email)
+    page.click("button[type=submit]")  # the address first, then the password
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
     expect(page).to_have_url(re.compile(r"/dashboard/$"))

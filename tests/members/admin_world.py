@@ -29,7 +29,8 @@ from campaigns.models import (
     Referral,
     ReferralStatus,
 )
-from members.models import Company, CompanyStatus, MembershipRole, User
+from members.models import Company, CompanyStatus, IdentityProvider, IdentityProviderDomain, MembershipRole, User
+from members.sso import seal_secret
 from messaging.services import thread_start
 from notifications.models import Notification
 from privacy.models import ErasureRequest
@@ -154,6 +155,15 @@ def _account_rows(company: Company, *, rep: User, tag: str, club: Club) -> None:
     goodwill_award(rep=rep, company=company, points=10, reason=f"{tag} goodwill", key=f"{low}-goodwill")
     Authenticator.objects.create(user=contact, type=Authenticator.Type.TOTP, data={"secret": tag})
     social = SocialAccount.objects.create(user=contact, provider="openid_connect", uid=f"{low}-uid")
+    identity_provider = IdentityProvider.objects.create(
+        company=company,
+        name=f"{tag} sign-in",
+        slug=f"{low}-idp",
+        issuer=f"https://login.{low}.example.com",
+        client_id=f"{low}-client",
+        client_secret_sealed=seal_secret(f"{low}-secret"),
+    )
+    IdentityProviderDomain.objects.create(provider=identity_provider, domain=f"{low}.example.com")
     SocialToken.objects.create(app=SocialApp.objects.get(), account=social, token=f"{low}-token")
     ErasureRequest.objects.create(user=contact)
 
