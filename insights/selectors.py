@@ -503,6 +503,8 @@ SEGMENTS = {
     NEVER: (_("Never ordered"), _("A member company without an order.")),
 }
 YEAR_DAYS = 365
+# Behaviour (keeps buying / slows down / stopped) compares two windows of this many days.
+BEHAVIOUR_WINDOW_DAYS = 180
 
 
 def segment_for(*, recency_days: int | None, first_days: int | None, orders_365: int) -> str:
@@ -537,6 +539,8 @@ class CompanyValue:
     orders_365: int
     revenue_365: Decimal
     revenue_total: Decimal
+    revenue_recent: Decimal = ZERO  # the last ``BEHAVIOUR_WINDOW_DAYS`` days
+    revenue_before: Decimal = ZERO  # the same number of days before those
     segment: str = NEVER
     slipping_reason: str = ""
 
@@ -557,6 +561,11 @@ def company_values(*, user: User | None, now: datetime | None = None) -> list[Co
     year_ago = now - timedelta(days=YEAR_DAYS)
     order = Q(original__isnull=True)
     recent = Q(occurred_at__gte=year_ago, occurred_at__lt=now)
+    window_start = now - timedelta(days=BEHAVIOUR_WINDOW_DAYS)
+    window = Q(occurred_at__gte=window_start, occurred_at__lt=now)
+    window_before = Q(
+        occurred_at__gte=window_start - timedelta(days=BEHAVIOUR_WINDOW_DAYS), occurred_at__lt=window_start
+    )
     rows = (
         Purchase.objects.filter(staff_company_q(user=user, path="company") if user else Q(), occurred_at__lt=now)
         .exclude(company__status=CompanyStatus.SUSPENDED)
@@ -569,6 +578,8 @@ def company_values(*, user: User | None, now: datetime | None = None) -> list[Co
             orders_365=Count("pk", filter=order & recent),
             revenue_365=Coalesce(Sum("net_amount", filter=recent), Value(ZERO), output_field=MONEY),
             revenue_total=Coalesce(Sum("net_amount"), Value(ZERO), output_field=MONEY),
+            revenue_recent=Coalesce(Sum("net_amount", filter=window), Value(ZERO), output_field=MONEY),
+            revenue_before=Coalesce(Sum("net_amount", filter=window_before), Value(ZERO), output_field=MONEY),
         )
     )
     values = []
@@ -581,6 +592,8 @@ def company_values(*, user: User | None, now: datetime | None = None) -> list[Co
             orders_365=row["orders_365"],
             revenue_365=row["revenue_365"],
             revenue_total=row["revenue_total"],
+            revenue_recent=row["revenue_recent"],
+            revenue_before=row["revenue_before"],
         )
         recency = (now - value.last_order_at).days if value.last_order_at else None
         first_days = (now - value.first_order_at).days if value.first_order_at else None

@@ -12,18 +12,29 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
-from core.spreadsheets import csv_stream
+from core.spreadsheets import csv_stream, xlsx_bytes
 from members.models import Company
 from members.selectors import is_club_admin, is_sales_rep, staff_sees_every_company
 from rewards.models import ProgrammeRules
 
+from .behaviour import (
+    BEHAVIOURS,
+    CELL_TITLES,
+    NPS_GROUPS,
+    RISK_REASONS,
+    at_risk_accounts,
+    satisfaction_cell,
+    satisfaction_grid,
+    with_companies,
+)
+from .cohorts import COHORT_MONTHS, cohort_grid, heat
 from .forms import PeriodForm
 from .selectors import (
     DRILLDOWNS,
@@ -112,10 +123,29 @@ def _company_rows(companies, *, currency: str):
         ]
 
 
+EXPORT_FORMATS = ("csv", "xlsx")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _csv_response(rows, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _export(request, rows, stem: str, *, title: str = "Insights") -> HttpResponse | StreamingHttpResponse:
+    """``rows`` (header first) as the file ``?format=`` asks for: CSV (streamed) or XLSX;
+    both formula-safe (``core.spreadsheets``)."""
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(xlsx_bytes(rows, title=title), content_type=XLSX_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+        return response
+    return _csv_response(rows, f"{stem}.csv")
+
+
+def _export_urls(query: str = "") -> dict:
+    prefix = f"?{query}&" if query else "?"
+    return {"export_url": f"{prefix}format=csv", "xlsx_url": f"{prefix}format=xlsx"}
 
 
 class DrilldownView(InsightsAccessMixin, View):
@@ -134,10 +164,11 @@ class DrilldownView(InsightsAccessMixin, View):
             )
         period = form.cleaned_data["period"]
         companies = drilldown_companies(metric=metric, period=period, user=request.user)
-        if request.GET.get("format") == "csv":
-            return _csv_response(
+        if request.GET.get("format") in EXPORT_FORMATS:
+            return _export(
+                request,
                 _company_rows(companies.iterator(chunk_size=EXPORT_CHUNK), currency=self.rules.currency),
-                f"insights-{metric}-{period.start.isoformat()}.csv",
+                f"insights-{metric}-{period.start.isoformat()}",
             )
         page = Paginator(companies, PER_PAGE).get_page(request.GET.get("page"))
         return render(
@@ -149,7 +180,7 @@ class DrilldownView(InsightsAccessMixin, View):
                 title=DRILLDOWNS[metric],
                 page=page,
                 query=period.as_query(),
-                export_url=f"?{period.as_query()}&format=csv",
+                **_export_urls(period.as_query()),
             ),
         )
 
@@ -198,14 +229,14 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
             }
             return [found[pk] for pk in chunk if pk in found]
 
-        if request.GET.get("format") == "csv":
+        if request.GET.get("format") in EXPORT_FORMATS:
 
             def all_companies():
                 for index in range(0, len(ids), EXPORT_CHUNK):
                     yield from companies_for(ids[index : index + EXPORT_CHUNK])
 
-            return _csv_response(
-                _company_rows(all_companies(), currency=self.rules.currency), f"insights-segment-{segment}.csv"
+            return _export(
+                request, _company_rows(all_companies(), currency=self.rules.currency), f"insights-segment-{segment}"
             )
         page = Paginator(ids, PER_PAGE).get_page(request.GET.get("page"))
         companies = companies_for(list(page.object_list))
@@ -223,7 +254,7 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
                 show_reason=segment == "slipping",
                 segment=segment,
                 can_make_campaign=self.whole_club and request.user.has_perm("campaigns.add_campaign"),
-                export_url="?format=csv",
+                **_export_urls(),
             ),
         )
 
@@ -268,6 +299,184 @@ class CampaignsView(InsightsAccessMixin, View):
             raise PermissionDenied(_("Campaign results are club-wide figures, for club admins and Marketing."))
         results = campaigns_side_by_side(user=request.user, rules=self.rules)
         return render(request, "insights/campaigns.html", self.base_context(results=results))
+
+
+def _paged_companies(request, rows):
+    """One page of ``rows`` (anything with ``company_id``) with their companies. One query
+    for the page's companies."""
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    return page, with_companies(page.object_list)
+
+
+def _all_with_companies(rows):
+    for index in range(0, len(rows), EXPORT_CHUNK):
+        yield from with_companies(rows[index : index + EXPORT_CHUNK])
+
+
+def _day(moment) -> str:
+    return timezone.localtime(moment).date().isoformat() if moment else ""
+
+
+class SatisfactionView(InsightsAccessMixin, View):
+    """Satisfied is not loyal: NPS groups against buying behaviour, each cell linked to its
+    companies."""
+
+    def get(self, request):
+        grid, answered = satisfaction_grid(user=request.user)
+        return render(
+            request,
+            "insights/satisfaction.html",
+            self.base_context(grid=grid, answered=answered, behaviours=BEHAVIOURS, nps_groups=NPS_GROUPS),
+        )
+
+
+class SatisfactionCellView(InsightsAccessMixin, View):
+    """The companies behind one cell (for example promoters who stopped buying)."""
+
+    def get(self, request, nps: str, behaviour: str):
+        if nps not in NPS_GROUPS or behaviour not in BEHAVIOURS:
+            raise Http404(_("No such group."))
+        rows = satisfaction_cell(nps=nps, behaviour=behaviour, user=request.user)
+        title = CELL_TITLES[behaviour] % {"group": NPS_GROUPS[nps][0]}
+        if request.GET.get("format") in EXPORT_FORMATS:
+            header = [
+                _("Company"),
+                _("Country"),
+                _("Sales rep"),
+                _("Latest score"),
+                _("Answered"),
+                _("Net revenue, last 365 days"),
+                _("Currency"),
+                _("Last order"),
+            ]
+
+            def lines():
+                yield header
+                for row in _all_with_companies(rows):
+                    yield [
+                        row.company.name,
+                        row.company.country,
+                        row.company.sales_rep.email if row.company.sales_rep else "",
+                        row.answer.score,
+                        _day(row.answer.answered_at),
+                        row.revenue_365,
+                        self.rules.currency,
+                        _day(row.last_order_at),
+                    ]
+
+            return _export(request, lines(), f"insights-{nps}-{behaviour}", title=title)
+        page, companies = _paged_companies(request, rows)
+        return render(
+            request,
+            "insights/satisfaction_cell.html",
+            self.base_context(
+                title=title,
+                definition=f"{NPS_GROUPS[nps][1]} {BEHAVIOURS[behaviour][1]}",
+                page=page,
+                companies=companies,
+                **_export_urls(),
+            ),
+        )
+
+
+class AtRiskView(InsightsAccessMixin, View):
+    """Accounts to call: later than their own rhythm, detractors, points expiring unused,
+    declining spend; a rep's own accounts, the whole club for club admins and Marketing."""
+
+    def get(self, request):
+        reason = request.GET.get("reason", "")
+        if reason and reason not in RISK_REASONS:
+            reason = ""
+        rows = at_risk_accounts(user=request.user, rules=self.rules, reason=reason)
+        query = f"reason={reason}" if reason else ""
+        if request.GET.get("format") in EXPORT_FORMATS:
+            header = [
+                _("Company"),
+                _("Country"),
+                _("Sales rep"),
+                *[str(label) for label in RISK_REASONS.values()],
+                _("Net revenue, last 365 days"),
+                _("Currency"),
+                _("Last order"),
+            ]
+
+            def lines():
+                yield header
+                for row in _all_with_companies(rows):
+                    yield [
+                        row.company.name,
+                        row.company.country,
+                        row.company.sales_rep.email if row.company.sales_rep else "",
+                        *[row.reasons.get(key, "") for key in RISK_REASONS],
+                        row.revenue_365,
+                        self.rules.currency,
+                        _day(row.last_order_at),
+                    ]
+
+            return _export(request, lines(), "insights-at-risk", title=_("At risk"))
+        page, companies = _paged_companies(request, rows)
+        return render(
+            request,
+            "insights/at_risk.html",
+            self.base_context(
+                page=page,
+                companies=companies,
+                reasons=RISK_REASONS,
+                reason=reason,
+                query=query,
+                **_export_urls(query),
+            ),
+        )
+
+
+class CohortsView(InsightsAccessMixin, View):
+    """The retention grid: cohorts by month of first order, the share still buying and the
+    revenue kept in each following month."""
+
+    def get(self, request):
+        grid = cohort_grid(user=request.user)
+        if request.GET.get("format") in EXPORT_FORMATS:
+
+            def lines():
+                yield [
+                    _("First order in"),
+                    _("Companies"),
+                    _("Month"),
+                    _("Still buying"),
+                    _("Share still buying (%)"),
+                    _("Net revenue"),
+                    _("Revenue kept (%)"),
+                    _("Currency"),
+                ]
+                for cohort in grid:
+                    for cell in cohort.cells:
+                        if cell is not None:
+                            yield [
+                                cohort.month.strftime("%Y-%m"),
+                                cohort.companies,
+                                cell.offset,
+                                cell.buying,
+                                cell.share,
+                                cell.revenue,
+                                cell.revenue_kept,
+                                self.rules.currency,
+                            ]
+
+            return _export(request, lines(), "insights-cohorts", title=_("Cohorts"))
+        for cohort in grid:
+            for cell in cohort.cells:
+                if cell is not None:
+                    cell.heat = heat(cell.share)
+        return render(
+            request,
+            "insights/cohorts.html",
+            self.base_context(
+                grid=grid,
+                has_data=any(c.companies for c in grid),
+                offsets=range(COHORT_MONTHS),
+                **_export_urls(),
+            ),
+        )
 
 
 class DefinitionsView(InsightsAccessMixin, View):
