@@ -15,6 +15,7 @@ urlpatterns = [
     path("satisfaction/", views.SatisfactionView.as_view(), name="satisfaction"),
     path("satisfaction/<slug:nps>/<slug:behaviour>/", views.SatisfactionCellView.as_view(), name="satisfaction_cell"),
     path("at-risk/", views.AtRiskView.as_view(), name="at_risk"),
+    path("value/", views.LifetimeView.as_view(), name="lifetime"),
     path("cohorts/", views.CohortsView.as_view(), name="cohorts"),
     path("campaigns/", views.CampaignsView.as_view(), name="campaigns"),
     path("how-we-measure/", views.DefinitionsView.as_view(), name="definitions"),

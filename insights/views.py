@@ -36,9 +36,12 @@ from .behaviour import (
 )
 from .cohorts import COHORT_MONTHS, cohort_grid, heat
 from .forms import PeriodForm
+from .lifetime import MOVEMENT_DAYS, lifetime_values, segment_movement
 from .selectors import (
     DRILLDOWNS,
+    NEVER,
     SEGMENTS,
+    ZERO,
     campaigns_side_by_side,
     company_values,
     drilldown_companies,
@@ -188,6 +191,23 @@ class DrilldownView(InsightsAccessMixin, View):
 class SegmentsView(InsightsAccessMixin, View):
     def get(self, request):
         rows, slipping = segment_summary(user=request.user)
+        try:
+            since = int(request.GET.get("since", 90))
+        except ValueError:
+            since = 90
+        if since not in MOVEMENT_DAYS:
+            since = 90
+        keys, moves = segment_movement(user=request.user, days=since)
+        columns = [key for key in keys if key != NEVER]  # whoever has ordered is in a segment today
+        movement = [
+            {
+                "key": then,
+                "label": SEGMENTS[then][0],
+                "cells": [(now, moves.get((then, now), 0)) for now in columns],
+                "total": sum(moves.get((then, now), 0) for now in columns),
+            }
+            for then in keys
+        ]
         names = dict(
             Company.objects.filter(pk__in=[v.company_id for v in slipping[:PER_PAGE]]).values_list("pk", "name")
         )
@@ -201,6 +221,10 @@ class SegmentsView(InsightsAccessMixin, View):
                 slipping=slipping[:PER_PAGE],
                 slipping_count=len(slipping),
                 segment_max=max((row.companies for row in rows), default=0),
+                movement=[row for row in movement if row["total"]],
+                movement_labels=[SEGMENTS[key][0] for key in columns],
+                movement_days=MOVEMENT_DAYS,
+                since=since,
             ),
         )
 
@@ -474,6 +498,61 @@ class CohortsView(InsightsAccessMixin, View):
                 grid=grid,
                 has_data=any(c.companies for c in grid),
                 offsets=range(COHORT_MONTHS),
+                **_export_urls(),
+            ),
+        )
+
+
+class LifetimeView(InsightsAccessMixin, View):
+    """Historical and predicted 12-month value per company, and per segment."""
+
+    def get(self, request):
+        rows, summary, _retention = lifetime_values(user=request.user)
+        if request.GET.get("format") in EXPORT_FORMATS:
+
+            def lines():
+                yield [
+                    _("Company"),
+                    _("Country"),
+                    _("Sales rep"),
+                    _("Segment"),
+                    _("First order"),
+                    _("Tenure (days)"),
+                    _("Net revenue to date"),
+                    _("Yearly value"),
+                    _("Net revenue, last 365 days"),
+                    _("Segment retention"),
+                    _("Predicted 12-month value"),
+                    _("Currency"),
+                ]
+                for row in _all_with_companies(rows):
+                    yield [
+                        row.company.name,
+                        row.company.country,
+                        row.company.sales_rep.email if row.company.sales_rep else "",
+                        str(SEGMENTS[row.segment][0]),
+                        _day(row.first_order_at),
+                        row.tenure_days,
+                        row.revenue_to_date,
+                        row.yearly_value,
+                        row.revenue_365,
+                        row.retention,
+                        row.predicted_12m,
+                        self.rules.currency,
+                    ]
+
+            return _export(request, lines(), "insights-lifetime-value", title=_("Lifetime value"))
+        page, companies = _paged_companies(request, rows)
+        for row in companies:
+            row.segment_label = SEGMENTS[row.segment][0]
+        return render(
+            request,
+            "insights/lifetime.html",
+            self.base_context(
+                page=page,
+                companies=companies,
+                summary=summary,
+                predicted_total=sum((row.predicted_12m for row in summary), ZERO),
                 **_export_urls(),
             ),
         )

@@ -265,6 +265,7 @@ NEW_PAGES = [
     ("insights:satisfaction_cell", ["promoters", "stopped"]),
     ("insights:at_risk", []),
     ("insights:cohorts", []),
+    ("insights:lifetime", []),
 ]
 
 
@@ -326,6 +327,8 @@ def _club(size: int, rep, survey):
         "/staff/insights/satisfaction/detractors/slowing/",
         "/staff/insights/at-risk/",
         "/staff/insights/cohorts/",
+        "/staff/insights/value/",
+        "/staff/insights/segments/?since=30",
     ],
 )
 def test_query_count_does_not_grow_with_companies(client, club_admin, survey, url):
