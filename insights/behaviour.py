@@ -35,10 +35,10 @@ from django.utils.translation import gettext_lazy
 from campaigns.selectors import LatestAnswer, latest_nps_answers
 from core.formatting import format_money, format_points
 from members.models import Company, CompanyStatus, User
-from members.selectors import staff_company_q
 from rewards.ledger.selectors import points_expiring_by_account
 from rewards.models import PointsAccount, ProgrammeRules
 
+from .scope import Filters, scope_q
 from .selectors import BEHAVIOUR_WINDOW_DAYS, YEAR_DAYS, ZERO, CompanyValue, company_values
 
 KEEPS, SLOWING, STOPPED, NEVER_ORDERED = "keeps", "slowing", "stopped", "never"
@@ -47,7 +47,7 @@ BEHAVIOURS = {
     SLOWING: (
         gettext_lazy("Slows down"),
         gettext_lazy(
-            "Last order 91 to 180 days ago, or net revenue of the last 180 days below 75 % of the 180 days before."
+            "Last order 91 to 180 days ago, or net revenue of the last 180 days below three quarters of the 180 days before."
         ),
     ),
     STOPPED: (gettext_lazy("Stopped"), gettext_lazy("No order in the last 180 days.")),
@@ -159,14 +159,18 @@ class Answered:
         return self.value.last_order_at if self.value else None
 
 
-def answered_companies(*, user: User, now: datetime | None = None) -> list[Answered]:
+def answered_companies(*, user: User, now: datetime | None = None, filters: Filters | None = None) -> list[Answered]:
     """Every company in ``user``'s scope with a survey score in the last 365 days, with its
     NPS group and behaviour, biggest revenue of the last year first. Two queries."""
     now = now or timezone.now()
-    answers = latest_nps_answers(since=now - timedelta(days=ANSWERS_WITHIN_DAYS), visible_to=user)
+    answers = latest_nps_answers(
+        since=now - timedelta(days=ANSWERS_WITHIN_DAYS),
+        visible_to=user,
+        where=filters.q("company") if filters else None,
+    )
     if not answers:
         return []
-    values = {value.company_id: value for value in company_values(user=user, now=now)}
+    values = {value.company_id: value for value in company_values(user=user, now=now, filters=filters)}
     rows = [
         Answered(
             company_id,
@@ -181,11 +185,13 @@ def answered_companies(*, user: User, now: datetime | None = None) -> list[Answe
     return rows
 
 
-def satisfaction_grid(*, user: User, now: datetime | None = None) -> tuple[list[SatisfactionRow], int]:
+def satisfaction_grid(
+    *, user: User, now: datetime | None = None, filters: Filters | None = None
+) -> tuple[list[SatisfactionRow], int]:
     """Promoters, passives and detractors against keeps buying, slows down, stopped and never
     ordered: companies and net revenue of the last 365 days in each cell; and the number of
     companies that answered. Two queries."""
-    answered = answered_companies(user=user, now=now)
+    answered = answered_companies(user=user, now=now, filters=filters)
     cells = {(nps, behaviour): Cell(nps, behaviour) for nps in NPS_GROUPS for behaviour in BEHAVIOURS}
     for row in answered:
         cell = cells[(row.nps, row.behaviour)]
@@ -198,9 +204,15 @@ def satisfaction_grid(*, user: User, now: datetime | None = None) -> tuple[list[
     return grid, len(answered)
 
 
-def satisfaction_cell(*, nps: str, behaviour: str, user: User, now: datetime | None = None) -> list[Answered]:
+def satisfaction_cell(
+    *, nps: str, behaviour: str, user: User, now: datetime | None = None, filters: Filters | None = None
+) -> list[Answered]:
     """The companies behind one cell of the grid (e.g. promoters who stopped buying)."""
-    return [row for row in answered_companies(user=user, now=now) if row.nps == nps and row.behaviour == behaviour]
+    return [
+        row
+        for row in answered_companies(user=user, now=now, filters=filters)
+        if row.nps == nps and row.behaviour == behaviour
+    ]
 
 
 # --- At risk -------------------------------------------------------------------------------------
@@ -239,16 +251,20 @@ def overdue_days(value: CompanyValue, now: datetime) -> tuple[int, int] | None:
 
 
 def at_risk_accounts(
-    *, user: User, rules: ProgrammeRules, now: datetime | None = None, reason: str = ""
+    *, user: User, rules: ProgrammeRules, now: datetime | None = None, reason: str = "", filters: Filters | None = None
 ) -> list[AtRisk]:
     """The accounts in ``user``'s scope with a reason to call (the module's definitions),
     each with every reason that applies as a sentence; biggest revenue of the last year
     first. ``reason`` keeps only the accounts with that reason. Five queries."""
     now = now or timezone.now()
-    values = {value.company_id: value for value in company_values(user=user, now=now)}
-    answers = latest_nps_answers(since=now - timedelta(days=ANSWERS_WITHIN_DAYS), visible_to=user)
+    values = {value.company_id: value for value in company_values(user=user, now=now, filters=filters)}
+    answers = latest_nps_answers(
+        since=now - timedelta(days=ANSWERS_WITHIN_DAYS),
+        visible_to=user,
+        where=filters.q("company") if filters else None,
+    )
     accounts = dict(
-        PointsAccount.objects.filter(staff_company_q(user=user, path="company"))
+        PointsAccount.objects.filter(scope_q(user=user, path="company", filters=filters))
         .exclude(company__status=CompanyStatus.SUSPENDED)
         .values_list("pk", "company_id")
     )

@@ -25,10 +25,10 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from members.models import CompanyStatus, User
-from members.selectors import staff_company_q
 from rewards.models import Purchase
 
 from .periods import Period, _add_months
+from .scope import Filters, scope_q
 from .selectors import ZERO, _share
 
 COHORT_MONTHS = 12
@@ -65,14 +65,16 @@ def _local_month(moment) -> date:
     return moment.replace(day=1)
 
 
-def cohort_grid(*, user: User, months: int = COHORT_MONTHS, now: datetime | None = None) -> list[Cohort]:
+def cohort_grid(
+    *, user: User, months: int = COHORT_MONTHS, now: datetime | None = None, filters: Filters | None = None
+) -> list[Cohort]:
     """The last ``months`` cohorts (oldest first), each with ``months`` cells (see the
     module's definitions). Two queries."""
     now = now or timezone.now()
     this_month = Period.containing("month", timezone.localdate(now)).start
     first_month = _add_months(this_month, -(months - 1))
     start = Period("month", first_month, this_month).bounds()[0]
-    scope = staff_company_q(user=user, path="company")
+    scope = scope_q(user=user, path="company", filters=filters)
     orders = Q(original__isnull=True)
     firsts = (
         Purchase.objects.filter(scope, orders)

@@ -6,7 +6,7 @@
 * **revenue to date**: all its net revenue;
 * **tenure**: days since its first order;
 * **yearly value**: revenue to date ÷ tenure in years, with a tenure of at least one year
-  (a company of a few weeks is not extrapolated).
+  (a company of a few weeks is not extrapolated), in whole currency units.
 
 *Predicted 12-month value* = **base** × **segment retention**:
 
@@ -17,7 +17,8 @@
   segment kept last year — take the companies that were in that segment 365 days ago, and
   divide their net revenue of the last 365 days by their net revenue of the 365 days before
   (what they were worth when they were in that segment); kept between 0 and 1.5; 1 when the
-  segment had no revenue a year ago (no evidence either way).
+  segment had no revenue a year ago (no evidence either way); the product is rounded to
+  whole currency units.
 
 Why not a library: the BG/NBD and Gamma-Gamma models (``lifetimes``, ``btyd``) are the
 usual choice, but ``lifetimes`` is in maintenance mode, ``btyd`` is archived and supports
@@ -41,9 +42,11 @@ from django.utils import timezone
 from members.models import User
 from members.selectors import staff_sees_every_company
 
+from .scope import Filters
 from .selectors import CENT, NEVER, SEGMENTS, YEAR_DAYS, ZERO, CompanyValue, company_values
 
 MIN_TENURE_FOR_BASE = 90
+WHOLE = Decimal("1")  # estimates in whole currency units: cents would be false precision
 MAX_RETENTION = Decimal("1.5")
 MOVEMENT_DAYS = (30, 90, 365)
 
@@ -63,7 +66,7 @@ class Lifetime:
 
 
 def yearly_value(*, revenue_to_date: Decimal, tenure_days: int) -> Decimal:
-    return (revenue_to_date * YEAR_DAYS / max(tenure_days, YEAR_DAYS)).quantize(CENT)
+    return (revenue_to_date * YEAR_DAYS / max(tenure_days, YEAR_DAYS)).quantize(WHOLE)
 
 
 def prediction_base(*, revenue_365: Decimal, revenue_to_date: Decimal, tenure_days: int) -> Decimal:
@@ -106,11 +109,11 @@ class SegmentValue:
 
     @property
     def average_predicted(self) -> Decimal | None:
-        return (self.predicted_12m / self.companies).quantize(CENT) if self.companies else None
+        return (self.predicted_12m / self.companies).quantize(WHOLE) if self.companies else None
 
 
 def lifetime_values(
-    *, user: User, now: datetime | None = None
+    *, user: User, now: datetime | None = None, filters: Filters | None = None
 ) -> tuple[list[Lifetime], list[SegmentValue], dict[str, Decimal]]:
     """Every company in ``user``'s scope that has ordered, with its historical and
     predicted value (biggest predicted first); the totals per segment; and the retention
@@ -121,8 +124,8 @@ def lifetime_values(
     then = company_values(user=None, now=now - timedelta(days=YEAR_DAYS))
     retention = segment_retention(then=then, now_values={value.company_id: value for value in today})
     visible = None
-    if user is not None and not staff_sees_every_company(user):
-        visible = {value.company_id for value in company_values(user=user, now=now)}
+    if user is not None and (not staff_sees_every_company(user) or (filters and filters.active)):
+        visible = {value.company_id for value in company_values(user=user, now=now, filters=filters)}
     rows = []
     for value in today:
         if visible is not None and value.company_id not in visible:
@@ -141,7 +144,7 @@ def lifetime_values(
                 yearly_value=yearly_value(revenue_to_date=value.revenue_total, tenure_days=tenure),
                 base=base,
                 retention=k,
-                predicted_12m=(base * k).quantize(CENT),
+                predicted_12m=(base * k).quantize(WHOLE),
             )
         )
     rows.sort(key=lambda row: (-row.predicted_12m, row.company_id))
@@ -159,13 +162,16 @@ def lifetime_values(
     return rows, summary, retention
 
 
-def segment_movement(*, user: User, days: int, now: datetime | None = None) -> tuple[list[str], dict]:
+def segment_movement(
+    *, user: User, days: int, now: datetime | None = None, filters: Filters | None = None
+) -> tuple[list[str], dict]:
     """How the companies in ``user``'s scope moved between value segments from ``days`` ago
     to today: ``{(segment then, segment now): companies}`` (companies that had not ordered
     then count as "never ordered" then). Two queries."""
     now = now or timezone.now()
-    today = {value.company_id: value.segment for value in company_values(user=user, now=now)}
-    then = {value.company_id: value.segment for value in company_values(user=user, now=now - timedelta(days=days))}
+    today = {value.company_id: value.segment for value in company_values(user=user, now=now, filters=filters)}
+    earlier = company_values(user=user, now=now - timedelta(days=days), filters=filters)
+    then = {value.company_id: value.segment for value in earlier}
     moves: dict[tuple[str, str], int] = defaultdict(int)
     for company_id, segment in today.items():
         moves[(then.get(company_id, NEVER), segment)] += 1

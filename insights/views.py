@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from core.spreadsheets import csv_stream, xlsx_bytes
-from members.models import Company
+from members.models import Company, CompanyStatus
 from members.selectors import is_club_admin, is_sales_rep, staff_sees_every_company
 from rewards.models import ProgrammeRules
 
@@ -35,8 +35,10 @@ from .behaviour import (
     with_companies,
 )
 from .cohorts import COHORT_MONTHS, cohort_grid, heat
+from .filters import NO_FILTERS, FilterForm, resolve
 from .forms import PeriodForm
 from .lifetime import MOVEMENT_DAYS, lifetime_values, segment_movement
+from .scope import scope_q
 from .selectors import (
     DRILLDOWNS,
     NEVER,
@@ -69,16 +71,37 @@ class InsightsAccessMixin(LoginRequiredMixin):
         self.whole_club = staff_sees_every_company(user)
         self.links_accounts = is_club_admin(user) or is_sales_rep(user)
         self.rules = ProgrammeRules.current()
+        self.filter_form = FilterForm(request.GET, user=user)
+        if not self.filter_form.is_valid():
+            self.filters = NO_FILTERS
+            return render(request, "insights/bad_filters.html", self.base_context(), status=400)
+        self.filters = resolve(self.filter_form.filters(), user=user)
         return super().dispatch(request, *args, **kwargs)
 
     def base_context(self, **extra) -> dict:
+        filters = getattr(self, "filters", NO_FILTERS)
         return {
             "whole_club": self.whole_club,
             "links_accounts": self.links_accounts,
             "currency": self.rules.currency,
             "points_rules": self.rules,
+            "filter_form": getattr(self, "filter_form", None),
+            "filters": filters,
+            "filter_query": filters.as_query(),
+            "matches_nothing": filters.active and not self.filtered_companies_exist(),
             **extra,
         }
+
+    def filtered_companies_exist(self) -> bool:
+        """Whether any company matches the filters (one query, only when filters are set)."""
+        return (
+            Company.objects.filter(scope_q(user=self.request.user, filters=self.filters))
+            .exclude(status=CompanyStatus.SUSPENDED)
+            .exists()
+        )
+
+    def query_with_filters(self, query: str = "") -> str:
+        return "&".join(part for part in (query, self.filters.as_query()) if part)
 
 
 class OverviewView(InsightsAccessMixin, View):
@@ -87,7 +110,7 @@ class OverviewView(InsightsAccessMixin, View):
         if not form.is_valid():
             return render(request, "insights/overview.html", self.base_context(form=form, overview=None), status=400)
         period = form.cleaned_data["period"]
-        data = overview(period=period, user=request.user, rules=self.rules)
+        data = overview(period=period, user=request.user, rules=self.rules, filters=self.filters)
         liability_max = max((point.points for point in data.liability), default=0)
         bars = []
         for index, point in enumerate(data.liability):
@@ -166,7 +189,7 @@ class DrilldownView(InsightsAccessMixin, View):
                 status=400,
             )
         period = form.cleaned_data["period"]
-        companies = drilldown_companies(metric=metric, period=period, user=request.user)
+        companies = drilldown_companies(metric=metric, period=period, user=request.user, filters=self.filters)
         if request.GET.get("format") in EXPORT_FORMATS:
             return _export(
                 request,
@@ -182,22 +205,22 @@ class DrilldownView(InsightsAccessMixin, View):
                 period=period,
                 title=DRILLDOWNS[metric],
                 page=page,
-                query=period.as_query(),
-                **_export_urls(period.as_query()),
+                query=self.query_with_filters(period.as_query()),
+                **_export_urls(self.query_with_filters(period.as_query())),
             ),
         )
 
 
 class SegmentsView(InsightsAccessMixin, View):
     def get(self, request):
-        rows, slipping = segment_summary(user=request.user)
+        rows, slipping = segment_summary(user=request.user, filters=self.filters)
         try:
             since = int(request.GET.get("since", 90))
         except ValueError:
             since = 90
         if since not in MOVEMENT_DAYS:
             since = 90
-        keys, moves = segment_movement(user=request.user, days=since)
+        keys, moves = segment_movement(user=request.user, days=since, filters=self.filters)
         columns = [key for key in keys if key != NEVER]  # whoever has ordered is in a segment today
         movement = [
             {
@@ -225,6 +248,7 @@ class SegmentsView(InsightsAccessMixin, View):
                 movement_labels=[SEGMENTS[key][0] for key in columns],
                 movement_days=MOVEMENT_DAYS,
                 since=since,
+                keep_params=[("since", since)],
             ),
         )
 
@@ -236,12 +260,14 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
         if segment not in SEGMENTS and segment != "slipping":
             raise Http404(_("No such segment."))
         now = timezone.now()
-        ids = segment_company_ids(segment=segment, user=request.user, now=now)
+        ids = segment_company_ids(segment=segment, user=request.user, now=now, filters=self.filters)
         title = SEGMENTS[segment][0] if segment in SEGMENTS else _("Slipping away")
         reasons = {}
         if segment == "slipping":
             reasons = {
-                v.company_id: v.slipping_reason for v in company_values(user=request.user, now=now) if v.slipping_reason
+                v.company_id: v.slipping_reason
+                for v in company_values(user=request.user, now=now, filters=self.filters)
+                if v.slipping_reason
             }
 
         def companies_for(chunk):
@@ -278,7 +304,8 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
                 show_reason=segment == "slipping",
                 segment=segment,
                 can_make_campaign=self.whole_club and request.user.has_perm("campaigns.add_campaign"),
-                **_export_urls(),
+                query=self.query_with_filters(),
+                **_export_urls(self.query_with_filters()),
             ),
         )
 
@@ -295,7 +322,7 @@ class SegmentCampaignView(InsightsAccessMixin, View):
             raise Http404(_("No such segment."))
         if not (self.whole_club and request.user.has_perm("campaigns.add_campaign")):
             raise PermissionDenied(_("Only staff who plan campaigns can do this."))
-        ids = segment_company_ids(segment=segment, user=request.user)
+        ids = segment_company_ids(segment=segment, user=request.user, filters=self.filters)
         if not ids:
             messages.error(request, _("This segment has no companies: there is no audience to make."))
             return redirect("insights:segment", segment=segment)
@@ -346,7 +373,7 @@ class SatisfactionView(InsightsAccessMixin, View):
     companies."""
 
     def get(self, request):
-        grid, answered = satisfaction_grid(user=request.user)
+        grid, answered = satisfaction_grid(user=request.user, filters=self.filters)
         return render(
             request,
             "insights/satisfaction.html",
@@ -360,7 +387,7 @@ class SatisfactionCellView(InsightsAccessMixin, View):
     def get(self, request, nps: str, behaviour: str):
         if nps not in NPS_GROUPS or behaviour not in BEHAVIOURS:
             raise Http404(_("No such group."))
-        rows = satisfaction_cell(nps=nps, behaviour=behaviour, user=request.user)
+        rows = satisfaction_cell(nps=nps, behaviour=behaviour, user=request.user, filters=self.filters)
         title = CELL_TITLES[behaviour] % {"group": NPS_GROUPS[nps][0]}
         if request.GET.get("format") in EXPORT_FORMATS:
             header = [
@@ -398,7 +425,8 @@ class SatisfactionCellView(InsightsAccessMixin, View):
                 definition=f"{NPS_GROUPS[nps][1]} {BEHAVIOURS[behaviour][1]}",
                 page=page,
                 companies=companies,
-                **_export_urls(),
+                query=self.query_with_filters(),
+                **_export_urls(self.query_with_filters()),
             ),
         )
 
@@ -411,8 +439,8 @@ class AtRiskView(InsightsAccessMixin, View):
         reason = request.GET.get("reason", "")
         if reason and reason not in RISK_REASONS:
             reason = ""
-        rows = at_risk_accounts(user=request.user, rules=self.rules, reason=reason)
-        query = f"reason={reason}" if reason else ""
+        rows = at_risk_accounts(user=request.user, rules=self.rules, reason=reason, filters=self.filters)
+        query = self.query_with_filters(f"reason={reason}" if reason else "")
         if request.GET.get("format") in EXPORT_FORMATS:
             header = [
                 _("Company"),
@@ -448,6 +476,7 @@ class AtRiskView(InsightsAccessMixin, View):
                 reasons=RISK_REASONS,
                 reason=reason,
                 query=query,
+                keep_params=[("reason", reason)] if reason else [],
                 **_export_urls(query),
             ),
         )
@@ -458,7 +487,7 @@ class CohortsView(InsightsAccessMixin, View):
     revenue kept in each following month."""
 
     def get(self, request):
-        grid = cohort_grid(user=request.user)
+        grid = cohort_grid(user=request.user, filters=self.filters)
         if request.GET.get("format") in EXPORT_FORMATS:
 
             def lines():
@@ -498,7 +527,7 @@ class CohortsView(InsightsAccessMixin, View):
                 grid=grid,
                 has_data=any(c.companies for c in grid),
                 offsets=range(COHORT_MONTHS),
-                **_export_urls(),
+                **_export_urls(self.query_with_filters()),
             ),
         )
 
@@ -507,7 +536,7 @@ class LifetimeView(InsightsAccessMixin, View):
     """Historical and predicted 12-month value per company, and per segment."""
 
     def get(self, request):
-        rows, summary, _retention = lifetime_values(user=request.user)
+        rows, summary, _retention = lifetime_values(user=request.user, filters=self.filters)
         if request.GET.get("format") in EXPORT_FORMATS:
 
             def lines():
@@ -553,14 +582,14 @@ class LifetimeView(InsightsAccessMixin, View):
                 companies=companies,
                 summary=summary,
                 predicted_total=sum((row.predicted_12m for row in summary), ZERO),
-                **_export_urls(),
+                **_export_urls(self.query_with_filters()),
             ),
         )
 
 
 class DefinitionsView(InsightsAccessMixin, View):
     def get(self, request):
-        return render(request, "insights/definitions.html", self.base_context(segments=SEGMENTS))
+        return render(request, "insights/definitions.html", self.base_context(segments=SEGMENTS, behaviours=BEHAVIOURS))
 
 
 # --- The overview's table: one row per figure, three periods side by side ------------------------
