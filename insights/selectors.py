@@ -23,11 +23,10 @@ Definitions (also on the "How we measure" page, ``templates/insights/definitions
   entry made before the period ends (balance + pending − shortfall); all valued at today's
   point value.
 
-Indexes: the ledger reads use ``LedgerEntry.created_at`` (indexed). The purchase reads
-filter ``Purchase.occurred_at``, which has no index of its own: at millions of purchases
-add ``Index(fields=["occurred_at"], include=["company_id", "net_amount", "original_id"])``
-(PostgreSQL covering index) and ``Index(fields=["company", "occurred_at"])`` in rewards
-(not added here: rewards is being reorganised by another change).
+Indexes: the ledger reads use ``LedgerEntry.created_at`` (indexed); the purchase reads
+use ``rewards_purchase_period`` (``occurred_at, company, original, net_amount``: the period
+aggregates read the index alone) and ``rewards_purchase_company_time`` (``company,
+occurred_at``), both from ``rewards`` migration 0009 (``bench/insights_bench.py``).
 """
 
 from __future__ import annotations
