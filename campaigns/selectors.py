@@ -1005,6 +1005,37 @@ def nps_by_month(*, now: datetime | None = None, months: int = 12) -> list[NpsRo
     return result
 
 
+@dataclass(frozen=True)
+class LatestAnswer:
+    company_id: int
+    score: int
+    answered_at: datetime
+
+
+def latest_nps_answers(
+    *, since: datetime, visible_to: User | None = None, where: Q | None = None
+) -> dict[int, LatestAnswer]:
+    """Each company's latest survey score (0–10) given at or after ``since``, by company id;
+    rejected completions and suspended companies left out, restricted to the companies
+    ``visible_to`` may see when given, and to the answers matching ``where`` (a condition on
+    the completion, e.g. on its company). One query (answers are few: one per contact and
+    survey)."""
+    answers = ActivityCompletion.objects.filter(
+        activity__kind=ActivityKind.SURVEY, score__isnull=False, created_at__gte=since
+    ).exclude(status=CompletionStatus.REJECTED)
+    answers = answers.exclude(company__status=CompanyStatus.SUSPENDED)
+    if visible_to is not None:
+        answers = answers.filter(staff_company_q(user=visible_to, path="company"))
+    if where is not None:
+        answers = answers.filter(where)
+    latest: dict[int, LatestAnswer] = {}
+    rows = answers.order_by("company_id", "-created_at", "-pk").values_list("company_id", "score", "created_at")
+    for company_id, score, created_at in rows:
+        if company_id not in latest:
+            latest[company_id] = LatestAnswer(company_id, score, created_at)
+    return latest
+
+
 NPS_COMMENTS_SHOWN = 20
 
 

@@ -141,6 +141,21 @@ def _xlsx_cell(value: Any) -> Any:
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
 
 
+def xlsx_bytes(rows: Iterable[Iterable[Any]], *, title: str = "Sheet") -> bytes:
+    """An XLSX workbook of ``rows`` (the first is the header): every cell neutralised, real
+    dates and numbers (``Decimal`` as a number). Written in openpyxl's write-only mode, so
+    memory stays small for long tables."""
+    from openpyxl import Workbook  # lazy: only exports need it
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Sheet")
+    for row in rows:
+        sheet.append([_xlsx_cell(value) for value in neutralise_row(row)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 class SafeTableExport(TableExport):
     """django-tables2's export (CSV, XLSX, ...) with every cell neutralised and the file fit
     for its reader (a BOM, ``;`` and decimal commas in CSV for Swedish and Dutch readers;

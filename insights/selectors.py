@@ -23,11 +23,10 @@ Definitions (also on the "How we measure" page, ``templates/insights/definitions
   entry made before the period ends (balance + pending − shortfall); all valued at today's
   point value.
 
-Indexes: the ledger reads use ``LedgerEntry.created_at`` (indexed). The purchase reads
-filter ``Purchase.occurred_at``, which has no index of its own: at millions of purchases
-add ``Index(fields=["occurred_at"], include=["company_id", "net_amount", "original_id"])``
-(PostgreSQL covering index) and ``Index(fields=["company", "occurred_at"])`` in rewards
-(not added here: rewards is being reorganised by another change).
+Indexes: the ledger reads use ``LedgerEntry.created_at`` (indexed); the purchase reads
+use ``rewards_purchase_period`` (``occurred_at, company, original, net_amount``: the period
+aggregates read the index alone) and ``rewards_purchase_company_time`` (``company,
+occurred_at``), both from ``rewards`` migration 0009 (``bench/insights_bench.py``).
 """
 
 from __future__ import annotations
@@ -59,7 +58,6 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import ActivityCompletion, Campaign, CampaignStatus
 from campaigns.selectors import campaign_results
 from members.models import Company, CompanyStatus, User
-from members.selectors import staff_company_q
 from rewards.models import (
     RETURNED_STATUSES,
     EntryKind,
@@ -71,6 +69,7 @@ from rewards.models import (
 )
 
 from .periods import Period
+from .scope import Filters, scope_q
 
 MONEY = DecimalField(max_digits=17, decimal_places=2)
 ZERO = Decimal("0")
@@ -316,20 +315,26 @@ def _member_figures(period: Period, scope_company: Q) -> dict:
 
 
 def period_figures(
-    *, period: Period, user: User, rules: ProgrammeRules, outstanding: int | None = None, now: datetime | None = None
+    *,
+    period: Period,
+    user: User,
+    rules: ProgrammeRules,
+    outstanding: int | None = None,
+    now: datetime | None = None,
+    filters: Filters | None = None,
 ) -> Figures:
     """One period's figures for the companies ``user`` may see: nine queries (eleven without
     ``outstanding``, the net points outstanding at the period's end)."""
-    scope_company = staff_company_q(user=user)
-    company_scope = staff_company_q(user=user, path="company")
-    account_scope = staff_company_q(user=user, path="account__company")
+    scope_company = scope_q(user=user, filters=filters)
+    company_scope = scope_q(user=user, path="company", filters=filters)
+    account_scope = scope_q(user=user, path="account__company", filters=filters)
     purchases = _purchase_figures(period, company_scope)
     first = first_time_buyers(period, scope_company).aggregate(
         first_time=Count("pk"), first_time_back=Count("pk", filter=Q(came_back=True))
     )
     if outstanding is None:
         _start, end = period.bounds()
-        outstanding = outstanding_at([end], user=user, now=now)[end]
+        outstanding = outstanding_at([end], user=user, now=now, filters=filters)[end]
     return Figures(
         period=period,
         point_value=rules.point_value,
@@ -342,13 +347,15 @@ def period_figures(
     )
 
 
-def outstanding_at(moments: list[datetime], *, user: User, now: datetime | None = None) -> dict[datetime, int]:
+def outstanding_at(
+    moments: list[datetime], *, user: User, now: datetime | None = None, filters: Filters | None = None
+) -> dict[datetime, int]:
     """Net points outstanding (what the club owes) at each of ``moments``: today's buckets
     less what was booked since. Two queries, whatever the number of moments."""
     now = now or timezone.now()
-    current = _outstanding_now(staff_company_q(user=user, path="company"))
+    current = _outstanding_now(scope_q(user=user, path="company", filters=filters))
     past = [moment for moment in moments if moment < now]
-    since = _net_since(past, staff_company_q(user=user, path="account__company"))
+    since = _net_since(past, scope_q(user=user, path="account__company", filters=filters))
     return {moment: current - since.get(moment, 0) for moment in moments}
 
 
@@ -377,7 +384,9 @@ class Overview:
     currency: str = "SEK"
 
 
-def overview(*, period: Period, user: User, rules: ProgrammeRules, now: datetime | None = None) -> Overview:
+def overview(
+    *, period: Period, user: User, rules: ProgrammeRules, now: datetime | None = None, filters: Filters | None = None
+) -> Overview:
     """The programme overview: the three periods' figures and the liability at each of the
     last ``LIABILITY_MONTHS`` month ends. A fixed number of queries (29)."""
     now = now or timezone.now()
@@ -394,9 +403,11 @@ def overview(*, period: Period, user: User, rules: ProgrammeRules, now: datetime
     ]
     month_moments = [min(moment, now) for moment in month_moments]
     period_ends = [p.bounds()[1] for p in periods]
-    outstanding = outstanding_at(period_ends + month_moments, user=user, now=now)
+    outstanding = outstanding_at(period_ends + month_moments, user=user, now=now, filters=filters)
     figures = [
-        period_figures(period=p, user=user, rules=rules, outstanding=outstanding[p.bounds()[1]], now=now)
+        period_figures(
+            period=p, user=user, rules=rules, outstanding=outstanding[p.bounds()[1]], now=now, filters=filters
+        )
         for p in periods
     ]
     liability = [
@@ -424,12 +435,14 @@ DRILLDOWNS = {
 }
 
 
-def drilldown_companies(*, metric: str, period: Period, user: User) -> QuerySet[Company]:
+def drilldown_companies(
+    *, metric: str, period: Period, user: User, filters: Filters | None = None
+) -> QuerySet[Company]:
     """The companies behind ``metric`` in ``period`` (a key of ``DRILLDOWNS``), annotated with
     ``period_orders``, ``period_revenue`` and ``last_order_at``, ordered by revenue. The
     caller paginates: one query for the page, one to count."""
     start, end = period.bounds()
-    scope_company = staff_company_q(user=user)
+    scope_company = scope_q(user=user, filters=filters)
     ordered_in_period = Purchase.objects.filter(
         original__isnull=True, occurred_at__gte=start, occurred_at__lt=end
     ).values("company_id")
@@ -503,6 +516,8 @@ SEGMENTS = {
     NEVER: (_("Never ordered"), _("A member company without an order.")),
 }
 YEAR_DAYS = 365
+# Behaviour (keeps buying / slows down / stopped) compares two windows of this many days.
+BEHAVIOUR_WINDOW_DAYS = 180
 
 
 def segment_for(*, recency_days: int | None, first_days: int | None, orders_365: int) -> str:
@@ -537,6 +552,8 @@ class CompanyValue:
     orders_365: int
     revenue_365: Decimal
     revenue_total: Decimal
+    revenue_recent: Decimal = ZERO  # the last ``BEHAVIOUR_WINDOW_DAYS`` days
+    revenue_before: Decimal = ZERO  # the same number of days before those
     segment: str = NEVER
     slipping_reason: str = ""
 
@@ -548,7 +565,9 @@ class CompanyValue:
         return max(1, (self.last_order_at - self.first_order_at).days // (self.orders_total - 1))
 
 
-def company_values(*, user: User | None, now: datetime | None = None) -> list[CompanyValue]:
+def company_values(
+    *, user: User | None, now: datetime | None = None, filters: Filters | None = None
+) -> list[CompanyValue]:
     """Every company that has bought, in ``user``'s scope (the whole club for ``None``: the
     nightly snapshot), with its segment: one grouped query over the purchases, then a
     company-by-company assignment in Python (pure arithmetic, milliseconds at 10 000
@@ -557,8 +576,13 @@ def company_values(*, user: User | None, now: datetime | None = None) -> list[Co
     year_ago = now - timedelta(days=YEAR_DAYS)
     order = Q(original__isnull=True)
     recent = Q(occurred_at__gte=year_ago, occurred_at__lt=now)
+    window_start = now - timedelta(days=BEHAVIOUR_WINDOW_DAYS)
+    window = Q(occurred_at__gte=window_start, occurred_at__lt=now)
+    window_before = Q(
+        occurred_at__gte=window_start - timedelta(days=BEHAVIOUR_WINDOW_DAYS), occurred_at__lt=window_start
+    )
     rows = (
-        Purchase.objects.filter(staff_company_q(user=user, path="company") if user else Q(), occurred_at__lt=now)
+        Purchase.objects.filter(scope_q(user=user, path="company", filters=filters), occurred_at__lt=now)
         .exclude(company__status=CompanyStatus.SUSPENDED)
         .order_by()
         .values("company_id")
@@ -569,6 +593,8 @@ def company_values(*, user: User | None, now: datetime | None = None) -> list[Co
             orders_365=Count("pk", filter=order & recent),
             revenue_365=Coalesce(Sum("net_amount", filter=recent), Value(ZERO), output_field=MONEY),
             revenue_total=Coalesce(Sum("net_amount"), Value(ZERO), output_field=MONEY),
+            revenue_recent=Coalesce(Sum("net_amount", filter=window), Value(ZERO), output_field=MONEY),
+            revenue_before=Coalesce(Sum("net_amount", filter=window_before), Value(ZERO), output_field=MONEY),
         )
     )
     values = []
@@ -581,6 +607,8 @@ def company_values(*, user: User | None, now: datetime | None = None) -> list[Co
             orders_365=row["orders_365"],
             revenue_365=row["revenue_365"],
             revenue_total=row["revenue_total"],
+            revenue_recent=row["revenue_recent"],
+            revenue_before=row["revenue_before"],
         )
         recency = (now - value.last_order_at).days if value.last_order_at else None
         first_days = (now - value.first_order_at).days if value.first_order_at else None
@@ -618,11 +646,13 @@ class SegmentRow:
         return _ratio(self.revenue_365, self.companies)
 
 
-def segment_summary(*, user: User, now: datetime | None = None) -> tuple[list[SegmentRow], list[CompanyValue]]:
+def segment_summary(
+    *, user: User, now: datetime | None = None, filters: Filters | None = None
+) -> tuple[list[SegmentRow], list[CompanyValue]]:
     """The segments with their companies and revenue (never-ordering members included), and
     the companies slipping away. Two queries."""
-    values = company_values(user=user, now=now)
-    member_count = _companies(staff_company_q(user=user)).count()
+    values = company_values(user=user, now=now, filters=filters)
+    member_count = _companies(scope_q(user=user, filters=filters)).count()
     counts: dict[str, list] = {key: [0, ZERO, ZERO] for key in SEGMENTS}
     for value in values:
         entry = counts[value.segment]
@@ -635,9 +665,11 @@ def segment_summary(*, user: User, now: datetime | None = None) -> tuple[list[Se
     return rows, slipping
 
 
-def segment_company_ids(*, segment: str, user: User, now: datetime | None = None) -> list[int]:
+def segment_company_ids(
+    *, segment: str, user: User, now: datetime | None = None, filters: Filters | None = None
+) -> list[int]:
     """The ids of the companies in ``segment`` (or "slipping"), by revenue in the last year."""
-    values = company_values(user=user, now=now)
+    values = company_values(user=user, now=now, filters=filters)
     if segment == "slipping":
         chosen = [v for v in values if v.slipping_reason]
     else:
@@ -647,7 +679,7 @@ def segment_company_ids(*, segment: str, user: User, now: datetime | None = None
     if segment == NEVER:
         ordered = {v.company_id for v in values}
         never = (
-            Company.objects.filter(staff_company_q(user=user))
+            Company.objects.filter(scope_q(user=user, filters=filters))
             .exclude(status=CompanyStatus.SUSPENDED)
             .exclude(pk__in=Purchase.objects.filter(original__isnull=True).values("company_id"))
             .order_by("name", "pk")

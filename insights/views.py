@@ -12,22 +12,38 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
-from core.spreadsheets import csv_stream
-from members.models import Company
+from core.spreadsheets import csv_stream, xlsx_bytes
+from members.models import Company, CompanyStatus
 from members.selectors import is_club_admin, is_sales_rep, staff_sees_every_company
 from rewards.models import ProgrammeRules
 
+from .behaviour import (
+    BEHAVIOURS,
+    CELL_TITLES,
+    NPS_GROUPS,
+    RISK_REASONS,
+    at_risk_accounts,
+    satisfaction_cell,
+    satisfaction_grid,
+    with_companies,
+)
+from .cohorts import COHORT_MONTHS, cohort_grid, heat
+from .filters import NO_FILTERS, FilterForm, resolve
 from .forms import PeriodForm
+from .lifetime import MOVEMENT_DAYS, lifetime_values, segment_movement
+from .scope import scope_q
 from .selectors import (
     DRILLDOWNS,
+    NEVER,
     SEGMENTS,
+    ZERO,
     campaigns_side_by_side,
     company_values,
     drilldown_companies,
@@ -55,16 +71,37 @@ class InsightsAccessMixin(LoginRequiredMixin):
         self.whole_club = staff_sees_every_company(user)
         self.links_accounts = is_club_admin(user) or is_sales_rep(user)
         self.rules = ProgrammeRules.current()
+        self.filter_form = FilterForm(request.GET, user=user)
+        if not self.filter_form.is_valid():
+            self.filters = NO_FILTERS
+            return render(request, "insights/bad_filters.html", self.base_context(), status=400)
+        self.filters = resolve(self.filter_form.filters(), user=user)
         return super().dispatch(request, *args, **kwargs)
 
     def base_context(self, **extra) -> dict:
+        filters = getattr(self, "filters", NO_FILTERS)
         return {
             "whole_club": self.whole_club,
             "links_accounts": self.links_accounts,
             "currency": self.rules.currency,
             "points_rules": self.rules,
+            "filter_form": getattr(self, "filter_form", None),
+            "filters": filters,
+            "filter_query": filters.as_query(),
+            "matches_nothing": filters.active and not self.filtered_companies_exist(),
             **extra,
         }
+
+    def filtered_companies_exist(self) -> bool:
+        """Whether any company matches the filters (one query, only when filters are set)."""
+        return (
+            Company.objects.filter(scope_q(user=self.request.user, filters=self.filters))
+            .exclude(status=CompanyStatus.SUSPENDED)
+            .exists()
+        )
+
+    def query_with_filters(self, query: str = "") -> str:
+        return "&".join(part for part in (query, self.filters.as_query()) if part)
 
 
 class OverviewView(InsightsAccessMixin, View):
@@ -73,7 +110,7 @@ class OverviewView(InsightsAccessMixin, View):
         if not form.is_valid():
             return render(request, "insights/overview.html", self.base_context(form=form, overview=None), status=400)
         period = form.cleaned_data["period"]
-        data = overview(period=period, user=request.user, rules=self.rules)
+        data = overview(period=period, user=request.user, rules=self.rules, filters=self.filters)
         liability_max = max((point.points for point in data.liability), default=0)
         bars = []
         for index, point in enumerate(data.liability):
@@ -112,10 +149,29 @@ def _company_rows(companies, *, currency: str):
         ]
 
 
+EXPORT_FORMATS = ("csv", "xlsx")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _csv_response(rows, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _export(request, rows, stem: str, *, title: str = "Insights") -> HttpResponse | StreamingHttpResponse:
+    """``rows`` (header first) as the file ``?format=`` asks for: CSV (streamed) or XLSX;
+    both formula-safe (``core.spreadsheets``)."""
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(xlsx_bytes(rows, title=title), content_type=XLSX_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+        return response
+    return _csv_response(rows, f"{stem}.csv")
+
+
+def _export_urls(query: str = "") -> dict:
+    prefix = f"?{query}&" if query else "?"
+    return {"export_url": f"{prefix}format=csv", "xlsx_url": f"{prefix}format=xlsx"}
 
 
 class DrilldownView(InsightsAccessMixin, View):
@@ -133,11 +189,12 @@ class DrilldownView(InsightsAccessMixin, View):
                 status=400,
             )
         period = form.cleaned_data["period"]
-        companies = drilldown_companies(metric=metric, period=period, user=request.user)
-        if request.GET.get("format") == "csv":
-            return _csv_response(
+        companies = drilldown_companies(metric=metric, period=period, user=request.user, filters=self.filters)
+        if request.GET.get("format") in EXPORT_FORMATS:
+            return _export(
+                request,
                 _company_rows(companies.iterator(chunk_size=EXPORT_CHUNK), currency=self.rules.currency),
-                f"insights-{metric}-{period.start.isoformat()}.csv",
+                f"insights-{metric}-{period.start.isoformat()}",
             )
         page = Paginator(companies, PER_PAGE).get_page(request.GET.get("page"))
         return render(
@@ -148,15 +205,32 @@ class DrilldownView(InsightsAccessMixin, View):
                 period=period,
                 title=DRILLDOWNS[metric],
                 page=page,
-                query=period.as_query(),
-                export_url=f"?{period.as_query()}&format=csv",
+                query=self.query_with_filters(period.as_query()),
+                **_export_urls(self.query_with_filters(period.as_query())),
             ),
         )
 
 
 class SegmentsView(InsightsAccessMixin, View):
     def get(self, request):
-        rows, slipping = segment_summary(user=request.user)
+        rows, slipping = segment_summary(user=request.user, filters=self.filters)
+        try:
+            since = int(request.GET.get("since", 90))
+        except ValueError:
+            since = 90
+        if since not in MOVEMENT_DAYS:
+            since = 90
+        keys, moves = segment_movement(user=request.user, days=since, filters=self.filters)
+        columns = [key for key in keys if key != NEVER]  # whoever has ordered is in a segment today
+        movement = [
+            {
+                "key": then,
+                "label": SEGMENTS[then][0],
+                "cells": [(now, moves.get((then, now), 0)) for now in columns],
+                "total": sum(moves.get((then, now), 0) for now in columns),
+            }
+            for then in keys
+        ]
         names = dict(
             Company.objects.filter(pk__in=[v.company_id for v in slipping[:PER_PAGE]]).values_list("pk", "name")
         )
@@ -170,6 +244,11 @@ class SegmentsView(InsightsAccessMixin, View):
                 slipping=slipping[:PER_PAGE],
                 slipping_count=len(slipping),
                 segment_max=max((row.companies for row in rows), default=0),
+                movement=[row for row in movement if row["total"]],
+                movement_labels=[SEGMENTS[key][0] for key in columns],
+                movement_days=MOVEMENT_DAYS,
+                since=since,
+                keep_params=[("since", since)],
             ),
         )
 
@@ -181,12 +260,14 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
         if segment not in SEGMENTS and segment != "slipping":
             raise Http404(_("No such segment."))
         now = timezone.now()
-        ids = segment_company_ids(segment=segment, user=request.user, now=now)
+        ids = segment_company_ids(segment=segment, user=request.user, now=now, filters=self.filters)
         title = SEGMENTS[segment][0] if segment in SEGMENTS else _("Slipping away")
         reasons = {}
         if segment == "slipping":
             reasons = {
-                v.company_id: v.slipping_reason for v in company_values(user=request.user, now=now) if v.slipping_reason
+                v.company_id: v.slipping_reason
+                for v in company_values(user=request.user, now=now, filters=self.filters)
+                if v.slipping_reason
             }
 
         def companies_for(chunk):
@@ -198,14 +279,14 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
             }
             return [found[pk] for pk in chunk if pk in found]
 
-        if request.GET.get("format") == "csv":
+        if request.GET.get("format") in EXPORT_FORMATS:
 
             def all_companies():
                 for index in range(0, len(ids), EXPORT_CHUNK):
                     yield from companies_for(ids[index : index + EXPORT_CHUNK])
 
-            return _csv_response(
-                _company_rows(all_companies(), currency=self.rules.currency), f"insights-segment-{segment}.csv"
+            return _export(
+                request, _company_rows(all_companies(), currency=self.rules.currency), f"insights-segment-{segment}"
             )
         page = Paginator(ids, PER_PAGE).get_page(request.GET.get("page"))
         companies = companies_for(list(page.object_list))
@@ -223,7 +304,8 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
                 show_reason=segment == "slipping",
                 segment=segment,
                 can_make_campaign=self.whole_club and request.user.has_perm("campaigns.add_campaign"),
-                export_url="?format=csv",
+                query=self.query_with_filters(),
+                **_export_urls(self.query_with_filters()),
             ),
         )
 
@@ -240,7 +322,7 @@ class SegmentCampaignView(InsightsAccessMixin, View):
             raise Http404(_("No such segment."))
         if not (self.whole_club and request.user.has_perm("campaigns.add_campaign")):
             raise PermissionDenied(_("Only staff who plan campaigns can do this."))
-        ids = segment_company_ids(segment=segment, user=request.user)
+        ids = segment_company_ids(segment=segment, user=request.user, filters=self.filters)
         if not ids:
             messages.error(request, _("This segment has no companies: there is no audience to make."))
             return redirect("insights:segment", segment=segment)
@@ -270,9 +352,244 @@ class CampaignsView(InsightsAccessMixin, View):
         return render(request, "insights/campaigns.html", self.base_context(results=results))
 
 
+def _paged_companies(request, rows):
+    """One page of ``rows`` (anything with ``company_id``) with their companies. One query
+    for the page's companies."""
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    return page, with_companies(page.object_list)
+
+
+def _all_with_companies(rows):
+    for index in range(0, len(rows), EXPORT_CHUNK):
+        yield from with_companies(rows[index : index + EXPORT_CHUNK])
+
+
+def _day(moment) -> str:
+    return timezone.localtime(moment).date().isoformat() if moment else ""
+
+
+class SatisfactionView(InsightsAccessMixin, View):
+    """Satisfied is not loyal: NPS groups against buying behaviour, each cell linked to its
+    companies."""
+
+    def get(self, request):
+        grid, answered = satisfaction_grid(user=request.user, filters=self.filters)
+        return render(
+            request,
+            "insights/satisfaction.html",
+            self.base_context(grid=grid, answered=answered, behaviours=BEHAVIOURS, nps_groups=NPS_GROUPS),
+        )
+
+
+class SatisfactionCellView(InsightsAccessMixin, View):
+    """The companies behind one cell (for example promoters who stopped buying)."""
+
+    def get(self, request, nps: str, behaviour: str):
+        if nps not in NPS_GROUPS or behaviour not in BEHAVIOURS:
+            raise Http404(_("No such group."))
+        rows = satisfaction_cell(nps=nps, behaviour=behaviour, user=request.user, filters=self.filters)
+        title = CELL_TITLES[behaviour] % {"group": NPS_GROUPS[nps][0]}
+        if request.GET.get("format") in EXPORT_FORMATS:
+            header = [
+                _("Company"),
+                _("Country"),
+                _("Sales rep"),
+                _("Latest score"),
+                _("Answered"),
+                _("Net revenue, last 365 days"),
+                _("Currency"),
+                _("Last order"),
+            ]
+
+            def lines():
+                yield header
+                for row in _all_with_companies(rows):
+                    yield [
+                        row.company.name,
+                        row.company.country,
+                        row.company.sales_rep.email if row.company.sales_rep else "",
+                        row.answer.score,
+                        _day(row.answer.answered_at),
+                        row.revenue_365,
+                        self.rules.currency,
+                        _day(row.last_order_at),
+                    ]
+
+            return _export(request, lines(), f"insights-{nps}-{behaviour}", title=title)
+        page, companies = _paged_companies(request, rows)
+        return render(
+            request,
+            "insights/satisfaction_cell.html",
+            self.base_context(
+                title=title,
+                definition=f"{NPS_GROUPS[nps][1]} {BEHAVIOURS[behaviour][1]}",
+                page=page,
+                companies=companies,
+                query=self.query_with_filters(),
+                **_export_urls(self.query_with_filters()),
+            ),
+        )
+
+
+class AtRiskView(InsightsAccessMixin, View):
+    """Accounts to call: later than their own rhythm, detractors, points expiring unused,
+    declining spend; a rep's own accounts, the whole club for club admins and Marketing."""
+
+    def get(self, request):
+        reason = request.GET.get("reason", "")
+        if reason and reason not in RISK_REASONS:
+            reason = ""
+        rows = at_risk_accounts(user=request.user, rules=self.rules, reason=reason, filters=self.filters)
+        query = self.query_with_filters(f"reason={reason}" if reason else "")
+        if request.GET.get("format") in EXPORT_FORMATS:
+            header = [
+                _("Company"),
+                _("Country"),
+                _("Sales rep"),
+                *[str(label) for label in RISK_REASONS.values()],
+                _("Net revenue, last 365 days"),
+                _("Currency"),
+                _("Last order"),
+            ]
+
+            def lines():
+                yield header
+                for row in _all_with_companies(rows):
+                    yield [
+                        row.company.name,
+                        row.company.country,
+                        row.company.sales_rep.email if row.company.sales_rep else "",
+                        *[row.reasons.get(key, "") for key in RISK_REASONS],
+                        row.revenue_365,
+                        self.rules.currency,
+                        _day(row.last_order_at),
+                    ]
+
+            return _export(request, lines(), "insights-at-risk", title=_("At risk"))
+        page, companies = _paged_companies(request, rows)
+        return render(
+            request,
+            "insights/at_risk.html",
+            self.base_context(
+                page=page,
+                companies=companies,
+                reasons=RISK_REASONS,
+                reason=reason,
+                query=query,
+                keep_params=[("reason", reason)] if reason else [],
+                **_export_urls(query),
+            ),
+        )
+
+
+class CohortsView(InsightsAccessMixin, View):
+    """The retention grid: cohorts by month of first order, the share still buying and the
+    revenue kept in each following month."""
+
+    def get(self, request):
+        grid = cohort_grid(user=request.user, filters=self.filters)
+        if request.GET.get("format") in EXPORT_FORMATS:
+
+            def lines():
+                yield [
+                    _("First order in"),
+                    _("Companies"),
+                    _("Month"),
+                    _("Still buying"),
+                    _("Share still buying (%)"),
+                    _("Net revenue"),
+                    _("Revenue kept (%)"),
+                    _("Currency"),
+                ]
+                for cohort in grid:
+                    for cell in cohort.cells:
+                        if cell is not None:
+                            yield [
+                                cohort.month.strftime("%Y-%m"),
+                                cohort.companies,
+                                cell.offset,
+                                cell.buying,
+                                cell.share,
+                                cell.revenue,
+                                cell.revenue_kept,
+                                self.rules.currency,
+                            ]
+
+            return _export(request, lines(), "insights-cohorts", title=_("Cohorts"))
+        for cohort in grid:
+            for cell in cohort.cells:
+                if cell is not None:
+                    cell.heat = heat(cell.share)
+        return render(
+            request,
+            "insights/cohorts.html",
+            self.base_context(
+                grid=grid,
+                has_data=any(c.companies for c in grid),
+                offsets=range(COHORT_MONTHS),
+                **_export_urls(self.query_with_filters()),
+            ),
+        )
+
+
+class LifetimeView(InsightsAccessMixin, View):
+    """Historical and predicted 12-month value per company, and per segment."""
+
+    def get(self, request):
+        rows, summary, _retention = lifetime_values(user=request.user, filters=self.filters)
+        if request.GET.get("format") in EXPORT_FORMATS:
+
+            def lines():
+                yield [
+                    _("Company"),
+                    _("Country"),
+                    _("Sales rep"),
+                    _("Segment"),
+                    _("First order"),
+                    _("Tenure (days)"),
+                    _("Net revenue to date"),
+                    _("Yearly value"),
+                    _("Net revenue, last 365 days"),
+                    _("Segment retention"),
+                    _("Predicted 12-month value"),
+                    _("Currency"),
+                ]
+                for row in _all_with_companies(rows):
+                    yield [
+                        row.company.name,
+                        row.company.country,
+                        row.company.sales_rep.email if row.company.sales_rep else "",
+                        str(SEGMENTS[row.segment][0]),
+                        _day(row.first_order_at),
+                        row.tenure_days,
+                        row.revenue_to_date,
+                        row.yearly_value,
+                        row.revenue_365,
+                        row.retention,
+                        row.predicted_12m,
+                        self.rules.currency,
+                    ]
+
+            return _export(request, lines(), "insights-lifetime-value", title=_("Lifetime value"))
+        page, companies = _paged_companies(request, rows)
+        for row in companies:
+            row.segment_label = SEGMENTS[row.segment][0]
+        return render(
+            request,
+            "insights/lifetime.html",
+            self.base_context(
+                page=page,
+                companies=companies,
+                summary=summary,
+                predicted_total=sum((row.predicted_12m for row in summary), ZERO),
+                **_export_urls(self.query_with_filters()),
+            ),
+        )
+
+
 class DefinitionsView(InsightsAccessMixin, View):
     def get(self, request):
-        return render(request, "insights/definitions.html", self.base_context(segments=SEGMENTS))
+        return render(request, "insights/definitions.html", self.base_context(segments=SEGMENTS, behaviours=BEHAVIOURS))
 
 
 # --- The overview's table: one row per figure, three periods side by side ------------------------

@@ -160,6 +160,13 @@ class Purchase(models.Model):
         verbose_name = _("purchase")
         verbose_name_plural = _("purchases")
         ordering = ["-occurred_at"]
+        indexes = [
+            # Reads by period (Insights, campaign results): the key holds every column those
+            # aggregates need, so PostgreSQL answers them from the index alone.
+            models.Index(fields=["occurred_at", "company", "original", "net_amount"], name="rewards_purchase_period"),
+            # A company's orders in time order (first and last order, its own rhythm).
+            models.Index(fields=["company", "occurred_at"], name="rewards_purchase_company_time"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "external_id"], name="rewards_purchase_unique_source_external_id"

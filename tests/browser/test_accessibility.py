@@ -107,6 +107,8 @@ def _pages_by_visitor() -> list[tuple[str | None, list[str]]]:
                 "/staff/broadcasts/new/",
                 "/staff/insights/",
                 "/staff/insights/segments/",
+                "/staff/insights/at-risk/",
+                "/staff/insights/satisfaction/",
             ],
         ),
         (
@@ -122,6 +124,12 @@ def _pages_by_visitor() -> list[tuple[str | None, list[str]]]:
                 "/staff/insights/segments/slipping/",
                 "/staff/insights/campaigns/",
                 "/staff/insights/how-we-measure/",
+                "/staff/insights/at-risk/",
+                "/staff/insights/satisfaction/",
+                "/staff/insights/satisfaction/promoters/stopped/",
+                "/staff/insights/cohorts/",
+                "/staff/insights/value/",
+                "/staff/insights/segments/?since=365",
             ],
         ),
     ]

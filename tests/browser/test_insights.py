@@ -4,6 +4,7 @@ violation (every chart is geometry attributes in inline SVG, no style, no script
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -30,7 +31,9 @@ def buying_club(demo_club):
     for index, company in enumerate(Company.objects.order_by("pk")):
         gap = 12 + index % 5 * 9
         stopped = 0 if index % 4 else 100 + index * 7  # every fourth company stopped a while ago
-        for day in range(stopped + index % 6, 730, gap):
+        # Every fifth company joined in the last months: the cohorts of the last year.
+        first_day = 730 if index % 5 else 40 + index * 9
+        for day in range(stopped + index % 6, first_day, gap):
             rows.append(
                 Purchase(
                     company=company,
@@ -41,6 +44,19 @@ def buying_club(demo_club):
                 )
             )
     Purchase.objects.bulk_create(rows)
+    # Survey answers: every company answered; the ones that stopped were promoters.
+    from campaigns.models import Activity, ActivityCompletion, ActivityKind, CompletionStatus
+
+    survey = Activity.objects.create(kind=ActivityKind.SURVEY, title="How are we doing?", points=10)
+    for index, company in enumerate(Company.objects.order_by("pk")):
+        ActivityCompletion.objects.create(
+            activity=survey,
+            company=company,
+            scope_key=f"company:{company.pk}",
+            status=CompletionStatus.SUBMITTED,
+            score=10 if index % 4 == 0 else index % 11,
+            created_at=now - timedelta(days=20 + index),
+        )
     # Points: each company earned 2 000 points a month ago and spent some of them since.
     from rewards.models import EntryKind, LedgerEntry, PointsAccount
 
@@ -103,4 +119,53 @@ def test_a_club_admin_reads_the_overview_and_drills_down(
     page.goto(f"{base}/staff/insights/?kind=custom&start=2026-03-10&end=2026-03-01")
     expect(page.locator(".invalid-feedback")).to_contain_text("The period ends before it starts.")
     page.screenshot(path=str(screenshots_dir / "insights-5-bad-period-390.png"), full_page=True)
+    assert violations == []
+
+
+def test_a_club_admin_finds_whom_to_call(buying_club, live_server, page: Page, screenshots_dir, settings):
+    """At risk, satisfaction against behaviour down to "promoters who stopped buying",
+    cohorts and lifetime value, each at 1280 and 390 pixels."""
+    settings.STAFF_MFA_REQUIRED = False
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    base = live_server.url
+    _log_in(page, base, CLUB_ADMIN, "/staff/insights/")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="At risk").first.click()
+    expect(page.get_by_role("heading", name="Accounts at risk")).to_be_visible()
+    expect(page.get_by_role("link", name="Export XLSX")).to_be_visible()
+    page.screenshot(path=str(screenshots_dir / "insights-6-at-risk-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(screenshots_dir / "insights-7-at-risk-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.get_by_role("link", name="Satisfaction").click()
+    expect(page.get_by_role("heading", name="Satisfied is not loyal")).to_be_visible()
+    page.screenshot(path=str(screenshots_dir / "insights-8-satisfaction-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(screenshots_dir / "insights-9-satisfaction-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("a[href='/staff/insights/satisfaction/promoters/stopped/']").click()
+    expect(page.get_by_role("heading", name="Promoters who stopped buying")).to_be_visible()
+    page.screenshot(path=str(screenshots_dir / "insights-10-promoters-stopped-1280.png"), full_page=True)
+    page.locator("table a").first.click()  # the account page of the first of them
+    expect(page).to_have_url(re.compile(r"/staff/accounts/\d+/$"))
+
+    page.goto(f"{base}/staff/insights/cohorts/")
+    expect(page.get_by_role("heading", name="Do new customers stay?")).to_be_visible()
+    page.screenshot(path=str(screenshots_dir / "insights-11-cohorts-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(screenshots_dir / "insights-12-cohorts-390.png"), full_page=True)
+
+    page.goto(f"{base}/staff/insights/value/")
+    expect(page.get_by_role("heading", name="Companies by predicted value")).to_be_visible()
+    page.screenshot(path=str(screenshots_dir / "insights-13-lifetime-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(screenshots_dir / "insights-14-lifetime-1280.png"), full_page=True)
+    page.goto(f"{base}/staff/insights/segments/?since=365")
+    expect(page.get_by_role("heading", name="Movement between segments")).to_be_visible()
+    page.screenshot(path=str(screenshots_dir / "insights-15-segments-movement-1280.png"), full_page=True)
     assert violations == []

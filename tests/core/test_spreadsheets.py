@@ -134,3 +134,24 @@ def test_numbers_and_money_are_written_as_each_language_writes_them(language, nu
                 "nl": "20-01-2026",
             }[language]
         )
+
+
+def test_xlsx_bytes_neutralises_formulas_and_keeps_numbers_and_dates():
+    from datetime import date
+    from decimal import Decimal
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from core.spreadsheets import xlsx_bytes
+
+    data = xlsx_bytes(
+        [["Company", "Revenue", "Day"], ['=HYPERLINK("http://evil","x")', Decimal("-12.50"), "2026-03-01"]],
+        title="At risk: [all]",
+    )
+    sheet = load_workbook(BytesIO(data)).active
+    assert sheet.title == "At risk   all "
+    rows = list(sheet.values)
+    assert rows[1][0] == '\'=HYPERLINK("http://evil","x")'
+    assert rows[1][1] == -12.5
+    assert rows[1][2].date() == date(2026, 3, 1)

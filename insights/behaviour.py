@@ -1,0 +1,325 @@
+"""What companies do against what they say, and the accounts a rep should call.
+
+*Behaviour* (``behaviour_for``, checked in order, on net revenue with credit notes deducted):
+
+* **never ordered**: no order yet;
+* **stopped**: no order in the last ``STOPPED_DAYS`` (180) days;
+* **slows down**: the last order is 91–180 days ago, or the net revenue of the last 180
+  days is below ``KEEP_SHARE`` (75 %) of the 180 days before;
+* **keeps buying**: everything else (an order in the last 90 days and revenue held).
+
+*Satisfaction* is each company's latest survey score of the last 365 days
+(``campaigns.selectors.latest_nps_answers``): 9–10 promoter, 7–8 passive, 0–6 detractor.
+
+*At risk* (``at_risk_accounts``): a company with one or more of these reasons —
+**overdue** (at least 3 orders and no order for more than 1.5 times its own usual gap, and
+at least 14 days more than the gap, last order within the year), **detractor** (latest
+score 0–6), **points expiring** (points that lapse unused in the next 30 days, FIFO as the
+nightly expiry does it), **declining spend** (net revenue of the last 180 days below 75 % of
+the 180 days before).
+
+Every read is a fixed number of queries, scoped to the companies the person may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from campaigns.selectors import LatestAnswer, latest_nps_answers
+from core.formatting import format_money, format_points
+from members.models import Company, CompanyStatus, User
+from rewards.ledger.selectors import points_expiring_by_account
+from rewards.models import PointsAccount, ProgrammeRules
+
+from .scope import Filters, scope_q
+from .selectors import BEHAVIOUR_WINDOW_DAYS, YEAR_DAYS, ZERO, CompanyValue, company_values
+
+KEEPS, SLOWING, STOPPED, NEVER_ORDERED = "keeps", "slowing", "stopped", "never"
+BEHAVIOURS = {
+    KEEPS: (gettext_lazy("Keeps buying"), gettext_lazy("Ordered in the last 90 days and revenue held.")),
+    SLOWING: (
+        gettext_lazy("Slows down"),
+        gettext_lazy(
+            "Last order 91 to 180 days ago, or net revenue of the last 180 days below three quarters of the 180 days before."
+        ),
+    ),
+    STOPPED: (gettext_lazy("Stopped"), gettext_lazy("No order in the last 180 days.")),
+    NEVER_ORDERED: (gettext_lazy("Never ordered"), gettext_lazy("No order yet.")),
+}
+CELL_TITLES = {
+    KEEPS: gettext_lazy("%(group)s who keep buying"),
+    SLOWING: gettext_lazy("%(group)s who slow down"),
+    STOPPED: gettext_lazy("%(group)s who stopped buying"),
+    NEVER_ORDERED: gettext_lazy("%(group)s who never ordered"),
+}
+PROMOTERS, PASSIVES, DETRACTORS = "promoters", "passives", "detractors"
+NPS_GROUPS = {
+    PROMOTERS: (gettext_lazy("Promoters"), gettext_lazy("Latest score 9 or 10.")),
+    PASSIVES: (gettext_lazy("Passives"), gettext_lazy("Latest score 7 or 8.")),
+    DETRACTORS: (gettext_lazy("Detractors"), gettext_lazy("Latest score 0 to 6.")),
+}
+RECENT_DAYS = 90
+STOPPED_DAYS = BEHAVIOUR_WINDOW_DAYS
+KEEP_SHARE = Decimal("0.75")
+ANSWERS_WITHIN_DAYS = YEAR_DAYS
+OVERDUE_FACTOR = Decimal("1.5")
+OVERDUE_MIN_DAYS = 14
+EXPIRING_WITHIN_DAYS = 30
+
+
+def behaviour_for(*, recency_days: int | None, revenue_recent: Decimal, revenue_before: Decimal) -> str:
+    """The behaviour of a company (see the module's definitions). Pure."""
+    if recency_days is None:
+        return NEVER_ORDERED
+    if recency_days > STOPPED_DAYS:
+        return STOPPED
+    if recency_days > RECENT_DAYS:
+        return SLOWING
+    if declining(revenue_recent=revenue_recent, revenue_before=revenue_before):
+        return SLOWING
+    return KEEPS
+
+
+def declining(*, revenue_recent: Decimal, revenue_before: Decimal) -> bool:
+    return revenue_before > 0 and revenue_recent < revenue_before * KEEP_SHARE
+
+
+def nps_group(score: int) -> str:
+    if score >= 9:
+        return PROMOTERS
+    if score >= 7:
+        return PASSIVES
+    return DETRACTORS
+
+
+def _recency(value: CompanyValue | None, now: datetime) -> int | None:
+    if value is None or value.last_order_at is None:
+        return None
+    return (now - value.last_order_at).days
+
+
+def company_behaviour(value: CompanyValue | None, now: datetime) -> str:
+    if value is None:
+        return NEVER_ORDERED
+    return behaviour_for(
+        recency_days=_recency(value, now), revenue_recent=value.revenue_recent, revenue_before=value.revenue_before
+    )
+
+
+# --- Satisfied is not loyal ----------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    nps: str
+    behaviour: str
+    companies: int = 0
+    revenue_365: Decimal = ZERO
+
+
+@dataclass
+class SatisfactionRow:
+    key: str
+    label: str
+    definition: str
+    cells: list[Cell]
+
+    @property
+    def companies(self) -> int:
+        return sum(cell.companies for cell in self.cells)
+
+    @property
+    def revenue_365(self) -> Decimal:
+        return sum((cell.revenue_365 for cell in self.cells), ZERO)
+
+
+@dataclass
+class Answered:
+    """A company that answered, with its latest score, behaviour and buying."""
+
+    company_id: int
+    answer: LatestAnswer
+    nps: str
+    behaviour: str
+    value: CompanyValue | None
+
+    @property
+    def revenue_365(self) -> Decimal:
+        return self.value.revenue_365 if self.value else ZERO
+
+    @property
+    def last_order_at(self) -> datetime | None:
+        return self.value.last_order_at if self.value else None
+
+
+def answered_companies(*, user: User, now: datetime | None = None, filters: Filters | None = None) -> list[Answered]:
+    """Every company in ``user``'s scope with a survey score in the last 365 days, with its
+    NPS group and behaviour, biggest revenue of the last year first. Two queries."""
+    now = now or timezone.now()
+    answers = latest_nps_answers(
+        since=now - timedelta(days=ANSWERS_WITHIN_DAYS),
+        visible_to=user,
+        where=filters.q("company") if filters else None,
+    )
+    if not answers:
+        return []
+    values = {value.company_id: value for value in company_values(user=user, now=now, filters=filters)}
+    rows = [
+        Answered(
+            company_id,
+            answer,
+            nps_group(answer.score),
+            company_behaviour(values.get(company_id), now),
+            values.get(company_id),
+        )
+        for company_id, answer in answers.items()
+    ]
+    rows.sort(key=lambda row: (-row.revenue_365, row.company_id))
+    return rows
+
+
+def satisfaction_grid(
+    *, user: User, now: datetime | None = None, filters: Filters | None = None
+) -> tuple[list[SatisfactionRow], int]:
+    """Promoters, passives and detractors against keeps buying, slows down, stopped and never
+    ordered: companies and net revenue of the last 365 days in each cell; and the number of
+    companies that answered. Two queries."""
+    answered = answered_companies(user=user, now=now, filters=filters)
+    cells = {(nps, behaviour): Cell(nps, behaviour) for nps in NPS_GROUPS for behaviour in BEHAVIOURS}
+    for row in answered:
+        cell = cells[(row.nps, row.behaviour)]
+        cell.companies += 1
+        cell.revenue_365 += row.revenue_365
+    grid = [
+        SatisfactionRow(key, str(label), str(definition), [cells[(key, behaviour)] for behaviour in BEHAVIOURS])
+        for key, (label, definition) in NPS_GROUPS.items()
+    ]
+    return grid, len(answered)
+
+
+def satisfaction_cell(
+    *, nps: str, behaviour: str, user: User, now: datetime | None = None, filters: Filters | None = None
+) -> list[Answered]:
+    """The companies behind one cell of the grid (e.g. promoters who stopped buying)."""
+    return [
+        row
+        for row in answered_companies(user=user, now=now, filters=filters)
+        if row.nps == nps and row.behaviour == behaviour
+    ]
+
+
+# --- At risk -------------------------------------------------------------------------------------
+
+OVERDUE, DETRACTOR, EXPIRING, DECLINING = "overdue", "detractor", "expiring", "declining"
+RISK_REASONS = {
+    OVERDUE: gettext_lazy("Later than usual"),
+    DETRACTOR: gettext_lazy("Detractor"),
+    EXPIRING: gettext_lazy("Points expiring unused"),
+    DECLINING: gettext_lazy("Declining spend"),
+}
+
+
+@dataclass
+class AtRisk:
+    company_id: int
+    revenue_365: Decimal
+    last_order_at: datetime | None
+    reasons: dict[str, str] = field(default_factory=dict)  # kind → the sentence
+
+    @property
+    def reason_text(self) -> str:
+        return " ".join(self.reasons.values())
+
+
+def overdue_days(value: CompanyValue, now: datetime) -> tuple[int, int] | None:
+    """(days since the last order, usual gap) when the company orders later than its own
+    rhythm (see the module's definitions), else None. Pure."""
+    recency = _recency(value, now)
+    gap = value.usual_gap_days
+    if recency is None or gap is None or recency > YEAR_DAYS:
+        return None
+    if recency > gap * OVERDUE_FACTOR and recency >= gap + OVERDUE_MIN_DAYS:
+        return recency, gap
+    return None
+
+
+def at_risk_accounts(
+    *, user: User, rules: ProgrammeRules, now: datetime | None = None, reason: str = "", filters: Filters | None = None
+) -> list[AtRisk]:
+    """The accounts in ``user``'s scope with a reason to call (the module's definitions),
+    each with every reason that applies as a sentence; biggest revenue of the last year
+    first. ``reason`` keeps only the accounts with that reason. Five queries."""
+    now = now or timezone.now()
+    values = {value.company_id: value for value in company_values(user=user, now=now, filters=filters)}
+    answers = latest_nps_answers(
+        since=now - timedelta(days=ANSWERS_WITHIN_DAYS),
+        visible_to=user,
+        where=filters.q("company") if filters else None,
+    )
+    accounts = dict(
+        PointsAccount.objects.filter(scope_q(user=user, path="company", filters=filters))
+        .exclude(company__status=CompanyStatus.SUSPENDED)
+        .values_list("pk", "company_id")
+    )
+    expiring = points_expiring_by_account(now=now, until=now + timedelta(days=EXPIRING_WITHIN_DAYS))
+    found: dict[int, AtRisk] = {}
+
+    def entry(company_id: int) -> AtRisk:
+        if company_id not in found:
+            value = values.get(company_id)
+            found[company_id] = AtRisk(
+                company_id, value.revenue_365 if value else ZERO, value.last_order_at if value else None
+            )
+        return found[company_id]
+
+    money = lambda amount: format_money(amount, rules.currency)  # noqa: E731
+    for company_id, value in values.items():
+        late = overdue_days(value, now)
+        if late:
+            entry(company_id).reasons[OVERDUE] = _("Usually orders every %(gap)d days; no order for %(days)d days.") % {
+                "gap": late[1],
+                "days": late[0],
+            }
+        if declining(revenue_recent=value.revenue_recent, revenue_before=value.revenue_before):
+            down = ((value.revenue_before - value.revenue_recent) * 100 / value.revenue_before).quantize(Decimal("1"))
+            entry(company_id).reasons[DECLINING] = _(
+                "Net revenue of the last 180 days %(recent)s, down %(down)s %% from %(before)s in the 180 days before."
+            ) % {"recent": money(value.revenue_recent), "before": money(value.revenue_before), "down": down}
+    for company_id, answer in answers.items():
+        if nps_group(answer.score) == DETRACTORS:
+            entry(company_id).reasons[DETRACTOR] = _("Scored %(score)d out of 10 on %(day)s.") % {
+                "score": answer.score,
+                "day": formats.date_format(timezone.localtime(answer.answered_at)),
+            }
+    for account_id, days in expiring.items():
+        company_id = accounts.get(account_id)
+        if company_id is None:
+            continue
+        total = sum(item.points for item in days)
+        entry(company_id).reasons[EXPIRING] = _("%(points)s (%(value)s) expire unused by %(day)s.") % {
+            "points": format_points(total),
+            "value": money((Decimal(total) * rules.point_value).quantize(Decimal("0.01"))),
+            "day": formats.date_format(days[-1].on),
+        }
+    rows = [row for row in found.values() if not reason or reason in row.reasons]
+    order = list(RISK_REASONS)
+    for row in rows:
+        row.reasons = dict(sorted(row.reasons.items(), key=lambda item: order.index(item[0])))
+    rows.sort(key=lambda row: (-row.revenue_365, row.company_id))
+    return rows
+
+
+def with_companies(rows: Iterable, attribute: str = "company_id") -> list:
+    """``rows`` with ``company`` set to their company (sales rep selected). One query."""
+    rows = list(rows)
+    companies = Company.objects.select_related("sales_rep").in_bulk([getattr(row, attribute) for row in rows])
+    for row in rows:
+        row.company = companies.get(getattr(row, attribute))
+    return [row for row in rows if row.company is not None]
