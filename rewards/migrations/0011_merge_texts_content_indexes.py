@@ -4,12 +4,10 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rewards', '0009_purchase_read_indexes'),
-        ('rewards', '0009_translatable_content'),
-        ('rewards', '0010_remove_ledgerentry_memo'),
+        ("rewards", "0009_purchase_read_indexes"),
+        ("rewards", "0009_translatable_content"),
+        ("rewards", "0010_remove_ledgerentry_memo"),
     ]
 
-    operations = [
-    ]
+    operations = []
