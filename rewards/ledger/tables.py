@@ -129,7 +129,7 @@ class LedgerEntryTable(tables.Table):
 
     def render_balance(self, record):
         balance = self._balance(record)
-        return "" if balance is None else format_number(balance)
+        return "" if balance is None else points_cell(balance, self.rules)  # with its value, like every figure
 
     def render_note(self, record):
         return entry_dates_note(record, self.now)

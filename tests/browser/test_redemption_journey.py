@@ -15,7 +15,7 @@ from portal.demo import DEMO_PASSWORD, SeedSummary
 from rewards.catalogue.demo import seed_catalogue
 from rewards.catalogue.services import approval_threshold_set
 from rewards.ledger.services import points_account_for_company
-from rewards.models import Redemption, RedemptionStatus
+from rewards.models import Redemption, RedemptionStatus, Reward
 from tests.rewards.helpers import give_points
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -135,3 +135,33 @@ def test_a_purchaser_redeems_the_admin_approves_staff_fulfil_and_the_purchaser_s
     purchaser.screenshot(path=screenshots_dir / "rewards-7-dashboard.png", full_page=True)
     order.refresh_from_db()
     assert (order.status, order.tracking_reference) == (RedemptionStatus.FULFILLED, "PostNord 00370712345678901234")
+
+
+def test_an_e_voucher_shows_its_code_at_once_and_the_history_its_balance_and_who_on_a_phone_in_swedish(
+    club_with_catalogue, live_server, browser, screenshots_dir
+):
+    base = live_server.url
+    purchaser = _browser_page(browser, base, PURCHASER)
+    gift_card = Reward.objects.get(sku="GC-200")
+
+    # A 200 SEK gift card needs nobody's hands: the code is on the page the member lands on.
+    purchaser.goto(f"{base}/rewards/{gift_card.pk}/redeem/")
+    purchaser.get_by_role("button", name="Review order").click()
+    purchaser.get_by_role("button", name="Confirm and redeem").click()
+    expect(purchaser.get_by_role("alert").filter(has_text="your voucher code is below")).to_be_visible()
+    order = Redemption.objects.get()
+    assert order.status == RedemptionStatus.FULFILLED
+    expect(purchaser.get_by_test_id("voucher-codes")).to_contain_text(order.voucher_codes.get().code)
+    purchaser.screenshot(path=screenshots_dir / "rewards-8-e-voucher-instant.png", full_page=True)
+
+    # On a phone, in Swedish: the history's balance after and who caused each entry fit.
+    User.objects.filter(email=PURCHASER).update(language="sv")
+    purchaser.set_viewport_size({"width": 390, "height": 844})
+    purchaser.goto(f"{base}/points/history/")
+    expect(purchaser.get_by_role("columnheader", name="Saldo efter")).to_be_attached()
+    width = purchaser.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    purchaser.screenshot(path=screenshots_dir / "points-history-phone-sv.png", full_page=True)
+    purchaser.set_viewport_size({"width": 1280, "height": 900})
+    purchaser.reload()
+    purchaser.screenshot(path=screenshots_dir / "points-history-1280-sv.png", full_page=True)
