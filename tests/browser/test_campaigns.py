@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from portal.demo import DEMO_PASSWORD
+from tests.browser.login import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,12 +20,7 @@ PURCHASER = "purchaser@bergstrom.example"
 
 
 def _log_in(page: Page, base_url: str, email: str, next_url: str = "/dashboard/") -> None:
-    page.goto(f"{base_url}/accounts/login/?next={next_url}")
-    page.fill("input[name=login]", email)
-    page.click("button[type=submit]")  # the address first, then the password
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, base_url, email, next_url=next_url)
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.login import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 OLD_TITLE = "Gold lounge"
@@ -12,12 +14,7 @@ NEW_TITLE = "Gold lounge: free coffee all winter"
 
 
 def _log_in(page: Page, base_url: str, email: str, password: str, next_url: str = "/") -> None:
-    page.goto(f"{base_url}/accounts/login/?next={next_url}")
-    page.fill("input[name=login]", email)
-    page.click("button[type=submit]")  # the address first, then the password
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, base_url, email, password=password, next_url=next_url)
 
 
 def _footer_action(page: Page, name: str) -> None:

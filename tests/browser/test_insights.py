@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from portal.demo import DEMO_PASSWORD
+from tests.browser.login import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -75,12 +75,7 @@ def buying_club(demo_club):
 
 
 def _log_in(page: Page, base_url: str, email: str, next_url: str) -> None:
-    page.goto(f"{base_url}/accounts/login/?next={next_url}")
-    page.fill("input[name=login]", email)
-    page.click("button[type=submit]")  # the address first, then the password
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, base_url, email, next_url=next_url)
 
 
 def test_a_club_admin_reads_the_overview_and_drills_down(

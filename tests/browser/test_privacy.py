@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal.demo import DEMO_PASSWORD
+from tests.browser.login import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,11 +19,7 @@ COMPANY_ADMIN = "admin@bergstrom.example"
 
 
 def _log_in(page: Page, base_url: str, email: str, next_url: str) -> None:
-    page.goto(f"{base_url}/accounts/login/?next={next_url}")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, base_url, email, next_url=next_url)
 
 
 def _fits(page: Page) -> None:

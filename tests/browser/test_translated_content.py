@@ -9,10 +9,11 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import Browser
 
-from portal.demo import DEMO_PASSWORD, DUTCH_READER, SeedSummary
+from portal.demo import DUTCH_READER, SeedSummary
 from rewards.catalogue.demo import seed_catalogue
 from rewards.demo import _seed_tiers
 from rewards.models import Reward
+from tests.browser.login import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,10 +35,7 @@ def test_a_dutch_purchaser_reads_the_catalogue_in_dutch_with_fallbacks_marked(
         page = browser.new_context(
             viewport={"width": width, "height": height}, extra_http_headers={"Accept-Language": "en"}
         ).new_page()
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=login]", DUTCH_READER)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, live_server.url, DUTCH_READER)
         page.wait_for_url("**/dashboard/")
 
         page.goto(f"{live_server.url}/rewards/")
@@ -77,10 +75,7 @@ def test_a_dutch_purchaser_reads_an_offer_page_in_dutch_at_its_usual_address(
         page = browser.new_context(
             viewport={"width": width, "height": height}, extra_http_headers={"Accept-Language": "en"}
         ).new_page()
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=login]", DUTCH_READER)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, live_server.url, DUTCH_READER)
         page.wait_for_url("**/dashboard/")
 
         page.goto(f"{live_server.url}/offers/")
