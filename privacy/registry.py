@@ -77,8 +77,12 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "holdout_seed": "random",
     },
     "campaigns.CampaignEvent": {"changes": "a campaign's settings before and after"},
+    "members.IdentityProviderDomain": {"domain": "a company's e-mail domain"},
     "rewards.LedgerEntry": {
-        "memo": "bookkeeping text about the company's points, kept by law",
+        "memo_key": "which description an entry has (a message key)",
+        # A goodwill entry names the rep who gave it, as the finished text did before: the
+        # ledger is append-only bookkeeping kept by law (docs/architecture.md).
+        "memo_params": "bookkeeping text about the company's points, kept by law",
         "idempotency_key": "a key",
     },
     "rewards.PurchaseImport": {
@@ -120,6 +124,7 @@ KEPT_LINKS: dict[str, str] = {
     "members.Company.sales_rep": "the account's rep",
     "members.Invitation.invited_by": "who invited",
     "rewards.LedgerEntry.created_by": "who made a correction",
+    "members.IdentityProviderDomain.approved_by": "the club admin who approved a sign-in domain",
     "rewards.PurchaseImport.created_by": "who imported",
     "rewards.CompanyRewardSettings.goal_set_by": "who set the saving goal",
     "rewards.VoucherCode.uploaded_by": "who uploaded codes",

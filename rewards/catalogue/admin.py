@@ -94,30 +94,9 @@ class RewardAdminForm(forms.ModelForm):
 
     class Meta:
         model = Reward
-        fields = [
-            "title",
-            "sku",
-            "category",
-            "kind",
-            "summary",
-            "description",
-            "is_active",
-            "featured",
-            "points_cost",
-            "value",
-            "currency",
-            "stock",
-            "low_stock_threshold",
-            "max_per_order",
-            "company_limit",
-            "limit_period",
-            "tier_required",
-            "available_from",
-            "available_until",
-            "event_starts_at",
-            "event_location",
-            "charity_name",
-        ]
+        # The admin's fieldsets choose the fields. A ``Meta.fields`` here would make
+        # modeltranslation copy it onto the admin as ``fields`` beside ``fieldsets`` (admin.E005).
+        exclude = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -57,7 +57,7 @@ def test_the_export_is_formula_safe_and_follows_the_search(client, company, club
     response = client.get(reverse("admin:auditlog_logentry_export") + "?q=goodwill")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert response.status_code == 200
-    assert "memo: None → goodwill" in text
+    assert "memo_params: None → {'text': 'goodwill'}" in text  # the reason as typed
     assert "HYPERLINK" not in text  # the renames do not match the search
 
     everything = b"".join(client.get(reverse("admin:auditlog_logentry_export")).streaming_content).decode("utf-8-sig")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from taggit.models import Tag
 
+from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from api.services import api_client_create
 from campaigns.models import (
     ActivityCompletion,
@@ -76,7 +77,10 @@ def _shared_rows(club_admin: User) -> dict:
         "challenge": ChallengeFactory(title="Three categories"),
         "campaign": CampaignFactory(name="Spring boost", owner=club_admin),
     }
-    api_client_create(name="ERP", source="erp", created_by=club_admin)
+    erp, _token = api_client_create(name="ERP", source="erp", created_by=club_admin)
+    shared["webhook_endpoint"] = WebhookEndpoint.objects.create(
+        client=erp, url="https://erp.example.com/hooks", event_types=["purchase.earned"], secret="whsec_dGVzdA=="
+    )
     every_hour = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
     PeriodicTask.objects.create(name="Release points", task="rewards.tasks.release", interval=every_hour)
     Tag.objects.create(name="tools", slug="tools")
@@ -166,6 +170,10 @@ def _account_rows(company: Company, *, rep: User, tag: str, club: Club) -> None:
     IdentityProviderDomain.objects.create(provider=identity_provider, domain=f"{low}.example.com")
     SocialToken.objects.create(app=SocialApp.objects.get(), account=social, token=f"{low}-token")
     ErasureRequest.objects.create(user=contact)
+    event = WebhookEvent.objects.create(
+        event_id=f"evt_{low}", type="purchase.earned", company=company, payload={"order": f"{tag}-ORDER-1"}
+    )
+    WebhookDelivery.objects.create(endpoint=shared["webhook_endpoint"], event=event, company=company)
 
 
 def build_club() -> Club:

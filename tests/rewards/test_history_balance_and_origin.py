@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import CampaignAward
+from core.texts import free_text
 from rewards.ledger.services import (
     points_account_for_company,
     points_adjust,
@@ -47,12 +48,12 @@ def history(company, purchaser, rules):
     points_earn_for_purchase(purchase=purchase, now=now - timedelta(days=4))
     campaign = CampaignFactory(name="Spring survey")
     entry, _created = points_award(
-        company_id=company.pk, points=300, key="survey", memo="Survey", now=now - timedelta(days=3)
+        company_id=company.pk, points=300, key="survey", memo=free_text("Survey"), now=now - timedelta(days=3)
     )
     CampaignAward.objects.create(
         campaign=campaign, company=company, kind="activity", points=300, entry=entry, created_at=now
     )
-    points_redeem(account=account, points=400, key="spend", by=purchaser, memo="Thermos", now=now - timedelta(days=2))
+    points_redeem(account=account, points=400, key="spend", by=purchaser, memo=free_text("Thermos"), now=now - timedelta(days=2))
     points_adjust(account=account, points=-100, reason="Typo", by=rep, key="typo", now=now - timedelta(days=1))
     return account
 
