@@ -7,6 +7,7 @@ with ``prefetch_related``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -182,10 +183,13 @@ def search_content_by_kind(request, query: str, *, cap: int = 200) -> dict[str, 
         "news": (ArticlePage, lambda ids: _with_card_images(for_reader(ArticlePage.objects.live()).filter(pk__in=ids))),
         "events": (EventPage, lambda ids: _with_card_images(for_reader(EventPage.objects.live()).filter(pk__in=ids))),
     }
+    # Words only: quotes, NUL and other punctuation mean syntax to the search backends (an
+    # unbalanced '"' broke SQLite's full-text query with a 500); a member searches for words.
+    words = " ".join(re.findall(r"\w+", query))
     grouped = {}
     for kind in SEARCH_KINDS:
         model, visible = visible_by_kind[kind]
-        ids = [hit.pk for hit in model.objects.live().search(query, operator="and")[:cap]]
+        ids = [hit.pk for hit in model.objects.live().search(words, operator="and")[:cap]] if words else []
         pages = {page.pk: page for page in visible(ids)}
         grouped[kind] = [pages[pk] for pk in ids if pk in pages]
     return grouped

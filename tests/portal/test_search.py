@@ -136,6 +136,18 @@ def test_given_hostile_or_empty_queries_then_no_error(member_client, portal_site
     assert _search(member_client, "x", kind="companies").status_code == 200
 
 
+def test_given_quotes_or_a_nul_byte_in_a_query_then_the_words_are_still_searched(member_client, home, portal_site):
+    # An unbalanced '"' is syntax to SQLite's full-text search: it used to answer 500.
+    from cms.models import OfferIndexPage
+
+    make_offer(add_page(home, OfferIndexPage, title="Offers"), "Drill offer")
+
+    for query in ('12" drill', 'drill"', '"drill', "'\"", "drill\x00", "\x00"):
+        assert _search(member_client, query).status_code == 200, query
+    groups = {group.kind: group for group in _search(member_client, 'drill"').context["groups"]}
+    assert [page.title for page in groups["offers"].items] == ["Drill offer"]
+
+
 def test_query_count_does_not_grow_with_results(member_client, home, portal_site, django_assert_max_num_queries):
     from cms.models import NewsIndexPage, OfferIndexPage
 
