@@ -53,7 +53,9 @@ def history(company, purchaser, rules):
     CampaignAward.objects.create(
         campaign=campaign, company=company, kind="activity", points=300, entry=entry, created_at=now
     )
-    points_redeem(account=account, points=400, key="spend", by=purchaser, memo=free_text("Thermos"), now=now - timedelta(days=2))
+    points_redeem(
+        account=account, points=400, key="spend", by=purchaser, memo=free_text("Thermos"), now=now - timedelta(days=2)
+    )
     points_adjust(account=account, points=-100, reason="Typo", by=rep, key="typo", now=now - timedelta(days=1))
     return account
 

@@ -169,7 +169,9 @@ def test_a_header_that_does_not_parse_says_which_delimiter_it_found(rules):
             b"company_external_id|source|external_id|occurred_at|net_amount|currency\nACME|erp|P-1|2026-06-10|1|SEK\n"
         )
         # ``company`` is an accepted alias of ``company_external_id``; ``customer`` is not.
-        semicolons = run(b"customer;source;external_id;occurred_at;net_amount;currency\nACME;erp;P-1;2026-06-10;1;SEK\n")
+        semicolons = run(
+            b"customer;source;external_id;occurred_at;net_amount;currency\nACME;erp;P-1;2026-06-10;1;SEK\n"
+        )
 
     assert piped.status == semicolons.status == PurchaseImportStatus.FAILED
     assert "The header is separated by no delimiter." in piped.error_message

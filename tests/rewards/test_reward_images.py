@@ -8,6 +8,7 @@ import struct
 import zlib
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -113,12 +114,15 @@ def test_given_a_stored_picture_when_the_reward_is_saved_again_then_the_copies_a
 
 
 def _admin_add_form(reward_sku: str, **extra) -> dict:
+    # Translated texts (rewards/translation.py) are edited per language in the admin; the
+    # default language's is the required one.
+    default = django_settings.MODELTRANSLATION_DEFAULT_LANGUAGE
     data = {
-        "title": "Admin reward",
+        f"title_{default}": "Admin reward",
         "sku": reward_sku,
         "kind": "physical",
-        "summary": "",
-        "description": "",
+        f"summary_{default}": "",
+        f"description_{default}": "",
         "is_active": "on",
         "points_cost": "1000",
         "value": "20.00",
@@ -132,7 +136,7 @@ def _admin_add_form(reward_sku: str, **extra) -> dict:
         "images-INITIAL_FORMS": "0",
         "images-MIN_NUM_FORMS": "0",
         "images-MAX_NUM_FORMS": "1000",
-        "images-0-alt_text": "The front",
+        f"images-0-alt_text_{default}": "The front",
         "images-0-position": "0",
     }
     data.update(extra)
