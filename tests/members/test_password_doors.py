@@ -102,7 +102,9 @@ def _pages_with_password_fields(client, routes) -> dict[str, str]:
     found = {}
     for route in routes:
         response = client.get(route.path)
-        if response.status_code == 200 and PASSWORD_INPUT.search(response.content.decode(errors="replace")):
+        if response.status_code != 200 or getattr(response, "streaming", False):
+            continue  # a download (the JSON of "My data") is no form
+        if PASSWORD_INPUT.search(response.content.decode(errors="replace")):
             found[route.name or route.path] = route.path
     return found
 
