@@ -6,6 +6,7 @@ the e-mails every app sends, the login pages and the Django admin.
 
 from __future__ import annotations
 
+from auditlog.context import disable_auditlog
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -84,6 +85,13 @@ class Branding(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("branding")
+
+    @classmethod
+    def for_site(cls, site):
+        # The default row that the first page view makes is nobody's edit: it is kept out of the
+        # audit trail (django-auditlog), which follows the changes staff make afterwards.
+        with disable_auditlog():
+            return super().for_site(site)
 
     def clean(self) -> None:
         super().clean()

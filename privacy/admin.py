@@ -7,6 +7,8 @@ out or refuse it with the actions below; both call ``privacy.services`` and need
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -54,7 +56,21 @@ class RetentionSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "expired_invitation_days", "removed_contact_days", "attachment_days"]
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and not RetentionSettings.objects.exists()
+        if not super().has_add_permission(request):
+            return False
+        # One row: asked on this model's own pages only, not by the app list that every admin
+        # page draws (a query per admin page otherwise). Its add view asks again.
+        match = getattr(request, "resolver_match", None)
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}_"
+        if match is None or not (match.url_name or "").startswith(prefix):
+            return True
+        return not RetentionSettings.objects.exists()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        existing = RetentionSettings.objects.order_by("pk").first()
+        if existing is not None:  # an "Add" link of the app list leads to the one row
+            return redirect(reverse("admin:privacy_retentionsettings_change", args=[existing.pk]))
+        return super().add_view(request, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         return False
