@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cms.models import EventRegistration, RegistrationStatus
+from core.content_language import translations_of
 from core.mail import send_branded_mail
 from core.texts import StoredText
 from members.languages import person_language
@@ -570,7 +571,7 @@ def _notify_award(*, company_id: int, key: str, title, params: dict, users: list
 
 
 def _activity_memo(activity: Activity) -> StoredText:
-    return StoredText(texts.ACTIVITY, {"kind": activity.kind, "title": activity.title})
+    return StoredText(texts.ACTIVITY, {"kind": activity.kind, "title": translations_of(activity, "title")})
 
 
 def _complete_and_award(completion: ActivityCompletion, *, by: User | None, now: datetime) -> ActivityCompletion:
@@ -944,7 +945,7 @@ def challenge_complete(*, challenge: Challenge, company_id: int, now: datetime) 
                         campaign_id=challenge.campaign_id,
                         points=challenge.points,
                         key=f"challenge:{challenge.pk}:company:{company_id}",
-                        memo=StoredText(texts.CHALLENGE, {"title": challenge.title}),
+                        memo=StoredText(texts.CHALLENGE, {"title": translations_of(challenge, "title")}),
                         kind=AwardKind.CHALLENGE,
                         by=None,
                         now=now,

@@ -41,6 +41,16 @@ def content_language(obj, field: str) -> str:
     return active
 
 
+def translations_of(obj, field: str) -> dict[str, str] | str:
+    """``obj.<field>`` in every language it is kept in (``{"en": "Thermos", "sv": "Termos"}``),
+    for a stored text that names it and is rendered later in its reader's language
+    (``core.texts``); the plain text for a field that is not translated."""
+    if field not in translated_fields(type(obj)):
+        return str(getattr(obj, field))
+    texts = {language: getattr(obj, f"{field}_{language}", "") for language in languages()}
+    return {language: text for language, text in texts.items() if text} or str(getattr(obj, field))
+
+
 def lang_attribute(language: str) -> str:
     """`` lang="xx"`` when ``language`` is not the page's (the active) language, else ""."""
     if not language or language == get_language():

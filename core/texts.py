@@ -14,7 +14,8 @@ This module is the registry (one per process, filled at import time by each app'
 ``texts.py``, which its ``AppConfig.ready`` imports: the ground floor knows no app's
 words) and the renderer. Parameters are JSON values, formatted per language when
 rendered: integers with the language's thousands grouping, the names a text lists in
-``dates`` (ISO dates, ``"2026-12-06"``) in the language's date format, strings as they
+``dates`` (ISO dates, ``"2026-12-06"``) in the language's date format, a name of translated
+content kept in every language (``{"en": …, "sv": …}``) in the reader's, strings as they
 are — so a reason a person typed stays exactly as typed. ``FREE_TEXT`` is the key of
 words stored as they are (a typed reason, or a text from before this registry that
 could not be recognised): ``{"text": "…"}``.
@@ -106,7 +107,19 @@ def text_param_format(value, *, is_date: bool = False):
             return value
     if isinstance(value, int) and not isinstance(value, bool):
         return formats.number_format(value, use_l10n=True, force_grouping=True)
+    if isinstance(value, Mapping):
+        return translation_pick(value)
     return value
+
+
+def translation_pick(texts: Mapping) -> str:
+    """A name kept in several languages (``{"en": "Thermos", "sv": "Termos"}``, what
+    ``core.content_language.translations_of`` captures when a text names translated
+    content): the active language's, else the club's default language's, else any."""
+    for language in (translation.get_language(), settings.LANGUAGE_CODE):
+        if language and texts.get(language):
+            return str(texts[language])
+    return next((str(text) for text in texts.values() if text), "")
 
 
 def text_render(key: str, params: Mapping | None = None, language: str | None = None) -> str:

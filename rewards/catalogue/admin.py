@@ -96,7 +96,7 @@ class RewardAdminForm(forms.ModelForm):
         model = Reward
         # The admin's fieldsets choose the fields. A ``Meta.fields`` here would make
         # modeltranslation copy it onto the admin as ``fields`` beside ``fieldsets`` (admin.E005).
-        exclude = ()
+        exclude = ()  # noqa: DJ006 (the fieldsets list the fields)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

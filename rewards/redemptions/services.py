@@ -52,6 +52,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.content_language import translations_of
 from core.formatting import format_number
 from core.texts import StoredText
 from members.models import Company, Membership, MembershipRole, User
@@ -371,7 +372,7 @@ def redemption_request(
                 points=total,
                 key=f"redemption:{key}",
                 by=membership.user,
-                memo=StoredText(REDEEMED, {"reward": reward.title, "quantity": quantity}),
+                memo=StoredText(REDEEMED, {"reward": translations_of(reward, "title"), "quantity": quantity}),
                 now=now,
             )
         except LedgerError as exc:  # checked above under the same lock; kept as a guard

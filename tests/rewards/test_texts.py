@@ -136,6 +136,25 @@ def test_an_english_speaking_reps_goodwill_reaches_a_swedish_member_in_swedish(r
     assert text_render(entry.memo_key, entry.memo_params, "sv") == "Goodwill från Anna Sälj: Tack för ordern!"
 
 
+def test_an_order_names_the_reward_in_each_readers_language(company, purchaser):
+    """The reward's name is kept in every language it has when the order is written, so the
+    history names it as each reader's catalogue does (an English name stays for a language
+    the reward lacks)."""
+    points_adjust(
+        account=points_account_for_company(company=company), points=5000, reason="x", by=StaffFactory(), key="t"
+    )
+    reward = RewardFactory(points_cost=1000, title_en="Steel thermos", title_sv="Termos i stål", title_nl="")
+
+    with translation.override("en"):  # whoever orders, the entry is not written in their language
+        request_redemption(purchaser.membership, reward)
+
+    entry = LedgerEntry.objects.get(kind=EntryKind.REDEEM)
+    assert entry.memo_params["reward"] == {"en": "Steel thermos", "sv": "Termos i stål"}
+    assert text_render(entry.memo_key, entry.memo_params, "sv") == "Termos i stål × 1"
+    assert text_render(entry.memo_key, entry.memo_params, "en") == "Steel thermos × 1"
+    assert text_render(entry.memo_key, entry.memo_params, "nl") == "Steel thermos × 1"
+
+
 def test_no_ledger_write_path_stores_finished_words(company, purchaser, rep, rules):
     """Every service that writes an entry, run in English: each entry is a registered key whose
     Swedish reading differs from its English one, or the very words a person typed."""
