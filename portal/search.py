@@ -124,7 +124,8 @@ def companies_matching(*, query: str, user):
 def portal_search(request, query: str, *, kind: str = "", page_number=None) -> list[SearchGroup]:
     """The groups with matches for ``query`` (empty groups left out). With ``kind``, only that
     group, paginated (``PER_PAGE``); otherwise every group with its first ``PER_GROUP``."""
-    query = query.strip()[:QUERY_MAX_LENGTH]
+    # PostgreSQL refuses a NUL byte in any text parameter: it can mean nothing in a search.
+    query = query.replace("\x00", " ").strip()[:QUERY_MAX_LENGTH]
     kinds = search_kinds_for(request)
     if not query or not _terms(query):
         return []
