@@ -10,6 +10,7 @@ dates, linked to the pseudonymised person, so ``check_ledger`` still balances.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 
@@ -33,6 +34,7 @@ from notifications.models import Notification
 from privacy.models import ErasureRequest, ErasureStatus
 from privacy.registry import PERSONAL_DATA
 from privacy.sessions import sessions_of
+from rewards.models import LedgerEntry
 
 ERASED_DOMAIN = "erased.invalid"
 
@@ -193,6 +195,26 @@ def _scrub_notifications(originals: list[str], pseudonym: str) -> None:
         )
 
 
+def _scrub_ledger_memos(user: User, originals: list[str], pseudonym: str) -> None:
+    """Ledger descriptions quote people in their parameters (a rep's name on the goodwill
+    they gave): the parameters are rewritten with the pseudonym; points, dates and keys stay.
+    Candidates are the entries the person wrote and those whose parameters mention them
+    (SQLite stores JSON with non-ASCII characters escaped, so both spellings are looked for)."""
+    query = Q(created_by=user)
+    for original in originals:
+        escaped = json.dumps(original)[1:-1]
+        query |= Q(memo_params_text__icontains=original) | Q(memo_params_text__icontains=escaped)
+    entries = (
+        LedgerEntry.objects.annotate(memo_params_text=Cast("memo_params", models.TextField()))
+        .filter(query)
+        .only("pk", "memo_params")
+    )
+    for entry in entries.iterator(chunk_size=500):
+        scrubbed = _scrub_json(entry.memo_params, originals, pseudonym)
+        if scrubbed != entry.memo_params:
+            LedgerEntry.objects.filter(pk=entry.pk).memo_params_pseudonymise(scrubbed)
+
+
 def _scrub_json(value, originals: list[str], pseudonym: str):
     if isinstance(value, str):
         return _scrub_text(value, originals, pseudonym)
@@ -242,6 +264,7 @@ def person_erase(*, user: User, by: User | None) -> str:
                 rows.update(**updates)
         originals = list(dict.fromkeys([*originals, *written]))
         _scrub_notifications(originals, pseudonym)
+        _scrub_ledger_memos(user, originals, pseudonym)
         # Invitations sent to the address, accepted or not.
         Invitation.objects.filter(email__iexact=user.email).update(email=pseudonym_email)
         # Attachments of their messages: the files and their names go.

@@ -265,6 +265,11 @@ class LedgerEntryQuerySet(models.QuerySet):
     def delete(self):
         raise LedgerEntryError("Ledger entries are never deleted; write a correcting entry instead.")
 
+    def memo_params_pseudonymise(self, memo_params: dict) -> int:
+        """The one rewrite the ledger allows: a person's erasure (GDPR) replaces their name in
+        the description's parameters. Points, kinds, dates and keys never change."""
+        return super().update(memo_params=memo_params)
+
 
 class LedgerEntry(models.Model):
     """One movement of points; append-only.

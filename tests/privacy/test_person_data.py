@@ -26,11 +26,13 @@ from privacy.models import ErasureRequest, ErasureStatus, RetentionSettings
 from privacy.registry import PERSONAL_DATA
 from privacy.retention import retention_purge
 from privacy.services import PrivacyError, erasure_confirm, erasure_request, person_erase
+from reps.models import GoodwillBudget
+from reps.services import goodwill_award
 from rewards.ledger.services import points_account_for_company, points_adjust
 from rewards.models import Redemption
 from rewards.redemptions.services import DeliveryAddress, redemption_request
 from tests.campaigns.factories import ActivityFactory
-from tests.factories import InvitationFactory, MembershipFactory, UserFactory
+from tests.factories import InvitationFactory, MembershipFactory, StaffFactory, UserFactory
 from tests.rewards.factories import RewardFactory
 
 pytestmark = pytest.mark.django_db
@@ -244,3 +246,22 @@ def test_my_data_costs_the_same_queries_with_many_rows(client, person, company, 
     with django_assert_max_num_queries(45):
         page = client.get(reverse("privacy:my_data"))
     assert page.status_code == 200 and "message 39" in page.content.decode()
+
+
+def test_erasing_a_rep_removes_their_name_from_the_goodwill_they_gave(company, club_admin):
+    """A ledger description names the rep who gave goodwill and quotes the reason they typed
+    (a free text they wrote); after the rep's erasure the entry names the pseudonym for both
+    and keeps its points."""
+    rep = StaffFactory(group="Sales reps", first_name="Ottiliana", last_name="Brandqvist")
+    company.sales_rep = rep
+    company.save(update_fields=["sales_rep"])
+    GoodwillBudget.objects.create(rep=rep, month=timezone.localdate().replace(day=1), points=1000)
+    award = goodwill_award(rep=rep, company=company, points=300, reason="Thanks for the order", key="g-1")
+
+    pseudonym = person_erase(user=rep, by=club_admin)
+
+    assert _tables_containing(["Ottiliana", "Brandqvist", "Thanks for the order"]) == []
+    award.entry.refresh_from_db()
+    assert award.entry.points == 300
+    assert award.entry.memo_params == {"rep": pseudonym, "reason": pseudonym}
+    call_command("check_ledger", stdout=io.StringIO())
