@@ -25,18 +25,26 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.services import audit_record
 from members.models import CompanyStatus, Invitation, Membership, MembershipRole, User
+from members.selectors import company_admins
 from messaging.models import Attachment
-from notifications.models import Notification
+from notifications.models import Notification, NotificationKind
+from notifications.services import notifications_send
 from privacy.models import ErasureRequest, ErasureStatus
 from privacy.registry import PERSONAL_DATA
 from privacy.sessions import sessions_of
 from rewards.models import LedgerEntry
 
 ERASED_DOMAIN = "erased.invalid"
+ERASURE_NOTICE_TITLE = gettext_lazy("%(name)s asks to have their personal data erased")
+ERASURE_NOTICE_BODY = gettext_lazy(
+    "As an admin of the company you can confirm the request on the company page. It is due by %(date)s."
+)
 
 
 class PrivacyError(Exception):
@@ -88,7 +96,27 @@ def erasure_request(*, user: User) -> ErasureRequest:
         reason = erasure_refusal_reason(user=user)
         if reason:
             raise PrivacyError(reason)
-        return ErasureRequest.objects.create(user=user)
+        erasure = ErasureRequest.objects.create(user=user)
+        _erasure_request_notify(erasure)
+        return erasure
+
+
+def _erasure_request_notify(erasure: ErasureRequest) -> None:
+    """The person's company admins hear about a new request (in their own language), since
+    they may confirm it; club admins see open requests with their deadline in the admin."""
+    membership = Membership.objects.filter(user_id=erasure.user_id).only("company_id").first()
+    if membership is None:
+        return
+    admins = [admin for admin in company_admins(company_id=membership.company_id) if admin.pk != erasure.user_id]
+    notifications_send(
+        users=admins,
+        kind=NotificationKind.APPROVAL,
+        key=f"erasure:{erasure.pk}:requested",
+        title=ERASURE_NOTICE_TITLE,
+        body=ERASURE_NOTICE_BODY,
+        params={"name": str(erasure.user), "date": erasure.due_at},
+        url=reverse("members:company"),
+    )
 
 
 def erasure_refuse(*, request: ErasureRequest, reason: str, by: User) -> ErasureRequest:

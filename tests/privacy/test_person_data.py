@@ -265,3 +265,16 @@ def test_erasing_a_rep_removes_their_name_from_the_goodwill_they_gave(company, c
     assert award.entry.points == 300
     assert award.entry.memo_params == {"rep": pseudonym, "reason": pseudonym}
     call_command("check_ledger", stdout=io.StringIO())
+
+
+def test_the_company_admins_hear_of_a_request_in_their_language_once(person, company_admin):
+    company_admin.language = "sv"
+    company_admin.save(update_fields=["language"])
+
+    request = erasure_request(user=person)
+    erasure_request(user=person)
+
+    notices = Notification.objects.filter(key=f"erasure:{request.pk}:requested")
+    assert [notice.recipient for notice in notices] == [company_admin]
+    assert notices[0].title == f"{NAME} {SURNAME} vill att deras personuppgifter raderas"
+    assert notices[0].url == reverse("members:company")
