@@ -24,8 +24,8 @@ from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
