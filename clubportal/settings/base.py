@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "members",
     "rewards",
     "campaigns",
+    "groups",
     "cms",
     "notifications",
     "messaging",
