@@ -61,7 +61,9 @@ def test_the_receiving_branchs_admins_are_told(chain):
 
 
 def test_a_retry_with_the_same_key_is_one_transfer(chain):
-    first, _ = transfer_request(by=chain.south_admin, from_company=chain.south, to_company=chain.east, points=10, key="k")
+    first, _ = transfer_request(
+        by=chain.south_admin, from_company=chain.south, to_company=chain.east, points=10, key="k"
+    )
     again, created = transfer_request(
         by=chain.south_admin, from_company=chain.south, to_company=chain.east, points=10, key="k"
     )
@@ -88,7 +90,13 @@ def test_a_retry_with_the_same_key_is_one_transfer(chain):
 def test_bad_transfers_are_refused_and_nothing_changes(chain, other_chain, case, message):
     transfer_request(by=chain.south_admin, from_company=chain.south, to_company=chain.east, points=1, key="used")
     before = state()
-    kwargs = {"by": chain.south_admin, "from_company": chain.south, "to_company": chain.east, "points": 10, "key": "new"}
+    kwargs = {
+        "by": chain.south_admin,
+        "from_company": chain.south,
+        "to_company": chain.east,
+        "points": 10,
+        "key": "new",
+    }
     kwargs.update(
         {
             "outside": {"to_company": other_chain.east},
@@ -197,5 +205,7 @@ def test_a_pooled_group_does_not_transfer(chain):
 
 def test_received_points_expire_no_later_than_the_senders_did(chain):
     sent = LedgerEntry.objects.filter(account__company=chain.south, points__gt=0).get()
-    transfer, _ = transfer_request(by=chain.south_admin, from_company=chain.south, to_company=chain.east, points=5, key="k")
+    transfer, _ = transfer_request(
+        by=chain.south_admin, from_company=chain.south, to_company=chain.east, points=5, key="k"
+    )
     assert transfer.in_entry.expires_at == sent.expires_at
