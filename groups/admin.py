@@ -33,6 +33,8 @@ class CompanyGroupAdminInline(admin.TabularInline):
 @admin.register(CompanyGroup)
 class CompanyGroupModelAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     company_path = None
+    # The way from a group to the companies it holds (several), for tests walking the admin.
+    company_lookup = "members__company"
     list_display = ["name", "points_mode", "approval_threshold", "pool_company"]
     list_filter = ["points_mode"]
     search_fields = ["name", "members__company__name"]

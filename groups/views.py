@@ -58,6 +58,7 @@ class GroupOverviewView(GroupMemberMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         all_branches = selectors.branches(group=self.group)
+        pooled = self.group.points_mode == PointsMode.POOLED
         visible = (
             all_branches
             if self.is_group_admin
@@ -65,8 +66,9 @@ class GroupOverviewView(GroupMemberMixin, TemplateView):
         )
         context.update(
             branches=visible,
-            group_balance=sum(c.balance for c in all_branches) if self.is_group_admin else None,
-            pooled=self.group.points_mode == PointsMode.POOLED,
+            # A pooled group's balance is everyone's business; per-branch balances are the admins'.
+            group_balance=sum(c.balance for c in all_branches) if self.is_group_admin or pooled else None,
+            pooled=pooled,
             points_rules=programme_rules_for_request(self.request),
             awaiting=selectors.transfers_awaiting_count(user=self.request.user) if self.is_group_admin else 0,
             may_transfer=self.group.points_mode == PointsMode.TRANSFERS

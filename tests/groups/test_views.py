@@ -119,3 +119,39 @@ def test_the_admin_shows_a_rep_only_groups_and_transfers_of_their_accounts(clien
     transfers_seen = PointsTransferAdmin(PointsTransfer, admin.site).get_queryset(request)
     assert list(groups_seen) == [chain.group]
     assert [t.from_company_id for t in transfers_seen] == [chain.south.pk]
+
+
+def test_a_pooled_groups_branch_member_sees_the_groups_balance(client, chain):
+    chain.group.points_mode = "pooled"
+    chain.group.pool_company = chain.north
+    chain.group.save()
+    client.force_login(chain.south_viewer)
+    page = client.get(reverse("groups:overview"))
+    assert page.context["group_balance"] == 10_000
+    assert chain.north.name not in page.content.decode().split('data-testid="branches"')[1]
+
+
+@pytest.mark.parametrize("url_name", ["groups:overview", "groups:transfers", "groups:approvals"])
+def test_the_group_pages_cost_the_same_queries_with_many_branches_and_transfers(client, chain, url_name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from groups.models import CompanyGroupMember
+    from tests.factories import CompanyFactory
+
+    client.force_login(chain.group_admin)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(url_name)).status_code == 200
+        return len(queries)
+
+    transfer_request(by=chain.south_admin, from_company=chain.south, to_company=chain.east, points=2000, key="w0")
+    few = count()
+    for n in range(15):
+        CompanyGroupMember.objects.create(group=chain.group, company=CompanyFactory())
+        transfer_request(by=chain.south_admin, from_company=chain.south, to_company=chain.east, points=1, key=f"s{n}")
+        transfer_request(
+            by=chain.south_admin, from_company=chain.south, to_company=chain.north, points=1001 + n, key=f"w{n + 1}"
+        )
+    assert count() == few
