@@ -52,7 +52,8 @@ class CompanyGroupModelAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
 class PointsTransferAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     company_path = "from_company"
     list_display = ["__str__", "group", "status", "requested_by", "requested_at", "decided_by"]
-    list_filter = ["status", "group"]
+    # Only the groups of the rows in scope: a plain filter would list every group's name.
+    list_filter = ["status", ("group", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["from_company__name", "to_company__name", "key"]
     list_select_related = ["from_company", "to_company", "group", "requested_by", "decided_by"]
     date_hierarchy = "requested_at"

@@ -47,6 +47,7 @@ def test_group_admin_transfers_between_branches_and_approves_a_large_one(
     expect(branches).to_contain_text(head.name)
     expect(branches).to_contain_text(branch.name)
     expect(branches).to_contain_text("SEK")  # each balance with its money value
+    page.screenshot(path=str(screenshots_dir / "group-overview.png"), full_page=True)
 
     page.get_by_role("link", name="Transfer points").click()
     page.locator("#id_from_company").select_option(str(head.pk))
