@@ -34,6 +34,7 @@ NOT_TRACKED: dict[str, str] = {
     "rewards.PurchaseLine": "the lines of those purchases",
     "rewards.Redemption": "orders keep their own history of who did what (RedemptionEvent)",
     "rewards.RedemptionEvent": "that history itself, append-only",
+    "groups.PointsTransfer": "written only by groups.services; keeps who asked, who decided and its ledger entries",
 }
 
 # Edited outside the Django admin (Wagtail settings), followed all the same.

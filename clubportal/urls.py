@@ -48,6 +48,7 @@ urlpatterns = [
     path("staff/", include("reps.urls")),
     path("live/badges/", views.live_badges, name="live_badges"),
     path("activities/", include("campaigns.urls")),
+    path("groups/", include("groups.urls")),
     path("", include("members.urls")),
     path("api/v1/", include("api.urls")),
 ]

@@ -2,7 +2,8 @@
 later migration can re-apply it when apps add models (members/migrations/0003 does, for
 rewards and api; 0004 for the reward catalogue and redemptions: Club admins fulfil, with
 ``rewards.fulfil_redemption``, and Sales reps see their accounts' orders; 0005 for campaigns;
-``insights/migrations/0002`` for ``insights.view_insights``).
+``insights/migrations/0002`` for ``insights.view_insights``; ``groups/migrations/0002`` for
+company groups).
 
 Page, image and document permissions for Marketing are Wagtail's and set in
 ``cms/migrations``.
@@ -18,6 +19,8 @@ CLUB_ADMINS = "Club admins"
 STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
     SALES_REPS: {
         "members": ["view_company", "view_membership", "view_user"],
+        # The company groups and transfers of their accounts (groups/migrations/0002).
+        "groups": ["view_companygroup", "view_companygroupmember", "view_companygroupadmin", "view_pointstransfer"],
         "rewards": [
             "view_pointsaccount",
             "view_ledgerentry",
@@ -64,6 +67,8 @@ STAFF_GROUP_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         # (privacy/migrations/0002 applies these).
         "auditlog": ["view_logentry"],
         "privacy": "*",
+        # Company groups: branches, group admins, points mode and threshold (groups/migrations/0002).
+        "groups": "*",
     },
 }
 

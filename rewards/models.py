@@ -250,6 +250,7 @@ class EntryKind(models.TextChoices):
     ADJUST = "adjust", _("Adjusted")
     REVERSAL = "reversal", _("Reversed")
     RELEASE = "release", _("Released")
+    TRANSFER = "transfer", _("Transferred")
 
 
 class LedgerEntryError(Exception):

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "members",
     "rewards",
     "campaigns",
+    "groups",
     "cms",
     "notifications",
     "messaging",
@@ -548,6 +549,12 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+# Pooled company groups: what branches have released moves into the group's pool, as often
+# as pending points are released (groups.tasks; safe to run twice).
+CELERY_BEAT_SCHEDULE["groups-pool-sweep"] = {
+    "task": "groups.tasks.pool_sweep_all",
+    "schedule": POINTS_RELEASE_EVERY_MINUTES * 60.0,
+}
 # A CSV purchase import "running" with no committed progress for this long has lost its
 # worker: the job below queues it again (it resumes from its last committed transaction).
 PURCHASE_IMPORT_STALE_MINUTES = env_int("PURCHASE_IMPORT_STALE_MINUTES", 10, minimum=1)

@@ -20,8 +20,8 @@ raises ``LedgerError`` with a message a person can read, and nothing is written.
 
 Every function touches one account per transaction and locks just that row; batch jobs
 (release, expiry, tiers) take one short transaction per account, so no two account locks
-are ever held at once and lock order cannot deadlock. A future service that moves points
-between accounts must lock both rows in primary-key order.
+are ever held at once and lock order cannot deadlock. The one move between two accounts,
+``points_transfer``, locks both rows in primary-key order (``points_accounts_lock``).
 
 Services elsewhere that hold the account lock across rows of their own keep one order: the
 points account row first (``points_account_lock``), then their row, never the other way
@@ -42,7 +42,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, Sum, Window
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -263,6 +263,27 @@ def points_account_lock(*, company_id: int) -> PointsAccount:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("points_account_lock() needs an open transaction.")
     return _lock_account_for_company(company_id)
+
+
+def points_accounts_lock(*, company_ids: Sequence[int]) -> dict[int, PointsAccount]:
+    """Lock the points accounts of ``company_ids`` (created empty on first use) in primary-key
+    order until the caller's transaction ends; ``{company id: account}``.
+
+    The one way to hold two account locks at once: every caller takes them in the same
+    order, so two moves in opposite directions wait for each other instead of deadlocking.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("points_accounts_lock() needs an open transaction.")
+    ids = sorted(set(company_ids))
+    existing = dict(PointsAccount.objects.filter(company_id__in=ids).values_list("company_id", "pk"))
+    for company_id in ids:
+        if company_id not in existing:
+            # Created (or found) outside the lock order; a bare insert holds no lock others wait on.
+            existing[company_id] = points_account_for_company(company=Company(pk=company_id)).pk
+    locked = (
+        PointsAccount.objects.select_for_update(of=("self",)).filter(pk__in=sorted(existing.values())).order_by("pk")
+    )
+    return {account.company_id: account for account in locked}
 
 
 # --- Earning -------------------------------------------------------------------------------
@@ -577,6 +598,102 @@ def points_award(
             "expires_at": _add_months(now, ProgrammeRules.current().expiry_months),
         },
     )
+
+
+def _first_unspent_expiry(account_id: int) -> datetime | None:
+    """When the account's soonest-expiring unspent points expire, by the FIFO of
+    ``points_expire`` (debits use up the lots that expire first): the expiry of the first lot,
+    in expiry order, that the account's debits have not used up. One query."""
+    debits = LedgerEntry.objects.filter(account_id=account_id, points__lt=0).aggregate(
+        total=Coalesce(Sum("points"), 0)
+    )["total"]
+    running = Window(Sum("points"), order_by=[F("expires_at").asc(), F("pk").asc()])
+    return (
+        LedgerEntry.objects.filter(account_id=account_id, points__gt=0)
+        .annotate(running=running)
+        .filter(running__gt=-debits)
+        .order_by("expires_at", "pk")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
+
+
+def points_transfer(
+    *,
+    from_company_id: int,
+    to_company_id: int,
+    points: int,
+    key: str,
+    by: User | None,
+    memo_out: StoredText,
+    memo_in: StoredText,
+    now: datetime | None = None,
+) -> tuple[LedgerEntry, LedgerEntry, bool]:
+    """Move ``points`` of one company's spendable balance to another's: two transfer entries
+    (``-N`` on the sender, ``+N`` on the receiver) in one transaction. Returns
+    ``(out entry, in entry, created)``.
+
+    Guarantees: both accounts are locked in primary-key order (``points_accounts_lock``), so
+    two companies sending to each other at once wait, never deadlock; the sender's balance is
+    checked under its lock and never goes negative; idempotent by ``key`` (entries
+    ``transfer:<key>:out`` and ``:in``): a retry returns the first pair, the same key for a
+    different move raises ``LedgerError``. Who may move points between which companies is the
+    caller's rule (``groups.services``); this only keeps the ledger right.
+
+    Expiry: the received points are one lot that expires when the soonest-expiring of the
+    sender's unspent points do (FIFO, as ``points_expire`` counts), so a transfer never
+    extends the life of points. Transfers do not count towards tiers (tiers count purchases).
+    """
+    if from_company_id == to_company_id:
+        raise LedgerError(_("Points cannot be transferred to the same company."))
+    if points <= 0:
+        raise LedgerError(_("Transfer a positive number of points."))
+    now = now or timezone.now()
+    out_key, in_key = f"transfer:{key}:out", f"transfer:{key}:in"
+    with transaction.atomic():
+        accounts = points_accounts_lock(company_ids=[from_company_id, to_company_id])
+        sender, receiver = accounts[from_company_id], accounts[to_company_id]
+        existing = {e.idempotency_key: e for e in LedgerEntry.objects.filter(idempotency_key__in=[out_key, in_key])}
+        if existing:
+            out_entry = _same_or_raise(existing.get(out_key) or existing[in_key], kind=EntryKind.TRANSFER)
+            if (
+                out_key not in existing
+                or in_key not in existing
+                or existing[out_key].account_id != sender.pk
+                or existing[in_key].account_id != receiver.pk
+                or existing[out_key].points != -points
+            ):
+                raise LedgerError(
+                    _("The idempotency key %(key)s was already used for a different movement.")
+                    % {"key": out_entry.idempotency_key}
+                )
+            return existing[out_key], existing[in_key], False
+        if sender.balance < points:
+            raise LedgerError(
+                _("Not enough points: %(balance)s available, %(points)s needed.")
+                % {"balance": sender.balance, "points": points}
+            )
+        expires_at = _first_unspent_expiry(sender.pk) or _add_months(now, ProgrammeRules.current().expiry_months)
+        out_entry, _created = _write(
+            sender,
+            kind=EntryKind.TRANSFER,
+            points=-points,
+            idempotency_key=out_key,
+            **_memo(memo_out),
+            created_by=by,
+            created_at=now,
+        )
+        in_entry, _created = _write(
+            receiver,
+            kind=EntryKind.TRANSFER,
+            points=points,
+            idempotency_key=in_key,
+            **_memo(memo_in),
+            created_by=by,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    return out_entry, in_entry, True
 
 
 def _purchase_value_left(earn: LedgerEntry) -> int:

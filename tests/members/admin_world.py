@@ -30,6 +30,7 @@ from campaigns.models import (
     Referral,
     ReferralStatus,
 )
+from groups.models import CompanyGroup, CompanyGroupAdmin, CompanyGroupMember, PointsTransfer, TransferStatus
 from members.models import Company, CompanyStatus, IdentityProvider, IdentityProviderDomain, MembershipRole, User
 from members.sso import seal_secret
 from messaging.services import thread_start
@@ -174,6 +175,21 @@ def _account_rows(company: Company, *, rep: User, tag: str, club: Club) -> None:
         event_id=f"evt_{low}", type="purchase.earned", company=company, payload={"order": f"{tag}-ORDER-1"}
     )
     WebhookDelivery.objects.create(endpoint=shared["webhook_endpoint"], event=event, company=company)
+    # A company group of the account and a branch of the same rep, with a transfer waiting.
+    group = CompanyGroup.objects.create(name=f"{tag} kedjan", approval_threshold=10)
+    branch = CompanyFactory(name=f"{tag} Filial AB", sales_rep=rep)
+    for member in (company, branch):
+        CompanyGroupMember.objects.create(group=group, company=member)
+    CompanyGroupAdmin.objects.create(group=group, user=contact)
+    PointsTransfer.objects.create(
+        group=group,
+        from_company=company,
+        to_company=branch,
+        points=20,
+        status=TransferStatus.AWAITING_APPROVAL,
+        key=f"{low}-transfer",
+        requested_by=contact,
+    )
 
 
 def build_club() -> Club:

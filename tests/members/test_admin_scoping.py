@@ -58,6 +58,9 @@ def _row_of(model_admin, company: Company, rep: User):
     if not _scoped(model_admin):
         return rows.first()
     path = model_admin.company_path
+    lookup = getattr(model_admin, "company_lookup", None)
+    if lookup:  # rows of several companies (a company group: its branches)
+        return rows.filter(**{lookup: company}).first()
     if path is None:  # rows of a rep (goodwill budgets)
         return rows.filter(rep=rep).first()
     return rows.filter(**{path: company} if path else {"pk": company.pk}).first()
@@ -133,6 +136,8 @@ def test_a_rep_sees_only_their_own_accounts_on_every_admin_page(client, club):
 
     # What the role may list at all: its accounts, their contacts, points and orders.
     assert listed_company_owned == {
+        "groups.CompanyGroup",
+        "groups.PointsTransfer",
         "members.Company",
         "members.User",
         "rewards.LedgerEntry",

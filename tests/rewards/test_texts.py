@@ -159,7 +159,11 @@ def test_no_ledger_write_path_stores_finished_words(company, purchaser, rep, rul
     """Every service that writes an entry, run in English: each entry is a registered key whose
     Swedish reading differs from its English one, or the very words a person typed."""
     from campaigns.services import activity_complete, challenge_complete
+    from core.texts import StoredText
+    from groups.texts import TRANSFER_IN, TRANSFER_OUT
+    from rewards.ledger.services import points_transfer
     from tests.campaigns.factories import ActivityFactory, ChallengeFactory
+    from tests.factories import CompanyFactory
 
     staff = StaffFactory(group="Club admins")
     typed = {"Welcome to the club", "Booked twice by mistake"}
@@ -208,6 +212,16 @@ def test_no_ledger_write_path_stores_finished_words(company, purchaser, rep, rul
         request_redemption(membership, reward)
         activity_complete(activity_id=ActivityFactory(points=200).pk, user=purchaser, score=9)
         challenge_complete(challenge=ChallengeFactory(points=500), company_id=company.pk, now=now)
+        # A transfer between two branches of a company group (groups.texts words both entries).
+        points_transfer(
+            from_company_id=company.pk,
+            to_company_id=CompanyFactory(name="Filial AB").pk,
+            points=10,
+            key="t",
+            by=purchaser,
+            memo_out=StoredText(TRANSFER_OUT, {"number": "T-1", "company": "Filial AB"}),
+            memo_in=StoredText(TRANSFER_IN, {"number": "T-1", "company": company.name}),
+        )
 
     entries = list(LedgerEntry.objects.all())
     kinds = {entry.kind for entry in entries}
@@ -295,7 +309,20 @@ def test_the_migration_reads_every_known_shape_and_keeps_the_rest(kind, has_purc
     assert migration.memo_parse(kind=kind, has_purchase=has_purchase, memo=memo) == (key, params)
 
 
+@pytest.fixture
+def _back_to_the_latest_migrations():
+    """Migrating rewards back unapplies every later migration that depends on it (company
+    groups, the transfer entry kind): put the whole schema back for the tests that follow."""
+    yield
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_back_to_the_latest_migrations")
 def test_the_migration_moves_stored_words_into_keys_on_a_copy_shaped_like_the_demo():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor

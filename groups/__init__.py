@@ -1,0 +1,1 @@
+"""Company groups: a chain or holding whose member companies (branches) save together."""
