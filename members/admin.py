@@ -113,6 +113,12 @@ class CompanyAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("status") == CompanyStatus.SUSPENDED and not (cleaned.get("suspension_reason") or "").strip():
             self.add_error("suspension_reason", _("Give a reason; the company's contacts will see it."))
+        closing = CompanyStatus.CLOSED in (cleaned.get("status"), self.instance.status if self.instance.pk else None)
+        if "status" in self.changed_data and closing:
+            self.add_error(
+                "status",
+                _("Use the Close company or Reopen company button: the points and the contacts' log-ins change too."),
+            )
         return cleaned
 
 

@@ -270,6 +270,8 @@ def company_set_status(*, company: Company, status: str, reason: str = "", actor
     """
     if status not in CompanyStatus.values:
         raise MembersError(_("Unknown status."))
+    if status == CompanyStatus.CLOSED or company.status == CompanyStatus.CLOSED:
+        raise MembersError(_("Closing and reopening a company have their own pages: its points and log-ins change too."))
     if status == CompanyStatus.SUSPENDED and not reason.strip():
         raise MembersError(_("Give a reason; the company's contacts will see it."))
     may_change = actor.is_active and actor.is_staff and actor.has_perm("members.change_company")
@@ -277,6 +279,10 @@ def company_set_status(*, company: Company, status: str, reason: str = "", actor
         raise MembersError(_("You may not change this company's status."))
     with transaction.atomic():
         company = _lock_company(company.pk)
+        if company.status == CompanyStatus.CLOSED:
+            raise MembersError(
+                _("Closing and reopening a company have their own pages: its points and log-ins change too.")
+            )
         newly_suspended = status == CompanyStatus.SUSPENDED and company.status != CompanyStatus.SUSPENDED
         company.status = status
         company.suspension_reason = reason.strip() if status == CompanyStatus.SUSPENDED else ""
