@@ -4,23 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0009_staff_groups_identity_providers'),
+        ("members", "0009_staff_groups_identity_providers"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='company',
-            name='members_company_status_valid',
+            model_name="company",
+            name="members_company_status_valid",
         ),
         migrations.AlterField(
-            model_name='company',
-            name='status',
-            field=models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('closed', 'Closed (left the club)')], default='active', max_length=16, verbose_name='status'),
+            model_name="company",
+            name="status",
+            field=models.CharField(
+                choices=[("active", "Active"), ("suspended", "Suspended"), ("closed", "Closed (left the club)")],
+                default="active",
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='company',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'suspended', 'closed'])), name='members_company_status_valid'),
+            model_name="company",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "suspended", "closed"])),
+                name="members_company_status_valid",
+            ),
         ),
     ]

@@ -7,111 +7,218 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0010_company_status_closed'),
-        ('rewards', '0011_merge_texts_content_indexes'),
+        ("members", "0010_company_status_closed"),
+        ("rewards", "0011_merge_texts_content_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InvoiceCredit',
+            name="InvoiceCredit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('redemption', 'Reward order'), ('closing', 'Points paid out when the company left the club')], max_length=16, verbose_name='source')),
-                ('points', models.IntegerField(verbose_name='points')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=13, verbose_name='amount')),
-                ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('status', models.CharField(choices=[('open', 'Waiting for the next invoice'), ('applied', 'Credited on an invoice')], default='open', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('applied_at', models.DateTimeField(blank=True, null=True, verbose_name='applied')),
-                ('invoice_reference', models.CharField(blank=True, max_length=100, verbose_name='invoice')),
-                ('applied_by', models.CharField(blank=True, max_length=100, verbose_name='applied by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("redemption", "Reward order"),
+                            ("closing", "Points paid out when the company left the club"),
+                        ],
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                ("points", models.IntegerField(verbose_name="points")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=13, verbose_name="amount")),
+                ("currency", models.CharField(max_length=3, verbose_name="currency")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Waiting for the next invoice"), ("applied", "Credited on an invoice")],
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
+                ("applied_at", models.DateTimeField(blank=True, null=True, verbose_name="applied")),
+                ("invoice_reference", models.CharField(blank=True, max_length=100, verbose_name="invoice")),
+                ("applied_by", models.CharField(blank=True, max_length=100, verbose_name="applied by")),
             ],
             options={
-                'verbose_name': 'invoice credit',
-                'verbose_name_plural': 'invoice credits',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "invoice credit",
+                "verbose_name_plural": "invoice credits",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='ledgerentry',
-            name='rewards_ledgerentry_kind_valid',
+            model_name="ledgerentry",
+            name="rewards_ledgerentry_kind_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='reward',
-            name='rewards_reward_kind_valid',
+            model_name="reward",
+            name="rewards_reward_kind_valid",
         ),
         migrations.AddField(
-            model_name='programmerules',
-            name='closing_rule',
-            field=models.CharField(choices=[('forfeit', 'Points are forfeited'), ('credit', "Points are paid out as a credit on the company's invoice")], default='forfeit', help_text="Closing a company takes its points away: forfeited, or paid out at the point value as a credit the ERP puts on the company's next invoice.", max_length=16, verbose_name='when a company leaves the club'),
+            model_name="programmerules",
+            name="closing_rule",
+            field=models.CharField(
+                choices=[
+                    ("forfeit", "Points are forfeited"),
+                    ("credit", "Points are paid out as a credit on the company's invoice"),
+                ],
+                default="forfeit",
+                help_text="Closing a company takes its points away: forfeited, or paid out at the point value as a credit the ERP puts on the company's next invoice.",
+                max_length=16,
+                verbose_name="when a company leaves the club",
+            ),
         ),
         migrations.AlterField(
-            model_name='ledgerentry',
-            name='kind',
-            field=models.CharField(choices=[('earn', 'Earned'), ('redeem', 'Redeemed'), ('expire', 'Expired'), ('adjust', 'Adjusted'), ('reversal', 'Reversed'), ('release', 'Released'), ('close', 'Account closed')], max_length=16, verbose_name='kind'),
+            model_name="ledgerentry",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("earn", "Earned"),
+                    ("redeem", "Redeemed"),
+                    ("expire", "Expired"),
+                    ("adjust", "Adjusted"),
+                    ("reversal", "Reversed"),
+                    ("release", "Released"),
+                    ("close", "Account closed"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='redemption',
-            name='reward_kind',
-            field=models.CharField(choices=[('physical', 'Product, delivered'), ('voucher', 'Digital voucher'), ('experience', 'Event or experience'), ('donation', 'Donation to charity'), ('invoice_credit', 'Credit on your next invoice')], max_length=16, verbose_name='kind'),
+            model_name="redemption",
+            name="reward_kind",
+            field=models.CharField(
+                choices=[
+                    ("physical", "Product, delivered"),
+                    ("voucher", "Digital voucher"),
+                    ("experience", "Event or experience"),
+                    ("donation", "Donation to charity"),
+                    ("invoice_credit", "Credit on your next invoice"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='reward',
-            name='kind',
-            field=models.CharField(choices=[('physical', 'Product, delivered'), ('voucher', 'Digital voucher'), ('experience', 'Event or experience'), ('donation', 'Donation to charity'), ('invoice_credit', 'Credit on your next invoice')], default='physical', max_length=16, verbose_name='kind'),
+            model_name="reward",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("physical", "Product, delivered"),
+                    ("voucher", "Digital voucher"),
+                    ("experience", "Event or experience"),
+                    ("donation", "Donation to charity"),
+                    ("invoice_credit", "Credit on your next invoice"),
+                ],
+                default="physical",
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['earn', 'redeem', 'expire', 'adjust', 'reversal', 'release', 'close'])), name='rewards_ledgerentry_kind_valid'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind__in", ["earn", "redeem", "expire", "adjust", "reversal", "release", "close"])
+                ),
+                name="rewards_ledgerentry_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programmerules',
-            constraint=models.CheckConstraint(condition=models.Q(('closing_rule__in', ['forfeit', 'credit'])), name='rewards_programmerules_closing_rule_valid'),
+            model_name="programmerules",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closing_rule__in", ["forfeit", "credit"])),
+                name="rewards_programmerules_closing_rule_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['physical', 'voucher', 'experience', 'donation', 'invoice_credit'])), name='rewards_reward_kind_valid'),
+            model_name="reward",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["physical", "voucher", "experience", "donation", "invoice_credit"])),
+                name="rewards_reward_kind_valid",
+            ),
         ),
         migrations.AddField(
-            model_name='invoicecredit',
-            name='closing_entry',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invoice_credit', to='rewards.ledgerentry', verbose_name='closing entry'),
+            model_name="invoicecredit",
+            name="closing_entry",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="invoice_credit",
+                to="rewards.ledgerentry",
+                verbose_name="closing entry",
+            ),
         ),
         migrations.AddField(
-            model_name='invoicecredit',
-            name='company',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoice_credits', to='members.company', verbose_name='company'),
+            model_name="invoicecredit",
+            name="company",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="invoice_credits",
+                to="members.company",
+                verbose_name="company",
+            ),
         ),
         migrations.AddField(
-            model_name='invoicecredit',
-            name='redemption',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invoice_credit', to='rewards.redemption', verbose_name='order'),
+            model_name="invoicecredit",
+            name="redemption",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="invoice_credit",
+                to="rewards.redemption",
+                verbose_name="order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invoicecredit',
-            index=models.Index(fields=['status', 'id'], name='rewards_invoicecredit_status'),
+            model_name="invoicecredit",
+            index=models.Index(fields=["status", "id"], name="rewards_invoicecredit_status"),
         ),
         migrations.AddConstraint(
-            model_name='invoicecredit',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'applied'])), name='rewards_invoicecredit_status_valid'),
+            model_name="invoicecredit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "applied"])), name="rewards_invoicecredit_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoicecredit',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='rewards_invoicecredit_amount_gte_0'),
+            model_name="invoicecredit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="rewards_invoicecredit_amount_gte_0"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoicecredit',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gte', 1)), name='rewards_invoicecredit_points_gte_1'),
+            model_name="invoicecredit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("points__gte", 1)), name="rewards_invoicecredit_points_gte_1"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoicecredit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closing_entry__isnull', True), ('redemption__isnull', False), ('source', 'redemption')), models.Q(('closing_entry__isnull', False), ('redemption__isnull', True), ('source', 'closing')), _connector='OR'), name='rewards_invoicecredit_one_source'),
+            model_name="invoicecredit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("closing_entry__isnull", True), ("redemption__isnull", False), ("source", "redemption")),
+                    models.Q(("closing_entry__isnull", False), ("redemption__isnull", True), ("source", "closing")),
+                    _connector="OR",
+                ),
+                name="rewards_invoicecredit_one_source",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoicecredit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'applied'), _negated=True), ('applied_at__isnull', False), _connector='OR'), name='rewards_invoicecredit_applied_has_date'),
+            model_name="invoicecredit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "applied"), _negated=True), ("applied_at__isnull", False), _connector="OR"
+                ),
+                name="rewards_invoicecredit_applied_has_date",
+            ),
         ),
     ]

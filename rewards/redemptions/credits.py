@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outbox.events import EventType, event_emit
+from rewards.ledger.selectors import points_value
 from rewards.models import (
     InvoiceCredit,
     InvoiceCreditSource,
@@ -96,7 +97,7 @@ def invoice_credit_for_closing(*, entry: LedgerEntry, company_id: int, now: date
         source=InvoiceCreditSource.CLOSING,
         closing_entry=entry,
         points=points,
-        amount=(Decimal(points) * rules.point_value).quantize(CENT, rounding=ROUND_HALF_UP),
+        amount=points_value(points=points, rules=rules),  # what the confirmation page showed
         currency=rules.currency,
         created_at=now,
     )

@@ -560,6 +560,31 @@ def redemption_cancel(
     )
 
 
+def redemptions_cancel_for_closing(*, company_id: int, by: User, now: datetime | None = None) -> int:
+    """Cancel every open order of a company that leaves the club, points, stock and codes
+    returned (``_close``), before its closing entry takes the balance; the contacts are not
+    notified one by one (they get the closing's e-mail). Returns how many were cancelled.
+    The caller (``privacy.closing.company_close``) checked the permission and holds the
+    account lock first, as every order function does; already closed orders are skipped."""
+    now = now or timezone.now()
+    cancelled = 0
+    with transaction.atomic():
+        points_account_lock(company_id=company_id)
+        for redemption in Redemption.objects.filter(company_id=company_id, status__in=OPEN_STATUSES).order_by("pk"):
+            _close(
+                redemption,
+                status=RedemptionStatus.CANCELLED,
+                by=by,
+                comment="",  # the closing itself is the reason; no finished words are stored
+                allowed=lambda locked: None,
+                memo_key=ORDER_CANCELLED,
+                now=now,
+                notify=False,
+            )
+            cancelled += 1
+    return cancelled
+
+
 def _close(
     redemption: Redemption,
     *,
