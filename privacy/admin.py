@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from audit.services import audit_record
 from core.admin import ReadOnlyAdminMixin
+from core.formatting import format_money, format_points
 from members.admin_scoping import CompanyScopedAdminMixin
 from members.models import Company
 from members.selectors import staff_company_q
@@ -26,6 +27,8 @@ from privacy.closing import CLOSE_PERMISSION, closing_preview, company_close, co
 from privacy.company_export import company_export_chunks
 from privacy.models import CompanyClosure, ErasureRequest, ErasureStatus, RetentionSettings
 from privacy.services import PrivacyError, erasure_confirm
+from rewards.ledger.selectors import points_value
+from rewards.models import ProgrammeRules
 
 
 @admin.register(ErasureRequest)
@@ -166,10 +169,16 @@ class CompanyClosureAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
             except PrivacyError as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
+                rules = ProgrammeRules.current()
                 self.message_user(
                     request,
-                    _("%(company)s is closed: %(points)s points settled, %(orders)s open orders cancelled.")
-                    % {"company": company.name, "points": closure.points, "orders": closure.orders_cancelled},
+                    _("%(company)s is closed: %(points)s (%(value)s) settled, %(orders)s open orders cancelled.")
+                    % {
+                        "company": company.name,
+                        "points": format_points(closure.points),
+                        "value": format_money(points_value(points=closure.points, rules=rules), rules.currency),
+                        "orders": closure.orders_cancelled,
+                    },
                     messages.SUCCESS,
                 )
             return redirect(change_url)
