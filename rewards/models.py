@@ -304,6 +304,8 @@ class LedgerEntry(models.Model):
       left of the earn after returns; ``shortfall_points = -P`` pays off shortfall
       first; ``points = R - P`` becomes spendable. Net effect 0.
     * redeem: ``points = -N``. expire: ``points = -N``. adjust: ``points = ±N``.
+    * close: ``points = -balance`` when a company leaves the club (``points_account_close``,
+      after releasing its pending points): forfeited or paid out as an ``InvoiceCredit``.
     * reversal (a return, with ``purchase`` → the credit note, or a staff reversal
       with ``reverses`` → the entry): takes points back from pending, or from the
       balance as far as it goes with the rest as ``shortfall_points``; or gives them
