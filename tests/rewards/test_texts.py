@@ -159,6 +159,7 @@ def test_no_ledger_write_path_stores_finished_words(company, purchaser, rep, rul
     """Every service that writes an entry, run in English: each entry is a registered key whose
     Swedish reading differs from its English one, or the very words a person typed."""
     from campaigns.services import activity_complete, challenge_complete
+    from privacy.closing import company_close
     from tests.campaigns.factories import ActivityFactory, ChallengeFactory
 
     staff = StaffFactory(group="Club admins")
@@ -208,6 +209,7 @@ def test_no_ledger_write_path_stores_finished_words(company, purchaser, rep, rul
         request_redemption(membership, reward)
         activity_complete(activity_id=ActivityFactory(points=200).pk, user=purchaser, score=9)
         challenge_complete(challenge=ChallengeFactory(points=500), company_id=company.pk, now=now)
+        company_close(company=company, by=staff)  # the company leaves the club: a close entry
 
     entries = list(LedgerEntry.objects.all())
     kinds = {entry.kind for entry in entries}
