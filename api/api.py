@@ -42,7 +42,16 @@ from outbox.services import outbox_enqueue
 from rewards.ledger.notices import CompanyEarnings, company_earnings
 from rewards.ledger.selectors import account_summary, points_value
 from rewards.ledger.tasks import notify_purchases_points
-from rewards.models import TO_FULFIL, EntryKind, LedgerEntry, ProgrammeRules, Purchase, Redemption, RewardKind
+from rewards.models import (
+    TO_FULFIL,
+    EntryKind,
+    InvoiceCredit,
+    LedgerEntry,
+    ProgrammeRules,
+    Purchase,
+    Redemption,
+    RewardKind,
+)
 from rewards.purchases.services import (
     PurchaseConflict,
     PurchaseInvalid,
@@ -50,16 +59,19 @@ from rewards.purchases.services import (
     purchase_points_entry,
     purchase_record_with_entry,
 )
+from rewards.redemptions.credits import InvoiceCreditError, invoice_credit_apply
 from rewards.redemptions.services import RedemptionError, redemption_fulfil
 
 from . import schemas
 from .ingest import IngestRefused, api_import_create
 from .models import ApiClient, ApiImportJob, ApiScope, WebhookDelivery, WebhookEndpoint
 from .selectors import (
+    INVOICE_CREDIT_PAGE_MAX,
     LEDGER_PAGE_MAX,
     REDEMPTION_PAGE_MAX,
     InvalidCursor,
     company_by_external_id,
+    invoice_credits_page,
     ledger_page,
     redemptions_page,
 )
@@ -700,6 +712,94 @@ def redemption_fulfil_post(request, redemption_id: RedemptionIdPath, payload: sc
     if not changed:
         response["Idempotent-Replayed"] = "true"
     return _redemption_out(_redemption_or_404(request.auth, redemption.pk))
+
+
+# --- Invoice credits -----------------------------------------------------------------------------
+
+
+@api.exception_handler(InvoiceCreditError)
+def _invoice_credit_error(request, exc: InvoiceCreditError):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+def _invoice_credit_out(credit: InvoiceCredit) -> dict:
+    return {
+        "id": credit.pk,
+        "number": credit.number,
+        "company": credit.company.external_id,
+        "company_name": credit.company.name,
+        "source": credit.source,
+        "redemption_id": credit.redemption_id,
+        "redemption_number": credit.redemption.number if credit.redemption_id else None,
+        "points": credit.points,
+        "amount": str(credit.amount),
+        "currency": credit.currency,
+        "status": credit.status,
+        "created_at": credit.created_at,
+        "applied_at": credit.applied_at,
+        "invoice_reference": credit.invoice_reference,
+    }
+
+
+class InvoiceCreditQuery(schemas.Schema):
+    status: Literal["open", "applied"] = Field("open", description="`open` (the default): not on an invoice yet.")
+    cursor: schemas.Text(max_length=200) | None = Field(None, description="`next_cursor` from the previous page.")
+    limit: int = Field(100, ge=1, le=INVOICE_CREDIT_PAGE_MAX)
+
+
+@api.get(
+    "/invoice-credits",
+    response=_responses({200: schemas.InvoiceCreditPageOut}),
+    tags=["invoice credits"],
+    summary="Invoice credits to deduct from the next invoice, oldest first",
+)
+@scoped(ApiScope.INVOICE_CREDITS_READ)
+def invoice_credits_list(request, params: Query[InvoiceCreditQuery]):
+    """By default the open credits: points a company turned into money off its next invoice
+    (an invoice-credit reward, or its points paid out when it left the club). Cursor-paginated
+    on the id, oldest first: applying one while paging never makes the next page skip one.
+    A client limited to its companies sees only theirs."""
+    page = invoice_credits_page(
+        statuses=(params.status,),
+        cursor=params.cursor,
+        limit=params.limit,
+        visible=api_client_company_q(client=request.auth, path="company"),
+    )
+    return {"items": [_invoice_credit_out(credit) for credit in page.credits], "next_cursor": page.next_cursor}
+
+
+def _invoice_credit_or_404(client: ApiClient, credit_id: int) -> InvoiceCredit:
+    credit = (
+        InvoiceCredit.objects.select_related("company", "redemption")
+        .filter(api_client_company_q(client=client, path="company"), pk=credit_id)
+        .first()
+    )
+    if credit is None:
+        raise HttpError(404, f"No invoice credit with id {credit_id}.")
+    return credit
+
+
+@api.post(
+    "/invoice-credits/{credit_id}/apply",
+    response=_responses({200: schemas.InvoiceCreditOut, 404: schemas.MessageOut}, body=True, write=True),
+    tags=["invoice credits"],
+    summary="Mark an invoice credit applied to an invoice",
+)
+@scoped(ApiScope.INVOICE_CREDITS_WRITE)
+def invoice_credit_apply_post(
+    request, credit_id: RedemptionIdPath, payload: schemas.InvoiceCreditApplyIn, response: HttpResponse
+):
+    """Idempotent: the first call records the invoice and returns the credit as applied; a
+    repeated call returns it unchanged, with header `Idempotent-Replayed: true` (a second
+    invoice reference does not overwrite the first)."""
+    credit = _invoice_credit_or_404(request.auth, credit_id)
+    with bounded_lock_wait():
+        credit, changed = invoice_credit_apply(
+            credit=credit, invoice_reference=payload.invoice_reference, actor_label=f"API: {request.auth.name}"
+        )
+    if not changed:
+        response["Idempotent-Replayed"] = "true"
+    return _invoice_credit_out(_invoice_credit_or_404(request.auth, credit.pk))
 
 
 # --- Webhook endpoints -------------------------------------------------------------------------

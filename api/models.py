@@ -26,6 +26,8 @@ class ApiScope(models.TextChoices):
     POINTS_READ = "points:read", _("Read balances and ledgers")
     REDEMPTIONS_READ = "redemptions:read", _("Read reward orders")
     REDEMPTIONS_WRITE = "redemptions:write", _("Mark reward orders fulfilled")
+    INVOICE_CREDITS_READ = "invoice_credits:read", _("Read invoice credits bought with points")
+    INVOICE_CREDITS_WRITE = "invoice_credits:write", _("Mark invoice credits applied to an invoice")
     WEBHOOKS = "webhooks:manage", _("Manage its webhook endpoints and see their deliveries")
 
 

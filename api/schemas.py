@@ -293,7 +293,7 @@ class RedemptionOut(Schema):
     company_name: str
     reward_sku: str = Field(description="The warehouse's article number.")
     reward_title: str
-    kind: Literal["physical", "voucher", "experience", "donation"]
+    kind: Literal["physical", "voucher", "experience", "donation", "invoice_credit"]
     quantity: int
     points: int
     requested_at: datetime
@@ -314,6 +314,37 @@ class FulfilIn(Schema):
     note: Text(max_length=1000, multiline=True) = Field("", description="Shown to the member on the order page.")
 
 
+class InvoiceCreditOut(Schema):
+    id: int
+    number: str = Field(description="The credit's number, e.g. IC-00042.")
+    company: str | None = Field(description="The company's external id.")
+    company_name: str
+    source: Literal["redemption", "closing"] = Field(
+        description="`redemption`: an order of an invoice-credit reward; `closing`: the company left the club and "
+        "its points were paid out."
+    )
+    redemption_id: int | None = Field(description="The order, when the source is `redemption`.")
+    redemption_number: str | None
+    points: int = Field(description="The points spent on it.")
+    amount: str = Field(description="Money to credit on the company's next invoice, a decimal string.")
+    currency: str
+    status: Literal["open", "applied"]
+    created_at: datetime
+    applied_at: datetime | None
+    invoice_reference: str = Field(description="The invoice it was applied to; empty while open.")
+
+
+class InvoiceCreditPageOut(Schema):
+    items: list[InvoiceCreditOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page.")
+
+
+class InvoiceCreditApplyIn(Schema):
+    invoice_reference: Text(min_length=1, max_length=100) = Field(
+        description="The ERP's number of the invoice the credit was deducted from."
+    )
+
+
 # --- Webhooks --------------------------------------------------------------------------------
 
 EventTypeName = Literal[
@@ -327,6 +358,10 @@ EventTypeName = Literal[
     "redemption.fulfilled",
     "company.created",
     "company.suspended",
+    "company.closed",
+    "company.reopened",
+    "invoice_credit.created",
+    "invoice_credit.applied",
     "tier.changed",
 ]
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from django.db.models import Q
 
 from members.models import Company
-from rewards.models import LedgerEntry, Redemption
+from rewards.models import InvoiceCredit, LedgerEntry, Redemption
 
 LEDGER_PAGE_MAX = 500
 
@@ -98,15 +98,15 @@ class RedemptionPage:
     next_cursor: str | None
 
 
-def _id_cursor_encode(pk: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps(["r", pk]).encode()).decode().rstrip("=")
+def _id_cursor_encode(pk: int, marker: str = "r") -> str:
+    return base64.urlsafe_b64encode(json.dumps([marker, pk]).encode()).decode().rstrip("=")
 
 
-def _id_cursor_decode(cursor: str) -> int:
+def _id_cursor_decode(cursor: str, marker: str = "r") -> int:
     payload = _cursor_payload(cursor)
     try:
-        marker, pk = payload
-        if marker != "r" or not _valid_id(pk):
+        found, pk = payload
+        if found != marker or not _valid_id(pk):
             raise ValueError
     except (ValueError, TypeError) as exc:
         raise InvalidCursor("This cursor is not one the API gave out.") from exc
@@ -132,3 +132,34 @@ def redemptions_page(*, statuses, cursor: str | None, limit: int, visible: Q | N
     has_more = len(rows) > limit
     rows = rows[:limit]
     return RedemptionPage(redemptions=rows, next_cursor=_id_cursor_encode(rows[-1].pk) if has_more else None)
+
+
+# --- Invoice credits -----------------------------------------------------------------------------
+
+INVOICE_CREDIT_PAGE_MAX = 500
+
+
+@dataclass(frozen=True)
+class InvoiceCreditPage:
+    credits: list
+    next_cursor: str | None
+
+
+def invoice_credits_page(*, statuses, cursor: str | None, limit: int, visible: Q | None = None) -> InvoiceCreditPage:
+    """One page of invoice credits in ``statuses``, oldest first, after ``cursor``. One query.
+
+    Keyset pagination on the id (marker ``c``, so a redemptions cursor is refused here):
+    applying a credit while paging never shifts the next page. ``visible`` narrows the
+    credits (an API client limited to its companies).
+    """
+    credits = (
+        InvoiceCredit.objects.filter(visible or Q(), status__in=statuses)
+        .select_related("company", "redemption")
+        .order_by("pk")
+    )
+    if cursor:
+        credits = credits.filter(pk__gt=_id_cursor_decode(cursor, "c"))
+    rows = list(credits[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return InvoiceCreditPage(credits=rows, next_cursor=_id_cursor_encode(rows[-1].pk, "c") if has_more else None)

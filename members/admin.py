@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -113,6 +114,12 @@ class CompanyAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("status") == CompanyStatus.SUSPENDED and not (cleaned.get("suspension_reason") or "").strip():
             self.add_error("suspension_reason", _("Give a reason; the company's contacts will see it."))
+        closing = CompanyStatus.CLOSED in (cleaned.get("status"), self.instance.status if self.instance.pk else None)
+        if "status" in self.changed_data and closing:
+            self.add_error(
+                "status",
+                _("Use the Close company or Reopen company button: the points and the contacts' log-ins change too."),
+            )
         return cleaned
 
 
@@ -127,7 +134,7 @@ class CompanyAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     form = CompanyAdminForm
     readonly_fields = ["created_at"]
     inlines = [MembershipInline]
-    actions = ["reactivate"]
+    actions = ["reactivate", "close"]
     fieldsets = [
         (None, {"fields": ["name", "country", "org_number", "external_id", "sales_rep"]}),
         (_("Address"), {"fields": ["street_address", "postal_code", "city"]}),
@@ -150,6 +157,20 @@ class CompanyAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
             obj.refresh_from_db()
         else:
             super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Close the selected company (leaves the club)…"), permissions=["close"])
+    def close(self, request, queryset):
+        """To the closing's confirmation page (``privacy.admin``), one company at a time:
+        closing settles money and closes log-ins, so each is confirmed on its own page."""
+        companies = list(queryset.order_by("pk")[:2])
+        if len(companies) != 1:
+            self.message_user(request, _("Choose exactly one company to close."), level=messages.WARNING)
+            return None
+        return redirect("admin:privacy_company_close", company_id=companies[0].pk)
+
+    def has_close_permission(self, request) -> bool:
+        # Declared by the privacy app (its model's permission); named here, not imported.
+        return request.user.has_perm("privacy.close_company")
 
     @admin.action(description=_("Reactivate selected companies"), permissions=["change"])
     def reactivate(self, request, queryset):

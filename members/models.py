@@ -88,6 +88,8 @@ class User(AbstractUser):
 class CompanyStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
+    # Left the club: only ``privacy.closing`` closes and reopens (points settled, log-ins closed).
+    CLOSED = "closed", _("Closed (left the club)")
 
 
 class Country(models.TextChoices):

@@ -270,6 +270,10 @@ def company_set_status(*, company: Company, status: str, reason: str = "", actor
     """
     if status not in CompanyStatus.values:
         raise MembersError(_("Unknown status."))
+    if status == CompanyStatus.CLOSED or company.status == CompanyStatus.CLOSED:
+        raise MembersError(
+            _("Closing and reopening a company have their own pages: its points and log-ins change too.")
+        )
     if status == CompanyStatus.SUSPENDED and not reason.strip():
         raise MembersError(_("Give a reason; the company's contacts will see it."))
     may_change = actor.is_active and actor.is_staff and actor.has_perm("members.change_company")
@@ -277,6 +281,10 @@ def company_set_status(*, company: Company, status: str, reason: str = "", actor
         raise MembersError(_("You may not change this company's status."))
     with transaction.atomic():
         company = _lock_company(company.pk)
+        if company.status == CompanyStatus.CLOSED:
+            raise MembersError(
+                _("Closing and reopening a company have their own pages: its points and log-ins change too.")
+            )
         newly_suspended = status == CompanyStatus.SUSPENDED and company.status != CompanyStatus.SUSPENDED
         company.status = status
         company.suspension_reason = reason.strip() if status == CompanyStatus.SUSPENDED else ""
@@ -284,6 +292,44 @@ def company_set_status(*, company: Company, status: str, reason: str = "", actor
         if newly_suspended:
             event_emit(EventType.COMPANY_SUSPENDED, company_id=company.pk, data={"status": company.status})
     return company
+
+
+def company_access_close(*, company: Company, now: datetime) -> tuple[list[int], int]:
+    """A company leaves the club: status closed, every contact's log-in closed (inactive),
+    open invitations revoked. Returns ``(ids of the people deactivated, invitations revoked)``.
+
+    Only ``privacy.closing.company_close`` calls it, holding the company's row lock in its
+    transaction (it checks the permission and settles the points first). Staff members are
+    never deactivated here. Sessions are ended by the caller (``privacy.sessions``).
+    """
+    Company.objects.filter(pk=company.pk).update(status=CompanyStatus.CLOSED, suspension_reason="")
+    company.status, company.suspension_reason = CompanyStatus.CLOSED, ""
+    people = list(
+        User.objects.filter(membership__company=company, is_active=True, is_staff=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    User.objects.filter(pk__in=people).update(is_active=False)
+    revoked = Invitation.objects.filter(company=company, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    return people, revoked
+
+
+def company_access_reopen(*, company: Company, reactivate: list[int]) -> int:
+    """A closed company comes back: status active; the people in ``reactivate`` who still
+    belong to it get their log-in back (someone erased or moved meanwhile does not).
+    Returns how many were reactivated. Only ``privacy.closing.company_reopen`` calls it,
+    under the company's row lock."""
+    Company.objects.filter(pk=company.pk).update(status=CompanyStatus.ACTIVE, suspension_reason="")
+    company.status = CompanyStatus.ACTIVE
+    if not reactivate:
+        return 0
+    return (
+        User.objects.filter(pk__in=reactivate, membership__company=company, is_active=False)
+        .exclude(email__endswith="@erased.invalid")
+        .update(is_active=True)
+    )
 
 
 def profile_update(

@@ -42,6 +42,10 @@ class EventType(StrEnum):
     REDEMPTION_FULFILLED = "redemption.fulfilled"
     COMPANY_CREATED = "company.created"
     COMPANY_SUSPENDED = "company.suspended"
+    COMPANY_CLOSED = "company.closed"
+    COMPANY_REOPENED = "company.reopened"
+    INVOICE_CREDIT_CREATED = "invoice_credit.created"
+    INVOICE_CREDIT_APPLIED = "invoice_credit.applied"
     TIER_CHANGED = "tier.changed"
 
 

@@ -96,3 +96,77 @@ class RetentionSettings(models.Model):
     @classmethod
     def current(cls) -> RetentionSettings:
         return cls.objects.order_by("pk").first() or cls()
+
+
+class CompanyClosure(models.Model):
+    """A company leaving the club (``privacy.closing``): who closed it and when, what its
+    points became, whose log-ins were closed; and, once reopened, who reopened it.
+
+    At most one open closure per company (a partial UNIQUE constraint): closing twice
+    closes once. ``contacts`` lists the people whose log-in the closing closed, so a
+    reopening reactivates exactly them (not someone erased or deactivated for another
+    reason). The ledger entry and the invoice credit are the points' side, written through
+    the ledger's and the credits' services in the same transaction.
+    """
+
+    company = models.ForeignKey(
+        "members.Company", verbose_name=_("company"), on_delete=models.PROTECT, related_name="closures"
+    )
+    closed_at = models.DateTimeField(_("closed"), default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    rule = models.CharField(_("points"), max_length=16)
+    points = models.IntegerField(_("points taken"), default=0)
+    closing_entry = models.OneToOneField(
+        "rewards.LedgerEntry",
+        verbose_name=_("closing entry"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closure",
+    )
+    invoice_credit = models.OneToOneField(
+        "rewards.InvoiceCredit",
+        verbose_name=_("invoice credit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closure",
+    )
+    orders_cancelled = models.PositiveIntegerField(_("orders cancelled"), default=0)
+    invitations_revoked = models.PositiveIntegerField(_("invitations revoked"), default=0)
+    contacts = models.JSONField(_("contacts whose log-in was closed"), default=list, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reopened by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    contacts_reactivated = models.PositiveIntegerField(_("contacts reactivated"), default=0)
+
+    class Meta:
+        verbose_name = _("company closure")
+        verbose_name_plural = _("company closures")
+        ordering = ["-closed_at", "-pk"]
+        permissions = [("close_company", _("Can export, close and reopen companies"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company"], condition=Q(reopened_at__isnull=True), name="privacy_one_open_closure_per_company"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} ({self.closed_at:%Y-%m-%d})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.reopened_at is None

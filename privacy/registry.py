@@ -116,6 +116,10 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "refusal_reason": "the club's reason",
         "pseudonym": "the pseudonym itself",
     },
+    "privacy.CompanyClosure": {
+        "rule": "the club's closing rule",
+        "contacts": "ids of the people whose log-in the closing closed",
+    },
 }
 
 # Links to a person that stay after erasure, to the pseudonymised person: the record of who
@@ -135,6 +139,8 @@ KEPT_LINKS: dict[str, str] = {
     "api.ApiClient.created_by": "who created the integration",
     "privacy.ErasureRequest.user": "the request is the record of the erasure",
     "privacy.ErasureRequest.decided_by": "who decided",
+    "privacy.CompanyClosure.closed_by": "the club admin who closed the company",
+    "privacy.CompanyClosure.reopened_by": "the club admin who reopened the company",
 }
 
 

@@ -34,6 +34,13 @@ from . import texts as _texts  # noqa: F401  (registers the ledger's text keys)
 from .bounds import MONEY_MAX, MONEY_MIN
 
 
+class ClosingRule(models.TextChoices):
+    """What happens to a company's points when it leaves the club (``privacy.closing``)."""
+
+    FORFEIT = "forfeit", _("Points are forfeited")
+    CREDIT = "credit", _("Points are paid out as a credit on the company's invoice")
+
+
 class ProgrammeRules(models.Model):
     """The programme's earn, value, return and expiry rules: one row, edited in the admin.
 
@@ -70,11 +77,26 @@ class ProgrammeRules(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Earned points expire this many months after the purchase, first in first out."),
     )
+    closing_rule = models.CharField(
+        _("when a company leaves the club"),
+        max_length=16,
+        choices=ClosingRule.choices,
+        default=ClosingRule.FORFEIT,
+        help_text=_(
+            "Closing a company takes its points away: forfeited, or paid out at the point value as a credit "
+            "the ERP puts on the company's next invoice."
+        ),
+    )
 
     class Meta:
         verbose_name = _("programme rules")
         verbose_name_plural = _("programme rules")
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="rewards_programmerules_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="rewards_programmerules_singleton"),
+            models.CheckConstraint(
+                condition=Q(closing_rule__in=ClosingRule.values), name="rewards_programmerules_closing_rule_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(_("Programme rules"))
@@ -251,6 +273,7 @@ class EntryKind(models.TextChoices):
     REVERSAL = "reversal", _("Reversed")
     RELEASE = "release", _("Released")
     TRANSFER = "transfer", _("Transferred")
+    CLOSE = "close", _("Account closed")
 
 
 class LedgerEntryError(Exception):
@@ -287,6 +310,8 @@ class LedgerEntry(models.Model):
       left of the earn after returns; ``shortfall_points = -P`` pays off shortfall
       first; ``points = R - P`` becomes spendable. Net effect 0.
     * redeem: ``points = -N``. expire: ``points = -N``. adjust: ``points = ±N``.
+    * close: ``points = -balance`` when a company leaves the club (``points_account_close``,
+      after releasing its pending points): forfeited or paid out as an ``InvoiceCredit``.
     * reversal (a return, with ``purchase`` → the credit note, or a staff reversal
       with ``reverses`` → the entry): takes points back from pending, or from the
       balance as far as it goes with the rest as ``shortfall_points``; or gives them
@@ -612,6 +637,7 @@ class RewardKind(models.TextChoices):
     VOUCHER = "voucher", _("Digital voucher")
     EXPERIENCE = "experience", _("Event or experience")
     DONATION = "donation", _("Donation to charity")
+    INVOICE_CREDIT = "invoice_credit", _("Credit on your next invoice")
 
 
 class LimitPeriod(models.TextChoices):
@@ -778,6 +804,10 @@ class Reward(models.Model):
     @property
     def needs_delivery_address(self) -> bool:
         return self.kind == RewardKind.PHYSICAL
+
+    @property
+    def is_invoice_credit(self) -> bool:
+        return self.kind == RewardKind.INVOICE_CREDIT
 
     @property
     def has_unlimited_stock(self) -> bool:
@@ -1108,3 +1138,84 @@ class VoucherCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reward_id}: {self.code[:4]}…"
+
+
+class InvoiceCreditStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for the next invoice")
+    APPLIED = "applied", _("Credited on an invoice")
+
+
+class InvoiceCreditSource(models.TextChoices):
+    REDEMPTION = "redemption", _("Reward order")
+    CLOSING = "closing", _("Points paid out when the company left the club")
+
+
+class InvoiceCredit(models.Model):
+    """Money the ERP owes a company as a credit on its next invoice, bought with points.
+
+    Made in the transaction that spends the points: a fulfilled order of an invoice-credit
+    reward (``redemption``; its redeem entry spent the points) or the payout of a closing
+    company's points (``closing_entry``; ``privacy.closing``). The ERP lists the open ones
+    and marks each applied once (``rewards.redemptions.credits``); the amount never
+    changes. Exactly one source link is set, and an applied credit has its date.
+    """
+
+    company = models.ForeignKey(
+        "members.Company", verbose_name=_("company"), on_delete=models.PROTECT, related_name="invoice_credits"
+    )
+    source = models.CharField(_("source"), max_length=16, choices=InvoiceCreditSource.choices)
+    redemption = models.OneToOneField(
+        Redemption,
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoice_credit",
+    )
+    closing_entry = models.OneToOneField(
+        LedgerEntry,
+        verbose_name=_("closing entry"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoice_credit",
+    )
+    points = models.IntegerField(_("points"))
+    amount = models.DecimalField(_("amount"), max_digits=13, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(
+        _("status"), max_length=16, choices=InvoiceCreditStatus.choices, default=InvoiceCreditStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+    invoice_reference = models.CharField(_("invoice"), max_length=100, blank=True)
+    applied_by = models.CharField(_("applied by"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice credit")
+        verbose_name_plural = _("invoice credits")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "id"], name="rewards_invoicecredit_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=InvoiceCreditStatus.values), name="rewards_invoicecredit_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="rewards_invoicecredit_amount_gte_0"),
+            models.CheckConstraint(condition=Q(points__gte=1), name="rewards_invoicecredit_points_gte_1"),
+            models.CheckConstraint(
+                condition=Q(source=InvoiceCreditSource.REDEMPTION, redemption__isnull=False, closing_entry__isnull=True)
+                | Q(source=InvoiceCreditSource.CLOSING, redemption__isnull=True, closing_entry__isnull=False),
+                name="rewards_invoicecredit_one_source",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=InvoiceCreditStatus.APPLIED) | Q(applied_at__isnull=False),
+                name="rewards_invoicecredit_applied_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"IC-{self.pk:05d}" if self.pk else ""

@@ -22,6 +22,8 @@ REDEEMED = "ledger.redeemed"
 ORDER_REJECTED = "ledger.order_rejected"
 ORDER_CANCELLED = "ledger.order_cancelled"
 POINTS_RETURNED = "ledger.points_returned"
+CLOSED_FORFEITED = "ledger.closed_forfeited"
+CLOSED_CREDITED = "ledger.closed_credited"
 
 _PURCHASE = _("Purchase %(ref)s")
 _CAMPAIGN_POINTS = _("+%(points)s campaign points: %(campaign)s")
@@ -48,6 +50,8 @@ text_register(REDEEMED, _("%(reward)s × %(quantity)s"))
 text_register(ORDER_REJECTED, _("Order %(number)s rejected: points returned"))
 text_register(ORDER_CANCELLED, _("Order %(number)s cancelled: points returned"))
 text_register(POINTS_RETURNED, _("Points returned"))
+text_register(CLOSED_FORFEITED, _("The company left the club: its points were forfeited"))
+text_register(CLOSED_CREDITED, _("The company left the club: its points were paid out as invoice credit %(credit)s"))
 
 
 def purchase_memo(*, ref: str, campaigns: list[tuple[int, str]] = ()) -> StoredText:

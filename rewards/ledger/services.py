@@ -479,6 +479,51 @@ def points_release_pending(*, now: datetime) -> int:
     return released
 
 
+# --- Leaving the club ----------------------------------------------------------------------
+
+
+def points_account_close(
+    *, company_id: int, key: str, memo: StoredText, by: User, now: datetime | None = None
+) -> tuple[LedgerEntry | None, bool]:
+    """Take every point a closing company holds off its account: ``(entry, created)``.
+
+    Under the account lock: pending points are released early first (through ``_release``,
+    paying off any shortfall, as the nightly job would), so nothing is left to arrive after
+    the closing; then one ``close`` entry takes the whole balance (``points = -balance``).
+    The account ends with balance and pending 0, so the club's liability drops by exactly
+    what the company held. What becomes of the points (forfeited, paid out as an invoice
+    credit) is the caller's (``privacy.closing``), said by ``memo``. Returns ``(None,
+    False)`` when there is nothing to take. Idempotent by ``key`` (``close:<key>``): a retry
+    returns the first entry. The caller holds a transaction, or this opens one.
+    """
+    _require_staff(by)
+    now = now or timezone.now()
+    described = _memo(memo)
+    with transaction.atomic():
+        account = _lock_account_for_company(company_id)
+        existing = LedgerEntry.objects.filter(idempotency_key=f"close:{key}").first()
+        if existing is not None:
+            return _same_or_raise(existing, account_id=account.pk, kind=EntryKind.CLOSE), False
+        unreleased = LedgerEntry.objects.filter(
+            account=account, kind=EntryKind.EARN, pending_points__gt=0, released_by__isnull=True
+        ).filter(reversed_by__isnull=True)
+        for earn in unreleased.order_by("pk"):
+            _release(account, earn, now=now)
+        if account.balance <= 0:
+            return None, False
+        entry, _created = _write(
+            account,
+            kind=EntryKind.CLOSE,
+            points=-account.balance,
+            idempotency_key=f"close:{key}",
+            **described,
+            created_by=by,
+            created_at=now,
+        )
+        _audit_staff_entry(entry, by=by)
+    return entry, True
+
+
 # --- Spending and corrections -------------------------------------------------------------
 
 

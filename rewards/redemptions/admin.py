@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdminMixin
 from members.admin_scoping import CompanyScopedAdminMixin
-from rewards.models import Redemption, RedemptionEvent
+from rewards.models import InvoiceCredit, Redemption, RedemptionEvent
 
 
 class RedemptionEventInline(admin.TabularInline):
@@ -50,3 +50,26 @@ class RedemptionAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
     @admin.display(description=gettext_lazy("Fulfilment"))
     def staff_link(self, redemption: Redemption):
         return format_html('<a href="{}">{}</a>', reverse("rewards_staff:redemption", args=[redemption.pk]), _("Open"))
+
+
+@admin.register(InvoiceCredit)
+class InvoiceCreditAdmin(CompanyScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Credits bought with points, for the ERP's next invoice: read-only, since the ERP marks
+    them applied through the API (``rewards.redemptions.credits``)."""
+
+    company_path = "company"
+    list_display = [
+        "__str__",
+        "company",
+        "source",
+        "points",
+        "amount",
+        "currency",
+        "status",
+        "created_at",
+        "applied_at",
+    ]
+    list_filter = ["status", "source"]
+    search_fields = ["company__name", "invoice_reference"]
+    list_select_related = ["company"]
+    date_hierarchy = "created_at"

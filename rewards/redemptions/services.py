@@ -78,6 +78,7 @@ from rewards.models import (
     Tier,
     VoucherCode,
 )
+from rewards.redemptions.credits import invoice_credit_for_redemption
 from rewards.texts import ORDER_CANCELLED, ORDER_REJECTED, REDEEMED
 
 FULFIL_PERMISSION = "rewards.fulfil_redemption"
@@ -385,7 +386,8 @@ def redemption_request(
         delivery = delivery if reward.needs_delivery_address else DeliveryAddress()
         # An e-voucher needs no hands: its codes are taken below, in this transaction, so an
         # order that needs no approval is fulfilled at once and the member sees the code now.
-        instant = reward.uses_code_pool and not approval
+        # An invoice credit neither: fulfilling it is making the credit the ERP fetches.
+        instant = (reward.uses_code_pool or reward.is_invoice_credit) and not approval
         if approval:
             status = RedemptionStatus.AWAITING_APPROVAL
         else:
@@ -425,6 +427,8 @@ def redemption_request(
             _event(redemption, RedemptionStatus.AWAITING_APPROVAL, actor=membership.user, now=now)
         _announce(redemption, EventType.REDEMPTION_CREATED, now=now)
         if instant:
+            if reward.is_invoice_credit:
+                invoice_credit_for_redemption(redemption=redemption, now=now)
             _event(redemption, RedemptionStatus.FULFILLED, actor=None, now=now)
             _announce(redemption, EventType.REDEMPTION_FULFILLED, now=now)
         if notify:
@@ -474,12 +478,16 @@ def redemption_approve(
         fields = ["status", "decided_by", "decided_at", "decision_comment", "updated_at"]
         # An e-voucher's codes were taken at request and are linked to this row: once
         # approved, nothing is left to do by hand, so it is fulfilled in this transaction.
-        instant = locked.reward_kind == RewardKind.VOUCHER and locked.voucher_codes.count() == locked.quantity
+        instant = locked.reward_kind == RewardKind.INVOICE_CREDIT or (
+            locked.reward_kind == RewardKind.VOUCHER and locked.voucher_codes.count() == locked.quantity
+        )
         if instant:
             locked.status = RedemptionStatus.FULFILLED
             locked.fulfilled_at = now
             fields.append("fulfilled_at")
         locked.save(update_fields=fields)
+        if locked.reward_kind == RewardKind.INVOICE_CREDIT:
+            invoice_credit_for_redemption(redemption=locked, now=now)
         _event(locked, RedemptionStatus.APPROVED, actor=by, comment=comment, now=now)
         _announce(locked, EventType.REDEMPTION_APPROVED, now=now)
         if instant:
@@ -550,6 +558,31 @@ def redemption_cancel(
         now=now,
         notify=notify,
     )
+
+
+def redemptions_cancel_for_closing(*, company_id: int, by: User, now: datetime | None = None) -> int:
+    """Cancel every open order of a company that leaves the club, points, stock and codes
+    returned (``_close``), before its closing entry takes the balance; the contacts are not
+    notified one by one (they get the closing's e-mail). Returns how many were cancelled.
+    The caller (``privacy.closing.company_close``) checked the permission and holds the
+    account lock first, as every order function does; already closed orders are skipped."""
+    now = now or timezone.now()
+    cancelled = 0
+    with transaction.atomic():
+        points_account_lock(company_id=company_id)
+        for redemption in Redemption.objects.filter(company_id=company_id, status__in=OPEN_STATUSES).order_by("pk"):
+            _close(
+                redemption,
+                status=RedemptionStatus.CANCELLED,
+                by=by,
+                comment="",  # the closing itself is the reason; no finished words are stored
+                allowed=lambda locked: None,
+                memo_key=ORDER_CANCELLED,
+                now=now,
+                notify=False,
+            )
+            cancelled += 1
+    return cancelled
 
 
 def _close(
@@ -651,6 +684,9 @@ def redemption_fulfil(
             raise RedemptionError(message % {"number": locked.number, "status": locked.get_status_display().lower()})
         if locked.reward_kind == RewardKind.VOUCHER and locked.voucher_codes.count() != locked.quantity:
             raise RedemptionError(_("Order %(number)s has no voucher code assigned.") % {"number": locked.number})
+        if locked.reward_kind == RewardKind.INVOICE_CREDIT:
+            # Made at once when ready; an order created before the kind existed gets it here.
+            invoice_credit_for_redemption(redemption=locked, now=now)
         locked.status = RedemptionStatus.FULFILLED
         locked.fulfilled_at = now
         locked.tracking_reference = tracking_reference.strip()[:200]
@@ -800,6 +836,7 @@ _FULFILLED_DETAIL = {
     RewardKind.VOUCHER: gettext_lazy("Your voucher code is on the order page."),
     RewardKind.EXPERIENCE: gettext_lazy("Your booking is confirmed; the details are on the order page."),
     RewardKind.DONATION: gettext_lazy("The donation has been made in your company's name. Thank you!"),
+    RewardKind.INVOICE_CREDIT: gettext_lazy("The credit will be deducted from your company's next invoice."),
 }
 
 

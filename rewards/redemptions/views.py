@@ -21,7 +21,7 @@ from members.views import CompanyAdminRequiredMixin, MemberRequiredMixin
 from rewards.catalogue.services import CatalogueError, approval_threshold_set
 from rewards.catalogue.views import RewardsSectionMixin, _safe_next
 from rewards.ledger.selectors import programme_rules_for_request
-from rewards.models import Redemption, RedemptionStatus, Reward
+from rewards.models import InvoiceCredit, Redemption, RedemptionStatus, Reward, RewardKind
 from rewards.redemptions.filters import RedemptionFilter
 from rewards.redemptions.forms import ApprovalThresholdForm, CancelRedemptionForm, DecisionForm, RedeemForm
 from rewards.redemptions.selectors import company_redemption, company_redemptions, redemptions_awaiting_approval
@@ -179,6 +179,11 @@ class OrderDetailView(MemberRequiredMixin, RewardsSectionMixin, TemplateView):
             redemption=redemption,
             events=list(redemption.events.all()),
             codes=list(redemption.voucher_codes.all()) if redemption.status == RedemptionStatus.FULFILLED else [],
+            invoice_credit=(
+                InvoiceCredit.objects.filter(redemption=redemption).first()
+                if redemption.reward_kind == RewardKind.INVOICE_CREDIT
+                else None
+            ),
             may_cancel=_may_cancel(redemption, self.membership),
             may_decide=self.membership.is_admin and redemption.status == RedemptionStatus.AWAITING_APPROVAL,
             decision_form=DecisionForm(),

@@ -30,6 +30,8 @@ OPERATIONS = [
     (ApiScope.REDEMPTIONS_READ, "get", "/redemptions", None),
     (ApiScope.REDEMPTIONS_READ, "get", "/redemptions/1", None),
     (ApiScope.REDEMPTIONS_WRITE, "post", "/redemptions/1/fulfil", {}),
+    (ApiScope.INVOICE_CREDITS_READ, "get", "/invoice-credits", None),
+    (ApiScope.INVOICE_CREDITS_WRITE, "post", "/invoice-credits/1/apply", {"invoice_reference": "INV-1"}),
 ]
 
 

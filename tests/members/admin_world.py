@@ -35,10 +35,17 @@ from members.models import Company, CompanyStatus, IdentityProvider, IdentityPro
 from members.sso import seal_secret
 from messaging.services import thread_start
 from notifications.models import Notification
-from privacy.models import ErasureRequest
+from privacy.models import CompanyClosure, ErasureRequest
 from reps.services import goodwill_award, goodwill_budget_set, staff_note_add
 from rewards.ledger.services import points_account_for_company, points_adjust
-from rewards.models import CompanyRewardSettings, ProgrammeRules, PurchaseImport, PurchaseImportStatus
+from rewards.models import (
+    CompanyRewardSettings,
+    InvoiceCredit,
+    ProgrammeRules,
+    PurchaseImport,
+    PurchaseImportStatus,
+    Redemption,
+)
 from rewards.redemptions.services import DeliveryAddress, redemption_request
 from tests.campaigns.factories import ActivityFactory, BadgeFactory, CampaignFactory, ChallengeFactory, run_campaign
 from tests.factories import CompanyFactory, InvitationFactory, MembershipFactory, StaffFactory, UserFactory
@@ -171,6 +178,18 @@ def _account_rows(company: Company, *, rep: User, tag: str, club: Club) -> None:
     IdentityProviderDomain.objects.create(provider=identity_provider, domain=f"{low}.example.com")
     SocialToken.objects.create(app=SocialApp.objects.get(), account=social, token=f"{low}-token")
     ErasureRequest.objects.create(user=contact)
+    first_order = Redemption.objects.filter(company=company).order_by("pk").first()
+    InvoiceCredit.objects.create(
+        company=company, source="redemption", redemption=first_order, points=1, amount="0.05", currency="SEK"
+    )
+    # Closed once and reopened: the company keeps the state the other checks expect.
+    CompanyClosure.objects.create(
+        company=company,
+        closed_by=club.club_admin,
+        rule="forfeit",
+        reopened_at=timezone.now(),
+        reopened_by=club.club_admin,
+    )
     event = WebhookEvent.objects.create(
         event_id=f"evt_{low}", type="purchase.earned", company=company, payload={"order": f"{tag}-ORDER-1"}
     )

@@ -162,6 +162,7 @@ def test_no_ledger_write_path_stores_finished_words(company, purchaser, rep, rul
     from core.texts import StoredText
     from groups.texts import TRANSFER_IN, TRANSFER_OUT
     from rewards.ledger.services import points_transfer
+    from privacy.closing import company_close
     from tests.campaigns.factories import ActivityFactory, ChallengeFactory
     from tests.factories import CompanyFactory
 
@@ -222,6 +223,7 @@ def test_no_ledger_write_path_stores_finished_words(company, purchaser, rep, rul
             memo_out=StoredText(TRANSFER_OUT, {"number": "T-1", "company": "Filial AB"}),
             memo_in=StoredText(TRANSFER_IN, {"number": "T-1", "company": company.name}),
         )
+        company_close(company=company, by=staff)  # the company leaves the club: a close entry
 
     entries = list(LedgerEntry.objects.all())
     kinds = {entry.kind for entry in entries}
