@@ -352,7 +352,7 @@ def _record(
             external_id=payload.external_id,
             occurred_at=payload.occurred_at,
             net_amount=payload.net_amount,
-            currency=payload.currency or ProgrammeRules.current().currency,
+            currency=payload.currency or company.purchase_currency,
             lines=[
                 PurchaseLineInput(sku=line.sku, amount=line.amount, category_code=line.category)
                 for line in payload.lines

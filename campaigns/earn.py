@@ -491,7 +491,7 @@ def _row_extra_sql(tier_multiplier: sql.Composable) -> sql.Composable:
     exact = exact_points_sql(
         amount=sql.SQL("s.net_amount"),
         category_multiplier=sql.SQL("pc.multiplier"),
-        per_unit=sql.SQL("{}::numeric").format(sql.Placeholder("per_unit")),
+        per_unit=sql.SQL("s.per_unit"),  # the earn rate of the row's currency, staged by the import
         tier_multiplier=tier_multiplier,
     )
     return whole_points_sql(campaign_extra_sql(exact, sql.SQL("r.multiplier")))
@@ -585,7 +585,7 @@ GROUP BY k.id, k.points_budget, k.points_awarded
     )
 
 
-def import_campaigns_prepare(cursor, accounts: Sequence[tuple], *, per_unit: Decimal, now: datetime) -> set[int]:
+def import_campaigns_prepare(cursor, accounts: Sequence[tuple], *, now: datetime) -> set[int]:
     """Prepare a set-based import chunk's campaign points; returns the accounts whose rows
     must go through the per-purchase path instead (see the comment above).
 
@@ -602,7 +602,6 @@ def import_campaigns_prepare(cursor, accounts: Sequence[tuple], *, per_unit: Dec
         "accounts": account_ids,
         "statuses": [str(status) for status in EARNING_STATUSES],
         "late_cutoff": now - timedelta(days=LATE_PURCHASE_DAYS),
-        "per_unit": per_unit,
     }
     cursor.execute(_render(sql.SQL("SELECT DISTINCT k.id {}").format(_eligible())), parameters)
     campaign_ids = sorted(row[0] for row in cursor.fetchall())
@@ -795,8 +794,8 @@ class CampaignEarn:
 
         campaigns_start_due(now=now)
 
-    def import_bonus(self, cursor, accounts: Sequence[tuple], *, per_unit: Decimal, now: datetime) -> set[int]:
-        return import_campaigns_prepare(cursor, accounts, per_unit=per_unit, now=now)
+    def import_bonus(self, cursor, accounts: Sequence[tuple], *, now: datetime) -> set[int]:
+        return import_campaigns_prepare(cursor, accounts, now=now)
 
     def import_recorded(self, cursor, *, now: datetime) -> None:
         import_campaigns_record(cursor, now)

@@ -129,7 +129,7 @@ class CompanyAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     inlines = [MembershipInline]
     actions = ["reactivate"]
     fieldsets = [
-        (None, {"fields": ["name", "country", "org_number", "external_id", "sales_rep"]}),
+        (None, {"fields": ["name", "country", "currency", "org_number", "external_id", "sales_rep"]}),
         (_("Address"), {"fields": ["street_address", "postal_code", "city"]}),
         (_("Status"), {"fields": ["status", "suspension_reason", "created_at"]}),
     ]
