@@ -522,7 +522,7 @@ def company_balance(request, external_id: ExternalIdPath):
     the next 60 days, tier and points to the next tier. A fixed number of queries."""
     company = _company_or_404(request.auth, external_id)
     summary = account_summary(company=company)
-    rules = ProgrammeRules.current()
+    rules = ProgrammeRules.current().for_company(company)  # values in the company's currency
 
     def tier_out(tier):
         return {"name": tier.name, "qualifying_points": tier.qualifying_points} if tier else None
