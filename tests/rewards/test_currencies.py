@@ -93,11 +93,11 @@ def test_an_eur_purchase_earns_at_the_eur_rate_through_the_api_and_both_csv_path
     # Left out, the currency is the company's own.
     assert _api_post(client, token, "/purchases", _body(dutch, "API-2", currency=None))["points"] == 1327
 
-    by_services = run(csv_bytes([row("NL-1", "CSV-1", "123.45", currency="EUR", at=YESTERDAY.isoformat())]))
+    by_services = run(csv_bytes([row("NL-1", "CSV-1", "123.45", currency="EUR")]))
     assert by_services.rows_created == 1 and _earned("CSV-1") == 1327
     # Semicolons and a decimal comma, as a Dutch spreadsheet writes the file.
     content = "\ufeffcompany_external_id;source;external_id;occurred_at;net_amount;currency\n"
-    content += f"NL-1;erp;CSV-2;{YESTERDAY.date().isoformat()};123,45;EUR\n"
+    content += "NL-1;erp;CSV-2;2026-06-10;123,45;EUR\n"
     semicolons = run(content.encode())
     assert semicolons.rows_created == 1 and _earned("CSV-2") == 1327
 
@@ -105,7 +105,7 @@ def test_an_eur_purchase_earns_at_the_eur_rate_through_the_api_and_both_csv_path
 @pytest.mark.postgres
 def test_the_set_based_import_earns_an_eur_row_at_the_eur_rate(require_postgres, dutch, eur):
     imported = run(
-        csv_bytes([row("NL-1", "CSV-3", "123.45", currency="EUR", at=YESTERDAY.isoformat())]), set_based=True
+        csv_bytes([row("NL-1", "CSV-3", "123.45", currency="EUR")]), set_based=True
     )
     assert imported.rows_created == 1 and _earned("CSV-3") == 1327
 
@@ -147,15 +147,14 @@ def test_a_csv_file_refuses_each_bad_currency_on_its_line_and_lands_the_rest(req
     if set_based:
         request.getfixturevalue("require_postgres")
     CompanyFactory(name="Fjord AS", external_id="NO-1", currency="NOK")
-    at = YESTERDAY.isoformat()
     imported = run(
         csv_bytes(
             [
-                row("NL-1", "F-1", currency="EUR", at=at),
-                row("NL-1", "F-2", currency="SEK", at=at),
-                row("NL-1", "F-3", currency="XYZ", at=at),
-                row("NO-1", "F-4", currency="NOK", at=at),
-                row(company.external_id, "F-5", currency="SEK", at=at),
+                row("NL-1", "F-1", currency="EUR"),
+                row("NL-1", "F-2", currency="SEK"),
+                row("NL-1", "F-3", currency="XYZ"),
+                row("NO-1", "F-4", currency="NOK"),
+                row(company.external_id, "F-5", currency="SEK"),
             ]
         ),
         set_based=set_based,
@@ -195,7 +194,7 @@ def test_a_credit_note_is_in_its_purchases_currency(dutch, eur):
 
 
 def test_a_dutch_member_reads_their_points_worth_in_eur_and_staff_read_the_club_in_sek(client, dutch, eur, rules):
-    purchaser = MembershipFactory(company=dutch, role="purchaser").user
+    purchaser = MembershipFactory(company=dutch, role="purchaser", user__language="").user  # reads Dutch
     points_adjust(
         account=points_account_for_company(company=dutch), points=10_000, reason="Welkom", by=StaffFactory(), key="w"
     )
