@@ -104,9 +104,7 @@ def test_an_eur_purchase_earns_at_the_eur_rate_through_the_api_and_both_csv_path
 
 @pytest.mark.postgres
 def test_the_set_based_import_earns_an_eur_row_at_the_eur_rate(require_postgres, dutch, eur):
-    imported = run(
-        csv_bytes([row("NL-1", "CSV-3", "123.45", currency="EUR")]), set_based=True
-    )
+    imported = run(csv_bytes([row("NL-1", "CSV-3", "123.45", currency="EUR")]), set_based=True)
     assert imported.rows_created == 1 and _earned("CSV-3") == 1327
 
 
@@ -229,3 +227,17 @@ def test_a_currency_view_of_the_rules_is_never_saved(rules, eur):
         rules.in_currency("EUR").save()
     assert rules.in_currency("NOK") is None
     assert rules.in_currency_or_base("NOK") is rules
+
+
+def test_a_large_purchase_threshold_in_the_base_currency_is_reached_at_the_club_parity(rules, eur):
+    from campaigns.earn import large_enough
+    from campaigns.templatetags.campaigns import threshold_in
+
+    in_eur = rules.in_currency("EUR")
+    # 50 000 SEK earn 50 000 points; 4 651.17 EUR earn 50 000.08 at 10.75 a euro, 4 651.16 not quite.
+    assert large_enough(Decimal("4651.17"), Decimal("50000"), in_eur)
+    assert not large_enough(Decimal("4651.16"), Decimal("50000"), in_eur)
+    assert large_enough(Decimal("50000"), Decimal("50000"), rules)
+    # What a Dutch member reads: "from 4 652 EUR", rounded up so the amount shown qualifies.
+    assert threshold_in(Decimal("50000"), in_eur) == Decimal("4652")
+    assert threshold_in(Decimal("50000"), rules) == Decimal("50000")
