@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from api.services import api_client_create
 from members.models import Country
@@ -32,6 +32,13 @@ from .test_imports import csv_bytes, error_rows, row, run
 pytestmark = pytest.mark.django_db
 
 YESTERDAY = (timezone.now() - timedelta(days=1)).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A Dutch member's request leaves Dutch active in this thread; later tests expect English."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
