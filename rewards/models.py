@@ -111,6 +111,8 @@ class ProgrammeRules(models.Model):
         Costs one query per rules object for the first currency other than the base."""
         if currency == self.currency or not currency:
             return self
+        if "_base" in self.__dict__:  # a view: ask the base currency's rules
+            return self.base.in_currency(currency)
         term = self._currency_terms().get(currency)
         if term is None:
             return None

@@ -234,6 +234,8 @@ def test_a_currency_view_of_the_rules_is_never_saved(rules, eur):
         rules.in_currency("EUR").save()
     assert rules.in_currency("NOK") is None
     assert rules.in_currency_or_base("NOK") is rules
+    assert rules.in_currency("EUR").in_currency("SEK") is rules  # a view leads back to the base
+    assert rules.in_currency("EUR").in_currency_or_base("NOK") is rules
 
 
 def test_a_large_purchase_threshold_in_the_base_currency_is_reached_at_the_club_parity(rules, eur):
