@@ -99,6 +99,7 @@ class CompanyAdminForm(forms.ModelForm):
         fields = [
             "name",
             "country",
+            "currency",
             "org_number",
             "external_id",
             "sales_rep",
