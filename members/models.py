@@ -108,6 +108,8 @@ class Company(models.Model):
         _("currency"),
         max_length=3,
         blank=True,
+        default="",
+        db_default="",  # rows inserted without it (raw SQL, older migrations' models) read as the country's
         help_text=_("Purchases arrive in this currency, and points show their value in it. Empty: the country's."),
     )
     org_number = models.CharField(

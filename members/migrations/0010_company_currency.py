@@ -24,6 +24,8 @@ class Migration(migrations.Migration):
             name="currency",
             field=models.CharField(
                 blank=True,
+                db_default="",
+                default="",
                 help_text="Purchases arrive in this currency, and points show their value in it. Empty: the country's.",
                 max_length=3,
                 verbose_name="currency",
