@@ -364,7 +364,7 @@ def _record(
             external_id=payload.external_id,
             occurred_at=payload.occurred_at,
             net_amount=payload.net_amount,
-            currency=payload.currency or ProgrammeRules.current().currency,
+            currency=payload.currency or company.purchase_currency,
             lines=[
                 PurchaseLineInput(sku=line.sku, amount=line.amount, category_code=line.category)
                 for line in payload.lines
@@ -534,7 +534,7 @@ def company_balance(request, external_id: ExternalIdPath):
     the next 60 days, tier and points to the next tier. A fixed number of queries."""
     company = _company_or_404(request.auth, external_id)
     summary = account_summary(company=company)
-    rules = ProgrammeRules.current()
+    rules = ProgrammeRules.current().for_company(company)  # values in the company's currency
 
     def tier_out(tier):
         return {"name": tier.name, "qualifying_points": tier.qualifying_points} if tier else None

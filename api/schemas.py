@@ -140,7 +140,9 @@ class PurchaseIn(Schema):
     occurred_at: OccurredAt = Field(description=f"When the purchase was made, with a time zone. {OCCURRED_AT_RULE}")
     net_amount: Money = Field(description="≥ 0 for a purchase; ≤ 0 for a credit note.")
     currency: str | None = Field(
-        None, pattern=r"^[A-Z]{3}$", description="ISO 4217; the programme's currency when left out."
+        None,
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217, the company's currency (SEK, EUR, ...); that currency when left out.",
     )
     lines: list[PurchaseLineIn] = Field(default_factory=list, max_length=1000)
     original_external_id: Text(max_length=100) | None = Field(

@@ -37,6 +37,7 @@ from core.content_language import translations_fill
 from members.models import Company, Country, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS, MARKETING
 from members.validators import _luhn_ok
+from rewards.demo import DEMO_SEK_PER_EUR
 from rewards.ledger.services import points_earn_for_purchase, points_release_pending, tiers_evaluate_all
 from rewards.models import ProductCategory, Purchase, PurchaseLine, Tier
 
@@ -114,13 +115,16 @@ def _seed_for(campaign: Campaign, audience: list[Company], *, treated: Company, 
 
 
 def _purchase(company: Company, external_id: str, at: datetime, lines: list[tuple[ProductCategory, Decimal]]):
+    currency = company.purchase_currency
+    if currency == "EUR":  # a Dutch company buys in EUR: the same order, sized in EUR
+        lines = [(category, (amount / DEMO_SEK_PER_EUR).quantize(Decimal("0.01"))) for category, amount in lines]
     purchase = Purchase.objects.create(
         company=company,
         source=DEMO_SOURCE,
         external_id=external_id,
         occurred_at=at,
         net_amount=sum((amount for _category, amount in lines), Decimal("0")),
-        currency="SEK",
+        currency=currency,
     )
     new_lines = PurchaseLine.objects.bulk_create(
         PurchaseLine(purchase=purchase, sku=f"{category.code}-{index + 100}", category=category, amount=amount)

@@ -56,7 +56,7 @@ from core.texts import StoredText
 from members.models import Company
 from outbox.services import outbox_enqueue
 from rewards.earn import IMPORT_BONUS_TABLE, IMPORT_NEW_TABLE, IMPORT_STAGING_TABLE
-from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProductCategory, Purchase, Tier
+from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProductCategory, ProgrammeRules, Purchase, Tier
 from rewards.rules import (
     campaign_extra,
     campaign_extra_sql,
@@ -374,7 +374,7 @@ def purchase_campaign_bonus(
                 multipliers.append((rule.multiplier, campaign, rule.categories))
             elif rule.kind == RuleKind.FIRST_PURCHASE:
                 first_purchase.append((rule.bonus_points, campaign))
-            elif rule.kind == RuleKind.LARGE_PURCHASE and purchase.net_amount >= rule.min_amount:
+            elif rule.kind == RuleKind.LARGE_PURCHASE and large_enough(purchase.net_amount, rule.min_amount, rules):
                 large_purchase.append((rule.bonus_points, campaign))
 
     planned: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -478,6 +478,24 @@ WHERE a.id = ANY(%(accounts)s)
     ).format(extra_joins=extra_joins or sql.SQL(""), **_tables())
 
 
+def large_enough(net_amount: Decimal, min_amount: Decimal, rules) -> bool:
+    """A large-purchase rule's ``min_amount`` is in the programme's base currency; a purchase
+    in another currency reaches it when it earns as much at its own rate as ``min_amount``
+    earns at the base rate (the club's parity; no exchange rate). ``rules`` are the
+    purchase's currency view (``ProgrammeRules.in_currency``)."""
+    base = rules.base
+    if rules is base:
+        return net_amount >= min_amount
+    return net_amount * rules.points_per_currency_unit >= min_amount * base.points_per_currency_unit
+
+
+# ``large_enough`` for a staged row ``s`` under rule ``r`` (``s.per_unit``: its currency's rate).
+_LARGE_ENOUGH_SQL = sql.SQL(
+    """(CASE WHEN s.currency = %(base_currency)s THEN s.net_amount >= r.min_amount
+    ELSE s.net_amount * s.per_unit >= r.min_amount * %(base_per_unit)s::numeric END)"""
+)
+
+
 def _rule_joins(*, tier: bool) -> sql.Composable:
     joins = "JOIN {rule} r ON r.campaign_id = k.id LEFT JOIN {category} pc ON pc.id = s.category_id"
     if tier:
@@ -491,7 +509,7 @@ def _row_extra_sql(tier_multiplier: sql.Composable) -> sql.Composable:
     exact = exact_points_sql(
         amount=sql.SQL("s.net_amount"),
         category_multiplier=sql.SQL("pc.multiplier"),
-        per_unit=sql.SQL("{}::numeric").format(sql.Placeholder("per_unit")),
+        per_unit=sql.SQL("s.per_unit"),  # the earn rate of the row's currency, staged by the import
         tier_multiplier=tier_multiplier,
     )
     return whole_points_sql(campaign_extra_sql(exact, sql.SQL("r.multiplier")))
@@ -542,7 +560,7 @@ SELECT DISTINCT a.id
 {eligible}
   AND EXISTS (
     SELECT 1 FROM {rule} r WHERE r.campaign_id = k.id AND (
-        (r.kind = {large} AND s.net_amount >= r.min_amount)
+        (r.kind = {large} AND {large_enough})
         OR (r.kind = {first} AND NOT EXISTS (
             SELECT 1 FROM {award} w
             WHERE w.campaign_id = k.id AND w.company_id = c.id AND w.kind = {first_award}
@@ -553,6 +571,7 @@ SELECT DISTINCT a.id
     ).format(
         eligible=_eligible(),
         large=sql.Literal(RuleKind.LARGE_PURCHASE.value),
+        large_enough=_LARGE_ENOUGH_SQL,
         first=sql.Literal(RuleKind.FIRST_PURCHASE.value),
         first_award=sql.Literal(AwardKind.FIRST_PURCHASE.value),
         **_tables(),
@@ -567,7 +586,7 @@ def _potential_sql() -> sql.Composable:
         """
 SELECT k.id, k.points_budget - k.points_awarded,
        COALESCE(SUM(CASE WHEN r.kind = {multiplier} AND {covers} THEN {points}
-                    WHEN r.kind = {large} AND s.net_amount >= r.min_amount THEN r.bonus_points
+                    WHEN r.kind = {large} AND {large_enough} THEN r.bonus_points
                     ELSE 0 END), 0)
        + COALESCE((SELECT SUM(r2.bonus_points) FROM {rule} r2
                    WHERE r2.campaign_id = k.id AND r2.kind = {first}), 0) * COUNT(DISTINCT a.id)
@@ -579,13 +598,14 @@ GROUP BY k.id, k.points_budget, k.points_awarded
         covers=_covers(),
         points=_row_extra_sql(sql.SQL("{}::numeric").format(sql.Placeholder("top_tier"))),
         large=sql.Literal(RuleKind.LARGE_PURCHASE.value),
+        large_enough=_LARGE_ENOUGH_SQL,
         first=sql.Literal(RuleKind.FIRST_PURCHASE.value),
         eligible=_eligible(_rule_joins(tier=False)),
         **_tables(),
     )
 
 
-def import_campaigns_prepare(cursor, accounts: Sequence[tuple], *, per_unit: Decimal, now: datetime) -> set[int]:
+def import_campaigns_prepare(cursor, accounts: Sequence[tuple], *, now: datetime) -> set[int]:
     """Prepare a set-based import chunk's campaign points; returns the accounts whose rows
     must go through the per-purchase path instead (see the comment above).
 
@@ -598,11 +618,13 @@ def import_campaigns_prepare(cursor, accounts: Sequence[tuple], *, per_unit: Dec
     account_ids = [account[0] for account in accounts]
     if not account_ids or not Campaign.objects.filter(status__in=EARNING_STATUSES).exists():
         return set()
+    rules = ProgrammeRules.current()  # the base currency, for large-purchase thresholds
     parameters = {
         "accounts": account_ids,
         "statuses": [str(status) for status in EARNING_STATUSES],
         "late_cutoff": now - timedelta(days=LATE_PURCHASE_DAYS),
-        "per_unit": per_unit,
+        "base_currency": rules.currency,
+        "base_per_unit": rules.points_per_currency_unit,
     }
     cursor.execute(_render(sql.SQL("SELECT DISTINCT k.id {}").format(_eligible())), parameters)
     campaign_ids = sorted(row[0] for row in cursor.fetchall())
@@ -795,8 +817,8 @@ class CampaignEarn:
 
         campaigns_start_due(now=now)
 
-    def import_bonus(self, cursor, accounts: Sequence[tuple], *, per_unit: Decimal, now: datetime) -> set[int]:
-        return import_campaigns_prepare(cursor, accounts, per_unit=per_unit, now=now)
+    def import_bonus(self, cursor, accounts: Sequence[tuple], *, now: datetime) -> set[int]:
+        return import_campaigns_prepare(cursor, accounts, now=now)
 
     def import_recorded(self, cursor, *, now: datetime) -> None:
         import_campaigns_record(cursor, now)

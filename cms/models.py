@@ -160,7 +160,8 @@ class HowPointsWorkPage(BasePage):
         from . import points  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
-        context["facts"] = points.programme_facts()
+        membership = None if request.user.is_staff else getattr(request, "membership", None)
+        context["facts"] = points.programme_facts(membership.company.purchase_currency if membership else "")
         return context
 
 

@@ -100,10 +100,13 @@ def request_tier(request) -> TierInfo | None:
     return request._cms_tier
 
 
-def programme_facts() -> ProgrammeFacts:
-    """Earn rate, point value, expiry, multipliers and tiers as rewards has them now."""
+def programme_facts(currency: str = "") -> ProgrammeFacts:
+    """Earn rate, point value, expiry, multipliers and tiers as rewards has them now, in
+    ``currency`` (a member's company's) when the programme runs in it, else the base currency."""
     # No row yet means the defaults apply; an unsaved instance carries them without a write.
     rules = ProgrammeRules.objects.order_by("pk").first() or ProgrammeRules()
+    if currency and rules.pk:
+        rules = rules.in_currency_or_base(currency)
     facts: dict = {
         "tiers": all_tiers(),
         "points_per_currency_unit": _plain(rules.points_per_currency_unit),

@@ -100,6 +100,7 @@ class CompanyAdminForm(forms.ModelForm):
         fields = [
             "name",
             "country",
+            "currency",
             "org_number",
             "external_id",
             "sales_rep",
@@ -136,7 +137,7 @@ class CompanyAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
     inlines = [MembershipInline]
     actions = ["reactivate", "close"]
     fieldsets = [
-        (None, {"fields": ["name", "country", "org_number", "external_id", "sales_rep"]}),
+        (None, {"fields": ["name", "country", "currency", "org_number", "external_id", "sales_rep"]}),
         (_("Address"), {"fields": ["street_address", "postal_code", "city"]}),
         (_("Status"), {"fields": ["status", "suspension_reason", "created_at"]}),
     ]

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.currencies import currency_for_country, currency_is_known
+
 from .validators import validate_org_number
 
 
@@ -102,6 +104,16 @@ class Company(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     country = models.CharField(_("country"), max_length=2, choices=Country.choices, default=Country.SWEDEN)
+    # The currency the company is invoiced in: its purchases arrive in it and its people read
+    # their points' value in it. Empty on a new company: its country's (core.currencies).
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        blank=True,
+        default="",
+        db_default="",  # rows inserted without it (raw SQL, older migrations' models) read as the country's
+        help_text=_("Purchases arrive in this currency, and points show their value in it. Empty: the country's."),
+    )
     org_number = models.CharField(
         _("organisation number"),
         max_length=20,
@@ -145,17 +157,37 @@ class Company(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=CompanyStatus.values), name="members_company_status_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(currency="") | models.Q(currency__regex=r"^[A-Z]{3}$"),
+                name="members_company_currency_code",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        if not self.currency:
+            self.currency = currency_for_country(self.country)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
+        self.currency = (self.currency or "").strip().upper()
+        if self.currency and not currency_is_known(self.currency):
+            raise ValidationError(
+                {"currency": _("%(code)s is not a currency code (ISO 4217).") % {"code": self.currency}}
+            )
         if self.org_number and self.country:
             try:
                 self.org_number = validate_org_number(self.org_number, self.country)
             except ValidationError as exc:
                 raise ValidationError({"org_number": exc.messages}) from exc
+
+    @property
+    def purchase_currency(self) -> str:
+        """The currency the company's purchases arrive in and its people read values in
+        (its own, else its country's: a row bulk-created without one)."""
+        return self.currency or currency_for_country(self.country)
 
     @property
     def is_active(self) -> bool:

@@ -246,7 +246,7 @@ def seed_contacts(summary: SeedSummary, companies: list[Company]) -> None:
             if index == 0:
                 summary.logins.append((f"{role.label} at {company.name} (reads English)", email))
             elif reader:
-                reads = "reads Swedish" if swedish else "reads Dutch"
+                reads = "reads Swedish" if swedish else "reads Dutch, buys in EUR"
                 summary.logins.append((f"{role.label} at {company.name} ({reads})", email))
 
 

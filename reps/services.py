@@ -189,7 +189,7 @@ def goodwill_award(
 
 
 def _goodwill_notify(award: GoodwillAward) -> None:
-    rules = ProgrammeRules.current()
+    rules = ProgrammeRules.current().for_company(award.company_id)
     notifications_send(
         users=company_contacts(company_id=award.company_id),
         kind=NotificationKind.POINTS,

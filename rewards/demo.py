@@ -2,10 +2,10 @@
 
 Called by ``portal.demo.seed()`` as ``seed_points(summary, companies)``.
 
-The programme runs in **one currency, SEK**, for every member. Dutch companies are
-invoiced in EUR, but the club owner's ERP converts each invoice to SEK at the invoice
-date's rate before sending it, so every purchase the club sees (and every points value a
-member sees) is in SEK. ``points_earn_for_purchase`` refuses any other currency.
+The programme's base currency is **SEK**; Dutch companies buy in **EUR**, which earns at
+its own rate (11 points per EUR, a point worth 0.0018 EUR: the same 2 % back as 1 point
+per SEK at 0.02 SEK), set by the club in ``ProgrammeCurrency`` — not derived from an
+exchange rate. A Dutch company's purchases, returns and points values are all in EUR.
 
 How the history is built: purchases, returns, reward orders (with their approvals,
 rejections, cancellations and fulfilments) and staff adjustments are generated for the last
@@ -57,6 +57,7 @@ from rewards.ledger.services import (
 from rewards.models import (
     PointsAccount,
     ProductCategory,
+    ProgrammeCurrency,
     ProgrammeRules,
     Purchase,
     PurchaseLine,
@@ -85,6 +86,11 @@ PROGRAMME = {
     "return_window_days": 14,
     "expiry_months": 24,
 }
+# The programme's other currencies: (points per currency unit, value of one point).
+PROGRAMME_CURRENCIES = {"EUR": (Decimal("11"), Decimal("0.0018"))}
+# Only to size a Dutch company's generated orders like a Swedish one's (the demo's spend is
+# drawn in SEK); nothing in the programme uses an exchange rate.
+DEMO_SEK_PER_EUR = Decimal("11")
 # (code, name, earn multiplier, share of a typical basket)
 CATEGORIES = [
     ("FASTENERS", "Fasteners and fixings", Decimal("1.00"), 30),
@@ -185,6 +191,7 @@ def seed_points(summary, companies: list[Company], *, now: datetime | None = Non
         first_run = not Purchase.objects.filter(source=DEMO_SOURCE).exists()
         if first_run:
             _seed_rules()
+        _seed_currencies(summary)
         categories = _seed_categories(summary)
         _seed_tiers(summary)
         catalogue = seed_catalogue(summary, now=now)
@@ -207,6 +214,15 @@ def _seed_rules() -> None:
     for name, value in PROGRAMME.items():
         setattr(rules, name, value)
     rules.save()
+
+
+def _seed_currencies(summary) -> None:
+    """The programme's EUR terms, unless staff have set them (their edit is kept)."""
+    for currency, (per_unit, value) in PROGRAMME_CURRENCIES.items():
+        _term, created = ProgrammeCurrency.objects.get_or_create(
+            currency=currency, defaults={"points_per_currency_unit": per_unit, "point_value": value}
+        )
+        summary.count("programme currencies", created)
 
 
 def _seed_categories(summary) -> list[tuple[ProductCategory, int]]:
@@ -357,7 +373,7 @@ def _replay_history(summary, companies, categories, catalogue, *, now: datetime)
                 external_id=f"{original.external_id}-CR",
                 occurred_at=event.at,
                 net_amount=-(original.net_amount * Decimal("0.3")).quantize(Decimal("0.01")),
-                currency="SEK",
+                currency=original.currency,
                 original=original,
             )
             purchase_return(credit_note=credit, now=event.at)
@@ -385,13 +401,17 @@ def _replay_history(summary, companies, categories, catalogue, *, now: datetime)
 
 def _purchase(company: Company, event: _Event, categories) -> Purchase:
     rng = random.Random(event.data["rng"])
+    currency = company.purchase_currency
+    amount = event.data["amount"]
+    if currency == "EUR":
+        amount = (amount / DEMO_SEK_PER_EUR).quantize(Decimal("0.01"))
     purchase = Purchase.objects.create(
         company=company,
         source=DEMO_SOURCE,
         external_id=f"{company.external_id}-{event.data['seq']:04d}",
         occurred_at=event.at,
-        net_amount=event.data["amount"],
-        currency="SEK",
+        net_amount=amount,
+        currency=currency,
     )
     chosen = rng.choices(categories, weights=[weight for _category, weight in categories], k=rng.randint(1, 3))
     left = purchase.net_amount

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Protocol
 
 from core.texts import StoredText
@@ -62,7 +61,7 @@ class EarnContributor(Protocol):
 
     def import_chunk_prepare(self, *, now: datetime) -> None: ...
 
-    def import_bonus(self, cursor, accounts: Sequence[tuple], *, per_unit: Decimal, now: datetime) -> set[int]: ...
+    def import_bonus(self, cursor, accounts: Sequence[tuple], *, now: datetime) -> set[int]: ...
 
     def import_recorded(self, cursor, *, now: datetime) -> None: ...
 

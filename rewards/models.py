@@ -15,6 +15,7 @@ updated or deleted; a correction is a new entry.
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,8 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_cleanup import cleanup
 
+from core.currencies import currency_for_country, currency_is_known
 from core.texts import StoredText, text_render
-from members.models import Country
+from members.models import Company, Country
 
 from . import texts as _texts  # noqa: F401  (registers the ledger's text keys)
 from .bounds import MONEY_MAX, MONEY_MIN
@@ -102,6 +104,8 @@ class ProgrammeRules(models.Model):
         return str(_("Programme rules"))
 
     def save(self, *args, **kwargs):
+        if "_base" in self.__dict__:
+            raise ValueError("A currency view of the programme rules cannot be saved.")
         self.pk = self.SINGLETON_PK
         super().save(*args, **kwargs)
 
@@ -109,6 +113,108 @@ class ProgrammeRules(models.Model):
     def current(cls) -> ProgrammeRules:
         rules, _created = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
         return rules
+
+    def _currency_terms(self) -> dict[str, ProgrammeCurrency]:
+        """The programme's other currencies, read once per rules object."""
+        terms = self.__dict__.get("_terms")
+        if terms is None:
+            terms = {term.currency: term for term in ProgrammeCurrency.objects.all()}
+            self.__dict__["_terms"] = terms
+        return terms
+
+    def currencies(self) -> list[str]:
+        """Every currency a purchase may arrive in: the base currency first."""
+        return [self.currency, *sorted(code for code in self._currency_terms() if code != self.currency)]
+
+    def in_currency(self, currency: str) -> ProgrammeRules | None:
+        """The rules as they read in ``currency``: its earn rate and point value (both the
+        club's decisions, ``ProgrammeCurrency``), the rest unchanged; ``self`` for the base
+        currency, None for a currency the programme has no terms for. A view, never saved.
+        Costs one query per rules object for the first currency other than the base."""
+        if currency == self.currency or not currency:
+            return self
+        if "_base" in self.__dict__:  # a view: ask the base currency's rules
+            return self.base.in_currency(currency)
+        term = self._currency_terms().get(currency)
+        if term is None:
+            return None
+        view = copy.copy(self)
+        view.__dict__["_base"] = self
+        view.currency = term.currency
+        view.points_per_currency_unit = term.points_per_currency_unit
+        view.point_value = term.point_value
+        return view
+
+    @property
+    def base(self) -> ProgrammeRules:
+        """The rules in the club's base currency (``self`` unless this is a currency view)."""
+        return self.__dict__.get("_base", self)
+
+    def for_company(self, company) -> ProgrammeRules:
+        """The rules as ``company`` (a ``Company`` or its id: one query) reads them: in its
+        currency, else the base currency."""
+        if isinstance(company, Company):
+            currency = company.purchase_currency
+        else:
+            row = Company.objects.filter(pk=company).values_list("currency", "country").first()
+            currency = (row[0] or currency_for_country(row[1])) if row else self.currency
+        return self.in_currency_or_base(currency)
+
+    def in_currency_or_base(self, currency: str) -> ProgrammeRules:
+        """For showing values: ``in_currency``, else the base currency's rules (a company
+        whose currency has no terms yet reads its points' value in the base currency)."""
+        return self.in_currency(currency) or self.base
+
+
+class ProgrammeCurrency(models.Model):
+    """A currency the programme runs in besides its base currency, with its own earn rate
+    and point value: both decisions of the club, kept here rather than derived from an
+    exchange rate, so a point never changes worth with the market (docs/architecture.md)."""
+
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{3}$")],
+        help_text=_("ISO 4217 code, e.g. EUR."),
+    )
+    points_per_currency_unit = models.DecimalField(
+        _("points per currency unit"),
+        max_digits=9,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Points for one unit of net purchase amount in this currency, before multipliers."),
+    )
+    point_value = models.DecimalField(
+        _("value of one point"),
+        max_digits=13,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("What one point is worth in this currency, as members read it."),
+    )
+
+    class Meta:
+        verbose_name = _("programme currency")
+        verbose_name_plural = _("programme currencies")
+        ordering = ["currency"]
+        constraints = [
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="rewards_programmecurrency_code"),
+            models.CheckConstraint(
+                condition=Q(points_per_currency_unit__gte=0, point_value__gte=0),
+                name="rewards_programmecurrency_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.currency
+
+    def clean(self) -> None:
+        if self.currency and not currency_is_known(self.currency):
+            raise ValidationError(
+                {"currency": _("%(code)s is not a currency code (ISO 4217).") % {"code": self.currency}}
+            )
+        if self.currency and self.currency == ProgrammeRules.current().currency:
+            raise ValidationError({"currency": _("This is the programme's base currency; set its rates in the rules.")})
 
 
 class ProductCategory(models.Model):

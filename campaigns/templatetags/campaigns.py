@@ -14,7 +14,7 @@ Charts are inline SVG with geometry attributes and CSS classes only (strict CSP)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django import template
 from django.utils import timezone
@@ -77,8 +77,18 @@ def rule_text(context, rule) -> str:
         return _("%(points)s bonus points on your first purchase in the campaign") % {"points": points}
     return _("%(points)s bonus points on every purchase from %(amount)s") % {
         "points": points,
-        "amount": format_money(rule.min_amount, rules.currency),
+        "amount": format_money(threshold_in(rule.min_amount, rules), rules.currency),
     }
+
+
+def threshold_in(min_amount: Decimal, rules) -> Decimal:
+    """A base-currency threshold as the reader's currency reaches it (``campaigns.earn.
+    large_enough``: the amount that earns as much at its rate), rounded up to whole units."""
+    base = rules.base
+    if rules is base or not rules.points_per_currency_unit:
+        return min_amount
+    exact = min_amount * base.points_per_currency_unit / rules.points_per_currency_unit
+    return exact.to_integral_value(rounding=ROUND_CEILING)
 
 
 ACTIVITY_ICONS = {

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyAdminMixin
 from core.translation_admin import TranslatedContentAdmin
 from members.admin_scoping import CompanyScopedAdminMixin
-from rewards.models import LedgerEntry, ProductCategory, ProgrammeRules, Tier
+from rewards.models import LedgerEntry, ProductCategory, ProgrammeCurrency, ProgrammeRules, Tier
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -73,6 +73,13 @@ class ProductCategoryAdmin(TranslatedContentAdmin):
 @admin.register(Tier)
 class TierAdmin(TranslatedContentAdmin):
     list_display = ["name", "qualifying_points", "earn_multiplier", "colour"]
+
+
+@admin.register(ProgrammeCurrency)
+class ProgrammeCurrencyAdmin(admin.ModelAdmin):
+    """The programme's other currencies: each its own earn rate and point value."""
+
+    list_display = ["currency", "points_per_currency_unit", "point_value"]
 
 
 @admin.register(ProgrammeRules)

@@ -29,7 +29,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.currencies import currency_for_country
 from core.formatting import format_money, format_points
+from members.models import Company
 from members.selectors import company_contacts, contacts_by_company
 from notifications.models import NotificationKind
 from notifications.services import BATCH_SIZE, notification_digests_send, notifications_send
@@ -68,7 +70,7 @@ def purchase_points_notify(
     e-mail follows with ``points_emails_send``. Returns notices written."""
     if points <= 0:
         return 0
-    rules = ProgrammeRules.current()
+    rules = ProgrammeRules.current().for_company(company_id)
     pending = available_at is not None and available_at > (now or timezone.now())
     notices = notifications_send(
         users=company_contacts(company_id=company_id),
@@ -129,17 +131,25 @@ def purchases_points_notify(*, key: str, earned: Sequence[CompanyEarnings | Sequ
     purchases, points]`` form is still read); companies whose purchases earned nothing are
     left out. The contacts are read ``BATCH_SIZE`` companies per query. Returns notices written.
     """
-    rules = ProgrammeRules.current()
+    base = ProgrammeRules.current()
     tallies = [_earnings(item) for item in earned]
     wanted = [(t["company_id"], t["purchases"], t["points"]) for t in tallies if t["points"] > 0]
     written = 0
     for start in range(0, len(wanted), BATCH_SIZE):
         batch = wanted[start : start + BATCH_SIZE]
         contacts = contacts_by_company(company_ids=[company_id for company_id, _p, _pts in batch])
+        # Each company reads its points' value in its own currency.
+        currency_of = {
+            pk: currency or currency_for_country(country)
+            for pk, currency, country in Company.objects.filter(
+                pk__in=[company_id for company_id, _p, _pts in batch if company_id in contacts]
+            ).values_list("pk", "currency", "country")
+        }
         for company_id, purchases, points in batch:
             people = contacts.get(company_id)
             if not people:
                 continue
+            rules = base.in_currency_or_base(currency_of.get(company_id, base.currency))
             written += len(
                 notifications_send(
                     users=people,
@@ -148,7 +158,7 @@ def purchases_points_notify(*, key: str, earned: Sequence[CompanyEarnings | Sequ
                     title=POINTS_ARRIVED,
                     body=PURCHASES_EARNED,
                     params={
-                        "points": lambda points=points: points_with_value(points, rules),
+                        "points": lambda points=points, rules=rules: points_with_value(points, rules),
                         "purchases": lambda purchases=purchases: (
                             ngettext("One purchase", "%(count)s purchases", purchases) % {"count": purchases}
                         ),
@@ -163,7 +173,7 @@ def expiry_notify(
     *, company, reminder_key: str, items: Sequence[tuple[date, int]], rules: ProgrammeRules | None = None
 ) -> int:
     """Tell the company's contacts which points expire when (``items``: (day, points), by day)."""
-    rules = rules or ProgrammeRules.current()
+    rules = (rules or ProgrammeRules.current()).base.for_company(company)
     total = sum(points for _day, points in items)
     first_on, last_on = items[0][0], items[-1][0]
 

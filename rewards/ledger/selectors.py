@@ -175,7 +175,8 @@ def account_summary(*, company: Company, now: datetime | None = None) -> Account
     gets an empty summary.
     """
     now = now or timezone.now()
-    rules = ProgrammeRules.current()
+    # Values in the company's own currency (one more query for a currency other than the base).
+    rules = ProgrammeRules.current().in_currency_or_base(company.purchase_currency)
     tiers = list(Tier.objects.all())
     account = PointsAccount.objects.filter(company=company).select_related("tier").first()
     if account is None:
@@ -283,12 +284,26 @@ RECENT_ENTRIES = 5
 
 def programme_rules_for_request(request) -> ProgrammeRules:
     """``ProgrammeRules.current()`` loaded at most once per request (cached on the request),
-    so a page with many points figures reads the rules one time."""
+    so a page with many points figures reads the rules one time — in the reader's currency:
+    a member's company's (``ProgrammeRules.in_currency``), the club's base currency for staff
+    and anyone without a company (club-wide figures: liability, insights, budgets)."""
     rules = getattr(request, "_points_programme_rules", None)
     if rules is None:
         rules = ProgrammeRules.current()
+        company = reader_company(request)
+        if company is not None:
+            rules = rules.in_currency_or_base(company.purchase_currency)
         request._points_programme_rules = rules
     return rules
+
+
+def reader_company(request) -> Company | None:
+    """The company whose currency the reader reads values in: a member's (never staff's)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.is_staff:
+        return None
+    membership = getattr(request, "membership", None)
+    return membership.company if membership else None
 
 
 @dataclass(frozen=True)

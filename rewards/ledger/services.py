@@ -49,6 +49,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
+from core.currencies import currency_is_known
 from core.mail import send_branded_mail
 from core.texts import FREE_TEXT, StoredText, free_text, text_registered
 from members.languages import person_language
@@ -319,6 +320,16 @@ def purchase_points(
     return whole_points(exact)
 
 
+def currency_refusal(currency: str, rules: ProgrammeRules) -> str:
+    """Why a purchase in ``currency`` cannot earn (one wording for the API, the services and
+    both import paths): not a currency code at all, or one the programme has no rate for."""
+    if not currency_is_known(currency):
+        return _("%(currency)s is not a currency code (ISO 4217, e.g. SEK or EUR).") % {"currency": currency}
+    return _(
+        "The programme has no earn rate for %(currency)s (it runs in %(currencies)s); staff set one under programme currencies."
+    ) % {"currency": currency, "currencies": ", ".join(rules.currencies())}
+
+
 def points_earn_for_purchase(
     *,
     purchase: Purchase,
@@ -347,11 +358,12 @@ def points_earn_for_purchase(
     if purchase.is_credit_note:
         raise LedgerError(_("A credit note does not earn points; it is a return."))
     rules = rules or ProgrammeRules.current()
-    if purchase.currency != rules.currency:
-        raise LedgerError(
-            _("Purchases in %(currency)s cannot earn points; the programme runs in %(programme)s.")
-            % {"currency": purchase.currency, "programme": rules.currency}
-        )
+    # The earn rate of the purchase's own currency (the club's decision, rewards.models.
+    # ProgrammeCurrency); the set-based import stages the same rate per row.
+    currency_rules = rules.in_currency(purchase.currency)
+    if currency_rules is None:
+        raise LedgerError(currency_refusal(purchase.currency, rules))
+    rules = currency_rules
     purchase_is_new = new_lines is not None
     contributions: list[tuple[EarnContributor, object, EarnBonus]] = []
 

@@ -21,7 +21,9 @@ occurred_at           yes      ISO 8601 with a UTC offset (``2026-06-15T10:30:00
                                ``…Z``) or a date (``2026-06-15``: midnight, ``TIME_ZONE``)
 net_amount            yes      decimal with ``.``, at most 2 decimals (``1234.50``);
                                ≥ 0 for a purchase, ≤ 0 for a credit note
-currency              yes      must be the programme's currency (``ProgrammeRules``)
+currency              yes      the company's currency (``Company.currency``), one the
+                               programme has an earn rate for (``ProgrammeRules``, and
+                               ``ProgrammeCurrency`` beyond the base currency)
 category_code         no       ``ProductCategory.code``: the purchase is recorded with
                                one line of that category (SKU = the code), so the
                                category's multiplier applies
@@ -104,6 +106,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from psycopg import sql
 
+from core.currencies import COUNTRY_CURRENCY, currency_for_country
 from core.spreadsheets import csv_writer
 from members.models import Company
 from outbox.events import DomainEvent, EventType, events_emit, events_wanted
@@ -111,6 +114,7 @@ from outbox.services import outbox_enqueue
 from rewards.bounds import money_problem, occurred_at_problem
 from rewards.earn import earn_contributors
 from rewards.ledger.notices import company_earnings
+from rewards.ledger.services import currency_refusal
 from rewards.ledger.tasks import notify_purchases_points
 from rewards.models import (
     EntryKind,
@@ -130,6 +134,7 @@ from rewards.models import (
 from rewards.purchases.services import (
     IngestError,
     PurchaseLineInput,
+    currency_mismatch,
     purchase_earned_data,
     purchase_record_with_entry,
 )
@@ -504,14 +509,19 @@ class _Context:
     """What row checks need, read once per chunk."""
 
     rules: ProgrammeRules
+    # Points per currency unit of each currency the programme runs in (the earn rule's
+    # ``per_unit``, staged per row so the set-based SQL and the services use the same rate).
+    per_unit: dict[str, Decimal]
     categories: dict[str, ProductCategory]
     local_zone: ZoneInfo
     now: datetime
 
 
 def _context(now: datetime) -> _Context:
+    rules = ProgrammeRules.current()
     return _Context(
-        rules=ProgrammeRules.current(),
+        rules=rules,
+        per_unit={code: rules.in_currency(code).points_per_currency_unit for code in rules.currencies()},
         categories={category.code: category for category in ProductCategory.objects.all()},
         local_zone=ZoneInfo(settings.TIME_ZONE),
         now=now,
@@ -574,13 +584,11 @@ def parse_row(record: _Record, layout: tuple[int, ...], context: _Context) -> Im
             return _("A credit note cannot credit itself.")
     elif net_amount < 0:
         return _("A purchase must have a net_amount of 0 or more; a return needs original_external_id.")
-    if currency != context.rules.currency:
+    if currency not in context.per_unit:
         currency = currency.upper()
-        if currency != context.rules.currency:
-            return _("Currency %(currency)s is not the programme's currency %(programme)s.") % {
-                "currency": fields[5],
-                "programme": context.rules.currency,
-            }
+        if currency not in context.per_unit:
+            # Whether the company buys in it is checked with the company (staging, services).
+            return currency_refusal(currency, context.rules)
     category = None
     if category_code:
         category = context.categories.get(category_code)
@@ -684,6 +692,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_staging (
     occurred_at timestamptz NOT NULL,
     net_amount numeric(13, 2) NOT NULL,
     currency text NOT NULL,
+    per_unit numeric NOT NULL,
     category_id bigint,
     occurred_at_raw text NOT NULL,
     net_amount_raw text NOT NULL,
@@ -711,7 +720,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_new (
 """
 _STAGING_COPY = (
     "COPY purchase_import_staging (line, company_external_id, source, external_id, occurred_at, net_amount,"
-    " currency, category_id, occurred_at_raw, net_amount_raw, category_code) FROM STDIN"
+    " currency, per_unit, category_id, occurred_at_raw, net_amount_raw, category_code) FROM STDIN"
 )
 _STAGING_FIELDS = (
     "s.line, s.company_external_id, s.source, s.external_id, s.occurred_at_raw, s.net_amount_raw,"
@@ -719,15 +728,30 @@ _STAGING_FIELDS = (
 )
 # The earn rule (rewards.rules, which rewards.ledger.services.purchase_points evaluates in Python)
 # for a staged purchase with at most one line, as a named fragment: ``{amount}`` is the
-# row's amount column, ``pc`` its category and ``t`` its account's tier.
+# row's amount column, ``pc`` its category, ``t`` its account's tier and ``s.per_unit`` the
+# earn rate of the row's currency (staged from ``_Context.per_unit``).
 _POINTS_SQL = whole_points_sql(
     exact_points_sql(
         amount=sql.SQL("{amount}"),
         category_multiplier=sql.SQL("pc.multiplier"),
-        per_unit=sql.SQL("%(per_unit)s::numeric"),
+        per_unit=sql.SQL("s.per_unit"),
         tier_multiplier=sql.SQL("t.earn_multiplier"),
     )
 ).as_string(None)
+
+
+# ``Company.purchase_currency`` of company ``c`` in SQL: its own, else its country's.
+_COMPANY_CURRENCY_SQL = (
+    sql.SQL("COALESCE(NULLIF(c.currency, ''), CASE c.country {} ELSE {} END)")
+    .format(
+        sql.SQL(" ").join(
+            sql.SQL("WHEN {} THEN {}").format(sql.Literal(country), sql.Literal(currency))
+            for country, currency in COUNTRY_CURRENCY.items()
+        ),
+        sql.Literal(currency_for_country("")),
+    )
+    .as_string(None)
+)
 
 
 class _TimedCursor:
@@ -816,7 +840,7 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
         SELECT chunk.account_id, chunk.points + COALESCE(earned.points, 0)
         FROM chunk LEFT JOIN earned ON earned.account_id = chunk.account_id
         """,
-        {"accounts": candidates, "start": window_start, "now": now, "per_unit": context.rules.points_per_currency_unit},
+        {"accounts": candidates, "start": window_start, "now": now},
     )
     current_threshold = {account_id: threshold_of.get(tier_id, -1) for account_id, _c, tier_id, _s in accounts}
     for account_id, qualifying in cursor.fetchall():
@@ -860,6 +884,7 @@ def _chunk_set_based(
                             row.occurred_at,
                             row.net_amount,
                             row.currency,
+                            context.per_unit[row.currency],
                             row.category.pk if row.category else None,
                             fields[3],
                             fields[4],
@@ -894,6 +919,20 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     for values in cursor.fetchall():
         row = _staged_row(values, context)
         result.fail(import_id, row.line, _unknown_company_reason(row), row.fields)
+        dropped.append(row.line)
+    _delete_staged(cursor, dropped)
+    # Rows in a currency their company does not buy in (the services refuse them the same way).
+    cursor.execute(
+        f"""SELECT {_STAGING_FIELDS}, c.external_id, c.currency, c.country FROM purchase_import_staging s
+        JOIN {_T.COMPANY} c ON c.external_id = s.company_external_id
+        WHERE s.currency <> {_COMPANY_CURRENCY_SQL}
+          AND NOT EXISTS (SELECT 1 FROM {_T.PURCHASE} p WHERE p.source = s.source AND p.external_id = s.external_id)"""
+    )
+    dropped = []
+    for values in cursor.fetchall():
+        row = _staged_row(values[:-3], context)
+        company = Company(external_id=values[-3], currency=values[-2], country=values[-1])
+        result.fail(import_id, row.line, currency_mismatch(company, row.currency), row.fields)
         dropped.append(row.line)
     _delete_staged(cursor, dropped)
     cursor.execute(
@@ -936,10 +975,9 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     accounts = cursor.fetchall()
     # Campaigns first: their points count in the tier check. Accounts whose campaign points
     # depend on the order of the rows (a bonus, a budget the chunk may use up) are routed.
-    per_unit = context.rules.points_per_currency_unit
     routed: set[int] = set()
     for contributor in earn_contributors():
-        routed |= contributor.import_bonus(cursor, accounts, per_unit=per_unit, now=now)
+        routed |= contributor.import_bonus(cursor, accounts, now=now)
     routed |= _accounts_to_route(cursor, accounts, context, now)
     routed_rows: list[tuple[ImportRow, int]] = []
     if routed:
@@ -957,7 +995,6 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     parameters = {
         "now": now,
         "received": timezone.now(),  # Purchase.created_at: when it reached us, as purchase_record
-        "per_unit": context.rules.points_per_currency_unit,
         "window_days": context.rules.return_window_days,
         "expiry_months": context.rules.expiry_months,
     }

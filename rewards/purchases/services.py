@@ -39,11 +39,12 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.currencies import currency_is_known
 from members.models import Company
 from outbox.events import EventType, event_emit
 from outbox.services import outbox_enqueue
 from rewards.bounds import POINTS_MAX, money_problem, occurred_at_problem, points_problem
-from rewards.ledger.services import LedgerError, points_earn_for_purchase, purchase_return
+from rewards.ledger.services import LedgerError, currency_refusal, points_earn_for_purchase, purchase_return
 from rewards.ledger.tasks import notify_purchase_points
 from rewards.models import EntryKind, LedgerEntry, ProductCategory, ProgrammeRules, Purchase, PurchaseLine
 
@@ -196,6 +197,7 @@ def purchase_record_with_entry(
         if not sku or len(sku) > PurchaseLine._meta.get_field("sku").max_length:
             raise PurchaseInvalid(_("Give a SKU of at most 64 characters."), field=f"lines.{index}.sku")
     original_external_id = (original_external_id or "").strip() or None
+    currency = (currency or "").strip().upper()
     wanted = {
         "company": company.pk,
         "occurred_at": occurred_at,
@@ -209,6 +211,11 @@ def purchase_record_with_entry(
     existing = Purchase.objects.filter(source=source, external_id=external_id).select_related("original").first()
     if existing is not None:
         return _same_or_conflict(existing, wanted), False, None
+
+    if currency != company.purchase_currency:
+        if not currency_is_known(currency):
+            raise PurchaseInvalid(currency_refusal(currency, ProgrammeRules.current()), field="currency")
+        raise PurchaseInvalid(currency_mismatch(company, currency), field="currency")
 
     codes = {code for _sku, code, _amount in line_items if code}
     categories = (
@@ -232,6 +239,12 @@ def purchase_record_with_entry(
             raise PurchaseInvalid(
                 _("Purchase %(ref)s belongs to another company.") % {"ref": original_external_id},
                 field="original_external_id",
+            )
+        if original.currency != currency:
+            raise PurchaseInvalid(
+                _("Purchase %(ref)s is in %(original)s; its credit note must be too.")
+                % {"ref": original_external_id, "original": original.currency},
+                field="currency",
             )
         if original.is_credit_note:
             raise PurchaseInvalid(_("A credit note cannot credit another credit note."), field="original_external_id")
@@ -298,12 +311,22 @@ def purchase_record_with_entry(
             raise
         return _same_or_conflict(existing, wanted), False, None
     except LedgerError as exc:
-        # The earn checks the currency (saving a query here on every purchase); name the field.
-        field = "currency" if currency != ProgrammeRules.current().currency else None
+        # The earn checks the programme has a rate for the currency (saving a query here on
+        # every purchase); name the field.
+        field = "currency" if ProgrammeRules.current().in_currency(currency) is None else None
         raise PurchaseInvalid(str(exc), field=field) from exc
     if notify and entry.kind == EntryKind.EARN and entry.net_points > 0:
         _notify_points_after_commit(purchase, entry)
     return purchase, True, entry
+
+
+def currency_mismatch(company: Company, currency: str) -> str:
+    """Why a purchase in ``currency`` is refused for ``company`` (API, services and imports)."""
+    return _("Company %(company)s buys in %(expected)s, not %(currency)s.") % {
+        "company": company.external_id or company.name,
+        "expected": company.purchase_currency,
+        "currency": currency,
+    }
 
 
 def purchase_earned_data(

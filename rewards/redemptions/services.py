@@ -840,9 +840,10 @@ _FULFILLED_DETAIL = {
 }
 
 
-def _points_with_value(points: int):
-    """ "40 000 points (800 SEK)" in each recipient's language (notifications_send calls it)."""
-    rules = ProgrammeRules.current()
+def _points_with_value(points: int, company):
+    """ "40 000 points (800 SEK)" in each recipient's language (notifications_send calls it),
+    valued in the company's currency."""
+    rules = ProgrammeRules.current().for_company(company)
     return lambda: points_with_value(points, rules)
 
 
@@ -881,7 +882,7 @@ def _notify_requester(redemption: Redemption, *, now: datetime) -> None:
             "number": redemption.number,
             "reward": redemption.reward_title,
             "quantity": redemption.quantity,
-            "points": _points_with_value(redemption.points_total),
+            "points": _points_with_value(redemption.points_total, redemption.company_id),
             "actor": actor,
             "comment": redemption.decision_comment,
             "detail": detail,
@@ -904,7 +905,7 @@ def _notify_approvers(redemption: Redemption, *, now: datetime) -> None:
             "number": redemption.number,
             "reward": redemption.reward_title,
             "quantity": redemption.quantity,
-            "points": _points_with_value(redemption.points_total),
+            "points": _points_with_value(redemption.points_total, redemption.company_id),
         },
         url=reverse("rewards:approvals"),
         now=now,

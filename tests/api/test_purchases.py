@@ -113,7 +113,7 @@ def _loc_and_msg(response) -> list[tuple[tuple, str]]:
         ({"occurred_at": "yesterday"}, ("body", "occurred_at"), "datetime"),
         ({"occurred_at": "2026-06-15T12:00:00"}, ("body", "occurred_at"), "timezone"),
         ({"company": "NO-SUCH-COMPANY"}, ("body", "company"), "No company with external id NO-SUCH-COMPANY"),
-        ({"currency": "XYZ"}, ("body", "currency"), "Purchases in XYZ cannot earn points"),
+        ({"currency": "XYZ"}, ("body", "currency"), "XYZ is not a currency code"),
         ({"currency": "sek"}, ("body", "currency"), "pattern"),
         ({"external_id": ""}, ("body", "external_id"), "at least 1 character"),
         ({"external_id": 42}, ("body", "external_id"), "valid string"),

@@ -158,14 +158,27 @@ def _pages_of(email: str) -> list[tuple[str, str]]:
     return pages
 
 
-def _read_pages(page: Page, base_url: str, pages, *, language: str, screenshots_dir: Path) -> dict[str, list[str]]:
+def _read_pages(
+    page: Page, base_url: str, pages, *, language: str, screenshots_dir: Path, currency: str
+) -> dict[str, list[str]]:
+    """The English messages on each page (by path); asserts on the way that each page is in
+    ``language`` and shows money only in ``currency`` (the reader's company's; stored content
+    such as a gift card's name left out)."""
     messages, stored = english_messages(language), stored_texts(language)
+    other_currencies = {"SEK", "EUR"} - {currency}
     english, stored_english = {}, {}
     for name, path in pages:
         response = page.goto(base_url + path)
         assert response.status == 200, path
         assert page.evaluate("document.documentElement.lang") == language, path
         page.screenshot(path=str(screenshots_dir / f"reader-{language}-{name}.png"), full_page=True)
+        text = page.evaluate("document.body.innerText")
+        for piece in stored:  # a reward named "Cadeaukaart, 200 SEK" is content, not a value
+            text = text.replace(piece, "\n")
+        foreign = [code for code in other_currencies if re.search(rf"\b{code}\b", text)]
+        assert not foreign, f"{path} shows {foreign}; a {language} reader's money is in {currency}"
+        if name in ("dashboard", "history"):
+            assert re.search(rf"\d\s{currency}\b", text), f"{path} shows no value in {currency}"
         found, in_stored = english_on_page(page, messages, stored)
         if found:
             english[path] = found
@@ -184,9 +197,14 @@ def test_a_dutch_purchaser_reads_dutch_and_a_swedish_one_swedish(
     dutch = _log_in(browser, live_server.url, DUTCH_READER, browser_language="en-GB")
 
     # when they open their dashboard, history, the catalogue, a reward and their orders,
-    # then each is in Dutch with no English message on it
+    # then each is in Dutch with no English message on it, and money in EUR (never SEK)
     english = _read_pages(
-        dutch, live_server.url, _pages_of(DUTCH_READER), language="nl", screenshots_dir=screenshots_dir
+        dutch,
+        live_server.url,
+        _pages_of(DUTCH_READER),
+        language="nl",
+        screenshots_dir=screenshots_dir,
+        currency="EUR",
     )
     shown = {(path, message) for path, messages in english.items() for message in messages}
     assert shown - KNOWN_ENGLISH == set(), english
@@ -201,6 +219,7 @@ def test_a_dutch_purchaser_reads_dutch_and_a_swedish_one_swedish(
         [("history", "/points/history/"), ("dashboard", "/dashboard/")],
         language="sv",
         screenshots_dir=screenshots_dir,
+        currency="SEK",
     )
     shown = {(path, message) for path, messages in english.items() for message in messages}
     assert shown - KNOWN_ENGLISH == set(), english

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -10,7 +11,7 @@ from members.staff_groups import SALES_REPS
 from portal.demo import SeedSummary, seed_companies, seed_contacts, seed_staff
 from rewards.demo import seed_points
 from rewards.ledger.selectors import account_summary
-from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProgrammeRules, Purchase
+from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProgrammeCurrency, ProgrammeRules, Purchase
 
 from .helpers import assert_ledger_consistent
 
@@ -66,3 +67,21 @@ def test_given_a_seeded_club_when_seeded_again_then_nothing_changes(demo_compani
 
     assert snapshot() == before
     assert summary.report_lines() == ["Demo data already in place; nothing changed."]
+
+
+def test_given_a_dutch_demo_company_when_seeded_then_it_buys_and_reads_its_points_in_eur(db):
+    summary = SeedSummary()
+    staff = seed_staff(summary)
+    companies = seed_companies(summary, staff[SALES_REPS])
+    dutch = next(company for company in companies if company.country == "NL")
+    seed_contacts(summary, [companies[0], dutch])
+    seed_points(SeedSummary(), [companies[0], dutch], now=NOW)
+
+    assert dutch.currency == "EUR" and companies[0].currency == "SEK"
+    assert set(Purchase.objects.filter(company=dutch).values_list("currency", flat=True)) == {"EUR"}
+    assert set(Purchase.objects.filter(company=companies[0]).values_list("currency", flat=True)) == {"SEK"}
+    eur = ProgrammeCurrency.objects.get(currency="EUR")
+    summary = account_summary(company=dutch, now=NOW)
+    assert summary.currency == "EUR" and summary.balance > 0
+    assert summary.balance_value == (summary.balance * eur.point_value).quantize(Decimal("0.01"))
+    assert_ledger_consistent()

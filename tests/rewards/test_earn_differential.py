@@ -1,6 +1,8 @@
 """Generated scenarios, two ways: every purchase through the services, or the set-based CSV
 import on PostgreSQL. Identical ledgers, buckets, tiers and campaign awards, whatever the
-purchases, credit notes, tiers, categories, overlapping campaigns and tight budgets.
+purchases, credit notes, tiers, categories, overlapping campaigns and tight budgets — in
+SEK and EUR, each currency earning at its own rate, with the same rows refused for a
+currency that is unknown, has no rate or is not the company's.
 
 The earn rule is defined once (``rewards.rules``, ``campaigns.earn.MULTIPLIER_PRECEDENCE``);
 this test is what proves both renderings of it agree.
@@ -18,16 +20,17 @@ from hypothesis import strategies as st
 
 from campaigns.models import Campaign, CampaignAward, CampaignMember, CampaignRule, CampaignStatus, RuleKind
 from rewards.ledger.services import points_account_for_company
-from rewards.models import PointsAccount, ProductCategory
+from rewards.models import PointsAccount, ProductCategory, ProgrammeCurrency
 from tests.factories import CompanyFactory, StaffFactory
 
 from .factories import NOW, ProductCategoryFactory, TierFactory
 from .test_imports import _ledger as ledger
-from .test_imports import csv_bytes, row, run
+from .test_imports import csv_bytes, error_rows, row, run
 
 pytestmark = [pytest.mark.postgres]
 
 COMPANIES = 4
+EUR_COMPANIES = {2, 3}  # Dutch: they buy in EUR, which earns at its own rate
 CATEGORIES = ["", "TOOLS", "WEAR"]
 TIERS = ["", "Silver", "Gold"]
 _scenarios = itertools.count()
@@ -40,6 +43,9 @@ purchases = st.lists(
         st.sampled_from(CATEGORIES),
         st.integers(0, 40),  # days before NOW: inside and outside the campaigns and the return window
         st.booleans(),  # followed by a credit note for part of it
+        # Mostly the company's own currency; sometimes another the programme runs in, one
+        # it has no rate for, or no currency code at all: refused on both paths alike.
+        st.sampled_from([None] * 8 + ["SEK", "EUR", "NOK", "XYZ"]),
     ),
     min_size=1,
     max_size=24,
@@ -69,6 +75,9 @@ tiers = st.lists(st.sampled_from(TIERS), min_size=COMPANIES, max_size=COMPANIES)
 
 @pytest.fixture
 def programme(require_postgres, rules):
+    ProgrammeCurrency.objects.create(
+        currency="EUR", points_per_currency_unit=Decimal("10.75"), point_value=Decimal("0.0045")
+    )
     ProductCategoryFactory(code="TOOLS", multiplier=Decimal("1.25"))
     ProductCategoryFactory(code="WEAR", multiplier=Decimal("1"))
     return {
@@ -80,7 +89,10 @@ def programme(require_postgres, rules):
 def _build(prefix: str, source: str, scenario, programme) -> tuple[list[Campaign], bytes]:
     """The scenario's companies, tiers and campaigns under ``prefix``, and its CSV file."""
     bought, planned, company_tiers = scenario
-    companies = [CompanyFactory(external_id=f"{prefix}-{n}") for n in range(COMPANIES)]
+    companies = [
+        CompanyFactory(external_id=f"{prefix}-{n}", currency="EUR" if n in EUR_COMPANIES else "SEK")
+        for n in range(COMPANIES)
+    ]
     for company, tier in zip(companies, company_tiers, strict=True):
         if tier:
             PointsAccount.objects.filter(pk=points_account_for_company(company=company).pk).update(tier=programme[tier])
@@ -116,15 +128,24 @@ def _build(prefix: str, source: str, scenario, programme) -> tuple[list[Campaign
                 CampaignMember.objects.create(campaign=campaign, company=company, in_holdout=membership == "held out")
         made.append(campaign)
     rows = []
-    for number, (company, amount, category, days_ago, credited) in enumerate(bought):
+    for number, (company, amount, category, days_ago, credited, currency) in enumerate(bought):
         at = (NOW - timedelta(days=days_ago, hours=number)).isoformat()
-        rows.append(row(f"{prefix}-{company}", f"P-{number}", str(amount), at=at, category=category, source=source))
+        currency = currency or ("EUR" if company in EUR_COMPANIES else "SEK")
+        ref = f"{prefix}-{company}"
+        rows.append(row(ref, f"P-{number}", str(amount), at=at, category=category, source=source, currency=currency))
         if credited and amount > 0:
             credit = -(amount / 3).quantize(Decimal("0.01"))
             rows.append(
-                row(f"{prefix}-{company}", f"C-{number}", str(credit), at=at, original=f"P-{number}", source=source)
+                row(ref, f"C-{number}", str(credit), at=at, original=f"P-{number}", source=source, currency=currency)
             )
     return made, csv_bytes(rows)
+
+
+def _refusals(purchase_import, prefix: str) -> list[tuple[str, str]]:
+    """Each refused line with its reason (the error file's first columns), the prefix left out."""
+    if not purchase_import.rows_failed:
+        return []
+    return sorted((line[0], line[1].replace(prefix, "")) for line in error_rows(purchase_import)[1:])
 
 
 def _awards(made: list[Campaign], prefix: str) -> list[tuple]:
@@ -143,7 +164,7 @@ def _awards(made: list[Campaign], prefix: str) -> list[tuple]:
 # Two campaigns with the same multiplier on everything, both treating company 0: the older
 # one must win every line on both paths.
 TIE = (
-    [(0, Decimal("400.00"), "TOOLS", 3, False), (0, Decimal("80.50"), "", 2, False)],  # stays below Silver
+    [(0, Decimal("400.00"), "TOOLS", 3, False, None), (0, Decimal("80.50"), "", 2, False, None)],  # below Silver
     [
         {
             "multiplier": Decimal("2"),
@@ -160,6 +181,22 @@ TIE = (
 )
 
 
+# Dutch companies buying in EUR at EUR's rate next to a Swedish one in SEK, with a credit
+# note, and one row of each refusal: SEK for a EUR company, no rate (NOK), no code (XYZ).
+EUR_AND_REFUSALS = (
+    [
+        (2, Decimal("1234.56"), "TOOLS", 3, True, None),
+        (3, Decimal("99.99"), "", 20, False, None),
+        (0, Decimal("500.00"), "WEAR", 4, False, None),
+        (2, Decimal("10.00"), "", 2, False, "SEK"),
+        (3, Decimal("10.00"), "", 2, False, "NOK"),
+        (1, Decimal("10.00"), "", 2, False, "XYZ"),
+    ],
+    [],
+    ["", "", "Silver", ""],
+)
+
+
 @settings(
     max_examples=20,
     deadline=None,
@@ -168,6 +205,7 @@ TIE = (
 )
 @given(scenario=st.tuples(purchases, campaigns, tiers))
 @example(scenario=TIE)
+@example(scenario=EUR_AND_REFUSALS)
 def test_the_services_and_the_set_based_import_write_the_same_ledger(programme, scenario):
     number = next(_scenarios)
     a, b = f"A{number}", f"B{number}"
@@ -180,6 +218,7 @@ def test_the_services_and_the_set_based_import_write_the_same_ledger(programme, 
     counts = (by_services.rows_created, by_services.rows_duplicate, by_services.rows_failed)
     assert counts == (set_based.rows_created, set_based.rows_duplicate, set_based.rows_failed)
     assert ledger(a, f"erp-{a}") == ledger(b, f"erp-{b}")
+    assert _refusals(by_services, a) == _refusals(set_based, b)
     assert _awards(made_a, a) == _awards(made_b, b)
     budgets_a = [Campaign.objects.get(pk=campaign.pk).points_awarded for campaign in made_a]
     budgets_b = [Campaign.objects.get(pk=campaign.pk).points_awarded for campaign in made_b]
