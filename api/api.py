@@ -25,9 +25,11 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from ninja import File, Form, NinjaAPI, Query, Status, UploadedFile
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -39,6 +41,7 @@ from core.db import LockWaitTimeout, bounded_lock_wait
 from members.models import Company
 from members.services import MembersError, company_upsert
 from outbox.services import outbox_enqueue
+from rewards.bounds import money_problem, occurred_at_problem
 from rewards.ledger.notices import CompanyEarnings, company_earnings
 from rewards.ledger.selectors import account_summary, points_value
 from rewards.ledger.tasks import notify_purchases_points
@@ -47,12 +50,15 @@ from rewards.models import (
     EntryKind,
     InvoiceCredit,
     LedgerEntry,
+    ProductCategory,
     ProgrammeRules,
     Purchase,
     Redemption,
     RewardKind,
 )
+from rewards.purchases.imports import BatchLanding, BatchNotSetBased, BatchPurchase, purchases_land_set_based
 from rewards.purchases.services import (
+    CENT,
     PurchaseConflict,
     PurchaseInvalid,
     PurchaseLineInput,
@@ -487,7 +493,32 @@ def purchase_batch_post(request, payload: schemas.PurchaseBatchIn, response: Htt
     earned: dict[int, CompanyEarnings] = {}
     first_purchase_id = None
     retry_after = 0
-    for index, item in parsed.items():
+    # Most items land together, set-based (the CSV import's statements); the rest — credit
+    # notes, several lines, anything a rule refuses, repeated external ids, accounts whose
+    # earns depend on their order — go one by one through purchase_record, afterwards.
+    one_by_one = sorted(parsed)
+    if connection.vendor == "postgresql":
+        set_based, one_by_one = _batch_set_based_items(client, parsed, companies)
+        if set_based:
+            try:
+                with bounded_lock_wait():
+                    landing = purchases_land_set_based(set_based)
+            except (LockWaitTimeout, BatchNotSetBased):
+                # A company's points are busy (an import holds them), or an item would earn
+                # more than one purchase may: nothing landed; one by one, each item gets its
+                # own answer (the others land).
+                one_by_one = sorted(one_by_one + [item.key for item in set_based])
+            else:
+                one_by_one = sorted(one_by_one + landing.left)
+                _batch_landed_out(client, landing, parsed, companies, outcomes)
+                for company_id, (purchases, points) in landing.earned.items():
+                    tally = earned.setdefault(company_id, company_earnings(company_id, 0, 0))
+                    tally["purchases"] += purchases
+                    tally["points"] += points
+                if landing.created:
+                    first_purchase_id = min(purchase_id for purchase_id, _p, _a in landing.created.values())
+    for index in one_by_one:
+        item = parsed[index]
         company = companies[item.company]
         outcome: dict = {"index": index, "external_id": item.external_id}
         try:
@@ -520,6 +551,117 @@ def purchase_batch_post(request, payload: schemas.PurchaseBatchIn, response: Htt
     items = [outcomes[index] for index in sorted(outcomes)]
     counts = {status: sum(1 for item in items if item["status"] == status) for status in schemas.BATCH_STATUSES}
     return {**counts, "items": items}
+
+
+def _batch_set_based_items(
+    client: ApiClient, parsed: dict[int, schemas.PurchaseIn], companies: dict[str, Company]
+) -> tuple[list[BatchPurchase], list[int]]:
+    """The batch's items that can land set-based, and the indexes of the others.
+
+    An item lands set-based when ``purchase_record`` would accept it as it is: a purchase (not
+    a credit note) in the company's currency (one the programme earns in), within the bounds, with no line or one line
+    of a known category (or none) whose amount is the net amount — the shape the import's
+    statements write — and the first item of its external id in the batch. Everything
+    else goes one by one, which also words any refusal as a single post does."""
+    now = timezone.now()
+    currencies = set(ProgrammeRules.current().currencies())
+    codes = {line.category for item in parsed.values() for line in item.lines[:1] if line.category}
+    categories = {category.code: category for category in ProductCategory.objects.filter(code__in=codes)}
+    set_based: list[BatchPurchase] = []
+    one_by_one: list[int] = []
+    seen: set[str] = set()
+    for index, item in sorted(parsed.items()):
+        line = item.lines[0] if len(item.lines) == 1 else None
+        code = (line.category or "").strip() or None if line is not None else None
+        amount = item.net_amount
+        external_id = item.external_id
+        repeated = external_id in seen
+        seen.add(external_id)
+        if (
+            item.original_external_id
+            or len(item.lines) > 1
+            or repeated
+            or external_id != external_id.strip()
+            or (item.currency or companies[item.company].purchase_currency) not in currencies
+            or (item.currency or companies[item.company].purchase_currency) != companies[item.company].purchase_currency
+            or not amount.is_finite()
+            or money_problem(amount)
+            or amount < 0
+            or amount != amount.quantize(CENT)
+            or timezone.is_naive(item.occurred_at)
+            or occurred_at_problem(item.occurred_at, now=now)
+            or (
+                line is not None
+                and (line.amount != amount or not line.sku.strip() or (code is not None and code not in categories))
+            )
+        ):
+            one_by_one.append(index)
+        else:
+            category = categories[code] if code is not None else None
+            set_based.append(
+                BatchPurchase(
+                    key=index,
+                    company_external_id=companies[item.company].external_id,
+                    source=client.source,
+                    external_id=external_id,
+                    occurred_at=item.occurred_at,
+                    net_amount=amount.quantize(CENT),
+                    currency=companies[item.company].purchase_currency,
+                    line_sku=line.sku.strip() if line is not None else None,
+                    category=category,
+                )
+            )
+    # A company's purchases are recorded in the batch's order: one with an item that goes one
+    # by one sends all of its items that way.
+    ordered = {parsed[index].company for index in one_by_one}
+    if ordered:
+        one_by_one += [item.key for item in set_based if parsed[item.key].company in ordered]
+        set_based = [item for item in set_based if parsed[item.key].company not in ordered]
+    return set_based, sorted(one_by_one)
+
+
+def _batch_landed_out(
+    client: ApiClient,
+    landing: BatchLanding,
+    parsed: dict[int, schemas.PurchaseIn],
+    companies: dict[str, Company],
+    outcomes: dict[int, dict],
+) -> None:
+    """The outcomes of the items that landed set-based, as ``_purchase_out`` words them (two
+    queries for the duplicates, none for the created)."""
+    rules_currency = ProgrammeRules.current().currency
+    for index, (purchase_id, points, available_at) in landing.created.items():
+        item = parsed[index]
+        purchase = {
+            "id": purchase_id,
+            "external_id": item.external_id,
+            "source": client.source,
+            "company": companies[item.company].external_id,
+            "kind": "purchase",
+            "net_amount": item.net_amount.quantize(CENT),
+            "currency": rules_currency,
+            "occurred_at": item.occurred_at.astimezone(UTC),
+            "points": points,
+            "available_at": available_at,
+        }
+        outcomes[index] = {"index": index, "external_id": item.external_id, "status": "created", "purchase": purchase}
+    if landing.duplicate:
+        purchases = Purchase.objects.in_bulk(landing.duplicate.values())
+        entries = {
+            entry.purchase_id: entry
+            for entry in LedgerEntry.objects.filter(
+                purchase_id__in=landing.duplicate.values(), kind=EntryKind.EARN, reverses__isnull=True
+            )
+        }
+        for index, purchase_id in landing.duplicate.items():
+            item = parsed[index]
+            purchase = purchases[purchase_id]
+            outcomes[index] = {
+                "index": index,
+                "external_id": item.external_id,
+                "status": "duplicate",
+                "purchase": _purchase_out(purchase, companies[item.company], entries.get(purchase_id)),
+            }
 
 
 @api.get(

@@ -266,8 +266,13 @@ class Purchase(models.Model):
     A purchase has a net amount ≥ 0; a credit note has a net amount ≤ 0.
     """
 
+    # Indexed by "rewards_purchase_company_time" (company first), not by an index of its own.
     company = models.ForeignKey(
-        "members.Company", verbose_name=_("company"), on_delete=models.PROTECT, related_name="purchases"
+        "members.Company",
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="purchases",
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=40)
     external_id = models.CharField(_("external id"), max_length=100)
@@ -281,6 +286,7 @@ class Purchase(models.Model):
         null=True,
         blank=True,
         related_name="credit_notes",
+        db_index=False,  # "rewards_purchase_credit_notes": only the credit notes are indexed
     )
     created_at = models.DateTimeField(_("received"), default=timezone.now, editable=False)
 
@@ -294,6 +300,11 @@ class Purchase(models.Model):
             models.Index(fields=["occurred_at", "company", "original", "net_amount"], name="rewards_purchase_period"),
             # A company's orders in time order (first and last order, its own rhythm).
             models.Index(fields=["company", "occurred_at"], name="rewards_purchase_company_time"),
+            # A purchase's credit notes. Partial: the purchases (original empty, nearly every
+            # row) cost an import no index write.
+            models.Index(
+                fields=["original"], condition=Q(original__isnull=False), name="rewards_purchase_credit_notes"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -455,6 +466,7 @@ class LedgerEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # "rewards_entry_created_by": only entries a person made are indexed
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     purchase = models.ForeignKey(
@@ -483,6 +495,8 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["account", "kind"], name="rewards_entry_account_kind"),
             models.Index(fields=["account", "expires_at"], name="rewards_entry_account_expires"),
+            # Partial: earns, releases and expiries (no person) cost an import no index write.
+            models.Index(fields=["created_by"], condition=Q(created_by__isnull=False), name="rewards_entry_created_by"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="rewards_ledgerentry_unique_idempotency_key"),

@@ -111,7 +111,7 @@ from core.spreadsheets import csv_writer
 from members.models import Company
 from outbox.events import DomainEvent, EventType, events_emit, events_wanted
 from outbox.services import outbox_enqueue
-from rewards.bounds import money_problem, occurred_at_problem
+from rewards.bounds import POINTS_MAX, money_problem, occurred_at_problem
 from rewards.earn import earn_contributors
 from rewards.ledger.notices import company_earnings
 from rewards.ledger.services import currency_refusal
@@ -243,6 +243,10 @@ class ImportRow:
         )
 
 
+LANDED_CREATED = "created"
+LANDED_DUPLICATE = "duplicate"
+
+
 @dataclass(slots=True)
 class ChunkResult:
     rows: int = 0
@@ -257,6 +261,9 @@ class ChunkResult:
     locked_at: float | None = None
     # Rows the set-based statements landed or checked under those locks (not the routed ones).
     staged: int = 0
+    # When not None (an API batch), each landed line's outcome: line -> (LANDED_CREATED,
+    # purchase id, points, available_at) or (LANDED_DUPLICATE, purchase id).
+    outcomes: dict[int, tuple] | None = None
 
     def defer(self, import_id: int, row: ImportRow) -> None:
         if self.pending is None:
@@ -694,6 +701,8 @@ CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_staging (
     currency text NOT NULL,
     per_unit numeric NOT NULL,
     category_id bigint,
+    -- The purchase's one line: its SKU (NULL: no line), amount net_amount, category category_id.
+    line_sku text,
     occurred_at_raw text NOT NULL,
     net_amount_raw text NOT NULL,
     category_code text NOT NULL
@@ -713,6 +722,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_new (
     external_id text NOT NULL,
     net_amount numeric(13, 2) NOT NULL,
     category_id bigint,
+    line_sku text,
     points integer NOT NULL,
     available_at timestamptz NOT NULL,
     expires_at timestamptz NOT NULL
@@ -720,7 +730,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_new (
 """
 _STAGING_COPY = (
     "COPY purchase_import_staging (line, company_external_id, source, external_id, occurred_at, net_amount,"
-    " currency, per_unit, category_id, occurred_at_raw, net_amount_raw, category_code) FROM STDIN"
+    " currency, per_unit, category_id, line_sku, occurred_at_raw, net_amount_raw, category_code) FROM STDIN"
 )
 _STAGING_FIELDS = (
     "s.line, s.company_external_id, s.source, s.external_id, s.occurred_at_raw, s.net_amount_raw,"
@@ -886,6 +896,7 @@ def _chunk_set_based(
                             row.currency,
                             context.per_unit[row.currency],
                             row.category.pk if row.category else None,
+                            row.category.code if row.category else None,  # a CSV row's line: SKU = code
                             fields[3],
                             fields[4],
                             fields[6],
@@ -1012,8 +1023,9 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
             RETURNING id, company_id, source, external_id, occurred_at, net_amount
         )
         INSERT INTO purchase_import_new
-            (purchase_id, line, account_id, external_id, net_amount, category_id, points, available_at, expires_at)
-        SELECT i.id, s.line, a.id, i.external_id, i.net_amount, s.category_id,
+            (purchase_id, line, account_id, external_id, net_amount, category_id, line_sku, points, available_at,
+             expires_at)
+        SELECT i.id, s.line, a.id, i.external_id, i.net_amount, s.category_id, s.line_sku,
                {_POINTS_SQL.format(amount="i.net_amount")} + COALESCE(pic.points, 0),
                i.occurred_at + make_interval(days => %(window_days)s),
                i.occurred_at + make_interval(months => %(expiry_months)s)
@@ -1030,8 +1042,8 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     if created:
         cursor.execute(
             f"""INSERT INTO {_T.PURCHASE_LINE} (purchase_id, sku, category_id, amount)
-            SELECT n.purchase_id, pc.code, n.category_id, n.net_amount
-            FROM purchase_import_new n JOIN {_T.PRODUCT_CATEGORY} pc ON pc.id = n.category_id
+            SELECT n.purchase_id, n.line_sku, n.category_id, n.net_amount
+            FROM purchase_import_new n WHERE n.line_sku IS NOT NULL
             ORDER BY n.line"""
         )
         cursor.execute(
@@ -1087,6 +1099,10 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         )
         for company_id, purchases, points in cursor.fetchall():
             result.earn(company_id, purchases, points)
+        if result.outcomes is not None:
+            cursor.execute("SELECT line, purchase_id, points, available_at FROM purchase_import_new")
+            for line, purchase_id, points, available_at in cursor.fetchall():
+                result.outcomes[line] = (LANDED_CREATED, purchase_id, points, available_at)
     result.created += created
     cursor.execute("SELECT count(*) FROM purchase_import_staging")
     result.staged = cursor.fetchone()[0]
@@ -1103,12 +1119,12 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
                (p.company_id = c.id AND p.occurred_at = s.occurred_at AND p.net_amount = s.net_amount
                 AND p.currency = s.currency AND p.original_id IS NULL
                 AND (SELECT count(*) FROM {_T.PURCHASE_LINE} pl WHERE pl.purchase_id = p.id)
-                    = CASE WHEN s.category_id IS NULL THEN 0 ELSE 1 END
-                AND (s.category_id IS NULL OR EXISTS (
+                    = CASE WHEN s.line_sku IS NULL THEN 0 ELSE 1 END
+                AND (s.line_sku IS NULL OR EXISTS (
                     SELECT 1 FROM {_T.PURCHASE_LINE} pl
-                    WHERE pl.purchase_id = p.id AND pl.category_id = s.category_id
-                      AND pl.sku = s.category_code AND pl.amount = s.net_amount
-                ))) AS same, c.id
+                    WHERE pl.purchase_id = p.id AND pl.category_id IS NOT DISTINCT FROM s.category_id
+                      AND pl.sku = s.line_sku AND pl.amount = s.net_amount
+                ))) AS same, c.id, p.id
         FROM purchase_import_staging s
         JOIN {_T.COMPANY} c ON c.external_id = s.company_external_id
         JOIN {_T.PURCHASE} p ON p.source = s.source AND p.external_id = s.external_id
@@ -1117,10 +1133,12 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     )
     conflicts = []
     for values in cursor.fetchall():
-        if values[-2]:
+        if values[-3]:
             result.duplicate += 1
+            if result.outcomes is not None:
+                result.outcomes[values[0]] = (LANDED_DUPLICATE, values[-1])
         else:
-            conflicts.append((_staged_row(values[:-2], context), values[-1]))
+            conflicts.append((_staged_row(values[:-3], context), values[-2]))
     # Conflicts (rare) and the routed rows go through purchase_record, which words the
     # conflict exactly as the API does — after this chunk commits, in short transactions.
     for row, _company_id in sorted(conflicts + routed_rows, key=lambda pair: pair[0].line):
@@ -1198,6 +1216,100 @@ def _announce_landed(cursor, now: datetime) -> None:
             )
             for company_id, entry_id, points, purchase_id, earn_id, expires_at in cursor.fetchall()
         )
+
+
+# --- An API batch, set-based ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPurchase:
+    """A purchase of an API batch that can land set-based: checked by the caller as
+    ``purchase_record`` checks it (see ``api.api.purchase_batch_post``), not a credit note,
+    with no line or one line whose amount is ``net_amount``. ``key`` is the caller's index."""
+
+    key: int
+    company_external_id: str
+    source: str
+    external_id: str
+    occurred_at: datetime
+    net_amount: Decimal
+    currency: str
+    line_sku: str | None
+    category: ProductCategory | None
+
+
+@dataclass(slots=True)
+class BatchLanding:
+    """What ``purchases_land_set_based`` did, per key: ``created`` (purchase id, points,
+    available_at), ``duplicate`` (purchase id, recorded before with the same content), and
+    ``left``: the keys it did not record, for the caller to send through ``purchase_record``
+    one by one (accounts whose earns depend on their order: a shortfall, a tier the batch may
+    reach, a campaign bonus or budget; and conflicts, which that path words). ``earned``:
+    company id -> [purchases that earned, points], for one "points arrived" notice each."""
+
+    created: dict[int, tuple[int, int, datetime]]
+    duplicate: dict[int, int]
+    left: list[int]
+    earned: dict[int, list[int]]
+
+
+class BatchNotSetBased(Exception):
+    """The batch cannot land set-based (a purchase would earn more than ``POINTS_MAX``): its
+    transaction rolled back; record its purchases one by one."""
+
+
+def purchases_land_set_based(purchases: list[BatchPurchase], *, now: datetime | None = None) -> BatchLanding:
+    """Record an API batch's purchases with the CSV import's set-based statements (PostgreSQL):
+    the same purchases, lines, earn and release entries, account buckets, campaign awards and
+    events as ``purchase_record`` one by one, in one transaction holding the batch's account
+    locks (taken in primary-key order). Idempotent by (source, external id): a purchase
+    recorded before is a duplicate (same content) or left for the caller (conflict). The keys'
+    external ids must be distinct; companies must exist. Run it as the outermost transaction
+    with a bounded lock wait (``core.db.bounded_lock_wait``)."""
+    now = now or timezone.now()
+    context = _context(now)
+    result = ChunkResult(outcomes={})
+    # wrap_database_errors: the raw cursor's errors arrive as Django's (a lock timeout as
+    # OperationalError, which core.db.bounded_lock_wait turns into LockWaitTimeout).
+    with transaction.atomic(), connection.wrap_database_errors:
+        raw_connection = connection.connection
+        with raw_connection.cursor() as raw_cursor:
+            cursor = _TimedCursor(raw_cursor)
+            cursor.execute(_STAGING_DDL)
+            cursor.execute("SET LOCAL TIME ZONE 'UTC'")
+            cursor.execute("TRUNCATE purchase_import_staging, purchase_import_campaign, purchase_import_new")
+            with cursor.copy(_STAGING_COPY) as copy:
+                for purchase in purchases:
+                    copy.write_row(
+                        (
+                            purchase.key,
+                            purchase.company_external_id,
+                            purchase.source,
+                            purchase.external_id,
+                            purchase.occurred_at,
+                            purchase.net_amount,
+                            purchase.currency,
+                            context.per_unit[purchase.currency],
+                            purchase.category.pk if purchase.category else None,
+                            purchase.line_sku,
+                            purchase.occurred_at.isoformat(),
+                            str(purchase.net_amount),
+                            purchase.category.code if purchase.category else "",
+                        )
+                    )
+            _land_staged(cursor, 0, result, context, now)
+            cursor.execute("SELECT 1 FROM purchase_import_new WHERE points > %s LIMIT 1", [POINTS_MAX])
+            if cursor.fetchone() is not None:
+                raise BatchNotSetBased()
+            if result.errors:  # an unknown company or a repeated external id: the caller's check failed
+                raise BatchNotSetBased()
+    landed = result.outcomes
+    return BatchLanding(
+        created={key: outcome[1:] for key, outcome in landed.items() if outcome[0] == LANDED_CREATED},
+        duplicate={key: outcome[1] for key, outcome in landed.items() if outcome[0] == LANDED_DUPLICATE},
+        left=sorted(pending.line for pending in result.pending or ()),
+        earned=result.earned or {},
+    )
 
 
 def _record_fields(record: _Record, layout: tuple[int, ...]) -> tuple[str, ...]:
