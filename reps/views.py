@@ -26,6 +26,7 @@ from messaging.selectors import recent_broadcasts, staff_company, staff_threads
 from messaging.services import MessagingError, broadcast_create, broadcast_key, thread_start
 from rewards.ledger.selectors import account_summary, programme_rules_for_request
 
+from .activity import account_activity_as_of, account_activity_rebuild
 from .filters import AccountFilter
 from .forms import BroadcastForm, GoodwillForm, StaffNoteForm, StaffThreadStartForm
 from .selectors import (
@@ -46,8 +47,8 @@ BROADCAST_PREVIEW = 12
 
 class AccountListView(SalesStaffRequiredMixin, SingleTableMixin, FilterView):
     """My accounts (every account for a club admin), filterable and sortable. The query count
-    of a page is fixed: one annotated query for the rows, one to count them, two for the
-    points expiring on that page."""
+    of a page is fixed: when the purchase figures were computed, one annotated query for the
+    rows, one to count them, two for the points expiring on that page."""
 
     table_class = AccountTable
     filterset_class = AccountFilter
@@ -55,6 +56,10 @@ class AccountListView(SalesStaffRequiredMixin, SingleTableMixin, FilterView):
     table_pagination = {"per_page": ACCOUNTS_PER_PAGE}
 
     def get_queryset(self):
+        self.activity_as_of = account_activity_as_of()
+        if self.activity_as_of is None:  # a new installation: compute the figures once
+            account_activity_rebuild()
+            self.activity_as_of = account_activity_as_of()
         return rep_accounts(user=self.request.user)
 
     def get_filterset_kwargs(self, filterset_class):
@@ -74,6 +79,7 @@ class AccountListView(SalesStaffRequiredMixin, SingleTableMixin, FilterView):
             is_club_admin=self.is_club_admin,
             is_rep=is_sales_rep(self.request.user),
             filtered=self.filterset.is_filtered,
+            activity_as_of=self.activity_as_of,
             query_string=self.request.GET.urlencode(),
             goodwill=goodwill_status(rep=self.request.user) if is_sales_rep(self.request.user) else None,
         )
