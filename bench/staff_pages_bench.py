@@ -196,6 +196,10 @@ def main() -> None:
         (ADMIN, "/healthz/"),
     ]
     empty_redis()
+    # As a deployment does: the production settings serve hashed static files (a manifest).
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=server_env(), check=True
+    )
     port = free_port()
     server = subprocess.Popen(
         [
