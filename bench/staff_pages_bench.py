@@ -36,7 +36,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 PASSWORD = os.environ.get("BENCH_PASSWORD", "club-demo-2026")
-REP = "rep.anna@club.example"
+REP = os.environ.get("BENCH_REP", "rep.anna@club.example")
 ADMIN = "admin@club.example"
 
 
