@@ -13,6 +13,8 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import admin
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 
 class ReadOnlyAdminMixin:
@@ -67,3 +69,30 @@ admin.site.unregister(PeriodicTask)
 admin.site.register(PeriodicTask, PeriodicTaskAdmin)
 admin.site.unregister(Tag)
 admin.site.register(Tag, TagAdmin)
+
+
+class CappedCountPaginator(Paginator):
+    """A change-list paginator for tables of millions of rows: it counts at most ``cap`` + 1
+    rows (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``) instead of all of them on every page
+    view. Past the cap the list says "more than …" and offers the first pages; filters and
+    search narrow it down. Use it with ``show_full_result_count = False`` (that count is
+    over the whole table) and the ``admin/capped_pagination.html`` template."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+
+class LargeTableAdminMixin:
+    """For the change lists of the ledger and the purchases: a capped count, no count of
+    the whole table, no date hierarchy (its year list is a scan of every row)."""
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    date_hierarchy = None

@@ -125,3 +125,56 @@ class GoodwillAward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.points} → {self.company}"
+
+
+class AccountActivity(models.Model):
+    """What "My accounts" shows and sorts by about a company's purchases, kept beside the
+    company so the list sorts and filters on columns instead of aggregating millions of
+    purchases on every page view (``reps.activity``: recomputed from the purchases, never
+    written by hand).
+
+    ``last_purchase_at`` is the latest purchase (credit notes left out); ``purchases_recent``
+    and ``purchases_before`` the net amounts (credit notes subtract) in the 90 days up to
+    ``computed_at`` and the 90 before; ``trend`` the percent change between them, null when
+    there was nothing before.
+    """
+
+    company = models.OneToOneField(
+        "members.Company",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="activity",
+    )
+    last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
+    purchases_recent = models.DecimalField(_("purchases, last 90 days"), max_digits=20, decimal_places=2, default=0)
+    purchases_before = models.DecimalField(_("purchases, 90 days before"), max_digits=20, decimal_places=2, default=0)
+    trend = models.DecimalField(_("trend (per cent)"), max_digits=20, decimal_places=2, null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("account activity")
+        verbose_name_plural = _("account activity")
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: {self.purchases_recent} / {self.purchases_before}"
+
+
+class AccountActivityRun(models.Model):
+    """One recomputation of ``AccountActivity``: when it started, the newest purchase id it
+    saw, and how many companies it recomputed (``full``: all of them). The next catch-up
+    reads the purchases after a run that started long enough ago (``reps.activity``)."""
+
+    started_at = models.DateTimeField(_("started"))
+    upto_purchase_id = models.BigIntegerField(_("newest purchase seen"))
+    companies = models.PositiveIntegerField(_("companies recomputed"), default=0)
+    full = models.BooleanField(_("all companies"), default=False)
+
+    class Meta:
+        verbose_name = _("account activity run")
+        verbose_name_plural = _("account activity runs")
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["-started_at"], name="reps_activityrun_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} ≤ {self.upto_purchase_id}"

@@ -12,16 +12,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import (
-    Case,
     DecimalField,
-    ExpressionWrapper,
     F,
     OuterRef,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -31,29 +26,16 @@ from members.selectors import staff_companies
 from messaging.models import Message
 from messaging.selectors import unread_messages_count
 from rewards.ledger.selectors import EXPIRY_WARNING_DAYS, points_by_month, points_expiring_by_account
-from rewards.models import PointsAccount, Purchase
+from rewards.models import PointsAccount
 from rewards.redemptions.selectors import company_redemptions
 
 from .models import GoodwillAward, GoodwillBudget, StaffNote
 from .services import month_of
 
-TREND_DAYS = 90
-MONEY = DecimalField(max_digits=15, decimal_places=2)
+MONEY = DecimalField(max_digits=20, decimal_places=2)
 
 
-def _purchases_between(start: datetime, end: datetime) -> Coalesce:
-    """Net purchase amount (credit notes subtract) of the outer company in [start, end)."""
-    total = (
-        Purchase.objects.filter(company_id=OuterRef("pk"), occurred_at__gte=start, occurred_at__lt=end)
-        .order_by()
-        .values("company_id")
-        .annotate(total=Sum("net_amount"))
-        .values("total")
-    )
-    return Coalesce(Subquery(total, output_field=MONEY), Value(Decimal("0")), output_field=MONEY)
-
-
-def rep_accounts(*, user: User, now: datetime | None = None) -> QuerySet[Company]:
+def rep_accounts(*, user: User) -> QuerySet[Company]:
     """The accounts ``user`` works with (a rep's own; every company for a club admin), each
     annotated with what "My accounts" shows and sorts by:
 
@@ -62,41 +44,25 @@ def rep_accounts(*, user: User, now: datetime | None = None) -> QuerySet[Company
     ``purchases_before`` (net amounts in the last 90 days and the 90 before), ``trend``
     (percent change between them, None when there was nothing before) and ``unread`` (messages
     from the company that its rep has not read). One query per page.
+
+    The purchase figures are read from ``AccountActivity`` (``reps.activity``), recomputed
+    from the purchases every few minutes, so sorting and filtering on them is a join, not an
+    aggregate over every purchase of every account in scope.
     """
-    now = now or timezone.now()
-    recent_start = now - timedelta(days=TREND_DAYS)
-    before_start = recent_start - timedelta(days=TREND_DAYS)
-    last_purchase = (
-        Purchase.objects.filter(company_id=OuterRef("pk"), original__isnull=True)
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
-    )
     return (
         staff_companies(user=user)
         .select_related("sales_rep", "points_account__tier")
         .annotate(
             balance=Coalesce(F("points_account__balance"), 0),
-            last_purchase_at=Subquery(last_purchase),
-            purchases_recent=_purchases_between(recent_start, now),
-            purchases_before=_purchases_between(before_start, recent_start),
+            last_purchase_at=F("activity__last_purchase_at"),
+            purchases_recent=Coalesce(F("activity__purchases_recent"), Value(Decimal("0")), output_field=MONEY),
+            purchases_before=Coalesce(F("activity__purchases_before"), Value(Decimal("0")), output_field=MONEY),
+            trend=F("activity__trend"),
             unread=unread_messages_count(
                 messages=Message.objects.filter(thread__company_id=OuterRef("pk")),
                 reader="sales_rep_id",
                 group_by="thread__company_id",
             ),
-        )
-        .annotate(
-            trend=Case(
-                When(
-                    purchases_before__gt=0,
-                    then=ExpressionWrapper(
-                        (F("purchases_recent") - F("purchases_before")) * Value(Decimal("100")) / F("purchases_before"),
-                        output_field=MONEY,
-                    ),
-                ),
-                default=None,
-                output_field=MONEY,
-            )
         )
     )
 

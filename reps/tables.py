@@ -47,16 +47,27 @@ class AccountTable(tables.Table):
         accessor="pk",
         orderable=False,
         empty_values=(),
+        exclude_from_export=True,  # a FIFO walk over every account's ledger: for the page only
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}},
     )
     unread = tables.Column(
         verbose_name=gettext_lazy("Unread"),
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
     )
+    # Export only (``?_export=csv``, streamed).
+    org_number = tables.Column(verbose_name=gettext_lazy("Org. number"), visible=False)
+    customer_number = tables.Column(
+        verbose_name=gettext_lazy("Customer number"), accessor="external_id", visible=False, default=""
+    )
+    city = tables.Column(verbose_name=gettext_lazy("City"), visible=False)
+    country = tables.Column(verbose_name=gettext_lazy("Country"), visible=False)
+    purchases_recent = tables.Column(verbose_name=gettext_lazy("Purchases, last 90 days"), visible=False)
+    purchases_before = tables.Column(verbose_name=gettext_lazy("Purchases, 90 days before"), visible=False)
 
     class Meta:
         model = Company
         fields = ["name", "sales_rep", "tier", "balance", "last_purchase_at", "trend", "expiring", "unread"]
+        sequence = (*fields, "...")
         order_by = ("name",)
         empty_text = gettext_lazy("No accounts match.")
         attrs = {"class": "table table-hover align-middle accounts-table"}
@@ -162,6 +173,31 @@ class AccountTable(tables.Table):
             format_points(points),
             format_money(points_value(points=points, rules=self.rules), self.rules.currency),
         )
+
+    # Plain values for the export: no markup, numbers as numbers, ISO dates.
+    def value_name(self, value):
+        return value
+
+    def value_sales_rep(self, value):
+        return (value.get_full_name() or value.email) if value else ""
+
+    def value_tier(self, value):
+        return value if value != "—" else ""
+
+    def value_balance(self, value):
+        return value
+
+    def value_last_purchase_at(self, value):
+        return timezone.localdate(value).isoformat() if value and value != "—" else ""
+
+    def value_trend(self, value):
+        return "" if value is None else int(value.quantize(Decimal("1")))
+
+    def value_unread(self, value):
+        return value
+
+    def value_country(self, record):
+        return record.get_country_display()
 
     def render_unread(self, value, record):
         if not value:

@@ -11,14 +11,17 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
 
 from campaigns.selectors import company_campaigns
 from core.db import LockWaitTimeout, bounded_lock_wait, busy_message
+from core.spreadsheets import SafeTableExport, StreamingCsvExportMixin
 from members.models import CompanyStatus
 from members.selectors import company_colleagues, is_sales_rep
 from members.views import SalesStaffRequiredMixin
@@ -26,6 +29,7 @@ from messaging.selectors import recent_broadcasts, staff_company, staff_threads
 from messaging.services import MessagingError, broadcast_create, broadcast_key, thread_start
 from rewards.ledger.selectors import account_summary, programme_rules_for_request
 
+from .activity import account_activity_as_of, account_activity_rebuild
 from .filters import AccountFilter
 from .forms import BroadcastForm, GoodwillForm, StaffNoteForm, StaffThreadStartForm
 from .selectors import (
@@ -44,17 +48,24 @@ ACCOUNTS_PER_PAGE = 25
 BROADCAST_PREVIEW = 12
 
 
-class AccountListView(SalesStaffRequiredMixin, SingleTableMixin, FilterView):
+class AccountListView(SalesStaffRequiredMixin, StreamingCsvExportMixin, ExportMixin, SingleTableMixin, FilterView):
     """My accounts (every account for a club admin), filterable and sortable. The query count
-    of a page is fixed: one annotated query for the rows, one to count them, two for the
-    points expiring on that page."""
+    of a page is fixed: when the purchase figures were computed, one annotated query for the
+    rows, one to count them, two for the points expiring on that page. ``?_export=csv``
+    streams every account in the filter and sort, not only the page."""
 
     table_class = AccountTable
+    export_class = SafeTableExport
+    export_formats = ("csv",)
     filterset_class = AccountFilter
     template_name = "reps/account_list.html"
     table_pagination = {"per_page": ACCOUNTS_PER_PAGE}
 
     def get_queryset(self):
+        self.activity_as_of = account_activity_as_of()
+        if self.activity_as_of is None:  # a new installation: compute the figures once
+            account_activity_rebuild()
+            self.activity_as_of = account_activity_as_of()
         return rep_accounts(user=self.request.user)
 
     def get_filterset_kwargs(self, filterset_class):
@@ -63,8 +74,13 @@ class AccountListView(SalesStaffRequiredMixin, SingleTableMixin, FilterView):
     def get_table_kwargs(self):
         return {"rules": programme_rules_for_request(self.request), "show_rep": self.is_club_admin}
 
+    def get_export_filename(self, export_format):
+        return f"accounts-{timezone.localtime().strftime('%Y%m%d-%H%M')}.{export_format}"
+
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
+        if self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param)):
+            return table  # the export leaves the expiring points out
         table.expiring = accounts_expiring(companies=[row.record for row in table.page.object_list])
         return table
 
@@ -74,6 +90,7 @@ class AccountListView(SalesStaffRequiredMixin, SingleTableMixin, FilterView):
             is_club_admin=self.is_club_admin,
             is_rep=is_sales_rep(self.request.user),
             filtered=self.filterset.is_filtered,
+            activity_as_of=self.activity_as_of,
             query_string=self.request.GET.urlencode(),
             goodwill=goodwill_status(rep=self.request.user) if is_sales_rep(self.request.user) else None,
         )

@@ -618,6 +618,17 @@ CELERY_BEAT_SCHEDULE["messaging-send-message-emails"] = {
     "task": "messaging.tasks.send_message_emails",
     "schedule": 60.0,
 }
+# The rep workspace's purchase figures (reps.activity): companies that bought since the last
+# runs every few minutes, every company (and the 90-day windows moved on) nightly.
+ACCOUNT_ACTIVITY_EVERY_MINUTES = env_int("ACCOUNT_ACTIVITY_EVERY_MINUTES", 5, minimum=1)
+CELERY_BEAT_SCHEDULE["reps-account-activity-catch-up"] = {
+    "task": "reps.tasks.catch_up_account_activity",
+    "schedule": ACCOUNT_ACTIVITY_EVERY_MINUTES * 60.0,
+}
+CELERY_BEAT_SCHEDULE["reps-account-activity-rebuild"] = {
+    "task": "reps.tasks.rebuild_account_activity",
+    "schedule": crontab(minute=20, hour=2),
+}
 # --- Campaigns (campaigns) beat schedule -------------------------------------------------
 # Campaigns start and end within a minute of their planned times; challenges are checked and
 # referrals swept (behind the tasks both purchase paths queue) every quarter of an hour.

@@ -4,12 +4,23 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin
 from core.translation_admin import TranslatedContentAdmin
 from members.admin_scoping import CompanyScopedAdminMixin
-from rewards.models import LedgerEntry, ProductCategory, ProgrammeCurrency, ProgrammeRules, Tier
+from members.models import Company
+from rewards.ledger.selectors import purchase_sources
+from rewards.models import (
+    LedgerEntry,
+    PointsAccount,
+    ProductCategory,
+    ProgrammeCurrency,
+    ProgrammeRules,
+    Purchase,
+    Tier,
+)
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -36,13 +47,17 @@ class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 class PointsAccountAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
     company_path = "company"
+    show_full_result_count = False
     list_display = ["company", "balance", "pending", "shortfall", "tier"]
     list_select_related = ["company", "tier"]
     list_filter = ["tier"]
     search_fields = ["company__name", "company__external_id"]
 
 
-class LedgerEntryAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
+class LedgerEntryAdmin(CompanyScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdmin):
+    """Millions of rows: a capped count, no date hierarchy (a date filter instead), and a
+    search that finds the companies first (``get_search_results``)."""
+
     company_path = "account__company"
     list_display = [
         "created_at",
@@ -55,13 +70,33 @@ class LedgerEntryAdmin(CompanyScopedAdminMixin, ReadOnlyAdmin):
         "created_by",
     ]
     list_select_related = ["account__company", "created_by"]
-    list_filter = ["kind"]
+    list_filter = ["kind", "created_at"]
     # The description is a key and parameters now; the purchase reference and the key
     # (which names the order, the goodwill gift, the activity) are what staff look for.
     search_fields = ["account__company__name", "idempotency_key", "purchase__external_id"]
+    search_help_text = _("A company's name or customer number, an entry's key, or a purchase reference (exactly).")
     readonly_fields = [entry_description]
-    date_hierarchy = "created_at"
     raw_id_fields = ["account", "purchase", "reverses", "releases", "created_by"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Entries of the companies whose name contains the term (or whose customer number
+        is it), or whose key or purchase reference is the term. Each part is a lookup on an
+        index — the companies are a small table, keys and references unique keys — instead
+        of ``ILIKE '%…%'`` on millions of joined rows."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # The ids first (small tables, unique keys), so PostgreSQL combines index scans on
+        # the entries instead of joining millions of rows to test each one.
+        companies = Company.objects.filter(Q(name__icontains=term) | Q(external_id__iexact=term))
+        accounts = list(PointsAccount.objects.filter(company__in=companies).values_list("pk", flat=True))
+        condition = Q(account_id__in=accounts) | Q(idempotency_key=term)
+        if len(term) <= 100:
+            purchases = list(
+                Purchase.objects.filter(source__in=purchase_sources(), external_id=term).values_list("pk", flat=True)
+            )
+            condition |= Q(purchase_id__in=purchases)
+        return queryset.filter(condition), False
 
 
 @admin.register(ProductCategory)

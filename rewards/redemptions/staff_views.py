@@ -27,7 +27,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from core.formatting import format_points
-from core.spreadsheets import SafeTableExport
+from core.spreadsheets import SafeTableExport, StreamingCsvExportMixin
 from rewards.catalogue.selectors import rewards_low_on_stock
 from rewards.catalogue.services import CatalogueError, voucher_codes_upload
 from rewards.ledger.selectors import programme_rules_for_request
@@ -61,9 +61,12 @@ def _queue_url(querystring: str = "") -> str:
     return f"{url}?{querystring}" if querystring else url
 
 
-class FulfilmentQueueView(FulfilmentStaffRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+class FulfilmentQueueView(
+    FulfilmentStaffRequiredMixin, StreamingCsvExportMixin, ExportMixin, SingleTableMixin, FilterView
+):
     """Redemptions to deal with, oldest first (default: ready to fulfil), 50 a page, with
-    bulk "mark fulfilled" and the filtered rows as CSV for the warehouse (``?_export=csv``).
+    bulk "mark fulfilled" and the filtered rows as CSV for the warehouse (``?_export=csv``,
+    streamed: ``core.spreadsheets.StreamingCsvExportMixin``).
     A fixed number of queries per page."""
 
     table_class = FulfilmentTable
