@@ -47,6 +47,7 @@ from .selectors import (
     campaigns_side_by_side,
     company_values,
     drilldown_companies,
+    insights_now,
     overview,
     segment_company_ids,
     segment_summary,
@@ -259,7 +260,7 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
     def get(self, request, segment: str):
         if segment not in SEGMENTS and segment != "slipping":
             raise Http404(_("No such segment."))
-        now = timezone.now()
+        now = insights_now()
         ids = segment_company_ids(segment=segment, user=request.user, now=now, filters=self.filters)
         title = SEGMENTS[segment][0] if segment in SEGMENTS else _("Slipping away")
         reasons = {}
