@@ -20,9 +20,12 @@ from insights.periods import YEAR, Period
 from insights.selectors import _live_values, company_values, insights_now, period_figures
 from rewards.models import EntryKind, PointsAccount
 from tests.factories import StaffFactory
+from tests.insights import test_behaviour, test_figures
 from tests.insights.test_behaviour import COUNTED_URLS, _club
-from tests.insights.test_behaviour import survey as survey  # noqa: F401 (fixture)
-from tests.insights.test_figures import MARCH, at, buy, club, entry, rules  # noqa: F401 (fixtures)
+from tests.insights.test_figures import MARCH, at, buy, entry
+
+# The constructed clubs of the figures and behaviour tests (fixtures).
+club, rules, survey = test_figures.club, test_figures.rules, test_behaviour.survey
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +115,9 @@ def test_a_late_purchase_and_a_late_entry_update_their_day(club, rules):
     assert summary_rows() == incremental  # the same rows as a rebuild from scratch
 
 
-def test_refreshes_running_at_once_write_the_rows_of_one(club, transactional_db):
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_rebuilds_running_at_once_write_the_rows_of_one(club):
     snapshots.rebuild(now=at(date(2026, 8, 1)))
     expected = summary_rows()
     CompanyDay.objects.all().delete()
@@ -179,3 +184,24 @@ def test_query_counts_from_the_snapshots_are_the_same_for_10_and_1000_companies(
             response = client.get(url)
         assert response.status_code == 200, url
         assert len(queries.captured_queries) == few[url], url
+
+
+def test_cohorts_from_the_summary_equal_the_live_grid(club_admin):
+    from insights.cohorts import cohort_grid
+    from tests.factories import CompanyFactory
+    from tests.insights.test_behaviour import buy as buy_days_ago
+
+    now = timezone.now()
+    old, first, second = CompanyFactory(), CompanyFactory(), CompanyFactory()
+    buy_days_ago(old, 500, 600, now=now)  # ordered before the window: no cohort
+    buy_days_ago(old, 200, 40, now=now)
+    original = buy_days_ago(first, 1000, 150, now=now)
+    buy_days_ago(first, 400, 100, now=now)
+    buy_days_ago(first, -100, 90, original=original, now=now)
+    buy_days_ago(second, 300, 70, now=now)
+    buy_days_ago(second, 300, 10, now=now)
+    live = cohort_grid(user=club_admin, now=now)
+    snapshots.rebuild(now=now)
+    summed = cohort_grid(user=club_admin, now=now)
+    assert sum(cohort.companies for cohort in summed) == 2
+    assert [asdict(cohort) for cohort in summed] == [asdict(cohort) for cohort in live]
