@@ -522,7 +522,43 @@ def drilldown_companies(
     return with_period_figures(companies, start=start, end=end)
 
 
+def _whole_days(start: datetime, end: datetime) -> tuple[date, date] | None:
+    """``[start, end)`` as local days when both are the start of a local day."""
+    zone = timezone.get_current_timezone()
+    days = []
+    for moment in (start, end):
+        local = timezone.localtime(moment, zone)
+        if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
+            return None
+        days.append(local.date())
+    return days[0], days[1]
+
+
 def with_period_figures(companies: QuerySet[Company], *, start: datetime, end: datetime) -> QuerySet[Company]:
+    """``companies`` with ``period_orders``, ``period_revenue`` (in ``[start, end)``) and
+    ``last_order_at``, biggest revenue first: from ``CompanyDay`` when the summary is built
+    and the bounds are whole days (per company, through its ``(company, day)`` index),
+    else from the purchases."""
+    days = _whole_days(start, end)
+    if days is not None and summary_ready():
+        first_day, end_day = days
+        period = CompanyDay.objects.filter(company_id=OuterRef("pk"), day__gte=first_day, day__lt=end_day)
+        last = CompanyDay.objects.filter(company_id=OuterRef("pk"), orders__gt=0).order_by("-day")
+        return (
+            companies.select_related("sales_rep")
+            .annotate(
+                period_orders=Coalesce(
+                    Subquery(period.order_by().values("company_id").annotate(n=Sum("orders")).values("n")), 0
+                ),
+                period_revenue=Coalesce(
+                    Subquery(period.order_by().values("company_id").annotate(total=Sum("net_revenue")).values("total")),
+                    Value(ZERO),
+                    output_field=MONEY,
+                ),
+                last_order_at=Subquery(last.values("last_order_at")[:1]),
+            )
+            .order_by("-period_revenue", "name", "pk")
+        )
     order = Q(purchases__original__isnull=True)
     in_period = Q(purchases__occurred_at__gte=start, purchases__occurred_at__lt=end)
     return (

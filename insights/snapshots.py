@@ -208,6 +208,7 @@ def standings_snapshot(*, day: date | None = None, now: datetime | None = None) 
         for value in values_from_days(at=taken_at)
     ]
     with transaction.atomic():
+        _locked_state(now)  # one writer at a time (two runs of the same day would collide)
         SegmentSnapshot.objects.filter(day=day).delete()
         SegmentSnapshot.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         SnapshotDay.objects.update_or_create(

@@ -205,3 +205,18 @@ def test_cohorts_from_the_summary_equal_the_live_grid(club_admin):
     summed = cohort_grid(user=club_admin, now=now)
     assert sum(cohort.companies for cohort in summed) == 2
     assert [asdict(cohort) for cohort in summed] == [asdict(cohort) for cohort in live]
+
+
+@pytest.mark.parametrize("metric", ["members", "active", "inactive", "repeat", "first_time"])
+def test_the_companies_behind_a_figure_from_the_summary_equal_the_live_ones(club, club_admin, metric):
+    from insights.selectors import drilldown_companies
+
+    def rows():
+        return [
+            (company.pk, company.period_orders, company.period_revenue, company.last_order_at)
+            for company in drilldown_companies(metric=metric, period=MARCH, user=club_admin)
+        ]
+
+    live = rows()
+    snapshots.rebuild(now=at(date(2026, 8, 1)))
+    assert rows() == live
