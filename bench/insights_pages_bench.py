@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--skip-live", action="store_true")
+    parser.add_argument("--skip-rebuild", action="store_true", help="read the snapshots already built")
     options = parser.parse_args()
 
     from django.core.management import call_command
@@ -121,9 +122,12 @@ def main() -> None:
                 elapsed = _get(client, url)
             print(f"  {url:<52} {elapsed:8.0f} ms  {len(queries.captured_queries):3d} queries  {_load()}")
 
-    started = time.perf_counter()
-    call_command("insights_rebuild")
-    print(f"\ninsights_rebuild: {time.perf_counter() - started:.1f} s, {CompanyDay.objects.count()} rows; {_load()}")
+    if not options.skip_rebuild:
+        started = time.perf_counter()
+        call_command("insights_rebuild")
+        print(
+            f"\ninsights_rebuild: {time.perf_counter() - started:.1f} s, {CompanyDay.objects.count()} rows; {_load()}"
+        )
     started = time.perf_counter()
     call_command("insights_rebuild", "--incremental")
     print(f"insights_rebuild --incremental: {time.perf_counter() - started:.2f} s; {_load()}")
