@@ -39,7 +39,7 @@ from rewards.ledger.selectors import points_expiring_by_account
 from rewards.models import PointsAccount, ProgrammeRules
 
 from .scope import Filters, scope_q
-from .selectors import BEHAVIOUR_WINDOW_DAYS, YEAR_DAYS, ZERO, CompanyValue, company_values
+from .selectors import BEHAVIOUR_WINDOW_DAYS, YEAR_DAYS, ZERO, CompanyValue, company_values, insights_now
 
 KEEPS, SLOWING, STOPPED, NEVER_ORDERED = "keeps", "slowing", "stopped", "never"
 BEHAVIOURS = {
@@ -162,7 +162,7 @@ class Answered:
 def answered_companies(*, user: User, now: datetime | None = None, filters: Filters | None = None) -> list[Answered]:
     """Every company in ``user``'s scope with a survey score in the last 365 days, with its
     NPS group and behaviour, biggest revenue of the last year first. Two queries."""
-    now = now or timezone.now()
+    now = now or insights_now()
     answers = latest_nps_answers(
         since=now - timedelta(days=ANSWERS_WITHIN_DAYS),
         visible_to=user,
@@ -256,7 +256,7 @@ def at_risk_accounts(
     """The accounts in ``user``'s scope with a reason to call (the module's definitions),
     each with every reason that applies as a sentence; biggest revenue of the last year
     first. ``reason`` keeps only the accounts with that reason. Five queries."""
-    now = now or timezone.now()
+    now = now or insights_now()
     values = {value.company_id: value for value in company_values(user=user, now=now, filters=filters)}
     answers = latest_nps_answers(
         since=now - timedelta(days=ANSWERS_WITHIN_DAYS),

@@ -20,16 +20,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from members.models import CompanyStatus, User
 from rewards.models import Purchase
 
+from .models import CompanyDay
 from .periods import Period, _add_months
 from .scope import Filters, scope_q
-from .selectors import ZERO, _share
+from .selectors import ZERO, _share, summary_ready
 
 COHORT_MONTHS = 12
 
@@ -69,31 +70,18 @@ def cohort_grid(
     *, user: User, months: int = COHORT_MONTHS, now: datetime | None = None, filters: Filters | None = None
 ) -> list[Cohort]:
     """The last ``months`` cohorts (oldest first), each with ``months`` cells (see the
-    module's definitions). Two queries."""
+    module's definitions). Three queries (one: whether the summary is built)."""
     now = now or timezone.now()
     this_month = Period.containing("month", timezone.localdate(now)).start
     first_month = _add_months(this_month, -(months - 1))
     start = Period("month", first_month, this_month).bounds()[0]
     scope = scope_q(user=user, path="company", filters=filters)
-    orders = Q(original__isnull=True)
-    firsts = (
-        Purchase.objects.filter(scope, orders)
-        .exclude(company__status=CompanyStatus.SUSPENDED)
-        .order_by()
-        .values("company_id")
-        .annotate(first=Min("occurred_at"))
-        .filter(first__gte=start, first__lt=now)
-    )
-    cohort_of = {row["company_id"]: _local_month(row["first"]) for row in firsts}
+    if summary_ready():
+        cohort_of, monthly = _from_summary(scope, first_month=first_month)
+    else:
+        cohort_of, monthly = _from_purchases(scope, start=start, now=now)
     if not cohort_of:
         return []
-    monthly = (
-        Purchase.objects.filter(company_id__in=firsts.values("company_id"), occurred_at__gte=start, occurred_at__lt=now)
-        .annotate(month=TruncMonth("occurred_at"))
-        .order_by()
-        .values("company_id", "month")
-        .annotate(revenue=Sum("net_amount"), orders=Count("pk", filter=orders))
-    )
     buying: dict[tuple[date, int], int] = defaultdict(int)
     revenue: dict[tuple[date, int], Decimal] = defaultdict(lambda: ZERO)
     for row in monthly:
@@ -134,3 +122,53 @@ def heat(share: Decimal | None) -> int:
     if share is None or share <= 0:
         return 0
     return min(5, int(share // 20) + 1)
+
+
+def _from_summary(scope: Q, *, first_month: date) -> tuple[dict[int, date], list[dict]]:
+    """The cohorts' companies and their months from ``CompanyDay``: a company's first
+    order falls in the window when it ordered in it and on no day before it (the
+    ``(company, day)`` index answers that per company). Two queries."""
+    ordered_before = CompanyDay.objects.filter(company_id=OuterRef("company_id"), day__lt=first_month, orders__gt=0)
+    firsts = (
+        CompanyDay.objects.filter(scope, day__gte=first_month, orders__gt=0)
+        .exclude(company__status=CompanyStatus.SUSPENDED)
+        .exclude(Exists(ordered_before))
+        .order_by()
+        .values("company_id")
+        .annotate(first=Min("first_order_at"))
+    )
+    cohort_of = {row["company_id"]: _local_month(row["first"]) for row in firsts}
+    if not cohort_of:
+        return {}, []
+    monthly = (
+        CompanyDay.objects.filter(company_id__in=firsts.values("company_id"), day__gte=first_month)
+        .annotate(month=TruncMonth("day"))
+        .order_by()
+        .values("company_id", "month")
+        .annotate(revenue=Sum("net_revenue"), orders=Sum("orders"))
+    )
+    return cohort_of, list(monthly)
+
+
+def _from_purchases(scope: Q, *, start: datetime, now: datetime) -> tuple[dict[int, date], list[dict]]:
+    """The same from the purchases (before the summary is built). Two queries."""
+    orders = Q(original__isnull=True)
+    firsts = (
+        Purchase.objects.filter(scope, orders)
+        .exclude(company__status=CompanyStatus.SUSPENDED)
+        .order_by()
+        .values("company_id")
+        .annotate(first=Min("occurred_at"))
+        .filter(first__gte=start, first__lt=now)
+    )
+    cohort_of = {row["company_id"]: _local_month(row["first"]) for row in firsts}
+    if not cohort_of:
+        return {}, []
+    monthly = (
+        Purchase.objects.filter(company_id__in=firsts.values("company_id"), occurred_at__gte=start, occurred_at__lt=now)
+        .annotate(month=TruncMonth("occurred_at"))
+        .order_by()
+        .values("company_id", "month")
+        .annotate(revenue=Sum("net_amount"), orders=Count("pk", filter=orders))
+    )
+    return cohort_of, list(monthly)

@@ -37,13 +37,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.utils import timezone
-
 from members.models import User
 from members.selectors import staff_sees_every_company
 
 from .scope import Filters
-from .selectors import CENT, NEVER, SEGMENTS, YEAR_DAYS, ZERO, CompanyValue, company_values
+from .selectors import CENT, NEVER, SEGMENTS, YEAR_DAYS, ZERO, CompanyValue, company_values, insights_now
 
 MIN_TENURE_FOR_BASE = 90
 WHOLE = Decimal("1")  # estimates in whole currency units: cents would be false precision
@@ -119,7 +117,7 @@ def lifetime_values(
     predicted value (biggest predicted first); the totals per segment; and the retention
     ``k`` of each segment. Two queries. The retention is the whole club's (a rep's handful
     of accounts is too few to estimate it), the companies are ``user``'s."""
-    now = now or timezone.now()
+    now = now or insights_now()
     today = company_values(user=None, now=now)
     then = company_values(user=None, now=now - timedelta(days=YEAR_DAYS))
     retention = segment_retention(then=then, now_values={value.company_id: value for value in today})
@@ -168,7 +166,7 @@ def segment_movement(
     """How the companies in ``user``'s scope moved between value segments from ``days`` ago
     to today: ``{(segment then, segment now): companies}`` (companies that had not ordered
     then count as "never ordered" then). Two queries."""
-    now = now or timezone.now()
+    now = now or insights_now()
     today = {value.company_id: value.segment for value in company_values(user=user, now=now, filters=filters)}
     earlier = company_values(user=user, now=now - timedelta(days=days), filters=filters)
     then = {value.company_id: value.segment for value in earlier}

@@ -1,7 +1,16 @@
-"""Insights' own rows: a nightly snapshot of every company's value segment, so the movement
-between segments from one day (or month) to another can be read later. Written only by
-``insights.tasks.segments_snapshot`` (idempotent: a second run the same day replaces the
-day's rows with the same rows)."""
+"""Insights' own rows, written only by ``insights.snapshots`` (the beat tasks and the
+``insights_rebuild`` command), so every page answers from them at any size:
+
+* ``CompanyDay``: per company and local day, its orders, revenue and points (earned,
+  redeemed, expired). Incremental: a refresh recomputes exactly the (company, day) pairs
+  touched by purchases and ledger entries written since the last refresh (a late purchase
+  updates its day); idempotent (a second run writes the same rows).
+* ``SegmentSnapshot`` + ``SnapshotDay``: every company's standing (first and last order,
+  orders and revenue to date, in the last 365 days and in the two behaviour windows, and
+  its segment) as of the start of a day, from ``CompanyDay``; ``SnapshotDay`` says the day
+  is complete and when it was taken.
+* ``SummaryState``: one row, the refresh's watermarks (the last purchase and ledger entry
+  ids it has read)."""
 
 from __future__ import annotations
 
@@ -22,6 +31,15 @@ class SegmentSnapshot(models.Model):
         _("net revenue in the last 365 days"), max_digits=15, decimal_places=2, default=Decimal("0")
     )
     last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
+    first_order_at = models.DateTimeField(_("first order"), null=True, blank=True)
+    orders_total = models.PositiveIntegerField(_("orders to date"), default=0)
+    revenue_total = models.DecimalField(_("net revenue to date"), max_digits=17, decimal_places=2, default=Decimal("0"))
+    revenue_recent = models.DecimalField(
+        _("net revenue in the last 180 days"), max_digits=17, decimal_places=2, default=Decimal("0")
+    )
+    revenue_before = models.DecimalField(
+        _("net revenue in the 180 days before"), max_digits=17, decimal_places=2, default=Decimal("0")
+    )
 
     class Meta:
         verbose_name = _("segment snapshot")
@@ -32,3 +50,64 @@ class SegmentSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.company_id} {self.segment}"
+
+
+class SnapshotDay(models.Model):
+    """A day whose ``SegmentSnapshot`` rows are complete, taken as of ``taken_at`` (the
+    start of the day, local time)."""
+
+    day = models.DateField(_("day"), unique=True)
+    taken_at = models.DateTimeField(_("as of"))
+    companies = models.PositiveIntegerField(_("companies"), default=0)
+    written_at = models.DateTimeField(_("written"))
+
+    class Meta:
+        verbose_name = _("segment snapshot day")
+        verbose_name_plural = _("segment snapshot days")
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class CompanyDay(models.Model):
+    """One company's purchases and points on one local day (see the module docstring)."""
+
+    company = models.ForeignKey(
+        "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    purchases = models.PositiveIntegerField(_("purchases and credit notes"), default=0)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    order_value = models.DecimalField(_("order value"), max_digits=17, decimal_places=2, default=Decimal("0"))
+    net_revenue = models.DecimalField(_("net revenue"), max_digits=17, decimal_places=2, default=Decimal("0"))
+    first_order_at = models.DateTimeField(_("first order"), null=True, blank=True)
+    last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
+    points_earned = models.BigIntegerField(_("points earned"), default=0)
+    points_redeemed = models.BigIntegerField(_("points redeemed"), default=0)
+    points_expired = models.BigIntegerField(_("points expired"), default=0)
+
+    class Meta:
+        verbose_name = _("company day")
+        verbose_name_plural = _("company days")
+        constraints = [models.UniqueConstraint(fields=["company", "day"], name="insights_companyday_one_per_day")]
+        indexes = [models.Index(fields=["day", "company"], name="insights_companyday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.company_id}"
+
+
+class SummaryState(models.Model):
+    """The single row of the ``CompanyDay`` refresh: the highest purchase and ledger entry
+    ids it has read (``None`` until the first rebuild: the pages then read live)."""
+
+    purchase_pk = models.BigIntegerField(_("last purchase read"), default=0)
+    entry_pk = models.BigIntegerField(_("last ledger entry read"), default=0)
+    refreshed_at = models.DateTimeField(_("refreshed"))
+    rebuilt_at = models.DateTimeField(_("rebuilt"))
+
+    class Meta:
+        verbose_name = _("insights summary state")
+        verbose_name_plural = _("insights summary state")
+
+    def __str__(self) -> str:
+        return str(self.refreshed_at)

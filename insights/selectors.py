@@ -68,6 +68,7 @@ from rewards.models import (
     Redemption,
 )
 
+from .models import CompanyDay, SegmentSnapshot, SnapshotDay, SummaryState
 from .periods import Period
 from .scope import Filters, scope_q
 
@@ -172,8 +173,28 @@ class Figures:
         return bool(self.orders or self.net_revenue or self.points_earned or self.points_redeemed or self.activities)
 
 
-def _purchase_figures(period: Period, scope: Q) -> dict:
-    """Active companies, repeat buyers, orders and revenue: one query (a grouped subquery)."""
+def summary_ready() -> bool:
+    """Whether the per-company-and-day summary has been built (``insights.snapshots``); the
+    period figures read it then, and the purchases and ledger live before (one query)."""
+    return SummaryState.objects.exists()
+
+
+def _purchase_figures(period: Period, scope: Q, *, summary: bool = False) -> dict:
+    """Active companies, repeat buyers, orders and revenue: one query (a grouped subquery),
+    over the period's ``CompanyDay`` rows with ``summary``, else over its purchases."""
+    if summary:
+        per_company = (
+            CompanyDay.objects.filter(scope, day__gte=period.start, day__lt=period.end, purchases__gt=0)
+            .exclude(company__status=CompanyStatus.SUSPENDED)
+            .order_by()
+            .values("company_id")
+            .annotate(
+                company_orders=Sum("orders"),
+                company_order_value=Sum("order_value"),
+                company_net=Sum("net_revenue"),
+            )
+        )
+        return _per_company_totals(per_company)
     start, end = period.bounds()
     order = Q(original__isnull=True)
     per_company = (
@@ -187,6 +208,10 @@ def _purchase_figures(period: Period, scope: Q) -> dict:
             company_net=Coalesce(Sum("net_amount"), Value(ZERO), output_field=MONEY),
         )
     )
+    return _per_company_totals(per_company)
+
+
+def _per_company_totals(per_company: QuerySet) -> dict:
     return per_company.aggregate(
         active=Count("company_id", filter=Q(company_orders__gte=1)),
         repeat_buyers=Count("company_id", filter=Q(company_orders__gte=2)),
@@ -235,10 +260,17 @@ def first_time_buyers(period: Period, scope_company: Q) -> QuerySet[Company]:
     )
 
 
-def _ledger_figures(period: Period, scope: Q) -> dict:
-    """Points earned, redeemed (net of reversed orders) and expired in the period: two
-    queries over the period's entries (``created_at`` is indexed); the reversals, which are
-    few, are read apart so the big aggregate needs no self-join."""
+def _ledger_figures(period: Period, scope: Q, *, summary_scope: Q | None = None) -> dict:
+    """Points earned, redeemed (net of reversed orders) and expired in the period: one query
+    over the period's ``CompanyDay`` rows with ``summary_scope``; else two queries over the
+    period's entries (``created_at`` is indexed); the reversals, which are few, are read
+    apart so the big aggregate needs no self-join."""
+    if summary_scope is not None:
+        return CompanyDay.objects.filter(summary_scope, day__gte=period.start, day__lt=period.end).aggregate(
+            points_earned=Coalesce(Sum("points_earned"), 0),
+            points_redeemed=Coalesce(Sum("points_redeemed"), 0),
+            points_expired=Coalesce(Sum("points_expired"), 0),
+        )
     start, end = period.bounds()
     entries = LedgerEntry.objects.filter(scope, created_at__gte=start, created_at__lt=end)
     rows = entries.aggregate(
@@ -322,13 +354,17 @@ def period_figures(
     outstanding: int | None = None,
     now: datetime | None = None,
     filters: Filters | None = None,
+    summary: bool | None = None,
 ) -> Figures:
     """One period's figures for the companies ``user`` may see: nine queries (eleven without
-    ``outstanding``, the net points outstanding at the period's end)."""
+    ``outstanding``, the net points outstanding at the period's end; one more when
+    ``summary`` is not given: whether the summary is built)."""
+    if summary is None:
+        summary = summary_ready()
     scope_company = scope_q(user=user, filters=filters)
     company_scope = scope_q(user=user, path="company", filters=filters)
     account_scope = scope_q(user=user, path="account__company", filters=filters)
-    purchases = _purchase_figures(period, company_scope)
+    purchases = _purchase_figures(period, company_scope, summary=summary)
     first = first_time_buyers(period, scope_company).aggregate(
         first_time=Count("pk"), first_time_back=Count("pk", filter=Q(came_back=True))
     )
@@ -342,7 +378,7 @@ def period_figures(
         **purchases,
         **first,
         **_engagement(period, scope_company, company_scope),
-        **_ledger_figures(period, account_scope),
+        **_ledger_figures(period, account_scope, summary_scope=company_scope if summary else None),
         points_outstanding=outstanding,
     )
 
@@ -404,9 +440,16 @@ def overview(
     month_moments = [min(moment, now) for moment in month_moments]
     period_ends = [p.bounds()[1] for p in periods]
     outstanding = outstanding_at(period_ends + month_moments, user=user, now=now, filters=filters)
+    summary = summary_ready()
     figures = [
         period_figures(
-            period=p, user=user, rules=rules, outstanding=outstanding[p.bounds()[1]], now=now, filters=filters
+            period=p,
+            user=user,
+            rules=rules,
+            outstanding=outstanding[p.bounds()[1]],
+            now=now,
+            filters=filters,
+            summary=summary,
         )
         for p in periods
     ]
@@ -479,7 +522,43 @@ def drilldown_companies(
     return with_period_figures(companies, start=start, end=end)
 
 
+def _whole_days(start: datetime, end: datetime) -> tuple[date, date] | None:
+    """``[start, end)`` as local days when both are the start of a local day."""
+    zone = timezone.get_current_timezone()
+    days = []
+    for moment in (start, end):
+        local = timezone.localtime(moment, zone)
+        if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
+            return None
+        days.append(local.date())
+    return days[0], days[1]
+
+
 def with_period_figures(companies: QuerySet[Company], *, start: datetime, end: datetime) -> QuerySet[Company]:
+    """``companies`` with ``period_orders``, ``period_revenue`` (in ``[start, end)``) and
+    ``last_order_at``, biggest revenue first: from ``CompanyDay`` when the summary is built
+    and the bounds are whole days (per company, through its ``(company, day)`` index),
+    else from the purchases."""
+    days = _whole_days(start, end)
+    if days is not None and summary_ready():
+        first_day, end_day = days
+        period = CompanyDay.objects.filter(company_id=OuterRef("pk"), day__gte=first_day, day__lt=end_day)
+        last = CompanyDay.objects.filter(company_id=OuterRef("pk"), orders__gt=0).order_by("-day")
+        return (
+            companies.select_related("sales_rep")
+            .annotate(
+                period_orders=Coalesce(
+                    Subquery(period.order_by().values("company_id").annotate(n=Sum("orders")).values("n")), 0
+                ),
+                period_revenue=Coalesce(
+                    Subquery(period.order_by().values("company_id").annotate(total=Sum("net_revenue")).values("total")),
+                    Value(ZERO),
+                    output_field=MONEY,
+                ),
+                last_order_at=Subquery(last.values("last_order_at")[:1]),
+            )
+            .order_by("-period_revenue", "name", "pk")
+        )
     order = Q(purchases__original__isnull=True)
     in_period = Q(purchases__occurred_at__gte=start, purchases__occurred_at__lt=end)
     return (
@@ -565,14 +644,109 @@ class CompanyValue:
         return max(1, (self.last_order_at - self.first_order_at).days // (self.orders_total - 1))
 
 
+def insights_now() -> datetime:
+    """The moment the segment pages are computed at: the start of today when today's
+    standings snapshot exists (the pages then read it: "as of last night"), else now (one
+    query)."""
+    snapshot = SnapshotDay.objects.filter(day=timezone.localdate()).values_list("taken_at", flat=True).first()
+    return snapshot or timezone.now()
+
+
+def _snapshot_at(moment: datetime) -> date | None:
+    """The day whose standings snapshot is as of exactly ``moment``, if it was written."""
+    day = timezone.localdate(moment)
+    if SnapshotDay.objects.filter(day=day, taken_at=moment).exists():
+        return day
+    return None
+
+
+def _assign(value: CompanyValue, now: datetime) -> CompanyValue:
+    recency = (now - value.last_order_at).days if value.last_order_at else None
+    first_days = (now - value.first_order_at).days if value.first_order_at else None
+    value.segment = segment_for(recency_days=recency, first_days=first_days, orders_365=value.orders_365)
+    value.slipping_reason = _slipping_reason(value, recency)
+    return value
+
+
 def company_values(
     *, user: User | None, now: datetime | None = None, filters: Filters | None = None
 ) -> list[CompanyValue]:
     """Every company that has bought, in ``user``'s scope (the whole club for ``None``: the
-    nightly snapshot), with its segment: one grouped query over the purchases, then a
-    company-by-company assignment in Python (pure arithmetic, milliseconds at 10 000
-    companies)."""
-    now = now or timezone.now()
+    nightly snapshot), with its segment: one query over the standings snapshot when one was
+    taken at ``now`` (``insights_now``; two with the check), else one grouped query over the
+    purchases; then a company-by-company assignment in Python (pure arithmetic,
+    milliseconds at 10 000 companies)."""
+    now = now or insights_now()
+    day = _snapshot_at(now)
+    if day is not None:
+        rows = (
+            SegmentSnapshot.objects.filter(scope_q(user=user, path="company", filters=filters), day=day)
+            .exclude(company__status=CompanyStatus.SUSPENDED)
+            .order_by("company_id")
+        )
+        return [
+            _assign(
+                CompanyValue(
+                    company_id=row.company_id,
+                    first_order_at=row.first_order_at,
+                    last_order_at=row.last_order_at,
+                    orders_total=row.orders_total,
+                    orders_365=row.orders_365,
+                    revenue_365=row.revenue_365,
+                    revenue_total=row.revenue_total,
+                    revenue_recent=row.revenue_recent,
+                    revenue_before=row.revenue_before,
+                ),
+                now,
+            )
+            for row in rows
+        ]
+    return _live_values(user=user, now=now, filters=filters)
+
+
+def values_from_days(*, at: datetime) -> list[CompanyValue]:
+    """Every company's standing as of ``at`` (the start of a local day) from ``CompanyDay``:
+    the same figures as the live computation at ``at`` (whole days before it), one query.
+    Suspended companies are kept: the pages leave them out when they read."""
+    day = timezone.localdate(at)
+    recent = Q(day__gte=day - timedelta(days=YEAR_DAYS))
+    window_start = day - timedelta(days=BEHAVIOUR_WINDOW_DAYS)
+    window = Q(day__gte=window_start)
+    window_before = Q(day__gte=window_start - timedelta(days=BEHAVIOUR_WINDOW_DAYS), day__lt=window_start)
+    rows = (
+        CompanyDay.objects.filter(day__lt=day, purchases__gt=0)
+        .order_by()
+        .values("company_id")
+        .annotate(
+            first=Min("first_order_at"),
+            last=Max("last_order_at"),
+            orders_total=Sum("orders"),
+            orders_365=Coalesce(Sum("orders", filter=recent), 0),
+            revenue_365=Coalesce(Sum("net_revenue", filter=recent), Value(ZERO), output_field=MONEY),
+            revenue_total=Sum("net_revenue"),
+            revenue_recent=Coalesce(Sum("net_revenue", filter=window), Value(ZERO), output_field=MONEY),
+            revenue_before=Coalesce(Sum("net_revenue", filter=window_before), Value(ZERO), output_field=MONEY),
+        )
+        .order_by("company_id")
+    )
+    return [_assign(_value_from_row(row), at) for row in rows]
+
+
+def _value_from_row(row: dict) -> CompanyValue:
+    return CompanyValue(
+        company_id=row["company_id"],
+        first_order_at=row["first"],
+        last_order_at=row["last"],
+        orders_total=row["orders_total"],
+        orders_365=row["orders_365"],
+        revenue_365=row["revenue_365"],
+        revenue_total=row["revenue_total"],
+        revenue_recent=row["revenue_recent"],
+        revenue_before=row["revenue_before"],
+    )
+
+
+def _live_values(*, user: User | None, now: datetime, filters: Filters | None) -> list[CompanyValue]:
     year_ago = now - timedelta(days=YEAR_DAYS)
     order = Q(original__isnull=True)
     recent = Q(occurred_at__gte=year_ago, occurred_at__lt=now)
@@ -597,25 +771,7 @@ def company_values(
             revenue_before=Coalesce(Sum("net_amount", filter=window_before), Value(ZERO), output_field=MONEY),
         )
     )
-    values = []
-    for row in rows:
-        value = CompanyValue(
-            company_id=row["company_id"],
-            first_order_at=row["first"],
-            last_order_at=row["last"],
-            orders_total=row["orders_total"],
-            orders_365=row["orders_365"],
-            revenue_365=row["revenue_365"],
-            revenue_total=row["revenue_total"],
-            revenue_recent=row["revenue_recent"],
-            revenue_before=row["revenue_before"],
-        )
-        recency = (now - value.last_order_at).days if value.last_order_at else None
-        first_days = (now - value.first_order_at).days if value.first_order_at else None
-        value.segment = segment_for(recency_days=recency, first_days=first_days, orders_365=value.orders_365)
-        value.slipping_reason = _slipping_reason(value, recency)
-        values.append(value)
-    return values
+    return [_assign(_value_from_row(row), now) for row in rows]
 
 
 def _slipping_reason(value: CompanyValue, recency: int | None) -> str:

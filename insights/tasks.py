@@ -1,9 +1,16 @@
 from celery import shared_task
 
-from .services import segments_snapshot
+from . import snapshots
 
 
 @shared_task
 def snapshot_segments() -> int:
-    """Nightly: today's value segment of every buying company (idempotent)."""
-    return segments_snapshot()
+    """Nightly: the summary brought up to date, then today's standings (idempotent)."""
+    return snapshots.nightly()
+
+
+@shared_task
+def refresh_summary() -> int:
+    """Every few minutes: the (company, day) pairs written since the last run (incremental,
+    idempotent, serialised by a row lock)."""
+    return snapshots.refresh()

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
+from core.charts import Chart, Series
+from core.formatting import format_money, format_points
 from core.spreadsheets import csv_stream, xlsx_bytes
 from members.models import Company, CompanyStatus
 from members.selectors import is_club_admin, is_sales_rep, staff_sees_every_company
@@ -47,6 +49,7 @@ from .selectors import (
     campaigns_side_by_side,
     company_values,
     drilldown_companies,
+    insights_now,
     overview,
     segment_company_ids,
     segment_summary,
@@ -104,6 +107,25 @@ class InsightsAccessMixin(LoginRequiredMixin):
         return "&".join(part for part in (query, self.filters.as_query()) if part)
 
 
+def liability_chart(liability, *, currency: str) -> Chart:
+    """The points liability at each month's end (the portal's chart component)."""
+    return Chart(
+        id="liability-chart",
+        kind="bar",
+        caption=_("Points liability at each month's end, valued at today's point value."),
+        empty_text=_("No points outstanding in these 12 months."),
+        labels=[formats.date_format(point.month, "M Y") for point in liability],
+        series=[Series(_("Liability"), [float(point.value) for point in liability])],
+        columns=[_("End of"), _("Points outstanding"), _("Value")],
+        rows=[
+            [formats.date_format(point.month, "F Y"), format_points(point.points), format_money(point.value, currency)]
+            for point in liability
+        ],
+        table_caption=_("Points liability at each month's end"),
+        unit=currency,
+    )
+
+
 class OverviewView(InsightsAccessMixin, View):
     def get(self, request):
         form = PeriodForm(request.GET)
@@ -111,14 +133,6 @@ class OverviewView(InsightsAccessMixin, View):
             return render(request, "insights/overview.html", self.base_context(form=form, overview=None), status=400)
         period = form.cleaned_data["period"]
         data = overview(period=period, user=request.user, rules=self.rules, filters=self.filters)
-        liability_max = max((point.points for point in data.liability), default=0)
-        bars = []
-        for index, point in enumerate(data.liability):
-            height = round(100 * point.points / liability_max, 2) if liability_max > 0 and point.points > 0 else 0
-            x = 8 + index * 59
-            bars.append(
-                {"x": x, "y": round(110 - height, 2), "height": height, "label_x": x + 20, "month": point.month}
-            )
         return render(
             request,
             "insights/overview.html",
@@ -130,7 +144,7 @@ class OverviewView(InsightsAccessMixin, View):
                 previous=data.comparison.previous,
                 year_ago=data.comparison.year_ago,
                 sections=overview_sections(data.comparison, currency=self.rules.currency),
-                liability_bars=bars if liability_max > 0 else [],
+                liability_chart=liability_chart(data.liability, currency=self.rules.currency),
             ),
         )
 
@@ -259,7 +273,7 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
     def get(self, request, segment: str):
         if segment not in SEGMENTS and segment != "slipping":
             raise Http404(_("No such segment."))
-        now = timezone.now()
+        now = insights_now()
         ids = segment_company_ids(segment=segment, user=request.user, now=now, filters=self.filters)
         title = SEGMENTS[segment][0] if segment in SEGMENTS else _("Slipping away")
         reasons = {}

@@ -5,7 +5,7 @@ page's badges) and the staff charts.
     {% campaign_banners %}            running campaigns for the member's company (never the hold-out)
     {% company_badges company %}      the company's badges
     {{ rule|rule_text }}              "Double points on Power tools"
-    {% results_chart results %}       treated against hold-out, revenue per company per week (SVG)
+    {% results_chart results %}       treated against hold-out, revenue per company per week (core.charts)
 
 Charts are inline SVG with geometry attributes and CSS classes only (strict CSP), like
 ``rewards/templatetags/points.py``'s.
@@ -13,13 +13,13 @@ Charts are inline SVG with geometry attributes and CSS classes only (strict CSP)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from django import template
-from django.utils import timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
+from core.charts import BLUE, ORANGE, Chart, Series
 from core.formatting import format_money, format_number
 from rewards.templatetags.points import rules_from_context
 
@@ -142,88 +142,44 @@ def signed(value) -> str:
 
 # --- Results chart: revenue per company per week, treated against hold-out ----------------------
 
-CHART_WIDTH = 720
-CHART_HEIGHT = 260
-CHART_LEFT = 72
-CHART_RIGHT = 30
-CHART_TOP = 12
-CHART_BOTTOM = 30
 
-
-@dataclass(frozen=True)
-class ChartTick:
-    y: float
-    label: str
-
-
-@dataclass(frozen=True)
-class ChartLabel:
-    x: float
-    text: str
-
-
-def _nice_ceiling(value: Decimal) -> Decimal:
-    if value <= 10:
-        return Decimal(10)
-    magnitude = Decimal(10) ** (len(str(int(value))) - 1)
-    for step in (1, 2, Decimal("2.5"), 5, 10):
-        candidate = magnitude * Decimal(step)
-        if candidate >= value:
-            return candidate
-    return magnitude * 10
-
-
-@register.inclusion_tag("campaigns/includes/results_chart.html", takes_context=True)
+@register.inclusion_tag("components/chart.html", takes_context=True)
 def results_chart(context, results) -> dict:
+    """Net revenue per company per week, treated against the hold-out, with the campaign's
+    start marked (the portal's chart component, ``core.charts``) and the weeks as a table."""
     weeks = list(results.weeks)
     rules = rules_from_context(context)
-    plot_width = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
-    plot_height = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
-    baseline = CHART_TOP + plot_height
-    top = _nice_ceiling(max([Decimal(0)] + [max(w.treated_per_company, w.holdout_per_company) for w in weeks]))
-    step = plot_width / max(1, len(weeks) - 1)
-
-    def x(index: int) -> float:
-        return round(CHART_LEFT + index * step, 1) if len(weeks) > 1 else CHART_LEFT + plot_width / 2
-
-    def y(value: Decimal) -> float:
-        return round(baseline - plot_height * float(max(Decimal(0), value) / top), 1)
-
-    treated = " ".join(f"{x(i)},{y(w.treated_per_company)}" for i, w in enumerate(weeks))
-    holdout = " ".join(f"{x(i)},{y(w.holdout_per_company)}" for i, w in enumerate(weeks))
     first_during = next((index for index, week in enumerate(weeks) if week.during), None)
-    every = max(1, len(weeks) // 8)
-    labels = [ChartLabel(x(i), week.week.strftime("%d/%m")) for i, week in enumerate(weeks) if i % every == 0]
-    ticks = [
-        ChartTick(
-            round(baseline - plot_height * fraction, 1),
-            format_money((top * Decimal(str(fraction))).quantize(Decimal(1)), rules.currency),
-        )
-        for fraction in (0, 0.5, 1)
-    ]
-    start_x = None
-    if first_during is not None:
-        start_x = round(x(first_during) - (step / 2 if first_during else 0), 1)
-    return {
-        "weeks": weeks,
-        "start_x": start_x,
-        "during_width": round(CHART_WIDTH - CHART_RIGHT - start_x, 1) if start_x is not None else 0,
-        "plot_height": plot_height,
-        "treated_points": treated,
-        "holdout_points": holdout,
-        "labels": labels,
-        "ticks": ticks,
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "plot_left": CHART_LEFT,
-        "plot_right": CHART_WIDTH - CHART_RIGHT,
-        "plot_top": CHART_TOP,
-        "baseline": baseline,
-        "label_y": CHART_HEIGHT - 10,
-        "currency": rules.currency,
-        "has_data": len(weeks) > 0,
-        "today": timezone.localdate(),
-    }
+    treated = _("Treated (%(currency)s per company)") % {"currency": rules.currency}
+    holdout = _("Hold-out (%(currency)s per company)") % {"currency": rules.currency}
+    chart = Chart(
+        id="results-chart",
+        kind="line",
+        caption=_(
+            "Net revenue per company per week: the treated companies against the hold-out; the band marks the campaign."
+        ),
+        empty_text=_("No purchases by the campaign's companies in these periods yet."),
+        labels=[formats.date_format(week.week, "SHORT_DATE_FORMAT") for week in weeks],
+        series=[
+            Series(_("Treated"), [float(week.treated_per_company) for week in weeks], BLUE),
+            Series(_("Hold-out"), [float(week.holdout_per_company) for week in weeks], ORANGE),
+        ],
+        columns=[_("Week of"), treated, holdout, _("Period")],
+        rows=[
+            [
+                formats.date_format(week.week, "SHORT_DATE_FORMAT"),
+                format_money(week.treated_per_company, rules.currency),
+                format_money(week.holdout_per_company, rules.currency),
+                _("during") if week.during else _("before"),
+            ]
+            for week in weeks
+        ],
+        table_caption=_("The figures by week"),
+        unit=rules.currency,
+        marker=first_during,
+        marker_label=_("Campaign start"),
+    )
+    return {"chart": chart, "spec": chart.spec(), "table": "details"}
 
 
 @register.simple_tag

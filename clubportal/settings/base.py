@@ -532,6 +532,8 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "insights.tasks.snapshot_segments",
             "schedule": crontab(minute=5, hour=(POINTS_EXPIRE_HOUR + 1) % 24),
         },
+        # Insights' per-company-and-day summary: what was written since the last run.
+        "insights-refresh-summary": {"task": "insights.tasks.refresh_summary", "schedule": 10 * 60.0},
         "rewards-evaluate-tiers-upgrade": {
             "task": "rewards.tasks.evaluate_tiers",
             "schedule": crontab(minute=45, hour=POINTS_EXPIRE_HOUR),

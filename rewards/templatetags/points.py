@@ -6,7 +6,7 @@ the member closer to.
     {{ entry.net_points|points }}                 12 400 points
     {% points_value 12400 %}                      620 SEK
     {% points_with_value 12400 %}                 12 400 points (620 SEK), inside a sentence
-    {% points_chart months %}                     the 12-month bar chart (inline SVG)
+    {% points_chart months %}                     the 12-month bar chart (core.charts)
 
 The programme rules are read once per request (``programme_rules_for_request``), or taken
 from a ``points_rules`` context variable when a view already has them; never per figure.
@@ -14,13 +14,13 @@ from a ``points_rules`` context variable when a view already has them; never per
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from core.charts import BLUE, ORANGE, Chart, Series
 from core.formatting import format_money, format_number, format_points
 from rewards.ledger.selectors import points_value as _points_value
 from rewards.ledger.selectors import programme_rules_for_request
@@ -136,93 +136,31 @@ def points_to_next_tier(context, summary) -> str:
 
 # --- The 12-month chart --------------------------------------------------------------------
 
-CHART_WIDTH = 640
-CHART_HEIGHT = 240
-CHART_LEFT = 56  # room for the axis labels
-CHART_TOP = 12
-CHART_BOTTOM = 28  # room for the month labels
-CHART_RIGHT = 8
 
-
-@dataclass(frozen=True)
-class ChartBar:
-    x: float
-    y: float
-    width: float
-    height: float
-
-
-@dataclass(frozen=True)
-class ChartMonth:
-    month: object
-    earned: int
-    spent: int
-    earned_bar: ChartBar
-    spent_bar: ChartBar
-    label_x: float
-
-
-@dataclass(frozen=True)
-class ChartTick:
-    y: float
-    label: str
-
-
-def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 2.5, 5 × 10^n at or above ``value`` (at least 10)."""
-    if value <= 10:
-        return 10
-    magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        candidate = int(step * magnitude)
-        if candidate >= value:
-            return candidate
-    return 10 * magnitude
-
-
-@register.inclusion_tag("rewards/includes/points_chart.html", takes_context=True)
+@register.inclusion_tag("components/chart.html", takes_context=True)
 def points_chart(context, months, chart_id: str = "points-chart") -> dict:
-    """Bars for points earned and spent per month, computed here so the SVG needs no script
-    and no inline style (strict CSP): only geometry attributes and CSS classes."""
+    """Points earned and spent per month as bars (the portal's chart component,
+    ``core.charts``), with a table of the same figures and their money value for screen
+    readers."""
+    rules = rules_from_context(context)
     months = list(months or [])
-    plot_width = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
-    plot_height = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
-    baseline = CHART_TOP + plot_height
-    top = _nice_ceiling(max([0] + [max(m.earned, m.spent) for m in months]))
-    slot = plot_width / max(1, len(months))
-    bar_width = slot * 0.34
 
-    def bar(x: float, points: int) -> ChartBar:
-        height = round(plot_height * max(0, points) / top, 1)
-        return ChartBar(x=round(x, 1), y=round(baseline - height, 1), width=round(bar_width, 1), height=height)
+    def figure(points: int) -> str:
+        return f"{format_points(points)} · {format_money(_points_value(points=points, rules=rules), rules.currency)}"
 
-    chart_months = []
-    for index, month in enumerate(months):
-        left = CHART_LEFT + index * slot
-        chart_months.append(
-            ChartMonth(
-                month=month.month,
-                earned=month.earned,
-                spent=month.spent,
-                earned_bar=bar(left + slot * 0.14, month.earned),
-                spent_bar=bar(left + slot * 0.52, month.spent),
-                label_x=round(left + slot / 2, 1),
-            )
-        )
-    ticks = [
-        ChartTick(y=round(baseline - plot_height * fraction, 1), label=format_number(int(top * fraction)))
-        for fraction in (0, 0.5, 1)
-    ]
-    return {
-        "points_rules": rules_from_context(context),
-        "chart_id": chart_id,
-        "months": chart_months,
-        "ticks": ticks,
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "plot_left": CHART_LEFT,
-        "plot_right": CHART_WIDTH - CHART_RIGHT,
-        "baseline": baseline,
-        "label_y": CHART_HEIGHT - 8,
-        "has_data": any(m.earned or m.spent for m in months),
-    }
+    chart = Chart(
+        id=chart_id,
+        kind="bar",
+        caption=_("Points earned and spent per month over the last 12 months."),
+        empty_text=_("No points earned or spent in the last 12 months yet."),
+        labels=[formats.date_format(m.month, "M") for m in months],
+        series=[
+            Series(_("Earned"), [m.earned for m in months], BLUE),
+            Series(_("Spent"), [m.spent for m in months], ORANGE),
+        ],
+        columns=[_("Month"), _("Earned"), _("Spent")],
+        rows=[[formats.date_format(m.month, "F Y"), figure(m.earned), figure(m.spent)] for m in months],
+        table_caption=_("Points earned and spent per month"),
+        unit="points",
+    )
+    return {"chart": chart, "spec": chart.spec(), "table": "hidden"}

@@ -1,6 +1,7 @@
 """Insights in Chromium: a club admin opens the overview, drills down into the companies
-behind a figure and opens the value segments; at 1280 and 390 pixels, with no CSP
-violation (every chart is geometry attributes in inline SVG, no style, no script)."""
+behind a figure and opens the value segments; drills into "at risk" and makes it a campaign
+audience; at 1280 and 390 pixels, with no CSP violation (the chart component draws from a
+JSON data block with the vendored Chart.js: no inline style, no inline script)."""
 
 from __future__ import annotations
 
@@ -94,6 +95,9 @@ def test_a_club_admin_reads_the_overview_and_drills_down(
     page.select_option("#id_kind", "quarter")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("heading", name="Points liability over the last 12 months")).to_be_visible()
+    # The chart component drew the liability (Chart.js loaded under the strict CSP).
+    expect(page.locator("canvas#liability-chart[data-chart-drawn]")).to_have_count(1)
+    expect(page.get_by_test_id("liability-chart-table")).to_be_visible()
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(screenshots_dir / "insights-0-overview-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
@@ -163,4 +167,40 @@ def test_a_club_admin_finds_whom_to_call(buying_club, live_server, page: Page, s
     page.goto(f"{base}/staff/insights/segments/?since=365")
     expect(page.get_by_role("heading", name="Movement between segments")).to_be_visible()
     page.screenshot(path=str(screenshots_dir / "insights-15-segments-movement-1280.png"), full_page=True)
+    assert violations == []
+
+
+def test_a_club_admin_makes_the_at_risk_segment_a_campaign_audience(
+    buying_club, live_server, page: Page, screenshots_dir, settings
+):
+    """The issue's journey: the overview, the value segments, "at risk", one step to a
+    draft campaign whose audience is exactly those companies."""
+    from campaigns.models import Campaign
+    from insights.selectors import AT_RISK, segment_company_ids
+    from members.models import User
+
+    settings.STAFF_MFA_REQUIRED = False
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    base = live_server.url
+    admin = User.objects.get(email=CLUB_ADMIN)
+    at_risk = segment_company_ids(segment=AT_RISK, user=admin)
+    assert at_risk  # the buying club has companies whose last order was 91-180 days ago
+    _log_in(page, base, CLUB_ADMIN, "/staff/insights/")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.locator("canvas#liability-chart[data-chart-drawn]")).to_have_count(1)
+    page.get_by_role("link", name="Value segments").click()
+    page.locator("a[href='/staff/insights/segments/at_risk/']").first.click()
+    expect(page.get_by_role("heading", name="At risk")).to_be_visible()
+    page.screenshot(path=str(screenshots_dir / "insights-16-at-risk-segment-1280.png"), full_page=True)
+    before = Campaign.objects.count()
+    page.get_by_role("button", name="Make a campaign for these companies").click()
+    expect(page).to_have_url(re.compile(r"/admin/campaigns/campaign/\d+/change/"))
+    page.screenshot(path=str(screenshots_dir / "insights-17-campaign-draft-1280.png"), full_page=True)
+    assert Campaign.objects.count() == before + 1
+    campaign = Campaign.objects.order_by("-pk").first()
+    assert sorted(campaign.companies.values_list("pk", flat=True)) == sorted(at_risk)
     assert violations == []

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from insights.models import SegmentSnapshot
-from insights.services import segments_snapshot
+from insights.snapshots import nightly as segments_snapshot
 from members.staff_groups import MARKETING
 from rewards.models import Purchase
 from tests.factories import CompanyFactory, StaffFactory
@@ -176,7 +176,7 @@ def test_snapshot_is_idempotent_and_follows_late_purchases(db):
         list(SegmentSnapshot.objects.order_by("company_id").values_list("company_id", "segment", "revenue_365"))
         == first
     )
-    buy(companies[0], 50, 1)  # a late purchase: the day's row is recomputed
+    buy(companies[0], 50, 1)  # a late purchase (yesterday): its day's row is recomputed
     segments_snapshot()
     assert SegmentSnapshot.objects.count() == 3
     assert SegmentSnapshot.objects.get(company=companies[0]).revenue_365 == Decimal("150")

@@ -162,7 +162,10 @@ def test_given_points_when_member_opens_dashboard_then_balance_value_pending_exp
     assert "Silver" in page
     assert "38\u202f000 points (1\u202f900\u00a0SEK) to Gold" in page
     assert 'role="progressbar"' in page
-    assert "<svg" in page and "points-chart__bar--earned" in page
+    # The chart component: a canvas drawn from a JSON block (no inline script or style)
+    assert (
+        'data-chart="points-chart-data"' in page and '<script id="points-chart-data" type="application/json">' in page
+    )
     assert "Points earned and spent per month" in page  # the screen-reader table
     assert 'style="' not in page  # strict CSP: no inline styles
 
