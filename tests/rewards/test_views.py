@@ -321,7 +321,7 @@ def test_given_another_companys_member_when_opening_every_points_url_then_they_n
     for url in POINTS_URLS:
         response = client.get(url)
         assert response.status_code == 200, url
-        assert b"Entry 3" not in response.content, url
+        assert b"Entry 3" not in response.getvalue(), url
     table = client.get(HISTORY_URL).context["table"]
     assert len(table.rows) == 0
 
