@@ -25,9 +25,7 @@ def fill_balances(apps, schema_editor):
     LedgerEntry = apps.get_model("rewards", "LedgerEntry")
     balances: dict[int, int] = {}
     with schema_editor.connection.cursor() as cursor:
-        rows = list(
-            LedgerEntry.objects.order_by("account_id", "pk").values_list("pk", "account_id", "points")
-        )
+        rows = list(LedgerEntry.objects.order_by("account_id", "pk").values_list("pk", "account_id", "points"))
         for pk, account_id, points in rows:
             balances[account_id] = balances.get(account_id, 0) + points
             # Raw SQL: the model's manager refuses update() (entries are append-only).

@@ -57,7 +57,7 @@ def test_concurrent_writers_each_store_the_balance_after_their_own_entry(require
                     points_redeem(
                         account=account, points=5, key=f"spend:{number}:{step}", by=None, memo=free_text("Gift")
                     )
-        except BaseException as exc:  # noqa: BLE001 — reported by the main thread
+        except BaseException as exc:  # reported by the main thread
             errors.append(exc)
         finally:
             connection.close()
