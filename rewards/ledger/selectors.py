@@ -363,11 +363,12 @@ def company_ledger_entries(*, company: Company):
     entry when it was written, so it is right on page N and under any filter and costs
     nothing to read. The order is served by the (account, created, id) index.
     """
-    # The account by a scalar subquery, not a join: PostgreSQL then walks the index in order
-    # and a page reads only its own rows (a join would sort all of the account's entries).
-    account = PointsAccount.objects.filter(company=company).values("pk")[:1]
+    # The account's id first (one small query), not a join or a subquery: with the value the
+    # planner knows how many entries the account has and walks the (account, created, id)
+    # index in order, so a page reads only its own rows instead of sorting all of them.
+    account_id = PointsAccount.objects.filter(company=company).values_list("pk", flat=True).first()
     return (
-        LedgerEntry.objects.filter(account_id=Subquery(account))
+        LedgerEntry.objects.filter(account_id=account_id)
         .select_related("created_by", "purchase")
         .order_by("-created_at", "-pk")
     )

@@ -15,6 +15,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from core.models import Branding
+from core.pagination import TwoEndedPaginator
 from core.spreadsheets import SafeTableExport, csv_stream
 from members.views import MemberRequiredMixin
 from rewards.ledger.filters import LedgerEntryFilter
@@ -34,7 +35,8 @@ class PointsHistoryView(MemberRequiredMixin, ExportMixin, SingleTableMixin, Filt
     table_class = LedgerEntryTable
     filterset_class = LedgerEntryFilter
     template_name = "rewards/ledger_history.html"
-    table_pagination = {"per_page": HISTORY_PER_PAGE}
+    # The far pages are read from the other end (the last page costs what the first does).
+    table_pagination = {"per_page": HISTORY_PER_PAGE, "paginator_class": TwoEndedPaginator}
     export_class = SafeTableExport  # formula cells neutralised (core.spreadsheets)
     export_formats = ("csv", "xlsx")
     # A filter that cannot apply ("from" after "to") shows its error above every entry, not

@@ -118,3 +118,25 @@ def test_an_export_of_no_entries_is_the_header_alone(member_client, company, rul
 
     rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert len(rows) == 1 and rows[0][0] == "Date"
+
+
+@pytest.mark.django_db
+def test_the_two_ended_paginator_gives_the_same_pages_as_django_s(company, rules):
+    from django.core.paginator import Paginator
+
+    from core.pagination import TwoEndedPaginator
+
+    account = points_account_for_company(company=company)
+    staff = StaffFactory()
+    for number in range(23):
+        points_adjust(account=account, points=1 + number, reason=f"E{number}", by=staff, key=f"p{number}")
+    entries = LedgerEntry.objects.filter(account=account).order_by("-created_at", "-pk")
+
+    for per_page, orphans in [(5, 0), (5, 2), (4, 0), (25, 0)]:
+        plain, two_ended = (
+            Paginator(entries, per_page, orphans=orphans),
+            TwoEndedPaginator(entries, per_page, orphans=orphans),
+        )
+        assert two_ended.num_pages == plain.num_pages
+        for number in plain.page_range:
+            assert [e.pk for e in two_ended.page(number)] == [e.pk for e in plain.page(number)], (per_page, number)
