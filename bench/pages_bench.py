@@ -105,7 +105,7 @@ from campaigns.models import Campaign
 from django.db.models import Count
 
 with connection.cursor() as c:
-    c.execute("SELECT account_id, count(*) FROM rewards_ledgerentry GROUP BY 1 ORDER BY 2 DESC")
+    c.execute("SELECT account_id, count(*) FROM rewards_ledgerentry GROUP BY 1 ORDER BY 2 DESC, 1")
     by_size = c.fetchall()
 large_account, large_entries = by_size[0]
 small_account, small_entries = by_size[len(by_size) // 2]
