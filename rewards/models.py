@@ -485,6 +485,16 @@ class LedgerEntry(models.Model):
     )
     available_at = models.DateTimeField(_("available from"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # The account's spendable balance right after this entry was written: set with the entry,
+    # under the account lock, by ``rewards.ledger.services._write`` and the import's set-based
+    # insert, so the points history reads it instead of summing every later entry.
+    balance_after = models.IntegerField(
+        _("balance after"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The account's spendable balance right after this entry was written."),
+    )
 
     objects = LedgerEntryQuerySet.as_manager()
 
@@ -497,6 +507,8 @@ class LedgerEntry(models.Model):
             models.Index(fields=["account", "expires_at"], name="rewards_entry_account_expires"),
             # Partial: earns, releases and expiries (no person) cost an import no index write.
             models.Index(fields=["created_by"], condition=Q(created_by__isnull=False), name="rewards_entry_created_by"),
+            # One account's entries newest first: the points history, its pages and its export.
+            models.Index(fields=["account", "-created_at", "-id"], name="rewards_entry_account_time"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="rewards_ledgerentry_unique_idempotency_key"),

@@ -279,6 +279,27 @@ def ledger_mismatches() -> list[dict]:
     )
 
 
+def balance_after_mismatches(*, limit: int = 20) -> list[dict]:
+    """Entries whose stored ``balance_after`` is not the running sum of their account's
+    ``points`` up to and including them, in the order they were written (id). One query."""
+    table = LedgerEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT id, account_id, balance_after, running FROM (
+                    SELECT id, account_id, balance_after,
+                           SUM(points) OVER (PARTITION BY account_id ORDER BY id) AS running
+                    FROM {table}
+                ) s
+                WHERE balance_after IS NOT NULL AND balance_after <> running
+                ORDER BY id LIMIT %s""",
+            [limit],
+        )
+        return [
+            {"pk": pk, "account_id": account_id, "balance_after": stored, "running": running}
+            for pk, account_id, stored, running in cursor.fetchall()
+        ]
+
+
 # --- Member pages and staff views ------------------------------------------------------------
 
 RECENT_ENTRIES = 5
@@ -350,51 +371,23 @@ def points_dashboard(*, company: Company, now: datetime | None = None) -> Points
     )
 
 
-def _points_after_entry() -> Subquery:
-    """The points of the same account's entries after the outer one (by time, then id)."""
-    return Subquery(
-        LedgerEntry.objects.filter(account_id=OuterRef("account_id"))
-        .filter(Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")))
-        .order_by()
-        .values("account_id")
-        .annotate(total=Sum("points"))
-        .values("total")
-    )
-
-
-def company_ledger_entries(*, company: Company, with_balance: bool = True):
+def company_ledger_entries(*, company: Company):
     """The company's ledger entries, newest first; the only queryset member pages list entries from.
 
     With what the history shows of each entry: who caused it (``created_by``, ``purchase``)
-    and ``balance_after``, the company's spendable balance right after it. That is today's
-    balance minus the points of every later entry of the account — filtered out or on
-    another page alike — computed in the same query (a correlated sum; on the first pages
-    it reads only the few newer entries), so it is right on page N and under any filter,
-    and the newest entry's equals the balance on the account row. ``with_balance=False``
-    leaves it out (an export of every entry uses ``balances_after_entries`` instead).
+    and ``balance_after``, the company's spendable balance right after it — stored on the
+    entry when it was written, so it is right on page N and under any filter and costs
+    nothing to read. The order is served by the (account, created, id) index.
     """
-    entries = (
-        LedgerEntry.objects.filter(account__company=company)
+    # The account's id first (one small query), not a join or a subquery: with the value the
+    # planner knows how many entries the account has and walks the (account, created, id)
+    # index in order, so a page reads only its own rows instead of sorting all of them.
+    account_id = PointsAccount.objects.filter(company=company).values_list("pk", flat=True).first()
+    return (
+        LedgerEntry.objects.filter(account_id=account_id)
         .select_related("created_by", "purchase")
         .order_by("-created_at", "-pk")
     )
-    if with_balance:
-        entries = entries.annotate(balance_after=F("account__balance") - Coalesce(_points_after_entry(), 0))
-    return entries
-
-
-def balances_after_entries(*, company: Company) -> dict[int, int]:
-    """``{entry id: spendable balance right after it}`` for every entry of the company, in
-    one query (walking back from today's balance): for exports, where a correlated sum per
-    row would grow with the square of the entries."""
-    balances: dict[int, int] = {}
-    balance = None
-    newest_first = LedgerEntry.objects.filter(account__company=company).order_by("-created_at", "-pk")
-    for pk, points, today in newest_first.values_list("pk", "points", "account__balance").iterator(chunk_size=5000):
-        balance = today if balance is None else balance
-        balances[pk] = balance
-        balance -= points
-    return balances
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,9 @@ def _write(account: PointsAccount, *, key_is_new: bool = False, **fields) -> tup
     the values read plus the entry's columns: they are set in memory, not re-read.
     """
     key = fields["idempotency_key"]
+    # The balance right after this entry: the caller holds the account lock, so no other
+    # entry of the account comes in between (shown by the points history as it is).
+    fields["balance_after"] = account.balance + fields.get("points", 0)
     if key_is_new:
         entry = LedgerEntry.objects.create(account=account, **fields)
     else:

@@ -89,15 +89,10 @@ class LedgerEntryTable(tables.Table):
         empty_text = gettext_lazy("No points entries match.")
         attrs = {"class": "table table-hover align-middle points-history"}
 
-    def __init__(
-        self, *args, rules: ProgrammeRules, club_name: str = "", balances: dict[int, int] | None = None, **kwargs
-    ):
-        """``balances`` ({entry id: balance after}) is given for an export of every entry
-        (``balances_after_entries``); a page's rows carry a ``balance_after`` annotation."""
+    def __init__(self, *args, rules: ProgrammeRules, club_name: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.rules = rules
         self.club_name = club_name
-        self.balances = balances or {}
         self._origins: dict[int, str] | None = None
         self.now = timezone.now()
         self.columns["value"].column.verbose_name = _("Value (%(currency)s)") % {"currency": rules.currency}
@@ -113,16 +108,13 @@ class LedgerEntryTable(tables.Table):
 
     def _origin(self, record) -> str:
         if self._origins is None:  # once, for the rows shown (the page, or every row of an export)
-            if self.balances or not getattr(self, "page", None):  # an export: every row
-                rows = self.data.data
-            else:
-                rows = [row.record for row in self.page.object_list]
+            page = getattr(self, "page", None)  # none for an export (every row of its chunk)
+            rows = [row.record for row in page.object_list] if page else self.data.data
             self._origins = entry_origins(rows, club_name=self.club_name)
         return self._origins.get(record.pk, "")
 
     def _balance(self, record) -> int | None:
-        balance = getattr(record, "balance_after", None)
-        return self.balances.get(record.pk) if balance is None else balance
+        return record.balance_after
 
     def render_by(self, record):
         return format_html('<span class="small">{}</span>', self._origin(record))

@@ -1051,23 +1051,30 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
             WITH earned AS (
                 INSERT INTO {_T.LEDGER_ENTRY}
                     (account_id, kind, points, pending_points, shortfall_points, idempotency_key, memo_key,
-                     memo_params, created_at, purchase_id, available_at, expires_at)
+                     memo_params, created_at, purchase_id, available_at, expires_at, balance_after)
                 SELECT n.account_id, {_KIND_EARN}, 0, n.points, 0, 'earn:' || n.purchase_id, %(memo_key)s,
                        CASE WHEN pic.line IS NULL THEN jsonb_build_object('ref', n.external_id)
                             ELSE jsonb_build_object('ref', n.external_id, 'campaigns', jsonb_build_array(
                                 jsonb_build_object('points', pic.points, 'campaign', pic.campaign)))
                        END,
-                       %(now)s, n.purchase_id, n.available_at, n.expires_at
+                       %(now)s, n.purchase_id, n.available_at, n.expires_at,
+                       -- balance_after (rewards.ledger.services._write): an earn moves no spendable
+                       -- points, and this chunk's releases are inserted after all its earns.
+                       a.balance
                 FROM purchase_import_new n LEFT JOIN purchase_import_campaign pic ON pic.line = n.line
+                JOIN {_T.POINTS_ACCOUNT} a ON a.id = n.account_id
                 ORDER BY n.line
-                RETURNING id, account_id, pending_points, purchase_id, available_at, expires_at
+                RETURNING id, account_id, pending_points, purchase_id, available_at, expires_at, balance_after
             )
             -- A late import (return window already over) is released at once, as the service does.
             INSERT INTO {_T.LEDGER_ENTRY}
                 (account_id, kind, points, pending_points, shortfall_points, idempotency_key, memo_key,
-                 memo_params, created_at, purchase_id, releases_id, expires_at)
+                 memo_params, created_at, purchase_id, releases_id, expires_at, balance_after)
             SELECT e.account_id, {_KIND_RELEASE}, e.pending_points, -e.pending_points, 0,
-                   'release:' || e.id, '', '{{}}'::jsonb, %(now)s, e.purchase_id, e.id, e.expires_at
+                   'release:' || e.id, '', '{{}}'::jsonb, %(now)s, e.purchase_id, e.id, e.expires_at,
+                   -- balance_after: the account's balance before the chunk plus its releases so far
+                   -- (ids follow this ORDER BY, as the window does).
+                   e.balance_after + SUM(e.pending_points) OVER (PARTITION BY e.account_id ORDER BY e.id)
             FROM earned e WHERE e.available_at <= %(now)s ORDER BY e.id
             """,
             {**parameters, "memo_key": PURCHASE},

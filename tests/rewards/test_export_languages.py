@@ -34,8 +34,9 @@ def history(company):
 
 
 def _rows(response, delimiter: str) -> list[list[str]]:
-    assert response.content.startswith(b"\xef\xbb\xbf")  # a UTF-8 BOM: Excel reads å, ä, ö
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=delimiter))
+    content = response.getvalue()  # once: the export streams
+    assert content.startswith(b"\xef\xbb\xbf")  # a UTF-8 BOM: Excel reads å, ä, ö
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=delimiter))
 
 
 def test_a_swedish_member_exports_a_csv_with_semicolons_and_decimal_commas(client, purchaser, history, portal_site):

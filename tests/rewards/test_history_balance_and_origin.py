@@ -115,7 +115,7 @@ def test_the_export_carries_the_balance_and_who_for_every_row(member_client, his
 
     response = member_client.get(HISTORY_URL, {"_export": "csv"})
 
-    body = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+    body = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))[1:]
     assert len(body) == 65
     assert [row[7] for row in body[:5]] == ["860", "960", "1360", "1060", "1060"]
     assert body[-1][7] == "1" and body[-1][6] == "Rita Rep"

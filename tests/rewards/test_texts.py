@@ -115,9 +115,10 @@ def test_a_swedish_members_history_and_its_export_read_swedish(client, purchaser
     response = client.get("/points/history/", {"_export": "csv"})
 
     assert "Köp ERP-1" in page and "Purchase ERP-1" not in page
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    content = response.getvalue().decode("utf-8-sig")  # once: the export streams
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert [row for row in rows if "Köp ERP-1" in row], rows
-    assert "Purchase" not in response.content.decode("utf-8-sig")
+    assert "Purchase" not in content
 
 
 def test_an_english_speaking_reps_goodwill_reaches_a_swedish_member_in_swedish(rep, company, purchaser):
@@ -358,7 +359,8 @@ def test_the_migration_moves_stored_words_into_keys_on_a_copy_shaped_like_the_de
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate([("rewards", "0010_remove_ledgerentry_memo")])
+    # Forward to the latest rewards migration: the current models read the rows below.
+    executor.migrate(executor.loader.graph.leaf_nodes("rewards"))
 
     stored = {
         entry.idempotency_key: (entry.memo_key, entry.memo_params)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rewards.ledger.selectors import ledger_mismatches
+from rewards.ledger.selectors import balance_after_mismatches, ledger_mismatches
 
 
 class Command(BaseCommand):
     help = (
         "Verify for every points account that balance == sum(entry.points) (spendable points only), "
         "pending == sum(entry.pending_points) and shortfall == sum(entry.shortfall_points). "
+        "Also that each entry's balance_after is the running sum of its account's points (by id). "
         "Prints each mismatch and exits non-zero if there is any."
     )
 
@@ -25,4 +26,12 @@ class Command(BaseCommand):
             )
         if mismatches:
             raise CommandError(f"{len(mismatches)} account(s) do not match their ledger entries.")
+        wrong = balance_after_mismatches()
+        for row in wrong:
+            self.stdout.write(
+                f"entry {row['pk']} (account {row['account_id']}): balance_after {row['balance_after']} "
+                f"!= {row['running']}"
+            )
+        if wrong:
+            raise CommandError(f"{len(wrong)}+ entries have a wrong balance_after.")
         self.stdout.write(self.style.SUCCESS("Every account matches its ledger entries."))

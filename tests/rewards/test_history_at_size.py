@@ -1,0 +1,142 @@
+"""The points history stays cheap however long the ledger: each entry keeps the balance right
+after it (written under the account lock, also when many writers race), and the CSV export
+streams in chunks instead of building every row in the request."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+
+import pytest
+from django.db import connection
+
+from core.texts import free_text
+from rewards.ledger import views as ledger_views
+from rewards.ledger.selectors import balance_after_mismatches
+from rewards.ledger.services import points_account_for_company, points_adjust, points_award, points_redeem
+from rewards.models import LedgerEntry, PointsAccount
+from tests.factories import StaffFactory
+
+from .helpers import assert_ledger_consistent
+
+HISTORY_URL = "/points/history/"
+
+
+@pytest.mark.django_db
+def test_every_service_write_stores_the_balance_right_after_it(company, rules):
+    account = points_account_for_company(company=company)
+    staff = StaffFactory()
+
+    points_adjust(account=account, points=500, reason="Welcome", by=staff, key="a")
+    points_award(company_id=company.pk, points=200, key="b", memo=free_text("Survey"))
+    points_redeem(account=account, points=300, key="c", by=None, memo=free_text("Thermos"))
+    points_adjust(account=account, points=-50, reason="Typo", by=staff, key="d")
+
+    stored = list(LedgerEntry.objects.filter(account=account).order_by("pk").values_list("balance_after", flat=True))
+    assert stored == [500, 700, 400, 350]
+    assert PointsAccount.objects.get(pk=account.pk).balance == 350
+    assert_ledger_consistent()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_each_store_the_balance_after_their_own_entry(require_postgres, company, rules):
+    # given an account with points and eight threads that credit and spend it at the same time
+    account = points_account_for_company(company=company)
+    staff = StaffFactory()
+    points_adjust(account=account, points=10_000, reason="Start", by=staff, key="start")
+    errors: list[BaseException] = []
+
+    def writer(number: int) -> None:
+        try:
+            for step in range(10):
+                if (number + step) % 2:
+                    points_adjust(account=account, points=7, reason="Plus", by=staff, key=f"plus:{number}:{step}")
+                else:
+                    points_redeem(
+                        account=account, points=5, key=f"spend:{number}:{step}", by=None, memo=free_text("Gift")
+                    )
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then every entry's balance_after is the running balance in the order they were written,
+    # and the newest one equals the account's balance
+    assert errors == []
+    entries = list(LedgerEntry.objects.filter(account=account).order_by("pk").values_list("points", "balance_after"))
+    assert len(entries) == 81
+    running = 0
+    for points, balance_after in entries:
+        running += points
+        assert balance_after == running
+    assert entries[-1][1] == PointsAccount.objects.get(pk=account.pk).balance == 10_000 + 40 * 7 - 40 * 5
+    assert balance_after_mismatches() == []
+    assert_ledger_consistent()
+
+
+@pytest.mark.django_db
+def test_the_csv_export_streams_every_entry_in_chunks_newest_first(
+    member_client, company, rules, portal_site, monkeypatch
+):
+    # given 23 entries and chunks of 5 (the real chunk is 2 000)
+    monkeypatch.setattr(ledger_views, "EXPORT_CHUNK", 5)
+    account = points_account_for_company(company=company)
+    staff = StaffFactory()
+    for number in range(23):
+        points_adjust(account=account, points=10 + number, reason=f"Entry {number}", by=staff, key=f"e{number}")
+
+    response = member_client.get(HISTORY_URL, {"_export": "csv"})
+
+    # then the response streams, the header comes once, and every entry follows, newest first,
+    # each with the balance after it
+    assert response.streaming
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert header[-1] == "Balance after"
+    assert len(body) == 23 and "Balance after" not in [row[-1] for row in body]
+    assert [row[2] for row in body] == [f"Entry {number}" for number in reversed(range(23))]
+    expected = LedgerEntry.objects.filter(account=account).order_by("-created_at", "-pk")
+    assert [row[-1].replace("\u202f", "").replace(",", "") for row in body] == [
+        str(entry.balance_after) for entry in expected
+    ]
+
+
+@pytest.mark.django_db
+def test_an_export_of_no_entries_is_the_header_alone(member_client, company, rules, portal_site):
+    points_account_for_company(company=company)
+
+    response = member_client.get(HISTORY_URL, {"_export": "csv"})
+
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+    assert len(rows) == 1 and rows[0][0] == "Date"
+
+
+@pytest.mark.django_db
+def test_the_two_ended_paginator_gives_the_same_pages_as_django_s(company, rules):
+    from django.core.paginator import Paginator
+
+    from core.pagination import TwoEndedPaginator
+
+    account = points_account_for_company(company=company)
+    staff = StaffFactory()
+    for number in range(23):
+        points_adjust(account=account, points=1 + number, reason=f"E{number}", by=staff, key=f"p{number}")
+    entries = LedgerEntry.objects.filter(account=account).order_by("-created_at", "-pk")
+
+    for per_page, orphans in [(5, 0), (5, 2), (4, 0), (25, 0)]:
+        plain, two_ended = (
+            Paginator(entries, per_page, orphans=orphans),
+            TwoEndedPaginator(entries, per_page, orphans=orphans),
+        )
+        assert two_ended.num_pages == plain.num_pages
+        for number in plain.page_range:
+            assert [e.pk for e in two_ended.page(number)] == [e.pk for e in plain.page(number)], (per_page, number)
