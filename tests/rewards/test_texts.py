@@ -162,8 +162,8 @@ def test_no_ledger_write_path_stores_finished_words(company, purchaser, rep, rul
     from campaigns.services import activity_complete, challenge_complete
     from core.texts import StoredText
     from groups.texts import TRANSFER_IN, TRANSFER_OUT
-    from rewards.ledger.services import points_transfer
     from privacy.closing import company_close
+    from rewards.ledger.services import points_transfer
     from tests.campaigns.factories import ActivityFactory, ChallengeFactory
     from tests.factories import CompanyFactory
 
