@@ -3,7 +3,7 @@
 Called by ``portal.demo.seed()`` as ``seed_campaigns(summary, companies)``, after the
 points history and the content (events, offers) exist.
 
-* **Spring power tools boost** — ended: double points on power tools for the whole club
+* **Spring power tools boost** — ended: double points on power tools for Swedish members
   100–70 days ago, with a 25 % hold-out. The treated companies bought more during it (extra
   purchases, replayed at their dates through the earn pipeline, so they carry campaign
   points), which gives the results page a visible uplift; its survey has NPS answers.
@@ -221,12 +221,16 @@ def _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng
         owner=owner,
         starts_at=start,
         ends_at=end,
-        audience_kind=AudienceKind.ALL,
+        # Swedish members: its results compare revenue, and amounts in SEK and EUR do not add
+        # up (the club keeps no exchange rate; docs/architecture.md, *Currencies*).
+        audience_kind=AudienceKind.COUNTRIES,
+        countries=[Country.SWEDEN],
         holdout_percent=25,
         points_budget=600_000,
     )
-    others = [c for c in companies if c.pk != bergstrom.pk]
-    campaign.holdout_seed = _seed_for(campaign, companies, treated=bergstrom, held_out_pool=others)
+    swedish = [c for c in companies if c.country == Country.SWEDEN]
+    others = [c for c in swedish if c.pk != bergstrom.pk]
+    campaign.holdout_seed = _seed_for(campaign, swedish, treated=bergstrom, held_out_pool=others)
     campaign.save(update_fields=["holdout_seed"])
     rule = CampaignRule.objects.create(campaign=campaign, kind=RuleKind.MULTIPLIER, multiplier=Decimal("2"))
     if "POWERTOOLS" in categories:

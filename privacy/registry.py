@@ -60,6 +60,7 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "city": "the company's",
         "suspension_reason": "the club's note on the company",
         "external_id": "the ERP's key",
+        "currency": "the company's",
     },
     "notifications.Notification": {"url": "a portal path", "key": "an idempotency key"},
     "messaging.Broadcast": {"audience": "the filter a rep chose", "attachments": "file references", "key": "a key"},

@@ -354,18 +354,18 @@ REWARDS = {
             "bedrijf en stuurt je het bewijs.",
         ),
     },
-    "DONATE-TREES": {
+    "INVOICE-1000": {
         "sv": (
-            "Plantera 20 träd med Vi-skogen",
-            "Träd till bönder i Östafrika.",
-            "Klubben betalar för 20 träd som planteras tillsammans med bönder i Östafrika genom Vi-skogen, "
-            "och skickar diplomet till er.",
+            "1 000 kr avdrag på nästa faktura",
+            "Poäng rakt av det ni är skyldiga oss.",
+            "En kredit på 1 000 kr på ert företags nästa faktura. Vårt affärssystem drar av den när fakturan "
+            "skapas; beställningssidan visar när den har använts.",
         ),
         "nl": (
-            "Plant 20 bomen met Vi-skogen",
-            "Bomen voor boeren in Oost-Afrika.",
-            "De club betaalt 20 bomen die via Vi-skogen samen met boeren in Oost-Afrika worden geplant, en "
-            "stuurt je het certificaat.",
+            "1 000 SEK korting op je volgende factuur",
+            "Punten direct van wat je ons verschuldigd bent.",
+            "Een tegoed van 1 000 SEK op de volgende factuur van je bedrijf. Ons ERP-systeem trekt het af bij het "
+            "maken van de factuur; de bestelpagina toont wanneer het is verrekend.",
         ),
     },
 }

@@ -160,10 +160,10 @@ def _rewards(now: datetime) -> list[DemoReward]:
                    "We give 250 SEK in your company's name.",
                    "The club donates 250 SEK to Barncancerfonden in your company's name and sends you the receipt.",
                    extra={"charity_name": "Barncancerfonden"}),
-        DemoReward("DONATE-TREES", "Plant 20 trees with Vi-skogen", "charity", donation, 10_000, 200,
-                   "Trees for farmers in East Africa.",
-                   "The club pays for 20 trees planted with farmers in East Africa through Vi-skogen, and sends you "
-                   "the certificate.", extra={"charity_name": "Vi-skogen"}),
+        DemoReward("INVOICE-1000", "1 000 SEK off your next invoice", "gift-cards", RewardKind.INVOICE_CREDIT,
+                   50_000, 1_000, "Points straight off what you owe us.",
+                   "A credit of 1 000 SEK on your company's next invoice. Our ERP deducts it when the invoice is "
+                   "made; the order page shows when it has been used."),
     ]  # fmt: skip
 
 
@@ -224,6 +224,11 @@ def _draw_icon(draw: ImageDraw.ImageDraw, kind: str, centre: tuple[int, int], un
             angle = math.pi / 2 + step * math.pi / 5
             points.append((x + radius * math.cos(angle), y - radius * math.sin(angle)))
         draw.polygon(points, fill=white)
+    elif kind == RewardKind.INVOICE_CREDIT:  # an invoice with its lines
+        draw.rectangle((x - 2 * unit, y - 2.6 * unit, x + 2 * unit, y + 2.6 * unit), fill=white)
+        for row in range(4):
+            top = y - 1.6 * unit + row * 1.1 * unit
+            draw.rectangle((x - 1.3 * unit, top, x + 1.3 * unit, top + 0.35 * unit), fill=colour)
     else:  # a heart
         draw.ellipse((x - 2.6 * unit, y - 2.2 * unit, x + 0.2 * unit, y + 0.6 * unit), fill=white)
         draw.ellipse((x - 0.2 * unit, y - 2.2 * unit, x + 2.6 * unit, y + 0.6 * unit), fill=white)

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.translation import gettext as _
@@ -28,10 +28,15 @@ register = template.Library()
 
 @register.filter
 def money(amount, currency: str = "") -> str:
-    """``{{ 1500|money:"SEK" }}`` → "1 500 SEK"."""
+    """``{{ 1500|money:"SEK" }}`` → "1 500 SEK"; empty for what is not an amount (a filter
+    fails quietly, as Django's own do)."""
     if amount in (None, ""):
         return ""
-    return format_money(Decimal(amount), currency)
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    return format_money(value, currency)
 
 
 @register.inclusion_tag("components/progress_bar.html")

@@ -59,6 +59,8 @@ def test_a_right_prefix_with_a_wrong_secret_is_refused(client, rules, api_client
             "points:read",
             "redemptions:read",
             "redemptions:write",
+            "invoice_credits:read",
+            "invoice_credits:write",
             "webhooks:manage",
         ],
     }

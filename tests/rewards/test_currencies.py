@@ -210,7 +210,7 @@ def test_a_dutch_member_reads_their_points_worth_in_eur_and_staff_read_the_club_
     page = client.get("/points/history/").content.decode()
     assert "45\u00a0EUR" in page and "SEK" not in page
 
-    export = client.get("/points/history/", {"_export": "csv"}).content.decode("utf-8-sig")
+    export = client.get("/points/history/", {"_export": "csv"}).getvalue().decode("utf-8-sig")  # it streams
     header, first = list(csv.reader(io.StringIO(export), delimiter=";"))[:2]  # Dutch: ; and decimal commas
     cells = dict(zip(header, first, strict=True))
     assert cells["Waarde (EUR)"] == "45,00"

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 # Session, user, membership, site and branding, menu, the points panels (summary, months,
 # recent entries, rules) and the other apps' panels; measured, with a little headroom.
 DASHBOARD_BUDGET = 32
-HISTORY_BUDGET = 23  # + the account id, read first so the entries walk their index
+HISTORY_BUDGET = 24  # + the account id, read first so the entries walk their index; + the company group, if any
 EXPORT_BUDGET = 15  # + who caused the entries (one query for every row)
 
 HISTORY_URL = "/points/history/"
