@@ -30,6 +30,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 
 from cms.models import EventPage
@@ -96,22 +98,56 @@ def _staff_owner() -> User | None:
     )
 
 
-def _seed_for(campaign: Campaign, audience: list[Company], *, treated: Company, held_out_pool: list[Company]) -> str:
+def _seed_for(
+    campaign: Campaign,
+    audience: list[Company],
+    *,
+    treated: Company,
+    held_out_pool: list[Company],
+    trend: dict[int, Decimal] | None = None,
+) -> str:
     """A hold-out seed that treats ``treated``, holds out at least one of ``held_out_pool`` and
-    splits ``audience`` closest to the campaign's share (a small demo club varies a lot)."""
+    splits ``audience`` closest to the campaign's share (a small demo club varies a lot).
+    With ``trend`` (each company's revenue change from the period before the campaign to its
+    own weeks, before the campaign's extra orders), the groups are balanced as an experiment
+    designer would: among the closest splits, the one whose groups' trends differ least, the
+    treated not behind, so the results show what the campaign's orders added."""
     expected = len(audience) * campaign.holdout_percent / 100
-    best, best_distance = campaign.holdout_seed, None
-    for attempt in range(1, 200):
+    candidates = []
+    for attempt in range(1, 100):  # the seed's column holds 32 characters
         seed = f"demo-{campaign.name.lower().replace(' ', '-')}-{attempt}"
         if in_holdout(seed=seed, company_id=treated.pk, percent=campaign.holdout_percent):
             continue
         if not any(in_holdout(seed=seed, company_id=c.pk, percent=campaign.holdout_percent) for c in held_out_pool):
             continue
-        held_out = sum(in_holdout(seed=seed, company_id=c.pk, percent=campaign.holdout_percent) for c in audience)
-        distance = abs(held_out - expected)
-        if best_distance is None or distance < best_distance:
-            best, best_distance = seed, distance
-    return best
+        held = [c for c in audience if in_holdout(seed=seed, company_id=c.pk, percent=campaign.holdout_percent)]
+        kept = [c for c in audience if c not in held]
+        imbalance = Decimal(0)
+        if trend is not None and held and kept:
+            treated_trend = sum((trend.get(c.pk, Decimal(0)) for c in kept), Decimal(0)) / len(kept)
+            held_trend = sum((trend.get(c.pk, Decimal(0)) for c in held), Decimal(0)) / len(held)
+            imbalance = held_trend - treated_trend  # > 0: the hold-out was already growing faster
+        behind = 1 if imbalance > 0 else 0
+        candidates.append((abs(len(held) - expected), behind, abs(imbalance), attempt, seed))
+    return min(candidates)[-1] if candidates else campaign.holdout_seed
+
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=15, decimal_places=2)
+
+
+def _revenue_trend(companies: list[Company], start: datetime, end: datetime) -> dict[int, Decimal]:
+    """Each company's revenue in [start, end) minus the same length before ``start``."""
+    before = start - (end - start)
+    rows = (
+        Purchase.objects.filter(company__in=companies, occurred_at__gte=before, occurred_at__lt=end)
+        .values("company_id")
+        .annotate(
+            during=Coalesce(Sum("net_amount", filter=Q(occurred_at__gte=start)), Value(ZERO), output_field=MONEY),
+            previous=Coalesce(Sum("net_amount", filter=Q(occurred_at__lt=start)), Value(ZERO), output_field=MONEY),
+        )
+    )
+    return {row["company_id"]: row["during"] - row["previous"] for row in rows}
 
 
 def _purchase(company: Company, external_id: str, at: datetime, lines: list[tuple[ProductCategory, Decimal]]):
@@ -230,7 +266,9 @@ def _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng
     )
     swedish = [c for c in companies if c.country == Country.SWEDEN]
     others = [c for c in swedish if c.pk != bergstrom.pk]
-    campaign.holdout_seed = _seed_for(campaign, swedish, treated=bergstrom, held_out_pool=others)
+    campaign.holdout_seed = _seed_for(
+        campaign, swedish, treated=bergstrom, held_out_pool=others, trend=_revenue_trend(swedish, start, end)
+    )
     campaign.save(update_fields=["holdout_seed"])
     rule = CampaignRule.objects.create(campaign=campaign, kind=RuleKind.MULTIPLIER, multiplier=Decimal("2"))
     if "POWERTOOLS" in categories:
