@@ -166,15 +166,28 @@ def _restore_migration_data() -> None:
         getattr(importlib.import_module(module), function)(historical_apps, None)
 
 
-@pytest.fixture(autouse=True)
-def _migration_data_in_transactional_tests(request):
+def _is_transactional(item: pytest.Item) -> bool:
+    """Whether pytest-django runs this test outside a rolled-back transaction: by marker,
+    or through the ``transactional_db`` or ``live_server`` fixture (the browser tests)."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
     """A transactional test empties every table when it ends, including the rows the data
-    migrations made; the next transactional test gets them back here."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
-        return
-    request.getfixturevalue("transactional_db")
-    _restore_migration_data()
+    migrations made. Put them back once all its fixtures are torn down (the flush is the
+    last of them), so whatever test runs next, in whatever order, finds them."""
+    yield
+    if nextitem is None or not _is_transactional(item):
+        return  # after the last test the test database is gone
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        _restore_migration_data()
 
 
 @pytest.fixture(autouse=True)
