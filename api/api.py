@@ -38,7 +38,7 @@ from ninja.security import HttpBearer
 from pydantic import Field
 
 from core.db import LockWaitTimeout, bounded_lock_wait
-from members.models import Company
+from members.models import Company, CompanyStatus
 from members.services import MembersError, company_upsert
 from outbox.services import outbox_enqueue
 from rewards.bounds import money_problem, occurred_at_problem
@@ -589,6 +589,7 @@ def _batch_set_based_items(
             or amount < 0
             or amount != amount.quantize(CENT)
             or timezone.is_naive(item.occurred_at)
+            or companies[item.company].status == CompanyStatus.CLOSED
             or occurred_at_problem(item.occurred_at, now=now)
             or (
                 line is not None

@@ -108,7 +108,7 @@ from psycopg import sql
 
 from core.currencies import COUNTRY_CURRENCY, currency_for_country
 from core.spreadsheets import csv_writer
-from members.models import Company
+from members.models import Company, CompanyStatus
 from outbox.events import DomainEvent, EventType, events_emit, events_wanted
 from outbox.services import outbox_enqueue
 from rewards.bounds import POINTS_MAX, money_problem, occurred_at_problem
@@ -134,6 +134,7 @@ from rewards.models import (
 from rewards.purchases.services import (
     IngestError,
     PurchaseLineInput,
+    closed_company_refusal,
     currency_mismatch,
     purchase_earned_data,
     purchase_record_with_entry,
@@ -984,6 +985,23 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         ORDER BY a.id FOR UPDATE"""
     )
     accounts = cursor.fetchall()
+    # Rows of companies that have left the club, read under the account locks: a closing holds
+    # its company's lock while it settles the points and marks the company closed. A retry of a
+    # purchase recorded before the closing stays a duplicate, as in the services.
+    cursor.execute(
+        f"""SELECT {_STAGING_FIELDS}, c.external_id, c.name FROM purchase_import_staging s
+        JOIN {_T.COMPANY} c ON c.external_id = s.company_external_id
+        WHERE c.status = %s
+          AND NOT EXISTS (SELECT 1 FROM {_T.PURCHASE} p WHERE p.source = s.source AND p.external_id = s.external_id)""",
+        [CompanyStatus.CLOSED],
+    )
+    dropped = []
+    for values in cursor.fetchall():
+        row = _staged_row(values[:-2], context)
+        company = Company(external_id=values[-2], name=values[-1])
+        result.fail(import_id, row.line, closed_company_refusal(company), row.fields)
+        dropped.append(row.line)
+    _delete_staged(cursor, dropped)
     # Campaigns first: their points count in the tier check. Accounts whose campaign points
     # depend on the order of the rows (a bonus, a budget the chunk may use up) are routed.
     routed: set[int] = set()
@@ -1308,7 +1326,7 @@ def purchases_land_set_based(purchases: list[BatchPurchase], *, now: datetime | 
             cursor.execute("SELECT 1 FROM purchase_import_new WHERE points > %s LIMIT 1", [POINTS_MAX])
             if cursor.fetchone() is not None:
                 raise BatchNotSetBased()
-            if result.errors:  # an unknown company or a repeated external id: the caller's check failed
+            if result.errors:  # an unknown or closed company, a repeated external id: the caller's check failed
                 raise BatchNotSetBased()
     landed = result.outcomes
     return BatchLanding(

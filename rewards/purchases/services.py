@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.currencies import currency_is_known
-from members.models import Company
+from members.models import Company, CompanyStatus
 from outbox.events import EventType, event_emit
 from outbox.services import outbox_enqueue
 from rewards.bounds import POINTS_MAX, money_problem, occurred_at_problem, points_problem
@@ -212,6 +212,8 @@ def purchase_record_with_entry(
     if existing is not None:
         return _same_or_conflict(existing, wanted), False, None
 
+    if company.status == CompanyStatus.CLOSED:
+        raise PurchaseInvalid(closed_company_refusal(company), field="company")
     if currency != company.purchase_currency:
         if not currency_is_known(currency):
             raise PurchaseInvalid(currency_refusal(currency, ProgrammeRules.current()), field="currency")
@@ -278,6 +280,12 @@ def purchase_record_with_entry(
             problem = points_problem(entry.net_points)
             if problem:
                 raise PurchaseInvalid(problem, field="net_amount")  # rolls the purchase back
+            # Read again under the account lock the entry took: a closing holds the same lock
+            # while it settles the points and marks the company closed, so a purchase that
+            # raced it sees the committed status here and rolls back instead of landing points
+            # on a settled account.
+            if Company.objects.filter(pk=company.pk, status=CompanyStatus.CLOSED).exists():
+                raise PurchaseInvalid(closed_company_refusal(company), field="company")
             if entry.kind == EntryKind.EARN and entry.net_points > 0:
                 event_emit(
                     EventType.PURCHASE_EARNED,
@@ -318,6 +326,15 @@ def purchase_record_with_entry(
     if notify and entry.kind == EntryKind.EARN and entry.net_points > 0:
         _notify_points_after_commit(purchase, entry)
     return purchase, True, entry
+
+
+def closed_company_refusal(company: Company) -> str:
+    """Why a purchase or credit note for a company that has left the club is refused (API,
+    services and imports): its points were settled when it closed, and reopening it
+    (``privacy.closing``) is the way back."""
+    return _("Company %(company)s has left the club; it records no new purchases or returns.") % {
+        "company": company.external_id or company.name,
+    }
 
 
 def currency_mismatch(company: Company, currency: str) -> str:

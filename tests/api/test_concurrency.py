@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from decimal import Decimal
 
@@ -10,10 +11,12 @@ from django.db import connection
 from django.test import Client
 
 from api.services import api_client_create
+from members.models import Company
+from privacy.closing import company_close
 from rewards.ledger.selectors import ledger_mismatches
-from rewards.models import EntryKind, LedgerEntry, ProgrammeRules, Purchase
-from rewards.purchases.services import purchase_record
-from tests.factories import CompanyFactory
+from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProgrammeRules, Purchase
+from rewards.purchases.services import PurchaseInvalid, purchase_record
+from tests.factories import CompanyFactory, StaffFactory
 
 from .conftest import YESTERDAY, JsonApi, purchase_body
 
@@ -100,4 +103,45 @@ def test_concurrent_http_posts_of_one_purchase_create_exactly_one(require_postgr
     assert len({response.content for response in responses}) == 1  # every caller got the same answer
     assert Purchase.objects.count() == 1
     assert LedgerEntry.objects.filter(kind=EntryKind.EARN).count() == 1
+    assert ledger_mismatches() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_purchases_racing_the_company_closing_land_before_it_or_not_at_all(require_postgres):
+    ProgrammeRules.current()
+    company = CompanyFactory()  # loaded before the closing: every purchase below sees it active
+    closer = StaffFactory(group="Club admins")
+    numbers = itertools.count()
+
+    def post(number):
+        return purchase_record(
+            company=company,
+            source="erp",
+            external_id=f"ORDER-{number}",
+            occurred_at=YESTERDAY,
+            net_amount=Decimal("100.00"),
+            currency="SEK",
+            lines=[],
+        )
+
+    post("BEFORE")  # so the closing always has points to settle
+
+    def post_or_close():
+        number = next(numbers)
+        if number == POSTS // 4:
+            return company_close(company=Company.objects.get(pk=company.pk), by=closer)
+        return post(number)
+
+    results = _run_together(POSTS, post_or_close)
+
+    refused = [result for result in results if isinstance(result, PurchaseInvalid)]
+    unexpected = [result for result in results if isinstance(result, Exception) and result not in refused]
+    assert unexpected == []
+    assert all("has left the club" in str(result) for result in refused)
+    close = LedgerEntry.objects.get(account__company=company, kind=EntryKind.CLOSE)
+    # Everything that landed landed before the closing, which settled it: nothing after it.
+    assert not LedgerEntry.objects.filter(account__company=company, pk__gt=close.pk).exists()
+    assert Purchase.objects.filter(company=company).count() == 1 + POSTS - 1 - len(refused)
+    account = PointsAccount.objects.get(company=company)
+    assert (account.balance, account.pending) == (0, 0)
     assert ledger_mismatches() == []

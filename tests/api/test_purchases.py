@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from privacy.closing import company_close
 from rewards.models import EntryKind, LedgerEntry, PointsAccount, Purchase
+from tests.factories import StaffFactory
 from tests.rewards.factories import ProductCategoryFactory
 
 from .conftest import purchase_body
@@ -219,3 +221,25 @@ def test_a_purchases_query_count_does_not_grow_with_its_lines(api, company):
 
     # The second purchase finds the company's account already there (the first created it).
     assert counts[1] <= counts[0]
+
+
+def test_a_company_that_has_left_the_club_gets_no_new_purchase_alone_or_in_a_batch(api, company):
+    api.post("/purchases", purchase_body(company, "BEFORE"))
+    company_close(company=company, by=StaffFactory(group="Club admins"))
+    entries = LedgerEntry.objects.filter(account__company=company).count()
+
+    single = api.post("/purchases", purchase_body(company, "AFTER"))
+    retry = api.post("/purchases", purchase_body(company, "BEFORE"))
+    batch = api.post(
+        "/purchases/batch",
+        {"items": [purchase_body(company, "AFTER-1"), purchase_body(company, "BEFORE")]},
+    )
+
+    assert single.status_code == 422
+    assert _loc_and_msg(single)[0][0] == ("body", "company")
+    assert "has left the club" in _loc_and_msg(single)[0][1]
+    assert retry.status_code == 200  # sent before it closed: still the same purchase
+    assert [(item["index"], item["status"]) for item in batch.json()["items"]] == [(0, "invalid"), (1, "duplicate")]
+    assert "has left the club" in batch.json()["items"][0]["errors"][0]["msg"]
+    assert list(Purchase.objects.values_list("external_id", flat=True)) == ["BEFORE"]
+    assert LedgerEntry.objects.filter(account__company=company).count() == entries

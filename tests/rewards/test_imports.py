@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from members.models import Company
+from privacy.closing import company_close
 from rewards.ledger.services import points_account_for_company, points_earn_for_purchase, points_redeem, purchase_return
 from rewards.models import (
     EntryKind,
@@ -817,3 +818,36 @@ def test_a_chunk_left_for_one_by_one_never_makes_the_next_set_based_chunk_larger
     # set-based rows that held the locks too long: shrink to the target
     assert _next_chunk_size(10_000, staged=10_000, lock_seconds=4 * SET_BASED_LOCK_TARGET_SECONDS) == 2_500
     assert _next_chunk_size(10_000, staged=10, lock_seconds=4 * SET_BASED_LOCK_TARGET_SECONDS) == 2_500
+
+
+# --- A company that has left the club -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("set_based", [False, True], ids=["row by row", "set based"])
+def test_a_closed_company_gets_no_new_purchase_but_its_old_ones_stay_duplicates(request, acme, globex, set_based):
+    if set_based:
+        request.getfixturevalue("require_postgres")
+    run(csv_bytes([row("ACME", "P-OLD")]), set_based=set_based)
+    company_close(company=acme, by=StaffFactory(group="Club admins"))
+    entries_after_closing = LedgerEntry.objects.filter(account__company=acme).count()
+
+    purchase_import = run(
+        csv_bytes(
+            [
+                row("ACME", "P-OLD"),  # line 2: sent before it closed, same content
+                row("ACME", "P-NEW"),  # 3: new, refused
+                row("ACME", "C-NEW", "-100.00", original="P-OLD"),  # 4: a return after closing, refused
+                row("GLOBEX", "G-1"),  # 5: another company, lands
+            ]
+        ),
+        set_based=set_based,
+    )
+
+    assert (purchase_import.rows_created, purchase_import.rows_duplicate, purchase_import.rows_failed) == (1, 1, 2)
+    reasons = {int(line): reason for line, reason, *_rest in error_rows(purchase_import)[1:]}
+    assert sorted(reasons) == [3, 4]
+    assert all("ACME has left the club" in reason for reason in reasons.values())
+    assert not Purchase.objects.filter(external_id__in=["P-NEW", "C-NEW"]).exists()
+    assert LedgerEntry.objects.filter(account__company=acme).count() == entries_after_closing
+    assert PointsAccount.objects.get(company=acme).balance == 0
+    assert Purchase.objects.filter(company=globex, external_id="G-1").exists()
