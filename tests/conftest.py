@@ -134,8 +134,8 @@ def cleared_cache(db):
 
 
 def _restore_migration_data() -> None:
-    """Re-create what the data migrations made: Wagtail's locale, root page and root
-    collection, the staff groups with their permissions, and Marketing's page rights and
+    """Re-create what the data migrations made: Wagtail's locale, root page, default site and
+    root collection, the staff groups with their permissions, and Marketing's page rights and
     approval workflow. Does nothing while the root page exists.
 
     Django's serialized rollback would be the textbook tool, but on this project it fails
@@ -148,7 +148,7 @@ def _restore_migration_data() -> None:
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
-    from wagtail.models import Collection, Locale, Page
+    from wagtail.models import Collection, Locale, Page, Site
 
     if Page.objects.filter(depth=1).exists():
         return
@@ -156,7 +156,11 @@ def _restore_migration_data() -> None:
     locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
     if not Collection.objects.exists():
         Collection.add_root(name="Root")
-    Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    root = Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    # Wagtail's own first data: a welcome page as the default site's root (pages that read
+    # the branding settings find the site by it).
+    welcome = root.add_child(instance=Page(title="Welcome to your new Wagtail site!", slug="home", locale=locale))
+    Site.objects.create(hostname="localhost", root_page=welcome, is_default_site=True)
     historical_apps = MigrationLoader(connection).project_state().apps
     for module, function in [
         ("members.migrations.0002_staff_groups", "create_staff_groups"),
