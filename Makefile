@@ -71,8 +71,9 @@ messages: install-dev  ## Update and compile the translations (needs gettext)
 	$(MANAGE) makemessages -l sv -l nl --ignore=.venv --ignore=var --ignore=tests --ignore=artifacts --no-obsolete
 	$(MANAGE) compilemessages --ignore=.venv
 
-check-deploy: install  ## Django's deployment checks against production settings
+check-deploy: install  ## Django's deployment checks and collectstatic against production settings
 	DJANGO_SETTINGS_MODULE=clubportal.settings.production $(MANAGE) check --deploy --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=clubportal.settings.production $(MANAGE) collectstatic --noinput --clear -v0
 
 clean:  ## Remove the virtualenv, the SQLite database and generated files
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var artifacts .pytest_cache .ruff_cache
