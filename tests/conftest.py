@@ -195,6 +195,18 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture(autouse=True)
+def _celery_join_allowed():
+    """Each test starts allowed to wait for a task's result. Celery keeps "a task is running
+    here, do not block on another" in one process-wide flag that an eager ``delay()`` sets and
+    puts back; two threads running eager tasks at once (the concurrency tests) can put it back
+    in the wrong order and leave it set, and a later test's ``result.get()`` would then fail."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _forget_webhook_subscriptions():
     """Each test starts knowing there are no webhook subscriptions (a previous test's were
     rolled back), so writes make no query to find out and query counts stay as they were;
