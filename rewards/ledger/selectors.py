@@ -11,12 +11,17 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from members.models import Company
-from rewards.ledger.services import qualifying_points
+from rewards.ledger.services import (
+    points_expired_not_written_off,
+    points_unexpired_lots,
+    qualifying_points,
+    unexpired_lots_subquery,
+)
 from rewards.models import (
     EntryKind,
     LedgerEntry,
@@ -62,69 +67,110 @@ def points_value(*, points: int, rules: ProgrammeRules) -> Decimal:
     return (Decimal(points) * rules.point_value).quantize(Decimal("0.01"))
 
 
-def _pending_releases(account_id: int) -> list[DatedPoints]:
+PENDING_WALK_BATCH = 500
+
+
+def _pending_releases(account: PointsAccount) -> list[DatedPoints]:
+    """The account's pending points by the day they are released.
+
+    Unreleased earns are the newest by release date (releases go in that order; a late import
+    is released at once), and what is left of them after returns adds up to the account's
+    ``pending``. So the earns are read newest first, from the partial index
+    ``rewards_entry_account_earns``, in batches that double (500, 1 000, …) until ``pending``
+    is covered: one query for an account with up to 500 earns in its return window, however
+    long its history; a few more for a very busy one. Nothing is read when nothing is pending.
+    """
+    if account.pending <= 0:
+        return []
     returned = (
         LedgerEntry.objects.filter(
-            kind=EntryKind.REVERSAL, account_id=account_id, purchase__original_id=OuterRef("purchase_id")
+            kind=EntryKind.REVERSAL, account_id=account.pk, purchase__original_id=OuterRef("purchase_id")
         )
         .order_by()
         .values("purchase__original_id")
         .annotate(total=Sum("pending_points"))
         .values("total")
     )
+    # Released or reversed earns are read too and skipped here: filtering them out in SQL
+    # would make the batch's LIMIT look through every older (released) earn.
     earns = (
-        LedgerEntry.objects.filter(
-            account_id=account_id, kind=EntryKind.EARN, released_by__isnull=True, reversed_by__isnull=True
+        LedgerEntry.objects.filter(account_id=account.pk, kind=EntryKind.EARN, available_at__isnull=False)
+        .annotate(
+            done=Exists(LedgerEntry.objects.filter(releases=OuterRef("pk")))
+            | Exists(LedgerEntry.objects.filter(reverses=OuterRef("pk"))),
+            returned=Coalesce(Subquery(returned), 0),
         )
-        # Awards without a purchase (campaigns' activities) are spendable at once: never pending.
-        .filter(available_at__isnull=False)
-        .annotate(returned=Coalesce(Subquery(returned), 0))
-        .values_list("available_at", "pending_points", "returned")
+        .order_by("-available_at", "-pk")
+        .values_list("pk", "available_at", "pending_points", "returned", "done")
     )
     by_day: dict[date, int] = defaultdict(int)
-    for available_at, pending_points, returned_points in earns:
-        by_day[timezone.localdate(available_at)] += pending_points + returned_points
+    covered = 0
+    after: tuple[datetime, int] | None = None
+    size = PENDING_WALK_BATCH
+    while covered < account.pending:
+        batch = earns
+        if after is not None:
+            batch = batch.filter(Q(available_at__lt=after[0]) | Q(available_at=after[0], pk__lt=after[1]))
+        rows = list(batch[:size])
+        for _pk, available_at, pending_points, returned_points, done in rows:
+            if not done:
+                by_day[timezone.localdate(available_at)] += pending_points + returned_points
+                covered += pending_points + returned_points
+        if len(rows) < size:
+            break
+        after = (rows[-1][1], rows[-1][0])
+        size *= 2
     return [DatedPoints(on, points) for on, points in sorted(by_day.items()) if points]
 
 
 def _fifo_expiring(
-    *, now: datetime, due: int, debits: int, lots: list[tuple[datetime, int]], include_due: bool = True
+    *, now: datetime, owed: int, lots: list[tuple[date, int]], include_due: bool = True
 ) -> list[DatedPoints]:
     """FIFO expiry by day, as ``points_expire`` computes it. Pure.
 
-    ``due``: Σ lots already past their expiry at ``now``; ``debits``: Σ all debits (≤ 0);
-    ``lots``: (expires_at, points) of the lots expiring after ``now`` in the window, by
-    ``expires_at``. Points already due but not yet written off by the nightly run show as
+    ``owed``: Σ lots already past their expiry at ``now`` + Σ all debits (≤ 0), i.e.
+    ``points_expired_not_written_off``; ``lots``: (local day, Σ points) of the lots expiring
+    after ``now`` in the window, by day (``_lots_by_day``: what expires on a day is the rise
+    of max(0, owed) over that day, so a day's lots add up before the FIFO step without
+    changing it). Points already due but not yet written off by the nightly run show as
     expiring today (left out with ``include_due=False``).
     """
-    already = max(0, due + debits)
+    already = max(0, owed)
     by_day: dict[date, int] = defaultdict(int)
     if already and include_due:
         by_day[timezone.localdate(now)] += already
-    for expires_at, points in lots:
-        due += points
-        expired_by_then = max(0, due + debits)
-        by_day[timezone.localdate(expires_at)] += expired_by_then - already
+    for day, points in lots:
+        owed += points
+        expired_by_then = max(0, owed)
+        by_day[day] += expired_by_then - already
         already = expired_by_then
     return [DatedPoints(on, points) for on, points in sorted(by_day.items()) if points]
 
 
-def _expiring(account_id: int, now: datetime, days: int) -> list[DatedPoints]:
+def _lots_by_day(lots: QuerySet) -> QuerySet:
+    """Σ points of ``lots`` per local day of expiry (and account), by day: a busy account's
+    window holds thousands of lots, a day's total is all the FIFO needs."""
+    return (
+        lots.annotate(day=TruncDate("expires_at"))
+        .values("account_id", "day")
+        .annotate(points=Sum("points"))
+        .order_by("account_id", "day")
+    )
+
+
+def _expiring(account: PointsAccount, now: datetime, days: int) -> list[DatedPoints]:
     """Points that will expire, by day, in the next ``days`` days (FIFO, as ``points_expire``).
 
     Points already due but not yet written off by the nightly run show as expiring today.
+    Two index reads: Σ the lots unexpired now, and the lots in the window.
     """
     until = now + timedelta(days=days)
-    sums = LedgerEntry.objects.filter(account_id=account_id).aggregate(
-        due=Coalesce(Sum("points", filter=Q(points__gt=0, expires_at__lte=now)), 0),
-        debits=Coalesce(Sum("points", filter=Q(points__lt=0)), 0),
-    )
-    lots = (
-        LedgerEntry.objects.filter(account_id=account_id, points__gt=0, expires_at__gt=now, expires_at__lte=until)
-        .order_by("expires_at")
-        .values_list("expires_at", "points")
-    )
-    return _fifo_expiring(now=now, due=sums["due"], debits=sums["debits"], lots=list(lots))
+    unexpired = points_unexpired_lots(account_id=account.pk, now=now)
+    lots = _lots_by_day(
+        LedgerEntry.objects.filter(account_id=account.pk, points__gt=0, expires_at__gt=now, expires_at__lte=until)
+    ).values_list("day", "points")
+    owed = points_expired_not_written_off(balance=account.balance, unexpired_lots=unexpired)
+    return _fifo_expiring(now=now, owed=owed, lots=list(lots))
 
 
 def points_expiring_by_account(
@@ -135,35 +181,27 @@ def points_expiring_by_account(
     nothing expiring are left out. Points already past their expiry (not yet written off)
     are not included: they are no longer the member's to use.
 
-    Two queries whatever the number of accounts: the lots in the window, and the due and
-    debit sums of the accounts that have such lots. ``account_ids`` limits it to those
-    accounts (one page of the rep workspace).
+    Two queries whatever the number of accounts: the lots in the window, and the balance and
+    Σ unexpired lots of the accounts that have such lots (index ranges, not their
+    ledgers). ``account_ids`` limits it to those accounts (one page of the rep workspace).
     """
-    lots = LedgerEntry.objects.filter(
-        points__gt=0, expires_at__gt=now, expires_at__lt=until, account__balance__gt=0
-    ).order_by("account_id", "expires_at", "pk")
+    lots = LedgerEntry.objects.filter(points__gt=0, expires_at__gt=now, expires_at__lt=until, account__balance__gt=0)
     if account_ids is not None:
         lots = lots.filter(account_id__in=account_ids)
-    lots_by_account: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    for account_id, expires_at, points in lots.values_list("account_id", "expires_at", "points"):
-        lots_by_account[account_id].append((expires_at, points))
+    lots_by_account: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for account_id, day, points in _lots_by_day(lots).values_list("account_id", "day", "points"):
+        lots_by_account[account_id].append((day, points))
     if not lots_by_account:
         return {}
-    sums = (
-        LedgerEntry.objects.filter(account_id__in=lots.values("account_id"))
-        .order_by()
-        .values("account_id")
-        .annotate(
-            due=Coalesce(Sum("points", filter=Q(points__gt=0, expires_at__lte=now)), 0),
-            debits=Coalesce(Sum("points", filter=Q(points__lt=0)), 0),
-        )
-        .values_list("account_id", "due", "debits")
+    owed_by_account = (
+        PointsAccount.objects.filter(pk__in=list(lots_by_account))
+        .annotate(unexpired=Coalesce(Subquery(unexpired_lots_subquery(OuterRef("pk"), now)), 0))
+        .values_list("pk", "balance", "unexpired")
     )
     result = {}
-    for account_id, due, debits in sums:
-        if account_id not in lots_by_account:
-            continue  # lots arrived between the two queries: next run
-        expiring = _fifo_expiring(now=now, due=due, debits=debits, lots=lots_by_account[account_id], include_due=False)
+    for account_id, balance, unexpired in owed_by_account:
+        owed = points_expired_not_written_off(balance=balance, unexpired_lots=unexpired)
+        expiring = _fifo_expiring(now=now, owed=owed, lots=lots_by_account[account_id], include_due=False)
         if expiring:
             result[account_id] = expiring
     return result
@@ -173,8 +211,10 @@ def account_summary(*, company: Company, now: datetime | None = None) -> Account
     """What a member sees first: balance and its value, pending with release dates,
     points expiring in the next 60 days with dates, tier and points to the next tier.
 
-    Seven queries whatever the size of the ledger; a company without an account yet
-    gets an empty summary.
+    Seven queries whatever the size of the ledger (six with nothing pending; a company with
+    more than 500 earns in its return window needs one more per doubling, see
+    ``_pending_releases``), each an index range of the account; a company without an account
+    yet gets an empty summary.
     """
     now = now or timezone.now()
     # Values in the company's own currency (one more query for a currency other than the base).
@@ -197,7 +237,7 @@ def account_summary(*, company: Company, now: datetime | None = None) -> Account
             points_to_next_tier=lowest.qualifying_points if lowest else None,
             tiers=tiers,
         )
-    qualifying = qualifying_points(account_id=account.pk, now=now)
+    qualifying = qualifying_points(account=account, now=now)
     current_rank = account.tier.qualifying_points if account.tier else -1
     next_tier = next((tier for tier in tiers if tier.qualifying_points > current_rank), None)
     return AccountSummary(
@@ -205,9 +245,9 @@ def account_summary(*, company: Company, now: datetime | None = None) -> Account
         balance_value=points_value(points=account.balance, rules=rules),
         currency=rules.currency,
         pending=account.pending,
-        pending_releases=_pending_releases(account.pk),
+        pending_releases=_pending_releases(account),
         shortfall=account.shortfall,
-        expiring=_expiring(account.pk, now, EXPIRY_WARNING_DAYS),
+        expiring=_expiring(account, now, EXPIRY_WARNING_DAYS),
         tier=account.tier,
         qualifying_points=qualifying,
         next_tier=next_tier,
@@ -522,13 +562,15 @@ class TierOutlook:
         )
 
 
-def _qualifying_at(evaluation_at: datetime, account_ref) -> Subquery:
+def _qualifying_at(evaluation_at: datetime, account_ref, company_ref) -> Subquery:
     """Σ net points of earns and returns whose purchase falls in the 12 months before
-    ``evaluation_at`` (as ``qualifying_points`` counts them), for the account ``account_ref``."""
+    ``evaluation_at`` (as ``qualifying_points`` counts them), for the account ``account_ref``
+    of the company ``company_ref`` (its purchases are read by their company index)."""
     return Subquery(
         LedgerEntry.objects.filter(
             account_id=account_ref,
             kind__in=[EntryKind.EARN, EntryKind.REVERSAL],
+            purchase__company_id=company_ref,
             purchase__occurred_at__gt=evaluation_at - relativedelta(months=12),
             purchase__occurred_at__lte=evaluation_at,
         )
@@ -581,7 +623,7 @@ def tier_outlook(*, account: PointsAccount, now: datetime | None = None) -> Tier
     tier = next((candidate for candidate in tiers if candidate.pk == account.tier_id), None)
     qualifying = (
         PointsAccount.objects.filter(pk=account.pk)
-        .annotate(qualifying=Coalesce(_qualifying_at(evaluation_at, OuterRef("pk")), 0))
+        .annotate(qualifying=Coalesce(_qualifying_at(evaluation_at, OuterRef("pk"), OuterRef("company_id")), 0))
         .values_list("qualifying", flat=True)
         .first()
     ) or 0
@@ -603,7 +645,7 @@ def tier_downgrades_expected(*, now: datetime) -> list[TierOutlook]:
     tiers_by_pk = {tier.pk: tier for tier in tiers}
     rows = (
         PointsAccount.objects.filter(tier__isnull=False)
-        .annotate(qualifying=Coalesce(_qualifying_at(evaluation_at, OuterRef("pk")), 0))
+        .annotate(qualifying=Coalesce(_qualifying_at(evaluation_at, OuterRef("pk"), OuterRef("company_id")), 0))
         .filter(qualifying__lt=F("tier__qualifying_points"))
         .order_by("pk")
         .values_list("pk", "company_id", "tier_id", "qualifying")

@@ -42,7 +42,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum, Window
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -921,13 +921,49 @@ def purchase_return(*, credit_note: Purchase, now: datetime | None = None) -> Le
 # --- Expiry ----------------------------------------------------------------------------------
 
 
-def points_due_to_expire(*, account_id: int, now: datetime) -> int:
-    """Points of the account that FIFO expiry says are expired at ``now`` (see ``points_expire``)."""
-    sums = LedgerEntry.objects.filter(account_id=account_id).aggregate(
-        due=Coalesce(Sum("points", filter=Q(points__gt=0, expires_at__lte=now)), 0),
-        debits=Coalesce(Sum("points", filter=Q(points__lt=0)), 0),
+def lots_after(now: datetime) -> Q:
+    """Entries that are lots (add spendable points) still unexpired at ``now``; relative to a
+    points account as ``entries__…``. Σ their points is read from the partial index
+    ``rewards_entry_account_lots`` alone."""
+    return Q(points__gt=0, expires_at__gt=now)
+
+
+def points_expired_not_written_off(*, balance: int, unexpired_lots: int) -> int:
+    """What FIFO expiry owes at a moment, as ``points_expire`` defines it (Σ lots due − Σ all
+    debits), from the account's ``balance`` and Σ its lots still unexpired then.
+
+    Every lot has an expiry (a CHECK) and the balance is Σ all entries' points, so
+    Σ lots due + Σ debits = balance − Σ unexpired lots: one index range instead of every
+    entry of the account. May be negative (debits ahead of expiry); callers take max(0, …).
+    """
+    return balance - unexpired_lots
+
+
+def unexpired_lots_subquery(account_id, now: datetime):
+    """Σ points of the lots of ``account_id`` (a value or an ``OuterRef``) unexpired at ``now``."""
+    return (
+        LedgerEntry.objects.filter(lots_after(now), account_id=account_id)
+        .order_by()
+        .values("account_id")
+        .annotate(total=Sum("points"))
+        .values("total")
     )
-    return max(0, sums["due"] + sums["debits"])
+
+
+def points_unexpired_lots(*, account_id: int, now: datetime) -> int:
+    """Σ points of the account's lots that expire after ``now`` (one index-only read)."""
+    return LedgerEntry.objects.filter(lots_after(now), account_id=account_id).aggregate(
+        total=Coalesce(Sum("points"), 0)
+    )["total"]
+
+
+def points_due_to_expire(*, account_id: int, now: datetime, balance: int | None = None) -> int:
+    """Points of the account that FIFO expiry says are expired at ``now`` (see ``points_expire``).
+    ``balance`` is the account's, when the caller holds its row (else one query more)."""
+    if balance is None:
+        balance = PointsAccount.objects.values_list("balance", flat=True).get(pk=account_id)
+    unexpired = points_unexpired_lots(account_id=account_id, now=now)
+    return max(0, points_expired_not_written_off(balance=balance, unexpired_lots=unexpired))
 
 
 def points_expire(*, now: datetime) -> int:
@@ -951,13 +987,11 @@ def points_expire(*, now: datetime) -> int:
     One short transaction per account; key ``expire:<account id>:<local date>`` makes
     this idempotent per account and day. Returns the number of entries written.
     """
+    # Accounts whose balance is more than their unexpired lots (points_expired_not_written_off).
     candidates = (
         PointsAccount.objects.filter(balance__gt=0)
-        .annotate(
-            due=Coalesce(Sum("entries__points", filter=Q(entries__points__gt=0, entries__expires_at__lte=now)), 0),
-            debits=Coalesce(Sum("entries__points", filter=Q(entries__points__lt=0)), 0),
-        )
-        .filter(due__gt=-F("debits"))
+        .annotate(unexpired=Coalesce(Subquery(unexpired_lots_subquery(OuterRef("pk"), now)), 0))
+        .filter(balance__gt=F("unexpired"))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -966,7 +1000,7 @@ def points_expire(*, now: datetime) -> int:
     memo = _memo(StoredText(EXPIRED, {"day": day}))
 
     def columns(account: PointsAccount) -> dict | None:
-        expired = min(account.balance, points_due_to_expire(account_id=account.pk, now=now))
+        expired = min(account.balance, points_due_to_expire(account_id=account.pk, now=now, balance=account.balance))
         if expired <= 0:
             return None
         event_emit(
@@ -991,13 +1025,13 @@ def points_expire(*, now: datetime) -> int:
 # --- Tiers -------------------------------------------------------------------------------------
 
 
-def qualifying_points(*, account_id: int, now: datetime) -> int:
+def qualifying_points(*, account: PointsAccount, now: datetime) -> int:
     """Net points earned from purchases made in the 12 months up to ``now``.
 
     Earns count with their full amount (pending or not); credit notes and staff reversals
     of earns count negatively, by the date of the purchase or credit note they belong to.
     """
-    return _qualifying_points_query(account_id=account_id, now=now).aggregate(
+    return _qualifying_points_query(account=account, now=now).aggregate(
         total=Coalesce(Sum(F("points") + F("pending_points") - F("shortfall_points")), 0)
     )["total"]
 
@@ -1006,10 +1040,16 @@ def _tier_rank(tier: Tier | None) -> int:
     return -1 if tier is None else tier.qualifying_points
 
 
-def _qualifying_points_query(*, account_id: int, now: datetime):
+def _qualifying_points_query(*, account: PointsAccount, now: datetime):
+    # An entry with a purchase is on the account of the purchase's company (the earn locks
+    # that company's account; returns and reversals follow the earn), so the purchases are
+    # read by the (company, occurred_at) index: the year's purchases of one company, not every
+    # purchase of the club in the year (the most active company of the real-size club: 380 →
+    # 125 ms, docs/performance.md).
     return LedgerEntry.objects.filter(
-        account_id=account_id,
+        account_id=account.pk,
         kind__in=[EntryKind.EARN, EntryKind.REVERSAL],
+        purchase__company_id=account.company_id,
         purchase__occurred_at__gt=now - relativedelta(months=12),
         purchase__occurred_at__lte=now,
     )
@@ -1024,20 +1064,28 @@ WHERE tier.qualifying_points <= (
     SELECT COALESCE(SUM(entry.points + entry.pending_points - entry.shortfall_points), 0)
     FROM {entry} entry JOIN {purchase} purchase ON purchase.id = entry.purchase_id
     WHERE entry.account_id = %s AND entry.kind IN (%s, %s)
-      AND purchase.occurred_at > %s AND purchase.occurred_at <= %s
+      AND purchase.company_id = %s AND purchase.occurred_at > %s AND purchase.occurred_at <= %s
 )
 ORDER BY tier.qualifying_points DESC
 LIMIT 1
 """
 
 
-def _target_tier_id(*, account_id: int, now: datetime) -> int | None:
+def _target_tier_id(*, account: PointsAccount, now: datetime) -> int | None:
     sql = _TARGET_TIER_SQL.format(
         tier=Tier._meta.db_table, entry=LedgerEntry._meta.db_table, purchase=Purchase._meta.db_table
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            sql, [account_id, EntryKind.EARN.value, EntryKind.REVERSAL.value, now - relativedelta(months=12), now]
+            sql,
+            [
+                account.pk,
+                EntryKind.EARN.value,
+                EntryKind.REVERSAL.value,
+                account.company_id,
+                now - relativedelta(months=12),
+                now,
+            ],
         )
         row = cursor.fetchone()
     return row[0] if row else None
@@ -1048,7 +1096,7 @@ def _tier_apply(account: PointsAccount, *, now: datetime, allow_downgrade: bool)
 
     One query finds that tier; a change (rare) costs a read of the new tier and a write.
     """
-    target_id = _target_tier_id(account_id=account.pk, now=now)
+    target_id = _target_tier_id(account=account, now=now)
     if target_id == account.tier_id:
         return account.tier
     target = Tier.objects.get(pk=target_id) if target_id is not None else None

@@ -235,7 +235,7 @@ def test_given_campaign_points_then_they_count_towards_the_tier_like_the_purchas
     buy(treated_company, "P-1", ("1000.00", "TOOLS"))
 
     account = PointsAccount.objects.get(company=treated_company)
-    assert qualifying_points(account_id=account.pk, now=NOW) == 3000
+    assert qualifying_points(account=account, now=NOW) == 3000
 
 
 def test_given_campaign_points_then_the_member_sees_the_campaign_in_the_points_history(

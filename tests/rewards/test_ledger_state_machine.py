@@ -21,11 +21,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from rewards.ledger.selectors import ledger_mismatches
+from rewards.ledger.selectors import account_summary, ledger_mismatches
 from rewards.ledger.services import (
     LedgerError,
     entry_reverse,
     points_account_for_company,
+    points_due_to_expire,
     points_earn_for_purchase,
     points_expire,
     points_redeem,
@@ -194,9 +195,35 @@ class LedgerMachine(RuleBasedStateMachine):
         assert account.balance >= 0
         assert ledger_mismatches() == []
 
+    @invariant()
+    def summary_reads_pending_and_expiry_as_the_model(self):
+        """The dashboard's index reads (pending earns walked newest first, in batches of two
+        here; expiry from the balance and the unexpired lots) agree with the model."""
+        by_day: dict = {}
+        for earn in self.earns:
+            if not (earn.released or earn.reversed) and earn.left:
+                day = timezone.localdate(earn.available_at)
+                by_day[day] = by_day.get(day, 0) + earn.left
+        summary = account_summary(company=self.account.company, now=self.clock)
+        assert [(item.on, item.points) for item in summary.pending_releases] == sorted(by_day.items())
+        due = sum(points for expires_at, points in self.lots if expires_at <= self.clock)
+        assert points_due_to_expire(account_id=self.account.pk, now=self.clock) == max(0, due - self.debits)
+        owed, expiring = due - self.debits, {}
+        if owed > 0:
+            expiring[timezone.localdate(self.clock)] = owed
+        until = self.clock + timedelta(days=60)
+        for expires_at, points in sorted(lot for lot in self.lots if self.clock < lot[0] <= until):
+            now_owed = owed + points
+            if max(0, now_owed) > max(0, owed):
+                day = timezone.localdate(expires_at)
+                expiring[day] = expiring.get(day, 0) + max(0, now_owed) - max(0, owed)
+            owed = now_owed
+        assert [(item.on, item.points) for item in summary.expiring] == sorted(expiring.items())
+
 
 @pytest.mark.django_db
-def test_ledger_state_machine(rules):
+def test_ledger_state_machine(rules, monkeypatch):
+    monkeypatch.setattr("rewards.ledger.selectors.PENDING_WALK_BATCH", 2)
     run_state_machine_as_test(
         LedgerMachine,
         settings=settings(

@@ -50,10 +50,11 @@ def test_given_company_without_account_when_summarised_then_empty_summary(rules)
     assert (summary.balance, summary.pending, summary.expiring) == (0, 0, [])
 
 
-@pytest.mark.parametrize("entries", [3, 60])
+@pytest.mark.parametrize("entries", [3, 600])
 def test_given_many_entries_when_summarised_then_query_count_is_fixed(account, django_assert_num_queries, entries):
     for n in range(entries):
         earn(account.company, 10, at=NOW - relativedelta(months=23) + n * DAY, release=n % 2 == 0)
+    earn(account.company, 10, at=NOW - DAY)  # pending: the summary reads its release date
     redeem(account, 5, key="order-1", at=NOW)
 
     with django_assert_num_queries(7):
