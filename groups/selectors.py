@@ -22,6 +22,20 @@ def groups_administered(*, user: User) -> QuerySet[CompanyGroup]:
     return CompanyGroup.objects.filter(admins__user=user)
 
 
+def group_for_person(*, user: User, company_id: int | None) -> CompanyGroup | None:
+    """The group whose pages (/groups/) the person opens: their company's, else the first
+    they administer (as ``GroupMemberMixin`` chooses); None when neither. One query."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    own = CompanyGroupMember.objects.filter(group=OuterRef("pk"), company_id=company_id)
+    return (
+        CompanyGroup.objects.annotate(own=Exists(own))
+        .filter(Q(own=True) | Q(admins__user=user))
+        .order_by("-own", "pk")
+        .first()
+    )
+
+
 def group_for_company(*, company_id: int) -> CompanyGroup | None:
     member = (
         CompanyGroupMember.objects.select_related("group", "group__pool_company").filter(company_id=company_id).first()

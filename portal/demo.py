@@ -21,6 +21,7 @@ from campaigns.demo import seed_campaigns
 from cms.demo import seed_content
 from cms.models import HomePage
 from core.models import Branding
+from groups.models import CompanyGroup, CompanyGroupAdmin, CompanyGroupMember, PointsMode
 from members.models import Company, Country, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS, MARKETING, SALES_REPS
 from members.validators import _luhn_ok
@@ -250,6 +251,25 @@ def seed_contacts(summary: SeedSummary, companies: list[Company]) -> None:
                 summary.logins.append((f"{role.label} at {company.name} ({reads})", email))
 
 
+DEMO_GROUP = "Bergström Group"
+
+
+def seed_group(summary: SeedSummary, companies: list[Company]) -> None:
+    """Bergström and two other Swedish builders form a company group whose branches keep
+    their own points and transfer between them (transfers above 1 000 points wait for the
+    group admin); Bergström's company admin is the group admin."""
+    group, created = CompanyGroup.objects.get_or_create(
+        name=DEMO_GROUP, defaults={"points_mode": PointsMode.TRANSFERS, "approval_threshold": 1000}
+    )
+    summary.count("company groups", created)
+    for company in (companies[0], companies[2], companies[3]):
+        CompanyGroupMember.objects.get_or_create(company=company, defaults={"group": group})
+    admin = User.objects.get(email="admin@bergstrom.example")
+    _, created = CompanyGroupAdmin.objects.get_or_create(group=group, user=admin)
+    summary.count("company group admins", created)
+    summary.logins.append((f"Group admin of {group.name}", admin.email))
+
+
 def seed_site(summary: SeedSummary) -> None:
     home = HomePage.objects.first()
     if home is None:
@@ -280,6 +300,7 @@ def seed() -> SeedSummary:
     staff = seed_staff(summary)
     companies = seed_companies(summary, staff[SALES_REPS])
     seed_contacts(summary, companies)
+    seed_group(summary, companies)
     seed_points(summary, companies)  # before cms: offers for tiers need the tiers
     seed_content(summary)  # offers for tiers need the points programme's tiers
     seed_campaigns(summary, companies)  # campaigns replay purchases and link events

@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 from wagtail.models import Site
 
 from core.models import Branding
+from groups.selectors import group_for_person
 from members.invitations import pop_newcomer
 from members.selectors import is_club_admin, is_sales_rep
 from messaging.views import STOP_POLLING
@@ -42,6 +43,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context["newcomer"] = pop_newcomer(self.request)
         if membership:
             context["colleague_count"] = membership.company.memberships.count()
+            # A branch of a company group, or its admin, finds the group's pages from here.
+            context["company_group"] = group_for_person(user=self.request.user, company_id=membership.company_id)
             context["points"] = points_dashboard(company=membership.company)
             context["points_rules"] = programme_rules_for_request(self.request)
         return context

@@ -54,7 +54,7 @@ def demo_club(live_server, settings):
     """The members of the demo club (``manage.py seed_demo``) behind the live server.
 
     Only the members' part of ``portal.demo.seed()`` (site, staff, companies,
-    contacts): the full seed replays two years of purchases, which takes minutes, and
+    contacts, the company group): the full seed replays two years of purchases, which takes minutes, and
     the live server's transactional tests empty the database after each test, so it
     would run again for every test.
 
@@ -62,7 +62,7 @@ def demo_club(live_server, settings):
     so allauth's failed-login counters neither leak between tests nor land in a shared Redis.
     """
     from members.staff_groups import SALES_REPS
-    from portal.demo import SeedSummary, seed_companies, seed_contacts, seed_site, seed_staff
+    from portal.demo import SeedSummary, seed_companies, seed_contacts, seed_group, seed_site, seed_staff
 
     settings.SITE_URL = live_server.url
     settings.CACHES = {
@@ -71,7 +71,9 @@ def demo_club(live_server, settings):
     summary = SeedSummary()
     seed_site(summary)
     staff = seed_staff(summary)
-    seed_contacts(summary, seed_companies(summary, staff[SALES_REPS]))
+    companies = seed_companies(summary, staff[SALES_REPS])
+    seed_contacts(summary, companies)
+    seed_group(summary, companies)
     return summary
 
 

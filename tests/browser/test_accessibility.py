@@ -95,7 +95,20 @@ def _pages_by_visitor() -> list[tuple[str | None, list[str]]]:
                 "/no-such-page/",
             ],
         ),
-        (COMPANY_ADMIN, ["/company/", "/company/invite/", "/rewards/approvals/"]),
+        (
+            COMPANY_ADMIN,  # also the admin of the demo's company group
+            [
+                "/company/",
+                "/company/invite/",
+                "/rewards/approvals/",
+                "/groups/",
+                "/groups/transfer/",
+                "/groups/transfers/",
+                "/groups/approvals/",
+                f"/groups/branches/{bergstrom.pk}/history/",
+                f"/groups/branches/{bergstrom.pk}/orders/",
+            ],
+        ),
         (
             SALES_REP,
             [

@@ -8,9 +8,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from groups.models import CompanyGroup, CompanyGroupAdmin, CompanyGroupMember, TransferStatus
+from groups.models import CompanyGroup, CompanyGroupAdmin, TransferStatus
 from groups.services import transfer_request
-from members.models import Company, MembershipRole, User
+from members.models import Company, MembershipRole
+from portal.demo import DEMO_GROUP
 from rewards.ledger.services import points_account_for_company
 from rewards.models import PointsAccount
 from tests.browser.login import log_in
@@ -24,13 +25,13 @@ GROUP_ADMIN = "admin@bergstrom.example"
 
 @pytest.fixture
 def chain(demo_club):
+    """The demo's group (Bergström, its admin, two more builders, approval above 1 000)."""
+    group = CompanyGroup.objects.get(name=DEMO_GROUP)
+    assert CompanyGroupAdmin.objects.filter(group=group, user__email=GROUP_ADMIN).exists()
     head = Company.objects.get(name="Bergström Bygg AB")
-    branch = Company.objects.exclude(pk=head.pk).order_by("name").first()
-    group = CompanyGroup.objects.create(name="Bergström-kedjan", approval_threshold=1000)
+    branch = Company.objects.filter(group_membership__group=group).exclude(pk=head.pk).order_by("name").first()
     for company in (head, branch):
-        CompanyGroupMember.objects.create(group=group, company=company)
         give_points(points_account_for_company(company=company), 5000)
-    CompanyGroupAdmin.objects.create(group=group, user=User.objects.get(email=GROUP_ADMIN))
     branch_admin = MembershipFactory(company=branch, role=MembershipRole.ADMIN).user
     waiting, _ = transfer_request(by=branch_admin, from_company=branch, to_company=head, points=2500, key="big-one")
     return head, branch, waiting
@@ -40,9 +41,10 @@ def test_group_admin_transfers_between_branches_and_approves_a_large_one(
     chain, live_server, page: Page, screenshots_dir
 ):
     head, branch, waiting = chain
+    before = dict(PointsAccount.objects.values_list("company_id", "balance"))
     log_in(page, live_server.url, GROUP_ADMIN, next_url="/groups/")
 
-    expect(page.get_by_role("heading", name="Bergström-kedjan")).to_be_visible()
+    expect(page.get_by_role("heading", name=DEMO_GROUP)).to_be_visible()
     branches = page.get_by_test_id("branches")
     expect(branches).to_contain_text(head.name)
     expect(branches).to_contain_text(branch.name)
@@ -72,8 +74,8 @@ def test_group_admin_transfers_between_branches_and_approves_a_large_one(
     waiting.refresh_from_db()
     assert waiting.status == TransferStatus.DONE
     balances = dict(PointsAccount.objects.values_list("company_id", "balance"))
-    assert balances[head.pk] == 5000 - 400 + 2500
-    assert balances[branch.pk] == 5000 + 400 - 2500
+    assert balances[head.pk] == before[head.pk] - 400 + 2500
+    assert balances[branch.pk] == before[branch.pk] + 400 - 2500
 
     page.goto(f"{live_server.url}/groups/branches/{branch.pk}/history/")
     expect(page.locator("table")).to_contain_text(f"Transfer T-{waiting.pk} to {head.name}")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from groups.models import CompanyGroup, PointsTransfer, TransferStatus
 from groups.services import transfer_request
 from rewards.models import PointsAccount
-from tests.factories import StaffFactory
+from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,16 @@ def test_a_group_admin_sees_every_branch_with_its_money_value(client, chain):
     assert "SEK" in page  # the points' money value
     assert client.get(reverse("groups:branch_history", args=[chain.south.pk])).status_code == 200
     assert client.get(reverse("groups:branch_orders", args=[chain.east.pk])).status_code == 200
+
+
+def test_the_dashboard_leads_a_branch_to_its_group_and_shows_no_group_elsewhere(client, chain, other_chain):
+    overview = reverse("groups:overview")
+    for person in (chain.south_viewer, chain.group_admin):
+        client.force_login(person)
+        page = client.get(reverse("dashboard")).content.decode()
+        assert f'href="{overview}"' in page and "Chain" in page and "Other" not in page
+    client.force_login(MembershipFactory(company=CompanyFactory(name="Lone AB")).user)
+    assert f'href="{overview}"' not in client.get(reverse("dashboard")).content.decode()
 
 
 def test_a_branch_member_sees_only_their_branch(client, chain):
