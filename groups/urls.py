@@ -14,4 +14,5 @@ urlpatterns = [
     path("approvals/<int:pk>/", views.ApprovalDecideView.as_view(), name="approval_decide"),
     path("branches/<int:company_pk>/history/", views.BranchHistoryView.as_view(), name="branch_history"),
     path("branches/<int:company_pk>/orders/", views.BranchOrdersView.as_view(), name="branch_orders"),
+    path("branches/<int:company_pk>/orders/<int:pk>/", views.BranchOrderDetailView.as_view(), name="branch_order"),
 ]

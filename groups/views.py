@@ -17,7 +17,7 @@ from django.views.generic import FormView, ListView, TemplateView, View
 from members.models import Company
 from rewards.ledger.selectors import programme_rules_for_request
 from rewards.ledger.views import PointsHistoryView
-from rewards.redemptions.views import OrderListView
+from rewards.redemptions.views import OrderDetailView, OrderListView
 
 from . import selectors
 from .forms import DecisionForm, TransferForm
@@ -243,7 +243,32 @@ class BranchOrdersView(BranchScopeMixin, OrderListView):
         self.company = self.branch
         return super().get(request, *args, **kwargs)
 
+    def get_table_kwargs(self):
+        branch = self.branch.pk
+        return {
+            **super().get_table_kwargs(),
+            "order_url": lambda record: reverse("groups:branch_order", args=[branch, record.pk]),
+        }
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["branch"] = self.branch
+        return context
+
+
+class BranchOrderDetailView(BranchScopeMixin, OrderDetailView):
+    """One of a branch's orders, read-only, for its group admins (no actions, no codes)."""
+
+    read_only = True
+
+    def dispatch(self, request, *args, **kwargs):
+        return BranchScopeMixin.dispatch(self, request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        self.company = self.branch
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(branch=self.branch, orders_url=reverse("groups:branch_orders", args=[self.branch.pk]))
         return context

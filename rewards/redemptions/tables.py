@@ -65,15 +65,18 @@ class OrderTable(tables.Table):
         empty_text = gettext_lazy("No orders match.")
         attrs = {"class": "table table-hover align-middle"}
 
-    def __init__(self, *args, rules: ProgrammeRules, **kwargs):
+    def __init__(self, *args, rules: ProgrammeRules, order_url=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.rules = rules
+        # Where an order's number leads (a group admin's list of a branch's orders leads to
+        # the branch's order page); the member's own order page by default.
+        self.order_url = order_url or (lambda record: record.get_absolute_url())
 
     def order_requested_at(self, queryset, is_descending):
         return queryset.order_by(*(("-requested_at", "-pk") if is_descending else ("requested_at", "pk"))), True
 
     def render_number(self, record):
-        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.number)
+        return format_html('<a href="{}">{}</a>', self.order_url(record), record.number)
 
     def render_points_total(self, value):
         return points_cell(value, self.rules)

@@ -169,23 +169,30 @@ class OrderDetailView(MemberRequiredMixin, RewardsSectionMixin, TemplateView):
 
     template_name = "rewards/order_detail.html"
     rewards_section = "orders"
+    # A group admin's look at a branch's order (groups.views): no actions, and the voucher
+    # codes stay with the branch's own contacts (a code is money to whoever reads it).
+    read_only = False
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         redemption = company_redemption(company=self.company, pk=self.kwargs["pk"])
         if redemption is None:
             raise Http404(_("No such order."))
+        fulfilled = redemption.status == RedemptionStatus.FULFILLED
+        may_act = not self.read_only
         context.update(
             redemption=redemption,
+            read_only=self.read_only,
+            orders_url=reverse("rewards:orders"),
             events=list(redemption.events.all()),
-            codes=list(redemption.voucher_codes.all()) if redemption.status == RedemptionStatus.FULFILLED else [],
+            codes=list(redemption.voucher_codes.all()) if fulfilled and may_act else [],
             invoice_credit=(
                 InvoiceCredit.objects.filter(redemption=redemption).first()
                 if redemption.reward_kind == RewardKind.INVOICE_CREDIT
                 else None
             ),
-            may_cancel=_may_cancel(redemption, self.membership),
-            may_decide=self.membership.is_admin and redemption.status == RedemptionStatus.AWAITING_APPROVAL,
+            may_cancel=may_act and _may_cancel(redemption, self.membership),
+            may_decide=may_act and self.membership.is_admin and redemption.status == RedemptionStatus.AWAITING_APPROVAL,
             decision_form=DecisionForm(),
             cancel_form=CancelRedemptionForm(),
             points_rules=programme_rules_for_request(self.request),

@@ -107,6 +107,7 @@ def _pages_by_visitor() -> list[tuple[str | None, list[str]]]:
                 "/groups/approvals/",
                 f"/groups/branches/{bergstrom.pk}/history/",
                 f"/groups/branches/{bergstrom.pk}/orders/",
+                f"/groups/branches/{bergstrom.pk}/orders/{order.pk}/",
             ],
         ),
         (

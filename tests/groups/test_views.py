@@ -35,6 +35,36 @@ def test_the_dashboard_leads_a_branch_to_its_group_and_shows_no_group_elsewhere(
     assert f'href="{overview}"' not in client.get(reverse("dashboard")).content.decode()
 
 
+def test_a_group_admin_reads_a_branchs_order_without_its_codes_or_actions(client, chain, other_chain):
+    from members.models import Membership
+    from rewards.redemptions.services import redemption_fulfil
+    from tests.rewards.factories import VoucherCodeFactory
+    from tests.rewards.helpers import request_redemption
+
+    code = VoucherCodeFactory(code="SECRET-123", reward__points_cost=100)
+    buyer = Membership.objects.get(user=chain.south_admin)
+    order = request_redemption(buyer, code.reward)
+    redemption_fulfil(redemption=order, by=StaffFactory(group="Club admins"))
+    client.force_login(chain.group_admin)
+
+    listing = client.get(reverse("groups:branch_orders", args=[chain.south.pk])).content.decode()
+    detail_url = reverse("groups:branch_order", args=[chain.south.pk, order.pk])
+    assert f'href="{detail_url}"' in listing and order.get_absolute_url() not in listing
+    page = client.get(detail_url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert code.reward.title in body and "SECRET-123" not in body
+    assert reverse("rewards:order_cancel", args=[order.pk]) not in body
+    assert client.get(reverse("rewards:order", args=[order.pk])).status_code == 404  # not their own order
+    # Another group's branch, a branch order under the wrong branch, and a branch's viewer: 404.
+    assert client.get(reverse("groups:branch_order", args=[other_chain.south.pk, order.pk])).status_code == 404
+    assert client.get(reverse("groups:branch_order", args=[chain.east.pk, order.pk])).status_code == 404
+    client.force_login(chain.south_viewer)
+    assert client.get(detail_url).status_code == 404
+    client.force_login(chain.south_admin)
+    assert "SECRET-123" in client.get(order.get_absolute_url()).content.decode()  # the branch's own page shows it
+
+
 def test_a_branch_member_sees_only_their_branch(client, chain):
     client.force_login(chain.south_viewer)
     page = client.get(reverse("groups:overview")).content.decode()
