@@ -204,8 +204,10 @@ class ApprovalDecideView(LoginRequiredMixin, View):
 
 
 class BranchScopeMixin:
-    """For a group admin's view of one branch: the company comes from the URL and must be a
-    branch of a group the person administers (else 404, like a company that does not exist)."""
+    """For a group admin's view of one branch, on top of the member page's own view: the
+    company comes from the URL and must be a branch of a group the person administers (else
+    404, like a company that does not exist); the page then reads that company's data and
+    knows it shows a ``branch``."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -216,32 +218,27 @@ class BranchScopeMixin:
         self.branch = branch
         return super().dispatch(request, *args, **kwargs)
 
-
-class BranchHistoryView(BranchScopeMixin, PointsHistoryView):
-    """A branch's points history, for its group admins: the member page, scoped to the branch."""
-
-    def dispatch(self, request, *args, **kwargs):
-        return BranchScopeMixin.dispatch(self, request, *args, **kwargs)
-
     def get(self, request, *args, **kwargs):
         self.company = self.branch
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(branch=self.branch, history_url=reverse("groups:branch_history", args=[self.branch.pk]))
+        context["branch"] = self.branch
+        return context
+
+
+class BranchHistoryView(BranchScopeMixin, PointsHistoryView):
+    """A branch's points history, for its group admins: the member page, scoped to the branch."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["history_url"] = reverse("groups:branch_history", args=[self.branch.pk])
         return context
 
 
 class BranchOrdersView(BranchScopeMixin, OrderListView):
-    """A branch's reward orders, for its group admins."""
-
-    def dispatch(self, request, *args, **kwargs):
-        return BranchScopeMixin.dispatch(self, request, *args, **kwargs)
-
-    def get(self, request, *args, **kwargs):
-        self.company = self.branch
-        return super().get(request, *args, **kwargs)
+    """A branch's reward orders, for its group admins; each leads to the branch's order page."""
 
     def get_table_kwargs(self):
         branch = self.branch.pk
@@ -250,25 +247,13 @@ class BranchOrdersView(BranchScopeMixin, OrderListView):
             "order_url": lambda record: reverse("groups:branch_order", args=[branch, record.pk]),
         }
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["branch"] = self.branch
-        return context
-
 
 class BranchOrderDetailView(BranchScopeMixin, OrderDetailView):
     """One of a branch's orders, read-only, for its group admins (no actions, no codes)."""
 
     read_only = True
 
-    def dispatch(self, request, *args, **kwargs):
-        return BranchScopeMixin.dispatch(self, request, *args, **kwargs)
-
-    def get(self, request, *args, **kwargs):
-        self.company = self.branch
-        return super().get(request, *args, **kwargs)
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(branch=self.branch, orders_url=reverse("groups:branch_orders", args=[self.branch.pk]))
+        context["orders_url"] = reverse("groups:branch_orders", args=[self.branch.pk])
         return context
