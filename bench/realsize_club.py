@@ -22,7 +22,8 @@ staff, companies, catalogue, campaigns and content stay as they are):
   older than the expiry months, computed with ``points_expire``'s formula. Entries are in
   the order the services would have written them (ids follow time), every account's
   buckets equal the sums of its entries and no running balance goes negative
-  (``manage.py check_ledger`` is run at the end);
+  (``manage.py check_ledger`` is run at the end, after ``rebuild_account_months`` has summed
+  the per-account months from the entries written here);
 * tiers from the 12 months' qualifying points; a campaign audience; "points arrived"
   notifications (one per company and monthly import for the last three months, with the
   texts ``rewards.ledger.notices.purchases_points_notify`` writes, in each reader's language).
@@ -804,6 +805,9 @@ def main() -> None:
         env=env,
         check=True,
     )
+    # The ledger was written in SQL: its per-account months (rewards.ledger.months) from it.
+    subprocess.run([str(PYTHON), "manage.py", "rebuild_account_months"], cwd=ROOT, env=env, check=True)
+    log("manage.py rebuild_account_months", started)
     with psycopg.connect(target_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE)")
     log("vacuum analyze", started)

@@ -561,6 +561,44 @@ class LedgerEntry(models.Model):
         return self.points + self.pending_points - self.shortfall_points
 
 
+class AccountMonth(models.Model):
+    """An account's ledger summed per calendar month (local time), kept by the ledger's writes.
+
+    ``qualifying_points``: the net points of earns and returns (and staff reversals) whose
+    purchase was made in the month — the tier rule's 12 months read as whole months from
+    here plus the two partial months at the window's ends from the entries.
+    ``earned`` and ``spent``: the dashboard chart's net points earned and spent, by the
+    month the entry was written (``points_by_month``).
+
+    Written in the transaction of every entry, under the account's lock, by
+    ``rewards.ledger.months`` (``_write`` and the set-based import); never by hand.
+    ``manage.py check_ledger`` compares every row with the entries and
+    ``manage.py rebuild_account_months`` rewrites them from the entries.
+    """
+
+    account = models.ForeignKey(
+        PointsAccount,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="months",
+        db_index=False,  # the unique (account, month) index starts with it
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    qualifying_points = models.IntegerField(_("qualifying points"), default=0)
+    earned = models.IntegerField(_("earned"), default=0)
+    spent = models.IntegerField(_("spent"), default=0)
+
+    class Meta:
+        verbose_name = _("account month")
+        verbose_name_plural = _("account months")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "month"], name="rewards_accountmonth_once_per_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month:%Y-%m}"
+
+
 # --- Notices to members (rewards.ledger.services: expiry reminders, tier downgrade notices) ---------
 
 

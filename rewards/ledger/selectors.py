@@ -12,10 +12,11 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from members.models import Company
+from rewards.ledger.months import month_of, qualifying_points_between
 from rewards.ledger.services import (
     points_expired_not_written_off,
     points_unexpired_lots,
@@ -23,6 +24,7 @@ from rewards.ledger.services import (
     unexpired_lots_subquery,
 )
 from rewards.models import (
+    AccountMonth,
     EntryKind,
     LedgerEntry,
     PointsAccount,
@@ -266,36 +268,18 @@ class MonthPoints:
 def points_by_month(*, account: PointsAccount, now: datetime | None = None, months: int = 12) -> list[MonthPoints]:
     """Points earned (net of credit notes and reversed earns) and spent (redeemed, net of
     reversed redemptions) per calendar month, oldest first, for the last ``months`` months
-    including the current one. One query; months without movements show zeros."""
-    now = timezone.localtime(now or timezone.now())
-    first = (now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)) - relativedelta(months=months - 1)
-    rows = (
-        LedgerEntry.objects.filter(account=account, created_at__gte=first)
-        .annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(
-            earned=Coalesce(
-                Sum(_NET, filter=Q(kind=EntryKind.EARN) | Q(kind=EntryKind.REVERSAL, purchase__isnull=False)), 0
-            ),
-            spent=Coalesce(
-                Sum(
-                    "points",
-                    filter=Q(kind=EntryKind.REDEEM) | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.REDEEM),
-                ),
-                0,
-            ),
-        )
-        .order_by("month")
-    )
+    including the current one. One query of at most ``months`` rows (the account's months,
+    ``rewards.ledger.months``); months without movements show zeros."""
+    current = month_of(now or timezone.now())
+    first = current - relativedelta(months=months - 1)
     by_month = {
-        timezone.localtime(row["month"]).date() if isinstance(row["month"], datetime) else row["month"]: row
-        for row in rows
+        row.month: row for row in AccountMonth.objects.filter(account=account, month__gte=first, month__lte=current)
     }
     result = []
     for offset in range(months):
-        month = (first + relativedelta(months=offset)).date()
+        month = first + relativedelta(months=offset)
         row = by_month.get(month)
-        result.append(MonthPoints(month=month, earned=row["earned"] if row else 0, spent=-row["spent"] if row else 0))
+        result.append(MonthPoints(month=month, earned=row.earned if row else 0, spent=-row.spent if row else 0))
     return result
 
 
@@ -621,12 +605,12 @@ def tier_outlook(*, account: PointsAccount, now: datetime | None = None) -> Tier
     evaluation_at = next_tier_evaluation(now=now)
     tiers = list(Tier.objects.order_by("qualifying_points"))
     tier = next((candidate for candidate in tiers if candidate.pk == account.tier_id), None)
-    qualifying = (
-        PointsAccount.objects.filter(pk=account.pk)
-        .annotate(qualifying=Coalesce(_qualifying_at(evaluation_at, OuterRef("pk"), OuterRef("company_id")), 0))
-        .values_list("qualifying", flat=True)
-        .first()
-    ) or 0
+    qualifying = qualifying_points_between(
+        account_id=account.pk,
+        company_id=account.company_id,
+        start=evaluation_at - relativedelta(months=12),
+        end=evaluation_at,
+    )
     return _outlook(
         account_id=account.pk,
         company_id=account.company_id,

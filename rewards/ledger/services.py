@@ -58,6 +58,7 @@ from members.selectors import company_admins
 from outbox.events import EventType, event_emit, events_wanted
 from outbox.services import outbox_enqueue
 from rewards.earn import EarnBonus, EarnContributor, earn_contributors
+from rewards.ledger.months import QUALIFYING_SQL, account_months_add, qualifying_points_between, qualifying_sql_params
 from rewards.models import (
     EntryKind,
     ExpiryReminder,
@@ -150,6 +151,7 @@ def _write(account: PointsAccount, *, key_is_new: bool = False, **fields) -> tup
             if winner is None:
                 raise LedgerError(_("This movement conflicts with one already recorded.")) from exc
             return winner, False
+    account_months_add(entry)
     if entry.points or entry.pending_points or entry.shortfall_points:
         PointsAccount.objects.filter(pk=account.pk).update(
             balance=F("balance") + entry.points,
@@ -1030,63 +1032,34 @@ def qualifying_points(*, account: PointsAccount, now: datetime) -> int:
 
     Earns count with their full amount (pending or not); credit notes and staff reversals
     of earns count negatively, by the date of the purchase or credit note they belong to.
+    One query: the whole months from the account's months (``rewards.ledger.months``), the
+    two partial months at the window's ends from its entries.
     """
-    return _qualifying_points_query(account=account, now=now).aggregate(
-        total=Coalesce(Sum(F("points") + F("pending_points") - F("shortfall_points")), 0)
-    )["total"]
+    return qualifying_points_between(
+        account_id=account.pk, company_id=account.company_id, start=now - relativedelta(months=12), end=now
+    )
 
 
 def _tier_rank(tier: Tier | None) -> int:
     return -1 if tier is None else tier.qualifying_points
 
 
-def _qualifying_points_query(*, account: PointsAccount, now: datetime):
-    # An entry with a purchase is on the account of the purchase's company (the earn locks
-    # that company's account; returns and reversals follow the earn), so the purchases are
-    # read by the (company, occurred_at) index: the year's purchases of one company, not every
-    # purchase of the club in the year (the most active company of the real-size club: 380 →
-    # 125 ms, docs/performance.md).
-    return LedgerEntry.objects.filter(
-        account_id=account.pk,
-        kind__in=[EntryKind.EARN, EntryKind.REVERSAL],
-        purchase__company_id=account.company_id,
-        purchase__occurred_at__gt=now - relativedelta(months=12),
-        purchase__occurred_at__lte=now,
-    )
-
-
 # The tier the account's qualifying points reach, in one statement. Raw SQL on purpose: this
 # runs after every earn, and composing the same query with the ORM costs more CPU (~4 ms on
 # the benchmark machine) than the rest of a ping request. Same rule as ``qualifying_points``.
-_TARGET_TIER_SQL = """
-SELECT tier.id FROM {tier} tier
-WHERE tier.qualifying_points <= (
-    SELECT COALESCE(SUM(entry.points + entry.pending_points - entry.shortfall_points), 0)
-    FROM {entry} entry JOIN {purchase} purchase ON purchase.id = entry.purchase_id
-    WHERE entry.account_id = %s AND entry.kind IN (%s, %s)
-      AND purchase.company_id = %s AND purchase.occurred_at > %s AND purchase.occurred_at <= %s
+_TARGET_TIER_SQL = (
+    f"SELECT tier.id FROM {Tier._meta.db_table} tier WHERE tier.qualifying_points <= "
+    + QUALIFYING_SQL
+    + " ORDER BY tier.qualifying_points DESC LIMIT 1"
 )
-ORDER BY tier.qualifying_points DESC
-LIMIT 1
-"""
 
 
 def _target_tier_id(*, account: PointsAccount, now: datetime) -> int | None:
-    sql = _TARGET_TIER_SQL.format(
-        tier=Tier._meta.db_table, entry=LedgerEntry._meta.db_table, purchase=Purchase._meta.db_table
+    params = qualifying_sql_params(
+        account_id=account.pk, company_id=account.company_id, start=now - relativedelta(months=12), end=now
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                account.pk,
-                EntryKind.EARN.value,
-                EntryKind.REVERSAL.value,
-                account.company_id,
-                now - relativedelta(months=12),
-                now,
-            ],
-        )
+        cursor.execute(_TARGET_TIER_SQL, params)
         row = cursor.fetchone()
     return row[0] if row else None
 

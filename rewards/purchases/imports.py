@@ -113,6 +113,7 @@ from outbox.events import DomainEvent, EventType, events_emit, events_wanted
 from outbox.services import outbox_enqueue
 from rewards.bounds import POINTS_MAX, money_problem, occurred_at_problem
 from rewards.earn import earn_contributors
+from rewards.ledger.months import ACCOUNT_MONTHS_IMPORT_SQL
 from rewards.ledger.notices import company_earnings
 from rewards.ledger.services import currency_refusal
 from rewards.ledger.tasks import notify_purchases_points
@@ -1097,6 +1098,8 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
             """,
             {**parameters, "memo_key": PURCHASE},
         )
+        # The earns' months (rewards.ledger.months), as ``_write`` keeps them per entry.
+        cursor.execute(ACCOUNT_MONTHS_IMPORT_SQL, {**parameters, "time_zone": settings.TIME_ZONE})
         cursor.execute(
             f"""
             UPDATE {_T.POINTS_ACCOUNT} a

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from core.texts import free_text
+from rewards.ledger.months import account_months_mismatches
 from rewards.ledger.selectors import balance_after_mismatches, ledger_mismatches
 from rewards.ledger.services import points_earn_for_purchase, points_redeem, points_release_pending
 from rewards.models import LedgerEntry, PointsAccount
@@ -33,6 +34,7 @@ def fresh(account: PointsAccount) -> PointsAccount:
 def assert_ledger_consistent() -> None:
     assert ledger_mismatches() == []
     assert balance_after_mismatches() == []
+    assert account_months_mismatches() == []
 
 
 # --- Redemptions ------------------------------------------------------------------------------

@@ -18,10 +18,11 @@ pytestmark = pytest.mark.django_db
 
 # Retry check, purchase insert, lines insert, programme rules, account lock (with its tier),
 # the campaigns and referrals that may reward it (one query: campaigns.earn), entry insert,
-# bucket update, tier lookup (qualifying points in a subquery), the company's status read
-# again under the lock (a closing may have won it) = 10, plus the savepoint pair of
-# purchase_record's transaction inside the test's transaction. It was 19.
-NEW_PURCHASE_QUERIES = 12
+# the account's month (rewards.ledger.months: the purchase's and the entry's month are one
+# here), bucket update, tier lookup (qualifying points in a subquery, from the months), the
+# company's status read again under the lock (a closing may have won it) = 11, plus the
+# savepoint pair of purchase_record's transaction inside the test's transaction. It was 19.
+NEW_PURCHASE_QUERIES = 13
 
 YESTERDAY = timezone.now() - timedelta(days=1)
 

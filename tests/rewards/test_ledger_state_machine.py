@@ -16,12 +16,15 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from rewards.ledger.selectors import account_summary, ledger_mismatches
+from rewards.ledger.months import account_months_mismatches
+from rewards.ledger.selectors import account_summary, ledger_mismatches, next_tier_evaluation
 from rewards.ledger.services import (
     LedgerError,
     entry_reverse,
@@ -32,8 +35,9 @@ from rewards.ledger.services import (
     points_redeem,
     points_release_pending,
     purchase_return,
+    qualifying_points,
 )
-from rewards.models import PointsAccount
+from rewards.models import EntryKind, LedgerEntry, PointsAccount
 from tests.factories import CompanyFactory, StaffFactory
 
 from .factories import NOW, CreditNoteFactory, PurchaseFactory
@@ -194,6 +198,20 @@ class LedgerMachine(RuleBasedStateMachine):
         assert (account.balance, account.pending, account.shortfall) == (self.balance, self.pending, self.shortfall)
         assert account.balance >= 0
         assert ledger_mismatches() == []
+
+    @invariant()
+    def account_months_match_entries(self):
+        """The per-account months equal their entries, and the tier rule's 12 months read from
+        them (whole months plus the partial ends) equal the sum over the entries."""
+        assert account_months_mismatches() == []
+        for now in (self.clock, next_tier_evaluation(now=self.clock)):
+            from_entries = LedgerEntry.objects.filter(
+                account=self.account,
+                kind__in=[EntryKind.EARN, EntryKind.REVERSAL],
+                purchase__occurred_at__gt=now - relativedelta(months=12),
+                purchase__occurred_at__lte=now,
+            ).aggregate(total=Coalesce(Sum(F("points") + F("pending_points") - F("shortfall_points")), 0))["total"]
+            assert qualifying_points(account=self.account, now=now) == from_entries
 
     @invariant()
     def summary_reads_pending_and_expiry_as_the_model(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from rewards.ledger.months import account_months_mismatches
 from rewards.ledger.selectors import balance_after_mismatches, ledger_mismatches
 
 
@@ -11,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Verify for every points account that balance == sum(entry.points) (spendable points only), "
         "pending == sum(entry.pending_points) and shortfall == sum(entry.shortfall_points). "
-        "Also that each entry's balance_after is the running sum of its account's points (by id). "
+        "Also that each entry's balance_after is the running sum of its account's points (by id), "
+        "and that the per-account months (rewards.AccountMonth) equal their entries' sums. "
         "Prints each mismatch and exits non-zero if there is any."
     )
 
@@ -34,4 +36,14 @@ class Command(BaseCommand):
             )
         if wrong:
             raise CommandError(f"{len(wrong)}+ entries have a wrong balance_after.")
+        months = account_months_mismatches()
+        for row in months:
+            self.stdout.write(
+                f"account {row['account_id']} month {row['month']:%Y-%m}: (qualifying, earned, spent) "
+                f"{tuple(row['stored'])} != {tuple(row['expected'])}"
+            )
+        if months:
+            raise CommandError(
+                f"{len(months)}+ account months do not match their entries (manage.py rebuild_account_months)."
+            )
         self.stdout.write(self.style.SUCCESS("Every account matches its ledger entries."))
