@@ -4,6 +4,7 @@ long, indexed list."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django_tables2.rows import BoundRows
 
 
 class ForgivingPaginationMixin:
@@ -23,7 +24,15 @@ class TwoEndedPaginator(Paginator):
     """A ``Paginator`` whose pages in the second half are read from the other end: the
     queryset's order reversed, a small OFFSET, the rows turned back. The last page of 85 000
     entries then reads 25 index entries instead of skipping 85 000 (or sorting them all).
-    Same pages, same ``count`` as ``Paginator``; plain lists are paged as usual."""
+    Same pages, same ``count`` as ``Paginator``. Takes an ordered queryset or a
+    django-tables2 table's rows over one (``table_pagination = {"paginator_class": …}``);
+    anything else is paged as usual."""
+
+    def _ordered_queryset(self):
+        data = self.object_list
+        if isinstance(data, BoundRows):  # a table's rows: their data holds the ordered queryset
+            data = getattr(data.data, "data", None)
+        return data if getattr(data, "ordered", False) and hasattr(data, "reverse") else None
 
     def page(self, number):
         number = self.validate_number(number)
@@ -31,9 +40,11 @@ class TwoEndedPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        reversible = getattr(self.object_list, "ordered", False) and hasattr(self.object_list, "reverse")
-        if not reversible or bottom <= self.count // 2:
+        queryset = self._ordered_queryset()
+        if queryset is None or bottom <= self.count // 2:
             return super().page(number)
-        rows = list(self.object_list.reverse()[self.count - top : self.count - bottom])
+        rows = list(queryset.reverse()[self.count - top : self.count - bottom])
         rows.reverse()
+        if isinstance(self.object_list, BoundRows):
+            rows = BoundRows(data=rows, table=self.object_list.table, pinned_data=self.object_list.pinned_data)
         return self._get_page(rows, number, self)

@@ -140,3 +140,37 @@ def test_the_two_ended_paginator_gives_the_same_pages_as_django_s(company, rules
         assert two_ended.num_pages == plain.num_pages
         for number in plain.page_range:
             assert [e.pk for e in two_ended.page(number)] == [e.pk for e in plain.page(number)], (per_page, number)
+
+
+@pytest.mark.django_db
+def test_the_history_s_last_pages_are_read_from_the_oldest_end(member_client, company, rules, portal_site, monkeypatch):
+    """Through the view (django-tables2 hands the paginator its rows, not the queryset): the
+    last page reads the oldest entries with a small OFFSET, not every newer entry."""
+    from django.test.utils import CaptureQueriesContext
+
+    from core.pagination import TwoEndedPaginator
+
+    monkeypatch.setattr(
+        ledger_views.PointsHistoryView, "table_pagination", {"per_page": 5, "paginator_class": TwoEndedPaginator}
+    )
+    account = points_account_for_company(company=company)
+    staff = StaffFactory()
+    for number in range(23):
+        points_adjust(account=account, points=1 + number, reason=f"Entry-{number:02d}", by=staff, key=f"h{number}")
+
+    pages = {}
+    for page in (1, 4, 5):
+        with CaptureQueriesContext(connection) as queries:
+            response = member_client.get(HISTORY_URL, {"page": page})
+        assert response.status_code == 200
+        html = response.content.decode()
+        shown = [n for n in range(23) if f"Entry-{n:02d}" in html]
+        pages[page] = sorted(shown, key=lambda n: html.index(f"Entry-{n:02d}"))  # in the page's order
+        entry_reads = [q["sql"] for q in queries if 'FROM "rewards_ledgerentry"' in q["sql"] and "LIMIT 5" in q["sql"]]
+        if page == 1:
+            assert entry_reads and " DESC" in entry_reads[0]
+    assert pages == {1: [22, 21, 20, 19, 18], 4: [7, 6, 5, 4, 3], 5: [2, 1, 0]}
+    with CaptureQueriesContext(connection) as queries:
+        member_client.get(HISTORY_URL, {"page": 5})
+    last_read = [q["sql"] for q in queries if 'FROM "rewards_ledgerentry"' in q["sql"] and "LIMIT 3" in q["sql"]]
+    assert last_read and " ASC" in last_read[0] and "OFFSET 20" not in last_read[0]
