@@ -3,10 +3,12 @@ points cell helpers the order tables share."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import django_tables2 as tables
 from django.utils import formats, timezone
+from django.utils.encoding import force_str
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -163,6 +165,32 @@ class LedgerEntryTable(tables.Table):
 
     def value_balance(self, record):
         return self._balance(record)
+
+    def export_values(self, records: list[LedgerEntry], *, exclude_columns=()) -> Iterator[list]:
+        """What ``as_values`` yields for ``records`` (the header, then a row per entry, from the
+        ``value_*`` methods above), without django-tables2's per-cell dispatch: a signature
+        inspection and a lazy choice label per cell cost an 85 000-line export most of its time.
+        A test holds the two to the same output."""
+        columns = [
+            column
+            for column in self.columns.iterall()
+            if not (column.column.exclude_from_export or column.name in exclude_columns)
+        ]
+        yield [force_str(column.header, strings_only=True) for column in columns]
+        self._origins = entry_origins(records, club_name=self.club_name)
+        kinds = {value: str(label) for value, label in EntryKind.choices}
+        cell = {
+            "created_at": lambda entry: self.value_created_at(entry.created_at),
+            "kind": lambda entry: kinds.get(entry.kind, entry.kind),
+            "memo": self.value_memo,
+            "note": self.value_note,
+            "points": lambda entry: entry.net_points,
+            "value": self.value_value,
+            "by": self.value_by,
+            "balance": self.value_balance,
+        }
+        for entry in records:
+            yield [force_str(cell[column.name](entry), strings_only=True) for column in columns]
 
 
 # --- Redemptions: the member's order history and the staff fulfilment queue --------------------

@@ -69,7 +69,9 @@ class PointsHistoryView(MemberRequiredMixin, ExportMixin, SingleTableMixin, Filt
             chunks = entries.iterator(chunk_size=EXPORT_CHUNK)
             first = True
             while chunk := list(islice(chunks, EXPORT_CHUNK)):
-                values = self.table_class(chunk, **table_kwargs).as_values(exclude_columns=self.exclude_columns)
+                values = self.table_class(chunk, **table_kwargs).export_values(
+                    chunk, exclude_columns=self.exclude_columns
+                )
                 header = next(values)
                 if first:
                     yield header

@@ -174,3 +174,41 @@ def test_the_history_s_last_pages_are_read_from_the_oldest_end(member_client, co
         member_client.get(HISTORY_URL, {"page": 5})
     last_read = [q["sql"] for q in queries if 'FROM "rewards_ledgerentry"' in q["sql"] and "LIMIT 3" in q["sql"]]
     assert last_read and " ASC" in last_read[0] and "OFFSET 20" not in last_read[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "sv", "nl"])
+def test_the_export_s_rows_are_the_table_s_own_values(company, rules, language):
+    """The export's fast path writes what django-tables2's ``as_values`` would: every kind of
+    entry, its dates note, origin, value and balance, in the reader's language."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.translation import override
+
+    from rewards.ledger.selectors import company_ledger_entries
+    from rewards.ledger.services import entry_reverse, points_earn_for_purchase, points_release_pending
+    from rewards.ledger.tables import LedgerEntryTable
+
+    from .factories import PurchaseFactory
+
+    account = points_account_for_company(company=company)
+    staff = StaffFactory()
+    then = timezone.now() - timedelta(days=40)
+    points_earn_for_purchase(purchase=PurchaseFactory(company=company, occurred_at=then), now=then)
+    points_release_pending(now=then + timedelta(days=20))
+    points_earn_for_purchase(purchase=PurchaseFactory(company=company))  # still pending
+    points_award(company_id=company.pk, points=40, key="award", memo=free_text("Quiz"))
+    redeemed = points_redeem(account=account, points=30, key="r1", by=None, memo=free_text("=HYPERLINK(1)"))
+    entry_reverse(entry=redeemed, reason="Order cancelled", by=staff)
+    points_adjust(account=account, points=-5, reason="Fix", by=staff, key="adj")
+    entries = list(company_ledger_entries(company=company))
+    assert {entry.kind for entry in entries} >= {"earn", "release", "redeem", "reversal", "adjust"}
+
+    with override(language):
+        for exclude in ((), ledger_views.PointsHistoryView.exclude_columns):
+            fast = LedgerEntryTable(entries, rules=rules, club_name="Club").export_values(
+                entries, exclude_columns=exclude
+            )
+            table = LedgerEntryTable(entries, rules=rules, club_name="Club")
+            assert list(fast) == list(table.as_values(exclude_columns=exclude))
