@@ -27,6 +27,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cms.models import EventRegistration, RegistrationStatus
+from core.content_language import languages as content_languages
 from core.content_language import translations_of
 from core.mail import send_branded_mail
 from core.texts import StoredText
@@ -268,6 +269,9 @@ def campaign_audience_refresh(*, campaign: Campaign, now: datetime | None = None
 # Fields staff may still change once a campaign is scheduled or running; the rest (dates
 # aside from a later end, audience, hold-out, rules) is the plan the results are measured by.
 LIVE_EDITABLE_FIELDS = ("name", "headline", "description", "owner", "points_budget", "ends_at", "offer_page")
+# The texts members read, kept per language (campaigns/translation.py): each language's
+# column may change when the field may.
+LIVE_EDITABLE_TEXTS = ("name", "headline", "description")
 
 
 def campaign_editable_fields(campaign: Campaign) -> tuple[str, ...] | None:
@@ -276,7 +280,9 @@ def campaign_editable_fields(campaign: Campaign) -> tuple[str, ...] | None:
     if campaign.status == CampaignStatus.DRAFT:
         return None
     if campaign.status in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
-        return LIVE_EDITABLE_FIELDS
+        return LIVE_EDITABLE_FIELDS + tuple(
+            f"{name}_{language}" for name in LIVE_EDITABLE_TEXTS for language in content_languages()
+        )
     return ()
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class PersonalData:
@@ -87,6 +89,12 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "name": "campaign content",
         "headline": "campaign content",
         "description": "campaign content",
+        # The same, per language (campaigns/translation.py).
+        **{
+            f"{field}_{code}": "campaign content"
+            for field in ("name", "headline", "description")
+            for code in settings.MODELTRANSLATION_LANGUAGES
+        },
         "countries": "the audience",
         "holdout_seed": "random",
     },

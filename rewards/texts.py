@@ -37,7 +37,7 @@ def _purchase_render(formatted: Mapping, params: Mapping) -> str:
     campaigns = params.get("campaigns") or []
     parts = [
         str(_CAMPAIGN_POINTS)
-        % {"points": text_param_format(item.get("points", 0)), "campaign": item.get("campaign", "")}
+        % {"points": text_param_format(item.get("points", 0)), "campaign": text_param_format(item.get("campaign", ""))}
         for item in campaigns
         if isinstance(item, Mapping)
     ]
