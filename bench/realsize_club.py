@@ -25,7 +25,8 @@ staff, companies, catalogue, campaigns and content stay as they are):
   (``manage.py check_ledger`` is run at the end);
 * tiers from the 12 months' qualifying points; a campaign audience; "points arrived"
   notifications (one per company and monthly import for the last three months, with the
-  texts ``rewards.ledger.notices.purchases_points_notify`` writes, in each reader's language).
+  message keys and parameters ``rewards.ledger.notices.purchases_points_notify`` stores,
+  rendered in each reader's language when read).
 
 Earns use the programme's base rate (no tier multiplier history): a simplification of the
 tier that held at each purchase, which changes no page's or query's shape.
