@@ -3,9 +3,8 @@
 ``notifications_send`` writes one in-portal notification per recipient, its texts as
 message keys with JSON parameters (``core.texts``) rendered whenever it is read, and
 queues its e-mail (rendered in the recipient's language when sent) after the transaction
-commits. It is
-idempotent per recipient and ``key``: the same event reported twice notifies once, so
-callers can report from retried tasks and replayed imports without care. Whether an
+commits. It is idempotent per recipient and ``key``: the same event reported twice
+notifies once, so callers can report from retried tasks and replayed imports without care. Whether an
 e-mail goes out is decided when it is sent (the person's master switch and their
 preference for the kind), so a preference changed meanwhile is honoured.
 """
@@ -42,7 +41,6 @@ class NotificationsError(Exception):
 # Rows per query when a notice goes to many people at once (an offer for every member):
 # keeps each IN (...) list and INSERT well inside every database's parameter limit.
 BATCH_SIZE = 500
-
 
 TITLE_MAX_LENGTH = 200  # of a title stored as free words (an offer's or a message's own)
 
