@@ -26,7 +26,8 @@ staff, companies, catalogue, campaigns and content stay as they are):
   the per-account months from the entries written here);
 * tiers from the 12 months' qualifying points; a campaign audience; "points arrived"
   notifications (one per company and monthly import for the last three months, with the
-  texts ``rewards.ledger.notices.purchases_points_notify`` writes, in each reader's language).
+  message keys and parameters ``rewards.ledger.notices.purchases_points_notify`` stores,
+  rendered in each reader's language when read).
 
 Earns use the programme's base rate (no tier multiplier history): a simplification of the
 tier that held at each purchase, which changes no page's or query's shape.
@@ -144,7 +145,6 @@ def fill(*, companies: int, purchases: int, seed: int, started: float) -> None:
     from django.contrib.auth.models import Group
     from django.db import connection, transaction
     from django.utils import timezone
-    from django.utils.translation import override
 
     from campaigns.models import Campaign, CampaignMember
     from campaigns.selectors import audience_split
@@ -663,17 +663,15 @@ def fill(*, companies: int, purchases: int, seed: int, started: float) -> None:
         )
 
     # Notifications: one "points arrived" per company and monthly import, last three months, with
-    # the texts purchases_points_notify writes (its title, body and params, rendered as
-    # notifications_send renders them), each in
-    # its reader's language; bulk-inserted, and e-mailed long ago.
+    # the texts purchases_points_notify stores (message keys and JSON params, rendered when
+    # read); bulk-inserted, and e-mailed long ago.
     from django.urls import reverse
-    from django.utils.translation import ngettext
 
-    from members.languages import people_languages
+    from core.texts import StoredText
     from notifications.models import NotificationKind
-    from rewards.ledger.notices import POINTS_ARRIVED, PURCHASES_EARNED, points_with_value
+    from rewards import texts
+    from rewards.ledger.notices import points_with_value_param
 
-    language_of = people_languages(users)
     history_url = reverse("rewards:history")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -702,36 +700,25 @@ def fill(*, companies: int, purchases: int, seed: int, started: float) -> None:
                 finished_at=moment,
             )
             rows = []
-            # notifications_send's _render, one language at a time (the same texts and params).
-            for language in sorted(set(language_of.values())):
-                with override(language):
-                    title_text, body_text = str(POINTS_ARRIVED), str(PURCHASES_EARNED)
-                    for company_id, n, points in earned:
-                        readers = [
-                            user_id
-                            for user_id in (admin_of[company_id], purchaser_of[company_id])
-                            if language_of[user_id] == language
-                        ]
-                        if not readers:
-                            continue
-                        title = (title_text % {"points": points_with_value(points, rules)})[:200]
-                        body = body_text % {
-                            "purchases": ngettext("One purchase", "%(count)s purchases", n) % {"count": n}
-                        }
-                        rows.extend(
-                            Notification(
-                                recipient_id=user_id,
-                                kind=NotificationKind.POINTS,
-                                key=f"points:import:{job.pk}",
-                                title=title,
-                                body=body,
-                                url=history_url,
-                                created_at=moment,
-                                emailed_at=moment,
-                                read_at=None if (month.year, month.month) == (now.year, now.month) else moment,
-                            )
-                            for user_id in readers
-                        )
+            for company_id, n, points in earned:
+                title = StoredText(texts.POINTS_ARRIVED, {"points": points_with_value_param(points, rules)})
+                body = StoredText(texts.PURCHASES_EARNED, {"purchases": n})
+                rows.extend(
+                    Notification(
+                        recipient_id=user_id,
+                        kind=NotificationKind.POINTS,
+                        key=f"points:import:{job.pk}",
+                        title_key=title.key,
+                        title_params=title.params,
+                        body_key=body.key,
+                        body_params=body.params,
+                        url=history_url,
+                        created_at=moment,
+                        emailed_at=moment,
+                        read_at=None if (month.year, month.month) == (now.year, now.month) else moment,
+                    )
+                    for user_id in (admin_of[company_id], purchaser_of[company_id])
+                )
             Notification.objects.bulk_create(rows, batch_size=5000)
             written += len(rows)
     log(f"{written} notifications", started)

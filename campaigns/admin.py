@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from cms.models import EventRegistration, RegistrationStatus
 from core.admin import ReadOnlyAdminMixin
+from core.content_language import languages, translated_fields
 from core.formatting import format_money, format_number, format_points
 from core.spreadsheets import csv_stream
 from core.translation_admin import TranslatedContentAdmin
@@ -159,7 +160,7 @@ STATUS_CLASSES = {
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(TranslatedContentAdmin):
     form = CampaignAdminForm
     change_form_template = "campaigns/admin/campaign_change_form.html"
     change_list_template = "campaigns/admin/campaign_change_list.html"
@@ -210,6 +211,10 @@ class CampaignAdmin(admin.ModelAdmin):
             return scoped
         every = [name for _title, options in self.fieldsets for name in options["fields"]]
         readonly = [name for name in every if name not in editable]
+        # The translated texts are edited per language (name_en, name_sv...): each follows its field.
+        readonly += [
+            f"{name}_{language}" for name in readonly if name in translated_fields(Campaign) for language in languages()
+        ]
         return [*readonly, *scoped, "countries_label"] if "countries" in readonly else [*readonly, *scoped]
 
     def get_fieldsets(self, request, obj=None):

@@ -252,6 +252,7 @@ def _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng
     end = start + timedelta(days=30)
     campaign = Campaign.objects.create(
         name=SPRING,
+        **demo_translations.campaign_texts(SPRING),
         headline="Double points on every power tool until the end of the month.",
         description="Drills, saws and grinders earn double points, tier bonus included.",
         owner=owner,
@@ -324,6 +325,7 @@ def _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, r
     end = (now + timedelta(days=20)).replace(hour=23, minute=59, second=0, microsecond=0)
     campaign = Campaign.objects.create(
         name=WORKWEAR,
+        **demo_translations.campaign_texts(WORKWEAR),
         headline="Double points on workwear, and 1 000 extra points on your first order.",
         description="Jackets, boots and safety gear earn double points for Swedish members until the end of the campaign.",
         owner=owner,
@@ -408,6 +410,7 @@ def _seed_autumn(summary, owner, categories, now) -> Campaign:
     start = (now + timedelta(days=14)).replace(hour=6, minute=0, second=0, microsecond=0)
     campaign = Campaign.objects.create(
         name=AUTUMN,
+        **demo_translations.campaign_texts(AUTUMN),
         headline="×1.5 points on heating and ventilation, and 2 000 extra points on orders from 50 000 SEK.",
         description="Get ready for the heating season.",
         owner=owner,

@@ -1,5 +1,5 @@
-"""Swedish and Dutch for the demo's activities, challenges and badges (the seed writes
-English). Keyed by the English title or name; ``campaigns.demo`` fills in what is still
+"""Swedish and Dutch for the demo's campaigns, activities, challenges and badges (the seed
+writes English). Keyed by the English title or name; ``campaigns.demo`` fills in what is still
 empty, so an editor's own wording is kept on the next seed."""
 
 _EVENT_DESCRIPTION = {
@@ -91,3 +91,54 @@ BADGES = {
         "nl": ("Vaste klant", "Vier bestellingen in één kwartaal."),
     },
 }
+
+# English campaign name -> {language: (name, headline, description)}: what members read on
+# the campaign's page, its banner and the notice of its start.
+CAMPAIGNS = {
+    "Spring power tools boost": {
+        "sv": (
+            "Vårkampanj för elverktyg",
+            "Dubbla poäng på alla elverktyg till slutet av månaden.",
+            "Borrmaskiner, sågar och slipmaskiner ger dubbla poäng, nivåbonus inräknad.",
+        ),
+        "nl": (
+            "Voorjaarsactie elektrisch gereedschap",
+            "Dubbele punten op al het elektrisch gereedschap tot het einde van de maand.",
+            "Boormachines, zagen en slijpmachines leveren dubbele punten op, niveaubonus inbegrepen.",
+        ),
+    },
+    "Workwear weeks": {
+        "sv": (
+            "Arbetskläderveckor",
+            "Dubbla poäng på arbetskläder och 1 000 extra poäng på din första beställning.",
+            "Jackor, kängor och skyddsutrustning ger svenska medlemmar dubbla poäng till kampanjens slut.",
+        ),
+        "nl": (
+            "Werkkledingweken",
+            "Dubbele punten op werkkleding en 1.000 extra punten op je eerste bestelling.",
+            "Jassen, schoenen en beschermingsmiddelen leveren Zweedse leden dubbele punten op tot het einde van de actie.",
+        ),
+    },
+    "Autumn HVAC service": {
+        "sv": (
+            "Höstservice för VVS",
+            "×1,5 poäng på värme och ventilation, och 2 000 extra poäng på beställningar från 50 000 SEK.",
+            "Gör er redo för eldningssäsongen.",
+        ),
+        "nl": (
+            "Najaarsservice klimaattechniek",
+            "×1,5 punten op verwarming en ventilatie, en 2.000 extra punten op bestellingen vanaf 50.000 SEK.",
+            "Maak je klaar voor het stookseizoen.",
+        ),
+    },
+}
+
+
+def campaign_texts(name: str) -> dict[str, str]:
+    """The Swedish and Dutch columns of the demo campaign ``name``, for ``Campaign.objects.create``
+    (before its purchases are replayed: their ledger entries name it in every language)."""
+    return {
+        f"{field}_{language}": text
+        for language, texts in CAMPAIGNS.get(name, {}).items()
+        for field, text in zip(("name", "headline", "description"), texts, strict=True)
+    }

@@ -52,6 +52,7 @@ from django.db import connection
 from django.db.models import F
 from psycopg import sql
 
+from core.content_language import languages, translations_of
 from core.texts import StoredText
 from members.models import Company
 from outbox.services import outbox_enqueue
@@ -130,7 +131,7 @@ class PurchaseBonus:
         names = {}
         for award in self.awards:
             by_campaign[award.campaign.pk] += award.points
-            names[award.campaign.pk] = award.campaign.name
+            names[award.campaign.pk] = translations_of(award.campaign, "name")
         campaigns = list(base.params.get("campaigns", [])) + [
             {"points": points, "campaign": names[pk]} for pk, points in by_campaign.items()
         ]
@@ -533,7 +534,7 @@ def _best_multiplier_sql() -> sql.Composable:
 INSERT INTO {bonus} (line, campaign_id, points, campaign)
 SELECT line, campaign_id, points, name
 FROM (
-    SELECT DISTINCT ON (s.line) s.line, k.id AS campaign_id, k.name, {points} AS points
+    SELECT DISTINCT ON (s.line) s.line, k.id AS campaign_id, {name} AS name, {points} AS points
     {eligible}
       AND a.id <> ALL(%(routed)s)
       AND r.kind = {multiplier} AND {covers}
@@ -547,8 +548,21 @@ WHERE points > 0
         multiplier=sql.Literal(RuleKind.MULTIPLIER.value),
         covers=_covers(),
         precedence=multiplier_precedence_sql(multiplier=sql.SQL("r.multiplier"), campaign_id=sql.SQL("k.id")),
+        name=_name_in_every_language_sql(),
         **_tables(),
     )
+
+
+def _name_in_every_language_sql() -> sql.Composable:
+    """The campaign's name in every language it has, as ``translations_of`` captures it
+    (``{"en": …, "sv": …}``), else its name as it is: read in each reader's language."""
+    pairs = sql.SQL(", ").join(
+        sql.SQL("{code}, NULLIF(k.{column}, '')").format(code=sql.Literal(code), column=sql.Identifier(f"name_{code}"))
+        for code in languages()
+    )
+    return sql.SQL(
+        "COALESCE(NULLIF(jsonb_strip_nulls(jsonb_build_object({pairs})), '{{}}'::jsonb), to_jsonb(k.name))"
+    ).format(pairs=pairs)
 
 
 def _bonus_accounts_sql() -> sql.Composable:

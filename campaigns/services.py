@@ -25,9 +25,9 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cms.models import EventRegistration, RegistrationStatus
+from core.content_language import languages as content_languages
 from core.content_language import translations_of
 from core.mail import send_branded_mail
 from core.texts import StoredText
@@ -269,6 +269,9 @@ def campaign_audience_refresh(*, campaign: Campaign, now: datetime | None = None
 # Fields staff may still change once a campaign is scheduled or running; the rest (dates
 # aside from a later end, audience, hold-out, rules) is the plan the results are measured by.
 LIVE_EDITABLE_FIELDS = ("name", "headline", "description", "owner", "points_budget", "ends_at", "offer_page")
+# The texts members read, kept per language (campaigns/translation.py): each language's
+# column may change when the field may.
+LIVE_EDITABLE_TEXTS = ("name", "headline", "description")
 
 
 def campaign_editable_fields(campaign: Campaign) -> tuple[str, ...] | None:
@@ -277,7 +280,9 @@ def campaign_editable_fields(campaign: Campaign) -> tuple[str, ...] | None:
     if campaign.status == CampaignStatus.DRAFT:
         return None
     if campaign.status in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
-        return LIVE_EDITABLE_FIELDS
+        return LIVE_EDITABLE_FIELDS + tuple(
+            f"{name}_{language}" for name in LIVE_EDITABLE_TEXTS for language in content_languages()
+        )
     return ()
 
 
@@ -419,9 +424,6 @@ def campaign_start(*, campaign_id: int, now: datetime) -> bool:
     return True
 
 
-CAMPAIGN_STARTED_TITLE = gettext_lazy("A campaign for your company has started: %(campaign)s")
-
-
 def campaign_announce(*, campaign_id: int, now: datetime | None = None) -> int:
     """Tell the treated companies' contacts that a campaign they are in has started: in the
     portal and by e-mail (as each person prefers), linking to the campaign's page. The
@@ -442,9 +444,10 @@ def campaign_announce(*, campaign_id: int, now: datetime | None = None) -> int:
         users=people.iterator(chunk_size=1000),
         kind=NotificationKind.ACTIVITY,
         key=f"campaign:{campaign.pk}:started",
-        title=CAMPAIGN_STARTED_TITLE,
-        body=campaign.headline,
-        params={"campaign": campaign.name},
+        title=StoredText(texts.CAMPAIGN_STARTED, {"campaign": translations_of(campaign, "name")}),
+        body=StoredText(texts.CAMPAIGN_HEADLINE, {"headline": translations_of(campaign, "headline")})
+        if campaign.headline
+        else None,
         url=reverse("campaigns:campaign", args=[campaign.pk]),
     )
     return len(notices)
@@ -556,7 +559,7 @@ def _award(
     return entry
 
 
-def _notify_award(*, company_id: int, key: str, title, params: dict, users: list[User] | None = None) -> None:
+def _notify_award(*, company_id: int, key: str, title: StoredText, users: list[User] | None = None) -> None:
     """Tell the company's contacts (or ``users``) about points they received, in the award's
     transaction: the notices commit with the points or not at all, and their e-mails are
     queued through the outbox (``notifications_send``), so nothing is lost after the commit."""
@@ -565,7 +568,6 @@ def _notify_award(*, company_id: int, key: str, title, params: dict, users: list
         kind=NotificationKind.ACTIVITY,
         key=key,
         title=title,
-        params=params,
         url=reverse("campaigns:activities"),
     )
 
@@ -596,8 +598,9 @@ def _complete_and_award(completion: ActivityCompletion, *, by: User | None, now:
     _notify_award(
         company_id=completion.company_id,
         key=f"activity:{activity.pk}:{completion.scope_key}",
-        title=gettext_lazy("%(points)s points for “%(activity)s”"),
-        params={"points": activity.points, "activity": activity.title},
+        title=StoredText(
+            texts.ACTIVITY_AWARDED, {"points": activity.points, "activity": translations_of(activity, "title")}
+        ),
         users=[completion.user] if completion.user_id and activity.scope == "contact" else None,
     )
     return completion
@@ -961,8 +964,7 @@ def challenge_complete(*, challenge: Challenge, company_id: int, now: datetime) 
         _notify_award(
             company_id=company_id,
             key=f"challenge:{challenge.pk}",
-            title=gettext_lazy("Challenge completed: %(challenge)s"),
-            params={"challenge": challenge.title},
+            title=StoredText(texts.CHALLENGE_COMPLETED, {"challenge": translations_of(challenge, "title")}),
         )
     return completion
 

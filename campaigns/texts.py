@@ -1,4 +1,5 @@
-"""Texts of the ledger entries campaigns cause, by message key (see ``core.texts``)."""
+"""Texts of the ledger entries and notifications campaigns cause, by message key (see
+``core.texts``)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,13 @@ def _activity_render(formatted: Mapping, params: Mapping) -> str:
 
 text_register(ACTIVITY, render=_activity_render)
 text_register(CHALLENGE, _("Challenge completed: %(title)s"))
+
+CAMPAIGN_STARTED = "notice.campaign_started"
+CAMPAIGN_HEADLINE = "notice.campaign_headline"
+ACTIVITY_AWARDED = "notice.activity_awarded"
+CHALLENGE_COMPLETED = "notice.challenge_completed"
+
+text_register(CAMPAIGN_STARTED, _("A campaign for your company has started: %(campaign)s"))
+text_register(CAMPAIGN_HEADLINE, "%(headline)s")  # the campaign's own words, in the reader's language if kept so
+text_register(ACTIVITY_AWARDED, _("%(points)s points for “%(activity)s”"))
+text_register(CHALLENGE_COMPLETED, _("Challenge completed: %(challenge)s"))

@@ -1,9 +1,16 @@
-"""Activity, challenge and badge texts in every shipped language (django-modeltranslation);
-see ``rewards/translation.py`` for how they are read and marked."""
+"""Campaign, activity, challenge and badge texts in every shipped language
+(django-modeltranslation); see ``rewards/translation.py`` for how they are read and marked.
+A campaign's name, headline and description are what members read on its page, its banner
+and the activities page."""
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Activity, Badge, Challenge
+from .models import Activity, Badge, Campaign, Challenge
+
+
+@register(Campaign)
+class CampaignTranslation(TranslationOptions):
+    fields = ("name", "headline", "description")
 
 
 @register(Activity)

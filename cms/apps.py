@@ -9,6 +9,7 @@ class CmsConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.signals import page_published
 
+        from . import texts  # noqa: F401  (registers the offer notices' text keys)
         from .models import OfferPage
         from .notices import on_page_published
 

@@ -106,7 +106,9 @@ def _seed_branding() -> None:
         return
     branding = Branding.for_site(site)
     if not branding.footer_text and not branding.contact_email:
-        branding.footer_text = "A customer club by Nordic Supply AB · Kundklubb för företag"
+        branding.footer_text_en = "A customer club for businesses by Nordic Supply AB"
+        branding.footer_text_sv = "En kundklubb för företag från Nordic Supply AB"
+        branding.footer_text_nl = "Een klantenclub voor bedrijven van Nordic Supply AB"
         branding.contact_email = "club@nordicsupply.example"
         branding.contact_phone = "+46 31 555 01 00"
         branding.save()

@@ -12,19 +12,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from django.utils.translation import gettext_lazy
+from django.utils import translation
 
+from core.content_language import languages
+from core.texts import StoredText, free_text
 from members.models import Company
 from members.selectors import member_contacts
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
 from outbox.services import outbox_enqueue
 
-from . import points
+from . import points, texts
 from .models import OfferAudience, OfferPage
-
-OFFER_TITLE = gettext_lazy("New offer: %(title)s")
-TIER_OFFER_TITLE = gettext_lazy("New offer for %(tiers)s members: %(title)s")
 
 
 def offer_audience(offer: OfferPage):
@@ -44,19 +43,30 @@ def offer_announce(*, offer_id: int, email: bool = True, now: datetime | None = 
     offer = OfferPage.objects.live().filter(pk=offer_id).first()
     if offer is None or not offer.is_current(now):
         return 0
-    tier_names = [str(tier) for tier in offer.tiers.all()] if offer.audience == OfferAudience.TIERS else []
+    tiers = list(offer.tiers.all()) if offer.audience == OfferAudience.TIERS else []
     url = urlsplit(offer.get_url() or "").path or "/"
     notices = notifications_send(
         users=offer_audience(offer).iterator(chunk_size=1000),
         kind=NotificationKind.OFFER,
         key=f"offer:{offer.pk}",
-        title=TIER_OFFER_TITLE if tier_names else OFFER_TITLE,
-        body=offer.introduction,
-        params={"title": offer.title, "tiers": " / ".join(tier_names)},
+        title=StoredText(texts.TIER_OFFER, {"title": offer.title, "tiers": _tier_names(tiers)})
+        if tiers
+        else StoredText(texts.OFFER, {"title": offer.title}),
+        body=free_text(offer.introduction) if offer.introduction else None,
         url=url,
         email=email,
     )
     return len(notices)
+
+
+def _tier_names(tiers) -> dict[str, str]:
+    """ "Gold / Platinum" in every language the tiers' names are kept in (each with its
+    fallback), for the reader's language to be picked when the notice is read."""
+    names = {}
+    for language in languages():
+        with translation.override(language):
+            names[language] = " / ".join(str(tier) for tier in tiers)
+    return names
 
 
 # Offers published ahead of their validity are announced when it starts; a day's margin

@@ -42,16 +42,19 @@ class EmailBranding:
     club_name: str
     primary_colour: str
     on_primary_colour: str
-    footer_text: str = ""
+    footer_text: str = ""  # in the active language when built, else the default language's
+    footer_language: str = ""  # the language footer_text is in
     contact_email: str = ""
     contact_phone: str = ""
     logo_url: str = ""  # absolute, for e-mail clients
 
 
 def branding_for_email() -> EmailBranding:
-    """Branding for messages rendered outside a request (tasks): the default site's."""
+    """Branding for messages rendered outside a request (tasks): the default site's, its
+    footer text in the active language (the recipient's, in ``core.mail``)."""
     from wagtail.models import Site  # lazy: core.mail imports this module while the apps load
 
+    from .content_language import content_language  # lazy: as above
     from .models import Branding  # lazy: as above
 
     site = Site.objects.filter(is_default_site=True).first()
@@ -61,7 +64,8 @@ def branding_for_email() -> EmailBranding:
         club_name=branding.club_name,
         primary_colour=branding.primary_colour,
         on_primary_colour=readable_text_on(branding.primary_colour),
-        footer_text=branding.footer_text,
+        footer_text=branding.footer_text or "",
+        footer_language=content_language(branding, "footer_text"),
         contact_email=branding.contact_email,
         contact_phone=branding.contact_phone,
     )

@@ -55,8 +55,8 @@ def send_branded_mail(*, template: str, to: str, context: dict, language: str | 
     ``EMAIL_TIMEOUT`` seconds for the mail server; callers run it after their transaction
     commits (from a task), so a slow server never holds a row lock.
     """
-    branding = branding_for_email()
     with translation.override(language or settings.LANGUAGE_CODE):
+        branding = branding_for_email()  # its footer text in the recipient's language
         rendered = render_email(template, {"branding": branding, "site_url": settings.SITE_URL, **context})
     message = EmailMultiAlternatives(
         subject=rendered.subject,

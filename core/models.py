@@ -7,6 +7,7 @@ the e-mails every app sends, the login pages and the Django admin.
 from __future__ import annotations
 
 from auditlog.context import disable_auditlog
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -74,7 +75,8 @@ class Branding(BaseSiteSetting):
         FieldPanel("point_value_label"),
         MultiFieldPanel(
             [
-                FieldPanel("footer_text"),
+                # One per language (core/translation.py); an empty one shows the default language's.
+                FieldRowPanel([FieldPanel(f"footer_text_{code}") for code in settings.MODELTRANSLATION_LANGUAGES]),
                 FieldPanel("contact_email"),
                 FieldPanel("contact_phone"),
                 FieldPanel("contact_address"),

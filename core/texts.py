@@ -14,7 +14,9 @@ This module is the registry (one per process, filled at import time by each app'
 ``texts.py``, which its ``AppConfig.ready`` imports: the ground floor knows no app's
 words) and the renderer. Parameters are JSON values, formatted per language when
 rendered: integers with the language's thousands grouping, the names a text lists in
-``dates`` (ISO dates, ``"2026-12-06"``) in the language's date format, a name of translated
+``dates`` (ISO dates, ``"2026-12-06"``) in the language's date format, the names it lists
+in ``points`` (``points_param``: points with their money value) as "1 200 points (24 SEK)",
+a name of translated
 content kept in every language (``{"en": …, "sv": …}``) in the reader's, strings as they
 are — so a reason a person typed stays exactly as typed. ``FREE_TEXT`` is the key of
 words stored as they are (a typed reason, or a text from before this registry that
@@ -31,10 +33,14 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils import formats, translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from core.formatting import format_money, format_points
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +57,7 @@ class MessageText:
     template: Promise | str | None = None
     dates: tuple[str, ...] = ()
     render: Callable[[Mapping, Mapping], str] | None = None
+    points: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,12 +81,13 @@ def text_register(
     *,
     dates: tuple[str, ...] = (),
     render: Callable[[Mapping, Mapping], str] | None = None,
+    points: tuple[str, ...] = (),
 ) -> MessageText:
     """Register ``key`` (once per process; registering it again replaces it, as a test's
     second ``ready()`` does). Returns the text, so a module can keep it by name."""
     if template is None and render is None:
         raise ValueError(f"Text {key!r} needs a template or a render function.")
-    text = MessageText(key=key, template=template, dates=tuple(dates), render=render)
+    text = MessageText(key=key, template=template, dates=tuple(dates), render=render, points=tuple(points))
     _registry[key] = text
     return text
 
@@ -97,9 +105,48 @@ def free_text(text: str) -> StoredText:
     return StoredText(FREE_TEXT, {"text": text})
 
 
-def text_param_format(value, *, is_date: bool = False):
+def points_param(points: int, value: Decimal, currency: str) -> dict:
+    """A points figure with its money value, as a JSON parameter (for a text's ``points``)."""
+    return {"points": int(points), "value": str(value), "currency": currency}
+
+
+def _points_format(value: Mapping) -> str:
+    try:
+        money = format_money(Decimal(str(value.get("value", "0"))), str(value.get("currency", "")))
+    except InvalidOperation:
+        return format_points(int(value.get("points", 0)))
+    return _("%(points)s (%(value)s)") % {"points": format_points(int(value.get("points", 0))), "value": money}
+
+
+def text_params_check(params: Mapping) -> dict:
+    """``params`` as stored: JSON values only (strings, numbers, booleans, None, lists and
+    objects of them). A lazy translation, a callable, a date or a number type JSON has not
+    raises ``TypeError``: stored words would be fixed in one language, so the caller passes
+    what the text needs to be rendered later instead."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"Text parameters are a mapping, not {type(params).__name__}.")
+    return {str(name): _json_value(value, name) for name, value in params.items()}
+
+
+def _json_value(value, name):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_json_value(item, name) for item in value]
+    if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
+        return {key: _json_value(item, name) for key, item in value.items()}
+    raise TypeError(
+        f"Text parameter {name!r} is a {type(value).__name__}: parameters are JSON values "
+        "(an ISO date string, an integer, a name in every language), rendered when read."
+    )
+
+
+def text_param_format(value, *, is_date: bool = False, is_points: bool = False):
     """One parameter as the active language writes it: an integer grouped ("12 400"), a
-    date parameter in the language's date format; anything else unchanged."""
+    date parameter in the language's date format, a points parameter with its money value;
+    anything else unchanged."""
+    if is_points and isinstance(value, Mapping):
+        return _points_format(value)
     if is_date and isinstance(value, str):
         try:
             return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
@@ -142,7 +189,10 @@ def text_render(key: str, params: Mapping | None = None, language: str | None = 
     if text is None:
         logger.warning("Unknown text key %r", key)
         return str(params.get("text", ""))
-    formatted = {name: text_param_format(value, is_date=name in text.dates) for name, value in params.items()}
+    formatted = {
+        name: text_param_format(value, is_date=name in text.dates, is_points=name in text.points)
+        for name, value in params.items()
+    }
     try:
         if text.render is not None:
             return text.render(formatted, params)

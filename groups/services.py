@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.texts import StoredText
 from members.models import Company, CompanyStatus, User
@@ -24,12 +23,25 @@ from members.selectors import company_admins
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
 from rewards.bounds import POINTS_MAX
-from rewards.ledger.notices import points_with_value
+from rewards.ledger.notices import points_with_value, points_with_value_param
 from rewards.ledger.services import LedgerError, points_accounts_lock, points_transfer
 from rewards.models import LedgerEntry, ProgrammeRules
 
 from .models import CompanyGroup, CompanyGroupAdmin, CompanyGroupMember, PointsMode, PointsTransfer, TransferStatus
-from .texts import POOL_IN, POOL_OUT, TRANSFER_IN, TRANSFER_OUT
+from .texts import (
+    POOL_IN,
+    POOL_OUT,
+    TRANSFER_APPROVAL,
+    TRANSFER_APPROVAL_BODY,
+    TRANSFER_APPROVED,
+    TRANSFER_APPROVED_BODY,
+    TRANSFER_IN,
+    TRANSFER_OUT,
+    TRANSFER_RECEIVED,
+    TRANSFER_RECEIVED_BODY,
+    TRANSFER_REJECTED,
+    TRANSFER_REJECTED_BODY,
+)
 
 KEY_MAX_LENGTH = 64
 
@@ -221,8 +233,8 @@ def transfer_reject(
             users=[locked.requested_by],
             transfer=locked,
             key=f"transfer:{locked.pk}:rejected",
-            title=gettext_lazy("Transfer %(number)s was rejected"),
-            body=gettext_lazy("%(points)s from %(sender)s to %(receiver)s were not transferred. %(comment)s"),
+            title=TRANSFER_REJECTED,
+            body=TRANSFER_REJECTED_BODY,
             extra={"comment": comment},
             url=reverse("groups:transfers"),
         )
@@ -267,8 +279,8 @@ def _complete(transfer: PointsTransfer, *, by: User, now: datetime) -> None:
         transfer=transfer,
         key=f"transfer:{transfer.pk}:received",
         kind=NotificationKind.POINTS,
-        title=gettext_lazy("%(points)s arrived from %(sender)s"),
-        body=gettext_lazy("Transfer %(number)s: %(sender)s sent your company %(points)s."),
+        title=TRANSFER_RECEIVED,
+        body=TRANSFER_RECEIVED_BODY,
         url=reverse("rewards:history"),
     )
     if transfer.decided_by_id and transfer.decided_by_id != transfer.requested_by_id:
@@ -276,8 +288,8 @@ def _complete(transfer: PointsTransfer, *, by: User, now: datetime) -> None:
             users=[transfer.requested_by],
             transfer=transfer,
             key=f"transfer:{transfer.pk}:approved",
-            title=gettext_lazy("Transfer %(number)s was approved"),
-            body=gettext_lazy("%(points)s moved from %(sender)s to %(receiver)s."),
+            title=TRANSFER_APPROVED,
+            body=TRANSFER_APPROVED_BODY,
             url=reverse("groups:transfers"),
         )
 
@@ -293,29 +305,28 @@ def _ask_group_admins(transfer: PointsTransfer, *, now: datetime) -> None:
         transfer=transfer,
         key=f"transfer:{transfer.pk}:approval",
         kind=NotificationKind.APPROVAL,
-        title=gettext_lazy("Transfer %(number)s is waiting for your approval"),
-        body=gettext_lazy("%(sender)s wants to send %(points)s to %(receiver)s."),
+        title=TRANSFER_APPROVAL,
+        body=TRANSFER_APPROVAL_BODY,
         url=reverse("groups:approvals"),
         now=now,
     )
 
 
 def _notify(*, users, transfer, key, title, body, url, kind=NotificationKind.POINTS, extra=None, now=None) -> None:
-    rules = ProgrammeRules.current()
-    points = transfer.points
+    """Tell ``users`` about ``transfer``: ``title`` and ``body`` are keys of ``groups.texts``."""
+    params = {
+        "number": _transfer_number(transfer),
+        "sender": transfer.from_company.name,
+        "receiver": transfer.to_company.name,
+        "points": points_with_value_param(transfer.points, ProgrammeRules.current()),
+        **(extra or {}),
+    }
     notifications_send(
         users=users,
         kind=kind,
         key=key,
-        title=title,
-        body=body,
-        params={
-            "number": _transfer_number(transfer),
-            "sender": transfer.from_company.name,
-            "receiver": transfer.to_company.name,
-            "points": lambda: points_with_value(points, rules),
-            **(extra or {}),
-        },
+        title=StoredText(title, params),
+        body=StoredText(body, params),
         url=url,
         now=now,
     )

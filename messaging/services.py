@@ -33,9 +33,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.mail import send_branded_mail
+from core.texts import StoredText, free_text
 from members.languages import person_language
 from members.models import Company, CompanyStatus, User
 from members.selectors import is_club_admin
@@ -43,6 +43,7 @@ from notifications.models import NotificationKind
 from notifications.services import email_wanted, notifications_mark_read, notifications_send, unsubscribe_url
 from outbox.services import outbox_enqueue
 
+from . import texts
 from .attachments import CheckedAttachment, attachments_check
 from .models import Attachment, Broadcast, Message, Thread, ThreadReadState, attachment_path
 from .selectors import staff_companies, thread_participants
@@ -50,10 +51,6 @@ from .selectors import staff_companies, thread_participants
 
 class MessagingError(Exception):
     """A messaging rule was broken; the message is meant for the person who tried."""
-
-
-NOTICE_TITLE = gettext_lazy("%(author)s wrote: %(subject)s")
-BROADCAST_NOTICE_TITLE = gettext_lazy("New message from %(author)s: %(subject)s")
 
 
 def thread_url_for(*, user: User, thread: Thread) -> str:
@@ -164,15 +161,17 @@ def _notify(*, thread: Thread, message: Message, author: User | None, broadcast:
     groups: dict[tuple[int, str], list[User]] = defaultdict(list)
     for person in recipients:
         groups[(marks.get(person.pk, 0), thread_url_for(user=person, thread=thread))].append(person)
-    author_name = str(author) if author else gettext_lazy("The club")  # rendered per recipient
+    author_name = str(author) if author else ""  # no author: "The club", in each reader's language
     for (mark, url), people in groups.items():
         notifications_send(
             users=people,
             kind=NotificationKind.MESSAGE,
             key=f"{notice_key_prefix(thread)}{mark}",
-            title=BROADCAST_NOTICE_TITLE if broadcast else NOTICE_TITLE,
-            body=Truncator(message.body).chars(300),
-            params={"author": author_name, "subject": thread.subject},
+            title=StoredText(
+                texts.BROADCAST_NOTICE if broadcast else texts.NOTICE,
+                {"author": author_name, "subject": thread.subject},
+            ),
+            body=free_text(Truncator(message.body).chars(300)),
             url=url,
             email=False,
             now=message.created_at,

@@ -13,7 +13,7 @@ class NotificationAdmin(CompanyScopedAdminMixin, admin.ModelAdmin):
 
     list_display = ["created_at", "recipient", "kind", "title", "read_at", "emailed_at"]
     list_filter = ["kind"]
-    search_fields = ["recipient__email", "title"]
+    search_fields = ["recipient__email", "key"]  # the title is rendered when read, not stored as words
     list_select_related = ["recipient"]
     date_hierarchy = "created_at"
 

@@ -1,8 +1,9 @@
 """In-portal notifications and each person's e-mail preferences per kind.
 
-A notification is written in its recipient's language when it is created, so the list
-page and the e-mail read the same. Other apps never create rows themselves: they call
-``notifications.services.notifications_send``.
+A notification's title and text are stored as message keys with JSON parameters
+(``core.texts``) and rendered when read: in the reader's language on the portal's pages,
+in the recipient's language in the e-mail. Other apps never create rows themselves: they
+call ``notifications.services.notifications_send``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.texts import StoredText, text_render
 
 
 class NotificationKind(models.TextChoices):
@@ -48,8 +51,11 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
-    title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"), blank=True)
+    # What it says: registered texts (core.texts) and their parameters, rendered when read.
+    title_key = models.CharField(_("title key"), max_length=64)
+    title_params = models.JSONField(_("title parameters"), default=dict, blank=True)
+    body_key = models.CharField(_("text key"), max_length=64, blank=True, default="")
+    body_params = models.JSONField(_("text parameters"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True, help_text=_("A path inside the portal."))
     key = models.CharField(_("key"), max_length=200)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -79,6 +85,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def title(self) -> str:
+        """The title in the active language (the reader's, or the e-mail's recipient's)."""
+        return text_render(self.title_key, self.title_params)
+
+    @property
+    def body(self) -> str:
+        return text_render(self.body_key, self.body_params)
+
+    @property
+    def title_text(self) -> StoredText:
+        return StoredText(self.title_key, self.title_params)
+
+    @property
+    def body_text(self) -> StoredText:
+        return StoredText(self.body_key, self.body_params)
 
     @property
     def is_read(self) -> bool:

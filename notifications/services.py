@@ -1,9 +1,10 @@
 """Writes for notifications. The one way any app tells a person something happened.
 
-``notifications_send`` writes one in-portal notification per recipient, in the
-recipient's language, and queues its e-mail after the transaction commits. It is
-idempotent per recipient and ``key``: the same event reported twice notifies once, so
-callers can report from retried tasks and replayed imports without care. Whether an
+``notifications_send`` writes one in-portal notification per recipient, its texts as
+message keys with JSON parameters (``core.texts``) rendered whenever it is read, and
+queues its e-mail (rendered in the recipient's language when sent) after the transaction
+commits. It is idempotent per recipient and ``key``: the same event reported twice
+notifies once, so callers can report from retried tasks and replayed imports without care. Whether an
 e-mail goes out is decided when it is sent (the person's master switch and their
 preference for the kind), so a preference changed meanwhile is honoured.
 """
@@ -11,8 +12,7 @@ preference for the kind), so a preference changed meanwhile is honoured.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from itertools import islice
 
 from django.conf import settings
@@ -20,12 +20,12 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import formats, timezone, translation
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.mail import send_branded_mail
-from members.languages import people_languages, person_language
+from core.texts import FREE_TEXT, StoredText, text_params_check, text_registered
+from members.languages import person_language
 from members.models import User
 from outbox.services import outbox_enqueue
 
@@ -42,35 +42,22 @@ class NotificationsError(Exception):
 # keeps each IN (...) list and INSERT well inside every database's parameter limit.
 BATCH_SIZE = 500
 
-
-def _localise(value):
-    """A ``params`` value as the active language writes it.
-
-    A callable is called (for texts that need ``ngettext`` or other helpers, e.g. a points
-    figure with its money value), a date or datetime is written with the language's date
-    format, an integer or Decimal with its thousands grouping; anything else is left alone.
-    """
-    if callable(value):
-        return value()
-    if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
-    if isinstance(value, date):
-        return formats.date_format(value, "DATE_FORMAT")
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return formats.number_format(value, use_l10n=True, force_grouping=True)
-    return value
+TITLE_MAX_LENGTH = 200  # of a title stored as free words (an offer's or a message's own)
 
 
-def _render(text: str | Promise, params: Mapping, language: str) -> str:
-    """A translatable (lazy) text in ``language`` with its placeholders filled; a plain
-    string — someone's own words, like a message — is used exactly as it is."""
-    if not isinstance(text, Promise):
-        return str(text)
-    with translation.override(language):
-        rendered = str(text)
-        if not params:
-            return rendered
-        return rendered % {name: _localise(value) for name, value in params.items()}
+def _stored(text: StoredText | None, *, max_length: int | None = None) -> tuple[str, dict]:
+    """A title's or text's columns: a registered key and JSON parameters, never finished
+    words (a lazy translation, a plain string, a callable in the parameters: ``TypeError``)."""
+    if text is None:
+        return "", {}
+    if not isinstance(text, StoredText):
+        raise TypeError("A notification's title and text are StoredTexts (core.texts), never finished words.")
+    if text.key != FREE_TEXT and not text_registered(text.key):
+        raise ValueError(f"Notification text {text.key!r} is not registered (core.texts).")
+    params = text_params_check(text.params)
+    if text.key == FREE_TEXT and max_length is not None:
+        params["text"] = str(params.get("text", ""))[:max_length]
+    return text.key, params
 
 
 def notifications_send(
@@ -78,65 +65,57 @@ def notifications_send(
     users: Iterable[User],
     kind: str,
     key: str,
-    title: str | Promise,
-    body: str | Promise = "",
-    params: Mapping | None = None,
+    title: StoredText,
+    body: StoredText | None = None,
     url: str = "",
     email: bool = True,
     now: datetime | None = None,
 ) -> list[Notification]:
     """Notify each of ``users`` (inactive ones are left out) and queue their e-mails.
 
-    ``title`` and ``body`` are translatable (``gettext_lazy``) texts with ``%(name)s``
-    placeholders filled from ``params``, or plain strings used as they are (a message's
-    own text, an offer's introduction); each is rendered in the recipient's language, and
-    so are the params (dates, numbers, and callables, which are called in that language:
-    ``{"points": lambda: format_points(1200)}``). ``url`` is a path inside the portal.
-    ``key`` names the event (``redemption:12:approved``); a recipient who already has a notification with that key gets nothing new, and the
-    existing one is returned. ``email=False`` is for callers that batch their own e-mails
-    (messages). Returns the recipients' notifications, new and existing.
+    ``title`` and ``body`` are registered texts with JSON parameters (``core.texts``:
+    ``StoredText("notice.points_arrived", {"points": points_param(...)})``), or words
+    stored as they are (``free_text(offer.introduction)``). They are stored so and rendered
+    when read: in the reader's language on the portal, in the recipient's in the e-mail.
+    Finished words or non-JSON parameters raise ``TypeError``. ``url`` is a path inside
+    the portal. ``key`` names the event (``redemption:12:approved``); a recipient who
+    already has a notification with that key gets nothing new, and the existing one is
+    returned. ``email=False`` is for callers that batch their own e-mails (messages).
+    Returns the recipients' notifications, new and existing.
 
     Any number of recipients: the reads and inserts run ``BATCH_SIZE`` people at a time,
     and each batch's e-mails are one task.
     """
     if kind not in NotificationKind.values:
         raise NotificationsError(_("Unknown kind of notification: %(kind)s.") % {"kind": kind})
-    params = params or {}
+    title_key, title_params = _stored(title, max_length=TITLE_MAX_LENGTH)
+    if not title_key:
+        raise ValueError("A notification needs a title.")
+    body_key, body_params = _stored(body)
+    texts = {"title_key": title_key, "title_params": title_params, "body_key": body_key, "body_params": body_params}
     now = now or timezone.now()
     recipients = {user.pk: user for user in users if user.is_active}
     if not recipients:
         return []
-    rendered: dict[str, tuple[str, str]] = {}
-
-    def texts_in(language: str) -> tuple[str, str]:
-        if language not in rendered:
-            rendered[language] = (
-                _render(title, params, language)[:200],
-                _render(body, params, language) if body else "",
-            )
-        return rendered[language]
-
     found: list[Notification] = []
     people = iter(recipients.values())
     with transaction.atomic():
         while batch := list(islice(people, BATCH_SIZE)):
-            found.extend(_send_batch(batch, kind=kind, key=key, texts_in=texts_in, url=url, email=email, now=now))
+            found.extend(_send_batch(batch, kind=kind, key=key, texts=texts, url=url, email=email, now=now))
     return found
 
 
-def _send_batch(batch: list[User], *, kind, key, texts_in, url, email, now) -> list[Notification]:
+def _send_batch(batch: list[User], *, kind, key, texts, url, email, now) -> list[Notification]:
     ids = [user.pk for user in batch]
     existing = {
         notification.recipient_id: notification
         for notification in Notification.objects.filter(recipient_id__in=ids, key=key)
     }
-    new = []
-    languages = people_languages(user for user in batch if user.pk not in existing)
-    for user in batch:
-        if user.pk in existing:
-            continue
-        title, body = texts_in(languages[user.pk])
-        new.append(Notification(recipient=user, kind=kind, key=key, title=title, body=body, url=url, created_at=now))
+    new = [
+        Notification(recipient=user, kind=kind, key=key, url=url, created_at=now, **texts)
+        for user in batch
+        if user.pk not in existing
+    ]
     if not new:
         return list(existing.values())
     # A concurrent call with the same key loses on the UNIQUE constraint and skips its rows.

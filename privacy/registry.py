@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class PersonalData:
@@ -23,13 +25,21 @@ class PersonalData:
     fields: tuple[str, ...] = ()  # personal: exported, and replaced by the pseudonym on erasure
     erase: str = "replace"  # or "delete": the rows go (they are only about the person)
     title: str = ""  # the export's section
+    rendered: tuple[str, ...] = ()  # texts the export adds as read (rendered from stored keys)
 
 
 PERSONAL_DATA: tuple[PersonalData, ...] = (
     PersonalData("members.User", "pk", ("first_name", "last_name", "email", "phone"), title="profile"),
     PersonalData("members.Membership", "user", erase="delete", title="membership"),
     PersonalData("members.Invitation", "accepted_by", ("email",), title="invitations"),
-    PersonalData("notifications.Notification", "recipient", ("title", "body"), erase="delete", title="notifications"),
+    PersonalData(
+        "notifications.Notification",
+        "recipient",
+        ("title_params", "body_params"),
+        erase="delete",
+        title="notifications",
+        rendered=("title", "body"),
+    ),
     PersonalData("notifications.NotificationPreference", "user", erase="delete", title="notification_preferences"),
     PersonalData("messaging.Thread", "created_by", ("subject",), title="conversations_started"),
     PersonalData("messaging.Message", "author", ("body",), title="messages"),
@@ -62,7 +72,12 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "external_id": "the ERP's key",
         "currency": "the company's",
     },
-    "notifications.Notification": {"url": "a portal path", "key": "an idempotency key"},
+    "notifications.Notification": {
+        "url": "a portal path",
+        "key": "an idempotency key",
+        "title_key": "which title a notification has (a message key)",
+        "body_key": "which text a notification has (a message key)",
+    },
     "messaging.Broadcast": {"audience": "the filter a rep chose", "attachments": "file references", "key": "a key"},
     "campaigns.ActivityCompletion": {"scope_key": "an idempotency key"},
     "campaigns.Referral": {
@@ -74,6 +89,12 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "name": "campaign content",
         "headline": "campaign content",
         "description": "campaign content",
+        # The same, per language (campaigns/translation.py).
+        **{
+            f"{field}_{code}": "campaign content"
+            for field in ("name", "headline", "description")
+            for code in settings.MODELTRANSLATION_LANGUAGES
+        },
         "countries": "the audience",
         "holdout_seed": "random",
     },

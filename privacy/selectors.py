@@ -48,7 +48,9 @@ def person_data(*, user: User) -> dict[str, list[dict[str, Any]]]:
     for entry in PERSONAL_DATA:
         model = apps.get_model(entry.model)
         rows = model._default_manager.filter(**{entry.person: user.pk}).order_by("pk")
-        data.setdefault(entry.title, []).extend(_row(row) for row in rows)
+        data.setdefault(entry.title, []).extend(
+            {**_row(row), **{name: str(getattr(row, name)) for name in entry.rendered}} for row in rows
+        )
     data["logins"] = [
         {
             "last_login": _value(user.last_login),

@@ -27,24 +27,21 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from audit.services import audit_record
+from core.texts import StoredText
 from members.models import CompanyStatus, Invitation, Membership, MembershipRole, User
 from members.selectors import company_admins
 from messaging.models import Attachment
 from notifications.models import Notification, NotificationKind
 from notifications.services import notifications_send
+from privacy import texts
 from privacy.models import ErasureRequest, ErasureStatus
 from privacy.registry import PERSONAL_DATA
 from privacy.sessions import sessions_of
 from rewards.models import LedgerEntry
 
 ERASED_DOMAIN = "erased.invalid"
-ERASURE_NOTICE_TITLE = gettext_lazy("%(name)s asks to have their personal data erased")
-ERASURE_NOTICE_BODY = gettext_lazy(
-    "As an admin of the company you can confirm the request on the company page. It is due by %(date)s."
-)
 
 
 class PrivacyError(Exception):
@@ -112,9 +109,8 @@ def _erasure_request_notify(erasure: ErasureRequest) -> None:
         users=admins,
         kind=NotificationKind.APPROVAL,
         key=f"erasure:{erasure.pk}:requested",
-        title=ERASURE_NOTICE_TITLE,
-        body=ERASURE_NOTICE_BODY,
-        params={"name": str(erasure.user), "date": erasure.due_at},
+        title=StoredText(texts.ERASURE_REQUESTED, {"name": str(erasure.user)}),
+        body=StoredText(texts.ERASURE_REQUESTED_BODY, {"date": timezone.localdate(erasure.due_at).isoformat()}),
         url=reverse("members:company"),
     )
 
@@ -212,14 +208,26 @@ def _scrub_logs(user: User, originals: list[str], pseudonym: str) -> None:
 
 
 def _scrub_notifications(originals: list[str], pseudonym: str) -> None:
-    """Notifications to others that quote the person (their name, their message)."""
+    """Notifications to others that quote the person (their name, their message) in their
+    texts' parameters: rewritten with the pseudonym (SQLite stores JSON with non-ASCII
+    characters escaped, so both spellings are looked for)."""
     query = Q()
     for original in originals:
-        query |= Q(title__icontains=original) | Q(body__icontains=original)
-    for notification in Notification.objects.filter(query).only("pk", "title", "body"):
+        escaped = json.dumps(original)[1:-1]
+        for column in ("title_params_text", "body_params_text"):
+            query |= Q(**{f"{column}__icontains": original}) | Q(**{f"{column}__icontains": escaped})
+    notices = (
+        Notification.objects.annotate(
+            title_params_text=Cast("title_params", models.TextField()),
+            body_params_text=Cast("body_params", models.TextField()),
+        )
+        .filter(query)
+        .only("pk", "title_params", "body_params")
+    )
+    for notification in notices.iterator(chunk_size=500):
         Notification.objects.filter(pk=notification.pk).update(
-            title=_scrub_text(notification.title, originals, pseudonym)[:200],
-            body=_scrub_text(notification.body, originals, pseudonym),
+            title_params=_scrub_json(notification.title_params, originals, pseudonym),
+            body_params=_scrub_json(notification.body_params, originals, pseudonym),
         )
 
 

@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.formatting import format_number
 from core.texts import StoredText
@@ -25,7 +24,7 @@ from members.models import Company, CompanyStatus, User
 from members.selectors import company_contacts, is_club_admin, is_sales_rep
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
-from rewards.ledger.notices import points_with_value
+from rewards.ledger.notices import points_with_value, points_with_value_param
 from rewards.ledger.services import LedgerError, points_account_lock, points_adjust
 from rewards.models import ProgrammeRules
 
@@ -33,8 +32,6 @@ from . import texts
 from .models import GoodwillAward, GoodwillBudget, StaffNote
 
 NOTE_MAX_LENGTH = 5000
-GOODWILL_NOTICE_TITLE = gettext_lazy("%(rep)s gave you %(points)s")
-GOODWILL_NOTICE_BODY = gettext_lazy("“%(reason)s” The points are in your balance now.")
 
 
 class RepsError(Exception):
@@ -194,13 +191,10 @@ def _goodwill_notify(award: GoodwillAward) -> None:
         users=company_contacts(company_id=award.company_id),
         kind=NotificationKind.POINTS,
         key=f"goodwill:{award.pk}",
-        title=GOODWILL_NOTICE_TITLE,
-        body=GOODWILL_NOTICE_BODY,
-        params={
-            "rep": str(award.rep),
-            "points": lambda: points_with_value(award.points, rules),
-            "reason": award.reason,
-        },
+        title=StoredText(
+            texts.GOODWILL_NOTICE, {"rep": str(award.rep), "points": points_with_value_param(award.points, rules)}
+        ),
+        body=StoredText(texts.GOODWILL_NOTICE_BODY, {"reason": award.reason}),
         url="/points/history/",
         now=award.created_at,
     )

@@ -1,9 +1,9 @@
 """What the points economy tells members in the portal (and by e-mail, if they want it).
 
 Every notice goes through ``notifications.services.notifications_send``: idempotent per
-recipient and key, written in each recipient's language, e-mailed after commit. The
-figures are rendered in that language too (callables in ``params``), always with their
-money value. Called from tasks (``rewards.ledger.tasks``) after the write they report has
+recipient and key, stored as message keys with JSON parameters (``rewards.texts``) and
+rendered in the reader's language, e-mailed after commit. Every points figure carries its
+money value (``core.texts.points_param``). Called from tasks (``rewards.ledger.tasks``) after the write they report has
 committed, so the purchase path and the CSV import pay nothing for them:
 
 * a purchase recorded through ``rewards.purchases.services.purchase_record`` (the API): one notice per
@@ -25,28 +25,19 @@ from typing import TypedDict
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from core.currencies import currency_for_country
 from core.formatting import format_money, format_points
+from core.texts import StoredText, points_param
 from members.models import Company
 from members.selectors import company_contacts, contacts_by_company
 from notifications.models import NotificationKind
 from notifications.services import BATCH_SIZE, notification_digests_send, notifications_send
+from rewards import texts
 from rewards.ledger.selectors import points_value
 from rewards.models import ProgrammeRules
-
-POINTS_ARRIVED = gettext_lazy("%(points)s arrived")
-PURCHASE_PENDING = gettext_lazy(
-    "For purchase %(ref)s. They become spendable on %(date)s, when the return window has closed."
-)
-PURCHASE_SPENDABLE = gettext_lazy("For purchase %(ref)s. They can be spent now.")
-PURCHASES_EARNED = gettext_lazy("%(purchases)s earned them. See your points history for each one.")
-EXPIRING_TITLE = gettext_lazy("%(points)s expire on %(date)s")
-EXPIRING_TITLE_BY = gettext_lazy("%(points)s expire by %(date)s")
-EXPIRING_BODY = gettext_lazy("Points of %(company)s are about to expire:\n%(items)s\nUse them for rewards before then.")
 
 
 def points_with_value(points: int, rules: ProgrammeRules) -> str:
@@ -55,6 +46,12 @@ def points_with_value(points: int, rules: ProgrammeRules) -> str:
         "points": format_points(points),
         "value": format_money(points_value(points=points, rules=rules), rules.currency),
     }
+
+
+def points_with_value_param(points: int, rules: ProgrammeRules) -> dict:
+    """Points and their money value by ``rules`` (the company's currency), as a text
+    parameter rendered "1 200 points (24 SEK)" in the reader's language."""
+    return points_param(points, points_value(points=points, rules=rules), rules.currency)
 
 
 def purchase_points_notify(
@@ -76,13 +73,12 @@ def purchase_points_notify(
         users=company_contacts(company_id=company_id),
         kind=NotificationKind.POINTS,
         key=f"points:purchase:{purchase_id}",
-        title=POINTS_ARRIVED,
-        body=PURCHASE_PENDING if pending else PURCHASE_SPENDABLE,
-        params={
-            "points": lambda: points_with_value(points, rules),
-            "ref": external_id,
-            "date": timezone.localdate(available_at) if pending else "",
-        },
+        title=StoredText(texts.POINTS_ARRIVED, {"points": points_with_value_param(points, rules)}),
+        body=StoredText(
+            texts.PURCHASE_PENDING, {"ref": external_id, "date": timezone.localdate(available_at).isoformat()}
+        )
+        if pending
+        else StoredText(texts.PURCHASE_SPENDABLE, {"ref": external_id}),
         url=reverse("rewards:history"),
         email=False,  # points_emails_send e-mails these, several at once
         now=now,
@@ -155,14 +151,8 @@ def purchases_points_notify(*, key: str, earned: Sequence[CompanyEarnings | Sequ
                     users=people,
                     kind=NotificationKind.POINTS,
                     key=key,
-                    title=POINTS_ARRIVED,
-                    body=PURCHASES_EARNED,
-                    params={
-                        "points": lambda points=points, rules=rules: points_with_value(points, rules),
-                        "purchases": lambda purchases=purchases: (
-                            ngettext("One purchase", "%(count)s purchases", purchases) % {"count": purchases}
-                        ),
-                    },
+                    title=StoredText(texts.POINTS_ARRIVED, {"points": points_with_value_param(points, rules)}),
+                    body=StoredText(texts.PURCHASES_EARNED, {"purchases": purchases}),
                     url=reverse("rewards:history"),
                 )
             )
@@ -176,27 +166,23 @@ def expiry_notify(
     rules = (rules or ProgrammeRules.current()).base.for_company(company)
     total = sum(points for _day, points in items)
     first_on, last_on = items[0][0], items[-1][0]
-
-    def lines() -> str:
-        return "\n".join(
-            "– "
-            + _("%(points)s on %(date)s")
-            % {"points": points_with_value(points, rules), "date": formats.date_format(day, "DATE_FORMAT")}
-            for day, points in items
-        )
-
     notices = notifications_send(
         users=company_contacts(company_id=company.pk),
         kind=NotificationKind.EXPIRY,
         key=reminder_key,
-        title=EXPIRING_TITLE if first_on == last_on else EXPIRING_TITLE_BY,
-        body=EXPIRING_BODY,
-        params={
-            "points": lambda: points_with_value(total, rules),
-            "date": last_on,
-            "company": company.name,
-            "items": lines,
-        },
+        title=StoredText(
+            texts.EXPIRING if first_on == last_on else texts.EXPIRING_BY,
+            {"points": points_with_value_param(total, rules), "date": last_on.isoformat()},
+        ),
+        body=StoredText(
+            texts.EXPIRING_BODY,
+            {
+                "company": company.name,
+                "items": [
+                    {"date": day.isoformat(), "points": points_with_value_param(points, rules)} for day, points in items
+                ],
+            },
+        ),
         url=reverse("dashboard"),
     )
     return len(notices)

@@ -715,7 +715,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_campaign (
     line integer PRIMARY KEY,
     campaign_id bigint NOT NULL,
     points integer NOT NULL,
-    campaign text NOT NULL
+    campaign jsonb NOT NULL  -- its name in every language (campaigns.earn), or as it is
 ) ON COMMIT DELETE ROWS;
 CREATE TEMPORARY TABLE IF NOT EXISTS purchase_import_new (
     purchase_id bigint NOT NULL,

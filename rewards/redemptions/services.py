@@ -50,7 +50,6 @@ from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from core.content_language import translations_of
 from core.formatting import format_number
@@ -60,7 +59,7 @@ from members.selectors import company_admins
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
 from outbox.events import EventType, event_emit, events_wanted
-from rewards.ledger.notices import points_with_value
+from rewards.ledger.notices import points_with_value_param
 from rewards.ledger.services import LedgerError, points_account_lock, points_redeem, points_return_redeemed
 from rewards.models import (
     OPEN_STATUSES,
@@ -79,7 +78,15 @@ from rewards.models import (
     VoucherCode,
 )
 from rewards.redemptions.credits import invoice_credit_for_redemption
-from rewards.texts import ORDER_CANCELLED, ORDER_REJECTED, REDEEMED
+from rewards.texts import (
+    ORDER_APPROVAL_ASKED,
+    ORDER_APPROVAL_ASKED_BODY,
+    ORDER_BODIES,
+    ORDER_CANCELLED,
+    ORDER_REJECTED,
+    ORDER_TITLES,
+    REDEEMED,
+)
 
 FULFIL_PERMISSION = "rewards.fulfil_redemption"
 MAX_QUANTITY = 99
@@ -805,46 +812,9 @@ def _announce(redemption: Redemption, event_type: str, *, now: datetime) -> None
     )
 
 
-# Titles and texts are rendered in each recipient's language by notifications_send.
-_STATUS_TITLES = {
-    RedemptionStatus.REQUESTED: gettext_lazy("Order %(number)s placed: %(reward)s"),
-    RedemptionStatus.AWAITING_APPROVAL: gettext_lazy("Order %(number)s is waiting for a company admin's approval"),
-    RedemptionStatus.APPROVED: gettext_lazy("Order %(number)s was approved"),
-    RedemptionStatus.FULFILLED: gettext_lazy("Order %(number)s has been fulfilled"),
-    RedemptionStatus.REJECTED: gettext_lazy("Order %(number)s was rejected"),
-    RedemptionStatus.CANCELLED: gettext_lazy("Order %(number)s was cancelled"),
-}
-_STATUS_BODIES = {
-    RedemptionStatus.REQUESTED: gettext_lazy(
-        "%(reward)s × %(quantity)s. %(points)s are reserved for it; we will tell you when it is on its way."
-    ),
-    RedemptionStatus.AWAITING_APPROVAL: gettext_lazy(
-        "%(reward)s × %(quantity)s costs more than your company's approval limit. "
-        "The %(points)s are reserved until a company admin decides."
-    ),
-    RedemptionStatus.APPROVED: gettext_lazy("%(actor)s approved %(reward)s × %(quantity)s. %(comment)s"),
-    RedemptionStatus.FULFILLED: gettext_lazy("%(reward)s × %(quantity)s. %(detail)s"),
-    RedemptionStatus.REJECTED: gettext_lazy(
-        "%(reward)s × %(quantity)s: %(points)s are back in your company's balance. Reason: %(comment)s"
-    ),
-    RedemptionStatus.CANCELLED: gettext_lazy(
-        "%(reward)s × %(quantity)s: %(points)s are back in your company's balance."
-    ),
-}
-_FULFILLED_DETAIL = {
-    RewardKind.PHYSICAL: gettext_lazy("It is on its way to you."),
-    RewardKind.VOUCHER: gettext_lazy("Your voucher code is on the order page."),
-    RewardKind.EXPERIENCE: gettext_lazy("Your booking is confirmed; the details are on the order page."),
-    RewardKind.DONATION: gettext_lazy("The donation has been made in your company's name. Thank you!"),
-    RewardKind.INVOICE_CREDIT: gettext_lazy("The credit will be deducted from your company's next invoice."),
-}
-
-
-def _points_with_value(points: int, company):
-    """ "40 000 points (800 SEK)" in each recipient's language (notifications_send calls it),
-    valued in the company's currency."""
-    rules = ProgrammeRules.current().for_company(company)
-    return lambda: points_with_value(points, rules)
+def _points_with_value(points: int, company) -> dict:
+    """ "40 000 points (800 SEK)" as a text parameter, valued in the company's currency."""
+    return points_with_value_param(points, ProgrammeRules.current().for_company(company))
 
 
 def _notify_requester(redemption: Redemption, *, now: datetime) -> None:
@@ -859,34 +829,22 @@ def _notify_requester(redemption: Redemption, *, now: datetime) -> None:
         if status == RedemptionStatus.FULFILLED and redemption.reward_kind == RewardKind.VOUCHER
         else []
     )
-
-    def detail() -> str:
-        """Called by notifications_send in the recipient's language."""
-        if codes:
-            text = ngettext("Your voucher code: %(codes)s", "Your voucher codes: %(codes)s", len(codes)) % {
-                "codes": ", ".join(codes)
-            }
-        else:
-            text = str(_FULFILLED_DETAIL.get(redemption.reward_kind, ""))
-        if status == RedemptionStatus.FULFILLED and redemption.tracking_reference:
-            text = f"{text} {redemption.tracking_reference}".strip()
-        return text
-
+    params = {
+        "number": redemption.number,
+        "reward": translations_of(redemption.reward, "title"),
+        "quantity": redemption.quantity,
+        "points": _points_with_value(redemption.points_total, redemption.company_id),
+        "actor": actor,
+        "comment": redemption.decision_comment,
+    }
+    if status == RedemptionStatus.FULFILLED:
+        params.update(reward_kind=redemption.reward_kind, codes=codes, tracking=redemption.tracking_reference)
     notifications_send(
         users=[requester],
         kind=NotificationKind.REDEMPTION,
         key=f"redemption:{redemption.pk}:{status}",
-        title=_STATUS_TITLES[status],
-        body=_STATUS_BODIES[status],
-        params={
-            "number": redemption.number,
-            "reward": redemption.reward_title,
-            "quantity": redemption.quantity,
-            "points": _points_with_value(redemption.points_total, redemption.company_id),
-            "actor": actor,
-            "comment": redemption.decision_comment,
-            "detail": detail,
-        },
+        title=StoredText(ORDER_TITLES[status], params),
+        body=StoredText(ORDER_BODIES[status], params),
         url=reverse("rewards:order", args=[redemption.pk]),
         now=now,
     )
@@ -898,15 +856,18 @@ def _notify_approvers(redemption: Redemption, *, now: datetime) -> None:
         users=company_admins(company_id=redemption.company_id),
         kind=NotificationKind.APPROVAL,
         key=f"redemption:{redemption.pk}:approval",
-        title=gettext_lazy("%(name)s asks you to approve order %(number)s"),
-        body=gettext_lazy("%(reward)s × %(quantity)s for %(points)s."),
-        params={
-            "name": (requester.get_full_name() or requester.email) if requester else "",
-            "number": redemption.number,
-            "reward": redemption.reward_title,
-            "quantity": redemption.quantity,
-            "points": _points_with_value(redemption.points_total, redemption.company_id),
-        },
+        title=StoredText(
+            ORDER_APPROVAL_ASKED,
+            {"name": (requester.get_full_name() or requester.email) if requester else "", "number": redemption.number},
+        ),
+        body=StoredText(
+            ORDER_APPROVAL_ASKED_BODY,
+            {
+                "reward": translations_of(redemption.reward, "title"),
+                "quantity": redemption.quantity,
+                "points": _points_with_value(redemption.points_total, redemption.company_id),
+            },
+        ),
         url=reverse("rewards:approvals"),
         now=now,
     )

@@ -96,8 +96,11 @@ def test_staff_create_and_schedule_a_campaign_in_the_admin(
     _log_in(page, base, CLUB_ADMIN, "/admin/campaigns/campaign/add/")
 
     # the club admin fills in the campaign: who, when, how much, and one rule
-    page.fill("#id_name", "Power tools fortnight")
-    page.fill("#id_headline", "Double points on power tools for two weeks.")
+    # The texts members read are edited per language; the default language's are required.
+    page.fill(f"#id_name_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}", "Power tools fortnight")
+    page.fill(
+        f"#id_headline_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}", "Double points on power tools for two weeks."
+    )
     page.fill("#id_starts_at_0", start.strftime("%Y-%m-%d"))
     page.fill("#id_starts_at_1", "06:00:00")
     page.fill("#id_ends_at_0", end.strftime("%Y-%m-%d"))

@@ -157,7 +157,7 @@ def test_given_an_awarded_activity_then_the_contacts_notices_are_written_with_th
     with django_capture_on_commit_callbacks(execute=False):
         activity_complete(activity_id=survey.pk, user=colleagues[0], score=9)
 
-    titles = set(Notification.objects.values_list("recipient_id", "title"))
+    titles = {(notice.recipient_id, notice.title) for notice in Notification.objects.all()}
     assert titles == {(user.pk, "200 points for “How are we doing?”") for user in colleagues}
 
 

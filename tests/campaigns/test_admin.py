@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -56,13 +57,18 @@ def club(rules):
     return CompanyFactory.create_batch(3)
 
 
+DEFAULT = django_settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+
+
 def _form(tools=None, **overrides) -> dict:
     start = timezone.localtime() + timedelta(days=2)
     end = start + timedelta(days=14)
     data = {
-        "name": "Tools fortnight",
-        "headline": "Double points on power tools for two weeks.",
-        "description": "",
+        # The texts members read are edited per language (campaigns/translation.py); the
+        # default language's are the required ones.
+        f"name_{DEFAULT}": "Tools fortnight",
+        f"headline_{DEFAULT}": "Double points on power tools for two weeks.",
+        f"description_{DEFAULT}": "",
         "owner": "",
         "starts_at_0": start.strftime("%Y-%m-%d"),
         "starts_at_1": "06:00:00",
@@ -172,9 +178,9 @@ def test_a_running_campaign_keeps_its_plan_but_its_budget_and_end_can_change(sta
     url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
     end = timezone.localtime(campaign.ends_at) + timedelta(days=3)
     data = {
-        "name": campaign.name,
-        "headline": campaign.headline,
-        "description": "",
+        f"name_{DEFAULT}": campaign.name,
+        f"headline_{DEFAULT}": campaign.headline,
+        f"description_{DEFAULT}": "",
         "owner": str(owner.pk),
         "ends_at_0": end.strftime("%Y-%m-%d"),
         "ends_at_1": end.strftime("%H:%M:%S"),

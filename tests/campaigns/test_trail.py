@@ -21,7 +21,7 @@ from campaigns.services import (
 from tests.factories import CompanyFactory, StaffFactory
 
 from .factories import CampaignFactory, CampaignRuleFactory
-from .test_admin import _form
+from .test_admin import DEFAULT, _form
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def test_the_admin_records_who_created_and_changed_a_campaign_and_shows_the_hist
         tools,
         owner=str(staff_client.user.pk),
         holdout_percent="0",
-        name="Tools month",
+        **{f"name_{DEFAULT}": "Tools month"},
         audience_kind=AudienceKind.COMPANIES,
         companies=[str(club[0].pk), str(club[1].pk)],
         **{"rules-INITIAL_FORMS": "1", "rules-0-id": str(rule.pk), "rules-0-multiplier": "3"},
@@ -109,7 +109,7 @@ def test_the_admin_records_who_created_and_changed_a_campaign_and_shows_the_hist
     (created, edited, related) = CampaignEvent.objects.filter(campaign=campaign)
     assert (created.kind, created.actor) == (CampaignEventKind.CREATED, staff_client.user)
     assert (edited.kind, edited.actor) == (CampaignEventKind.CHANGED, staff_client.user)
-    assert edited.changes["name"] == ["Tools fortnight", "Tools month"]
+    assert edited.changes[f"name_{DEFAULT}"] == ["Tools fortnight", "Tools month"]
     assert edited.changes["audience_kind"] == ["all", "companies"]
     assert related.changes["companies"] == [[], sorted([club[0].name, club[1].name])]
     assert related.changes["rules"][0] != related.changes["rules"][1]

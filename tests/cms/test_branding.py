@@ -119,3 +119,68 @@ def test_rich_text_from_the_editor_is_sanitised(home):
     assert "Hi" in stored
     assert "<script" not in stored
     assert "javascript:" not in stored
+
+
+# --- The footer text in the reader's language ----------------------------------------------------
+
+
+def _footer_in_two_languages(site) -> None:
+    branding = Branding.for_site(site)
+    branding.footer_text_en = "A club for businesses"
+    branding.footer_text_sv = "En klubb för företag"
+    branding.footer_text_nl = ""  # not translated yet
+    branding.save()
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", '<span class="ms-2">A club for businesses</span>'),
+        ("sv", '<span class="ms-2">En klubb för företag</span>'),
+        ("nl", '<span class="ms-2" lang="en">A club for businesses</span>'),  # the default, marked
+    ],
+)
+def test_the_footer_text_is_in_the_readers_language_and_a_fallback_is_marked(
+    client, purchaser, portal_site, language, shown
+):
+    _footer_in_two_languages(portal_site)
+    purchaser.language = language
+    purchaser.save(update_fields=["language"])
+    client.force_login(purchaser)
+
+    body = client.get("/dashboard/").content.decode()
+
+    assert shown in body
+
+
+def test_an_e_mails_footer_is_in_the_recipients_language(portal_site):
+    from django.core import mail
+
+    from core.mail import send_branded_mail
+    from tests.core.test_mail import Anything
+
+    _footer_in_two_languages(portal_site)
+    for language in ("sv", "nl"):
+        send_branded_mail(
+            template="members/email/invitation",
+            to=f"{language}@example.com",
+            context={"invitation": Anything(), "accept_url": "https://club.example.com/x"},
+            language=language,
+        )
+
+    swedish, dutch = (message.alternatives[0][0] for message in mail.outbox)
+    assert "<span>En klubb för företag</span>" in swedish and "A club for businesses" not in swedish
+    assert '<span lang="en">A club for businesses</span>' in dutch
+
+
+def test_the_settings_page_edits_the_footer_text_in_every_language(client, settings, portal_site):
+    from tests.factories import StaffFactory
+
+    settings.STAFF_MFA_REQUIRED = False
+    _footer_in_two_languages(portal_site)
+    client.force_login(StaffFactory(is_superuser=True))
+
+    html = client.get(f"/cms/settings/core/branding/{portal_site.pk}/").content.decode()
+
+    assert 'name="footer_text_en"' in html and 'name="footer_text_sv"' in html and 'name="footer_text_nl"' in html
+    assert 'value="En klubb för företag"' in html

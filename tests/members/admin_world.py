@@ -30,6 +30,7 @@ from campaigns.models import (
     Referral,
     ReferralStatus,
 )
+from core.texts import FREE_TEXT
 from groups.models import CompanyGroup, CompanyGroupAdmin, CompanyGroupMember, PointsTransfer, TransferStatus
 from members.models import Company, CompanyStatus, IdentityProvider, IdentityProviderDomain, MembershipRole, User
 from members.sso import seal_secret
@@ -162,7 +163,13 @@ def _account_rows(company: Company, *, rep: User, tag: str, club: Club) -> None:
     BadgeAward.objects.create(badge=shared["badge"], company=company)
     ChallengeCompletion.objects.create(challenge=shared["challenge"], company=company)
     thread_start(company=company, author=contact, subject=f"{tag} quote", body=f"{tag} needs a quote.")
-    Notification.objects.create(recipient=contact, kind="points", title=f"{tag} points arrived", key=f"{low}-n1")
+    Notification.objects.create(
+        recipient=contact,
+        kind="points",
+        title_key=FREE_TEXT,
+        title_params={"text": f"{tag} points arrived"},
+        key=f"{low}-n1",
+    )
     staff_note_add(company=company, author=rep, body=f"{tag} note: call in May")
     goodwill_award(rep=rep, company=company, points=10, reason=f"{tag} goodwill", key=f"{low}-goodwill")
     Authenticator.objects.create(user=contact, type=Authenticator.Type.TOTP, data={"secret": tag})

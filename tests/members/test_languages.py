@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
+from core.texts import StoredText, text_register
 from members.languages import language_for_country, people_languages, person_language
 from members.models import Company, Country, MembershipRole
 from notifications.models import Notification, NotificationKind
@@ -136,16 +137,17 @@ def test_a_dutch_purchaser_gets_dutch_notifications_and_e_mail(dutch_purchaser, 
             users=[dutch_purchaser, english],
             kind=NotificationKind.POINTS,
             key="points:nl",
-            title=gettext_lazy("Points arrived"),
-            body=gettext_lazy("Hello %(name)s,"),
-            params={"name": "Sanne"},
+            title=StoredText(text_register("tests.points_arrived", gettext_lazy("Points arrived")).key),
+            body=StoredText(text_register("tests.hello", gettext_lazy("Hello %(name)s,")).key, {"name": "Sanne"}),
             url="/points/history/",
         )
 
     dutch = Notification.objects.get(recipient=dutch_purchaser)
-    assert dutch.title == _nl("Points arrived")
-    assert dutch.body == _nl("Hello %(name)s,") % {"name": "Sanne"}
-    assert Notification.objects.get(recipient=english).title == "Points arrived"
+    with translation.override("nl"):  # what the Dutch purchaser's pages show
+        assert dutch.title == _nl("Points arrived")
+        assert dutch.body == _nl("Hello %(name)s,") % {"name": "Sanne"}
+    with translation.override("en"):
+        assert Notification.objects.get(recipient=english).title == "Points arrived"
     (to_dutch,) = [message for message in mail.outbox if message.to == [dutch_purchaser.email]]
     assert to_dutch.subject == _nl("Points arrived")
     html = to_dutch.alternatives[0][0]

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.texts import FREE_TEXT
 from messaging.models import Message, Thread
 from messaging.services import message_post, thread_start
 from notifications.models import Notification, NotificationKind
@@ -126,7 +127,13 @@ def test_the_notification_centre_with_300_notifications_costs_what_one_with_3_co
 ):
     def add(count, start):
         Notification.objects.bulk_create(
-            Notification(recipient=purchaser, kind=NotificationKind.POINTS, key=f"k{start + n}", title=f"Points {n}")
+            Notification(
+                recipient=purchaser,
+                kind=NotificationKind.POINTS,
+                key=f"k{start + n}",
+                title_key=FREE_TEXT,
+                title_params={"text": f"Points {n}"},
+            )
             for n in range(count)
         )
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
+from core.texts import StoredText, free_text, text_register
 from notifications.models import Notification, NotificationKind
 from notifications.services import notifications_send
 from tests.factories import UserFactory
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def notify(user, key, url="/points/history/", title="Points arrived"):
     (notice,) = notifications_send(
-        users=[user], kind=NotificationKind.POINTS, key=key, title=title, url=url, email=False
+        users=[user], kind=NotificationKind.POINTS, key=key, title=free_text(title), url=url, email=False
     )
     return notice
 
@@ -108,20 +110,22 @@ def test_an_empty_centre_says_so(client, purchaser, portal_site):
     assert "Nothing here yet." in html
 
 
-def test_params_are_written_in_each_recipients_language_and_plain_text_is_left_alone():
+def test_params_are_rendered_in_each_readers_language_and_free_text_is_left_alone():
     english, swedish = UserFactory(language="en"), UserFactory(language="sv")
-    title = gettext_lazy("%(points)s arrived")
+    title = text_register("tests.arrived", gettext_lazy("%(points)s arrived"))
 
     notifications_send(
         users=[english, swedish],
         kind=NotificationKind.POINTS,
         key="k",
-        title=title,
-        body="100 % of your order, thanks!",  # someone's own words: never %-formatted
-        params={"points": 12400},
+        title=StoredText(title.key, {"points": 12400}),
+        body=free_text("100 % of your order, thanks!"),  # someone's own words: never %-formatted
         email=False,
     )
 
-    assert Notification.objects.get(recipient=english).title == "12\u202f400 arrived"
-    assert Notification.objects.get(recipient=swedish).title.startswith("12\u00a0400")
-    assert Notification.objects.get(recipient=english).body == "100 % of your order, thanks!"
+    notice = Notification.objects.get(recipient=english)
+    with translation.override("en"):
+        assert notice.title == "12\u202f400 arrived"
+    with translation.override("sv"):
+        assert Notification.objects.get(recipient=swedish).title.startswith("12\u00a0400")
+    assert notice.body == "100 % of your order, thanks!"

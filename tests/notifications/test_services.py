@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.utils.translation import gettext_lazy
 
+from core.texts import StoredText, text_register
 from notifications.models import Notification, NotificationKind
 from notifications.selectors import notification_email_preferences, unread_notification_count
 from notifications.services import (
@@ -21,8 +22,8 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-TITLE = gettext_lazy("Points arrived")
-BODY = gettext_lazy("Hello %(name)s,")
+TITLE = text_register("tests.points_arrived", gettext_lazy("Points arrived")).key
+BODY = text_register("tests.hello", gettext_lazy("Hello %(name)s,")).key
 
 
 def _send(users, key="points:1", **kwargs):
@@ -30,25 +31,26 @@ def _send(users, key="points:1", **kwargs):
         users=users,
         kind=NotificationKind.POINTS,
         key=key,
-        title=TITLE,
-        body=BODY,
-        params={"name": "Alva"},
+        title=StoredText(TITLE),
+        body=StoredText(BODY, {"name": "Alva"}),
         url="/points/history/",
         **kwargs,
     )
 
 
-def test_each_recipient_gets_one_notification_in_their_own_language(django_capture_on_commit_callbacks):
+def test_each_recipient_gets_one_notification_e_mailed_in_their_own_language(django_capture_on_commit_callbacks):
     english, swedish = UserFactory(language="en"), UserFactory(language="sv")
 
     with django_capture_on_commit_callbacks(execute=True):
         _send([english, swedish])
 
-    in_english = Notification.objects.get(recipient=english)
-    in_swedish = Notification.objects.get(recipient=swedish)
-    assert (in_english.title, in_english.body) == ("Points arrived", "Hello Alva,")
-    assert (in_swedish.title, in_swedish.body) == ("Poäng har kommit in", "Hej Alva,")
-    assert sorted(message.to[0] for message in mail.outbox) == sorted([english.email, swedish.email])
+    stored = Notification.objects.get(recipient=swedish)
+    assert (stored.title_key, stored.body_key, stored.body_params) == (TITLE, BODY, {"name": "Alva"})
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    assert by_recipient[english.email].subject == "Points arrived"
+    assert "Hello Alva," in by_recipient[english.email].body
+    assert by_recipient[swedish.email].subject == "Poäng har kommit in"
+    assert "Hej Alva," in by_recipient[swedish.email].body
 
 
 def test_the_same_event_reported_twice_notifies_and_mails_once(django_capture_on_commit_callbacks):
@@ -125,7 +127,7 @@ def test_inactive_people_are_not_notified():
 
 def test_an_unknown_kind_is_refused():
     with pytest.raises(NotificationsError):
-        notifications_send(users=[UserFactory()], kind="gossip", key="x", title="Hello")
+        notifications_send(users=[UserFactory()], kind="gossip", key="x", title=StoredText(TITLE))
 
 
 def test_mark_read_touches_only_the_persons_own_notifications():

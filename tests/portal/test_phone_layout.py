@@ -8,6 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from core.texts import free_text
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
 
@@ -17,7 +18,12 @@ pytestmark = pytest.mark.django_db
 def _notify(user, count):
     for number in range(count):
         notifications_send(
-            users=[user], kind=NotificationKind.POINTS, key=f"k{number}", title="Points arrived", url="/", email=False
+            users=[user],
+            kind=NotificationKind.POINTS,
+            key=f"k{number}",
+            title=free_text("Points arrived"),
+            url="/",
+            email=False,
         )
 
 

@@ -16,9 +16,10 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns.models import ActivityCompletion, CompletionStatus
+from core.texts import FREE_TEXT
 from members.models import Invitation, MembershipRole
 from messaging.services import thread_start
 from notifications.models import Notification
@@ -72,7 +73,9 @@ def person(company, company_admin, rep, club_admin):
         status=CompletionStatus.SUBMITTED,
         text=TEXTS[1],
     )
-    Notification.objects.create(recipient=user, kind="points", title=f"Hello {NAME}", key="n1")
+    Notification.objects.create(
+        recipient=user, kind="points", title_key=FREE_TEXT, title_params={"text": f"Hello {NAME}"}, key="n1"
+    )
     InvitationFactory(company=company, email=EMAIL)
     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "s"})
     SocialAccount.objects.create(user=user, provider="openid_connect", uid="quillonia-uid")
@@ -241,7 +244,13 @@ def test_my_data_costs_the_same_queries_with_many_rows(client, person, company, 
     thread = Thread.objects.get(created_by=person)
     for number in range(40):
         message_post(thread=thread, author=person, body=f"message {number}")
-        Notification.objects.create(recipient=person, kind="points", title=f"note {number}", key=f"k{number}")
+        Notification.objects.create(
+            recipient=person,
+            kind="points",
+            title_key=FREE_TEXT,
+            title_params={"text": f"note {number}"},
+            key=f"k{number}",
+        )
     client.force_login(person)
     with django_assert_max_num_queries(45):
         page = client.get(reverse("privacy:my_data"))
@@ -276,5 +285,6 @@ def test_the_company_admins_hear_of_a_request_in_their_language_once(person, com
 
     notices = Notification.objects.filter(key=f"erasure:{request.pk}:requested")
     assert [notice.recipient for notice in notices] == [company_admin]
-    assert notices[0].title == f"{NAME} {SURNAME} vill att deras personuppgifter raderas"
+    with translation.override("sv"):
+        assert notices[0].title == f"{NAME} {SURNAME} vill att deras personuppgifter raderas"
     assert notices[0].url == reverse("members:company")

@@ -130,8 +130,9 @@ def test_an_english_speaking_reps_goodwill_reaches_a_swedish_member_in_swedish(r
         award = goodwill_award(rep=rep, company=company, points=300, reason="Tack för ordern!", key="g-1")
 
     notice = Notification.objects.get(recipient=purchaser)
-    assert notice.title == "Anna Sälj gav ditt företag 300 poäng (15\xa0SEK)"
-    assert notice.body == "”Tack för ordern!” Poängen finns nu i saldot."
+    with translation.override("sv"):  # what the member's pages show
+        assert notice.title == "Anna Sälj gav ditt företag 300 poäng (15\xa0SEK)"
+        assert notice.body == "”Tack för ordern!” Poängen finns nu i saldot."
     entry = award.entry
     assert (entry.memo_key, entry.memo_params) == ("reps.goodwill", {"rep": "Anna Sälj", "reason": "Tack för ordern!"})
     assert text_render(entry.memo_key, entry.memo_params, "sv") == "Goodwill från Anna Sälj: Tack för ordern!"
