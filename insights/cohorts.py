@@ -10,7 +10,7 @@ the share of the cohort that ordered and the revenue it kept.
   share of its net revenue in month 0;
 * months that have not begun yet are empty; the current month is counted so far.
 
-Two queries whatever the number of companies and purchases.
+A fixed number of queries whatever the number of companies and purchases.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from django.utils import timezone
 from members.models import CompanyStatus, User
 from rewards.models import Purchase
 
-from .models import CompanyDay
+from .models import CompanyDay, SegmentSnapshot, SnapshotDay
 from .periods import Period, _add_months
 from .scope import Filters, scope_q
 from .selectors import ZERO, _share, summary_ready
@@ -70,7 +70,7 @@ def cohort_grid(
     *, user: User, months: int = COHORT_MONTHS, now: datetime | None = None, filters: Filters | None = None
 ) -> list[Cohort]:
     """The last ``months`` cohorts (oldest first), each with ``months`` cells (see the
-    module's definitions). Three queries (one: whether the summary is built)."""
+    module's definitions). At most five queries (one: whether the summary is built)."""
     now = now or timezone.now()
     this_month = Period.containing("month", timezone.localdate(now)).start
     first_month = _add_months(this_month, -(months - 1))
@@ -125,9 +125,48 @@ def heat(share: Decimal | None) -> int:
 
 
 def _from_summary(scope: Q, *, first_month: date) -> tuple[dict[int, date], list[dict]]:
-    """The cohorts' companies and their months from ``CompanyDay``: a company's first
-    order falls in the window when it ordered in it and on no day before it (the
-    ``(company, day)`` index answers that per company). Two queries."""
+    """The cohorts' companies and their months from the summaries: a company's first order
+    is read from the latest standings snapshot (one row per company that has bought), and
+    for companies that snapshot has not seen ordering, from their ``CompanyDay`` rows since
+    its day; the months from ``CompanyDay``. Four queries, none over every company-day."""
+    day = SnapshotDay.objects.order_by("-day").values_list("day", flat=True).first()
+    if day is None:
+        return _from_days(scope, first_month=first_month)
+    start = Period("month", first_month, first_month).bounds()[0]
+    ordered = SegmentSnapshot.objects.filter(day=day, first_order_at__isnull=False)
+    firsts = (
+        ordered.filter(scope, first_order_at__gte=start)
+        .exclude(company__status=CompanyStatus.SUSPENDED)
+        .values_list("company_id", "first_order_at")
+    )
+    cohort_of = {company_id: _local_month(first) for company_id, first in firsts}
+    since = (
+        CompanyDay.objects.filter(scope, day__gte=day, orders__gt=0)
+        .exclude(company__status=CompanyStatus.SUSPENDED)
+        .exclude(company_id__in=ordered.values("company_id"))
+        .order_by()
+        .values("company_id")
+        .annotate(first=Min("first_order_at"))
+    )
+    cohort_of.update({row["company_id"]: _local_month(row["first"]) for row in since})
+    if not cohort_of:
+        return {}, []
+    return cohort_of, _months_from_days(list(cohort_of), first_month=first_month)
+
+
+def _months_from_days(company_ids: list[int], *, first_month: date) -> list[dict]:
+    return list(
+        CompanyDay.objects.filter(company_id__in=company_ids, day__gte=first_month)
+        .annotate(month=TruncMonth("day"))
+        .order_by()
+        .values("company_id", "month")
+        .annotate(revenue=Sum("net_revenue"), orders=Sum("orders"))
+    )
+
+
+def _from_days(scope: Q, *, first_month: date) -> tuple[dict[int, date], list[dict]]:
+    """The same from ``CompanyDay`` alone (no standings snapshot yet): a company's first
+    order falls in the window when it ordered in it and on no day before it."""
     ordered_before = CompanyDay.objects.filter(company_id=OuterRef("company_id"), day__lt=first_month, orders__gt=0)
     firsts = (
         CompanyDay.objects.filter(scope, day__gte=first_month, orders__gt=0)
@@ -140,14 +179,7 @@ def _from_summary(scope: Q, *, first_month: date) -> tuple[dict[int, date], list
     cohort_of = {row["company_id"]: _local_month(row["first"]) for row in firsts}
     if not cohort_of:
         return {}, []
-    monthly = (
-        CompanyDay.objects.filter(company_id__in=firsts.values("company_id"), day__gte=first_month)
-        .annotate(month=TruncMonth("day"))
-        .order_by()
-        .values("company_id", "month")
-        .annotate(revenue=Sum("net_revenue"), orders=Sum("orders"))
-    )
-    return cohort_of, list(monthly)
+    return cohort_of, _months_from_days(list(cohort_of), first_month=first_month)
 
 
 def _from_purchases(scope: Q, *, start: datetime, now: datetime) -> tuple[dict[int, date], list[dict]]:

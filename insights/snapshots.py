@@ -136,7 +136,19 @@ def rebuild(*, now: datetime | None = None, standings: bool = True) -> int:
         today = timezone.localdate(now)
         for days in (0, *COMPARED_DAYS):
             standings_snapshot(day=today - timedelta(days=days), now=now)
+    _analyse()
     return rows
+
+
+def _analyse() -> None:
+    """Fresh planner statistics for the tables just rewritten: until autovacuum gets to them,
+    PostgreSQL plans with the old row counts (the cohorts page took 7 s instead of 68 ms at
+    4 million company-days, scanning every row for a day that had none)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"ANALYZE {CompanyDay._meta.db_table}, {SegmentSnapshot._meta.db_table}, {SnapshotDay._meta.db_table}"
+            )
 
 
 def refresh(*, now: datetime | None = None) -> int:

@@ -186,8 +186,15 @@ def test_query_counts_from_the_snapshots_are_the_same_for_10_and_1000_companies(
         assert len(queries.captured_queries) == few[url], url
 
 
-def test_cohorts_from_the_summary_equal_the_live_grid(club_admin):
+def test_cohorts_from_the_summary_equal_the_live_grid(club_admin, monkeypatch):
+    from insights import cohorts
     from insights.cohorts import cohort_grid
+
+    def live_grid():
+        with monkeypatch.context() as patched:
+            patched.setattr(cohorts, "summary_ready", lambda: False)
+            return [asdict(cohort) for cohort in cohort_grid(user=club_admin, now=now)]
+
     from tests.factories import CompanyFactory
     from tests.insights.test_behaviour import buy as buy_days_ago
 
@@ -205,6 +212,17 @@ def test_cohorts_from_the_summary_equal_the_live_grid(club_admin):
     summed = cohort_grid(user=club_admin, now=now)
     assert sum(cohort.companies for cohort in summed) == 2
     assert [asdict(cohort) for cohort in summed] == [asdict(cohort) for cohort in live]
+
+    # A first order after last night's standings (read from the company-days since), and
+    # the grid without any standings snapshot (from the company-days alone): the same grid.
+    newcomer = CompanyFactory()
+    buy_days_ago(newcomer, 250, 1 / 86400, now=now)  # a second ago: after last night, before now
+    snapshots.refresh(now=now)
+    live = live_grid()
+    assert sum(cohort["companies"] for cohort in live) == 3
+    assert [asdict(cohort) for cohort in cohort_grid(user=club_admin, now=now)] == live
+    SnapshotDay.objects.all().delete()
+    assert [asdict(cohort) for cohort in cohort_grid(user=club_admin, now=now)] == live
 
 
 @pytest.mark.parametrize("metric", ["members", "active", "inactive", "repeat", "first_time"])
