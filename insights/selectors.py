@@ -679,28 +679,24 @@ def company_values(
     now = now or insights_now()
     day = _snapshot_at(now)
     if day is not None:
-        rows = (
+        fields = [
+            "company_id",
+            "first_order_at",
+            "last_order_at",
+            "orders_total",
+            "orders_365",
+            "revenue_365",
+            "revenue_total",
+            "revenue_recent",
+            "revenue_before",
+        ]
+        rows = (  # plain tuples: 10 000 model instances cost more than the query
             SegmentSnapshot.objects.filter(scope_q(user=user, path="company", filters=filters), day=day)
             .exclude(company__status=CompanyStatus.SUSPENDED)
             .order_by("company_id")
+            .values_list(*fields)
         )
-        return [
-            _assign(
-                CompanyValue(
-                    company_id=row.company_id,
-                    first_order_at=row.first_order_at,
-                    last_order_at=row.last_order_at,
-                    orders_total=row.orders_total,
-                    orders_365=row.orders_365,
-                    revenue_365=row.revenue_365,
-                    revenue_total=row.revenue_total,
-                    revenue_recent=row.revenue_recent,
-                    revenue_before=row.revenue_before,
-                ),
-                now,
-            )
-            for row in rows
-        ]
+        return [_assign(CompanyValue(**dict(zip(fields, row, strict=True))), now) for row in rows]
     return _live_values(user=user, now=now, filters=filters)
 
 
