@@ -60,3 +60,13 @@ def test_what_counts_as_company_owned():
     assert company_owned(LedgerEntry)  # through its account
     assert company_owned(GoodwillBudget)  # a rep's: needs a scope of its own
     assert not company_owned(Reward)
+
+
+def test_the_checks_still_pass_after_the_translated_admins_have_served_their_forms(admin_client, settings):
+    """modeltranslation copies a form's ``Meta.fields`` onto its admin at the first request;
+    with ``fieldsets`` declared as well, ``check`` would then fail (admin.E005)."""
+    settings.STAFF_MFA_REQUIRED = False
+    for url in ("/admin/campaigns/campaign/add/", "/admin/rewards/reward/add/"):
+        assert admin_client.get(url).status_code == 200, url
+
+    call_command("check")
