@@ -188,6 +188,16 @@ def seed_campaigns(summary, companies: list[Company], *, now: datetime | None = 
     _translate(summary)
 
 
+def _create_translated(model, table: dict, **values):
+    """A demo activity or challenge created with its Swedish and Dutch title and description
+    from ``table`` (keyed by the English title), so what is recorded about it from then on (a
+    completion's ledger text keeps the title in every language it has) reads in each reader's
+    language."""
+    for language, (title, description) in table.get(values["title"], {}).items():
+        values[f"title_{language}"], values[f"description_{language}"] = title, description
+    return model.objects.create(**values)
+
+
 def _translate(summary) -> None:
     def texts(table: dict, fields: tuple[str, str]) -> dict:
         return {
@@ -274,7 +284,9 @@ def _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng
     rule = CampaignRule.objects.create(campaign=campaign, kind=RuleKind.MULTIPLIER, multiplier=Decimal("2"))
     if "POWERTOOLS" in categories:
         rule.categories.set([categories["POWERTOOLS"]])
-    survey = Activity.objects.create(
+    survey = _create_translated(
+        Activity,
+        demo_translations.ACTIVITIES,
         kind=ActivityKind.SURVEY,
         title="Spring survey: how did we do?",
         description="One question, one minute.",
@@ -345,7 +357,9 @@ def _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, r
     if "WORKWEAR" in categories:
         multiplier.categories.set([categories["WORKWEAR"]])
     CampaignRule.objects.create(campaign=campaign, kind=RuleKind.FIRST_PURCHASE, bonus_points=1000)
-    review = Activity.objects.create(
+    review = _create_translated(
+        Activity,
+        demo_translations.ACTIVITIES,
         kind=ActivityKind.REVIEW,
         title="Review the new winter work jacket",
         description="Tell other members what you think of the Nordic Pro winter jacket.",
@@ -354,7 +368,9 @@ def _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, r
         scope=ActivityScope.CONTACT,
         campaign=campaign,
     )
-    photo = Activity.objects.create(
+    photo = _create_translated(
+        Activity,
+        demo_translations.ACTIVITIES,
         kind=ActivityKind.CUSTOM,
         title="Show us your crew in our workwear",
         description="Send a photo of your team on site to your sales rep, then tell us here. Staff confirm it.",
@@ -435,21 +451,27 @@ def _seed_autumn(summary, owner, categories, now) -> Campaign:
 
 
 def _seed_standalone(summary, companies, contacts, rng, now) -> None:
-    survey = Activity.objects.create(
+    survey = _create_translated(
+        Activity,
+        demo_translations.ACTIVITIES,
         kind=ActivityKind.SURVEY,
         title="How are we doing?",
         description="Our quarterly question to every member. It takes a minute.",
         points=200,
         scope=ActivityScope.CONTACT,
     )
-    Activity.objects.create(
+    _create_translated(
+        Activity,
+        demo_translations.ACTIVITIES,
         kind=ActivityKind.PROFILE,
         title="Complete your profile",
         description="Add your name and phone number so your sales rep can reach you.",
         points=250,
         scope=ActivityScope.CONTACT,
     )
-    referral = Activity.objects.create(
+    referral = _create_translated(
+        Activity,
+        demo_translations.ACTIVITIES,
         kind=ActivityKind.REFERRAL,
         title="Recommend a company",
         description="Know a company that should be in the club? Recommend it: you get points when it makes its first purchase.",
@@ -459,7 +481,9 @@ def _seed_standalone(summary, companies, contacts, rng, now) -> None:
 
     event = EventPage.objects.live().filter(locale__language_code="en").order_by("starts_at").first()
     if event is not None:
-        Activity.objects.create(
+        _create_translated(
+            Activity,
+            demo_translations.ACTIVITIES,
             kind=ActivityKind.EVENT,
             title=f"Attend {event.title}",
             description="Come to the event; staff confirm attendance afterwards and your company gets the points.",
@@ -514,7 +538,9 @@ def _seed_challenges(summary, now) -> None:
         name="Regular",
         defaults={"description": "Four orders in one quarter.", "icon": BadgeIcon.LIGHTNING, "colour": "#2f6f4f"},
     )
-    Challenge.objects.create(
+    _create_translated(
+        Challenge,
+        demo_translations.CHALLENGES,
         title="Buy from 3 product ranges this quarter",
         description="Mix it up: fasteners, tools, workwear, HVAC — any three ranges count.",
         goal=ChallengeGoal.CATEGORIES,
@@ -524,7 +550,9 @@ def _seed_challenges(summary, now) -> None:
         points=1500,
         badge=rounder,
     )
-    Challenge.objects.create(
+    _create_translated(
+        Challenge,
+        demo_translations.CHALLENGES,
         title="Four orders this quarter",
         description="Order at least four times before the quarter ends.",
         goal=ChallengeGoal.PURCHASES,

@@ -46,9 +46,21 @@ def test_given_an_empty_database_when_seeding_twice_then_the_second_run_creates_
     for company in Company.objects.all():
         company.full_clean()  # every demo org number passes the validators
     _assert_demo_campaigns()
+    _assert_demo_entries_name_content_in_every_language()
     # Seeded pages are published cleanly: none shows "LIVE + DRAFT" in the admin.
     assert not Page.objects.filter(live=True, has_unpublished_changes=True).exists()
     assert User.objects.filter(email="marketing.lars@club.example", groups__name="Marketing").exists()
+
+
+def _assert_demo_entries_name_content_in_every_language() -> None:
+    """The demo's challenge and activity points are recorded after their texts exist in
+    every language, so a Dutch or Swedish reader's history names them in their language."""
+    from rewards.models import LedgerEntry
+
+    named = LedgerEntry.objects.filter(memo_key__in=["campaigns.challenge", "campaigns.activity"])
+    assert named.exists()
+    for key, params in named.values_list("memo_key", "memo_params"):
+        assert sorted(params["title"]) == ["en", "nl", "sv"], (key, params)
 
 
 def _assert_demo_readers() -> None:
