@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 from campaigns.selectors import LatestAnswer, latest_nps_answers
 from core.formatting import format_money, format_points
 from members.models import Company, CompanyStatus, User
+from members.selectors import staff_sees_every_company
 from rewards.ledger.selectors import points_expiring_by_account
 from rewards.models import PointsAccount, ProgrammeRules
 
@@ -268,7 +269,11 @@ def at_risk_accounts(
         .exclude(company__status=CompanyStatus.SUSPENDED)
         .values_list("pk", "company_id")
     )
-    expiring = points_expiring_by_account(now=now, until=now + timedelta(days=EXPIRING_WITHIN_DAYS))
+    # Only the accounts in scope (a rep's, or the filtered ones); the whole club needs no list.
+    everyone = staff_sees_every_company(user) and not (filters and filters.active)
+    expiring = points_expiring_by_account(
+        now=now, until=now + timedelta(days=EXPIRING_WITHIN_DAYS), account_ids=None if everyone else list(accounts)
+    )
     found: dict[int, AtRisk] = {}
 
     def entry(company_id: int) -> AtRisk:

@@ -176,6 +176,13 @@ def test_at_risk_gives_each_reason(survey, club_admin, rules):
     only = at_risk_accounts(user=club_admin, rules=rules, now=NOW, reason=EXPIRING)
     assert [row.company_id for row in only] == [saver.pk]
 
+    # A rep's list (their accounts' expiring points only are read): the same rows for theirs.
+    rep = StaffFactory(group="Sales reps")
+    Company.objects.filter(pk__in=[saver.pk, falling.pk]).update(sales_rep=rep)
+    theirs = {row.company_id: row for row in at_risk_accounts(user=rep, rules=rules, now=NOW)}
+    assert set(theirs) == {saver.pk, falling.pk}
+    assert theirs[saver.pk].reasons == rows[saver.pk].reasons
+
 
 def test_cohorts_share_still_buying_and_revenue_kept(club_admin):
     now = timezone.now()
