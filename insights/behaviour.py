@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -229,14 +230,51 @@ RISK_REASONS = {
 
 @dataclass
 class AtRisk:
+    """An account with a reason to call. ``facts`` holds each reason's figures; the sentences
+    (``reasons``) are written when read, so a list of thousands formats only the page shown,
+    in the reader's language."""
+
     company_id: int
     revenue_365: Decimal
     last_order_at: datetime | None
-    reasons: dict[str, str] = field(default_factory=dict)  # kind → the sentence
+    rules: ProgrammeRules | None = None
+    facts: dict[str, dict] = field(default_factory=dict)  # kind → the sentence's figures
+
+    @cached_property
+    def reasons(self) -> dict[str, str]:
+        """Kind → the sentence, in ``RISK_REASONS``' order."""
+        return {kind: _sentence(kind, self.facts[kind], self.rules) for kind in RISK_REASONS if kind in self.facts}
 
     @property
     def reason_text(self) -> str:
         return " ".join(self.reasons.values())
+
+
+def _sentence(kind: str, facts: dict, rules: ProgrammeRules | None) -> str:
+    currency = rules.currency if rules else ""
+    if kind == OVERDUE:
+        return _("Usually orders every %(gap)d days; no order for %(days)d days.") % facts
+    if kind == DECLINING:
+        recent, before = facts["recent"], facts["before"]
+        return _(
+            "Net revenue of the last 180 days %(recent)s, down %(down)s %% from %(before)s in the 180 days before."
+        ) % {
+            "recent": format_money(recent, currency),
+            "before": format_money(before, currency),
+            "down": ((before - recent) * 100 / before).quantize(Decimal("1")),
+        }
+    if kind == DETRACTOR:
+        return _("Scored %(score)d out of 10 on %(day)s.") % {
+            "score": facts["score"],
+            "day": formats.date_format(timezone.localtime(facts["answered_at"])),
+        }
+    points = facts["points"]
+    value = (Decimal(points) * (rules.point_value if rules else ZERO)).quantize(Decimal("0.01"))
+    return _("%(points)s (%(value)s) expire unused by %(day)s.") % {
+        "points": format_points(points),
+        "value": format_money(value, currency),
+        "day": formats.date_format(facts["on"]),
+    }
 
 
 def overdue_days(value: CompanyValue, now: datetime) -> tuple[int, int] | None:
@@ -256,7 +294,8 @@ def at_risk_accounts(
 ) -> list[AtRisk]:
     """The accounts in ``user``'s scope with a reason to call (the module's definitions),
     each with every reason that applies as a sentence; biggest revenue of the last year
-    first. ``reason`` keeps only the accounts with that reason. Five queries."""
+    first. ``reason`` keeps only the accounts with that reason. Five queries; the reasons'
+    sentences are written when read (``AtRisk.reasons``)."""
     now = now or insights_now()
     values = {value.company_id: value for value in company_values(user=user, now=now, filters=filters)}
     answers = latest_nps_answers(
@@ -276,47 +315,28 @@ def at_risk_accounts(
     )
     found: dict[int, AtRisk] = {}
 
-    def entry(company_id: int) -> AtRisk:
+    def facts(company_id: int) -> dict[str, dict]:
         if company_id not in found:
             value = values.get(company_id)
             found[company_id] = AtRisk(
-                company_id, value.revenue_365 if value else ZERO, value.last_order_at if value else None
+                company_id, value.revenue_365 if value else ZERO, value.last_order_at if value else None, rules
             )
-        return found[company_id]
+        return found[company_id].facts
 
-    money = lambda amount: format_money(amount, rules.currency)  # noqa: E731
     for company_id, value in values.items():
         late = overdue_days(value, now)
         if late:
-            entry(company_id).reasons[OVERDUE] = _("Usually orders every %(gap)d days; no order for %(days)d days.") % {
-                "gap": late[1],
-                "days": late[0],
-            }
+            facts(company_id)[OVERDUE] = {"days": late[0], "gap": late[1]}
         if declining(revenue_recent=value.revenue_recent, revenue_before=value.revenue_before):
-            down = ((value.revenue_before - value.revenue_recent) * 100 / value.revenue_before).quantize(Decimal("1"))
-            entry(company_id).reasons[DECLINING] = _(
-                "Net revenue of the last 180 days %(recent)s, down %(down)s %% from %(before)s in the 180 days before."
-            ) % {"recent": money(value.revenue_recent), "before": money(value.revenue_before), "down": down}
+            facts(company_id)[DECLINING] = {"recent": value.revenue_recent, "before": value.revenue_before}
     for company_id, answer in answers.items():
         if nps_group(answer.score) == DETRACTORS:
-            entry(company_id).reasons[DETRACTOR] = _("Scored %(score)d out of 10 on %(day)s.") % {
-                "score": answer.score,
-                "day": formats.date_format(timezone.localtime(answer.answered_at)),
-            }
+            facts(company_id)[DETRACTOR] = {"score": answer.score, "answered_at": answer.answered_at}
     for account_id, days in expiring.items():
         company_id = accounts.get(account_id)
-        if company_id is None:
-            continue
-        total = sum(item.points for item in days)
-        entry(company_id).reasons[EXPIRING] = _("%(points)s (%(value)s) expire unused by %(day)s.") % {
-            "points": format_points(total),
-            "value": money((Decimal(total) * rules.point_value).quantize(Decimal("0.01"))),
-            "day": formats.date_format(days[-1].on),
-        }
-    rows = [row for row in found.values() if not reason or reason in row.reasons]
-    order = list(RISK_REASONS)
-    for row in rows:
-        row.reasons = dict(sorted(row.reasons.items(), key=lambda item: order.index(item[0])))
+        if company_id is not None:
+            facts(company_id)[EXPIRING] = {"points": sum(item.points for item in days), "on": days[-1].on}
+    rows = [row for row in found.values() if not reason or reason in row.facts]
     rows.sort(key=lambda row: (-row.revenue_365, row.company_id))
     return rows
 

@@ -2,9 +2,12 @@
 ``insights_rebuild`` command), so every page answers from them at any size:
 
 * ``CompanyDay``: per company and local day, its orders, revenue and points (earned,
-  redeemed, expired). Incremental: a refresh recomputes exactly the (company, day) pairs
+  redeemed, expired, and the net of every entry). Incremental: a refresh recomputes exactly the (company, day) pairs
   touched by purchases and ledger entries written since the last refresh (a late purchase
   updates its day); idempotent (a second run writes the same rows).
+* ``CompanyMonth``: the same summed per company and calendar month, rewritten with its
+  days, so a period of whole months (the month, quarter and year pickers) reads one row per
+  company and month instead of one per day.
 * ``SegmentSnapshot`` + ``SnapshotDay``: every company's standing (first and last order,
   orders and revenue to date, in the last 365 days and in the two behaviour windows, and
   its segment) as of the start of a day, from ``CompanyDay``; ``SnapshotDay`` says the day
@@ -85,6 +88,9 @@ class CompanyDay(models.Model):
     points_earned = models.BigIntegerField(_("points earned"), default=0)
     points_redeemed = models.BigIntegerField(_("points redeemed"), default=0)
     points_expired = models.BigIntegerField(_("points expired"), default=0)
+    points_net = models.BigIntegerField(
+        _("net points"), default=0, help_text=_("Every entry's points, pending points less shortfall, summed.")
+    )
 
     class Meta:
         verbose_name = _("company day")
@@ -96,8 +102,37 @@ class CompanyDay(models.Model):
         return f"{self.day} {self.company_id}"
 
 
+class CompanyMonth(models.Model):
+    """One company's ``CompanyDay`` rows of one calendar month, summed (``month`` is its first
+    day); written with them (see the module docstring)."""
+
+    company = models.ForeignKey(
+        "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField(_("month"))
+    purchases = models.PositiveIntegerField(_("purchases and credit notes"), default=0)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    order_value = models.DecimalField(_("order value"), max_digits=17, decimal_places=2, default=Decimal("0"))
+    net_revenue = models.DecimalField(_("net revenue"), max_digits=17, decimal_places=2, default=Decimal("0"))
+    first_order_at = models.DateTimeField(_("first order"), null=True, blank=True)
+    last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
+    points_earned = models.BigIntegerField(_("points earned"), default=0)
+    points_redeemed = models.BigIntegerField(_("points redeemed"), default=0)
+    points_expired = models.BigIntegerField(_("points expired"), default=0)
+    points_net = models.BigIntegerField(_("net points"), default=0)
+
+    class Meta:
+        verbose_name = _("company month")
+        verbose_name_plural = _("company months")
+        constraints = [models.UniqueConstraint(fields=["company", "month"], name="insights_companymonth_one_per_month")]
+        indexes = [models.Index(fields=["month", "company"], name="insights_companymonth_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.company_id}"
+
+
 class SummaryState(models.Model):
-    """The single row of the ``CompanyDay`` refresh: the highest purchase and ledger entry
+    """The single row of the ``CompanyDay`` (and ``CompanyMonth``) refresh: the highest purchase and ledger entry
     ids it has read (``None`` until the first rebuild: the pages then read live)."""
 
     purchase_pk = models.BigIntegerField(_("last purchase read"), default=0)

@@ -68,8 +68,8 @@ from rewards.models import (
     Redemption,
 )
 
-from .models import CompanyDay, SegmentSnapshot, SnapshotDay, SummaryState
-from .periods import Period
+from .models import CompanyDay, CompanyMonth, SegmentSnapshot, SnapshotDay, SummaryState
+from .periods import Period, _add_months
 from .scope import Filters, scope_q
 
 MONEY = DecimalField(max_digits=17, decimal_places=2)
@@ -179,12 +179,22 @@ def summary_ready() -> bool:
     return SummaryState.objects.exists()
 
 
+def _summary_rows(period: Period, scope: Q) -> QuerySet:
+    """The summary rows of ``period`` in ``scope`` (on ``company``): one per company and month
+    (``CompanyMonth``) when the period is whole months, as the month, quarter and year
+    pickers give, else one per company and day (``CompanyDay``). Both have the same columns."""
+    if period.start.day == 1 and period.end.day == 1:
+        return CompanyMonth.objects.filter(scope, month__gte=period.start, month__lt=period.end)
+    return CompanyDay.objects.filter(scope, day__gte=period.start, day__lt=period.end)
+
+
 def _purchase_figures(period: Period, scope: Q, *, summary: bool = False) -> dict:
     """Active companies, repeat buyers, orders and revenue: one query (a grouped subquery),
-    over the period's ``CompanyDay`` rows with ``summary``, else over its purchases."""
+    over the period's summary rows with ``summary``, else over its purchases."""
     if summary:
         per_company = (
-            CompanyDay.objects.filter(scope, day__gte=period.start, day__lt=period.end, purchases__gt=0)
+            _summary_rows(period, scope)
+            .filter(purchases__gt=0)
             .exclude(company__status=CompanyStatus.SUSPENDED)
             .order_by()
             .values("company_id")
@@ -260,13 +270,60 @@ def first_time_buyers(period: Period, scope_company: Q) -> QuerySet[Company]:
     )
 
 
+def _ordered_before(day: date, company: str = "company_id"):
+    """Whether the company at ``company`` (an outer reference) placed an order before ``day``,
+    from the summary: a probe of its month rows before ``day``'s month (a few dozen per
+    company, through their ``(company, month)`` key), and of its day rows in that month
+    before ``day`` when ``day`` does not start a month."""
+    month = day.replace(day=1)
+    ordered = Exists(CompanyMonth.objects.filter(company_id=OuterRef(company), month__lt=month, orders__gt=0))
+    if day != month:
+        ordered |= Exists(
+            CompanyDay.objects.filter(company_id=OuterRef(company), day__gte=month, day__lt=day, orders__gt=0)
+        )
+    return ordered
+
+
+def _first_time_from_summary(period: Period, scope: Q) -> dict:
+    """``first_time_buyers``' two counts from the summary: two queries. The companies whose
+    first order day falls in the period (an order day in it, none before it), with the time
+    of that first order; then their order days of the 90 days after it. Another order falls
+    within 90 days of the first exactly when such a day's last order is after the first and
+    its first order no later than 90 days after it (a day holds its orders' first and last
+    time)."""
+    firsts = dict(
+        _summary_rows(period, scope)
+        .filter(~_ordered_before(period.start), orders__gt=0)
+        .exclude(company__status=CompanyStatus.SUSPENDED)
+        .order_by()
+        .values("company_id")
+        .annotate(first=Min("first_order_at"))
+        .values_list("company_id", "first")
+    )
+    if not firsts:
+        return {"first_time": 0, "first_time_back": 0}
+    window = timedelta(days=REPURCHASE_DAYS)
+    order_days = CompanyDay.objects.filter(
+        company_id__in=sorted(firsts),
+        orders__gt=0,
+        day__gte=period.start,
+        day__lte=period.end + window + timedelta(days=1),
+    ).values_list("company_id", "first_order_at", "last_order_at")
+    came_back = {
+        company_id
+        for company_id, day_first, day_last in order_days
+        if day_last > firsts[company_id] and day_first <= firsts[company_id] + window
+    }
+    return {"first_time": len(firsts), "first_time_back": len(came_back)}
+
+
 def _ledger_figures(period: Period, scope: Q, *, summary_scope: Q | None = None) -> dict:
     """Points earned, redeemed (net of reversed orders) and expired in the period: one query
-    over the period's ``CompanyDay`` rows with ``summary_scope``; else two queries over the
+    over the period's summary rows with ``summary_scope``; else two queries over the
     period's entries (``created_at`` is indexed); the reversals, which are few, are read
     apart so the big aggregate needs no self-join."""
     if summary_scope is not None:
-        return CompanyDay.objects.filter(summary_scope, day__gte=period.start, day__lt=period.end).aggregate(
+        return _summary_rows(period, summary_scope).aggregate(
             points_earned=Coalesce(Sum("points_earned"), 0),
             points_redeemed=Coalesce(Sum("points_redeemed"), 0),
             points_expired=Coalesce(Sum("points_expired"), 0),
@@ -300,18 +357,61 @@ def _outstanding_now(scope_account: Q) -> int:
     )["total"]
 
 
+_NET = F("points") + F("pending_points") - F("shortfall_points")
+
+
 def _net_since(moments: list[datetime], scope: Q) -> dict[datetime, int]:
     """For each moment, the net points of the entries made at or after it (one query; reads
     only the entries after the earliest moment, through the ``created_at`` index)."""
     if not moments:
         return {}
     earliest = min(moments)
-    net = F("points") + F("pending_points") - F("shortfall_points")
     aggregates = {
-        f"m{index}": Coalesce(Sum(net, filter=Q(created_at__gte=moment)), 0) for index, moment in enumerate(moments)
+        f"m{index}": Coalesce(Sum(_NET, filter=Q(created_at__gte=moment)), 0) for index, moment in enumerate(moments)
     }
     rows = LedgerEntry.objects.filter(scope, created_at__gte=earliest).aggregate(**aggregates)
     return {moment: rows[f"m{index}"] for index, moment in enumerate(moments)}
+
+
+def _day_of(moment: datetime) -> date | None:
+    """The club's local day that ``moment`` starts, or None when it is not a day's start."""
+    local = timezone.localtime(moment, timezone.get_default_timezone())
+    if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
+        return None
+    return local.date()
+
+
+def _net_since_summary(moments: list[datetime], *, scope: Q, entry_scope: Q, entry_pk: int) -> dict[datetime, int]:
+    """``_net_since`` from the summary for moments at the start of a day: the months from
+    ``CompanyMonth``, the days before a month's end from ``CompanyDay``, and the entries
+    written after the summary's watermark (``entry_pk``) from the ledger, through its primary
+    key. Three queries at most (two when every moment starts a month), over a row per company
+    and month instead of every entry of a year."""
+    days = {moment: _day_of(moment) for moment in moments}
+    result = _net_since([moment for moment, day in days.items() if day is None], entry_scope)
+    summed = {moment: day for moment, day in days.items() if day is not None}
+    if not summed:
+        return result
+    whole_from = {moment: day if day.day == 1 else _add_months(day, 1) for moment, day in summed.items()}
+    keys = {moment: f"m{index}" for index, moment in enumerate(summed)}
+    months = CompanyMonth.objects.filter(scope, month__gte=min(whole_from.values())).aggregate(
+        **{keys[m]: Coalesce(Sum("points_net", filter=Q(month__gte=whole_from[m])), 0) for m in summed}
+    )
+    partial = [moment for moment, day in summed.items() if day.day != 1]
+    in_days = {}
+    if partial:
+        in_days = CompanyDay.objects.filter(scope, day__gte=min(summed[m] for m in partial)).aggregate(
+            **{
+                keys[m]: Coalesce(Sum("points_net", filter=Q(day__gte=summed[m], day__lt=whole_from[m])), 0)
+                for m in partial
+            }
+        )
+    after = LedgerEntry.objects.filter(entry_scope, pk__gt=entry_pk, created_at__gte=min(summed)).aggregate(
+        **{keys[m]: Coalesce(Sum(_NET, filter=Q(created_at__gte=m)), 0) for m in summed}
+    )
+    for moment, key in keys.items():
+        result[moment] = months[key] + in_days.get(key, 0) + after[key]
+    return result
 
 
 def _engagement(period: Period, scope_company: Q, scope: Q) -> dict:
@@ -335,13 +435,18 @@ def _engagement(period: Period, scope_company: Q, scope: Q) -> dict:
     }
 
 
-def _member_figures(period: Period, scope_company: Q) -> dict:
+def _member_figures(period: Period, scope_company: Q, *, summary: bool = False) -> dict:
     _start, end = period.bounds()
-    ordered_before_end = Purchase.objects.filter(company_id=OuterRef("pk"), original__isnull=True, occurred_at__lt=end)
+    if summary:
+        ordered_before_end = _ordered_before(period.end, "pk")
+    else:
+        ordered_before_end = Exists(
+            Purchase.objects.filter(company_id=OuterRef("pk"), original__isnull=True, occurred_at__lt=end)
+        )
     return (
         Company.objects.filter(scope_company, created_at__lt=end)
         .exclude(status=CompanyStatus.SUSPENDED)
-        .annotate(has_ordered=Exists(ordered_before_end))
+        .annotate(has_ordered=ordered_before_end)
         .aggregate(members=Count("pk"), never_bought=Count("pk", filter=Q(has_ordered=False)))
     )
 
@@ -365,16 +470,19 @@ def period_figures(
     company_scope = scope_q(user=user, path="company", filters=filters)
     account_scope = scope_q(user=user, path="account__company", filters=filters)
     purchases = _purchase_figures(period, company_scope, summary=summary)
-    first = first_time_buyers(period, scope_company).aggregate(
-        first_time=Count("pk"), first_time_back=Count("pk", filter=Q(came_back=True))
-    )
+    if summary:
+        first = _first_time_from_summary(period, company_scope)
+    else:
+        first = first_time_buyers(period, scope_company).aggregate(
+            first_time=Count("pk"), first_time_back=Count("pk", filter=Q(came_back=True))
+        )
     if outstanding is None:
         _start, end = period.bounds()
         outstanding = outstanding_at([end], user=user, now=now, filters=filters)[end]
     return Figures(
         period=period,
         point_value=rules.point_value,
-        **_member_figures(period, scope_company),
+        **_member_figures(period, scope_company, summary=summary),
         **purchases,
         **first,
         **_engagement(period, scope_company, company_scope),
@@ -387,11 +495,18 @@ def outstanding_at(
     moments: list[datetime], *, user: User, now: datetime | None = None, filters: Filters | None = None
 ) -> dict[datetime, int]:
     """Net points outstanding (what the club owes) at each of ``moments``: today's buckets
-    less what was booked since. Two queries, whatever the number of moments."""
+    less what was booked since, from the summary when it is built (``_net_since_summary``),
+    else from the ledger. At most five queries, whatever the number of moments."""
     now = now or timezone.now()
-    current = _outstanding_now(scope_q(user=user, path="company", filters=filters))
+    company_scope = scope_q(user=user, path="company", filters=filters)
+    entry_scope = scope_q(user=user, path="account__company", filters=filters)
+    current = _outstanding_now(company_scope)
     past = [moment for moment in moments if moment < now]
-    since = _net_since(past, scope_q(user=user, path="account__company", filters=filters))
+    entry_pk = SummaryState.objects.values_list("entry_pk", flat=True).first() if past else None
+    if entry_pk is None:
+        since = _net_since(past, entry_scope)
+    else:
+        since = _net_since_summary(past, scope=company_scope, entry_scope=entry_scope, entry_pk=entry_pk)
     return {moment: current - since.get(moment, 0) for moment in moments}
 
 

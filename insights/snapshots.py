@@ -1,12 +1,13 @@
-"""Insights' snapshots: the per-company-and-day summary (``CompanyDay``) and each day's
-company standings (``SegmentSnapshot``), written only here.
+"""Insights' snapshots: the per-company-and-day summary (``CompanyDay``, summed per month in
+``CompanyMonth``) and each day's company standings (``SegmentSnapshot``), written only here.
 
 * ``rebuild()`` (the ``insights_rebuild`` command) recomputes every ``CompanyDay`` row from
   the purchases and the ledger, and today's standings (and those of the days the pages
   compare with).
 * ``refresh()`` (beat, every few minutes) is incremental: it recomputes exactly the
   (company, day) pairs of the purchases and ledger entries written since its watermarks
-  (a late purchase updates its own day), so it costs what was written, not what exists.
+  (a late purchase updates its own day) and the months of those days, so it costs what was
+  written, not what exists.
 * ``standings_snapshot(day)`` (beat, nightly) writes every company's standing as of the
   start of ``day`` from ``CompanyDay``.
 
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from rewards.models import EntryKind, LedgerEntry, Purchase
 
-from .models import CompanyDay, SegmentSnapshot, SnapshotDay, SummaryState
+from .models import CompanyDay, CompanyMonth, SegmentSnapshot, SnapshotDay, SummaryState
 
 # Ids may commit out of order (a transaction that took id N can commit after one that took
 # N + 1): every refresh reads again this many ids below its watermark. Re-reading is free of
@@ -38,7 +39,7 @@ COMPARED_DAYS = (30, 90, 365)
 
 _COLUMNS = (
     "company_id, day, purchases, orders, order_value, net_revenue, first_order_at, last_order_at,"
-    " points_earned, points_redeemed, points_expired"
+    " points_earned, points_redeemed, points_expired, points_net"
 )
 
 
@@ -70,7 +71,7 @@ def _summary_sql(*, touched: bool) -> str:
         SELECT COALESCE(p.company_id, l.company_id), COALESCE(p.day, l.day),
                COALESCE(p.purchases, 0), COALESCE(p.orders, 0), COALESCE(p.order_value, 0),
                COALESCE(p.net_revenue, 0), p.first_order_at, p.last_order_at,
-               COALESCE(l.earned, 0), COALESCE(l.redeemed, 0), COALESCE(l.expired, 0)
+               COALESCE(l.earned, 0), COALESCE(l.redeemed, 0), COALESCE(l.expired, 0), COALESCE(l.net, 0)
         FROM (
             SELECT p.company_id, {purchase_day} AS day,
                    COUNT(*) AS purchases,
@@ -90,11 +91,32 @@ def _summary_sql(*, touched: bool) -> str:
                    ), 0) AS redeemed,
                    COALESCE(-SUM(e.points) FILTER (
                        WHERE e.kind = '{EntryKind.EXPIRE}' OR (e.kind = '{EntryKind.REVERSAL}' AND r.kind = '{EntryKind.EXPIRE}')
-                   ), 0) AS expired
+                   ), 0) AS expired,
+                   SUM(e.points + e.pending_points - e.shortfall_points) AS net
             FROM {entry_from}
             LEFT JOIN rewards_ledgerentry r ON r.id = e.reverses_id
             GROUP BY 1, 2
         ) l ON l.company_id = p.company_id AND l.day = p.day
+    """
+
+
+def _months_sql(*, touched: bool) -> str:
+    """``INSERT … SELECT`` of the month rows from the day rows: every month, or (``touched``)
+    only the company-months of the pairs in ``insights_touched``."""
+    month = "date_trunc('month', d.day)::date"
+    where = ""
+    if touched:
+        where = (
+            f" WHERE (d.company_id, {month}) IN (SELECT DISTINCT company_id, date_trunc('month', day)::date"
+            " FROM insights_touched)"
+        )
+    return f"""
+        INSERT INTO insights_companymonth (company_id, month, {_COLUMNS.split(", ", 2)[2]})
+        SELECT d.company_id, {month}, SUM(d.purchases), SUM(d.orders), SUM(d.order_value),
+               SUM(d.net_revenue), MIN(d.first_order_at), MAX(d.last_order_at),
+               SUM(d.points_earned), SUM(d.points_redeemed), SUM(d.points_expired), SUM(d.points_net)
+        FROM insights_companyday d{where}
+        GROUP BY 1, 2
     """
 
 
@@ -126,9 +148,11 @@ def rebuild(*, now: datetime | None = None, standings: bool = True) -> int:
         state, _created = _locked_state(now)
         purchase_pk, entry_pk = _high_water()
         with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM insights_companymonth")
             cursor.execute("DELETE FROM insights_companyday")
             cursor.execute(_summary_sql(touched=False), {"tz": settings.TIME_ZONE})
             rows = cursor.rowcount
+            cursor.execute(_months_sql(touched=False))
         state.purchase_pk, state.entry_pk = purchase_pk, entry_pk
         state.refreshed_at = state.rebuilt_at = now
         state.save()
@@ -147,7 +171,8 @@ def _analyse() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                f"ANALYZE {CompanyDay._meta.db_table}, {SegmentSnapshot._meta.db_table}, {SnapshotDay._meta.db_table}"
+                f"ANALYZE {CompanyDay._meta.db_table}, {CompanyMonth._meta.db_table},"
+                f" {SegmentSnapshot._meta.db_table}, {SnapshotDay._meta.db_table}"
             )
 
 
@@ -184,6 +209,12 @@ def refresh(*, now: datetime | None = None) -> int:
                 " WHERE d.company_id = t.company_id AND d.day = t.day"
             )
             cursor.execute(_summary_sql(touched=True), params)
+            cursor.execute(
+                "DELETE FROM insights_companymonth m USING (SELECT DISTINCT company_id,"
+                " date_trunc('month', day)::date AS month FROM insights_touched) t"
+                " WHERE m.company_id = t.company_id AND m.month = t.month"
+            )
+            cursor.execute(_months_sql(touched=True))
         state.purchase_pk, state.entry_pk, state.refreshed_at = purchase_pk, entry_pk, now
         state.save(update_fields=["purchase_pk", "entry_pk", "refreshed_at"])
     return pairs
@@ -236,4 +267,4 @@ def nightly(*, now: datetime | None = None) -> int:
     return standings_snapshot(now=now)
 
 
-__all__ = ["CompanyDay", "nightly", "rebuild", "refresh", "standings_snapshot"]
+__all__ = ["CompanyDay", "CompanyMonth", "nightly", "rebuild", "refresh", "standings_snapshot"]

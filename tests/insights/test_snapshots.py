@@ -15,7 +15,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from insights import snapshots
-from insights.models import CompanyDay, SegmentSnapshot, SnapshotDay
+from insights.models import CompanyDay, CompanyMonth, SegmentSnapshot, SnapshotDay
 from insights.periods import YEAR, Period
 from insights.selectors import _live_values, company_values, insights_now, period_figures
 from rewards.models import EntryKind, PointsAccount
@@ -49,8 +49,47 @@ def summary_rows():
             "points_earned",
             "points_redeemed",
             "points_expired",
+            "points_net",
         )
     )
+
+
+def month_rows():
+    return list(
+        CompanyMonth.objects.order_by("company_id", "month").values_list(
+            "company_id",
+            "month",
+            "purchases",
+            "orders",
+            "order_value",
+            "net_revenue",
+            "first_order_at",
+            "last_order_at",
+            "points_earned",
+            "points_redeemed",
+            "points_expired",
+            "points_net",
+        )
+    )
+
+
+def months_summed_from_days():
+    """``CompanyMonth``'s rows as the days' rows sum them, worked out here in Python."""
+    months = {}
+    for company_id, day, *figures in summary_rows():
+        key = (company_id, day.replace(day=1))
+        if key not in months:
+            months[key] = list(figures)
+            continue
+        total = months[key]
+        for index, value in enumerate(figures):
+            if index == 4:  # first order: the earliest
+                total[index] = min(filter(None, (total[index], value)), default=None)
+            elif index == 5:  # last order: the latest
+                total[index] = max(filter(None, (total[index], value)), default=None)
+            else:
+                total[index] += value
+    return [(*key, *figures) for key, figures in sorted(months.items())]
 
 
 def figures_dict(figures):
@@ -87,14 +126,15 @@ def test_the_summary_gives_the_hand_computed_march_figures(club, club_admin, rul
 
 def test_rebuild_and_refresh_are_idempotent(club):
     snapshots.rebuild(now=at(date(2026, 8, 1)))
-    first = summary_rows()
-    assert first
+    first, months = summary_rows(), month_rows()
+    assert first and months
+    assert months == months_summed_from_days()
     snapshots.rebuild(now=at(date(2026, 8, 1)))
-    assert summary_rows() == first
+    assert (summary_rows(), month_rows()) == (first, months)
     assert snapshots.refresh() >= 0
-    assert summary_rows() == first
+    assert (summary_rows(), month_rows()) == (first, months)
     snapshots.refresh()
-    assert summary_rows() == first
+    assert (summary_rows(), month_rows()) == (first, months)
 
 
 def test_a_late_purchase_and_a_late_entry_update_their_day(club, rules):
@@ -110,9 +150,13 @@ def test_a_late_purchase_and_a_late_entry_update_their_day(club, rules):
     day = CompanyDay.objects.get(company=a, day=date(2026, 3, 3))
     assert (day.orders, day.order_value, day.last_order_at) == (2, Decimal("1250"), at(date(2026, 3, 3), 18))
     assert CompanyDay.objects.get(company=a, day=date(2026, 4, 30)).points_expired == 5
-    incremental = summary_rows()
+    march = CompanyMonth.objects.get(company=a, month=date(2026, 3, 1))
+    assert (march.orders, march.order_value, march.net_revenue) == (3, Decimal("1750"), Decimal("1550"))
+    assert CompanyMonth.objects.get(company=a, month=date(2026, 4, 1)).points_net == -5
+    incremental = (summary_rows(), month_rows())
+    assert incremental[1] == months_summed_from_days()
     snapshots.rebuild()
-    assert summary_rows() == incremental  # the same rows as a rebuild from scratch
+    assert (summary_rows(), month_rows()) == incremental  # the same rows as a rebuild from scratch
 
 
 @pytest.mark.postgres
@@ -138,6 +182,50 @@ def test_rebuilds_running_at_once_write_the_rows_of_one(club):
         thread.join()
     assert not errors
     assert summary_rows() == expected
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        Period.custom(date(2026, 3, 11), date(2026, 4, 30)),  # B's first order, 10 March, is before it
+        Period.custom(date(2026, 2, 1), date(2026, 3, 7)),  # C's first order, 5 March, is in it
+        Period.custom(date(2026, 3, 4), date(2026, 4, 14)),  # B back on 15 April: after the period
+        Period.custom(date(2026, 1, 10), date(2026, 7, 4)),  # whole and partial months at both ends
+        Period.custom(date(2026, 2, 2), date(2026, 2, 27)),  # nothing bought
+    ],
+    ids=str,
+)
+def test_custom_periods_from_the_summary_equal_the_live_figures(club, club_admin, rules, period):
+    """A custom period reads the day rows of its partial months and the month rows between."""
+    live = period_figures(period=period, user=club_admin, rules=rules, summary=False)
+    snapshots.rebuild(now=at(date(2026, 8, 1)))
+    assert figures_dict(period_figures(period=period, user=club_admin, rules=rules, summary=True)) == figures_dict(live)
+
+
+def test_the_liability_from_the_summary_equals_the_ledger_with_entries_after_the_refresh(club, club_admin):
+    from insights.models import SummaryState
+    from insights.selectors import outstanding_at
+
+    moments = [
+        at(date(2026, 2, 1), 0),  # a month's start: month rows only
+        at(date(2026, 3, 1), 0),
+        at(date(2026, 3, 11), 0),  # a day's start inside a month: day rows, then month rows
+        at(date(2026, 3, 28), 0),
+        at(date(2026, 3, 12), 9),  # not a day's start: the ledger
+        at(date(2026, 4, 1), 0),
+    ]
+    live = outstanding_at(moments, user=club_admin)
+    assert live[at(date(2026, 3, 1), 0)] == 100 and live[at(date(2026, 4, 1), 0)] == 150
+    snapshots.rebuild(now=at(date(2026, 8, 1)))
+    assert outstanding_at(moments, user=club_admin) == live
+    # Entries written after the summary's last refresh are read from the ledger.
+    account = PointsAccount.objects.get(company=club["a"])
+    entry(account, EntryKind.ADJUST, date(2026, 3, 15), points=7)
+    PointsAccount.objects.filter(pk=account.pk).update(balance=57)
+    assert SummaryState.objects.get().entry_pk < account.entries.order_by("-pk").first().pk
+    assert outstanding_at(moments, user=club_admin) == {
+        moment: points + (7 if moment > at(date(2026, 3, 15)) else 0) for moment, points in live.items()
+    }
 
 
 @pytest.mark.parametrize("day", [date(2026, 3, 21), date(2026, 7, 5), date(2026, 9, 1), date(2027, 5, 1)])
