@@ -857,7 +857,11 @@ def _value_from_row(row: dict) -> CompanyValue:
     )
 
 
-def _live_values(*, user: User | None, now: datetime, filters: Filters | None) -> list[CompanyValue]:
+def _live_values(
+    *, user: User | None, now: datetime, filters: Filters | None, suspended: bool = False
+) -> list[CompanyValue]:
+    """``company_values`` from the purchases (no snapshot); ``suspended`` keeps the suspended
+    companies, as ``values_from_days`` does for the standings."""
     year_ago = now - timedelta(days=YEAR_DAYS)
     order = Q(original__isnull=True)
     recent = Q(occurred_at__gte=year_ago, occurred_at__lt=now)
@@ -866,10 +870,11 @@ def _live_values(*, user: User | None, now: datetime, filters: Filters | None) -
     window_before = Q(
         occurred_at__gte=window_start - timedelta(days=BEHAVIOUR_WINDOW_DAYS), occurred_at__lt=window_start
     )
+    purchases = Purchase.objects.filter(scope_q(user=user, path="company", filters=filters), occurred_at__lt=now)
+    if not suspended:
+        purchases = purchases.exclude(company__status=CompanyStatus.SUSPENDED)
     rows = (
-        Purchase.objects.filter(scope_q(user=user, path="company", filters=filters), occurred_at__lt=now)
-        .exclude(company__status=CompanyStatus.SUSPENDED)
-        .order_by()
+        purchases.order_by()
         .values("company_id")
         .annotate(
             first=Min("occurred_at", filter=order),

@@ -12,7 +12,12 @@
   start of ``day`` from ``CompanyDay``.
 
 Every write is idempotent (a second run writes the same rows) and serialised: the
-``SummaryState`` row is locked for the whole write. The summary is computed in SQL
+``SummaryState`` row is locked for the whole write.
+
+The summary is PostgreSQL's (its SQL reads local days with ``AT TIME ZONE``). On SQLite, the
+zero-setup demo's database, ``rebuild`` and ``refresh`` write nothing: the pages then read
+the purchases and the ledger live, which a demo-sized club answers at once, and the
+standings are taken from the same live computation. The summary is computed in SQL
 (``INSERT … SELECT``): at 3 000 000 purchases a Python loop would carry every row through
 the process."""
 
@@ -122,7 +127,7 @@ def _months_sql(*, touched: bool) -> str:
 
 def _locked_state(now: datetime) -> tuple[SummaryState, bool]:
     state = SummaryState.objects.select_for_update().first()
-    if state is not None:
+    if state is not None or not _summary_supported():
         return state, False
     # The first writer creates the row; a concurrent first writer waits on the table lock.
     with connection.cursor() as cursor:
@@ -131,6 +136,10 @@ def _locked_state(now: datetime) -> tuple[SummaryState, bool]:
     if state is not None:
         return state, False
     return SummaryState.objects.create(refreshed_at=now, rebuilt_at=now), True
+
+
+def _summary_supported() -> bool:
+    return connection.vendor == "postgresql"
 
 
 def _high_water() -> tuple[int, int]:
@@ -142,8 +151,13 @@ def _high_water() -> tuple[int, int]:
 
 def rebuild(*, now: datetime | None = None, standings: bool = True) -> int:
     """Recompute every ``CompanyDay`` row from scratch (and, with ``standings``, today's
-    standings and those of the compared days). Returns the number of summary rows."""
+    standings and those of the compared days). Returns the number of summary rows (none on
+    SQLite: see the module docstring)."""
     now = now or timezone.now()
+    if not _summary_supported():
+        if standings:
+            _standings_of_compared_days(now)
+        return 0
     with transaction.atomic():
         state, _created = _locked_state(now)
         purchase_pk, entry_pk = _high_water()
@@ -157,11 +171,15 @@ def rebuild(*, now: datetime | None = None, standings: bool = True) -> int:
         state.refreshed_at = state.rebuilt_at = now
         state.save()
     if standings:
-        today = timezone.localdate(now)
-        for days in (0, *COMPARED_DAYS):
-            standings_snapshot(day=today - timedelta(days=days), now=now)
+        _standings_of_compared_days(now)
     _analyse()
     return rows
+
+
+def _standings_of_compared_days(now: datetime) -> None:
+    today = timezone.localdate(now)
+    for days in (0, *COMPARED_DAYS):
+        standings_snapshot(day=today - timedelta(days=days), now=now)
 
 
 def _analyse() -> None:
@@ -180,6 +198,8 @@ def refresh(*, now: datetime | None = None) -> int:
     """Recompute the (company, day) pairs of the purchases and ledger entries written since
     the last refresh (a full ``rebuild`` the first time). Returns the pairs recomputed."""
     now = now or timezone.now()
+    if not _summary_supported():
+        return 0
     if not SummaryState.objects.exists():
         return rebuild(now=now, standings=False)
     with transaction.atomic():
@@ -227,13 +247,18 @@ def day_start(day: date) -> datetime:
 
 def standings_snapshot(*, day: date | None = None, now: datetime | None = None) -> int:
     """Every buying company's standing as of the start of ``day`` (today by default), from
-    ``CompanyDay``: replaces the day's rows in one transaction (idempotent; companies that
-    never bought are not stored). Returns the number of rows."""
-    from .selectors import values_from_days
+    ``CompanyDay`` (without a summary, as on SQLite: from the purchases): replaces the day's
+    rows in one transaction (idempotent; companies that never bought are not stored).
+    Returns the number of rows."""
+    from .selectors import _live_values, values_from_days
 
     now = now or timezone.now()
     day = day or timezone.localdate(now)
     taken_at = day_start(day)
+    if SummaryState.objects.exists():
+        values = values_from_days(at=taken_at)
+    else:
+        values = _live_values(user=None, now=taken_at, filters=None, suspended=True)
     rows = [
         SegmentSnapshot(
             day=day,
@@ -248,7 +273,7 @@ def standings_snapshot(*, day: date | None = None, now: datetime | None = None) 
             revenue_recent=value.revenue_recent,
             revenue_before=value.revenue_before,
         )
-        for value in values_from_days(at=taken_at)
+        for value in values
     ]
     with transaction.atomic():
         _locked_state(now)  # one writer at a time (two runs of the same day would collide)

@@ -27,7 +27,9 @@ from tests.insights.test_figures import MARCH, at, buy, entry
 # The constructed clubs of the figures and behaviour tests (fixtures).
 club, rules, survey = test_figures.club, test_figures.rules, test_behaviour.survey
 
-pytestmark = pytest.mark.django_db
+# The summary is PostgreSQL's (insights.snapshots); on SQLite the pages read live, which
+# tests/insights/test_views.py covers on both databases.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.usefixtures("require_postgres")]
 
 
 @pytest.fixture(autouse=True)
@@ -159,7 +161,6 @@ def test_a_late_purchase_and_a_late_entry_update_their_day(club, rules):
     assert (summary_rows(), month_rows()) == incremental  # the same rows as a rebuild from scratch
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_rebuilds_running_at_once_write_the_rows_of_one(club):
     snapshots.rebuild(now=at(date(2026, 8, 1)))

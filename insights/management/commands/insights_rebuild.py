@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from insights import snapshots
 
@@ -23,6 +24,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
+        if connection.vendor != "postgresql":
+            self.stdout.write(
+                "The per-company summary needs PostgreSQL: on this database the pages read the purchases and "
+                "the ledger live; only the company standings are written."
+            )
         if options["incremental"]:
             pairs = snapshots.refresh()
             self.stdout.write(f"{pairs} company days recomputed")
