@@ -34,14 +34,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from members.models import User
 from members.selectors import staff_sees_every_company
 
 from .scope import Filters
-from .selectors import CENT, NEVER, SEGMENTS, YEAR_DAYS, ZERO, CompanyValue, company_values, insights_now
+from .selectors import CENT, NEVER, SEGMENTS, YEAR_DAYS, ZERO, CompanyValue, company_values, days_before, insights_now
 
 MIN_TENURE_FOR_BASE = 90
 WHOLE = Decimal("1")  # estimates in whole currency units: cents would be false precision
@@ -119,7 +119,7 @@ def lifetime_values(
     of accounts is too few to estimate it), the companies are ``user``'s."""
     now = now or insights_now()
     today = company_values(user=None, now=now)
-    then = company_values(user=None, now=now - timedelta(days=YEAR_DAYS))
+    then = company_values(user=None, now=days_before(now, YEAR_DAYS))
     retention = segment_retention(then=then, now_values={value.company_id: value for value in today})
     visible = None
     if user is not None and (not staff_sees_every_company(user) or (filters and filters.active)):
@@ -168,7 +168,7 @@ def segment_movement(
     then count as "never ordered" then). Two queries."""
     now = now or insights_now()
     today = {value.company_id: value.segment for value in company_values(user=user, now=now, filters=filters)}
-    earlier = company_values(user=user, now=now - timedelta(days=days), filters=filters)
+    earlier = company_values(user=user, now=days_before(now, days), filters=filters)
     then = {value.company_id: value.segment for value in earlier}
     moves: dict[tuple[str, str], int] = defaultdict(int)
     for company_id, segment in today.items():

@@ -767,6 +767,17 @@ def insights_now() -> datetime:
     return snapshot or timezone.now()
 
 
+def days_before(moment: datetime, days: int) -> datetime:
+    """``days`` local days before ``moment``: the start of that day when ``moment`` starts a
+    day (so a standings snapshot taken then is found across a change of summer time, where
+    ``moment - timedelta(days)`` lands an hour off), else ``moment - timedelta(days)``."""
+    day = _day_of(moment)
+    if day is None:
+        return moment - timedelta(days=days)
+    zone = timezone.get_default_timezone()
+    return timezone.make_aware(datetime.combine(day - timedelta(days=days), datetime.min.time()), zone)
+
+
 def _snapshot_at(moment: datetime) -> date | None:
     """The day whose standings snapshot is as of exactly ``moment``, if it was written."""
     day = timezone.localdate(moment)

@@ -327,3 +327,23 @@ def test_the_companies_behind_a_figure_from_the_summary_equal_the_live_ones(club
     live = rows()
     snapshots.rebuild(now=at(date(2026, 8, 1)))
     assert rows() == live
+
+
+@pytest.mark.parametrize("days", [30, 90, 365])
+def test_the_segment_movement_reads_the_snapshots_across_summer_time(club, club_admin, monkeypatch, days):
+    """90 days before 7 December is 8 September, in summer time: the movement reads that
+    day's standings, not the purchases (an hour off, it read every purchase of the club)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from insights import lifetime, selectors
+
+    today = date(2026, 12, 7)
+    snapshots.rebuild(now=at(today))  # the standings of today and of 30, 90 and 365 days before
+    moment = SnapshotDay.objects.get(day=today).taken_at  # as the pages read it: in UTC
+    with CaptureQueriesContext(connection) as queries:
+        read = lifetime.segment_movement(user=club_admin, days=days, now=moment)
+    assert not [query for query in queries.captured_queries if "rewards_purchase" in query["sql"]]
+    monkeypatch.setattr(selectors, "_snapshot_at", lambda moment: None)
+    assert read == lifetime.segment_movement(user=club_admin, days=days, now=moment)
+    assert sum(read[1].values()) == 3  # A, B and C have ordered (D is suspended)
