@@ -41,7 +41,19 @@ from members.models import User
 from members.selectors import staff_sees_every_company
 
 from .scope import Filters
-from .selectors import CENT, NEVER, SEGMENTS, YEAR_DAYS, ZERO, CompanyValue, company_values, days_before, insights_now
+from .selectors import (
+    CENT,
+    NEVER,
+    SEGMENTS,
+    YEAR_DAYS,
+    ZERO,
+    CompanyValue,
+    Standing,
+    company_standings,
+    company_values,
+    days_before,
+    insights_now,
+)
 
 MIN_TENURE_FOR_BASE = 90
 WHOLE = Decimal("1")  # estimates in whole currency units: cents would be false precision
@@ -75,7 +87,9 @@ def prediction_base(*, revenue_365: Decimal, revenue_to_date: Decimal, tenure_da
     return max(base, ZERO).quantize(CENT)
 
 
-def segment_retention(*, then: list[CompanyValue], now_values: dict[int, CompanyValue]) -> dict[str, Decimal]:
+def segment_retention(
+    *, then: list[CompanyValue] | list[Standing], now_values: dict[int, CompanyValue]
+) -> dict[str, Decimal]:
     """``k`` per segment (see the module's definitions): for the companies in each segment
     a year ago, their revenue of the last 365 days over their revenue of the 365 days
     before. Pure."""
@@ -119,11 +133,11 @@ def lifetime_values(
     of accounts is too few to estimate it), the companies are ``user``'s."""
     now = now or insights_now()
     today = company_values(user=None, now=now)
-    then = company_values(user=None, now=days_before(now, YEAR_DAYS))
+    then = company_standings(user=None, now=days_before(now, YEAR_DAYS))
     retention = segment_retention(then=then, now_values={value.company_id: value for value in today})
     visible = None
     if user is not None and (not staff_sees_every_company(user) or (filters and filters.active)):
-        visible = {value.company_id for value in company_values(user=user, now=now, filters=filters)}
+        visible = {standing.company_id for standing in company_standings(user=user, now=now, filters=filters)}
     rows = []
     for value in today:
         if visible is not None and value.company_id not in visible:
@@ -167,9 +181,11 @@ def segment_movement(
     to today: ``{(segment then, segment now): companies}`` (companies that had not ordered
     then count as "never ordered" then). Two queries."""
     now = now or insights_now()
-    today = {value.company_id: value.segment for value in company_values(user=user, now=now, filters=filters)}
-    earlier = company_values(user=user, now=days_before(now, days), filters=filters)
-    then = {value.company_id: value.segment for value in earlier}
+    today = {
+        standing.company_id: standing.segment for standing in company_standings(user=user, now=now, filters=filters)
+    }
+    earlier = company_standings(user=user, now=days_before(now, days), filters=filters)
+    then = {standing.company_id: standing.segment for standing in earlier}
     moves: dict[tuple[str, str], int] = defaultdict(int)
     for company_id, segment in today.items():
         moves[(then.get(company_id, NEVER), segment)] += 1

@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import (
     Count,
@@ -824,6 +825,38 @@ def company_values(
         )
         return [_assign(CompanyValue(**dict(zip(fields, row, strict=True))), now) for row in rows]
     return _live_values(user=user, now=now, filters=filters)
+
+
+class Standing(NamedTuple):
+    """A company's segment and revenue of the last 365 days (``CompanyValue``'s names)."""
+
+    company_id: int
+    segment: str
+    revenue_365: Decimal
+
+
+def company_standings(
+    *, user: User | None, now: datetime | None = None, filters: Filters | None = None
+) -> list[Standing]:
+    """``company_values`` reduced to each company's segment and revenue of the last 365 days:
+    read as stored in the standings snapshot taken at ``now`` (it holds the segment
+    ``company_values`` assigns then, and no dates need parsing: 10 000 companies' dates
+    cost the page more than its queries), else from ``company_values``. One query (two with
+    the check)."""
+    now = now or insights_now()
+    day = _snapshot_at(now)
+    if day is None:
+        return [
+            Standing(v.company_id, v.segment, v.revenue_365)
+            for v in company_values(user=user, now=now, filters=filters)
+        ]
+    rows = (
+        SegmentSnapshot.objects.filter(scope_q(user=user, path="company", filters=filters), day=day)
+        .exclude(company__status=CompanyStatus.SUSPENDED)
+        .order_by("company_id")
+        .values_list("company_id", "segment", "revenue_365")
+    )
+    return [Standing(*row) for row in rows]
 
 
 def values_from_days(*, at: datetime) -> list[CompanyValue]:
