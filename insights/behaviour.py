@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -40,6 +40,7 @@ from members.selectors import staff_sees_every_company
 from rewards.ledger.selectors import points_expiring_by_account
 from rewards.models import PointsAccount, ProgrammeRules
 
+from .models import ExpiringPoints, SnapshotDay
 from .scope import Filters, scope_q
 from .selectors import BEHAVIOUR_WINDOW_DAYS, YEAR_DAYS, ZERO, CompanyValue, company_values, insights_now
 
@@ -294,7 +295,8 @@ def at_risk_accounts(
 ) -> list[AtRisk]:
     """The accounts in ``user``'s scope with a reason to call (the module's definitions),
     each with every reason that applies as a sentence; biggest revenue of the last year
-    first. ``reason`` keeps only the accounts with that reason. Five queries; the reasons'
+    first. ``reason`` keeps only the accounts with that reason. At most seven queries (the
+    points expiring from the standings snapshot taken at ``now``, else from the ledger); the reasons'
     sentences are written when read (``AtRisk.reasons``)."""
     now = now or insights_now()
     values = {value.company_id: value for value in company_values(user=user, now=now, filters=filters)}
@@ -303,16 +305,9 @@ def at_risk_accounts(
         visible_to=user,
         where=filters.q("company") if filters else None,
     )
-    accounts = dict(
-        PointsAccount.objects.filter(scope_q(user=user, path="company", filters=filters))
-        .exclude(company__status=CompanyStatus.SUSPENDED)
-        .values_list("pk", "company_id")
-    )
-    # Only the accounts in scope (a rep's, or the filtered ones); the whole club needs no list.
-    everyone = staff_sees_every_company(user) and not (filters and filters.active)
-    expiring = points_expiring_by_account(
-        now=now, until=now + timedelta(days=EXPIRING_WITHIN_DAYS), account_ids=None if everyone else list(accounts)
-    )
+    expiring = _expiring_from_snapshot(now=now, scope=scope_q(user=user, path="company", filters=filters))
+    if expiring is None:
+        expiring = _expiring_live(user=user, now=now, filters=filters)
     found: dict[int, AtRisk] = {}
 
     def facts(company_id: int) -> dict[str, dict]:
@@ -332,13 +327,44 @@ def at_risk_accounts(
     for company_id, answer in answers.items():
         if nps_group(answer.score) == DETRACTORS:
             facts(company_id)[DETRACTOR] = {"score": answer.score, "answered_at": answer.answered_at}
-    for account_id, days in expiring.items():
-        company_id = accounts.get(account_id)
-        if company_id is not None:
-            facts(company_id)[EXPIRING] = {"points": sum(item.points for item in days), "on": days[-1].on}
+    for company_id, (points, last_day) in expiring.items():
+        facts(company_id)[EXPIRING] = {"points": points, "on": last_day}
     rows = [row for row in found.values() if not reason or reason in row.facts]
     rows.sort(key=lambda row: (-row.revenue_365, row.company_id))
     return rows
+
+
+def _expiring_from_snapshot(*, now: datetime, scope) -> dict[int, tuple[int, date]] | None:
+    """Company → (points expiring unused, the last day) as the standings snapshot taken at
+    ``now`` counted them, or None when no snapshot taken then counted them. Two queries."""
+    day = SnapshotDay.objects.filter(taken_at=now, expiring_counted=True).values_list("day", flat=True).first()
+    if day is None:
+        return None
+    rows = (
+        ExpiringPoints.objects.filter(scope, day=day)
+        .exclude(company__status=CompanyStatus.SUSPENDED)
+        .values_list("company_id", "points", "last_day")
+    )
+    return {company_id: (points, last_day) for company_id, points, last_day in rows}
+
+
+def _expiring_live(*, user: User, now: datetime, filters: Filters | None) -> dict[int, tuple[int, date]]:
+    """The same from the ledger (no snapshot at ``now``). Three queries."""
+    accounts = dict(
+        PointsAccount.objects.filter(scope_q(user=user, path="company", filters=filters))
+        .exclude(company__status=CompanyStatus.SUSPENDED)
+        .values_list("pk", "company_id")
+    )
+    # Only the accounts in scope (a rep's, or the filtered ones); the whole club needs no list.
+    everyone = staff_sees_every_company(user) and not (filters and filters.active)
+    expiring = points_expiring_by_account(
+        now=now, until=now + timedelta(days=EXPIRING_WITHIN_DAYS), account_ids=None if everyone else list(accounts)
+    )
+    return {
+        accounts[account_id]: (sum(item.points for item in days), days[-1].on)
+        for account_id, days in expiring.items()
+        if account_id in accounts
+    }
 
 
 def with_companies(rows: Iterable, attribute: str = "company_id") -> list:

@@ -11,7 +11,8 @@
 * ``SegmentSnapshot`` + ``SnapshotDay``: every company's standing (first and last order,
   orders and revenue to date, in the last 365 days and in the two behaviour windows, and
   its segment) as of the start of a day, from ``CompanyDay``; ``SnapshotDay`` says the day
-  is complete and when it was taken.
+  is complete and when it was taken; ``ExpiringPoints``, each company's points about to
+  expire unused as of that moment.
 * ``SummaryState``: one row, the refresh's watermarks (the last purchase and ledger entry
   ids it has read)."""
 
@@ -63,6 +64,11 @@ class SnapshotDay(models.Model):
     taken_at = models.DateTimeField(_("as of"))
     companies = models.PositiveIntegerField(_("companies"), default=0)
     written_at = models.DateTimeField(_("written"))
+    expiring_counted = models.BooleanField(
+        _("expiring points counted"),
+        default=False,
+        help_text=_("Whether the day's ExpiringPoints rows were written (only for the day the snapshot ran)."),
+    )
 
     class Meta:
         verbose_name = _("segment snapshot day")
@@ -70,6 +76,28 @@ class SnapshotDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class ExpiringPoints(models.Model):
+    """A company's points that expire unused in the ``EXPIRING_WITHIN_DAYS`` after a standings
+    snapshot's moment (first in, first out, as the nightly expiry does it), and the last day
+    they expire on: the at-risk list's "points expiring" as of that moment, written with the
+    standings of the day the snapshot runs."""
+
+    day = models.DateField(_("day"))
+    company = models.ForeignKey(
+        "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    points = models.BigIntegerField(_("points"))
+    last_day = models.DateField(_("expire by"))
+
+    class Meta:
+        verbose_name = _("points expiring")
+        verbose_name_plural = _("points expiring")
+        constraints = [models.UniqueConstraint(fields=["day", "company"], name="insights_expiring_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.company_id} {self.points}"
 
 
 class CompanyDay(models.Model):

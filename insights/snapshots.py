@@ -23,16 +23,17 @@ the process."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from rewards.models import EntryKind, LedgerEntry, Purchase
+from rewards.ledger.selectors import points_expiring_by_account
+from rewards.models import EntryKind, LedgerEntry, PointsAccount, Purchase
 
-from .models import CompanyDay, CompanyMonth, SegmentSnapshot, SnapshotDay, SummaryState
+from .models import CompanyDay, CompanyMonth, ExpiringPoints, SegmentSnapshot, SnapshotDay, SummaryState
 
 # Ids may commit out of order (a transaction that took id N can commit after one that took
 # N + 1): every refresh reads again this many ids below its watermark. Re-reading is free of
@@ -275,14 +276,39 @@ def standings_snapshot(*, day: date | None = None, now: datetime | None = None) 
         )
         for value in values
     ]
+    # Points about to expire are known for the day the snapshot runs (today's balances), not
+    # for the past days the pages compare with.
+    counted = day == timezone.localdate(now)
+    expiring = _expiring_rows(day, taken_at) if counted else []
     with transaction.atomic():
         _locked_state(now)  # one writer at a time (two runs of the same day would collide)
         SegmentSnapshot.objects.filter(day=day).delete()
         SegmentSnapshot.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        ExpiringPoints.objects.filter(day=day).delete()
+        ExpiringPoints.objects.bulk_create(expiring, batch_size=BATCH_SIZE)
         SnapshotDay.objects.update_or_create(
-            day=day, defaults={"taken_at": taken_at, "companies": len(rows), "written_at": now}
+            day=day,
+            defaults={"taken_at": taken_at, "companies": len(rows), "written_at": now, "expiring_counted": counted},
         )
     return len(rows)
+
+
+def _expiring_rows(day: date, taken_at: datetime) -> list[ExpiringPoints]:
+    """Every company's points that expire unused in the at-risk list's window after
+    ``taken_at``, as ``points_expiring_by_account`` counts them (the window added in UTC, as
+    the page adds it to the snapshot's moment read from the database)."""
+    from .behaviour import EXPIRING_WITHIN_DAYS
+
+    start = taken_at.astimezone(UTC)
+    expiring = points_expiring_by_account(now=start, until=start + timedelta(days=EXPIRING_WITHIN_DAYS))
+    companies = dict(PointsAccount.objects.filter(pk__in=list(expiring)).values_list("pk", "company_id"))
+    return [
+        ExpiringPoints(
+            day=day, company_id=companies[account_id], points=sum(item.points for item in days), last_day=days[-1].on
+        )
+        for account_id, days in expiring.items()
+        if account_id in companies
+    ]
 
 
 def nightly(*, now: datetime | None = None) -> int:

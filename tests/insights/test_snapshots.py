@@ -347,3 +347,52 @@ def test_the_segment_movement_reads_the_snapshots_across_summer_time(club, club_
     monkeypatch.setattr(selectors, "_snapshot_at", lambda moment: None)
     assert read == lifetime.segment_movement(user=club_admin, days=days, now=moment)
     assert sum(read[1].values()) == 3  # A, B and C have ordered (D is suspended)
+
+
+def test_the_at_risk_list_reads_the_points_expiring_from_today_s_standings(club_admin, rules, monkeypatch):
+    """The nightly standings count every company's points about to expire (a company that
+    never bought included); the at-risk list then reads them instead of the ledger, with
+    the same result."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from insights import behaviour
+    from members.models import Company
+    from rewards.models import LedgerEntry
+    from tests.factories import CompanyFactory
+
+    now = timezone.now()
+    for index, (name, points, in_days, bought) in enumerate(
+        [("Saver", 300, 12, True), ("Gift only", 80, 3, False), ("Later", 500, 45, True), ("Spent", 200, 5, True)]
+    ):
+        company = CompanyFactory(name=name)
+        if bought:
+            buy(company, 100, timezone.localdate(now) - timedelta(days=400))
+        balance = 0 if name == "Spent" else points
+        account = PointsAccount.objects.create(company=company, balance=balance)
+        LedgerEntry.objects.create(
+            account=account,
+            kind=EntryKind.ADJUST if not bought else EntryKind.EARN,
+            points=points,
+            created_at=now - timedelta(days=700),
+            expires_at=now + timedelta(days=in_days),
+            idempotency_key=f"lot-{index}",
+        )
+    suspended = Company.objects.get(name="Saver")
+    snapshots.nightly(now=now)
+    moment = insights_now()
+    with CaptureQueriesContext(connection) as queries:
+        read = behaviour.at_risk_accounts(user=club_admin, rules=rules, now=moment, reason=behaviour.EXPIRING)
+    assert not [query for query in queries.captured_queries if "rewards_ledgerentry" in query["sql"]]
+    names = dict(Company.objects.values_list("pk", "name"))
+    assert sorted(names[row.company_id] for row in read) == ["Gift only", "Saver"]
+    monkeypatch.setattr(behaviour, "_expiring_from_snapshot", lambda **kwargs: None)
+    live = behaviour.at_risk_accounts(user=club_admin, rules=rules, now=moment, reason=behaviour.EXPIRING)
+    assert [(row.company_id, row.facts) for row in read] == [(row.company_id, row.facts) for row in live]
+    monkeypatch.undo()
+    suspended.status = "suspended"
+    suspended.save(update_fields=["status"])
+    left = behaviour.at_risk_accounts(user=club_admin, rules=rules, now=moment, reason=behaviour.EXPIRING)
+    assert [names[row.company_id] for row in left] == ["Gift only"]
