@@ -271,7 +271,7 @@ def first_time_buyers(period: Period, scope_company: Q) -> QuerySet[Company]:
     )
 
 
-def _ordered_before(day: date, company: str = "company_id"):
+def _ordered_before(day: date, company: str):
     """Whether the company at ``company`` (an outer reference) placed an order before ``day``,
     from the summary: a probe of its month rows before ``day``'s month (a few dozen per
     company, through their ``(company, month)`` key), and of its day rows in that month
@@ -286,21 +286,31 @@ def _ordered_before(day: date, company: str = "company_id"):
 
 
 def _first_time_from_summary(period: Period, scope: Q) -> dict:
-    """``first_time_buyers``' two counts from the summary: two queries. The companies whose
-    first order day falls in the period (an order day in it, none before it), with the time
-    of that first order; then their order days of the 90 days after it. Another order falls
-    within 90 days of the first exactly when such a day's last order is after the first and
-    its first order no later than 90 days after it (a day holds its orders' first and last
-    time)."""
+    """``first_time_buyers``' two counts from the summary: three queries. The companies that
+    ordered in the period, with their first order in it; those of them that ordered before
+    it (their month rows before its first month, their day rows of that month before it),
+    which are not first-time buyers; then the first-time buyers' order days of the 90 days
+    after their first order. Another order falls within 90 days of the first exactly when
+    such a day's last order is after the first and its first order no later than 90 days
+    after it (a day holds its orders' first and last time)."""
     firsts = dict(
         _summary_rows(period, scope)
-        .filter(~_ordered_before(period.start), orders__gt=0)
+        .filter(orders__gt=0)
         .exclude(company__status=CompanyStatus.SUSPENDED)
         .order_by()
         .values("company_id")
         .annotate(first=Min("first_order_at"))
         .values_list("company_id", "first")
     )
+    month = period.start.replace(day=1)
+    ordered_before = CompanyMonth.objects.filter(month__lt=month, orders__gt=0).values("company_id").distinct()
+    if period.start != month:
+        ordered_before = ordered_before.union(
+            CompanyDay.objects.filter(day__gte=month, day__lt=period.start, orders__gt=0).values("company_id")
+        )
+    if firsts:
+        for row in ordered_before.order_by():
+            firsts.pop(row["company_id"], None)
     if not firsts:
         return {"first_time": 0, "first_time_back": 0}
     window = timedelta(days=REPURCHASE_DAYS)
