@@ -98,6 +98,13 @@ def _summary_sql(*, touched: bool) -> str:
     """
 
 
+def supported() -> bool:
+    """Whether this database can hold the summary: it is written in PostgreSQL's SQL (``AT
+    TIME ZONE``, ``LOCK TABLE``, temporary tables). On SQLite (the zero-setup mode) there is
+    none, and every Insights page computes from the purchases and the ledger."""
+    return connection.vendor == "postgresql"
+
+
 def _locked_state(now: datetime) -> tuple[SummaryState, bool]:
     state = SummaryState.objects.select_for_update().first()
     if state is not None:
@@ -236,4 +243,4 @@ def nightly(*, now: datetime | None = None) -> int:
     return standings_snapshot(now=now)
 
 
-__all__ = ["CompanyDay", "nightly", "rebuild", "refresh", "standings_snapshot"]
+__all__ = ["CompanyDay", "nightly", "rebuild", "refresh", "standings_snapshot", "supported"]
