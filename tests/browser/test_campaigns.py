@@ -118,7 +118,7 @@ def test_staff_create_and_schedule_a_campaign_in_the_admin(
     # then it is a draft with its audience counted, and one click schedules it
     actions = page.get_by_test_id("campaign-actions")
     expect(actions).to_contain_text("Draft")
-    expect(actions).to_contain_text("about 40 companies")
+    expect(actions).to_contain_text("about 46 companies")
     actions.get_by_role("button", name="Schedule").click()
     expect(page.locator(".messagelist")).to_contain_text("is now scheduled")
     expect(page.get_by_test_id("campaign-actions")).to_contain_text("It starts by itself at its start time.")
