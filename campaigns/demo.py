@@ -3,6 +3,9 @@
 Called by ``portal.demo.seed()`` as ``seed_campaigns(summary, companies)``, after the
 points history and the content (events, offers) exist.
 
+* **Own-brand triple points** — ended 180–152 days ago: triple points on own-brand
+  consumables for Swedish members, with a 25 % hold-out, and no uplift: held out or not,
+  about half of the companies bought own-brand in those weeks (``_seed_own_brand``).
 * **Spring power tools boost** — ended: double points on power tools for Swedish members
   100–70 days ago, with a 25 % hold-out. The treated companies bought more during it (extra
   purchases, replayed at their dates through the earn pipeline, so they carry campaign
@@ -13,6 +16,9 @@ points history and the content (events, offers) exist.
   ventilation and a bonus for large orders.
 * Standalone activities (an NPS survey with answers over six months, profile completion,
   referrals, event attendance), challenges with badges, and leaderboard opt-ins.
+
+The companies with a story (``rewards.demo_story``) place no campaign orders (their buying
+is their story) and answer the survey only as it says: two that stopped buying are promoters.
 
 The demo's hold-out seeds are chosen so that Bergström Bygg (whose logins ``make run``
 prints) is treated in every campaign, and a second company's contact is printed as the

@@ -15,6 +15,8 @@ and ``rewards.redemptions.services``, each with ``now`` set to its own date; the
 downgrades) run at their dates in between. Finally pending points are released, expiry
 is run and tiers are evaluated as of today. So pending points (the last 14 days),
 points expiring in the next 60 days (bought about two years ago) and tiers are all real.
+A few companies buy as their story says (``rewards.demo_story``: newcomers of the last year,
+buyers slipping away), so Insights has cohorts, segment movement and at-risk accounts.
 
 The catalogue (``rewards.catalogue.demo``: 25 rewards with Pillow-drawn pictures) comes
 first. Orders are real ``Redemption`` rows in every status; Bergström's show each status to
