@@ -14,10 +14,10 @@ import pytest
 from django.db import close_old_connections
 from django.utils import timezone
 
-from insights import snapshots
-from insights.models import CompanyDay, SegmentSnapshot, SnapshotDay
+from insights import snapshots, tasks
+from insights.models import CompanyDay, SegmentSnapshot, SnapshotDay, SummaryState
 from insights.periods import YEAR, Period
-from insights.selectors import _live_values, company_values, insights_now, period_figures
+from insights.selectors import _live_values, company_values, insights_now, period_figures, summary_ready
 from rewards.models import EntryKind, PointsAccount
 from tests.factories import StaffFactory
 from tests.insights import test_behaviour, test_figures
@@ -238,3 +238,12 @@ def test_the_companies_behind_a_figure_from_the_summary_equal_the_live_ones(club
     live = rows()
     snapshots.rebuild(now=at(date(2026, 8, 1)))
     assert rows() == live
+
+
+def test_where_the_summary_cannot_be_kept_the_periodic_jobs_do_nothing(club, monkeypatch):
+    """On SQLite (``make run``) the summary's SQL does not run: the beat jobs leave it alone
+    instead of failing every 10 minutes, and the pages compute live."""
+    monkeypatch.setattr(snapshots, "supported", lambda: False)
+
+    assert tasks.refresh_summary() == 0 and tasks.snapshot_segments() == 0
+    assert not SummaryState.objects.exists() and not summary_ready()
