@@ -3,6 +3,9 @@
 Called by ``portal.demo.seed()`` as ``seed_campaigns(summary, companies)``, after the
 points history and the content (events, offers) exist.
 
+* **Own-brand triple points** — ended 180–152 days ago: triple points on own-brand
+  consumables for Swedish members, with a 25 % hold-out, and no uplift: held out or not,
+  about half of the companies bought own-brand in those weeks (``_seed_own_brand``).
 * **Spring power tools boost** — ended: double points on power tools for Swedish members
   100–70 days ago, with a 25 % hold-out. The treated companies bought more during it (extra
   purchases, replayed at their dates through the earn pipeline, so they carry campaign
@@ -13,6 +16,9 @@ points history and the content (events, offers) exist.
   ventilation and a bonus for large orders.
 * Standalone activities (an NPS survey with answers over six months, profile completion,
   referrals, event attendance), challenges with badges, and leaderboard opt-ins.
+
+The companies with a story (``rewards.demo_story``) place no campaign orders (their buying
+is their story) and answer the survey only as it says: two that stopped buying are promoters.
 
 The demo's hold-out seeds are chosen so that Bergström Bygg (whose logins ``make run``
 prints) is treated in every campaign, and a second company's contact is printed as the
@@ -40,6 +46,7 @@ from members.models import Company, Country, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS, MARKETING
 from members.validators import _luhn_ok
 from rewards.demo import DEMO_SEK_PER_EUR
+from rewards.demo_story import story_for
 from rewards.ledger.services import points_earn_for_purchase, points_release_pending, tiers_evaluate_all
 from rewards.models import ProductCategory, Purchase, PurchaseLine, Tier
 
@@ -74,6 +81,7 @@ from .services import (
 RANDOM_SEED = 20261124
 DEMO_SOURCE = "demo-erp"
 SPRING = "Spring power tools boost"
+OWN_BRAND = "Own-brand triple points"
 WORKWEAR = "Workwear weeks"
 AUTUMN = "Autumn HVAC service"
 BERGSTROM_EXTERNAL_ID = "ERP-1000"
@@ -105,14 +113,23 @@ def _seed_for(
     treated: Company,
     held_out_pool: list[Company],
     trend: dict[int, Decimal] | None = None,
+    uplift: bool = True,
+    during: dict[int, Decimal] | None = None,
 ) -> str:
     """A hold-out seed that treats ``treated``, holds out at least one of ``held_out_pool`` and
     splits ``audience`` closest to the campaign's share (a small demo club varies a lot).
     With ``trend`` (each company's revenue change from the period before the campaign to its
     own weeks, before the campaign's extra orders), the groups are balanced as an experiment
     designer would: among the closest splits, the one whose groups' trends differ least, the
-    treated not behind, so the results show what the campaign's orders added."""
+    treated not behind, so the results show what the campaign's orders added. Without
+    ``uplift`` (``trend`` and ``during``, each company's revenue in the campaign's weeks, then
+    include every order of those weeks), the hold-out not behind in either: the results show
+    that the campaign added nothing."""
     expected = len(audience) * campaign.holdout_percent / 100
+
+    def mean(values: dict[int, Decimal], group: list[Company]) -> Decimal:
+        return sum((values.get(c.pk, Decimal(0)) for c in group), Decimal(0)) / len(group)
+
     candidates = []
     for attempt in range(1, 100):  # the seed's column holds 32 characters
         seed = f"demo-{campaign.name.lower().replace(' ', '-')}-{attempt}"
@@ -124,10 +141,11 @@ def _seed_for(
         kept = [c for c in audience if c not in held]
         imbalance = Decimal(0)
         if trend is not None and held and kept:
-            treated_trend = sum((trend.get(c.pk, Decimal(0)) for c in kept), Decimal(0)) / len(kept)
-            held_trend = sum((trend.get(c.pk, Decimal(0)) for c in held), Decimal(0)) / len(held)
-            imbalance = held_trend - treated_trend  # > 0: the hold-out was already growing faster
-        behind = 1 if imbalance > 0 else 0
+            imbalance = mean(trend, held) - mean(trend, kept)  # > 0: the hold-out was already growing faster
+        behind = int(imbalance > 0)
+        if not uplift:
+            bought_more = during is not None and held and kept and mean(during, kept) > mean(during, held)
+            behind = int(imbalance < 0 or bought_more)
         candidates.append((abs(len(held) - expected), behind, abs(imbalance), attempt, seed))
     return min(candidates)[-1] if candidates else campaign.holdout_seed
 
@@ -148,6 +166,12 @@ def _revenue_trend(companies: list[Company], start: datetime, end: datetime) -> 
         )
     )
     return {row["company_id"]: row["during"] - row["previous"] for row in rows}
+
+
+def _revenue_during(companies: list[Company], start: datetime, end: datetime) -> dict[int, Decimal]:
+    """Each company's revenue in [start, end)."""
+    rows = Purchase.objects.filter(company__in=companies, occurred_at__gte=start, occurred_at__lt=end)
+    return dict(rows.values("company_id").annotate(total=Sum("net_amount")).values_list("company_id", "total"))
 
 
 def _purchase(company: Company, external_id: str, at: datetime, lines: list[tuple[ProductCategory, Decimal]]):
@@ -237,6 +261,7 @@ def _seed_campaigns(summary, companies: list[Company], *, now: datetime | None =
             name="Big buyers",
             defaults={"description": "Spent at least 200 000 SEK over the last year.", "min_spend": Decimal("200000")},
         )
+        own_brand = _seed_own_brand(summary, companies, owner, categories, bergstrom, now)
         spring = _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng, now)
         _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, rng, now)
         _seed_autumn(summary, owner, categories, now)
@@ -254,6 +279,7 @@ def _seed_campaigns(summary, companies: list[Company], *, now: datetime | None =
         points_release_pending(now=now)
         tiers_evaluate_all(now=now, allow_downgrade=False)
         summary.count("campaign results", spring.status == CampaignStatus.ENDED)
+        summary.count("campaign results", own_brand.status == CampaignStatus.ENDED)
     holdout_login(summary)
 
 
@@ -302,9 +328,10 @@ def _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng
     treated = list(campaign.members.filter(in_holdout=False).select_related("company"))
     power = categories.get("POWERTOOLS") or next(iter(categories.values()))
     hand = categories.get("HANDTOOLS") or power
-    # The campaign worked: most treated companies bought power tools during it.
+    # The campaign worked: most treated companies bought power tools during it (not those
+    # whose buying follows their story: rewards.demo_story).
     for index, member in enumerate(treated):
-        if rng.random() > 0.8:
+        if rng.random() > 0.8 or story_for(member.company.external_id):
             continue
         for order in range(rng.choice([1, 1, 2])):
             at = start + timedelta(days=rng.randint(1, 28), hours=rng.randint(7, 15))
@@ -319,6 +346,73 @@ def _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng
         for user in contacts.get(member.company_id, [])[:1] if index % 2 == 0 else []:
             score = rng.choice([10, 10, 10, 9, 9, 9, 8, 8, 7, 6])
             _answer(survey, user, score, rng, start + timedelta(days=rng.randint(2, 25), hours=10))
+    campaign_end(campaign_id=campaign.pk, now=end)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def _seed_own_brand(summary, companies, owner, categories, bergstrom, now) -> Campaign:
+    """Ended 180–152 days ago: triple points on own-brand consumables for Swedish members,
+    with a 25 % hold-out, and no uplift. About half of the companies bought own-brand in those
+    weeks, held out or not: each company's orders come from its own random stream, whatever
+    its group, so the campaign only changed who got points for them. The hold-out split is
+    the one whose groups' revenue changed alike (the treated not ahead), so its results page
+    shows what a campaign that did not work looks like: points issued, nothing gained."""
+    start = (now - timedelta(days=180)).replace(hour=6, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=28)
+    campaign = Campaign.objects.create(
+        name=OWN_BRAND,
+        **demo_translations.campaign_texts(OWN_BRAND),
+        headline="Triple points on our own-brand consumables for four weeks.",
+        description="Gloves, tape, screws and cleaning products under our own brand earn triple points, tier bonus included.",
+        owner=owner,
+        starts_at=start,
+        ends_at=end,
+        audience_kind=AudienceKind.COUNTRIES,  # Swedish members: revenue in SEK only (see the spring campaign)
+        countries=[Country.SWEDEN],
+        holdout_percent=25,
+        points_budget=300_000,
+    )
+    swedish = [c for c in companies if c.country == Country.SWEDEN]
+    own_brand = categories.get("OWNBRAND") or next(iter(categories.values()))
+    fasteners = categories.get("FASTENERS") or own_brand
+    orders: list[tuple[Company, datetime, Decimal]] = []
+    for company in swedish:
+        if story_for(company.external_id):
+            continue  # its buying follows its story
+        stream = random.Random(f"{RANDOM_SEED}-{OWN_BRAND}-{company.external_id}")
+        if stream.random() < 0.5:
+            at = start + timedelta(days=stream.randint(1, 26), hours=stream.randint(7, 15))
+            orders.append((company, at, Decimal(stream.randint(20, 60) * 100)))
+    trend = _revenue_trend(swedish, start, end)
+    during = _revenue_during(swedish, start, end)
+    for company, _at, amount in orders:
+        total = amount + (amount * Decimal("0.3")).quantize(Decimal("1"))
+        trend[company.pk] = trend.get(company.pk, ZERO) + total
+        during[company.pk] = during.get(company.pk, ZERO) + total
+    campaign.holdout_seed = _seed_for(
+        campaign,
+        swedish,
+        treated=bergstrom,
+        held_out_pool=[c for c in swedish if c.pk != bergstrom.pk],
+        trend=trend,
+        uplift=False,
+        during=during,
+    )
+    campaign.save(update_fields=["holdout_seed"])
+    rule = CampaignRule.objects.create(campaign=campaign, kind=RuleKind.MULTIPLIER, multiplier=Decimal("3"))
+    rule.categories.set([own_brand])
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SCHEDULED)
+    campaign_start(campaign_id=campaign.pk, now=start)
+    summary.count("campaigns", True)
+    for company, at, amount in orders:
+        _purchase(
+            company,
+            f"{company.external_id}-OWNBRAND-1",
+            at,
+            [(own_brand, amount), (fasteners, (amount * Decimal("0.3")).quantize(Decimal("1")))],
+        )
+        summary.count("purchases", True)
     campaign_end(campaign_id=campaign.pk, now=end)
     campaign.refresh_from_db()
     return campaign
@@ -385,7 +479,7 @@ def _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, r
     fasteners = categories.get("FASTENERS") or workwear
     treated = list(campaign.members.filter(in_holdout=False).select_related("company"))
     for index, member in enumerate(treated):
-        if member.company_id == bergstrom.pk or rng.random() < 0.5:
+        if member.company_id == bergstrom.pk or rng.random() < 0.5 or story_for(member.company.external_id):
             continue
         at = start + timedelta(days=rng.randint(0, 8), hours=rng.randint(7, 15))
         if at >= now:
@@ -491,12 +585,29 @@ def _seed_standalone(summary, companies, contacts, rng, now) -> None:
             scope=ActivityScope.CONTACT,
             event=event,
         )
-    # NPS answers spread over six months, from about a third of the contacts.
-    users = [user for company in companies for user in contacts.get(company.pk, [])]
+    # NPS answers spread over six months, from about a third of the contacts; the companies
+    # with a story (rewards.demo_story) answer as it says, and only then.
+    users = [
+        user for company in companies if not story_for(company.external_id) for user in contacts.get(company.pk, [])
+    ]
     for user in rng.sample(users, min(45, len(users))):
         score = rng.choice([10, 10, 9, 9, 8, 8, 7, 7, 6, 5, 3, 9, 10])
         _answer(survey, user, score, rng, now - timedelta(days=rng.randint(1, 180), hours=rng.randint(0, 8)))
         summary.count("survey answers", True)
+    for company in companies:
+        story = story_for(company.external_id)
+        if story is None or story.answer is None or not contacts.get(company.pk):
+            continue
+        score, days_ago, comment = story.answer
+        with contextlib.suppress(CampaignError):
+            _completion, created = activity_complete(
+                activity_id=survey.pk,
+                user=contacts[company.pk][0],
+                score=score,
+                text=comment,
+                now=now - timedelta(days=days_ago, hours=2),
+            )
+            summary.count("survey answers", created)
     for number, (name, org_number) in enumerate(
         [("Vänersborgs Bygg AB", "556677-8899"), ("Trollhättans Rör AB", "559012-3452")]
     ):

@@ -95,6 +95,19 @@ BADGES = {
 # English campaign name -> {language: (name, headline, description)}: what members read on
 # the campaign's page, its banner and the notice of its start.
 CAMPAIGNS = {
+    "Own-brand triple points": {
+        "sv": (
+            "Tredubbla poäng på eget märke",
+            "Tredubbla poäng på våra egna förbrukningsvaror i fyra veckor.",
+            "Handskar, tejp, skruv och rengöringsmedel under vårt eget märke ger tredubbla poäng, nivåbonus inräknad.",
+        ),
+        "nl": (
+            "Driedubbele punten op huismerk",
+            "Driedubbele punten op onze eigen verbruiksartikelen, vier weken lang.",
+            "Handschoenen, tape, schroeven en schoonmaakmiddelen van ons eigen merk leveren driedubbele punten op, "
+            "niveaubonus inbegrepen.",
+        ),
+    },
     "Spring power tools boost": {
         "sv": (
             "Vårkampanj för elverktyg",

@@ -128,7 +128,7 @@ def _months_sql(*, touched: bool) -> str:
 
 def _locked_state(now: datetime) -> tuple[SummaryState, bool]:
     state = SummaryState.objects.select_for_update().first()
-    if state is not None or not _summary_supported():
+    if state is not None or not supported():
         return state, False
     # The first writer creates the row; a concurrent first writer waits on the table lock.
     with connection.cursor() as cursor:
@@ -139,7 +139,10 @@ def _locked_state(now: datetime) -> tuple[SummaryState, bool]:
     return SummaryState.objects.create(refreshed_at=now, rebuilt_at=now), True
 
 
-def _summary_supported() -> bool:
+def supported() -> bool:
+    """Whether this database can hold the summary: it is written in PostgreSQL's SQL (``AT
+    TIME ZONE``, ``LOCK TABLE``, temporary tables). On SQLite (the zero-setup mode) there is
+    none, and every Insights page computes from the purchases and the ledger."""
     return connection.vendor == "postgresql"
 
 
@@ -155,7 +158,7 @@ def rebuild(*, now: datetime | None = None, standings: bool = True) -> int:
     standings and those of the compared days). Returns the number of summary rows (none on
     SQLite: see the module docstring)."""
     now = now or timezone.now()
-    if not _summary_supported():
+    if not supported():
         if standings:
             _standings_of_compared_days(now)
         return 0
@@ -199,7 +202,7 @@ def refresh(*, now: datetime | None = None) -> int:
     """Recompute the (company, day) pairs of the purchases and ledger entries written since
     the last refresh (a full ``rebuild`` the first time). Returns the pairs recomputed."""
     now = now or timezone.now()
-    if not _summary_supported():
+    if not supported():
         return 0
     if not SummaryState.objects.exists():
         return rebuild(now=now, standings=False)
@@ -318,4 +321,4 @@ def nightly(*, now: datetime | None = None) -> int:
     return standings_snapshot(now=now)
 
 
-__all__ = ["CompanyDay", "CompanyMonth", "nightly", "rebuild", "refresh", "standings_snapshot"]
+__all__ = ["CompanyDay", "CompanyMonth", "nightly", "rebuild", "refresh", "standings_snapshot", "supported"]

@@ -11,10 +11,12 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from wagtail.models import Page, Site
 
 from campaigns.demo import seed_campaigns
@@ -22,12 +24,15 @@ from cms.demo import seed_content
 from cms.models import HomePage
 from core.models import Branding
 from groups.models import CompanyGroup, CompanyGroupAdmin, CompanyGroupMember, PointsMode
+from insights import snapshots
+from insights.models import SummaryState
 from members.models import Company, Country, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS, MARKETING, SALES_REPS
 from members.validators import _luhn_ok
 from messaging.demo import seed_messages
 from reps.demo import seed_workspace
-from rewards.demo import seed_points
+from rewards.demo import history_start, seed_points
+from rewards.demo_story import story_for
 
 from .demo_notifications import seed_notifications
 
@@ -77,6 +82,16 @@ DUTCH_COMPANIES = [
     ("Kok Isolatie B.V.", "Leiden"),
     ("Vermeulen Glas B.V.", "Delft"),
     ("Brouwer Vloeren B.V.", "Amersfoort"),
+]
+# Companies that joined in the last year (ERP-1040 to ERP-1045): their first orders make the
+# Insights cohorts (``rewards.demo_story``: when each joined and how it buys since).
+NEWCOMERS = [
+    ("Kungsbacka Byggtjänst AB", "Kungsbacka", Country.SWEDEN),
+    ("Vänerns Elservice AB", "Lidköping", Country.SWEDEN),
+    ("Piteå Husbyggen AB", "Piteå", Country.SWEDEN),
+    ("Hudiksvalls Rör AB", "Hudiksvall", Country.SWEDEN),
+    ("Van Leeuwen Installaties B.V.", "Apeldoorn", Country.NETHERLANDS),
+    ("Schouten Bouwmaterialen B.V.", "Alkmaar", Country.NETHERLANDS),
 ]
 FIRST_NAMES_SE = [
     "Anna",
@@ -185,17 +200,27 @@ def seed_staff(summary: SeedSummary) -> dict[str, list[User]]:
     return staff
 
 
-def seed_companies(summary: SeedSummary, reps: list[User]) -> list[Company]:
+def seed_companies(summary: SeedSummary, reps: list[User], *, now: datetime | None = None) -> list[Company]:
+    """The demo's member companies: the first ones joined when the demo's history starts
+    (``rewards.demo.history_start``), the newcomers in the month their story starts; so the
+    Insights figures of past periods count them as members from then on."""
+    now = now or timezone.now()
     rng = random.Random(RANDOM_SEED)
     companies = []
-    rows = [(name, city, Country.SWEDEN) for name, city in SWEDISH_COMPANIES] + [
-        (name, city, Country.NETHERLANDS) for name, city in DUTCH_COMPANIES
-    ]
+    rows = (
+        [(name, city, Country.SWEDEN) for name, city in SWEDISH_COMPANIES]
+        + [(name, city, Country.NETHERLANDS) for name, city in DUTCH_COMPANIES]
+        + NEWCOMERS
+    )
     for index, (name, city, country) in enumerate(rows):
+        external_id = f"ERP-{1000 + index}"
+        story = story_for(external_id)
+        joined = story.joined_at(now) if story and story.newcomer else history_start(now)
         org_number = _swedish_org_number(rng) if country == Country.SWEDEN else f"{rng.randint(10_000_000, 99_999_999)}"
         company, created = Company.objects.get_or_create(
-            external_id=f"ERP-{1000 + index}",
+            external_id=external_id,
             defaults={
+                "created_at": joined,
                 "name": name,
                 "country": country,
                 "org_number": org_number,
@@ -294,17 +319,31 @@ def seed_site(summary: SeedSummary) -> None:
     Branding.for_site(Site.objects.get(is_default_site=True))  # creates the default branding row
 
 
+def seed_insights(summary: SeedSummary) -> None:
+    """Insights' snapshots of the seeded club (``insights.snapshots.rebuild``), once: from then
+    on the periodic jobs keep them current. Only where they can be built (PostgreSQL); on
+    SQLite, the zero-setup mode, the Insights pages compute from the purchases and the ledger."""
+    if not snapshots.supported():
+        return
+    built = SummaryState.objects.exists()
+    if not built:
+        snapshots.rebuild()
+    summary.count("Insights snapshots", not built)
+
+
 def seed() -> SeedSummary:
     summary = SeedSummary()
+    now = timezone.now()
     seed_site(summary)
     staff = seed_staff(summary)
-    companies = seed_companies(summary, staff[SALES_REPS])
+    companies = seed_companies(summary, staff[SALES_REPS], now=now)
     seed_contacts(summary, companies)
     seed_group(summary, companies)
-    seed_points(summary, companies)  # before cms: offers for tiers need the tiers
+    seed_points(summary, companies, now=now)  # before cms: offers for tiers need the tiers
     seed_content(summary)  # offers for tiers need the points programme's tiers
-    seed_campaigns(summary, companies)  # campaigns replay purchases and link events
+    seed_campaigns(summary, companies, now=now)  # campaigns replay purchases and link events
     seed_messages(summary, companies)
     seed_workspace(summary, companies)
-    seed_notifications(summary, companies)  # last: announces the points and offers seeded above
+    seed_notifications(summary, companies)  # announces the points and offers seeded above
+    seed_insights(summary)  # last: summarises every purchase and ledger entry above
     return summary

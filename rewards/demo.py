@@ -15,6 +15,8 @@ and ``rewards.redemptions.services``, each with ``now`` set to its own date; the
 downgrades) run at their dates in between. Finally pending points are released, expiry
 is run and tiers are evaluated as of today. So pending points (the last 14 days),
 points expiring in the next 60 days (bought about two years ago) and tiers are all real.
+A few companies buy as their story says (``rewards.demo_story``: newcomers of the last year,
+buyers slipping away), so Insights has cohorts, segment movement and at-risk accounts.
 
 The catalogue (``rewards.catalogue.demo``: 25 rewards with Pillow-drawn pictures) comes
 first. Orders are real ``Redemption`` rows in every status; Bergström's show each status to
@@ -45,6 +47,7 @@ from members.staff_groups import CLUB_ADMINS
 from rewards import demo_translations
 from rewards.catalogue.demo import seed_catalogue
 from rewards.catalogue.services import approval_threshold_set, reward_goal_set
+from rewards.demo_story import story_for
 from rewards.ledger.services import (
     points_account_for_company,
     points_adjust,
@@ -261,15 +264,28 @@ def _seed_tiers(summary) -> None:
     summary.count("Swedish and Dutch texts of tiers", translations_fill(Tier, key="name_en", texts=texts))
 
 
+def history_start(now: datetime) -> datetime:
+    """The start of the demo's history: the first day of the month ``HISTORY_MONTHS - 1``
+    months before this one (local time). The demo's first companies joined then."""
+    this_month = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return this_month - relativedelta(months=HISTORY_MONTHS - 1)
+
+
 def _company_events(
     index: int, company: Company, categories: list[tuple[ProductCategory, int]], start: datetime, now: datetime
 ) -> list[_Event]:
     """One company's purchases, returns, redemptions and goodwill, from its own random stream
-    (so adding a company never changes another's history)."""
+    (so adding a company never changes another's history). A company with a story
+    (``rewards.demo_story``) buys as it says in its months, and a newcomer nothing before it
+    joined."""
     rng = random.Random(RANDOM_SEED + index)
+    story = story_for(company.external_id)
+    today = timezone.localdate(now)
     # Bergström (the company whose logins `make run` prints) is a steady Silver customer
     # on its way to Gold; the others range from small to Platinum-sized.
     monthly_spend = 14_000 if index == 0 else rng.choice([6_000, 12_000, 20_000, 35_000, 60_000])
+    if story and story.monthly_spend:
+        monthly_spend = story.monthly_spend
     # Few, larger orders per month keep the seed fast (every purchase runs the real services).
     orders_per_month = [2] if index == 0 else [0, 1, 1]
     redeems = index % 3 == 0
@@ -278,12 +294,19 @@ def _company_events(
     seq = 0
     while month < now:
         orders = rng.choice(orders_per_month)
+        share = story.share_in(timezone.localdate(month), today=today) if story else None
+        if share is not None:
+            orders = 1 if share else 0
+        elif story and story.newcomer:
+            orders = 0  # not a member yet
         for _ in range(orders):
             at = month + timedelta(days=rng.randint(0, 27), hours=rng.randint(7, 16), minutes=rng.randint(0, 59))
             if at >= now - timedelta(hours=1):
                 continue
             seq += 1
             amount = Decimal(rng.randint(60, 140) * monthly_spend // (100 * orders))
+            if share is not None:  # the story's month, give or take a tenth
+                amount = Decimal(rng.randint(90, 110) * monthly_spend * share // 10_000)
             events.append(_Event(at, seq, "purchase", company, {"seq": seq, "amount": amount, "rng": rng.random()}))
             if rng.random() < 0.04:  # a partial return a few days later
                 events.append(_Event(at + timedelta(days=rng.randint(2, 30)), seq, "return", company, {"seq": seq}))
@@ -318,13 +341,14 @@ def _company_events(
         memo, points = reasons[index % len(reasons)]
         at = now - relativedelta(months=rng.randint(2, 10)) + timedelta(hours=11)
         events.append(_Event(at, 0, "adjust", company, {"memo": memo, "points": points}))
+    if story and story.newcomer:  # no reward orders or goodwill before it joined
+        joined = story.joined_at(now)
+        events = [event for event in events if event.at >= joined]
     return events
 
 
 def _replay_history(summary, companies, categories, catalogue, *, now: datetime) -> None:
-    start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0) - relativedelta(
-        months=HISTORY_MONTHS - 1
-    )
+    start = history_start(now)
     staff = (
         User.objects.filter(is_staff=True, groups__name=CLUB_ADMINS).order_by("pk").first()
         or User.objects.filter(is_staff=True).order_by("pk").first()

@@ -14,10 +14,10 @@ import pytest
 from django.db import close_old_connections
 from django.utils import timezone
 
-from insights import snapshots
-from insights.models import CompanyDay, CompanyMonth, SegmentSnapshot, SnapshotDay
+from insights import snapshots, tasks
+from insights.models import CompanyDay, CompanyMonth, SegmentSnapshot, SnapshotDay, SummaryState
 from insights.periods import YEAR, Period
-from insights.selectors import _live_values, company_values, insights_now, period_figures
+from insights.selectors import _live_values, company_values, insights_now, period_figures, summary_ready
 from rewards.models import EntryKind, PointsAccount
 from tests.factories import StaffFactory
 from tests.insights import test_behaviour, test_figures
@@ -396,3 +396,12 @@ def test_the_at_risk_list_reads_the_points_expiring_from_today_s_standings(club_
     suspended.save(update_fields=["status"])
     left = behaviour.at_risk_accounts(user=club_admin, rules=rules, now=moment, reason=behaviour.EXPIRING)
     assert [names[row.company_id] for row in left] == ["Gift only"]
+
+
+def test_where_the_summary_cannot_be_kept_the_periodic_jobs_do_nothing(club, monkeypatch):
+    """On SQLite (``make run``) the summary's SQL does not run: the beat jobs leave it alone
+    instead of failing every 10 minutes, and the pages compute live."""
+    monkeypatch.setattr(snapshots, "supported", lambda: False)
+
+    assert tasks.refresh_summary() == 0 and tasks.snapshot_segments() == 0
+    assert not SummaryState.objects.exists() and not summary_ready()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from wagtail.models import Page
 
 from members.models import Company, CompanyStatus, Membership, MembershipRole, User
@@ -34,11 +36,11 @@ def test_given_an_empty_database_when_seeding_twice_then_the_second_run_creates_
     assert _row_counts() == after_first
     assert "Demo data already in place; nothing changed." in second_output.getvalue()
     assert "Created" in first_output.getvalue()
-    assert after_first["companies"] == 40
+    assert after_first["companies"] == 46  # 40 from the start, 6 joined in the last year
     assert after_first["staff"] == 6  # two Marketing logins: one submits a page, the other approves
-    assert after_first["memberships"] == 120
-    assert after_first["users"] == 126
-    assert Company.objects.filter(status=CompanyStatus.ACTIVE).count() == 40
+    assert after_first["memberships"] == 138
+    assert after_first["users"] == 144
+    assert Company.objects.filter(status=CompanyStatus.ACTIVE).count() == 46
     every_company_has_an_admin = not Company.objects.exclude(memberships__role=MembershipRole.ADMIN).exists()
     assert every_company_has_an_admin
     assert User.objects.get(email="admin@bergstrom.example").membership.is_admin
@@ -46,6 +48,7 @@ def test_given_an_empty_database_when_seeding_twice_then_the_second_run_creates_
     for company in Company.objects.all():
         company.full_clean()  # every demo org number passes the validators
     _assert_demo_campaigns()
+    _assert_demo_insights_tell_a_story()
     _assert_demo_entries_name_content_in_every_language()
     # Seeded pages are published cleanly: none shows "LIVE + DRAFT" in the admin.
     assert not Page.objects.filter(live=True, has_unpublished_changes=True).exists()
@@ -75,21 +78,72 @@ def _assert_demo_readers() -> None:
     assert (swede.language, swede.membership.company.country, person_language(swede)) == ("", "SE", "sv")
     assert person_language(User.objects.get(email="purchaser@bergstrom.example")) == "en"
     dutch_contacts = User.objects.filter(membership__company__country="NL")
-    assert dutch_contacts.count() == 48 and not dutch_contacts.exclude(first_name__in=FIRST_NAMES_NL).exists()
+    assert dutch_contacts.count() == 54 and not dutch_contacts.exclude(first_name__in=FIRST_NAMES_NL).exists()
     output = StringIO()
     call_command("seed_demo", stdout=output)
     assert DUTCH_READER in output.getvalue() and SWEDISH_READER in output.getvalue()
 
 
+def _assert_demo_insights_tell_a_story() -> None:
+    """What a club admin sees in Insights: a cohort of the last year that keeps buying and one
+    that dropped off, promoters who stopped buying, loyal buyers who slipped to at risk or
+    hibernating, and new members counted from when they joined. On PostgreSQL the pages
+    read the snapshots the seed built."""
+    from django.db import connection
+    from django.db.models import F
+
+    from insights.behaviour import PROMOTERS, STOPPED, satisfaction_cell
+    from insights.cohorts import cohort_grid
+    from insights.lifetime import segment_movement
+    from insights.selectors import AT_RISK, CHAMPIONS, HIBERNATING, LOST, LOYAL, summary_ready
+    from rewards.models import Purchase
+
+    admin = User.objects.get(email="admin@club.example")
+    cohorts = [cohort for cohort in cohort_grid(user=admin) if cohort.companies]
+    assert len(cohorts) >= 3
+
+    def later_shares(cohort):  # months 3 and on that have begun, not the current one
+        return [cell.share for cell in cohort.cells[3:-1] if cell is not None]
+
+    stays = [cohort for cohort in cohorts if later_shares(cohort) and min(later_shares(cohort)) >= 50]
+    drops = [cohort for cohort in cohorts if later_shares(cohort) and later_shares(cohort)[-1] == 0]
+    assert stays and drops, [(cohort.month, later_shares(cohort)) for cohort in cohorts]
+
+    stopped_promoters = satisfaction_cell(nps=PROMOTERS, behaviour=STOPPED, user=admin)
+    assert {row.company_id for row in stopped_promoters} >= set(
+        Company.objects.filter(external_id__in=["ERP-1013", "ERP-1029"]).values_list("pk", flat=True)
+    )
+
+    slipped = 0
+    for days in (90, 365):
+        _segments, moves = segment_movement(user=admin, days=days)
+        slipped += sum(
+            count
+            for (then, now), count in moves.items()
+            if then in (CHAMPIONS, LOYAL) and now in (AT_RISK, HIBERNATING, LOST)
+        )
+    assert slipped >= 3
+
+    # The newcomers joined in the last year and bought nothing before they joined.
+    year_ago = timezone.now() - timedelta(days=365)
+    newcomers = Company.objects.filter(created_at__gte=year_ago)
+    assert newcomers.count() == 6
+    assert not Purchase.objects.filter(company__in=newcomers, occurred_at__lt=F("company__created_at")).exists()
+
+    assert summary_ready() == (connection.vendor == "postgresql")
+
+
 def _assert_demo_campaigns() -> None:
-    """One ended campaign with a visible uplift, one running, one scheduled; activities with
-    participation and NPS answers; Bergström treated, a held-out login printed."""
+    """Two ended campaigns, one with a visible uplift and one without, one running, one
+    scheduled; activities with participation and NPS answers; Bergström treated, a held-out
+    login printed."""
     from campaigns.demo import holdout_login
     from campaigns.models import ActivityCompletion, BadgeAward, Campaign, CampaignStatus
     from campaigns.selectors import campaign_results, nps_figures
 
     statuses = dict(Campaign.objects.values_list("name", "status"))
     assert statuses == {
+        "Own-brand triple points": CampaignStatus.ENDED,
         "Spring power tools boost": CampaignStatus.ENDED,
         "Workwear weeks": CampaignStatus.ACTIVE,
         "Autumn HVAC service": CampaignStatus.SCHEDULED,
@@ -97,6 +151,10 @@ def _assert_demo_campaigns() -> None:
     spring = campaign_results(campaign=Campaign.objects.get(name="Spring power tools boost"))
     assert spring.treated_size and spring.holdout_size
     assert spring.uplift_per_company > 0 and spring.points_issued > 0
+    own_brand = campaign_results(campaign=Campaign.objects.get(name="Own-brand triple points"))
+    assert own_brand.treated_size and own_brand.holdout_size and own_brand.points_issued > 0
+    # The treated bought no more than the hold-out, and no more than their own trend.
+    assert own_brand.revenue_uplift_percent <= 0 and own_brand.uplift_per_company <= 0
     running = Campaign.objects.get(name="Workwear weeks")
     assert running.members.filter(company__external_id="ERP-1000", in_holdout=False).exists()
     summary = SeedSummary()
