@@ -18,14 +18,20 @@ Nothing in the earn path changes: the purchase services and the CSV import write
 they wrote, and the figures follow within one catch-up interval. Credit notes are
 purchases, so they are picked up the same way; expiries and reversals move points, not
 purchase amounts, and the list reads the balance live from the points account.
+
+On PostgreSQL the figures come from one set-based statement (``_REFRESH_SQL``); on SQLite,
+the zero-setup mode and ``make test`` without ``DATABASE_URL``, from grouped aggregates of
+the ORM written with ``bulk_create`` (``_refresh_portable``) to the same definitions. A test
+holds the two to the same rows on PostgreSQL.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from members.models import Company
@@ -71,8 +77,16 @@ ON CONFLICT (company_id) DO UPDATE SET
 
 
 def _refresh(*, company_ids: list[int] | None, now: datetime) -> int:
-    """Recompute the rows of ``company_ids`` (every company when None) as of ``now``: one
-    statement. Rows are written in company-id order, so two runs cannot deadlock."""
+    """Recompute the rows of ``company_ids`` (every company when None) as of ``now``;
+    returns how many rows were written."""
+    if connection.vendor == "postgresql":
+        return _refresh_sql(company_ids=company_ids, now=now)
+    return _refresh_portable(company_ids=company_ids, now=now)
+
+
+def _refresh_sql(*, company_ids: list[int] | None, now: datetime) -> int:
+    """PostgreSQL: one statement. Rows are written in company-id order, so two runs cannot
+    deadlock."""
     recent_start = now - timedelta(days=TREND_DAYS)
     sql = _REFRESH_SQL.format(
         activity=AccountActivity._meta.db_table,
@@ -92,7 +106,78 @@ def _refresh(*, company_ids: list[int] | None, now: datetime) -> int:
         return cursor.rowcount
 
 
+_PORTABLE_BATCH = 500  # ids per IN (...) and rows per INSERT: well under SQLite's variable limit
+_CENT = Decimal("0.01")
+
+
+def _trend(recent: Decimal, before: Decimal) -> Decimal | None:
+    """The SQL's trend: the percent change rounded to cents half away from zero (as ROUND of
+    a numeric), clamped to +-TREND_LIMIT; None when there was nothing before."""
+    if before <= 0:
+        return None
+    with localcontext() as context:
+        context.prec = 50
+        change = ((recent - before) * 100 / before).quantize(_CENT, rounding=ROUND_HALF_UP)
+    return min(max(change, Decimal(-TREND_LIMIT)), Decimal(TREND_LIMIT))
+
+
+def _refresh_portable(*, company_ids: list[int] | None, now: datetime) -> int:
+    """Any database (SQLite): the same rows as ``_REFRESH_SQL`` from two grouped aggregates
+    per batch of companies (the latest purchase that is not a credit note; the net amounts of
+    the two ``TREND_DAYS`` windows before ``now``), written with one upsert per batch."""
+    recent_start = now - timedelta(days=TREND_DAYS)
+    before_start = recent_start - timedelta(days=TREND_DAYS)
+    companies = Company._base_manager.order_by("pk")
+    if company_ids is None:
+        ids = list(companies.values_list("pk", flat=True))
+    else:
+        wanted = sorted(set(company_ids))
+        ids = []
+        for start in range(0, len(wanted), _PORTABLE_BATCH):
+            batch = wanted[start : start + _PORTABLE_BATCH]
+            ids += companies.filter(pk__in=batch).values_list("pk", flat=True)
+    fields = ["last_purchase_at", "purchases_recent", "purchases_before", "trend", "computed_at"]
+    for start in range(0, len(ids), _PORTABLE_BATCH):
+        batch = ids[start : start + _PORTABLE_BATCH]
+        purchases = Purchase._base_manager.filter(company_id__in=batch).order_by().values("company_id")
+        latest = dict(
+            purchases.filter(original__isnull=True).annotate(at=Max("occurred_at")).values_list("company_id", "at")
+        )
+        sums = {
+            company_id: (recent, before)
+            for company_id, recent, before in purchases.filter(occurred_at__gte=before_start, occurred_at__lt=now)
+            .annotate(
+                recent=Sum("net_amount", filter=Q(occurred_at__gte=recent_start), default=Decimal("0")),
+                before=Sum("net_amount", filter=Q(occurred_at__lt=recent_start), default=Decimal("0")),
+            )
+            .values_list("company_id", "recent", "before")
+        }
+        rows = []
+        for company_id in batch:
+            recent, before = sums.get(company_id, (Decimal("0"), Decimal("0")))
+            rows.append(
+                AccountActivity(
+                    company_id=company_id,
+                    last_purchase_at=latest.get(company_id),
+                    purchases_recent=recent,
+                    purchases_before=before,
+                    trend=_trend(recent, before),
+                    computed_at=now,
+                )
+            )
+        AccountActivity.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["company"], update_fields=fields
+        )
+    return len(ids)
+
+
 def _lock(*, wait: bool) -> bool:
+    """One run at a time on PostgreSQL: a transaction-scoped advisory lock. Other databases
+    take no lock: SQLite serialises writers on its own and serves the zero-setup mode (one
+    process, ``make run``) and the tests, where no two runs overlap; the rows are recomputed,
+    never added to, so a second run would only write the same figures again."""
+    if connection.vendor != "postgresql":
+        return True
     with connection.cursor() as cursor:
         if wait:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])

@@ -147,3 +147,67 @@ def test_old_runs_are_forgotten(company):
     account_activity_catch_up()
     assert AccountActivityRun.objects.count() == 1
     assert Purchase.objects.count() == 0
+
+
+def activity_rows():
+    return list(
+        AccountActivity.objects.order_by("company_id").values_list(
+            "company_id", "last_purchase_at", "purchases_recent", "purchases_before", "trend", "computed_at"
+        )
+    )
+
+
+@pytest.mark.postgres
+def test_the_portable_path_writes_the_same_rows_as_the_postgresql_statement(require_postgres, rules):
+    """SQLite (``make run``, ``make test`` without DATABASE_URL) computes the figures with
+    the ORM; on PostgreSQL both paths run on the same purchases and must write the same rows:
+    window edges, credit notes (in the sums, not the last purchase), purchases after ``now``,
+    rounding, no purchases at all, a subset of companies with an id that is not a company."""
+    from django.db import connection
+
+    from reps.activity import TREND_DAYS, TREND_LIMIT, _refresh_portable, _refresh_sql, _trend
+
+    at = timezone.now() - timedelta(days=30)  # "now" of the runs: later purchases are ahead of it
+    edges, credited, rounding, after, quiet = (CompanyFactory() for _ in range(5))
+    record(edges, "E-now", "10.00", days_ago=0, now=at)  # not in the windows: they end before now
+    record(edges, "E-recent", "20.00", days_ago=TREND_DAYS, now=at)  # first instant of the recent window
+    record(edges, "E-before", "40.00", days_ago=2 * TREND_DAYS, now=at)  # first instant of the one before
+    record(edges, "E-older", "80.00", days_ago=2 * TREND_DAYS + 1, now=at)
+    record(credited, "C-1", "300.00", days_ago=100, now=at)
+    record(credited, "C-2", "100.00", days_ago=50, now=at)
+    record(credited, "C-1-credit", "-250.00", days_ago=5, now=at, original="C-1")  # later than C-2
+    record(rounding, "R-1", "800.00", days_ago=120, now=at)
+    record(rounding, "R-2", "100.12", days_ago=10, now=at)  # -87.485 %: half away from zero -> -87.49
+    record(after, "A-1", "50.00", days_ago=60, now=at)
+    ahead = record(after, "A-2", "70.00", days_ago=20)  # after "now": the last purchase, in no window
+
+    def both(company_ids):
+        AccountActivity.objects.all().delete()
+        count_sql = _refresh_sql(company_ids=company_ids, now=at)
+        by_sql = activity_rows()
+        AccountActivity.objects.update(purchases_recent=Decimal("1"), trend=Decimal("-99"))  # updated, not added
+        count_portable = _refresh_portable(company_ids=company_ids, now=at)
+        assert activity_rows() == by_sql
+        AccountActivity.objects.all().delete()
+        assert _refresh_portable(company_ids=company_ids, now=at) == count_portable == count_sql
+        assert activity_rows() == by_sql
+        return by_sql
+
+    rows = {row[0]: row[1:5] for row in both(None)}
+    assert rows[quiet.pk] == (None, Decimal("0"), Decimal("0"), None)
+    assert rows[edges.pk][1:] == (Decimal("20.00"), Decimal("40.00"), Decimal("-50.00"))
+    assert rows[credited.pk][1:] == (Decimal("-150.00"), Decimal("300.00"), Decimal("-150.00"))
+    assert rows[rounding.pk][3] == Decimal("-87.49")
+    assert rows[after.pk] == (ahead.occurred_at, Decimal("50.00"), Decimal("0"), None)
+    assert [row[0] for row in both([credited.pk, quiet.pk, 10**9])] == [credited.pk, quiet.pk]
+
+    # The trend alone, against the SQL's expression: rounding, nothing or less before, clamping.
+    pairs = [("1", "3"), ("-1", "3"), ("100.12", "800"), ("0", "0"), ("5", "-5"), ("1000000000000", "0.01")]
+    with connection.cursor() as cursor:
+        for recent, before in pairs:
+            cursor.execute(
+                "SELECT CASE WHEN %(b)s::numeric > 0 THEN LEAST(GREATEST("
+                "ROUND((%(r)s::numeric - %(b)s) * 100 / %(b)s, 2), -%(limit)s), %(limit)s) END",
+                {"r": recent, "b": before, "limit": TREND_LIMIT},
+            )
+            assert _trend(Decimal(recent), Decimal(before)) == cursor.fetchone()[0], (recent, before)
