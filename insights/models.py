@@ -100,13 +100,9 @@ class ExpiringPoints(models.Model):
         return f"{self.day} {self.company_id} {self.points}"
 
 
-class CompanyDay(models.Model):
-    """One company's purchases and points on one local day (see the module docstring)."""
+class CompanySums(models.Model):
+    """What ``CompanyDay`` and ``CompanyMonth`` sum for a company over their day or month."""
 
-    company = models.ForeignKey(
-        "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
-    )
-    day = models.DateField(_("day"))
     purchases = models.PositiveIntegerField(_("purchases and credit notes"), default=0)
     orders = models.PositiveIntegerField(_("orders"), default=0)
     order_value = models.DecimalField(_("order value"), max_digits=17, decimal_places=2, default=Decimal("0"))
@@ -121,6 +117,18 @@ class CompanyDay(models.Model):
     )
 
     class Meta:
+        abstract = True
+
+
+class CompanyDay(CompanySums):
+    """One company's purchases and points on one local day (see the module docstring)."""
+
+    company = models.ForeignKey(
+        "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+
+    class Meta:
         verbose_name = _("company day")
         verbose_name_plural = _("company days")
         constraints = [models.UniqueConstraint(fields=["company", "day"], name="insights_companyday_one_per_day")]
@@ -130,7 +138,7 @@ class CompanyDay(models.Model):
         return f"{self.day} {self.company_id}"
 
 
-class CompanyMonth(models.Model):
+class CompanyMonth(CompanySums):
     """One company's ``CompanyDay`` rows of one calendar month, summed (``month`` is its first
     day); written with them (see the module docstring)."""
 
@@ -138,16 +146,6 @@ class CompanyMonth(models.Model):
         "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     month = models.DateField(_("month"))
-    purchases = models.PositiveIntegerField(_("purchases and credit notes"), default=0)
-    orders = models.PositiveIntegerField(_("orders"), default=0)
-    order_value = models.DecimalField(_("order value"), max_digits=17, decimal_places=2, default=Decimal("0"))
-    net_revenue = models.DecimalField(_("net revenue"), max_digits=17, decimal_places=2, default=Decimal("0"))
-    first_order_at = models.DateTimeField(_("first order"), null=True, blank=True)
-    last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
-    points_earned = models.BigIntegerField(_("points earned"), default=0)
-    points_redeemed = models.BigIntegerField(_("points redeemed"), default=0)
-    points_expired = models.BigIntegerField(_("points expired"), default=0)
-    points_net = models.BigIntegerField(_("net points"), default=0)
 
     class Meta:
         verbose_name = _("company month")

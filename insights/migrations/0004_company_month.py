@@ -53,7 +53,14 @@ class Migration(migrations.Migration):
                 ("points_earned", models.BigIntegerField(default=0, verbose_name="points earned")),
                 ("points_redeemed", models.BigIntegerField(default=0, verbose_name="points redeemed")),
                 ("points_expired", models.BigIntegerField(default=0, verbose_name="points expired")),
-                ("points_net", models.BigIntegerField(default=0, verbose_name="net points")),
+                (
+                    "points_net",
+                    models.BigIntegerField(
+                        default=0,
+                        help_text="Every entry's points, pending points less shortfall, summed.",
+                        verbose_name="net points",
+                    ),
+                ),
                 (
                     "company",
                     models.ForeignKey(

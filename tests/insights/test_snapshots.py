@@ -37,42 +37,26 @@ def _no_mfa(settings):
     settings.STAFF_MFA_REQUIRED = False
 
 
+SUMS = [
+    "purchases",
+    "orders",
+    "order_value",
+    "net_revenue",
+    "first_order_at",
+    "last_order_at",
+    "points_earned",
+    "points_redeemed",
+    "points_expired",
+    "points_net",
+]
+
+
 def summary_rows():
-    return list(
-        CompanyDay.objects.order_by("company_id", "day").values_list(
-            "company_id",
-            "day",
-            "purchases",
-            "orders",
-            "order_value",
-            "net_revenue",
-            "first_order_at",
-            "last_order_at",
-            "points_earned",
-            "points_redeemed",
-            "points_expired",
-            "points_net",
-        )
-    )
+    return list(CompanyDay.objects.order_by("company_id", "day").values_list("company_id", "day", *SUMS))
 
 
 def month_rows():
-    return list(
-        CompanyMonth.objects.order_by("company_id", "month").values_list(
-            "company_id",
-            "month",
-            "purchases",
-            "orders",
-            "order_value",
-            "net_revenue",
-            "first_order_at",
-            "last_order_at",
-            "points_earned",
-            "points_redeemed",
-            "points_expired",
-            "points_net",
-        )
-    )
+    return list(CompanyMonth.objects.order_by("company_id", "month").values_list("company_id", "month", *SUMS))
 
 
 def months_summed_from_days():
@@ -85,9 +69,9 @@ def months_summed_from_days():
             continue
         total = months[key]
         for index, value in enumerate(figures):
-            if index == 4:  # first order: the earliest
+            if SUMS[index] == "first_order_at":  # the earliest
                 total[index] = min(filter(None, (total[index], value)), default=None)
-            elif index == 5:  # last order: the latest
+            elif SUMS[index] == "last_order_at":  # the latest
                 total[index] = max(filter(None, (total[index], value)), default=None)
             else:
                 total[index] += value
