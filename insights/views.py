@@ -612,16 +612,17 @@ class DefinitionsView(InsightsAccessMixin, View):
 def _row(label, getter, kind: str, figures, *, metric: str = "", currency: str = "SEK") -> dict:
     from .templatetags.insights import change, money, number, percent, points
 
-    def show(value, f):
+    def show(value, f) -> tuple[str, str]:
+        """The cell's figure and, for points, their money value on a line of its own."""
         if kind == "money":
-            return money(value, currency)
+            return money(value, currency), ""
         if kind == "percent":
-            return percent(value)
+            return percent(value), ""
         if kind == "decimal":
-            return number(value, 2) if value is not None else "–"
+            return (number(value, 2) if value is not None else "–"), ""
         if kind == "points":
-            return f"{points(value)} · {money(f.value(value), currency)}"
-        return number(value)
+            return points(value), money(f.value(value), currency)
+        return number(value), ""
 
     values = [getter(f) for f in figures]
 
