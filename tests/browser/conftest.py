@@ -31,6 +31,17 @@ SCREENSHOTS_DIR = Path(__file__).resolve().parents[2] / "artifacts" / "screensho
 BROWSER_TIMEOUT_MS = 10_000
 
 
+@pytest.fixture(autouse=True)
+def _browser_needs_postgresql():
+    """The live server answers the browser's requests in threads. On SQLite's in-memory test
+    database Django hands every one of them the test's own connection, so a page and its
+    images at once break each other's transactions (HTTP 500s that say nothing about the
+    portal): these journeys run on PostgreSQL (``DATABASE_URL``), as CI runs them."""
+    from django.db import connection
+
+    require(connection.vendor == "postgresql", "PostgreSQL for the browser journeys (set DATABASE_URL)")
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's launch options, pointed at Debian's Chromium (headless unless --headed)."""
