@@ -34,6 +34,7 @@ from members.admin_scoping import CompanyScopedAdminMixin
 from members.models import Country
 from members.selectors import staff_company_q, staff_sees_every_company
 from rewards.ledger.selectors import points_value, programme_rules_for_request
+from rewards.models import ProgrammeRules
 
 from .forms import AttendanceForm, CampaignAdminForm, CampaignRuleForm, CampaignRuleFormSet
 from .models import (
@@ -469,12 +470,14 @@ class CampaignAdmin(TranslatedContentAdmin):
     def results_csv_view(self, request, pk: int):
         campaign = self._started_campaign(request, pk)
 
+        # Revenue in the base currency, other currencies at their reporting rate (as on the page).
+        currency = {"currency": ProgrammeRules.current().currency}
         header = [
             _("company"),
             _("external id"),
             _("group"),
-            _("revenue before"),
-            _("revenue during"),
+            _("revenue before (%(currency)s)") % currency,
+            _("revenue during (%(currency)s)") % currency,
             _("purchases during"),
             _("campaign points"),
         ]

@@ -66,7 +66,10 @@ class Segment(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text=_("Net purchases in the spend period, credit notes deducted."),
+        help_text=_(
+            "Net purchases in the spend period, credit notes deducted, in the base currency "
+            "(other currencies at their reporting rate)."
+        ),
     )
     max_spend = models.DecimalField(
         _("spent at most"),

@@ -35,6 +35,7 @@ from django.utils import timezone
 from members.models import Company, CompanyStatus, Membership, User
 from members.selectors import staff_company_q, staff_sees_every_company
 from rewards.models import PointsAccount, ProgrammeRules, Purchase, PurchaseLine, Redemption, RedemptionStatus
+from rewards.purchases.selectors import net_amount_in_base
 
 from .earn import stacking_example
 from .models import (
@@ -118,7 +119,7 @@ def segment_companies(segment: Segment, *, now: datetime, companies: QuerySet[Co
             )
             .order_by()
             .values("company_id")
-            .annotate(total=Sum("net_amount"))
+            .annotate(total=Sum(net_amount_in_base()))
             .values("total")
         )
         companies = companies.annotate(segment_spend=Coalesce(Subquery(spend, output_field=MONEY), Value(ZERO)))
@@ -789,12 +790,13 @@ def campaign_results(
     )
     before = Q(occurred_at__lt=start)
     during = Q(occurred_at__gte=start)
+    amount = net_amount_in_base()
     rows = {
         row["company__campaign_memberships__in_holdout"]: row
         for row in purchases.values("company__campaign_memberships__in_holdout")
         .annotate(
-            revenue_before=Coalesce(Sum("net_amount", filter=before), Value(ZERO), output_field=MONEY),
-            revenue_during=Coalesce(Sum("net_amount", filter=during), Value(ZERO), output_field=MONEY),
+            revenue_before=Coalesce(Sum(amount, filter=before), Value(ZERO), output_field=MONEY),
+            revenue_during=Coalesce(Sum(amount, filter=during), Value(ZERO), output_field=MONEY),
             buyers_before=Count("company_id", distinct=True, filter=before & Q(original__isnull=True)),
             buyers_during=Count("company_id", distinct=True, filter=during & Q(original__isnull=True)),
         )
@@ -810,7 +812,7 @@ def campaign_results(
         )
 
     participants = CampaignAward.objects.filter(campaign=campaign).values("company_id").distinct().count()
-    week_rows = _weekly(campaign, purchases, start=start, sizes=sizes) if weeks else []
+    week_rows = _weekly(campaign, purchases, start=start, sizes=sizes, amount=amount) if weeks else []
     return CampaignResults(
         campaign=campaign,
         before_start=before_start,
@@ -829,12 +831,13 @@ def campaign_results(
     )
 
 
-def _weekly(campaign: Campaign, purchases, *, start: datetime, sizes: dict) -> list[WeekFigures]:
-    """Revenue per company per week (weeks starting Monday, local time) for both groups."""
+def _weekly(campaign: Campaign, purchases, *, start: datetime, sizes: dict, amount) -> list[WeekFigures]:
+    """Revenue per company per week (weeks starting Monday, local time) for both groups;
+    ``amount`` is the purchase amount in the base currency (``net_amount_in_base``)."""
     rows = (
         purchases.annotate(week=TruncWeek("occurred_at"))
         .values("week", "company__campaign_memberships__in_holdout")
-        .annotate(revenue=Sum("net_amount"))
+        .annotate(revenue=Sum(amount))
         .order_by("week")
     )
     by_week: dict[date, dict[bool, Decimal]] = defaultdict(dict)
@@ -878,10 +881,11 @@ def campaign_results_by_company(*, campaign: Campaign, now: datetime | None = No
     now = now or timezone.now()
     before_start, start, end = results_periods(campaign, now=now)
     revenue = Purchase.objects.filter(company_id=OuterRef("company_id")).order_by().values("company_id")
+    amount = net_amount_in_base()
 
     def summed(**filters):
         return Coalesce(
-            Subquery(revenue.filter(**filters).annotate(total=Sum("net_amount")).values("total"), output_field=MONEY),
+            Subquery(revenue.filter(**filters).annotate(total=Sum(amount)).values("total"), output_field=MONEY),
             Value(ZERO),
             output_field=MONEY,
         )

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from members.models import CompanyStatus, User
 from rewards.models import Purchase
+from rewards.purchases.selectors import net_amount_in_base
 
 from .models import CompanyDay, SegmentSnapshot, SnapshotDay
 from .periods import Period, _add_months
@@ -201,6 +202,6 @@ def _from_purchases(scope: Q, *, start: datetime, now: datetime) -> tuple[dict[i
         .annotate(month=TruncMonth("occurred_at"))
         .order_by()
         .values("company_id", "month")
-        .annotate(revenue=Sum("net_amount"), orders=Count("pk", filter=orders))
+        .annotate(revenue=Sum(net_amount_in_base()), orders=Count("pk", filter=orders))
     )
     return cohort_of, list(monthly)

@@ -159,12 +159,19 @@ class CompanyMonth(CompanySums):
 
 class SummaryState(models.Model):
     """The single row of the ``CompanyDay`` (and ``CompanyMonth``) refresh: the highest purchase and ledger entry
-    ids it has read (``None`` until the first rebuild: the pages then read live)."""
+    ids it has read (``None`` until the first rebuild: the pages then read live), and the
+    reporting rates its revenue is in (``rewards.purchases.selectors.reporting_fingerprint``)."""
 
     purchase_pk = models.BigIntegerField(_("last purchase read"), default=0)
     entry_pk = models.BigIntegerField(_("last ledger entry read"), default=0)
     refreshed_at = models.DateTimeField(_("refreshed"))
     rebuilt_at = models.DateTimeField(_("rebuilt"))
+    reporting_rates = models.JSONField(
+        _("reporting rates"),
+        default=dict,
+        blank=True,
+        help_text=_("The base currency and the rates the revenue was summed at; a change rebuilds the summary."),
+    )
 
     class Meta:
         verbose_name = _("insights summary state")

@@ -68,6 +68,7 @@ from rewards.models import (
     Purchase,
     Redemption,
 )
+from rewards.purchases.selectors import net_amount_in_base
 
 from .models import CompanyDay, CompanyMonth, SegmentSnapshot, SnapshotDay, SummaryState
 from .periods import Period, _add_months
@@ -208,6 +209,7 @@ def _purchase_figures(period: Period, scope: Q, *, summary: bool = False) -> dic
         return _per_company_totals(per_company)
     start, end = period.bounds()
     order = Q(original__isnull=True)
+    amount = net_amount_in_base()
     per_company = (
         Purchase.objects.filter(scope, occurred_at__gte=start, occurred_at__lt=end)
         .exclude(company__status=CompanyStatus.SUSPENDED)
@@ -215,8 +217,8 @@ def _purchase_figures(period: Period, scope: Q, *, summary: bool = False) -> dic
         .values("company_id")
         .annotate(
             company_orders=Count("pk", filter=order),
-            company_order_value=Coalesce(Sum("net_amount", filter=order), Value(ZERO), output_field=MONEY),
-            company_net=Coalesce(Sum("net_amount"), Value(ZERO), output_field=MONEY),
+            company_order_value=Coalesce(Sum(amount, filter=order), Value(ZERO), output_field=MONEY),
+            company_net=Coalesce(Sum(amount), Value(ZERO), output_field=MONEY),
         )
     )
     return _per_company_totals(per_company)
@@ -693,7 +695,9 @@ def with_period_figures(companies: QuerySet[Company], *, start: datetime, end: d
         companies.select_related("sales_rep")
         .annotate(
             period_orders=Count("purchases", filter=in_period & order),
-            period_revenue=Coalesce(Sum("purchases__net_amount", filter=in_period), Value(ZERO), output_field=MONEY),
+            period_revenue=Coalesce(
+                Sum(net_amount_in_base("purchases__"), filter=in_period), Value(ZERO), output_field=MONEY
+            ),
             last_order_at=Max("purchases__occurred_at", filter=order),
         )
         .order_by("-period_revenue", "name", "pk")
@@ -927,6 +931,7 @@ def _live_values(
         occurred_at__gte=window_start - timedelta(days=BEHAVIOUR_WINDOW_DAYS), occurred_at__lt=window_start
     )
     purchases = Purchase.objects.filter(scope_q(user=user, path="company", filters=filters), occurred_at__lt=now)
+    amount = net_amount_in_base()
     if not suspended:
         purchases = purchases.exclude(company__status=CompanyStatus.SUSPENDED)
     rows = (
@@ -937,10 +942,10 @@ def _live_values(
             last=Max("occurred_at", filter=order),
             orders_total=Count("pk", filter=order),
             orders_365=Count("pk", filter=order & recent),
-            revenue_365=Coalesce(Sum("net_amount", filter=recent), Value(ZERO), output_field=MONEY),
-            revenue_total=Coalesce(Sum("net_amount"), Value(ZERO), output_field=MONEY),
-            revenue_recent=Coalesce(Sum("net_amount", filter=window), Value(ZERO), output_field=MONEY),
-            revenue_before=Coalesce(Sum("net_amount", filter=window_before), Value(ZERO), output_field=MONEY),
+            revenue_365=Coalesce(Sum(amount, filter=recent), Value(ZERO), output_field=MONEY),
+            revenue_total=Coalesce(Sum(amount), Value(ZERO), output_field=MONEY),
+            revenue_recent=Coalesce(Sum(amount, filter=window), Value(ZERO), output_field=MONEY),
+            revenue_before=Coalesce(Sum(amount, filter=window_before), Value(ZERO), output_field=MONEY),
         )
     )
     return [_assign(_value_from_row(row), now) for row in rows]

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from rewards.ledger.selectors import points_expiring_by_account
 from rewards.models import EntryKind, LedgerEntry, PointsAccount, Purchase
+from rewards.purchases.selectors import net_amount_in_base_sql, reporting_fingerprint, reporting_rates
 
 from .models import CompanyDay, CompanyMonth, ExpiringPoints, SegmentSnapshot, SnapshotDay, SummaryState
 
@@ -49,10 +50,11 @@ _COLUMNS = (
 )
 
 
-def _summary_sql(*, touched: bool) -> str:
+def _summary_sql(*, touched: bool, amount: str) -> str:
     """``INSERT … SELECT`` of the summary rows: every pair, or (``touched``) only the pairs in
     the temporary table ``insights_touched``, read through the purchase index on
-    ``(company, occurred_at)`` and the ledger's ``created_at`` index."""
+    ``(company, occurred_at)`` and the ledger's ``created_at`` index. ``amount`` is the SQL of
+    a purchase's amount in the base currency (``net_amount_in_base_sql``)."""
     tz = "%(tz)s"
     local_day = "(({col}) AT TIME ZONE " + tz + ")::date"
     if touched:
@@ -82,8 +84,8 @@ def _summary_sql(*, touched: bool) -> str:
             SELECT p.company_id, {purchase_day} AS day,
                    COUNT(*) AS purchases,
                    COUNT(*) FILTER (WHERE p.original_id IS NULL) AS orders,
-                   COALESCE(SUM(p.net_amount) FILTER (WHERE p.original_id IS NULL), 0) AS order_value,
-                   SUM(p.net_amount) AS net_revenue,
+                   COALESCE(SUM({amount}) FILTER (WHERE p.original_id IS NULL), 0) AS order_value,
+                   SUM({amount}) AS net_revenue,
                    MIN(p.occurred_at) FILTER (WHERE p.original_id IS NULL) AS first_order_at,
                    MAX(p.occurred_at) FILTER (WHERE p.original_id IS NULL) AS last_order_at
             FROM {purchase_from}
@@ -165,14 +167,17 @@ def rebuild(*, now: datetime | None = None, standings: bool = True) -> int:
     with transaction.atomic():
         state, _created = _locked_state(now)
         purchase_pk, entry_pk = _high_water()
+        rates = reporting_rates()
+        amount, rate_params = net_amount_in_base_sql("p", rates)
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM insights_companymonth")
             cursor.execute("DELETE FROM insights_companyday")
-            cursor.execute(_summary_sql(touched=False), {"tz": settings.TIME_ZONE})
+            cursor.execute(_summary_sql(touched=False, amount=amount), {"tz": settings.TIME_ZONE, **rate_params})
             rows = cursor.rowcount
             cursor.execute(_months_sql(touched=False))
         state.purchase_pk, state.entry_pk = purchase_pk, entry_pk
         state.refreshed_at = state.rebuilt_at = now
+        state.reporting_rates = reporting_fingerprint(rates)
         state.save()
     if standings:
         _standings_of_compared_days(now)
@@ -200,16 +205,23 @@ def _analyse() -> None:
 
 def refresh(*, now: datetime | None = None) -> int:
     """Recompute the (company, day) pairs of the purchases and ledger entries written since
-    the last refresh (a full ``rebuild`` the first time). Returns the pairs recomputed."""
+    the last refresh (a full ``rebuild`` the first time, and after staff changed a reporting
+    rate: every stored revenue is at the old one). Returns the pairs recomputed."""
     now = now or timezone.now()
     if not supported():
         return 0
-    if not SummaryState.objects.exists():
+    stored = SummaryState.objects.values_list("reporting_rates", flat=True).first()
+    if stored is None:
         return rebuild(now=now, standings=False)
+    rates = reporting_rates()
+    if stored != reporting_fingerprint(rates):
+        return rebuild(now=now)
+    amount, rate_params = net_amount_in_base_sql("p", rates)
     with transaction.atomic():
         state, _created = _locked_state(now)
         purchase_pk, entry_pk = _high_water()
         params = {
+            **rate_params,
             "tz": settings.TIME_ZONE,
             "p_from": max(state.purchase_pk - REREAD_IDS, 0),
             "p_to": purchase_pk,
@@ -232,7 +244,7 @@ def refresh(*, now: datetime | None = None) -> int:
                 "DELETE FROM insights_companyday d USING insights_touched t"
                 " WHERE d.company_id = t.company_id AND d.day = t.day"
             )
-            cursor.execute(_summary_sql(touched=True), params)
+            cursor.execute(_summary_sql(touched=True, amount=amount), params)
             cursor.execute(
                 "DELETE FROM insights_companymonth m USING (SELECT DISTINCT company_id,"
                 " date_trunc('month', day)::date AS month FROM insights_touched) t"

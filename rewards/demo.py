@@ -89,11 +89,13 @@ PROGRAMME = {
     "return_window_days": 14,
     "expiry_months": 24,
 }
-# The programme's other currencies: (points per currency unit, value of one point).
-PROGRAMME_CURRENCIES = {"EUR": (Decimal("11"), Decimal("0.0018"))}
 # Only to size a Dutch company's generated orders like a Swedish one's (the demo's spend is
-# drawn in SEK); nothing in the programme uses an exchange rate.
+# drawn in SEK), and the club's reporting rate for EUR revenue in Insights; no point is ever
+# converted with it.
 DEMO_SEK_PER_EUR = Decimal("11")
+# The programme's other currencies: (points per currency unit, value of one point, the
+# reporting rate: what one unit counts as in SEK in the club's revenue figures).
+PROGRAMME_CURRENCIES = {"EUR": (Decimal("11"), Decimal("0.0018"), DEMO_SEK_PER_EUR)}
 # (code, name, earn multiplier, share of a typical basket)
 CATEGORIES = [
     ("FASTENERS", "Fasteners and fixings", Decimal("1.00"), 30),
@@ -221,9 +223,10 @@ def _seed_rules() -> None:
 
 def _seed_currencies(summary) -> None:
     """The programme's EUR terms, unless staff have set them (their edit is kept)."""
-    for currency, (per_unit, value) in PROGRAMME_CURRENCIES.items():
+    for currency, (per_unit, value, reporting_rate) in PROGRAMME_CURRENCIES.items():
         _term, created = ProgrammeCurrency.objects.get_or_create(
-            currency=currency, defaults={"points_per_currency_unit": per_unit, "point_value": value}
+            currency=currency,
+            defaults={"points_per_currency_unit": per_unit, "point_value": value, "reporting_rate": reporting_rate},
         )
         summary.count("programme currencies", created)
 

@@ -169,7 +169,8 @@ class ProgrammeRules(models.Model):
 class ProgrammeCurrency(models.Model):
     """A currency the programme runs in besides its base currency, with its own earn rate
     and point value: both decisions of the club, kept here rather than derived from an
-    exchange rate, so a point never changes worth with the market (docs/architecture.md)."""
+    exchange rate, so a point never changes worth with the market (docs/architecture.md);
+    and the reporting rate its revenue counts at where companies are added together."""
 
     currency = models.CharField(
         _("currency"),
@@ -192,6 +193,17 @@ class ProgrammeCurrency(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("What one point is worth in this currency, as members read it."),
     )
+    reporting_rate = models.DecimalField(
+        _("reporting rate"),
+        max_digits=15,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("0.000001"))],
+        help_text=_(
+            "What one unit of this currency counts as in the base currency in Insights' and campaign "
+            "results' revenue figures: a planning rate the club sets and reviews. It never changes "
+            "points or their value. Insights follows a change at its next summary refresh."
+        ),
+    )
 
     class Meta:
         verbose_name = _("programme currency")
@@ -203,6 +215,7 @@ class ProgrammeCurrency(models.Model):
                 condition=Q(points_per_currency_unit__gte=0, point_value__gte=0),
                 name="rewards_programmecurrency_not_negative",
             ),
+            models.CheckConstraint(condition=Q(reporting_rate__gt=0), name="rewards_programmecurrency_reporting_rate"),
         ]
 
     def __str__(self) -> str:

@@ -112,9 +112,10 @@ class TierAdmin(TranslatedContentAdmin):
 
 @admin.register(ProgrammeCurrency)
 class ProgrammeCurrencyAdmin(admin.ModelAdmin):
-    """The programme's other currencies: each its own earn rate and point value."""
+    """The programme's other currencies: each its own earn rate and point value, and the rate
+    its revenue is reported at in the base currency."""
 
-    list_display = ["currency", "points_per_currency_unit", "point_value"]
+    list_display = ["currency", "points_per_currency_unit", "point_value", "reporting_rate"]
 
 
 @admin.register(ProgrammeRules)

@@ -46,7 +46,10 @@ def eur(rules) -> ProgrammeCurrency:
     """SEK earns 1 point per krona, a point worth 0.05 SEK; EUR 10.75 points per euro, a point
     worth 0.0045 EUR — the club's two decisions, no exchange rate."""
     return ProgrammeCurrency.objects.create(
-        currency="EUR", points_per_currency_unit=Decimal("10.75"), point_value=Decimal("0.0045")
+        currency="EUR",
+        points_per_currency_unit=Decimal("10.75"),
+        point_value=Decimal("0.0045"),
+        reporting_rate=Decimal("11.5"),
     )
 
 

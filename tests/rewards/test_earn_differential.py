@@ -76,7 +76,10 @@ tiers = st.lists(st.sampled_from(TIERS), min_size=COMPANIES, max_size=COMPANIES)
 @pytest.fixture
 def programme(require_postgres, rules):
     ProgrammeCurrency.objects.create(
-        currency="EUR", points_per_currency_unit=Decimal("10.75"), point_value=Decimal("0.0045")
+        currency="EUR",
+        points_per_currency_unit=Decimal("10.75"),
+        point_value=Decimal("0.0045"),
+        reporting_rate=Decimal("11.5"),
     )
     ProductCategoryFactory(code="TOOLS", multiplier=Decimal("1.25"))
     ProductCategoryFactory(code="WEAR", multiplier=Decimal("1"))
