@@ -40,7 +40,8 @@ from .factories import ActivityFactory, CampaignFactory, CampaignRuleFactory, ru
 pytestmark = pytest.mark.django_db
 
 LIST_BUDGET = 16  # session, user, permissions, counts, dates, the rows with their figures
-RESULTS_BUDGET = 18  # session, user, permissions, site, menu; the campaign, the reporting rates and five figures queries
+# session, user, permissions, site, menu; the campaign, the reporting rates and five figures queries
+RESULTS_BUDGET = 18
 
 
 @pytest.fixture
@@ -367,7 +368,10 @@ def test_the_results_page_costs_the_same_queries_with_200_members_and_exports_cs
     assert 'data-testid="results-chart-table"' in page  # the chart's figures as a table
     lines = b"".join(export.streaming_content).decode("utf-8-sig").strip().splitlines()  # a BOM for Excel
     assert export["Content-Type"].startswith("text/csv")
-    assert lines[0] == "company,external id,group,revenue before (SEK),revenue during (SEK),purchases during,campaign points"
+    assert (
+        lines[0]
+        == "company,external id,group,revenue before (SEK),revenue during (SEK),purchases during,campaign points"
+    )
     assert len(lines) == 201
 
 
