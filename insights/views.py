@@ -7,6 +7,7 @@ period, paginate and export."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -36,6 +37,7 @@ from .behaviour import (
     satisfaction_grid,
     with_companies,
 )
+from .cache import remembered
 from .cohorts import COHORT_MONTHS, cohort_grid, heat
 from .filters import NO_FILTERS, FilterForm, resolve
 from .forms import PeriodForm
@@ -81,9 +83,25 @@ class InsightsAccessMixin(LoginRequiredMixin):
         self.filters = resolve(self.filter_form.filters(), user=user)
         return super().dispatch(request, *args, **kwargs)
 
+    def figures(self, name: str, compute, *parts):
+        """``compute()`` through ``insights.cache.remembered``, keyed on this reader's scope,
+        the filters, the programme's value of a point and ``parts``; notes when the figures
+        were computed for the page to say."""
+        scope = "club" if self.whole_club else f"person:{self.request.user.pk}"
+        filters = getattr(self, "filters", NO_FILTERS)
+        value, self.figures_as_of = remembered(
+            name,
+            scope=scope,
+            # The value as a number: a freshly created rules row holds 0.05 where a read one holds 0.0500.
+            parts=(filters.as_query(), self.rules.currency, Decimal(self.rules.point_value).normalize(), *parts),
+            compute=compute,
+        )
+        return value
+
     def base_context(self, **extra) -> dict:
         filters = getattr(self, "filters", NO_FILTERS)
         return {
+            "figures_as_of": getattr(self, "figures_as_of", None),
             "whole_club": self.whole_club,
             "links_accounts": self.links_accounts,
             "currency": self.rules.currency,
@@ -132,7 +150,13 @@ class OverviewView(InsightsAccessMixin, View):
         if not form.is_valid():
             return render(request, "insights/overview.html", self.base_context(form=form, overview=None), status=400)
         period = form.cleaned_data["period"]
-        data = overview(period=period, user=request.user, rules=self.rules, filters=self.filters)
+        data = self.figures(
+            "overview",
+            lambda: overview(period=period, user=request.user, rules=self.rules, filters=self.filters),
+            period.kind,
+            period.start,
+            period.end,
+        )
         return render(
             request,
             "insights/overview.html",
@@ -227,14 +251,16 @@ class DrilldownView(InsightsAccessMixin, View):
 
 class SegmentsView(InsightsAccessMixin, View):
     def get(self, request):
-        rows, slipping = segment_summary(user=request.user, filters=self.filters)
+        rows, slipping = self.figures("segments", lambda: segment_summary(user=request.user, filters=self.filters))
         try:
             since = int(request.GET.get("since", 90))
         except ValueError:
             since = 90
         if since not in MOVEMENT_DAYS:
             since = 90
-        keys, moves = segment_movement(user=request.user, days=since, filters=self.filters)
+        keys, moves = self.figures(
+            "movement", lambda: segment_movement(user=request.user, days=since, filters=self.filters), since
+        )
         columns = [key for key in keys if key != NEVER]  # whoever has ordered is in a segment today
         movement = [
             {
@@ -362,7 +388,7 @@ class CampaignsView(InsightsAccessMixin, View):
     def get(self, request):
         if not self.whole_club:
             raise PermissionDenied(_("Campaign results are club-wide figures, for club admins and Marketing."))
-        results = campaigns_side_by_side(user=request.user, rules=self.rules)
+        results = self.figures("campaigns", lambda: campaigns_side_by_side(user=request.user, rules=self.rules))
         return render(request, "insights/campaigns.html", self.base_context(results=results))
 
 
@@ -387,7 +413,9 @@ class SatisfactionView(InsightsAccessMixin, View):
     companies."""
 
     def get(self, request):
-        grid, answered = satisfaction_grid(user=request.user, filters=self.filters)
+        grid, answered = self.figures(
+            "satisfaction", lambda: satisfaction_grid(user=request.user, filters=self.filters)
+        )
         return render(
             request,
             "insights/satisfaction.html",
@@ -453,7 +481,11 @@ class AtRiskView(InsightsAccessMixin, View):
         reason = request.GET.get("reason", "")
         if reason and reason not in RISK_REASONS:
             reason = ""
-        rows = at_risk_accounts(user=request.user, rules=self.rules, reason=reason, filters=self.filters)
+        rows = self.figures(
+            "at_risk",
+            lambda: at_risk_accounts(user=request.user, rules=self.rules, reason=reason, filters=self.filters),
+            reason,
+        )
         query = self.query_with_filters(f"reason={reason}" if reason else "")
         if request.GET.get("format") in EXPORT_FORMATS:
             header = [
@@ -501,7 +533,7 @@ class CohortsView(InsightsAccessMixin, View):
     revenue kept in each following month."""
 
     def get(self, request):
-        grid = cohort_grid(user=request.user, filters=self.filters)
+        grid = self.figures("cohorts", lambda: cohort_grid(user=request.user, filters=self.filters))
         if request.GET.get("format") in EXPORT_FORMATS:
 
             def lines():
@@ -550,7 +582,9 @@ class LifetimeView(InsightsAccessMixin, View):
     """Historical and predicted 12-month value per company, and per segment."""
 
     def get(self, request):
-        rows, summary, _retention = lifetime_values(user=request.user, filters=self.filters)
+        rows, summary, _retention = self.figures(
+            "lifetime", lambda: lifetime_values(user=request.user, filters=self.filters)
+        )
         if request.GET.get("format") in EXPORT_FORMATS:
 
             def lines():

@@ -173,6 +173,9 @@ if IS_POSTGRES:
 # row lock held by someone else (a long import): then it answers 503 with Retry-After and
 # saves nothing, rather than tie up a web worker (core.db.bounded_lock_wait).
 LOCK_WAIT_SECONDS = env_int("LOCK_WAIT_SECONDS", 3, minimum=1)
+# How long an Insights page's computed figures are kept for the next reader with the same
+# scope, filters and data (insights.cache); 0 computes every page view.
+INSIGHTS_CACHE_SECONDS = env_int("INSIGHTS_CACHE_SECONDS", 60, minimum=0)
 
 # The audit trail keeps no IP address: who and what is enough, and an address would be one
 # more personal datum to keep and erase. Changes are kept as the library's text of each value

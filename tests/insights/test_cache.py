@@ -1,0 +1,167 @@
+"""Insights' figures kept for a minute (``insights.cache``): a second reader gets them
+without the club being added up again, never someone else's (a rep's scope, the filters),
+fresh ones as soon as the summary or the standings change, the sentences in their own
+language, and the page still works when the cache cannot be reached."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from insights import cache as insights_cache
+from insights.snapshots import standings_snapshot
+from members.models import Country
+from rewards.models import Purchase
+from tests.factories import CompanyFactory, StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+AT_RISK = reverse("insights:at_risk")
+OVERVIEW = reverse("insights:overview")
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(settings):
+    settings.STAFF_MFA_REQUIRED = False
+    settings.INSIGHTS_CACHE_SECONDS = 60
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "insights-cache-test"},
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def buy(company, days_ago: int, amount: str = "1000"):
+    return Purchase.objects.create(
+        company=company,
+        source="erp",
+        external_id=f"{company.pk}-{days_ago}-{amount}",
+        occurred_at=timezone.now() - timedelta(days=days_ago),
+        net_amount=Decimal(amount),
+    )
+
+
+def overdue(name: str, **fields):
+    """A company that ordered every 30 days and stopped 140 days ago: later than usual."""
+    company = CompanyFactory(name=name, **fields)
+    for days_ago in (200, 170, 140):
+        buy(company, days_ago)
+    return company
+
+
+def queries_of(client, url: str) -> tuple[list[str], bytes]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return [q["sql"] for q in captured.captured_queries], response.content
+
+
+def test_a_second_reader_gets_the_figures_without_reading_the_purchases(client, club_admin):
+    overdue("Slow AB")
+    client.force_login(club_admin)
+    first, page = queries_of(client, AT_RISK)
+    assert b"Slow AB" in page and b"Figures as of" in page
+    assert any("rewards_purchase" in sql for sql in first)
+    client.force_login(StaffFactory(group="Club admins"))
+    second, again = queries_of(client, AT_RISK)
+    assert b"Slow AB" in again
+    assert not any("rewards_purchase" in sql for sql in second)
+    assert len(second) < len(first)
+
+
+def test_a_rep_never_reads_the_club_s_figures_nor_the_club_a_rep_s(client, club_admin, rep, company):
+    overdue("Theirs AB")
+    mine = overdue("Mine AB")
+    mine.sales_rep = rep
+    mine.save(update_fields=["sales_rep"])
+    client.force_login(club_admin)
+    whole = client.get(AT_RISK).content
+    assert b"Mine AB" in whole and b"Theirs AB" in whole
+    client.force_login(rep)
+    own = client.get(AT_RISK).content
+    assert b"Mine AB" in own and b"Theirs AB" not in own
+    client.force_login(club_admin)
+    assert b"Theirs AB" in client.get(AT_RISK).content
+
+
+def test_filters_and_reasons_are_their_own_figures(client, club_admin):
+    overdue("Slow AB")
+    overdue("Langzaam B.V.", country=Country.NETHERLANDS, currency="EUR")
+    client.force_login(club_admin)
+    assert b"Langzaam" in client.get(AT_RISK).content
+    dutch = client.get(AT_RISK + "?country=NL").content
+    assert b"Langzaam" in dutch and b"Slow AB" not in dutch
+    assert b"Slow AB" not in client.get(AT_RISK + "?reason=detractor").content
+
+
+def test_new_standings_or_a_refreshed_summary_give_fresh_figures_at_once(client, club_admin):
+    overdue("Slow AB")
+    client.force_login(club_admin)
+    assert b"Later AB" not in client.get(AT_RISK).content
+    overdue("Later AB")
+    assert b"Later AB" not in client.get(AT_RISK).content  # the minute's figures
+    before = insights_cache.data_version()
+    standings_snapshot()  # the nightly standings (and on PostgreSQL the summary's refresh)
+    assert insights_cache.data_version() != before
+    assert b"Later AB" in client.get(AT_RISK).content
+
+
+def test_the_figures_expire_after_the_configured_seconds(client, club_admin, settings, monkeypatch):
+    overdue("Slow AB")
+    client.force_login(club_admin)
+    client.get(AT_RISK)
+    overdue("Later AB")
+    settings.INSIGHTS_CACHE_SECONDS = 0  # as if the minute were over: computed again
+    assert b"Later AB" in client.get(AT_RISK).content
+
+
+def test_figures_are_kept_for_the_configured_seconds(client, club_admin, settings, monkeypatch):
+    kept = []
+
+    class Recording:
+        def get(self, key):
+            return None
+
+        def set(self, key, value, seconds):
+            kept.append(seconds)
+
+    monkeypatch.setattr(insights_cache, "cache", Recording())
+    settings.INSIGHTS_CACHE_SECONDS = 45
+    client.force_login(club_admin)
+    client.get(AT_RISK)
+    assert kept == [45]
+
+
+def test_the_reasons_are_written_in_each_reader_s_language(client, club_admin):
+    overdue("Slow AB")
+    client.force_login(club_admin)
+    assert b"Usually orders every 30 days" in client.get(AT_RISK).content
+    swedish = StaffFactory(group="Club admins", language="sv")
+    client.force_login(swedish)
+    page = client.get(AT_RISK).content.decode()
+    assert "Beställer vanligtvis var 30:e dag" in page
+    assert "Usually orders" not in page
+
+
+def test_a_cache_that_cannot_be_reached_only_makes_the_page_slower(client, club_admin, monkeypatch):
+    overdue("Slow AB")
+
+    class Unreachable:
+        def get(self, *args, **kwargs):
+            raise ConnectionError("cache down")
+
+        set = get
+
+    monkeypatch.setattr(insights_cache, "cache", Unreachable())
+    client.force_login(club_admin)
+    assert b"Slow AB" in client.get(AT_RISK).content
+    assert client.get(OVERVIEW).status_code == 200
