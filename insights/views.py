@@ -37,7 +37,7 @@ from .behaviour import (
     satisfaction_grid,
     with_companies,
 )
-from .cache import remembered
+from .cache import remembered, remembered_rows
 from .cohorts import COHORT_MONTHS, cohort_grid, heat
 from .filters import NO_FILTERS, FilterForm, resolve
 from .forms import PeriodForm
@@ -83,13 +83,14 @@ class InsightsAccessMixin(LoginRequiredMixin):
         self.filters = resolve(self.filter_form.filters(), user=user)
         return super().dispatch(request, *args, **kwargs)
 
-    def figures(self, name: str, compute, *parts):
-        """``compute()`` through ``insights.cache.remembered``, keyed on this reader's scope,
-        the filters, the programme's value of a point and ``parts``; notes when the figures
-        were computed for the page to say."""
+    def figures(self, name: str, compute, *parts, rows: bool = False):
+        """``compute()`` through ``insights.cache.remembered`` (``rows``: ``remembered_rows``,
+        for a ``(long list, rest)``), keyed on this reader's scope, the filters, the
+        programme's value of a point and ``parts``; notes when the figures were computed for
+        the page to say."""
         scope = "club" if self.whole_club else f"person:{self.request.user.pk}"
         filters = getattr(self, "filters", NO_FILTERS)
-        value, self.figures_as_of = remembered(
+        value, self.figures_as_of = (remembered_rows if rows else remembered)(
             name,
             scope=scope,
             # The value as a number: a freshly created rules row holds 0.05 where a read one holds 0.0500.
@@ -251,7 +252,11 @@ class DrilldownView(InsightsAccessMixin, View):
 
 class SegmentsView(InsightsAccessMixin, View):
     def get(self, request):
-        rows, slipping = self.figures("segments", lambda: segment_summary(user=request.user, filters=self.filters))
+        def summary():
+            rows, slipping = segment_summary(user=request.user, filters=self.filters)
+            return rows, slipping[:PER_PAGE], len(slipping)
+
+        rows, slipping, slipping_count = self.figures("segments", summary)
         try:
             since = int(request.GET.get("since", 90))
         except ValueError:
@@ -271,18 +276,16 @@ class SegmentsView(InsightsAccessMixin, View):
             }
             for then in keys
         ]
-        names = dict(
-            Company.objects.filter(pk__in=[v.company_id for v in slipping[:PER_PAGE]]).values_list("pk", "name")
-        )
-        for value in slipping[:PER_PAGE]:
+        names = dict(Company.objects.filter(pk__in=[v.company_id for v in slipping]).values_list("pk", "name"))
+        for value in slipping:
             value.name = names.get(value.company_id, "")
         return render(
             request,
             "insights/segments.html",
             self.base_context(
                 rows=rows,
-                slipping=slipping[:PER_PAGE],
-                slipping_count=len(slipping),
+                slipping=slipping,
+                slipping_count=slipping_count,
                 segment_max=max((row.companies for row in rows), default=0),
                 movement=[row for row in movement if row["total"]],
                 movement_labels=[SEGMENTS[key][0] for key in columns],
@@ -481,10 +484,11 @@ class AtRiskView(InsightsAccessMixin, View):
         reason = request.GET.get("reason", "")
         if reason and reason not in RISK_REASONS:
             reason = ""
-        rows = self.figures(
+        rows, _rest = self.figures(
             "at_risk",
-            lambda: at_risk_accounts(user=request.user, rules=self.rules, reason=reason, filters=self.filters),
+            lambda: (at_risk_accounts(user=request.user, rules=self.rules, reason=reason, filters=self.filters), None),
             reason,
+            rows=True,
         )
         query = self.query_with_filters(f"reason={reason}" if reason else "")
         if request.GET.get("format") in EXPORT_FORMATS:
@@ -582,9 +586,11 @@ class LifetimeView(InsightsAccessMixin, View):
     """Historical and predicted 12-month value per company, and per segment."""
 
     def get(self, request):
-        rows, summary, _retention = self.figures(
-            "lifetime", lambda: lifetime_values(user=request.user, filters=self.filters)
-        )
+        def values():
+            rows, summary, _retention = lifetime_values(user=request.user, filters=self.filters)
+            return rows, summary
+
+        rows, summary = self.figures("lifetime", values, rows=True)
         if request.GET.get("format") in EXPORT_FORMATS:
 
             def lines():
