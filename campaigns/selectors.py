@@ -16,6 +16,8 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     DecimalField,
     Exists,
@@ -28,6 +30,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -774,68 +777,73 @@ def campaign_results(
     *, campaign: Campaign, now: datetime | None = None, rules: ProgrammeRules | None = None, weeks: bool = True
 ) -> CampaignResults:
     """The results page's figures for a started campaign (see ``CampaignResults``). Five
-    queries whatever the number of members and purchases (and the rules, unless given)."""
+    queries whatever the number of members and purchases (and the rules, unless given).
+
+    The groups' revenue and buyers come from the members' purchases summed per company and
+    period in the database (a hash of 6 000 rows at real size; grouping by the hold-out flag
+    with a distinct count sorted all 143 000 of them on disk) and added up per group here."""
     now = now or timezone.now()
     rules = rules or ProgrammeRules.current()
     before_start, start, end = results_periods(campaign, now=now)
-    sizes = dict(
-        CampaignMember.objects.filter(campaign=campaign)
-        .values("in_holdout")
-        .annotate(total=Count("pk"))
-        .values_list("in_holdout", "total")
-        .order_by()
-    )
-    purchases = Purchase.objects.filter(
-        company__campaign_memberships__campaign=campaign, occurred_at__gte=before_start, occurred_at__lt=end
-    )
-    before = Q(occurred_at__lt=start)
-    during = Q(occurred_at__gte=start)
+    holdout_of = dict(CampaignMember.objects.filter(campaign=campaign).values_list("company_id", "in_holdout"))
+    sizes = {False: 0, True: 0}
+    for in_holdout in holdout_of.values():
+        sizes[in_holdout] += 1
     amount = net_amount_in_base()
-    rows = {
-        row["company__campaign_memberships__in_holdout"]: row
-        for row in purchases.values("company__campaign_memberships__in_holdout")
+    in_window = Q(occurred_at__gte=before_start, occurred_at__lt=end)
+    per_company = (
+        Purchase.objects.filter(
+            in_window, company_id__in=CampaignMember.objects.filter(campaign=campaign).values("company_id")
+        )
         .annotate(
-            revenue_before=Coalesce(Sum(amount, filter=before), Value(ZERO), output_field=MONEY),
-            revenue_during=Coalesce(Sum(amount, filter=during), Value(ZERO), output_field=MONEY),
-            buyers_before=Count("company_id", distinct=True, filter=before & Q(original__isnull=True)),
-            buyers_during=Count("company_id", distinct=True, filter=during & Q(original__isnull=True)),
+            during=Case(
+                When(occurred_at__gte=start, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
         )
+        .values("company_id", "during")
+        .annotate(revenue=Sum(amount), orders=Count("pk", filter=Q(original__isnull=True)))
         .order_by()
-    }
+    )
+    revenue = {(holdout, period): ZERO for holdout in (False, True) for period in (False, True)}
+    buyers = dict.fromkeys(revenue, 0)
+    for company_id, during, company_revenue, orders in per_company.values_list(
+        "company_id", "during", "revenue", "orders"
+    ):
+        holdout = holdout_of.get(company_id)
+        if holdout is None:  # joined the audience between the two reads
+            continue
+        revenue[holdout, during] += company_revenue or ZERO
+        buyers[holdout, during] += 1 if orders else 0
 
-    def figures(holdout: bool, period: str) -> GroupFigures:
-        row = rows.get(holdout, {})
-        return GroupFigures(
-            size=sizes.get(holdout, 0),
-            revenue=row.get(f"revenue_{period}", ZERO),
-            buyers=row.get(f"buyers_{period}", 0),
-        )
+    def figures(holdout: bool, in_campaign: bool) -> GroupFigures:
+        key = (holdout, in_campaign)
+        return GroupFigures(size=sizes[holdout], revenue=revenue[key], buyers=buyers[key])
 
     participants = CampaignAward.objects.filter(campaign=campaign).values("company_id").distinct().count()
-    week_rows = _weekly(campaign, purchases, start=start, sizes=sizes, amount=amount) if weeks else []
     return CampaignResults(
         campaign=campaign,
         before_start=before_start,
         start=start,
         end=end,
-        treated_before=figures(False, "before"),
-        treated_during=figures(False, "during"),
-        holdout_before=figures(True, "before"),
-        holdout_during=figures(True, "during"),
+        treated_before=figures(False, False),
+        treated_during=figures(False, True),
+        holdout_before=figures(True, False),
+        holdout_during=figures(True, True),
         points_issued=campaign.points_awarded,
         points_value=(Decimal(campaign.points_awarded) * rules.point_value).quantize(Decimal("0.01")),
         currency=rules.currency,
         participants=participants,
-        weeks=week_rows,
+        weeks=_weekly(campaign, in_window, amount=amount, start=start, sizes=sizes) if weeks else [],
         nps=nps_figures(ActivityCompletion.objects.filter(activity__campaign=campaign)),
     )
 
 
-def _weekly(campaign: Campaign, purchases, *, start: datetime, sizes: dict, amount) -> list[WeekFigures]:
+def _weekly(campaign: Campaign, in_window: Q, *, amount, start: datetime, sizes: dict) -> list[WeekFigures]:
     """Revenue per company per week (weeks starting Monday, local time) for both groups;
     ``amount`` is the purchase amount in the base currency (``net_amount_in_base``)."""
     rows = (
-        purchases.annotate(week=TruncWeek("occurred_at"))
+        Purchase.objects.filter(in_window, company__campaign_memberships__campaign=campaign)
+        .annotate(week=TruncWeek("occurred_at"))
         .values("week", "company__campaign_memberships__in_holdout")
         .annotate(revenue=Sum(amount))
         .order_by("week")

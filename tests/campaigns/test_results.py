@@ -116,6 +116,16 @@ def test_the_uplift_figures_are_the_ones_worked_out_by_hand(club):
     assert (results.nps.answers, results.nps.score) == (4, 25)
 
 
+def test_a_credit_note_alone_is_revenue_but_not_a_buyer(club):
+    """H2 bought nothing during the campaign; a credit note against its April order lands
+    in May: the hold-out's revenue falls by it, its buyers stay H1 alone."""
+    h2_order = club.members.get(company__name="H2").company.purchases.get()
+    CreditNoteFactory(original=h2_order, net_amount=Decimal("-100"), occurred_at=DURING)
+    results = campaign_results(campaign=club, now=LATER)
+    assert (results.holdout_during.revenue, results.holdout_during.buyers) == (Decimal("1000.00"), 1)
+    assert (results.holdout_before.revenue, results.holdout_before.buyers) == (Decimal("2000.00"), 2)
+
+
 def test_the_weekly_series_adds_up_to_the_period_totals(club):
     weeks = campaign_results(campaign=club, now=LATER).weeks
 
