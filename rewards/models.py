@@ -195,9 +195,11 @@ class ProgrammeCurrency(models.Model):
     )
     reporting_rate = models.DecimalField(
         _("reporting rate"),
-        max_digits=15,
+        max_digits=13,
         decimal_places=6,
-        validators=[MinValueValidator(Decimal("0.000001"))],
+        # At most a million: wide enough for any pair of currencies, and a purchase at the
+        # amount bound times it still fits the Insights summary's sums.
+        validators=[MinValueValidator(Decimal("0.000001")), MaxValueValidator(Decimal("1000000"))],
         help_text=_(
             "What one unit of this currency counts as in the base currency in Insights' and campaign "
             "results' revenue figures: a planning rate the club sets and reviews. It never changes "
@@ -215,7 +217,10 @@ class ProgrammeCurrency(models.Model):
                 condition=Q(points_per_currency_unit__gte=0, point_value__gte=0),
                 name="rewards_programmecurrency_not_negative",
             ),
-            models.CheckConstraint(condition=Q(reporting_rate__gt=0), name="rewards_programmecurrency_reporting_rate"),
+            models.CheckConstraint(
+                condition=Q(reporting_rate__gt=0, reporting_rate__lte=1_000_000),
+                name="rewards_programmecurrency_reporting_rate",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,8 @@ def parity_from_point_values(apps, schema_editor):
     for term in ProgrammeCurrency.objects.all():
         rate = Decimal("1")
         if base and term.point_value:
-            rate = max((base / term.point_value).quantize(Decimal("0.000001")), Decimal("0.000001"))
+            rate = (base / term.point_value).quantize(Decimal("0.000001"))
+            rate = min(max(rate, Decimal("0.000001")), Decimal("1000000"))
         term.reporting_rate = rate
         term.save(update_fields=["reporting_rate"])
 
@@ -30,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="programmecurrency",
             name="reporting_rate",
-            field=models.DecimalField(decimal_places=6, max_digits=15, null=True),
+            field=models.DecimalField(decimal_places=6, max_digits=13, null=True),
         ),
         migrations.RunPython(parity_from_point_values, migrations.RunPython.noop),
         migrations.AlterField(
@@ -43,15 +44,19 @@ class Migration(migrations.Migration):
                     "results' revenue figures: a planning rate the club sets and reviews. It never changes "
                     "points or their value. Insights follows a change at its next summary refresh."
                 ),
-                max_digits=15,
-                validators=[django.core.validators.MinValueValidator(Decimal("0.000001"))],
+                max_digits=13,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0.000001")),
+                    django.core.validators.MaxValueValidator(Decimal("1000000")),
+                ],
                 verbose_name="reporting rate",
             ),
         ),
         migrations.AddConstraint(
             model_name="programmecurrency",
             constraint=models.CheckConstraint(
-                condition=models.Q(("reporting_rate__gt", 0)), name="rewards_programmecurrency_reporting_rate"
+                condition=models.Q(("reporting_rate__gt", 0), ("reporting_rate__lte", 1000000)),
+                name="rewards_programmecurrency_reporting_rate",
             ),
         ),
     ]

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from rewards.models import EntryKind, LedgerEntry, PointsAccount
+from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProgrammeCurrency
 from tests.factories import StaffFactory
 from tests.mfa import login_with_totp
 
@@ -272,3 +272,34 @@ def test_the_reward_list_shows_each_cost_with_its_worth_and_the_reward_value_in_
         admin_client.get(url)
 
     assert "10\u202f000 points <small>(500\u00a0SEK / 200\u00a0SEK)</small>" in page
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        ("0", "greater than or equal to 0.000001"),
+        ("-11", "greater than or equal to 0.000001"),
+        ("1000001", "less than or equal to 1000000"),
+        ("1e400", "no more than 13 digits"),
+        ("11\x00", "Enter a number"),
+        ("=HYPERLINK(1)", "Enter a number"),
+    ],
+)
+def test_a_hostile_reporting_rate_is_a_form_error_and_changes_nothing(admin_client, rules, rate, message):
+    """The reporting rate multiplies every purchase in Insights' sums: nothing outside (0, 1 000 000]."""
+    response = admin_client.post(
+        reverse("admin:rewards_programmecurrency_add"),
+        {"currency": "EUR", "points_per_currency_unit": "11", "point_value": "0.0018", "reporting_rate": rate},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ProgrammeCurrency.objects.exists()
+
+
+def test_a_reporting_rate_within_bounds_is_saved(admin_client, rules):
+    response = admin_client.post(
+        reverse("admin:rewards_programmecurrency_add"),
+        {"currency": "EUR", "points_per_currency_unit": "11", "point_value": "0.0018", "reporting_rate": "11.25"},
+    )
+    assert response.status_code == 302
+    assert ProgrammeCurrency.objects.get().reporting_rate == Decimal("11.25")
