@@ -3,14 +3,15 @@
 An Insights page adds up the whole club (at real size, 10 000 companies: half a second of
 SQL and Python for the overview, whatever the indexes), and the same figures are asked for
 again and again: every club admin opens the same overview, a page is reloaded, a filter is
-set and cleared. ``remembered`` keeps a page's computed figures (not its HTML: the sentences
-are written in each reader's language when shown) in the default cache for
+set and cleared. ``remembered`` keeps a page's computed figures (not its HTML) in the
+``insights`` cache (Redis, else each process's memory; never the database cache) for
 ``INSIGHTS_CACHE_SECONDS`` (60; 0 turns it off, as the tests do except those of this module).
 
 **What a key holds**, so no one ever reads figures computed for someone else or from other
 data: the page, the reader's scope (the whole club for club admins and Marketing, else the
 person: a rep's accounts are their own), the filters and the page's own arguments (period,
-reason, …), the programme's currency and point value, and the **data version**: when the
+reason, …), the programme's currency and point value, the reader's language (segment and
+satisfaction labels are translated when computed), and the **data version**: when the
 summary was last refreshed or rebuilt and when the last standings were taken
 (``insights.snapshots``). A refresh, a rebuild or a new night's standings therefore start
 fresh figures at once; what the summary does not hold (logins, answers, the ledger since the
@@ -32,13 +33,17 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.connection import ConnectionProxy
 
 from .models import SnapshotDay, SummaryState
 
 logger = logging.getLogger(__name__)
+# Its own cache (settings: Redis, else each process's memory), never the database cache,
+# whose culling would take other apps' keys with it.
+cache = ConnectionProxy(caches, "insights")
 T = TypeVar("T")
 KEY_PREFIX = "insights:figures:v1:"
 ROWS_PER_CHUNK = 100
@@ -109,6 +114,8 @@ class CachedRows(Sequence):
     def __getitem__(self, index):
         if isinstance(index, slice):
             start, stop, step = index.indices(self.length)
+            if step < 0:  # backwards: rare, so the whole list
+                return list(self)[index]
             if start >= stop:
                 return []
             first, last = start // ROWS_PER_CHUNK, (stop - 1) // ROWS_PER_CHUNK

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -93,8 +93,15 @@ class InsightsAccessMixin(LoginRequiredMixin):
         value, self.figures_as_of = (remembered_rows if rows else remembered)(
             name,
             scope=scope,
-            # The value as a number: a freshly created rules row holds 0.05 where a read one holds 0.0500.
-            parts=(filters.as_query(), self.rules.currency, Decimal(self.rules.point_value).normalize(), *parts),
+            # The value as a number: a freshly created rules row holds 0.05 where a read one holds
+            # 0.0500. The language: segment and satisfaction labels are translated when computed.
+            parts=(
+                filters.as_query(),
+                self.rules.currency,
+                Decimal(self.rules.point_value).normalize(),
+                translation.get_language(),
+                *parts,
+            ),
             compute=compute,
         )
         return value

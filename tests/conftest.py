@@ -195,6 +195,19 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture(autouse=True)
+def _language_of_the_settings():
+    """Each test starts and ends in the settings' language. A request activates its reader's
+    language for the thread (``members.middleware``) and Django leaves it active after the
+    response, as every request activates its own; without this a test after a Swedish
+    reader's request read Swedish messages it never asked for."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _celery_join_allowed():
     """Each test starts allowed to wait for a task's result. Celery keeps "a task is running
     here, do not block on another" in one process-wide flag that an eager ``delay()`` sets and

@@ -200,15 +200,15 @@ DATABASE_CACHE = {
 }
 
 
-def redis_cache(location: str) -> dict:
-    """The default cache on Redis, falling back to the database cache while Redis cannot be
-    reached (a function so the fault tests can point the same setup at a dead Redis)."""
+def redis_cache(location: str, *, fallback: str = "database") -> dict:
+    """The default cache on Redis, falling back to the ``fallback`` cache while Redis cannot
+    be reached (a function so the fault tests can point the same setup at a dead Redis)."""
     return {
         "BACKEND": "core.cache.FallbackRedisCache",
         "LOCATION": location,
         "KEY_PREFIX": "clubportal",
         "OPTIONS": {
-            "FALLBACK": "database",
+            "FALLBACK": fallback,
             # A page must not wait on an unreachable Redis: give up quickly, then use the
             # database cache for a few seconds before trying Redis again.
             "socket_connect_timeout": 0.5,
@@ -221,6 +221,17 @@ CACHES = {
     "default": redis_cache(REDIS_URL) if REDIS_URL else dict(DATABASE_CACHE),
     "database": dict(DATABASE_CACHE),
 }
+
+# Insights' computed figures (insights.cache): Redis, shared by every worker; else, and while
+# Redis cannot be reached, each process's own memory. Never the database cache: a club-wide
+# list is about a hundred entries, and past its MAX_ENTRIES the database cache deletes keys
+# in their order, allauth's login rate limits and used TOTP codes among the first.
+CACHES["insights-local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "insights-figures",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+CACHES["insights"] = redis_cache(REDIS_URL, fallback="insights-local") if REDIS_URL else dict(CACHES["insights-local"])
 
 # Wagtail looks renditions up in this cache; process-local memory keeps every page view
 # from writing to the shared default cache.

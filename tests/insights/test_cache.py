@@ -9,12 +9,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.models import Activity, ActivityCompletion, ActivityKind, CompletionStatus
 from insights import cache as insights_cache
 from insights.snapshots import standings_snapshot
 from members.models import Country
@@ -33,11 +34,11 @@ def _cache_on(settings):
     settings.INSIGHTS_CACHE_SECONDS = 60
     settings.CACHES = {
         **settings.CACHES,
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "insights-cache-test"},
+        "insights": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "insights-cache-test"},
     }
-    cache.clear()
+    caches["insights"].clear()
     yield
-    cache.clear()
+    caches["insights"].clear()
 
 
 def buy(company, days_ago: int, amount: str = "1000"):
@@ -189,9 +190,15 @@ def test_a_long_list_is_kept_in_chunks_and_a_lost_chunk_computes_it_again(monkey
     (rows, rest), _at = insights_cache.remembered_rows("rows", scope="club", parts=(), compute=compute)
     assert isinstance(rows, insights_cache.CachedRows) and rest == "the rest"
     assert (len(rows), rows[4:8], rows[-1], rows[9:20], list(rows)) == (10, [4, 5, 6, 7], 9, [9], list(range(10)))
+    assert (rows[::2], rows[-3:], rows[::-1], rows[7:2:-2]) == (
+        [0, 2, 4, 6, 8],
+        [7, 8, 9],
+        list(range(9, -1, -1)),
+        [7, 5, 3],
+    )
     assert len(computed) == 1
 
-    cache.delete(insights_cache.cache_key("rows", scope="club", parts=()) + ":1")  # rows 3-5 evicted
+    insights_cache.cache.delete(insights_cache.cache_key("rows", scope="club", parts=()) + ":1")  # rows 3-5 evicted
     (rows, _rest), _at = insights_cache.remembered_rows("rows", scope="club", parts=(), compute=compute)
     assert rows[2:7] == [2, 3, 4, 5, 6] and len(computed) == 2
     (rows, _rest), _at = insights_cache.remembered_rows("rows", scope="club", parts=(), compute=compute)
@@ -210,3 +217,41 @@ def test_pages_and_exports_of_a_kept_list_are_the_computed_ones(client, club_adm
     assert again == export and export.count(b"Slow ") == 5
     value = client.get(reverse("insights:lifetime")).content
     assert client.get(reverse("insights:lifetime")).content.count(b"Slow ") == value.count(b"Slow ") >= 5
+
+
+@pytest.mark.parametrize(
+    ("url", "english"),
+    [
+        ("insights:segments", "Ordered in the last 30 days and at least 6 times in the last 365."),
+        ("insights:segments", "usually orders every 30 days"),  # the slipping account's reason
+        ("insights:satisfaction", "Latest score 9 or 10."),
+    ],
+)
+def test_labels_written_when_computed_are_in_each_reader_s_language(client, club_admin, url, english):
+    """Segment and satisfaction labels, and the slipping reasons, are translated when the
+    figures are computed: a Swedish reader after an English one must not get English."""
+    company = overdue("Slow AB")
+    survey = Activity.objects.create(kind=ActivityKind.SURVEY, title="How are we doing?", points=10)
+    ActivityCompletion.objects.create(
+        activity=survey,
+        company=company,
+        scope_key=f"company:{company.pk}",
+        status=CompletionStatus.SUBMITTED,
+        score=10,
+        created_at=timezone.now() - timedelta(days=3),
+    )
+    client.force_login(club_admin)
+    assert english in client.get(reverse(url)).content.decode()
+    client.force_login(StaffFactory(group="Club admins", language="sv"))
+    assert english not in client.get(reverse(url)).content.decode()
+
+
+def test_the_figures_have_a_cache_of_their_own_never_the_database_s(settings):
+    """The database cache deletes keys in their order past its MAX_ENTRIES, and a club-wide
+    list is a hundred entries: allauth's login rate limits and used TOTP codes sort first."""
+    from clubportal.settings.base import redis_cache
+
+    for insights in (settings.CACHES["insights"], redis_cache("redis://127.0.0.1:6379/0", fallback="insights-local")):
+        assert "DatabaseCache" not in insights["BACKEND"]
+    production = redis_cache("redis://127.0.0.1:6379/0", fallback="insights-local")
+    assert production["OPTIONS"]["FALLBACK"] == "insights-local"
