@@ -776,8 +776,9 @@ def results_periods(campaign: Campaign, *, now: datetime) -> tuple[datetime, dat
 def campaign_results(
     *, campaign: Campaign, now: datetime | None = None, rules: ProgrammeRules | None = None, weeks: bool = True
 ) -> CampaignResults:
-    """The results page's figures for a started campaign (see ``CampaignResults``). Five
-    queries whatever the number of members and purchases (and the rules, unless given).
+    """The results page's figures for a started campaign (see ``CampaignResults``). Six
+    queries whatever the number of members and purchases, one of them the reporting rates
+    (and the rules, unless given).
 
     The groups' revenue and buyers come from the members' purchases summed per company and
     period in the database (a hash of 6 000 rows at real size; grouping by the hold-out flag
