@@ -65,19 +65,28 @@ def cache_key(name: str, *, scope: str, parts: tuple) -> str:
     return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _seconds() -> int:
+    return getattr(settings, "INSIGHTS_CACHE_SECONDS", 60)
+
+
+def _get_many(keys: list[str]) -> dict[str, Any]:
+    """``keys``' values found in the cache; none when it cannot be reached (only slower)."""
+    try:
+        return cache.get_many(keys)
+    except Exception:
+        logger.warning("Insights cache unreachable; computing", exc_info=True)
+        return {}
+
+
 def remembered(name: str, *, scope: str, parts: tuple, compute: Callable[[], T]) -> tuple[T, datetime]:
     """``compute()`` and when it was computed: from the cache when the same page, scope,
     parts and data version were computed in the last ``INSIGHTS_CACHE_SECONDS``, else now
     (and kept). ``scope`` is ``"club"`` for whoever sees every company, else the person's."""
-    seconds = getattr(settings, "INSIGHTS_CACHE_SECONDS", 60)
+    seconds = _seconds()
     if not seconds:
         return compute(), timezone.now()
     key = cache_key(name, scope=scope, parts=parts)
-    try:
-        hit = cache.get(key)
-    except Exception:
-        logger.warning("Insights cache unreachable; computing %s", name, exc_info=True)
-        hit = None
+    hit = _get_many([key]).get(key)
     if hit is not None:
         return hit
     result = (compute(), timezone.now())
@@ -86,18 +95,6 @@ def remembered(name: str, *, scope: str, parts: tuple, compute: Callable[[], T])
     except Exception:
         logger.warning("Insights cache unreachable; %s not kept", name, exc_info=True)
     return result
-
-
-def _seconds() -> int:
-    return getattr(settings, "INSIGHTS_CACHE_SECONDS", 60)
-
-
-def _get_many(keys: list[str]) -> dict[str, Any]:
-    try:
-        return cache.get_many(keys)
-    except Exception:
-        logger.warning("Insights cache unreachable", exc_info=True)
-        return {}
 
 
 class CachedRows(Sequence):
