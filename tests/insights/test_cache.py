@@ -6,7 +6,6 @@ language, and the page still works when the cache cannot be reached."""
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.core.cache import caches
@@ -19,8 +18,8 @@ from campaigns.models import Activity, ActivityCompletion, ActivityKind, Complet
 from insights import cache as insights_cache
 from insights.snapshots import standings_snapshot
 from members.models import Country
-from rewards.models import Purchase
 from tests.factories import CompanyFactory, StaffFactory
+from tests.insights.test_views import buy
 
 pytestmark = pytest.mark.django_db
 
@@ -41,21 +40,11 @@ def _cache_on(settings):
     caches["insights"].clear()
 
 
-def buy(company, days_ago: int, amount: str = "1000"):
-    return Purchase.objects.create(
-        company=company,
-        source="erp",
-        external_id=f"{company.pk}-{days_ago}-{amount}",
-        occurred_at=timezone.now() - timedelta(days=days_ago),
-        net_amount=Decimal(amount),
-    )
-
-
 def overdue(name: str, **fields):
     """A company that ordered every 30 days and stopped 140 days ago: later than usual."""
     company = CompanyFactory(name=name, **fields)
     for days_ago in (200, 170, 140):
-        buy(company, days_ago)
+        buy(company, 1000, days_ago)
     return company
 
 

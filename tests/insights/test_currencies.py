@@ -15,11 +15,10 @@ Net revenue 1 000 + 990 + 555.50 = 2 545.50 SEK; order value 1 000 + 1 100 + 555
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from campaigns.models import Segment
 from campaigns.selectors import segment_companies
@@ -28,28 +27,13 @@ from insights.models import CompanyDay, SummaryState
 from insights.periods import MONTH, Period
 from insights.selectors import drilldown_companies, period_figures
 from members.models import Country
-from rewards.models import ProgrammeCurrency, ProgrammeRules, Purchase
+from rewards.models import ProgrammeCurrency, ProgrammeRules
 from tests.factories import CompanyFactory
+from tests.insights.test_figures import at, buy
 
 pytestmark = pytest.mark.django_db
 
 MARCH = Period.containing(MONTH, date(2026, 3, 14))
-
-
-def at(day: date) -> datetime:
-    return timezone.make_aware(datetime(day.year, day.month, day.day, 12), timezone.get_current_timezone())
-
-
-def buy(company, amount: str, day: date, *, currency: str, original=None) -> Purchase:
-    return Purchase.objects.create(
-        company=company,
-        source="erp",
-        external_id=f"{company.pk}-{day.isoformat()}-{amount}",
-        occurred_at=at(day),
-        net_amount=Decimal(amount),
-        currency=currency,
-        original=original,
-    )
 
 
 @pytest.fixture

@@ -47,13 +47,14 @@ def at(day: date, hour: int = 12) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day, hour), timezone.get_current_timezone())
 
 
-def buy(company, amount, day, original=None):
+def buy(company, amount, day, original=None, *, currency="SEK"):
     return Purchase.objects.create(
         company=company,
         source="erp",
         external_id=f"{company.pk}-{day.isoformat()}-{amount}",
         occurred_at=at(day),
         net_amount=Decimal(amount),
+        currency=currency,
         original=original,
     )
 
