@@ -8,6 +8,7 @@ browser tests only.
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,18 @@ def _browser_needs_postgresql():
     require(connection.vendor == "postgresql", "PostgreSQL for the browser journeys (set DATABASE_URL)")
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """Each journey gets a new, empty in-memory default cache, so allauth's login counters
+    ("login" 30/m/ip, "login_failed") neither pile up across the journeys of one worker, which
+    all log in from 127.0.0.1, nor land in the Redis that both workers share (CI failed once
+    on a 429 from the login page in the third login of a journey)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"browser-{uuid.uuid4()}"},
+    }
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's launch options, pointed at Debian's Chromium (headless unless --headed)."""
@@ -69,16 +82,12 @@ def demo_club(live_server, settings):
     the live server's transactional tests empty the database after each test, so it
     would run again for every test.
 
-    Links in e-mails point at the live server, and the cache is a private in-memory one,
-    so allauth's failed-login counters neither leak between tests nor land in a shared Redis.
+    Links in e-mails point at the live server (the cache is the journey's own, ``_own_cache``).
     """
     from members.staff_groups import SALES_REPS
     from portal.demo import SeedSummary, seed_companies, seed_contacts, seed_group, seed_site, seed_staff
 
     settings.SITE_URL = live_server.url
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "browser-tests"}
-    }
     summary = SeedSummary()
     seed_site(summary)
     staff = seed_staff(summary)

@@ -190,7 +190,6 @@ def test_every_page_meets_wcag_21_aa(live_server, browser: Browser, settings):
 
     settings.SITE_URL = live_server.url
     settings.STAFF_MFA_REQUIRED = False
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "a11y"}}
     seed()
 
     # when axe checks every page each kind of visitor opens
