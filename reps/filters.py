@@ -7,6 +7,7 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +93,30 @@ class AccountFilter(django_filters.FilterSet):
             return queryset.filter(Q(last_purchase_at__lt=quiet_since) | Q(last_purchase_at__isnull=True))
         return queryset
 
+    def problems(self, data: QueryDict) -> list[str]:
+        """Why ``data``'s filters cannot pick an audience: an invalid value, or a filter this
+        person does not have (a rep choosing another rep's accounts). Empty when they can."""
+        found = []
+        if "rep" in data and "rep" not in self.filters:
+            found.append(_("Only club admins can choose the accounts of a sales rep."))
+        if self.is_bound and not self.form.is_valid():
+            for name, errors in self.form.errors.items():
+                label = self.form.fields[name].label if name in self.form.fields else name
+                found.extend(f"{label}: {error}" for error in errors)
+        return found
+
+    def chosen(self) -> str:
+        """The valid chosen filters as a query string (``tier=3&country=SE``): what a
+        broadcast keeps of its audience, described in each reader's language when shown
+        (``describe_audience``)."""
+        if not self.is_bound or not self.form.is_valid():
+            return ""
+        chosen = QueryDict(mutable=True)
+        for name, value in self.form.cleaned_data.items():
+            if value:
+                chosen[name] = value.pk if hasattr(value, "pk") else value
+        return chosen.urlencode()
+
     @property
     def is_filtered(self) -> bool:
         return bool(self.is_bound and any(self.data.get(name) for name in self.filters))
@@ -109,3 +134,15 @@ class AccountFilter(django_filters.FilterSet):
                 value = dict(field.choices).get(value, value)
             parts.append(f"{field.label}: {value}")
         return "; ".join(str(part) for part in parts)
+
+
+def describe_audience(stored: str) -> str:
+    """A broadcast's audience in the reader's language: its filters (``AccountFilter.chosen``)
+    in words, "All accounts" for none. Text stored before the filters were kept as a query
+    string (it has no ``=``) is shown as it was written."""
+    from members.models import Company
+
+    if stored and "=" not in stored:
+        return stored
+    filterset = AccountFilter(QueryDict(stored), queryset=Company.objects.none(), show_rep=True)
+    return filterset.describe() or str(_("All accounts"))

@@ -22,7 +22,7 @@ from django_tables2.export import ExportMixin
 from campaigns.selectors import company_campaigns
 from core.db import LockWaitTimeout, bounded_lock_wait, busy_message
 from core.spreadsheets import SafeTableExport, StreamingCsvExportMixin
-from members.models import CompanyStatus
+from members.models import Company, CompanyStatus
 from members.selectors import company_colleagues, is_sales_rep
 from members.views import SalesStaffRequiredMixin
 from messaging.selectors import recent_broadcasts, staff_company, staff_threads
@@ -30,7 +30,7 @@ from messaging.services import MessagingError, broadcast_create, broadcast_key, 
 from rewards.ledger.selectors import account_summary, programme_rules_for_request
 
 from .activity import account_activity_as_of, account_activity_rebuild
-from .filters import AccountFilter
+from .filters import AccountFilter, describe_audience
 from .forms import BroadcastForm, GoodwillForm, StaffNoteForm, StaffThreadStartForm
 from .selectors import (
     account_months,
@@ -233,33 +233,42 @@ class BroadcastView(SalesStaffRequiredMixin, View):
     template_name = "reps/broadcast.html"
 
     def _audience(self):
+        """The filters, why they cannot pick an audience (a wrong value, a filter this person
+        does not have: never a silently wider audience), and the audience when they can."""
         filterset = AccountFilter(
             self.request.GET or None, queryset=rep_accounts(user=self.request.user), show_rep=self.is_club_admin
         )
+        problems = filterset.problems(self.request.GET)
+        if problems:
+            return filterset, problems, Company.objects.none()
         # Suspended companies get no messages (broadcast_create leaves them out too).
-        return filterset, filterset.qs.filter(status=CompanyStatus.ACTIVE)
+        return filterset, [], filterset.qs.filter(status=CompanyStatus.ACTIVE)
 
     def _render(self, form, status=200):
-        filterset, audience = self._audience()
+        filterset, problems, audience = self._audience()
         count = audience.count()
+        recent = recent_broadcasts(user=self.request.user)
+        for broadcast in recent:
+            broadcast.audience_text = describe_audience(broadcast.audience)
         context = {
             "form": form,
             "filter": filterset,
+            "problems": problems,
             "count": count,
             "preview": list(audience.order_by("name")[:BROADCAST_PREVIEW]),
             "more": max(0, count - BROADCAST_PREVIEW),
             "query_string": self.request.GET.urlencode(),
-            "recent": recent_broadcasts(user=self.request.user),
+            "recent": recent,
         }
-        return render(self.request, self.template_name, context, status=status)
+        return render(self.request, self.template_name, context, status=400 if problems else status)
 
     def get(self, request):
         return self._render(BroadcastForm(initial={"key": broadcast_key()}))
 
     def post(self, request):
         form = BroadcastForm(request.POST, request.FILES)
-        if form.is_valid():
-            filterset, audience = self._audience()
+        filterset, problems, audience = self._audience()
+        if form.is_valid() and not problems:
             try:
                 broadcast = broadcast_create(
                     sender=request.user,
@@ -268,7 +277,7 @@ class BroadcastView(SalesStaffRequiredMixin, View):
                     attachments=form.cleaned_data["attachments"],
                     companies=audience,
                     key=form.cleaned_data["key"],
-                    audience=filterset.describe() or _("All accounts"),
+                    audience=filterset.chosen(),
                 )
             except MessagingError as exc:
                 form.add_error(None, str(exc))

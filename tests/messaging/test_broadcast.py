@@ -116,7 +116,66 @@ def test_the_broadcast_page_sends_to_the_accounts_its_filters_pick(
 
     assert response.status_code == 302
     assert list(Thread.objects.values_list("company_id", flat=True)) == [accounts[4].pk]
-    assert Broadcast.objects.get().audience == "Country: Netherlands"
+    broadcast = Broadcast.objects.get()
+    assert broadcast.audience == "country=NL"  # the filters, described in each reader's language
+    assert "Country: Netherlands" in client.get(url).content.decode()
+
+
+def test_the_audience_of_a_sent_broadcast_reads_in_the_readers_language(
+    client, rep, accounts, settings, django_capture_on_commit_callbacks
+):
+    settings.STAFF_MFA_REQUIRED = False
+    client.force_login(rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        send(rep, Company.objects.filter(country=Country.SWEDEN), audience="country=SE")
+        send(rep, Company.objects.filter(sales_rep=rep), key="k-2", audience="")
+
+    english = client.get(reverse("reps:broadcast"), headers={"accept-language": "en"}).content.decode()
+    rep.language = "sv"
+    rep.save(update_fields=["language"])
+    swedish = client.get(reverse("reps:broadcast")).content.decode()
+
+    assert "Country: Sweden" in english and "All accounts" in english
+    assert "Land: Sverige" in swedish and "Alla konton" in swedish
+    assert "All accounts" not in swedish
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?tier=garbage", "?country=%00", "?attention=everyone", "?tier=99999999999999999999"],
+)
+def test_a_broadcast_with_a_filter_that_is_not_valid_is_refused_not_widened(
+    client, rep, accounts, settings, django_capture_on_commit_callbacks, query
+):
+    settings.STAFF_MFA_REQUIRED = False
+    client.force_login(rep)
+    url = reverse("reps:broadcast") + query
+
+    page = client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(url, {"subject": "Hallo", "body": "To everyone?", "key": "k-bad"})
+
+    assert page.status_code == 400
+    assert "nothing can be sent" in page.content.decode()
+    assert "To 0 accounts" in page.content.decode()
+    assert sent.status_code == 400
+    assert not Broadcast.objects.exists() and not Thread.objects.exists()
+
+
+def test_a_rep_cannot_pick_another_reps_accounts_as_the_audience(
+    client, rep, accounts, other_company, settings, django_capture_on_commit_callbacks
+):
+    settings.STAFF_MFA_REQUIRED = False
+    client.force_login(rep)
+    url = reverse("reps:broadcast") + f"?rep={other_company.sales_rep_id}"
+
+    page = client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(url, {"subject": "Hallo", "body": "Hi", "key": "k-rep"})
+
+    assert page.status_code == 400
+    assert "Only club admins can choose the accounts of a sales rep." in page.content.decode()
+    assert sent.status_code == 400 and not Broadcast.objects.exists()
 
 
 def test_the_broadcast_page_refuses_an_empty_message_with_a_reason(client, rep, accounts, settings):
