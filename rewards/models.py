@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_cleanup import cleanup
+from modeltranslation.utils import build_localized_fieldname
 
 from core.currencies import currency_for_country, currency_is_known
 from core.texts import StoredText, text_render
@@ -1224,6 +1225,18 @@ class Redemption(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("rewards:order", args=[self.pk])
+
+    @property
+    def reward_name(self) -> str:
+        """The reward's name in the reader's language: the catalogue's translation while the
+        reward still bears the name it was ordered under (in any language), else the name
+        copied at request time (``reward_title``), so a renamed reward's history reads as
+        ordered. Reads ``reward``: select it with the redemption."""
+        reward = self.reward
+        ordered_under = {
+            getattr(reward, build_localized_fieldname("title", code)) for code, _name in settings.LANGUAGES
+        }
+        return reward.title if self.reward_title in ordered_under else self.reward_title
 
     @property
     def number(self) -> str:

@@ -18,7 +18,11 @@ def company_redemptions(*, company: Company):
     """The company's redemptions, newest first, with who requested each; the only queryset
     member pages list redemptions from (the order history, the rep's account page)."""
 
-    return Redemption.objects.filter(company=company).select_related("requested_by").order_by("-requested_at", "-pk")
+    return (
+        Redemption.objects.filter(company=company)
+        .select_related("requested_by", "reward")
+        .order_by("-requested_at", "-pk")
+    )
 
 
 def company_redemption(*, company: Company, pk: int):

@@ -44,7 +44,9 @@ class OrderTable(tables.Table):
     requested_at = tables.DateTimeColumn(
         verbose_name=gettext_lazy("Placed"), format="SHORT_DATETIME_FORMAT", attrs=WIDE_SCREENS_ONLY
     )
-    reward_title = tables.Column(verbose_name=gettext_lazy("Reward"))
+    reward_title = tables.Column(
+        verbose_name=gettext_lazy("Reward"), accessor="reward_name", order_by=("reward_title",)
+    )
     quantity = tables.Column(
         verbose_name=gettext_lazy("Qty"),
         attrs={"th": {"class": "text-end d-none d-md-table-cell"}, "td": {"class": "text-end d-none d-md-table-cell"}},
@@ -116,7 +118,9 @@ class FulfilmentTable(tables.Table):
         attrs={"td": {"class": "text-nowrap"}},
     )
     company = tables.Column(verbose_name=gettext_lazy("Company"), order_by=("company__name",))
-    reward_title = tables.Column(verbose_name=gettext_lazy("Reward"))
+    reward_title = tables.Column(
+        verbose_name=gettext_lazy("Reward"), accessor="reward_name", order_by=("reward_title",)
+    )
     reward_kind = tables.Column(verbose_name=gettext_lazy("Kind"))
     quantity = tables.Column(
         verbose_name=gettext_lazy("Qty"), attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}}

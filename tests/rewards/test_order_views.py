@@ -187,6 +187,26 @@ def test_given_many_orders_when_the_history_opens_then_25_a_page_and_the_queries
     assert len(large) == len(small)
 
 
+def test_a_dutch_reader_sees_the_rewards_dutch_name_in_the_order_history_until_it_is_renamed(
+    member_client, purchaser, funded, portal_site
+):
+    reward = RewardFactory(points_cost=1_000, title_en="Winter work jacket", title_nl="Winterwerkjas")
+    order = request_redemption(purchaser.membership, reward)  # ordered in English: the copy is English
+    purchaser.language = "nl"
+    purchaser.save(update_fields=["language"])
+
+    history = member_client.get(reverse("rewards:orders")).content.decode()
+    detail = member_client.get(order.get_absolute_url()).content.decode()
+    reward.title_en, reward.title_nl = "Winter jacket, 2027 model", "Winterjas, model 2027"
+    reward.save(update_fields=["title_en", "title_nl"])
+    renamed = member_client.get(reverse("rewards:orders")).content.decode()
+
+    assert Redemption.objects.get().reward_title == "Winter work jacket"
+    assert "Winterwerkjas" in history and "Winter work jacket" not in history
+    assert "Winterwerkjas" in detail
+    assert "Winter work jacket" in renamed and "2027" not in renamed  # the history reads as ordered
+
+
 def test_given_an_order_page_with_a_long_history_then_its_queries_do_not_grow(
     member_client, purchaser, funded, django_assert_max_num_queries
 ):
