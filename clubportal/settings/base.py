@@ -123,6 +123,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # The admin's change lists answer a crafted query string or action with Django's
+    # "incorrect lookup parameters", never a server error (last: it sees the view to run).
+    "core.admin_guard.AdminChangeListGuardMiddleware",
 ]
 
 ROOT_URLCONF = "clubportal.urls"
