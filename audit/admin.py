@@ -7,12 +7,16 @@ from __future__ import annotations
 from auditlog.admin import LogEntryAdmin as LibraryLogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
-from django.urls import path
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.admin_guard import BAD_PARAMETER_ERRORS, lookups_readable
 from core.spreadsheets import csv_stream
 
 admin.site.unregister(LogEntry)
@@ -53,8 +57,18 @@ class AuditTrailAdmin(LibraryLogEntryAdmin):
         """The entries the list shows now (search, filters, date), oldest first, as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        queryset = changelist.get_queryset(request).select_related("content_type", "actor").order_by("timestamp", "pk")
+        # A query string the list would refuse is refused here too, before the download
+        # starts (a bad value would otherwise break the file half way).
+        try:
+            if not lookups_readable(self, request):
+                raise IncorrectLookupParameters
+            changelist = self.get_changelist_instance(request)
+            queryset = (
+                changelist.get_queryset(request).select_related("content_type", "actor").order_by("timestamp", "pk")
+            )
+            queryset.exists()
+        except (IncorrectLookupParameters, *BAD_PARAMETER_ERRORS):
+            return redirect(f"{reverse('admin:auditlog_logentry_changelist')}?{ERROR_FLAG}=1")
         header = [_("When"), _("Who"), _("Action"), _("Model"), _("Object id"), _("Object"), _("Changes")]
         actions = dict(LogEntry.Action.choices)
 

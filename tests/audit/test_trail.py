@@ -82,3 +82,13 @@ def test_a_branding_change_in_wagtail_is_in_the_trail_by_whom(portal_site, club_
     row = LogEntry.objects.get_for_object(branding).latest("pk")
     assert row.actor == club_admin
     assert row.changes["primary_colour"][1] == "#123456"
+
+
+@pytest.mark.parametrize("query", ["?resource_type=garbage", "?timestamp__gte=0001-01-01", "?q=%00"])
+def test_an_export_with_a_query_string_the_list_refuses_is_refused_before_the_download(client, club_admin, query):
+    client.force_login(club_admin)
+
+    response = client.get(reverse("admin:auditlog_logentry_export") + query)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:auditlog_logentry_changelist") + "?e=1"
