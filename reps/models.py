@@ -135,8 +135,10 @@ class AccountActivity(models.Model):
 
     ``last_purchase_at`` is the latest purchase (credit notes left out); ``purchases_recent``
     and ``purchases_before`` the net amounts (credit notes subtract) in the 90 days up to
-    ``computed_at`` and the 90 before; ``trend`` the percent change between them, null when
-    there was nothing before.
+    ``computed_at`` and the 90 before, in the club's base currency (a purchase in another
+    currency at that currency's reporting rate, rounded to cents per purchase:
+    ``rewards.purchases.selectors``), so accounts in different currencies compare;
+    ``trend`` the percent change between them, null when there was nothing before.
     """
 
     company = models.OneToOneField(
@@ -147,8 +149,12 @@ class AccountActivity(models.Model):
         related_name="activity",
     )
     last_purchase_at = models.DateTimeField(_("last purchase"), null=True, blank=True)
-    purchases_recent = models.DecimalField(_("purchases, last 90 days"), max_digits=20, decimal_places=2, default=0)
-    purchases_before = models.DecimalField(_("purchases, 90 days before"), max_digits=20, decimal_places=2, default=0)
+    purchases_recent = models.DecimalField(
+        _("purchases, last 90 days (base currency)"), max_digits=20, decimal_places=2, default=0
+    )
+    purchases_before = models.DecimalField(
+        _("purchases, 90 days before (base currency)"), max_digits=20, decimal_places=2, default=0
+    )
     trend = models.DecimalField(_("trend (per cent)"), max_digits=20, decimal_places=2, null=True, blank=True)
     computed_at = models.DateTimeField(_("computed"))
 
@@ -162,13 +168,22 @@ class AccountActivity(models.Model):
 
 class AccountActivityRun(models.Model):
     """One recomputation of ``AccountActivity``: when it started, the newest purchase id it
-    saw, and how many companies it recomputed (``full``: all of them). The next catch-up
-    reads the purchases after a run that started long enough ago (``reps.activity``)."""
+    saw, how many companies it recomputed (``full``: all of them) and the base currency and
+    reporting rates its amounts are in (``rewards.purchases.selectors.reporting_fingerprint``).
+    The next catch-up reads the purchases after a run that started long enough ago, or
+    recomputes every company when the newest run's rates are not today's (``reps.activity``);
+    a run without rates predates amounts in the base currency and counts as none."""
 
     started_at = models.DateTimeField(_("started"))
     upto_purchase_id = models.BigIntegerField(_("newest purchase seen"))
     companies = models.PositiveIntegerField(_("companies recomputed"), default=0)
     full = models.BooleanField(_("all companies"), default=False)
+    reporting_rates = models.JSONField(
+        _("reporting rates"),
+        default=dict,
+        blank=True,
+        help_text=_("The base currency and the rates the amounts were computed at; a change recomputes every company."),
+    )
 
     class Meta:
         verbose_name = _("account activity run")

@@ -41,7 +41,8 @@ def rep_accounts(*, user: User) -> QuerySet[Company]:
 
     ``balance`` (0 without an account), ``tier`` via ``points_account__tier``,
     ``last_purchase_at`` (the latest purchase, credit notes left out), ``purchases_recent`` and
-    ``purchases_before`` (net amounts in the last 90 days and the 90 before), ``trend``
+    ``purchases_before`` (net amounts in the last 90 days and the 90 before, in the base
+    currency: other currencies at their reporting rate), ``trend``
     (percent change between them, None when there was nothing before) and ``unread`` (messages
     from the company that its rep has not read). One query per page.
 

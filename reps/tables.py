@@ -1,5 +1,10 @@
 """The "My accounts" table: every figure from the annotated queryset (``rep_accounts``),
-expiring points from one bulk read for the page, so no cell runs a query."""
+expiring points from one bulk read for the page, so no cell runs a query.
+
+Purchase amounts are in the club's base currency (``reps.activity``: other currencies at
+their reporting rate), which is ``rules.currency`` here: the list is for staff, who read
+values in the base currency (``programme_rules_for_request``). The page shows the currency
+with each amount; the export says it in the headers of its amount columns."""
 
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ class AccountTable(tables.Table):
         verbose_name=gettext_lazy("Purchases, 90 days"),
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}},
         empty_values=(),
+        exclude_from_export=True,  # the percent and both amounts in one cell: the export has a column each
     )
     expiring = tables.Column(
         verbose_name=gettext_lazy("Expiring in 60 days"),
@@ -61,8 +67,15 @@ class AccountTable(tables.Table):
     )
     city = tables.Column(verbose_name=gettext_lazy("City"), visible=False)
     country = tables.Column(verbose_name=gettext_lazy("Country"), visible=False)
-    purchases_recent = tables.Column(verbose_name=gettext_lazy("Purchases, last 90 days"), visible=False)
-    purchases_before = tables.Column(verbose_name=gettext_lazy("Purchases, 90 days before"), visible=False)
+    # (Their headers name the base currency: set in ``__init__``.)
+    purchases_recent = tables.Column(visible=False)
+    purchases_before = tables.Column(visible=False)
+    trend_percent = tables.Column(
+        verbose_name=gettext_lazy("Purchases, change over 90 days (%)"),
+        accessor="trend",
+        visible=False,
+        empty_values=(),  # no trend (nothing before) is an empty cell, not "—"
+    )
 
     class Meta:
         model = Company
@@ -75,6 +88,9 @@ class AccountTable(tables.Table):
     def __init__(self, *args, rules: ProgrammeRules, show_rep: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.rules = rules
+        currency = {"currency": rules.currency}
+        self.columns["purchases_recent"].column.verbose_name = _("Purchases, last 90 days (%(currency)s)") % currency
+        self.columns["purchases_before"].column.verbose_name = _("Purchases, 90 days before (%(currency)s)") % currency
         self.expiring: dict[int, int] = {}
         if not show_rep:
             self.exclude = ("sales_rep",)
@@ -190,7 +206,7 @@ class AccountTable(tables.Table):
     def value_last_purchase_at(self, value):
         return timezone.localdate(value).isoformat() if value and value != "—" else ""
 
-    def value_trend(self, value):
+    def value_trend_percent(self, value):
         return "" if value is None else int(value.quantize(Decimal("1")))
 
     def value_unread(self, value):

@@ -91,6 +91,7 @@ class AccountListView(SalesStaffRequiredMixin, StreamingCsvExportMixin, ExportMi
             is_rep=is_sales_rep(self.request.user),
             filtered=self.filterset.is_filtered,
             activity_as_of=self.activity_as_of,
+            base_currency=programme_rules_for_request(self.request).currency,  # the purchase amounts' currency
             query_string=self.request.GET.urlencode(),
             goodwill=goodwill_status(rep=self.request.user) if is_sales_rep(self.request.user) else None,
         )

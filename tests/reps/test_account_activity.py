@@ -29,7 +29,7 @@ def rules(db):
     return ProgrammeRules.current()
 
 
-def record(company, external_id, amount, days_ago, *, original=None, now=None):
+def record(company, external_id, amount, days_ago, *, original=None, now=None, currency="SEK"):
     now = now or timezone.now()
     purchase, _created = purchase_record(
         company=company,
@@ -37,7 +37,7 @@ def record(company, external_id, amount, days_ago, *, original=None, now=None):
         external_id=external_id,
         occurred_at=now - timedelta(days=days_ago),
         net_amount=Decimal(amount),
-        currency="SEK",
+        currency=currency,
         lines=[PurchaseLineInput(sku="A", amount=Decimal(amount))],
         original_external_id=original,
         now=now,
@@ -162,10 +162,21 @@ def test_the_portable_path_writes_the_same_rows_as_the_postgresql_statement(requ
     """SQLite (``make run``, ``make test`` without DATABASE_URL) computes the figures with
     the ORM; on PostgreSQL both paths run on the same purchases and must write the same rows:
     window edges, credit notes (in the sums, not the last purchase), purchases after ``now``,
-    rounding, no purchases at all, a subset of companies with an id that is not a company."""
+    rounding, no purchases at all, a subset of companies with an id that is not a company,
+    amounts in another currency at its reporting rate, rounded to cents per purchase."""
     from django.db import connection
 
     from reps.activity import TREND_DAYS, TREND_LIMIT, _refresh_portable, _refresh_sql, _trend
+    from rewards.models import ProgrammeCurrency
+    from rewards.purchases.selectors import reporting_rates
+
+    ProgrammeCurrency.objects.create(
+        currency="EUR",
+        points_per_currency_unit=Decimal("11"),
+        point_value=Decimal("0.0018"),
+        reporting_rate=Decimal("11.123456"),
+    )
+    rates = reporting_rates()
 
     at = timezone.now() - timedelta(days=30)  # "now" of the runs: later purchases are ahead of it
     edges, credited, rounding, after, quiet = (CompanyFactory() for _ in range(5))
@@ -180,16 +191,20 @@ def test_the_portable_path_writes_the_same_rows_as_the_postgresql_statement(requ
     record(rounding, "R-2", "100.12", days_ago=10, now=at)  # -87.485 %: half away from zero -> -87.49
     record(after, "A-1", "50.00", days_ago=60, now=at)
     ahead = record(after, "A-2", "70.00", days_ago=20)  # after "now": the last purchase, in no window
+    euros = CompanyFactory(currency="EUR")
+    record(euros, "EU-1", "100.01", days_ago=120, now=at, currency="EUR")  # 1112.4568... SEK -> 1112.46
+    record(euros, "EU-2", "0.05", days_ago=10, now=at, currency="EUR")  # 0.5561728 SEK -> 0.56 per purchase,
+    record(euros, "EU-3", "0.05", days_ago=11, now=at, currency="EUR")  # 1.12 together (1.11 if summed first)
 
     def both(company_ids):
         AccountActivity.objects.all().delete()
-        count_sql = _refresh_sql(company_ids=company_ids, now=at)
+        count_sql = _refresh_sql(company_ids=company_ids, now=at, rates=rates)
         by_sql = activity_rows()
         AccountActivity.objects.update(purchases_recent=Decimal("1"), trend=Decimal("-99"))  # updated, not added
-        count_portable = _refresh_portable(company_ids=company_ids, now=at)
+        count_portable = _refresh_portable(company_ids=company_ids, now=at, rates=rates)
         assert activity_rows() == by_sql
         AccountActivity.objects.all().delete()
-        assert _refresh_portable(company_ids=company_ids, now=at) == count_portable == count_sql
+        assert _refresh_portable(company_ids=company_ids, now=at, rates=rates) == count_portable == count_sql
         assert activity_rows() == by_sql
         return by_sql
 
@@ -199,6 +214,7 @@ def test_the_portable_path_writes_the_same_rows_as_the_postgresql_statement(requ
     assert rows[credited.pk][1:] == (Decimal("-150.00"), Decimal("300.00"), Decimal("-150.00"))
     assert rows[rounding.pk][3] == Decimal("-87.49")
     assert rows[after.pk] == (ahead.occurred_at, Decimal("50.00"), Decimal("0"), None)
+    assert rows[euros.pk][1:] == (Decimal("1.12"), Decimal("1112.46"), Decimal("-99.90"))
     assert [row[0] for row in both([credited.pk, quiet.pk, 10**9])] == [credited.pk, quiet.pk]
 
     # The trend alone, against the SQL's expression: rounding, nothing or less before, clamping.

@@ -70,14 +70,16 @@ def test_the_export_holds_every_account_in_the_filter_not_only_the_page(client, 
     header, *body = rows(response)
 
     assert response["Content-Disposition"].startswith('attachment; filename="accounts-')
-    assert "Company" in header and "Purchases, last 90 days" in header and "Expiring in 60 days" not in header
+    assert "Company" in header and "Purchases, last 90 days (SEK)" in header and "Expiring in 60 days" not in header
     names = [row[header.index("Company")] for row in body]
     assert len(names) == 42  # 40, the formula one and the fixture's company; not the other rep's
     assert other_company.name not in names
     assert names[0] == "Export 0039 AB"  # the highest balance first: the sort applies
     assert '\'=HYPERLINK("http://evil","x")' in names
     first = dict(zip(header, body[0], strict=True))
-    assert first["Balance"] == "139" and first["Purchases, 90 days"] == "-50"
+    assert first["Balance"] == "139" and first["Purchases, change over 90 days (%)"] == "-50"
+    assert Decimal(first["Purchases, last 90 days (SEK)"]) == Decimal("50")
+    assert Decimal(first["Purchases, 90 days before (SEK)"]) == Decimal("100")
     assert first["Last purchase"] == (timezone.localdate() - timedelta(days=10)).isoformat()
 
     falling = rows(client.get(reverse("reps:accounts"), {"_export": "csv", "attention": "falling"}))
