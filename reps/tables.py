@@ -14,7 +14,7 @@ import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -39,12 +39,11 @@ class AccountTable(tables.Table):
         verbose_name=gettext_lazy("Balance"),
         attrs={"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}},
     )
-    last_purchase_at = tables.Column(
-        verbose_name=gettext_lazy("Last purchase"), default="—", attrs={"td": {"class": "text-nowrap"}}
-    )
+    # (Their second lines may wrap, so the table fits a 1280-pixel screen in every language.)
+    last_purchase_at = tables.Column(verbose_name=gettext_lazy("Last purchase"), default="—")
     trend = tables.Column(
         verbose_name=gettext_lazy("Purchases, 90 days"),
-        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}},
+        attrs={"th": {"class": "text-end"}, "td": {"class": "text-end"}},
         empty_values=(),
         exclude_from_export=True,  # the percent and both amounts in one cell: the export has a column each
     )
@@ -150,14 +149,21 @@ class AccountTable(tables.Table):
         else:
             ago = ngettext("%(days)s day ago", "%(days)s days ago", days) % {"days": format_number(days)}
         return format_html(
-            '{}<span class="d-block small text-body-secondary">{}</span>',
+            '<span class="text-nowrap">{}</span><span class="d-block small text-body-secondary">{}</span>',
             formats.date_format(day, "SHORT_DATE_FORMAT"),
             ago,
         )
 
     def render_trend(self, value, record):
         recent, before = record.purchases_recent, record.purchases_before
-        amounts = _("%(recent)s vs %(before)s") % {"recent": self._money(recent), "before": self._money(before)}
+        # The words escaped, the amounts built by format_html.
+        amounts = mark_safe(
+            conditional_escape(_("%(recent)s vs %(before)s"))
+            % {
+                "recent": format_html('<span class="text-nowrap">{}</span>', self._money(recent)),
+                "before": format_html('<span class="text-nowrap">{}</span>', self._money(before)),
+            }
+        )
         if value is None:
             label = _("new") if recent > 0 else "—"
             return format_html('{}<span class="d-block small text-body-secondary">{}</span>', label, amounts)

@@ -15,6 +15,8 @@ The club runs in SEK; EUR reports at 11 SEK. The rep's accounts, 90-day windows:
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 from datetime import timedelta
@@ -93,7 +95,8 @@ def test_an_account_buying_in_euros_shows_its_purchases_in_the_base_currency(cli
     client.force_login(rep)
 
     with translation.override("en"):
-        html = client.get(reverse("reps:accounts"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        page = client.get(reverse("reps:accounts"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        html = re.sub(r"<[^>]+>", "", page)  # the cell's words, as read
         converted = f"{format_money(Decimal('17600'), 'SEK')} vs {format_money(Decimal('30800'), 'SEK')}"
         as_recorded = f"{format_money(Decimal('1600'), 'SEK')} vs {format_money(Decimal('2800'), 'SEK')}"
 
