@@ -26,6 +26,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import AbstractGroupApprovalTask, Locale, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
+from wagtail.url_routing import RouteResult
 
 from .blocks import BodyBlock
 
@@ -102,15 +103,21 @@ class HomePage(BasePage):
         verbose_name = _("home page")
 
     def route(self, request, path_components):
-        """Route in this language's tree; a page not translated into it yet is served from
-        the default language's tree at the same URL (and marked with that language)."""
+        """Route in this language's tree; a URL it does not have is looked up in the default
+        language's tree. The page found there is served in this language where it has a live
+        translation under another address (a link to the default language's page: an offer's
+        notice, a colleague's link), else as it is (and marked with its language)."""
         try:
             return super().route(request, path_components)
         except Http404:
             source = self._default_language_home()
             if source is None:
                 raise
-            return source.route(request, path_components)
+            found = source.route(request, path_components)
+            translated = found.page.get_translations().live().filter(locale_id=self.locale_id).first()
+            if translated is None:
+                return found
+            return RouteResult(translated, args=found.args, kwargs=found.kwargs)
 
     def _default_language_home(self) -> HomePage | None:
         if not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
@@ -289,14 +296,17 @@ class OfferPage(BasePage):
         )
 
     def get_context(self, request, *args, **kwargs):
-        from .points import reward_standing_for  # lazy: it imports these models
+        from .points import catalogue_reward, reward_standing_for  # lazy: it imports these models
 
         context = super().get_context(request, *args, **kwargs)
         membership = getattr(request, "membership", None)
-        if self.cta_kind == OfferCallToAction.REWARD and self.cta_reward_id and membership:
-            context["cta_reward_standing"] = reward_standing_for(
-                reward_id=self.cta_reward_id, company=membership.company
-            )
+        if self.cta_kind == OfferCallToAction.REWARD and self.cta_reward_id:
+            if membership:
+                context["cta_reward_standing"] = reward_standing_for(
+                    reward_id=self.cta_reward_id, company=membership.company
+                )
+            else:  # staff, who have no company: the reward as members see it, without a standing
+                context["cta_reward_preview"] = catalogue_reward(reward_id=self.cta_reward_id)
         return context
 
     def serve(self, request, *args, **kwargs):

@@ -70,6 +70,7 @@ def notifications_send(
     url: str = "",
     email: bool = True,
     now: datetime | None = None,
+    reword: bool = False,
 ) -> list[Notification]:
     """Notify each of ``users`` (inactive ones are left out) and queue their e-mails.
 
@@ -81,6 +82,9 @@ def notifications_send(
     the portal. ``key`` names the event (``redemption:12:approved``); a recipient who
     already has a notification with that key gets nothing new, and the existing one is
     returned. ``email=False`` is for callers that batch their own e-mails (messages).
+    ``reword=True`` gives the existing ones this title, text and link (an event whose words
+    gained a language after it was told: an offer translated after it was announced); their
+    recipients are not notified again, and their read and e-mail state and date stay.
     Returns the recipients' notifications, new and existing.
 
     Any number of recipients: the reads and inserts run ``BATCH_SIZE`` people at a time,
@@ -101,16 +105,20 @@ def notifications_send(
     people = iter(recipients.values())
     with transaction.atomic():
         while batch := list(islice(people, BATCH_SIZE)):
-            found.extend(_send_batch(batch, kind=kind, key=key, texts=texts, url=url, email=email, now=now))
+            found.extend(
+                _send_batch(batch, kind=kind, key=key, texts=texts, url=url, email=email, now=now, reword=reword)
+            )
     return found
 
 
-def _send_batch(batch: list[User], *, kind, key, texts, url, email, now) -> list[Notification]:
+def _send_batch(batch: list[User], *, kind, key, texts, url, email, now, reword) -> list[Notification]:
     ids = [user.pk for user in batch]
     existing = {
         notification.recipient_id: notification
         for notification in Notification.objects.filter(recipient_id__in=ids, key=key)
     }
+    if reword:
+        _reword(existing.values(), texts={**texts, "url": url})
     new = [
         Notification(recipient=user, kind=kind, key=key, url=url, created_at=now, **texts)
         for user in batch
@@ -130,6 +138,22 @@ def _send_batch(batch: list[User], *, kind, key, texts, url, email, now) -> list
 
         outbox_enqueue(send_notification_emails, [notification.pk for notification in created])
     return list(existing.values()) + created
+
+
+def _reword(notifications: Iterable[Notification], *, texts: dict) -> None:
+    """Give ``notifications`` the columns in ``texts`` where they differ: one UPDATE, none
+    when every one already says it (a re-announcement that changed nothing writes nothing)."""
+    stale = [
+        notification
+        for notification in notifications
+        if any(getattr(notification, column) != value for column, value in texts.items())
+    ]
+    if not stale:
+        return
+    Notification.objects.filter(pk__in=[notification.pk for notification in stale]).update(**texts)
+    for notification in stale:
+        for column, value in texts.items():
+            setattr(notification, column, value)
 
 
 def email_wanted(*, user: User, kind: str) -> bool:

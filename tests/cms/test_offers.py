@@ -168,3 +168,59 @@ def test_an_offer_for_the_sales_rep_starts_a_conversation_about_it(client, offer
     assert 'href="/messages/new/?subject=Lounge%20access"' in page
     assert "Anna Sälj" in page
     assert start.context["form"].initial["subject"] == "Lounge access"
+
+
+# --- Staff open an offer: a preview, not a member's view -------------------------------------------
+
+
+@pytest.mark.parametrize("staff", ["rep", "club_admin"])
+def test_given_an_offer_that_opens_a_reward_when_staff_open_it_then_they_see_the_reward_as_a_preview(
+    client, offer_index, staff, request, django_assert_max_num_queries
+):
+    from tests.rewards.factories import RewardFactory
+
+    # given an offer whose button opens a catalogue reward, and a member of staff (no company)
+    reward = RewardFactory(title="Site coffee machine", points_cost=12_000)
+    offer = make_offer(offer_index, "Site hut coffee", cta_url="", cta_reward=reward, cta_text="See the machine")
+    login_with_totp(client, request.getfixturevalue(staff))
+
+    # when they open the offer
+    with django_assert_max_num_queries(40):
+        response = client.get(offer.url)
+
+    # then they see the reward with its price and how members get it, and no link they cannot open
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Site coffee machine" in page and "12\u202f000 points" in page
+    assert "redeem it from the catalogue" in page
+    assert "no longer in the catalogue" not in page
+    assert 'href="/rewards/' not in page
+
+
+def test_given_an_offer_whose_reward_left_the_catalogue_then_staff_are_told_without_a_link_and_members_with_one(
+    client, offer_index, club_admin, purchaser
+):
+    from tests.rewards.factories import RewardFactory
+
+    reward = RewardFactory(title="Old radio", is_active=False)
+    offer = make_offer(offer_index, "Radio week", cta_url="", cta_reward=reward)
+
+    login_with_totp(client, club_admin)
+    staff_page = client.get(offer.url).content.decode()
+    client.force_login(purchaser)
+    member_page = client.get(offer.url).content.decode()
+
+    assert "no longer in the catalogue" in staff_page and 'href="/rewards/' not in staff_page
+    assert "no longer in the catalogue" in member_page and 'href="/rewards/"' in member_page
+
+
+def test_given_an_offer_for_the_sales_rep_when_staff_open_it_then_nothing_promises_them_a_rep(client, offer_index, rep):
+    from cms.models import OfferCallToAction
+
+    offer = make_offer(offer_index, "Lounge access", cta_kind=OfferCallToAction.SALES_REP, cta_url="")
+    login_with_totp(client, rep)
+
+    page = client.get(offer.url).content.decode()
+
+    assert "a sales rep will be assigned to your company" not in page
+    assert "Members see a button here that starts a conversation with their sales rep" in page

@@ -61,6 +61,27 @@ def test_given_one_url_when_readers_of_each_language_open_it_then_they_get_their
     assert f'<html lang="{language}"' in html
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "marked"),
+    [("en", "Site radios", False), ("sv", "Byggradior", False), ("nl", "Site radios", True)],
+)
+def test_given_a_translation_under_another_address_when_a_reader_opens_the_default_languages_then_they_get_theirs(
+    client, trees, news_index, language, title, marked
+):
+    # given an article whose Swedish translation has a Swedish address
+    article = make_article(news_index, "Site radios", slug="site-radios")
+    translate(article, "sv", title="Byggradior", slug="byggradior")
+
+    # when readers of each language follow the English address (a notice's link, a colleague's)
+    response = reader(client, language).get("/news/site-radios/")
+
+    # then the Swedish reader gets the Swedish page; the Dutch reader, without one, the English
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f">{title}</span>" in html
+    assert (f'<span lang="en">{title}</span>' in html) is marked
+
+
 def test_given_translated_indexes_when_a_dutch_and_a_swedish_reader_list_the_news_then_each_sees_one_version(
     client, trees
 ):

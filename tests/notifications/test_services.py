@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext_lazy
 
 from core.texts import StoredText, text_register
@@ -118,6 +120,48 @@ def test_email_false_writes_the_notice_without_queueing_an_email(django_capture_
 
     assert callbacks == []
     assert unread_notification_count(user=user) == 1
+
+
+def test_given_words_that_gained_a_language_when_sent_again_with_reword_then_the_notices_say_them_and_nobody_is_told_again(
+    django_capture_on_commit_callbacks,
+):
+    # given a notice read by one person and unread by another, e-mailed to both
+    read, unread = UserFactory(), UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        _send([read, unread])
+    notifications_mark_read(user=read)
+    sent = len(mail.outbox)
+
+    # when the same event is sent again with new words, rewording the notices already written
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications_send(
+            users=[read, unread],
+            kind=NotificationKind.POINTS,
+            key="points:1",
+            title=StoredText(TITLE),
+            body=StoredText(BODY, {"name": "Alva Ek"}),
+            url="/points/",
+            reword=True,
+        )
+
+    # then they say the new words and link, keep their read state, and no e-mail goes out
+    notices = {notice.recipient_id: notice for notice in Notification.objects.all()}
+    assert len(notices) == 2
+    assert {(notice.body_params["name"], notice.url) for notice in notices.values()} == {("Alva Ek", "/points/")}
+    assert notices[read.pk].is_read and not notices[unread.pk].is_read
+    assert len(mail.outbox) == sent
+    # and sending the same words again rewrites nothing
+    with CaptureQueriesContext(connection) as queries:
+        notifications_send(
+            users=[read, unread],
+            kind=NotificationKind.POINTS,
+            key="points:1",
+            title=StoredText(TITLE),
+            body=StoredText(BODY, {"name": "Alva Ek"}),
+            url="/points/",
+            reword=True,
+        )
+    assert not [query for query in queries.captured_queries if query["sql"].startswith("UPDATE")]
 
 
 def test_inactive_people_are_not_notified():
