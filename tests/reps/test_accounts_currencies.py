@@ -15,10 +15,9 @@ The club runs in SEK; EUR reports at 11 SEK. The rep's accounts, 90-day windows:
 
 from __future__ import annotations
 
-import re
-
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
