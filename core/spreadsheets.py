@@ -17,6 +17,13 @@ a UTF-8 byte-order mark (so Excel reads "Göteborg", not "GÃ¶teborg"), separat
 ``;`` where the reader's language writes decimal commas (Swedish, Dutch: Excel there splits
 on ``;``) and writes decimals with that comma; dates are ISO (``2026-01-20 14:05``, which
 every spreadsheet reads as a date). XLSX gets real dates and numbers.
+
+Files people upload, saved from those same programs, are read with the same conventions in
+mind (``CSV_DELIMITERS``, ``csv_delimiter_sniff``, ``csv_line_values``): a comma, a semicolon
+(Excel in Swedish or Dutch) or a tab, decided from the first line, and one record per
+physical line, so a quote left open spoils one line, never the lines after it. These are
+the rules the purchase import reads its files by (``rewards.purchases.imports``); the
+voucher code upload (``rewards.catalogue.services``) reads its files through them.
 """
 
 from __future__ import annotations
@@ -24,13 +31,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django_tables2.export import TableExport
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -234,3 +242,58 @@ class StreamingCsvExportMixin:
         response = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.get_export_filename(export_format)}"'
         return response
+
+
+# --- Reading a CSV file saved from a spreadsheet -----------------------------------------------
+
+# The delimiters an uploaded CSV file may use. Excel writes ";" where the language writes
+# decimal commas (Swedish, Dutch), "," elsewhere, and tabs for "Text (Tab delimited)".
+CSV_DELIMITERS = (",", ";", "\t")
+
+
+class CsvLineError(ValueError):
+    """One line cannot be read as a CSV record; the message says why, for a person."""
+
+
+def csv_line_values(text: str, *, delimiter: str) -> list[str]:
+    """The cells of one physical line (without its line ending) read as one CSV record, with
+    RFC 4180 quoting and strict parsing. A quote left open at the end of the line raises
+    ``CsvLineError`` for this line, instead of swallowing the lines after it into one cell."""
+    try:
+        return next(csv.reader([text], strict=True, delimiter=delimiter), [])
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise CsvLineError(_("A quoted field is not closed on its line (a row must fit on one line).")) from exc
+        raise CsvLineError(_("The row cannot be read as CSV: %(error)s") % {"error": exc}) from exc
+
+
+def csv_delimiter_sniff(line: str, *, known_names: Collection[str]) -> str:
+    """The delimiter of a CSV file, read from its first line (its header row, if it has one).
+
+    The one of ``CSV_DELIMITERS`` that splits ``line`` into the most cells named in
+    ``known_names`` (compared stripped and lower-case; the earlier delimiter, a comma
+    first, on a tie). When no delimiter splits out a known name (a file without a header,
+    or a header the caller will refuse), the delimiter that occurs most often in the line,
+    and a comma when none occurs.
+    """
+    known = {name.lower() for name in known_names}
+    best_count, best = 0, None
+    for delimiter in CSV_DELIMITERS:
+        try:
+            cells = csv_line_values(line, delimiter=delimiter)
+        except CsvLineError:
+            continue
+        count = sum(cell.strip().lower() in known for cell in cells)
+        if count > best_count:
+            best_count, best = count, delimiter
+    if best is not None:
+        return best
+    counts = {delimiter: line.count(delimiter) for delimiter in CSV_DELIMITERS}
+    most = max(CSV_DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return most if counts[most] else ","
+
+
+def csv_delimiter_name(delimiter: str | None) -> str:
+    """The delimiter as a person names it: "semicolons (;)"."""
+    names = {",": _("commas (,)"), ";": _("semicolons (;)"), "\t": _("tabs")}
+    return str(names.get(delimiter, _("no delimiter")))

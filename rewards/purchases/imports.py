@@ -107,7 +107,14 @@ from django.utils.translation import ngettext
 from psycopg import sql
 
 from core.currencies import COUNTRY_CURRENCY, currency_for_country
-from core.spreadsheets import csv_writer
+from core.spreadsheets import (
+    CSV_DELIMITERS,
+    CsvLineError,
+    csv_delimiter_name,
+    csv_delimiter_sniff,
+    csv_line_values,
+    csv_writer,
+)
 from members.models import Company, CompanyStatus
 from outbox.events import DomainEvent, EventType, events_emit, events_wanted
 from outbox.services import outbox_enqueue
@@ -361,40 +368,36 @@ def _physical_lines(binary) -> Iterator[tuple[int, bytes | None]]:
         yield number, raw
 
 
-# The delimiters a file may use; the header row decides which (see ``_header``). Excel writes
-# ";" where the language writes decimal commas (Swedish, Dutch).
-DELIMITERS = (",", ";", "\t")
-
-
-def _delimiter_name(delimiter: str | None) -> str:
-    names = {",": _("commas (,)"), ";": _("semicolons (;)"), "\t": _("tabs")}
-    return str(names.get(delimiter, _("no delimiter")))
+def _line_text(raw: bytes | None, *, first: bool = False) -> tuple[str, str]:
+    """The text of one physical line, and the reason it cannot be read ("" when it can)."""
+    if raw is None:
+        return "", _("The line is longer than %(limit)s bytes.") % {"limit": MAX_LINE_BYTES}
+    if first and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # the byte-order mark of a UTF-8 file
+    if b"\x00" in raw:
+        return "", _("The row contains a NUL byte.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "", _("The row is not valid UTF-8.")
+    if "\ufeff" in text:
+        return "", _("The row contains a byte-order mark (U+FEFF): was another file pasted into this one?")
+    if "\r" in text:
+        return "", _("The row contains a carriage return that does not end the line.")
+    return text, ""
 
 
 def _decode_line(raw: bytes | None, *, first: bool = False, delimiter: str = ",") -> list[str] | str:
     """The values of one physical line as one CSV record, or the reason it cannot be read."""
-    if raw is None:
-        return _("The line is longer than %(limit)s bytes.") % {"limit": MAX_LINE_BYTES}
-    if first and raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]  # the byte-order mark of a UTF-8 file
-    if b"\x00" in raw:
-        return _("The row contains a NUL byte.")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return _("The row is not valid UTF-8.")
-    if "\ufeff" in text:
-        return _("The row contains a byte-order mark (U+FEFF): was another file pasted into this one?")
-    if "\r" in text:
-        return _("The row contains a carriage return that does not end the line.")
+    text, problem = _line_text(raw, first=first)
+    if problem:
+        return problem
     try:
         # One record per physical line: a quote left open at the end of the line fails this
         # row only, instead of swallowing the lines after it into one field.
-        return next(csv.reader([text], strict=True, delimiter=delimiter))
-    except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            return _("A quoted field is not closed on its line (a row must fit on one line).")
-        return _("The row cannot be read as CSV: %(error)s") % {"error": exc}
+        return csv_line_values(text, delimiter=delimiter)
+    except CsvLineError as exc:
+        return str(exc)
 
 
 def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
@@ -449,37 +452,33 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
 
 
 def _header(raw: bytes | None) -> tuple[list[str], str]:
-    """The header row's column names and the file's delimiter: the one of ``DELIMITERS``
-    that splits the header into the most known columns (a comma on a tie). A header that
-    names not every required column is refused, saying which delimiter was found."""
-    best: tuple[int, list[str], str] | None = None
-    problem = ""
-    for delimiter in DELIMITERS:
-        header = _decode_line(raw, first=True, delimiter=delimiter)
-        if isinstance(header, str):
-            problem = problem or header
-            continue
-        names = [name.strip().lower() for name in header]
-        # The API calls the company ``company``; a file may too (``company_external_id`` still works).
-        if "company" in names and "company_external_id" not in names:
-            names[names.index("company")] = "company_external_id"
-        known = sum(name in COLUMNS for name in names)
-        if best is None or known > best[0]:
-            best = (known, names, delimiter)
-    if best is None:
+    """The header row's column names and the file's delimiter (``core.spreadsheets.
+    csv_delimiter_sniff``: the one that splits the header into the most known columns). A
+    header that names not every required column is refused, saying which delimiter was found."""
+    text, problem = _line_text(raw, first=True)
+    if problem:
         raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": problem})
-    _known, names, delimiter = best
+    # The API calls the company ``company``; a file may too (``company_external_id`` still works).
+    delimiter = csv_delimiter_sniff(text, known_names=(*COLUMNS, "company"))
+    header = _decode_line(raw, first=True, delimiter=delimiter)
+    if isinstance(header, str):
+        raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": header})
+    names = [name.strip().lower() for name in header]
+    if "company" in names and "company_external_id" not in names:
+        names[names.index("company")] = "company_external_id"
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
-        text = raw.decode("utf-8", errors="replace") if raw else ""
-        counts = {candidate: text.count(candidate) for candidate in DELIMITERS}
-        found = max(DELIMITERS, key=lambda candidate: counts[candidate]) if any(counts.values()) else None
+        found = delimiter if any(candidate in text for candidate in CSV_DELIMITERS) else None
         raise ImportFileError(
             _(
                 "The header row lacks the column(s) %(missing)s; it must name %(required)s, separated by "
                 "commas or semicolons. The header is separated by %(found)s."
             )
-            % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED_COLUMNS), "found": _delimiter_name(found)}
+            % {
+                "missing": ", ".join(missing),
+                "required": ", ".join(REQUIRED_COLUMNS),
+                "found": csv_delimiter_name(found),
+            }
         )
     return names, delimiter
 

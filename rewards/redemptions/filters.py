@@ -18,6 +18,7 @@ from rewards.models import (
     RedemptionStatus,
     RewardKind,
 )
+from rewards.redemptions.forms import id_from_text
 
 
 class RedemptionFilter(django_filters.FilterSet):
@@ -112,10 +113,10 @@ class FulfilmentFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        number = value.upper().removeprefix("R-").lstrip("0")
+        number = id_from_text(value.upper().removeprefix("R-"))
         condition = (
             Q(company__name__icontains=value) | Q(reward_title__icontains=value) | Q(company__external_id__iexact=value)
         )
-        if number.isdigit():
-            condition |= Q(pk=int(number))
+        if number is not None:
+            condition |= Q(pk=number)
         return queryset.filter(condition)

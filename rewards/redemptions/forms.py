@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from uuid import uuid4
 
 from django import forms
@@ -18,6 +19,21 @@ from rewards.redemptions.services import DeliveryAddress
 # --- Redemptions: the member's order form and the company admin's decisions --------------------
 
 REQUEST_KEY_PATTERN = r"^[0-9a-f]{32}$"
+
+# Ids are bigints: a number outside 1 … 2**63 - 1 names no row (and the database refuses to
+# compare with it: OverflowError on SQLite, DataError on PostgreSQL).
+ID_MAX = 2**63 - 1
+_ID_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: "²" and "٣" are digits to str.isdigit
+
+
+def id_from_text(value) -> int | None:
+    """The id a submitted value names (``"42"``), or None when it can name none (``"abc"``,
+    ``"-1"``, ``"0"``, ``"²"``, a number past the largest id)."""
+    text = str(value).strip()
+    if not _ID_DIGITS.fullmatch(text):
+        return None
+    number = int(text)
+    return number if 1 <= number <= ID_MAX else None
 
 
 class RedeemForm(forms.Form):
@@ -153,7 +169,11 @@ class FulfilForm(forms.Form):
 
 class BulkFulfilForm(forms.Form):
     """The queue's bulk action: the ticked orders (``selected``, checkboxes of the table) and
-    one delivery note for all of them."""
+    one delivery note for all of them.
+
+    ``cleaned_data["selected"]``: the ids ticked, sorted; ``cleaned_data["not_ids"]``: how many
+    ticked values name no order at all (not a number, or out of the id range) — the view
+    counts them with the unknown ids, so nothing ticked is passed over in silence."""
 
     note = forms.CharField(label=_("Delivery note for all"), max_length=1000, required=False)
 
@@ -161,8 +181,13 @@ class BulkFulfilForm(forms.Form):
         data = super().clean()
         getlist = getattr(self.data, "getlist", None)
         values = getlist("selected") if getlist else self.data.get("selected", [])
-        data["selected"] = sorted({int(value) for value in values if str(value).isdigit()})
-        if not data["selected"]:
+        if isinstance(values, str | int):
+            values = [values]
+        values = {str(value).strip() for value in values} - {""}
+        ids = [id_from_text(value) for value in values]
+        data["selected"] = sorted({pk for pk in ids if pk is not None})
+        data["not_ids"] = ids.count(None)
+        if not values:
             raise forms.ValidationError(_("Tick the orders to mark fulfilled."))
         return data
 
@@ -180,7 +205,11 @@ class VoucherUploadForm(forms.Form):
     reward = forms.ModelChoiceField(label=_("Voucher reward"), queryset=None, empty_label=_("Choose a reward"))
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("One code per line in the first column; a header line “code” is allowed. At most 2 MB."),
+        help_text=_(
+            "CSV UTF-8, separated by commas, semicolons or tabs; at most 2 MB. One code per line, in the first "
+            "column or in the column headed “code”. A code has letters A–Z, digits and - _ . / (at most 100 "
+            "characters) and begins with a letter or a digit."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

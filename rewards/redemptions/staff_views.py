@@ -110,10 +110,12 @@ class BulkFulfilView(FulfilmentStaffRequiredMixin, View):
             for error in form.non_field_errors():
                 messages.error(request, error)
             return redirect(back)
-        in_scope = fulfilment_queue(visible_to=request.user).filter(pk__in=form.cleaned_data["selected"])
-        result = redemptions_fulfil_bulk(
-            redemption_ids=list(in_scope.values_list("pk", flat=True)), by=request.user, note=form.cleaned_data["note"]
-        )
+        selected = form.cleaned_data["selected"]
+        in_scope = list(fulfilment_queue(visible_to=request.user).filter(pk__in=selected).values_list("pk", flat=True))
+        # Ids that are no order, or another team's: left alone, and said so (the same words
+        # for both, so the count reveals nothing about orders the person may not see).
+        not_found = form.cleaned_data["not_ids"] + len(selected) - len(in_scope)
+        result = redemptions_fulfil_bulk(redemption_ids=in_scope, by=request.user, note=form.cleaned_data["note"])
         if result.fulfilled:
             count = len(result.fulfilled)
             messages.success(
@@ -128,6 +130,16 @@ class BulkFulfilView(FulfilmentStaffRequiredMixin, View):
             )
         for _redemption, reason in result.refused:
             messages.error(request, reason)
+        if not_found:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s ticked order was not found in your queue; it was left alone.",
+                    "%(count)s ticked orders were not found in your queue; they were left alone.",
+                    not_found,
+                )
+                % {"count": not_found},
+            )
         return redirect(back)
 
 
@@ -211,8 +223,10 @@ class StaffDeliveryUpdateView(_StaffActionView):
 
 
 class VoucherUploadView(FulfilmentStaffRequiredMixin, FormView):
-    """Upload voucher codes (CSV) to a voucher reward's pool; the report lists blanks,
-    duplicates within the file and codes already in the pool, with line numbers."""
+    """Upload voucher codes (CSV) to a voucher reward's pool; the report lists every line not
+    added with its number and why: rejected (not a plain code, too long, unreadable), blank,
+    repeated within the file, already in the pool. A file that cannot be read at all is the
+    form's error, and adds nothing."""
 
     template_name = "rewards/staff/voucher_upload.html"
     form_class = VoucherUploadForm
@@ -234,5 +248,15 @@ class VoucherUploadView(FulfilmentStaffRequiredMixin, FormView):
                 % {"count": report.added, "reward": reward},
             )
         else:
-            messages.warning(self.request, _("No new codes were added."))
+            messages.warning(self.request, _("No new codes were added; the report says why for each line."))
+        if report.rejected:
+            messages.error(
+                self.request,
+                ngettext(
+                    "%(count)s line was rejected; the report lists it with the reason.",
+                    "%(count)s lines were rejected; the report lists each with the reason.",
+                    len(report.rejected),
+                )
+                % {"count": len(report.rejected)},
+            )
         return self.render_to_response(self.get_context_data(form=self.form_class(), report=report, reward=reward))

@@ -246,7 +246,7 @@ def test_given_a_csv_with_duplicates_blanks_and_known_codes_when_uploaded_then_e
     assert report.duplicates_in_file == [(5, "NEW-1", 2)]
     assert report.blank_lines == [3, 6]
     assert report.already_in_pool == [(7, "KNOWN-1")]
-    assert report.too_long == [8]
+    assert report.rejected == [(8, "A code is at most 100 characters; this one has 101.")]
     assert report.codes_left == 4
     assert sorted(VoucherCode.objects.values_list("code", flat=True)) == ["KNOWN-1", "NEW-1", "NEW-2", "NEW-3"]
 
@@ -264,7 +264,7 @@ def test_given_the_same_file_uploaded_twice_then_nothing_is_added_the_second_tim
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [(b"\xff\xfe\x00\x00binary", "not UTF-8"), (b"code\n" + b"\x00\x01", "not a CSV file")],
+    [(b"\xff\xfe\x00\x00binary", "not UTF-8"), (b"code\n" + b"\x00\x01", "Line 2 contains a NUL byte")],
 )
 def test_given_a_file_that_is_not_csv_text_when_uploaded_then_refused(fulfiller, data, message):
     with pytest.raises(CatalogueError, match=message):
