@@ -182,7 +182,7 @@ def _validation_error(request, exc: NinjaValidationError):
 def _invalid_items(exc: PurchaseInvalid | DjangoValidationError, prefix: list[str | int]) -> list[dict]:
     if isinstance(exc, PurchaseInvalid):
         loc = (
-            [*prefix, *(int(part) if part.isdigit() else part for part in exc.field.split("."))]
+            [*prefix, *(int(part) if part.isascii() and part.isdigit() else part for part in exc.field.split("."))]
             if exc.field
             else prefix
         )
@@ -1097,7 +1097,7 @@ def webhook_deliveries_list(request, endpoint_id: EndpointIdPath, params: Query[
     if params.status:
         deliveries = deliveries.filter(status=params.status)
     if params.cursor:
-        if not params.cursor.isdigit() or not 0 < int(params.cursor) < 2**63:
+        if not (params.cursor.isascii() and params.cursor.isdigit()) or not 0 < int(params.cursor) < 2**63:
             raise InvalidCursor("This cursor was not given out by the API.")
         deliveries = deliveries.filter(pk__lt=int(params.cursor))
     page = list(deliveries[: params.limit + 1])

@@ -574,3 +574,12 @@ def test_the_set_based_import_announces_every_earn_and_late_release(
     earned = {p["data"]["purchase"]["external_id"]: p for p in receiver.payloads() if p["type"] == "purchase.earned"}
     assert earned["SB-1"]["data"]["purchase"]["source"] == "erp"
     assert earned["SB-1"]["data"]["entry_id"] > 0
+
+
+@pytest.mark.parametrize("cursor", ["²", "١٢", "abc", "0", str(2**63)])
+def test_a_crafted_deliveries_cursor_is_refused_not_a_500(api, receiver, cursor):
+    endpoint, _secret = _subscribe(api, receiver.url)
+
+    response = api.get(f"/webhooks/endpoints/{endpoint['id']}/deliveries", cursor=cursor)
+
+    assert response.status_code == 422
