@@ -23,3 +23,12 @@ def account(company, rules):
 @pytest.fixture
 def staff(db):
     return StaffFactory()
+
+
+@pytest.fixture
+def fulfiller(client, settings):
+    """A club admin (who may fulfil) logged in on ``client``, without the second factor."""
+    settings.STAFF_MFA_REQUIRED = False
+    user = StaffFactory(group="Club admins")
+    client.force_login(user)
+    return user

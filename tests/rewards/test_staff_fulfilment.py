@@ -18,7 +18,7 @@ from django.utils import timezone
 from rewards.catalogue.services import CatalogueError, approval_threshold_set, voucher_codes_upload
 from rewards.models import Redemption, RedemptionStatus, Reward, VoucherCode
 from rewards.redemptions.services import redemption_fulfil
-from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
+from tests.factories import CompanyFactory, MembershipFactory
 
 from .factories import RewardFactory, VoucherCodeFactory, VoucherRewardFactory
 from .helpers import fresh, give_points, request_redemption
@@ -27,14 +27,6 @@ pytestmark = pytest.mark.django_db
 
 QUEUE_URL = "/staff/rewards/"
 QUEUE_BUDGET = 18  # + the unread badges on the bell and Messages (2)
-
-
-@pytest.fixture
-def fulfiller(client, settings):
-    settings.STAFF_MFA_REQUIRED = False
-    user = StaffFactory(group="Club admins")
-    client.force_login(user)
-    return user
 
 
 def streamed(response) -> str:

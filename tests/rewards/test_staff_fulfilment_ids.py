@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from rewards.models import Redemption, RedemptionStatus, VoucherCode
 from rewards.redemptions.forms import id_from_text
-from tests.factories import StaffFactory
 
 from .factories import RewardFactory, VoucherRewardFactory
 from .helpers import give_points, request_redemption
@@ -21,14 +20,6 @@ pytestmark = pytest.mark.django_db
 QUEUE_URL = "/staff/rewards/"
 PAST_BIGINT = "99999999999999999999"
 NOT_IDS = [PAST_BIGINT, str(2**63), "abc", "-1", "0", "²", "٣", "1e3", " "]
-
-
-@pytest.fixture
-def fulfiller(client, settings):
-    settings.STAFF_MFA_REQUIRED = False
-    user = StaffFactory(group="Club admins")
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

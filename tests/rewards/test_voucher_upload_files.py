@@ -18,21 +18,12 @@ from rewards.catalogue.services import (
     voucher_codes_upload,
 )
 from rewards.models import VoucherCode
-from tests.factories import StaffFactory
 
 from .factories import VoucherRewardFactory
 
 pytestmark = pytest.mark.django_db
 
 UPLOAD_URL = "/staff/rewards/vouchers/"
-
-
-@pytest.fixture
-def fulfiller(client, settings):
-    settings.STAFF_MFA_REQUIRED = False
-    user = StaffFactory(group="Club admins")
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture
