@@ -29,6 +29,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
+from django.db.models import F, FilteredRelation, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,7 +44,17 @@ from rewards.models import PointsAccount, ProgrammeRules
 
 from .models import ExpiringPoints, SnapshotDay
 from .scope import Filters, scope_q
-from .selectors import BEHAVIOUR_WINDOW_DAYS, YEAR_DAYS, ZERO, CompanyValue, company_values, insights_now
+from .selectors import (
+    BEHAVIOUR_WINDOW_DAYS,
+    MONEY,
+    YEAR_DAYS,
+    ZERO,
+    CompanyValue,
+    StoredRows,
+    company_values,
+    insights_now,
+    standings_with_facts,
+)
 
 KEEPS, SLOWING, STOPPED, NEVER_ORDERED = "keeps", "slowing", "stopped", "never"
 BEHAVIOURS = {
@@ -332,6 +344,80 @@ def at_risk_accounts(
     rows = [row for row in found.values() if not reason or reason in row.facts]
     rows.sort(key=lambda row: (-row.revenue_365, row.company_id))
     return rows
+
+
+def stored_at_risk_accounts(
+    *, user: User, rules: ProgrammeRules, now: datetime | None = None, reason: str = "", filters: Filters | None = None
+) -> StoredRows | None:
+    """``at_risk_accounts`` read from the standings snapshot taken at ``now``, which holds each
+    company's days overdue and declining spend and its points expiring: one query filters,
+    sorts and pages the accounts in SQL (biggest revenue of the last year first), so a page
+    of 50 builds 50 rows, not the club's thousands. Four queries and one per page read (the
+    answers are read as ``at_risk_accounts`` reads them: they change during the day). None
+    when there is no such snapshot with those facts (the page then calls
+    ``at_risk_accounts``)."""
+    now = now or insights_now()
+    day = standings_with_facts(now, expiring=True)
+    if day is None:
+        return None
+    answers = latest_nps_answers(
+        since=now - timedelta(days=ANSWERS_WITHIN_DAYS),
+        visible_to=user,
+        where=filters.q("company") if filters else None,
+    )
+    detractors = {company_id: answer for company_id, answer in answers.items() if nps_group(answer.score) == DETRACTORS}
+    conditions = {
+        OVERDUE: Q(standing__overdue_days__isnull=False),
+        DECLINING: Q(standing__declining=True),
+        DETRACTOR: Q(pk__in=sorted(detractors)),
+        EXPIRING: Q(expiring__points__isnull=False),
+    }
+    if reason:
+        condition = conditions[reason]
+    else:
+        condition = Q()
+        for each in conditions.values():
+            condition |= each
+    revenue = Coalesce(F("standing__revenue_365"), Value(ZERO), output_field=MONEY)
+    accounts = (
+        Company.objects.filter(scope_q(user=user, filters=filters))
+        .exclude(status=CompanyStatus.SUSPENDED)
+        .annotate(
+            standing=FilteredRelation("insights_standing", condition=Q(insights_standing__day=day)),
+            expiring=FilteredRelation("insights_expiring", condition=Q(insights_expiring__day=day)),
+        )
+        .filter(condition)
+        .annotate(revenue=revenue)
+        .order_by(F("revenue").desc(), "pk")
+        .values_list(
+            "pk",
+            "revenue",
+            "standing__last_order_at",
+            "standing__overdue_days",
+            "standing__usual_gap_days",
+            "standing__declining",
+            "standing__revenue_recent",
+            "standing__revenue_before",
+            "expiring__points",
+            "expiring__last_day",
+        )
+    )
+
+    def make(row) -> AtRisk:
+        company_id, revenue_365, last, overdue, gap, is_declining, recent, before, points, last_day = row
+        account = AtRisk(company_id, revenue_365, last, rules)
+        if overdue is not None:
+            account.facts[OVERDUE] = {"days": overdue, "gap": gap}
+        if is_declining:
+            account.facts[DECLINING] = {"recent": recent, "before": before}
+        if company_id in detractors:
+            answer = detractors[company_id]
+            account.facts[DETRACTOR] = {"score": answer.score, "answered_at": answer.answered_at}
+        if points is not None:
+            account.facts[EXPIRING] = {"points": points, "on": last_day}
+        return account
+
+    return StoredRows(accounts, make)
 
 
 def _expiring_from_snapshot(*, now: datetime, scope) -> dict[int, tuple[int, date]] | None:

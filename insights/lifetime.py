@@ -37,22 +37,30 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from members.models import User
+from django.db.models import Case, Count, F, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Round
+
+from members.models import CompanyStatus, User
 from members.selectors import staff_sees_every_company
 
-from .scope import Filters
+from .models import SegmentSnapshot
+from .scope import Filters, scope_q
 from .selectors import (
     CENT,
+    MONEY,
     NEVER,
     SEGMENTS,
     YEAR_DAYS,
     ZERO,
     CompanyValue,
     Standing,
+    StoredRows,
+    _snapshot_at,
     company_standings,
     company_values,
     days_before,
     insights_now,
+    standings_with_facts,
 )
 
 MIN_TENURE_FOR_BASE = 90
@@ -99,14 +107,26 @@ def segment_retention(
         before[value.segment] += value.revenue_365
         later = now_values.get(value.company_id)
         after[value.segment] += later.revenue_365 if later else ZERO
+    return retention_from_sums(before=before, after=after)
+
+
+def retention_from_sums(*, before: dict[str, Decimal], after: dict[str, Decimal]) -> dict[str, Decimal]:
+    """``k`` per segment from each segment's revenue a year ago (``before``) and the same
+    companies' revenue since (``after``). Pure."""
     result = {}
     for segment in SEGMENTS:
-        if before[segment] <= 0:
+        spent = before.get(segment, ZERO)
+        if spent <= 0:
             result[segment] = Decimal("1")
         else:
-            kept = after[segment] / before[segment]
+            kept = after.get(segment, ZERO) / spent
             result[segment] = min(max(kept, ZERO), MAX_RETENTION).quantize(Decimal("0.01"))
     return result
+
+
+def predicted(base: Decimal, retention: Decimal) -> Decimal:
+    """The predicted 12-month value from its base and the segment's retention. Pure."""
+    return (base * retention).quantize(WHOLE)
 
 
 @dataclass(frozen=True)
@@ -156,22 +176,106 @@ def lifetime_values(
                 yearly_value=yearly_value(revenue_to_date=value.revenue_total, tenure_days=tenure),
                 base=base,
                 retention=k,
-                predicted_12m=(base * k).quantize(WHOLE),
+                predicted_12m=predicted(base, k),
             )
         )
     rows.sort(key=lambda row: (-row.predicted_12m, row.company_id))
-    totals: dict[str, list] = {key: [0, ZERO, ZERO, ZERO] for key in SEGMENTS if key != NEVER}
+    totals: dict[str, list] = {}
     for row in rows:
         entry = totals.setdefault(row.segment, [0, ZERO, ZERO, ZERO])
         entry[0] += 1
         entry[1] += row.revenue_to_date
         entry[2] += row.yearly_value
-        entry[3] += row.predicted_12m
-    summary = [
-        SegmentValue(key, str(SEGMENTS[key][0]), count, to_date, yearly, retention[key], predicted)
-        for key, (count, to_date, yearly, predicted) in totals.items()
-    ]
-    return rows, summary, retention
+        entry[3] += row.base
+    return rows, _segment_values(totals, retention), retention
+
+
+def _segment_values(totals: dict[str, list], retention: dict[str, Decimal]) -> list[SegmentValue]:
+    """The per-segment lines from each segment's [companies, revenue to date, yearly value,
+    sum of the bases]: the segment's prediction is its bases' sum times its retention,
+    rounded once (not the sum of the rounded company figures)."""
+    lines = []
+    for key in [*(key for key in SEGMENTS if key != NEVER), *([NEVER] if NEVER in totals else [])]:
+        count, to_date, yearly, base = totals.get(key, [0, ZERO, ZERO, ZERO])
+        k = retention.get(key, Decimal("1"))
+        lines.append(SegmentValue(key, str(SEGMENTS[key][0]), count, to_date, yearly, k, predicted(base, k)))
+    return lines
+
+
+def stored_lifetime_values(
+    *, user: User, now: datetime | None = None, filters: Filters | None = None
+) -> tuple[StoredRows, list[SegmentValue], dict[str, Decimal]] | None:
+    """``lifetime_values`` read from the standings snapshot taken at ``now``, which holds each
+    company's tenure, yearly value and prediction base: the companies as a ``StoredRows``
+    (biggest predicted first, sorted and paged in SQL), the per-segment lines and the
+    retention. Four queries and one per page read, whatever the number of companies. None
+    when there is no such snapshot with those facts, or none of a year earlier to take the
+    retention from (the page then calls ``lifetime_values``)."""
+    now = now or insights_now()
+    day = standings_with_facts(now)
+    then_day = _snapshot_at(days_before(now, YEAR_DAYS)) if day else None
+    if day is None or then_day is None:
+        return None
+    later = SegmentSnapshot.objects.filter(day=day, company_id=OuterRef("company_id")).values("revenue_365")
+    sums = (
+        SegmentSnapshot.objects.filter(day=then_day)
+        .exclude(company__status=CompanyStatus.SUSPENDED)
+        .annotate(later=Coalesce(Subquery(later), Value(ZERO), output_field=MONEY))
+        .order_by()
+        .values("segment")
+        .annotate(before=Sum("revenue_365"), after=Sum("later"))
+    )
+    sums = list(sums)
+    retention = retention_from_sums(
+        before={row["segment"]: row["before"] for row in sums}, after={row["segment"]: row["after"] for row in sums}
+    )
+    k = Case(
+        *(When(segment=key, then=Value(value)) for key, value in retention.items()),
+        default=Value(Decimal("1")),
+        output_field=MONEY,
+    )
+    standings = (
+        SegmentSnapshot.objects.filter(scope_q(user=user, path="company", filters=filters), day=day)
+        .exclude(company__status=CompanyStatus.SUSPENDED)
+        .annotate(retention=k, order_value=Round(F("prediction_base") * k))
+    )
+    totals = {
+        row["segment"]: [row["companies"], row["to_date"], row["yearly"], row["base"]]
+        for row in standings.order_by()
+        .values("segment")
+        .annotate(
+            companies=Count("pk"), to_date=Sum("revenue_total"), yearly=Sum("yearly_value"), base=Sum("prediction_base")
+        )
+    }
+    fields = (
+        "company_id",
+        "segment",
+        "first_order_at",
+        "revenue_total",
+        "revenue_365",
+        "tenure_days",
+        "yearly_value",
+        "prediction_base",
+        "retention",
+    )
+
+    def make(row) -> Lifetime:
+        company_id, segment, first, to_date, revenue_365, tenure, yearly, base, retention_k = row
+        return Lifetime(
+            company_id=company_id,
+            segment=segment,
+            first_order_at=first,
+            revenue_to_date=to_date,
+            revenue_365=revenue_365,
+            tenure_days=tenure,
+            yearly_value=yearly,
+            base=base,
+            retention=retention_k,
+            predicted_12m=predicted(base, retention_k),
+        )
+
+    rows = StoredRows(standings.order_by("-order_value", "company_id").values_list(*fields), make)
+    return rows, _segment_values(totals, retention), retention
 
 
 def segment_movement(

@@ -27,7 +27,11 @@ from django.utils.translation import gettext_lazy as _
 class SegmentSnapshot(models.Model):
     day = models.DateField(_("day"))
     company = models.ForeignKey(
-        "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+        "members.Company",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        related_query_name="insights_standing",  # for the at-risk list's join (``insights.behaviour``)
     )
     segment = models.CharField(_("segment"), max_length=16)
     orders_365 = models.PositiveIntegerField(_("orders in the last 365 days"), default=0)
@@ -44,6 +48,20 @@ class SegmentSnapshot(models.Model):
     revenue_before = models.DecimalField(
         _("net revenue in the 180 days before"), max_digits=17, decimal_places=2, default=Decimal("0")
     )
+    # Worked out from the fields above as of the snapshot's moment when it is taken
+    # (``SnapshotDay.facts_stored``), so the value, at-risk and segment pages can sort, count
+    # and page in SQL instead of recomputing 10 000 companies in Python on every view.
+    tenure_days = models.PositiveIntegerField(_("tenure in days"), default=0)
+    yearly_value = models.DecimalField(_("yearly value"), max_digits=17, decimal_places=2, default=Decimal("0"))
+    prediction_base = models.DecimalField(
+        _("base of the 12-month prediction"), max_digits=17, decimal_places=2, default=Decimal("0")
+    )
+    usual_gap_days = models.PositiveIntegerField(_("usual days between orders"), null=True, blank=True)
+    overdue_days = models.PositiveIntegerField(
+        _("days since the last order, when later than usual"), null=True, blank=True
+    )
+    declining = models.BooleanField(_("spend declining"), default=False)
+    slipping = models.BooleanField(_("slipping away"), default=False)
 
     class Meta:
         verbose_name = _("segment snapshot")
@@ -69,6 +87,14 @@ class SnapshotDay(models.Model):
         default=False,
         help_text=_("Whether the day's ExpiringPoints rows were written (only for the day the snapshot ran)."),
     )
+    facts_stored = models.BooleanField(
+        _("worked-out figures stored"),
+        default=False,
+        help_text=_(
+            "Whether the day's rows hold the tenure, the values and the at-risk and slipping facts "
+            "(snapshots taken before these were added do not)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("segment snapshot day")
@@ -86,7 +112,11 @@ class ExpiringPoints(models.Model):
 
     day = models.DateField(_("day"))
     company = models.ForeignKey(
-        "members.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+        "members.Company",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        related_query_name="insights_expiring",  # for the at-risk list's join (``insights.behaviour``)
     )
     points = models.BigIntegerField(_("points"))
     last_day = models.DateField(_("expire by"))

@@ -31,9 +31,11 @@ occurred_at``), both from ``rewards`` migration 0009 (``bench/insights_bench.py`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
 from django.db.models import (
@@ -801,6 +803,40 @@ def _snapshot_at(moment: datetime) -> date | None:
     if SnapshotDay.objects.filter(day=day, taken_at=moment).exists():
         return day
     return None
+
+
+def standings_with_facts(moment: datetime, *, expiring: bool = False) -> date | None:
+    """The day whose standings snapshot is as of exactly ``moment`` and holds the worked-out
+    facts (``SegmentSnapshot.tenure_days`` … ``slipping``; with ``expiring``, the points
+    expiring too), so a page can sort, count and page them in SQL; None otherwise (the page
+    then computes them). One query."""
+    day = timezone.localdate(moment)
+    found = SnapshotDay.objects.filter(day=day, taken_at=moment, facts_stored=True)
+    if expiring:
+        found = found.filter(expiring_counted=True)
+    return day if found.exists() else None
+
+
+class StoredRows(Sequence):
+    """A query's rows, turned into objects by ``make`` only for the slice read: ``len`` is one
+    ``COUNT``, a slice one query. What ``Paginator`` and the exports need of a list of
+    thousands without reading the thousands."""
+
+    def __init__(self, queryset, make) -> None:
+        self.queryset = queryset
+        self.make = make
+
+    @cached_property
+    def _count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.make(row) for row in self.queryset[index]]
+        return self.make(self.queryset[index])
 
 
 def _assign(value: CompanyValue, now: datetime) -> CompanyValue:

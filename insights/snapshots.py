@@ -128,15 +128,18 @@ def _months_sql(*, touched: bool) -> str:
     """
 
 
-def _locked_state(now: datetime) -> tuple[SummaryState, bool]:
+def _locked_state(now: datetime, *, create: bool = True) -> tuple[SummaryState | None, bool]:
+    """The summary's state row, locked: one writer at a time. Without a row, the first writer
+    creates it (``create``; a concurrent first writer waits on the table lock). The
+    standings do not create it: the row says the summary was built (``summary_ready``), and
+    standings taken before the first build would make every page read an empty summary."""
     state = SummaryState.objects.select_for_update().first()
     if state is not None or not supported():
         return state, False
-    # The first writer creates the row; a concurrent first writer waits on the table lock.
     with connection.cursor() as cursor:
         cursor.execute("LOCK TABLE insights_summarystate IN EXCLUSIVE MODE")
     state = SummaryState.objects.select_for_update().first()
-    if state is not None:
+    if state is not None or not create:
         return state, False
     return SummaryState.objects.create(refreshed_at=now, rebuilt_at=now), True
 
@@ -275,37 +278,62 @@ def standings_snapshot(*, day: date | None = None, now: datetime | None = None) 
         values = values_from_days(at=taken_at)
     else:
         values = _live_values(user=None, now=taken_at, filters=None, suspended=True)
-    rows = [
-        SegmentSnapshot(
-            day=day,
-            company_id=value.company_id,
-            segment=value.segment,
-            first_order_at=value.first_order_at,
-            last_order_at=value.last_order_at,
-            orders_total=value.orders_total,
-            orders_365=value.orders_365,
-            revenue_total=value.revenue_total,
-            revenue_365=value.revenue_365,
-            revenue_recent=value.revenue_recent,
-            revenue_before=value.revenue_before,
-        )
-        for value in values
-    ]
+    rows = [_standing_row(day, taken_at, value) for value in values]
     # Points about to expire are known for the day the snapshot runs (today's balances), not
     # for the past days the pages compare with.
     counted = day == timezone.localdate(now)
     expiring = _expiring_rows(day, taken_at) if counted else []
     with transaction.atomic():
-        _locked_state(now)  # one writer at a time (two runs of the same day would collide)
+        _locked_state(now, create=False)  # one writer at a time (two runs of the same day would collide)
         SegmentSnapshot.objects.filter(day=day).delete()
         SegmentSnapshot.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         ExpiringPoints.objects.filter(day=day).delete()
         ExpiringPoints.objects.bulk_create(expiring, batch_size=BATCH_SIZE)
         SnapshotDay.objects.update_or_create(
             day=day,
-            defaults={"taken_at": taken_at, "companies": len(rows), "written_at": now, "expiring_counted": counted},
+            defaults={
+                "taken_at": taken_at,
+                "companies": len(rows),
+                "written_at": now,
+                "expiring_counted": counted,
+                "facts_stored": True,
+            },
         )
     return len(rows)
+
+
+def _standing_row(day: date, taken_at: datetime, value) -> SegmentSnapshot:
+    """A company's standing as of ``taken_at`` with what the pages work out from it, by the
+    same functions the pages use without a snapshot (``insights.lifetime``,
+    ``insights.behaviour``): the tenure, yearly value and prediction base, the usual gap, the
+    days overdue (when later than usual), declining spend and slipping away."""
+    from .behaviour import declining, overdue_days
+    from .lifetime import prediction_base, yearly_value
+
+    tenure = (taken_at - value.first_order_at).days if value.first_order_at else 0
+    late = overdue_days(value, taken_at)
+    return SegmentSnapshot(
+        day=day,
+        company_id=value.company_id,
+        segment=value.segment,
+        first_order_at=value.first_order_at,
+        last_order_at=value.last_order_at,
+        orders_total=value.orders_total,
+        orders_365=value.orders_365,
+        revenue_total=value.revenue_total,
+        revenue_365=value.revenue_365,
+        revenue_recent=value.revenue_recent,
+        revenue_before=value.revenue_before,
+        tenure_days=tenure,
+        yearly_value=yearly_value(revenue_to_date=value.revenue_total, tenure_days=tenure),
+        prediction_base=prediction_base(
+            revenue_365=value.revenue_365, revenue_to_date=value.revenue_total, tenure_days=tenure
+        ),
+        usual_gap_days=value.usual_gap_days,
+        overdue_days=late[0] if late else None,
+        declining=declining(revenue_recent=value.revenue_recent, revenue_before=value.revenue_before),
+        slipping=bool(value.slipping_reason),
+    )
 
 
 def _expiring_rows(day: date, taken_at: datetime) -> list[ExpiringPoints]:

@@ -35,13 +35,14 @@ from .behaviour import (
     at_risk_accounts,
     satisfaction_cell,
     satisfaction_grid,
+    stored_at_risk_accounts,
     with_companies,
 )
 from .cache import remembered, remembered_rows
 from .cohorts import COHORT_MONTHS, cohort_grid, heat
 from .filters import NO_FILTERS, FilterForm, resolve
 from .forms import PeriodForm
-from .lifetime import MOVEMENT_DAYS, lifetime_values, segment_movement
+from .lifetime import MOVEMENT_DAYS, lifetime_values, segment_movement, stored_lifetime_values
 from .scope import scope_q
 from .selectors import (
     DRILLDOWNS,
@@ -491,12 +492,17 @@ class AtRiskView(InsightsAccessMixin, View):
         reason = request.GET.get("reason", "")
         if reason and reason not in RISK_REASONS:
             reason = ""
-        rows, _rest = self.figures(
-            "at_risk",
-            lambda: (at_risk_accounts(user=request.user, rules=self.rules, reason=reason, filters=self.filters), None),
-            reason,
-            rows=True,
-        )
+        rows = stored_at_risk_accounts(user=request.user, rules=self.rules, reason=reason, filters=self.filters)
+        if rows is None:  # no standings with their facts at this moment: computed (and kept a minute)
+            rows, _rest = self.figures(
+                "at_risk",
+                lambda: (
+                    at_risk_accounts(user=request.user, rules=self.rules, reason=reason, filters=self.filters),
+                    None,
+                ),
+                reason,
+                rows=True,
+            )
         query = self.query_with_filters(f"reason={reason}" if reason else "")
         if request.GET.get("format") in EXPORT_FORMATS:
             header = [
@@ -597,7 +603,11 @@ class LifetimeView(InsightsAccessMixin, View):
             rows, summary, _retention = lifetime_values(user=request.user, filters=self.filters)
             return rows, summary
 
-        rows, summary = self.figures("lifetime", values, rows=True)
+        stored = stored_lifetime_values(user=request.user, filters=self.filters)
+        if stored is not None:  # last night's standings, sorted and paged in SQL
+            rows, summary, _retention = stored
+        else:
+            rows, summary = self.figures("lifetime", values, rows=True)
         if request.GET.get("format") in EXPORT_FORMATS:
 
             def lines():

@@ -144,7 +144,8 @@ def test_the_grid_counts_companies_and_revenue_in_each_cell(answered, club_admin
     assert [row.company_id for row in stopped] == [answered["p2"].pk]
 
 
-def test_at_risk_gives_each_reason(survey, club_admin, rules):
+def _risky_club(survey):
+    """One company per reason, and one on time; returns them by name."""
     late = CompanyFactory(name="Late")  # every 30 days, now 50 days without an order
     for days in (50, 80, 110, 140):
         buy(late, 100, days)
@@ -166,6 +167,12 @@ def test_at_risk_gives_each_reason(survey, club_admin, rules):
         expires_at=NOW + timedelta(days=12),
         idempotency_key="saver-earn",
     )
+    return {"late": late, "on_time": on_time, "falling": falling, "unhappy": unhappy, "saver": saver}
+
+
+def test_at_risk_gives_each_reason(survey, club_admin, rules):
+    club = _risky_club(survey)
+    late, falling, unhappy, saver = (club[name] for name in ("late", "falling", "unhappy", "saver"))
     rows = {row.company_id: row for row in at_risk_accounts(user=club_admin, rules=rules, now=NOW)}
     assert set(rows) == {late.pk, falling.pk, unhappy.pk, saver.pk}
     assert rows[late.pk].reasons[OVERDUE] == "Usually orders every 30 days; no order for 50 days."
@@ -182,6 +189,49 @@ def test_at_risk_gives_each_reason(survey, club_admin, rules):
     theirs = {row.company_id: row for row in at_risk_accounts(user=rep, rules=rules, now=NOW)}
     assert set(theirs) == {saver.pk, falling.pk}
     assert theirs[saver.pk].reasons == rows[saver.pk].reasons
+
+
+@pytest.mark.parametrize("reason", ["", OVERDUE, DECLINING, DETRACTOR, EXPIRING])
+def test_the_at_risk_list_read_from_the_night_s_standings_equals_the_computed_one(
+    survey, club_admin, rules, monkeypatch, reason
+):
+    """With the day's standings taken, the list is filtered, sorted and paged in SQL: the same
+    accounts, reasons and order as computed, a page built from its own rows only."""
+    from insights import snapshots
+    from insights.behaviour import stored_at_risk_accounts
+
+    club = _risky_club(survey)  # Falling's 1 500 of the year first, Late's 400, then the others by id
+    moment = snapshots.day_start(NOW.date())
+    snapshots.standings_snapshot(day=NOW.date(), now=moment)
+    stored = stored_at_risk_accounts(user=club_admin, rules=rules, now=moment, reason=reason)
+    computed = at_risk_accounts(user=club_admin, rules=rules, now=moment, reason=reason)
+    assert len(stored) == len(computed) >= 1
+    assert [(row.company_id, row.revenue_365, row.reasons) for row in stored[0:50]] == [
+        (row.company_id, row.revenue_365, row.reasons) for row in computed
+    ]
+    assert [row.company_id for row in stored[1:2]] == [row.company_id for row in computed[1:2]]
+
+    rep = StaffFactory(group="Sales reps")  # a rep's list: their accounts only
+    Company.objects.filter(pk__in=[club["saver"].pk, club["falling"].pk]).update(sales_rep=rep)
+    theirs = stored_at_risk_accounts(user=rep, rules=rules, now=moment, reason=reason)
+    assert [row.company_id for row in theirs[0:50]] == [
+        row.company_id for row in at_risk_accounts(user=rep, rules=rules, now=moment, reason=reason)
+    ]
+    Company.objects.filter(pk=club["falling"].pk).update(status=CompanyStatus.SUSPENDED)
+    assert club["falling"].pk not in [
+        row.company_id for row in stored_at_risk_accounts(user=club_admin, rules=rules, now=moment)[0:50]
+    ]
+
+
+def test_without_the_day_s_standings_the_at_risk_list_is_computed(survey, club_admin, rules):
+    from insights import snapshots
+    from insights.behaviour import stored_at_risk_accounts
+
+    _risky_club(survey)
+    moment = snapshots.day_start(NOW.date())
+    assert stored_at_risk_accounts(user=club_admin, rules=rules, now=moment) is None
+    snapshots.standings_snapshot(day=NOW.date(), now=moment + timedelta(days=3))  # a past day: no points counted
+    assert stored_at_risk_accounts(user=club_admin, rules=rules, now=moment) is None
 
 
 def test_cohorts_share_still_buying_and_revenue_kept(club_admin):
@@ -388,6 +438,45 @@ def test_query_counts_are_the_same_for_10_and_1000_companies(client, club_admin,
         assert len(queries.captured_queries) == few[url], url
     export = b"".join(client.get("/staff/insights/at-risk/?format=csv").streaming_content).decode()
     assert len(export.strip().splitlines()) == 1 + 1000  # every company has points expiring
+
+
+STANDINGS_URLS = ["/staff/insights/at-risk/", "/staff/insights/at-risk/?reason=expiring", "/staff/insights/value/"]
+
+
+def test_with_the_night_s_standings_the_lists_read_a_page_in_a_fixed_number_of_queries(client, club_admin, survey):
+    """With today's and last year's standings taken, the at-risk and value lists are read from
+    them in SQL: the same number of queries for 10 and 1 000 companies, every row on the
+    page, and an export of every company."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from insights import snapshots
+
+    def take_standings():
+        today = timezone.localdate()
+        for day in (today, today - timedelta(days=365)):
+            snapshots.standings_snapshot(day=day)
+
+    rep = StaffFactory(group="Sales reps")
+    client.force_login(club_admin)
+    _club(10, rep, survey)
+    take_standings()
+    few = {}
+    for url in STANDINGS_URLS:
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200, url
+        few[url] = len(queries.captured_queries)
+    _club(990, rep, survey)
+    take_standings()
+    for url in STANDINGS_URLS:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        assert len(queries.captured_queries) == few[url], url
+        assert response.content.count(b'href="/staff/accounts/') >= 50, url
+    export = b"".join(client.get("/staff/insights/value/?format=csv").streaming_content).decode()
+    assert len(export.strip().splitlines()) == 1 + 1000
 
 
 def test_a_day_is_a_date():  # the cohort month of a date and of an aware datetime agree

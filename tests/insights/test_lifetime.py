@@ -117,3 +117,52 @@ def test_a_rep_sees_the_value_of_their_accounts_only(client, settings, rep, comp
     assert b"Mine AB" in export and b"Theirs AB" not in export
     # A hostile "since" is the default, not an error.
     assert client.get(reverse("insights:segments") + "?since=9999999999999999999999").status_code == 200
+
+
+def test_the_values_read_from_the_night_s_standings_equal_the_computed_ones(club, club_admin, monkeypatch):
+    """With the standings of today and of a year ago taken, the value page sorts, counts and
+    pages them in SQL: the same companies, figures, order, segment lines and retention as
+    the computation from the purchases, in a fixed number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from insights import selectors, snapshots
+    from insights.lifetime import stored_lifetime_values
+
+    today = NOW.date()
+    moment = snapshots.day_start(today)
+    for day in (today, today - timedelta(days=365)):
+        snapshots.standings_snapshot(day=day, now=moment)
+    with CaptureQueriesContext(connection) as queries:
+        rows, summary, retention = stored_lifetime_values(user=club_admin, now=moment)
+        page = rows[0:50]
+    assert len(queries.captured_queries) <= 6  # two days, the retention, the reader's groups, the lines, the page
+    assert len(rows) == 5
+
+    def figures(lines):
+        return [
+            (r.company_id, r.segment, r.revenue_to_date, r.tenure_days, r.yearly_value, r.base, r.retention)
+            + (r.predicted_12m,)
+            for r in lines
+        ]
+
+    monkeypatch.setattr(selectors, "_snapshot_at", lambda moment: None)  # computed from the purchases
+    live_rows, live_summary, live_retention = lifetime_values(user=club_admin, now=moment)
+    assert figures(page) == figures(live_rows)
+    assert summary == live_summary and retention == live_retention
+    assert retention[LOYAL] == Decimal("0.67")
+    monkeypatch.undo()
+
+    club["d"].status = "suspended"  # left out when read, as the computation leaves it out
+    club["d"].save(update_fields=["status"])
+    rows, _summary, _retention = stored_lifetime_values(user=club_admin, now=moment)
+    assert club["d"].pk not in [row.company_id for row in rows[0:50]] and len(rows) == 4
+
+
+def test_without_a_year_old_standing_the_values_are_computed(club, club_admin):
+    from insights import snapshots
+    from insights.lifetime import stored_lifetime_values
+
+    moment = snapshots.day_start(NOW.date())
+    snapshots.standings_snapshot(day=NOW.date(), now=moment)
+    assert stored_lifetime_values(user=club_admin, now=moment) is None
