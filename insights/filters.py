@@ -87,10 +87,10 @@ def resolve(filters: Filters, *, user: User, now=None) -> Filters:
 
     from members.models import Company, CompanyStatus
 
-    from .selectors import NEVER, company_values
+    from .selectors import NEVER, company_standings
 
     base = replace(filters, segment_ids=None)
-    values = company_values(user=user, now=now, filters=base)
+    values = company_standings(user=user, now=now, filters=base)  # the stored segments when taken
     if filters.segment == NEVER:
         ordered = {value.company_id for value in values}
         ids = (

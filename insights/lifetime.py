@@ -61,6 +61,7 @@ from .selectors import (
     days_before,
     insights_now,
     standings_with_facts,
+    stored_segment_movement,
 )
 
 MIN_TENURE_FOR_BASE = 90
@@ -285,6 +286,9 @@ def segment_movement(
     to today: ``{(segment then, segment now): companies}`` (companies that had not ordered
     then count as "never ordered" then). Two queries."""
     now = now or insights_now()
+    counted = stored_segment_movement(user=user, then=days_before(now, days), now=now, filters=filters)
+    if counted is not None:
+        return list(SEGMENTS), counted
     today = {
         standing.company_id: standing.segment for standing in company_standings(user=user, now=now, filters=filters)
     }

@@ -1034,10 +1034,112 @@ def segment_summary(
     return rows, slipping
 
 
+_STANDING_VALUE_FIELDS = (
+    "company_id",
+    "first_order_at",
+    "last_order_at",
+    "orders_total",
+    "orders_365",
+    "revenue_365",
+    "revenue_total",
+    "revenue_recent",
+    "revenue_before",
+)
+
+
+def _stored_standings(day: date, *, user: User | None, filters: Filters | None) -> QuerySet[SegmentSnapshot]:
+    return SegmentSnapshot.objects.filter(scope_q(user=user, path="company", filters=filters), day=day).exclude(
+        company__status=CompanyStatus.SUSPENDED
+    )
+
+
+def stored_segment_summary(
+    *, user: User, now: datetime | None = None, filters: Filters | None = None, slipping_shown: int = 50
+) -> tuple[list[SegmentRow], list[CompanyValue], int] | None:
+    """``segment_summary`` from the standings snapshot taken at ``now`` with its facts: the
+    segments counted and summed in SQL, the first ``slipping_shown`` companies slipping away
+    (biggest revenue of the last year first, with their reasons) and how many slip. Four
+    queries, whatever the number of companies; None without such a snapshot."""
+    now = now or insights_now()
+    day = standings_with_facts(now)
+    if day is None:
+        return None
+    standings = _stored_standings(day, user=user, filters=filters)
+    counts: dict[str, list] = {key: [0, ZERO, ZERO] for key in SEGMENTS}
+    for row in (
+        standings.order_by()
+        .values("segment")
+        .annotate(companies=Count("pk"), revenue_365=Sum("revenue_365"), revenue_total=Sum("revenue_total"))
+    ):
+        counts[row["segment"]] = [row["companies"], row["revenue_365"], row["revenue_total"]]
+    ordered = sum(entry[0] for entry in counts.values())
+    counts[NEVER][0] += max(_companies(scope_q(user=user, filters=filters)).count() - ordered, 0)
+    rows = [SegmentRow(key, str(label), str(definition), *counts[key]) for key, (label, definition) in SEGMENTS.items()]
+    slipping = standings.filter(slipping=True)
+    shown = slipping.order_by("-revenue_365", "company_id").values_list(*_STANDING_VALUE_FIELDS)[:slipping_shown]
+    values = [_assign(CompanyValue(**dict(zip(_STANDING_VALUE_FIELDS, row, strict=True))), now) for row in shown]
+    return rows, values, slipping.count()
+
+
+def stored_segment_movement(
+    *, user: User, then: datetime, now: datetime | None = None, filters: Filters | None = None
+) -> dict[tuple[str, str], int] | None:
+    """How the companies in scope moved from their segment at ``then`` to today's, counted in
+    SQL from the two standings snapshots (a company without a standing then was "never
+    ordered" then); None unless both were taken. Three queries."""
+    now = now or insights_now()
+    day, then_day = _snapshot_at(now), _snapshot_at(then)
+    if day is None or then_day is None:
+        return None
+    earlier = SegmentSnapshot.objects.filter(day=then_day, company_id=OuterRef("company_id")).values("segment")
+    moves = (
+        _stored_standings(day, user=user, filters=filters)
+        .annotate(then=Coalesce(Subquery(earlier), Value(NEVER)))
+        .order_by()
+        .values("then", "segment")
+        .annotate(companies=Count("pk"))
+    )
+    return {(row["then"], row["segment"]): row["companies"] for row in moves}
+
+
+def slipping_reasons(company_ids: list[int], *, now: datetime) -> dict[int, str]:
+    """Why each of ``company_ids`` is slipping away ("" for those that are not), in the
+    reader's language: from the standings taken at ``now`` (one query for the ids asked), else
+    computed for the whole club."""
+    day = _snapshot_at(now)
+    if day is None:
+        values = company_values(user=None, now=now)
+        wanted = set(company_ids)
+        return {v.company_id: v.slipping_reason for v in values if v.company_id in wanted}
+    rows = SegmentSnapshot.objects.filter(day=day, company_id__in=company_ids).values_list(*_STANDING_VALUE_FIELDS)
+    return {
+        value.company_id: value.slipping_reason
+        for value in (_assign(CompanyValue(**dict(zip(_STANDING_VALUE_FIELDS, row, strict=True))), now) for row in rows)
+    }
+
+
 def segment_company_ids(
     *, segment: str, user: User, now: datetime | None = None, filters: Filters | None = None
 ) -> list[int]:
-    """The ids of the companies in ``segment`` (or "slipping"), by revenue in the last year."""
+    """The ids of the companies in ``segment`` (or "slipping"), by revenue in the last year
+    (from the standings' stored segment and slipping flag in SQL when taken at ``now`` with
+    their facts)."""
+    now = now or insights_now()
+    day = standings_with_facts(now)
+    if day is not None:
+        standings = _stored_standings(day, user=user, filters=filters)
+        chosen = standings.filter(slipping=True) if segment == "slipping" else standings.filter(segment=segment)
+        ids = list(chosen.order_by("-revenue_365", "company_id").values_list("company_id", flat=True))
+        if segment == NEVER:
+            ids += list(
+                Company.objects.filter(scope_q(user=user, filters=filters))
+                .exclude(status=CompanyStatus.SUSPENDED)
+                .exclude(pk__in=Purchase.objects.filter(original__isnull=True).values("company_id"))
+                .exclude(pk__in=standings.values("company_id"))
+                .order_by("name", "pk")
+                .values_list("pk", flat=True)
+            )
+        return ids
     values = company_values(user=user, now=now, filters=filters)
     if segment == "slipping":
         chosen = [v for v in values if v.slipping_reason]

@@ -50,12 +50,13 @@ from .selectors import (
     SEGMENTS,
     ZERO,
     campaigns_side_by_side,
-    company_values,
     drilldown_companies,
     insights_now,
     overview,
     segment_company_ids,
     segment_summary,
+    slipping_reasons,
+    stored_segment_summary,
     with_period_figures,
 )
 from .services import campaign_draft_for
@@ -264,7 +265,11 @@ class SegmentsView(InsightsAccessMixin, View):
             rows, slipping = segment_summary(user=request.user, filters=self.filters)
             return rows, slipping[:PER_PAGE], len(slipping)
 
-        rows, slipping, slipping_count = self.figures("segments", summary)
+        stored = stored_segment_summary(user=request.user, filters=self.filters, slipping_shown=PER_PAGE)
+        if stored is not None:  # counted in SQL from the night's standings
+            rows, slipping, slipping_count = stored
+        else:
+            rows, slipping, slipping_count = self.figures("segments", summary)
         try:
             since = int(request.GET.get("since", 90))
         except ValueError:
@@ -313,13 +318,6 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
         now = insights_now()
         ids = segment_company_ids(segment=segment, user=request.user, now=now, filters=self.filters)
         title = SEGMENTS[segment][0] if segment in SEGMENTS else _("Slipping away")
-        reasons = {}
-        if segment == "slipping":
-            reasons = {
-                v.company_id: v.slipping_reason
-                for v in company_values(user=request.user, now=now, filters=self.filters)
-                if v.slipping_reason
-            }
 
         def companies_for(chunk):
             found = {
@@ -341,6 +339,7 @@ class SegmentCompaniesView(InsightsAccessMixin, View):
             )
         page = Paginator(ids, PER_PAGE).get_page(request.GET.get("page"))
         companies = companies_for(list(page.object_list))
+        reasons = slipping_reasons([company.pk for company in companies], now=now) if segment == "slipping" else {}
         for company in companies:
             company.reason = reasons.get(company.pk, "")
         return render(

@@ -166,3 +166,32 @@ def test_without_a_year_old_standing_the_values_are_computed(club, club_admin):
     moment = snapshots.day_start(NOW.date())
     snapshots.standings_snapshot(day=NOW.date(), now=moment)
     assert stored_lifetime_values(user=club_admin, now=moment) is None
+
+
+def test_segments_read_from_the_night_s_standings_equal_the_computed_ones(club, club_admin, monkeypatch):
+    """The segments page, its movement and each segment's companies counted in SQL from the
+    standings: the same as computed from the purchases (a member that never ordered
+    included)."""
+    from insights import selectors, snapshots
+    from insights.selectors import SEGMENTS, segment_company_ids, segment_summary, stored_segment_summary
+
+    CompanyFactory(name="Never")
+    today = NOW.date()
+    moment = snapshots.day_start(today)
+    for day in (today, today - timedelta(days=365)):
+        snapshots.standings_snapshot(day=day, now=moment)
+    rows, slipping, slipping_count = stored_segment_summary(user=club_admin, now=moment)
+    moves = segment_movement(user=club_admin, days=365, now=moment)
+    ids = {key: segment_company_ids(segment=key, user=club_admin, now=moment) for key in [*SEGMENTS, "slipping"]}
+
+    monkeypatch.setattr(selectors, "_snapshot_at", lambda moment: None)  # computed from the purchases
+    monkeypatch.setattr(selectors, "standings_with_facts", lambda moment, expiring=False: None)
+    computed_rows, computed_slipping = segment_summary(user=club_admin, now=moment)
+    assert rows == computed_rows
+    assert slipping_count == len(computed_slipping) >= 1
+    assert [(v.company_id, v.slipping_reason) for v in slipping] == [
+        (v.company_id, v.slipping_reason) for v in computed_slipping
+    ]
+    assert moves == segment_movement(user=club_admin, days=365, now=moment)
+    assert ids == {key: segment_company_ids(segment=key, user=club_admin, now=moment) for key in ids}
+    assert ids[NEVER] and ids[LOYAL] == [club["c"].pk]
