@@ -148,18 +148,19 @@ class OfferReward:
     standing: object
 
 
-def catalogue_reward(*, reward_id: int, now=None):
-    """The reward ``reward_id`` as the catalogue shows it to members, or None when it is no
-    longer in the catalogue: for staff, who preview an offer's reward without a company of
-    their own. Two queries (the reward, its pictures)."""
-    return catalogue_rewards(now=now or timezone.now()).filter(pk=reward_id).first()
+def catalogue_reward(*, reward_id: int, now=None, company=None):
+    """The reward ``reward_id`` as the catalogue shows it to members (to ``company``'s: None
+    when it is not offered to it, as another currency's gift card), or None when it is no
+    longer in the catalogue. Without ``company``, for staff, who preview an offer's reward
+    without a company of their own. Two queries (the reward, its pictures)."""
+    return catalogue_rewards(company=company, now=now or timezone.now()).filter(pk=reward_id).first()
 
 
 def reward_standing_for(*, reward_id: int, company) -> OfferReward | None:
     """The catalogue reward ``reward_id`` with the company's standing for it ("redeem now", or
     "N points to go"), or None when it is no longer in the catalogue. Three queries."""
     now = timezone.now()
-    reward = catalogue_reward(reward_id=reward_id, now=now)
+    reward = catalogue_reward(reward_id=reward_id, now=now, company=company)
     if reward is None:
         return None
     position = company_reward_position(company=company)

@@ -23,8 +23,7 @@ from cms.selectors import search_content_by_kind
 from core.content_language import shown_text_contains
 from members.models import Company
 from members.selectors import is_club_admin, is_sales_rep, staff_company_q
-from rewards.catalogue.selectors import company_reward_position
-from rewards.models import Reward
+from rewards.catalogue.selectors import company_reward_position, rewards_offered_to
 
 QUERY_MAX_LENGTH = 200
 PER_GROUP = 5  # on the overview; "show all" opens the kind on its own, paginated
@@ -98,7 +97,7 @@ def rewards_matching(*, query: str, company: Company, now=None):
     if position.tier is not None:
         tier_allows |= Q(tier_required__qualifying_points__lte=position.tier.qualifying_points)
     return (
-        Reward.objects.published()
+        rewards_offered_to(company)  # another currency's gift card or invoice credit is not offered
         .filter(
             _all_shown_terms(_terms(query), ["title", "summary", "description", "category__name"]),
             tier_allows,

@@ -1,4 +1,15 @@
-"""Reads of the reward catalogue: availability, standing of a reward for a company, the goal."""
+"""Reads of the reward catalogue: availability, standing of a reward for a company, the goal.
+
+**Money rewards are offered in their own currency only.** A reward whose value is money the
+company receives in the reward's ``currency`` (``MONEY_KINDS``: a gift card or fuel card
+code, a credit on the next invoice) is offered to, and redeemable by, only the companies that
+buy in that currency (``Company.purchase_currency``): a 200 SEK gift card or 1 000 SEK off an
+invoice means nothing to a company invoiced in EUR. Every other reward (a product, an
+event, a donation) is the thing itself, its value only a price tag, and is offered to every
+company whatever its currency. ``offered_to_q``/``reward_offered_to`` are that rule, for
+every read that lists rewards for a member; the redemption service and the invoice credit
+check it again before they write.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.files.storage import default_storage
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Subquery, Sum, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -24,6 +35,29 @@ from rewards.models import (
 )
 
 POPULAR_DAYS = 90
+
+# The kinds whose value is money the company receives in the reward's currency.
+MONEY_KINDS = (RewardKind.VOUCHER, RewardKind.INVOICE_CREDIT)
+
+
+def offered_to_q(company: Company, prefix: str = "") -> Q:
+    """The rewards offered to ``company`` as far as currency goes: every reward that is not
+    money, and money rewards in the currency the company buys in. ``prefix`` reaches the
+    reward through a relation (``"goal_reward__"``)."""
+    return ~Q(**{f"{prefix}kind__in": MONEY_KINDS}) | Q(**{f"{prefix}currency": company.purchase_currency})
+
+
+def reward_offered_to(reward: Reward, company: Company) -> bool:
+    """``offered_to_q`` for one reward in hand."""
+    return reward.kind not in MONEY_KINDS or reward.currency == company.purchase_currency
+
+
+def rewards_offered_to(company: Company, queryset=None):
+    """The published rewards offered to ``company`` (``offered_to_q``): what a member may
+    open, order or make the goal; another currency's money reward is as absent as an
+    unpublished one."""
+    queryset = Reward.objects.all() if queryset is None else queryset
+    return queryset.published().filter(offered_to_q(company))
 
 
 class Standing:
@@ -108,16 +142,16 @@ def rewards_with_availability(queryset=None, *, now: datetime | None = None):
     )
 
 
-def catalogue_rewards(*, now: datetime | None = None):
-    """The rewards members see (active ones), with availability and popularity
-    (``rewards_with_availability``), their category and tier, and their pictures in order
-    (prefetched as ``ordered_images``): a page of the catalogue costs a fixed number of
-    queries however many rewards there are."""
+def catalogue_rewards(*, company: Company | None = None, now: datetime | None = None):
+    """The rewards members see (active ones, and with ``company`` only those offered to it:
+    ``offered_to_q``), with availability and popularity (``rewards_with_availability``),
+    their category and tier, and their pictures in order (prefetched as
+    ``ordered_images``): a page of the catalogue costs a fixed number of queries however
+    many rewards there are. Without ``company`` (staff previews) every currency's."""
 
+    rewards = Reward.objects.published() if company is None else rewards_offered_to(company)
     return rewards_with_availability(
-        Reward.objects.published()
-        .select_related("category", "tier_required")
-        .prefetch_related(
+        rewards.select_related("category", "tier_required").prefetch_related(
             Prefetch("images", queryset=RewardImage.objects.order_by("position", "pk"), to_attr="ordered_images")
         ),
         now=now,
@@ -159,12 +193,15 @@ class GoalProgress:
 
 
 def company_goal(*, company: Company, balance: int) -> GoalProgress | None:
-    """The company's goal (None if it has none, or the reward left the catalogue) with the
-    progress of ``balance`` toward one of it. One query, the thumbnail included."""
+    """The company's goal (None if it has none, or the reward left the catalogue or is not
+    offered to the company: ``offered_to_q``) with the progress of ``balance`` toward one of
+    it. One query, the thumbnail included."""
 
     first_thumbnail = RewardImage.objects.filter(reward_id=OuterRef("goal_reward_id")).order_by("position", "pk")
     settings_row = (
-        CompanyRewardSettings.objects.filter(company=company, goal_reward__is_active=True)
+        CompanyRewardSettings.objects.filter(
+            offered_to_q(company, prefix="goal_reward__"), company=company, goal_reward__is_active=True
+        )
         .select_related("goal_reward")
         .annotate(goal_thumbnail=Subquery(first_thumbnail.values("thumbnail")[:1]))
         .first()

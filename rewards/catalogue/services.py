@@ -22,6 +22,7 @@ from core.formatting import format_number
 from core.spreadsheets import CSV_DELIMITERS, CsvLineError, csv_delimiter_name, csv_delimiter_sniff, csv_line_values
 from members.models import Company, Membership, MembershipRole, User
 from rewards.catalogue.images import ImageRejected, image_check_and_process
+from rewards.catalogue.selectors import reward_offered_to
 from rewards.models import CompanyRewardSettings, Reward, RewardImage, VoucherCode
 
 
@@ -405,11 +406,21 @@ def reward_goal_set(*, company: Company, reward: Reward, by: User) -> CompanyRew
         raise CatalogueError(_("Only purchasers and company admins can choose the company's goal."))
     if not reward.is_active:
         raise CatalogueError(_("This reward is no longer in the catalogue."))
+    if not reward_offered_to(reward, company):
+        raise CatalogueError(currency_refusal(reward, company))
     now = timezone.now()
     settings, _created = CompanyRewardSettings.objects.update_or_create(
         company=company, defaults={"goal_reward": reward, "goal_set_by": by, "goal_set_at": now, "updated_at": now}
     )
     return settings
+
+
+def currency_refusal(reward: Reward, company: Company) -> str:
+    """Why a money reward in another currency is not for ``company`` (the goal, an order)."""
+    return _(
+        "This reward's value is in %(currency)s, so it is only offered to companies that buy in %(currency)s; "
+        "your company buys in %(own)s."
+    ) % {"currency": reward.currency, "own": company.purchase_currency}
 
 
 def reward_goal_clear(*, company: Company, by: User) -> None:

@@ -17,10 +17,15 @@ from django_filters.views import FilterView
 from core.pagination import ForgivingPaginationMixin
 from members.views import MemberRequiredMixin
 from rewards.catalogue.filters import RewardCatalogueFilter
-from rewards.catalogue.selectors import catalogue_rewards, company_reward_position, reward_standing
+from rewards.catalogue.selectors import (
+    catalogue_rewards,
+    company_reward_position,
+    reward_standing,
+    rewards_offered_to,
+)
 from rewards.catalogue.services import CatalogueError, reward_goal_clear, reward_goal_set
 from rewards.ledger.selectors import programme_rules_for_request
-from rewards.models import CompanyRewardSettings, Reward
+from rewards.models import CompanyRewardSettings
 from rewards.redemptions.selectors import redemptions_awaiting_approval
 from rewards.redemptions.services import (
     can_redeem,
@@ -71,7 +76,7 @@ class CatalogueView(MemberRequiredMixin, RewardsSectionMixin, ForgivingPaginatio
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return catalogue_rewards(now=self.now)
+        return catalogue_rewards(company=self.company, now=self.now)
 
     def get_filterset_kwargs(self, filterset_class):
         return {**super().get_filterset_kwargs(filterset_class), "position": self.position, "now": self.now}
@@ -106,7 +111,9 @@ class RewardDetailView(MemberRequiredMixin, RewardsSectionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
-        reward = get_object_or_404(catalogue_rewards(now=now), pk=self.kwargs["pk"])
+        # Another currency's money reward is not offered to this company: a 404, like an
+        # unpublished one.
+        reward = get_object_or_404(catalogue_rewards(company=self.company, now=now), pk=self.kwargs["pk"])
         position = company_reward_position(company=self.company)
         context.update(
             reward=reward,
@@ -132,7 +139,7 @@ class GoalSetView(MemberRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk: int):
-        reward = get_object_or_404(Reward.objects.published(), pk=pk)
+        reward = get_object_or_404(rewards_offered_to(self.company), pk=pk)
         try:
             reward_goal_set(company=self.company, reward=reward, by=request.user)
         except CatalogueError as exc:

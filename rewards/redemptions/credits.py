@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members.models import Company
 from outbox.events import EventType, event_emit
 from rewards.ledger.selectors import points_value
 from rewards.models import (
@@ -66,10 +67,24 @@ def invoice_credit_data(credit: InvoiceCredit) -> dict:
 def invoice_credit_for_redemption(*, redemption: Redemption, now: datetime) -> InvoiceCredit:
     """The credit an invoice-credit order earns once fulfilled: the reward's money value ×
     quantity, in the reward's currency. The caller holds the redemption's row lock in the
-    transaction that fulfils it; a second call returns the first credit (UNIQUE link)."""
+    transaction that fulfils it; a second call returns the first credit (UNIQUE link).
+
+    Raises ``InvoiceCreditError`` when that currency is not the one the company is invoiced
+    in (``Company.purchase_currency``): the ERP is never asked for 1 000 SEK off a EUR
+    invoice. The catalogue and ``redemption_request`` keep such orders out; this is the last
+    guard (an order placed before they did)."""
     existing = InvoiceCredit.objects.filter(redemption=redemption).first()
     if existing is not None:
         return existing
+    invoiced_in = Company.objects.only("currency", "country").get(pk=redemption.company_id).purchase_currency
+    if redemption.currency != invoiced_in:
+        raise InvoiceCreditError(
+            _(
+                "Order %(number)s would credit %(currency)s on an invoice in %(own)s; no credit is made. "
+                "Reject the order to give the points back."
+            )
+            % {"number": redemption.number, "currency": redemption.currency, "own": invoiced_in}
+        )
     credit = InvoiceCredit.objects.create(
         company_id=redemption.company_id,
         source=InvoiceCreditSource.REDEMPTION,

@@ -59,6 +59,8 @@ from members.selectors import company_admins
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
 from outbox.events import EventType, event_emit, events_wanted
+from rewards.catalogue.selectors import reward_offered_to
+from rewards.catalogue.services import currency_refusal
 from rewards.ledger.notices import points_with_value_param
 from rewards.ledger.services import LedgerError, points_account_lock, points_redeem, points_return_redeemed
 from rewards.models import (
@@ -77,7 +79,7 @@ from rewards.models import (
     Tier,
     VoucherCode,
 )
-from rewards.redemptions.credits import invoice_credit_for_redemption
+from rewards.redemptions.credits import InvoiceCreditError, invoice_credit_for_redemption
 from rewards.texts import (
     ORDER_APPROVAL_ASKED,
     ORDER_APPROVAL_ASKED_BODY,
@@ -178,6 +180,8 @@ def _refusal(
         return _("Your company's membership is suspended; rewards cannot be redeemed.")
     if not reward.is_active:
         return _("This reward is no longer in the catalogue.")
+    if not reward_offered_to(reward, membership.company):  # another currency's money
+        return currency_refusal(reward, membership.company)
     if reward.available_from and now < reward.available_from:
         return _("This reward can be redeemed from %(date)s.") % {"date": _moment(reward.available_from)}
     if reward.available_until and now >= reward.available_until:
@@ -435,7 +439,7 @@ def redemption_request(
         _announce(redemption, EventType.REDEMPTION_CREATED, now=now)
         if instant:
             if reward.is_invoice_credit:
-                invoice_credit_for_redemption(redemption=redemption, now=now)
+                _invoice_credit(redemption, now=now)
             _event(redemption, RedemptionStatus.FULFILLED, actor=None, now=now)
             _announce(redemption, EventType.REDEMPTION_FULFILLED, now=now)
         if notify:
@@ -494,7 +498,7 @@ def redemption_approve(
             fields.append("fulfilled_at")
         locked.save(update_fields=fields)
         if locked.reward_kind == RewardKind.INVOICE_CREDIT:
-            invoice_credit_for_redemption(redemption=locked, now=now)
+            _invoice_credit(locked, now=now)
         _event(locked, RedemptionStatus.APPROVED, actor=by, comment=comment, now=now)
         _announce(locked, EventType.REDEMPTION_APPROVED, now=now)
         if instant:
@@ -693,7 +697,7 @@ def redemption_fulfil(
             raise RedemptionError(_("Order %(number)s has no voucher code assigned.") % {"number": locked.number})
         if locked.reward_kind == RewardKind.INVOICE_CREDIT:
             # Made at once when ready; an order created before the kind existed gets it here.
-            invoice_credit_for_redemption(redemption=locked, now=now)
+            _invoice_credit(locked, now=now)
         locked.status = RedemptionStatus.FULFILLED
         locked.fulfilled_at = now
         locked.tracking_reference = tracking_reference.strip()[:200]
@@ -760,6 +764,16 @@ def redemptions_fulfil_bulk(
 
 
 # --- Helpers -------------------------------------------------------------------------------
+
+
+def _invoice_credit(redemption: Redemption, *, now: datetime) -> None:
+    """The order's invoice credit (``invoice_credit_for_redemption``); a credit it refuses (a
+    currency the company is not invoiced in) is a ``RedemptionError``, and the caller's
+    transaction writes nothing."""
+    try:
+        invoice_credit_for_redemption(redemption=redemption, now=now)
+    except InvoiceCreditError as exc:
+        raise RedemptionError(str(exc)) from exc
 
 
 def _lock_redemption(pk: int) -> Redemption:

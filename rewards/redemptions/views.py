@@ -18,6 +18,7 @@ from django_tables2 import SingleTableMixin
 
 from core.db import LockWaitTimeout, bounded_lock_wait, busy_message
 from members.views import CompanyAdminRequiredMixin, MemberRequiredMixin
+from rewards.catalogue.selectors import rewards_offered_to
 from rewards.catalogue.services import CatalogueError, approval_threshold_set
 from rewards.catalogue.views import RewardsSectionMixin, _safe_next
 from rewards.ledger.selectors import programme_rules_for_request
@@ -60,7 +61,9 @@ class RedeemView(MemberRequiredMixin, RewardsSectionMixin, ContextMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get_reward(self) -> Reward:
-        return get_object_or_404(Reward.objects.published().select_related("tier_required"), pk=self.kwargs["pk"])
+        # A reward not offered to the company (another currency's money) is a 404, as on its
+        # page; ``redemption_request`` refuses it too.
+        return get_object_or_404(rewards_offered_to(self.company).select_related("tier_required"), pk=self.kwargs["pk"])
 
     def _page(self, template: str, form: RedeemForm, **extra):
         context = self.get_context_data(
