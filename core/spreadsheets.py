@@ -10,7 +10,9 @@ comes as an ``int``/``Decimal`` or as the text of a plain number), so columns of
 amounts still add up. Every export, error report and download in the project goes through
 ``neutralise``: ``csv_writer`` and ``csv_stream`` for CSV, ``SafeTableExport`` for
 django-tables2's CSV/XLSX exports, ``guard_wagtail_exports`` for every Wagtail one.
-``tests/clubportal/test_spreadsheets.py`` checks each export with such a value.
+``tests/core/test_spreadsheets.py`` checks each export with such a value. A
+django-tables2 export view offers exactly the formats it declares (``export_formats``,
+through ``DeclaredExportFormatsMixin``): any other ``?_export=`` is a 400 naming them.
 
 Files for people also fit the reader's spreadsheet (``reader_conventions``): CSV starts with
 a UTF-8 byte-order mark (so Excel reads "Göteborg", not "GÃ¶teborg"), separates cells with
@@ -37,9 +39,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import formats, timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
-from django_tables2.export import TableExport
+from django_tables2.export import ExportMixin, TableExport
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
@@ -165,10 +169,20 @@ def xlsx_bytes(rows: Iterable[Iterable[Any]], *, title: str = "Sheet") -> bytes:
 
 
 class SafeTableExport(TableExport):
-    """django-tables2's export (CSV, XLSX, ...) with every cell neutralised and the file fit
+    """django-tables2's export, CSV or XLSX, with every cell neutralised and the file fit
     for its reader (a BOM, ``;`` and decimal commas in CSV for Swedish and Dutch readers;
     real dates in XLSX); set it as a view's ``export_class``. The reader's conventions are
-    those of the language active when the export is made (the request's)."""
+    those of the language active when the export is made (the request's).
+
+    Only those two formats: tablib's others (ODS, XLS, JSON, YAML, LaTeX, TSV) are neither
+    made fit for a reader nor all installed, so ``is_valid_format`` refuses them. Which of
+    the two a view offers is its ``export_formats`` (``DeclaredExportFormatsMixin``)."""
+
+    FORMATS = {name: TableExport.FORMATS[name] for name in (TableExport.CSV, TableExport.XLSX)}
+
+    @classmethod
+    def is_valid_format(cls, export_format):
+        return export_format is not None and export_format in cls.FORMATS
 
     def __init__(self, export_format, table, exclude_columns=None, dataset_kwargs=None):
         self.conventions = reader_conventions()
@@ -220,19 +234,57 @@ def guard_wagtail_exports() -> None:
     SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value
 
 
-class StreamingCsvExportMixin:
+class DeclaredExportFormatsMixin(ExportMixin):
+    """django-tables2's ``ExportMixin`` that exports exactly the formats the view declares in
+    ``export_formats``, in place of ``ExportMixin`` (or placed before it).
+
+    ``ExportMixin`` on its own exports any format tablib knows, whatever the view declares:
+    ``?_export=ods`` was a 500, ``?_export=json`` a download of the whole table built in
+    memory. Here ``?_export=`` with a declared format is that export; any other value (an
+    undeclared format, a typo, ``CSV`` for ``csv``, a NUL, a very long value) is a 400 that
+    names the formats the list is offered in, in the reader's language, answered after the
+    view's access check and before the list is read; no value (or an empty one) is the page. Views ask ``requested_export_format``
+    whether this request is an export, never ``export_class.is_valid_format``."""
+
+    def requested_export_format(self) -> str | None:
+        """The declared format this request exports, or ``None`` for the page."""
+        value = self.request.GET.get(self.export_trigger_param)
+        return value if value and value in self.export_formats else None
+
+    def get(self, request, *args, **kwargs):
+        value = request.GET.get(self.export_trigger_param)
+        if value and value not in self.export_formats:
+            return self.export_format_refused()
+        return super().get(request, *args, **kwargs)
+
+    def export_format_refused(self) -> HttpResponseBadRequest:
+        """The 400 for a format the view does not offer: "This list can be downloaded as CSV
+        or XLSX." (the request's value is not repeated back)."""
+        offered = get_text_list([name.upper() for name in self.export_formats], _("or"))
+        message = _("This list can be downloaded as %(formats)s.") % {"formats": offered}
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+    def render_to_response(self, context, **kwargs):
+        export_format = self.requested_export_format()
+        if export_format is not None:
+            return self.create_export(export_format)
+        # Past ExportMixin's own check, which accepts every format tablib knows.
+        return super(ExportMixin, self).render_to_response(context, **kwargs)
+
+
+class StreamingCsvExportMixin(DeclaredExportFormatsMixin):
     """For a django-tables2 ``ExportMixin`` view, placed before it: ``?_export=csv`` streams
     the table's rows from a database cursor (``QuerySet.iterator``) through ``csv_stream``
     (formula cells neutralised, the reader's conventions) instead of building the whole file
     in memory inside the request — a club-wide table is tens of thousands of rows. The
-    table's ordering and the view's filters apply; other formats are left to the mixin."""
+    table's ordering and the view's filters apply; other declared formats are left to the
+    mixin, undeclared ones are a 400 (``DeclaredExportFormatsMixin``)."""
 
     export_chunk_size = 2000
 
     def create_export(self, export_format):
         if export_format != TableExport.CSV:
             return super().create_export(export_format)
-        from django.http import StreamingHttpResponse
         from django_tables2.data import TableQuerysetData
 
         table = self.get_table(**self.get_table_kwargs())

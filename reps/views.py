@@ -52,7 +52,8 @@ class AccountListView(SalesStaffRequiredMixin, StreamingCsvExportMixin, ExportMi
     """My accounts (every account for a club admin), filterable and sortable. The query count
     of a page is fixed: when the purchase figures were computed, one annotated query for the
     rows, one to count them, two for the points expiring on that page. ``?_export=csv``
-    streams every account in the filter and sort, not only the page."""
+    streams every account in the filter and sort, not only the page; any other ``?_export=``
+    is a 400 (``core.spreadsheets.DeclaredExportFormatsMixin``)."""
 
     table_class = AccountTable
     export_class = SafeTableExport
@@ -79,7 +80,7 @@ class AccountListView(SalesStaffRequiredMixin, StreamingCsvExportMixin, ExportMi
 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
-        if self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param)):
+        if self.requested_export_format():
             return table  # the export leaves the expiring points out
         table.expiring = accounts_expiring(companies=[row.record for row in table.page.object_list])
         return table

@@ -125,15 +125,12 @@ def csv_rows(response) -> list[dict[str, str]]:
 
 
 def test_the_export_columns_hold_what_their_headers_say(client, rep, accounts):
-    from openpyxl import load_workbook
-
     client.force_login(rep)
     url = reverse("reps:accounts")
 
     by_name = {row["Company"]: row for row in csv_rows(client.get(url, {"_export": "csv"}))}
-    workbook = load_workbook(io.BytesIO(client.get(url, {"_export": "xlsx"}).content))
-    header, *body = workbook.active.iter_rows(values_only=True)
-    sheet = {row[header.index("Company")]: dict(zip(header, row, strict=True)) for row in body}
+    # The list is offered as CSV only (streamed: ``export_formats``); XLSX is refused.
+    assert client.get(url, {"_export": "xlsx"}).status_code == 400
 
     kok = by_name["Kok Isolatie B.V."]
     assert "Purchases, 90 days" not in kok  # the percent is no longer under an amount's name
@@ -142,12 +139,6 @@ def test_the_export_columns_hold_what_their_headers_say(client, rep, accounts):
     assert kok["Purchases, change over 90 days (%)"] == "-43"
     assert by_name["Overstap B.V."]["Purchases, change over 90 days (%)"] == "10"
     assert by_name[accounts["quiet"].name]["Purchases, change over 90 days (%)"] == ""
-
-    assert set(header) == set(kok)  # the same columns in both formats
-    assert sheet["Kok Isolatie B.V."]["Purchases, last 90 days (SEK)"] == 17600
-    assert sheet["Kok Isolatie B.V."]["Purchases, 90 days before (SEK)"] == 30800
-    assert sheet["Kok Isolatie B.V."]["Purchases, change over 90 days (%)"] == -43
-    assert sheet["Overstap B.V."]["Purchases, last 90 days (SEK)"] == 1100
 
     falling = csv_rows(client.get(url, {"_export": "csv", "attention": "falling"}))
     assert [row["Company"] for row in falling] == ["Kok Isolatie B.V."]
