@@ -11,7 +11,8 @@ from .models import RegistrationStatus
 
 
 def event_registration_post(request, event):
-    """POST on an event page: ``action=sign_up`` or ``action=cancel``."""
+    """POST on an event page: ``action=sign_up`` or ``action=cancel``. The service keeps the
+    rules (members only, sign-up open, a registration to cancel) and says why it refuses."""
     action = request.POST.get("action")
     event = event.registration_event()  # one list of places for every language of the event
     try:
@@ -31,6 +32,8 @@ def event_registration_post(request, event):
             messages.success(request, _("Your registration is cancelled."))
         else:
             messages.error(request, _("Unknown action."))
+    except services.NotRegistered as error:
+        messages.warning(request, str(error))
     except services.ContentError as error:
         messages.error(request, str(error))
     return redirect(event.get_url(request))

@@ -7,7 +7,7 @@ import pytest
 from cms import services
 from cms.models import HowPointsWorkPage, StandardPage
 from tests.cms.conftest import add_page, make_article, make_event, make_offer
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import MembershipFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_the_editor_opens_every_page_type(
 
 def test_marketing_sees_who_signed_up(marketer_client, event_index):
     event = make_event(event_index, "Tour")
-    person = UserFactory(email="signed.up@example.com")
+    person = MembershipFactory(user=UserFactory(email="signed.up@example.com")).user
     services.event_sign_up(event_id=event.pk, user=person)
 
     response = marketer_client.get("/cms/event_registrations/")
@@ -59,7 +59,8 @@ def test_the_sign_ups_export_neutralises_formula_cells(marketer_client, event_in
 
     evil = '=HYPERLINK("http://evil","x")'
     event = make_event(event_index, "Tour")
-    services.event_sign_up(event_id=event.pk, user=UserFactory(first_name=evil, last_name="", email="e@example.com"))
+    person = MembershipFactory(user=UserFactory(first_name=evil, last_name="", email="e@example.com")).user
+    services.event_sign_up(event_id=event.pk, user=person)
 
     response = marketer_client.get("/cms/event_registrations/", {"export": export_format})
 

@@ -138,3 +138,27 @@ def test_given_marketing_when_they_open_a_page_then_they_may_translate_it(client
 
     assert marketer.has_perm("simple_translation.submit_translation")
     assert response.status_code == 200
+
+
+def test_given_a_dutch_member_signed_up_when_they_read_my_data_then_the_event_and_status_are_in_dutch(
+    client, home, event_index
+):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from cms.models import RegistrationStatus
+
+    translate(home, "nl", title="De club")
+    translate(event_index, "nl", title="Evenementen")
+    event = make_event(event_index, "Factory tour", slug="tour")
+    translate(event, "nl", title="Fabrieksbezoek")
+    client = reader(client, "nl")
+    client.post("/events/tour/", {"action": "sign_up"})
+
+    page = client.get(reverse("privacy:my_data")).content.decode()
+
+    with translation.override("nl"):
+        confirmed = str(RegistrationStatus.CONFIRMED.label)
+    assert "Fabrieksbezoek" in page and "Factory tour" not in page
+    assert f'<dd class="col-sm-8 text-break">{confirmed}</dd>' in page
+    assert '<dd class="col-sm-8 text-break">confirmed</dd>' not in page

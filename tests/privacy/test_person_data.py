@@ -232,7 +232,7 @@ def test_a_company_admin_confirms_on_the_company_page_and_another_company_cannot
 
 
 def test_every_export_section_has_a_readable_title():
-    from privacy.views import SECTION_LABELS
+    from privacy.readable import SECTION_LABELS
 
     assert {entry.title for entry in PERSONAL_DATA} <= set(SECTION_LABELS)
 
