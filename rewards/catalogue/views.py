@@ -45,6 +45,9 @@ class RewardsSectionMixin:
         context = super().get_context_data(**kwargs)
         context["rewards_section"] = self.rewards_section
         context["can_redeem"] = can_redeem(self.membership)
+        # A reward's regular price is shown in the company's own currency only: the points
+        # figure beside it already says what it is worth in that currency.
+        context["company_currency"] = self.company.purchase_currency
         if self.membership.is_admin:
             context["awaiting_approval_count"] = redemptions_awaiting_approval(company=self.company).count()
         return context

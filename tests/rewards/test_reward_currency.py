@@ -315,3 +315,17 @@ def test_search_and_offer_pages_do_not_offer_another_currency_s_money_reward(dut
     assert list(rewards_matching(query="gift card", company=dutch)) == []
     assert reward_standing_for(reward_id=sek_gift_card.pk, company=swedish) is not None
     assert reward_standing_for(reward_id=sek_gift_card.pk, company=dutch) is None
+
+
+def test_a_product_s_regular_price_is_shown_only_in_the_company_s_own_currency(
+    client, dutch, swedish, thermos, portal_site
+):
+    """A EUR reader sees the thermos's worth as points and EUR, not a SEK shop price."""
+    logged_in(client, swedish)
+    assert "Regular price" in client.get(CATALOGUE_URL).content.decode()
+    assert "Regular price" in client.get(thermos.get_absolute_url()).content.decode()
+    client.logout()
+    logged_in(client, dutch)
+    catalogue = client.get(CATALOGUE_URL).content.decode()
+    assert "Steel thermos" in catalogue and "Regular price" not in catalogue
+    assert "Regular price" not in client.get(thermos.get_absolute_url()).content.decode()
