@@ -101,6 +101,7 @@ def closing_preview(*, company: Company) -> ClosingPreview:
     pending) and their money value, the orders it would cancel, the log-ins it would close.
     A handful of queries, whatever the company's size."""
     rules = ProgrammeRules.current()
+    worth = rules.for_company(company)  # paid out in the company's own currency
     account = PointsAccount.objects.filter(company=company).first()
     balance, pending = (account.balance, account.pending) if account else (0, 0)
     return ClosingPreview(
@@ -109,8 +110,8 @@ def closing_preview(*, company: Company) -> ClosingPreview:
         rule_label=str(ClosingRule(rules.closing_rule).label),
         balance=balance,
         pending=pending,
-        points_value=points_value(points=balance + pending, rules=rules),
-        currency=rules.currency,
+        points_value=points_value(points=balance + pending, rules=worth),
+        currency=worth.currency,
         open_orders=Redemption.objects.filter(company=company, status__in=OPEN_STATUSES).count(),
         contacts=User.objects.filter(membership__company=company, is_active=True, is_staff=False).count(),
         open_invitations=company.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True).count(),

@@ -100,12 +100,14 @@ def invoice_credit_for_redemption(*, redemption: Redemption, now: datetime) -> I
 
 def invoice_credit_for_closing(*, entry: LedgerEntry, company_id: int, now: datetime) -> InvoiceCredit:
     """The payout of a closing company's points: what the closing entry took, at the
-    programme's point value. Called in the closing's transaction; a second call for the same
-    entry returns the first credit (UNIQUE link)."""
+    programme's point value in the company's own currency (the invoice it goes on is in that
+    currency; its base-currency value when the club has no terms for it). Called in the
+    closing's transaction; a second call for the same entry returns the first credit (UNIQUE
+    link)."""
     existing = InvoiceCredit.objects.filter(closing_entry=entry).first()
     if existing is not None:
         return existing
-    rules = ProgrammeRules.current()
+    rules = ProgrammeRules.current().for_company(company_id)
     points = -entry.points
     credit = InvoiceCredit.objects.create(
         company_id=company_id,

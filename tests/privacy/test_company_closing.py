@@ -386,3 +386,29 @@ def test_the_company_form_cannot_set_closed_directly(staff_client, leaving, club
 
     assert response.status_code == 200  # the form again, with the error
     assert Company.objects.get(pk=leaving.pk).status == CompanyStatus.ACTIVE
+
+
+def test_a_eur_company_s_points_are_paid_out_in_euro_at_the_euro_point_value(company, club_admin):
+    """The credit goes on the company's own invoice: in its currency at the club's EUR point
+    value, as the confirmation page shows it."""
+    from members.models import Country
+    from privacy.closing import closing_preview
+    from rewards.models import ProgrammeCurrency
+
+    ProgrammeCurrency.objects.create(
+        currency="EUR", points_per_currency_unit=Decimal("10.75"), point_value=Decimal("0.0045"), reporting_rate=11
+    )
+    company.country, company.currency = Country.NETHERLANDS, "EUR"
+    company.save(update_fields=["country", "currency"])
+    points_adjust(
+        account=points_account_for_company(company=company), points=10_000, reason="w", by=club_admin, key="w"
+    )
+    rules = ProgrammeRules.current()
+    rules.closing_rule = ClosingRule.CREDIT
+    rules.save()
+
+    preview = closing_preview(company=company)
+    assert (preview.points_value, preview.currency) == (Decimal("45.00"), "EUR")  # 10 000 × 0.0045
+    company_close(company=company, by=club_admin)
+    credit = InvoiceCredit.objects.get()
+    assert (credit.points, credit.amount, credit.currency) == (10_000, Decimal("45.00"), "EUR")
