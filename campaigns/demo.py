@@ -1,7 +1,15 @@
 """Demo campaigns, activities and gamification, run through the real services.
 
-Called by ``portal.demo.seed()`` as ``seed_campaigns(summary, companies)``, after the
-points history and the content (events, offers) exist.
+Called by ``portal.demo.seed()`` as ``seed_campaigns(summary, companies, history=history)``
+from inside ``rewards.demo.seed_points``: after the content (events, offers) and the points
+history's purchases exist, before the history is replayed. What this seed records in the past
+(campaign purchases, survey answers, reviews, a campaign's end) is not done here but added to
+``history`` (``rewards.demo.DemoHistory``) and run by the replay at its date, so every
+account's ledger entries are written in date order and the balance after each one reads
+right in the points history; what it records as of today (the autumn campaign's schedule,
+challenges) runs after the history. The campaigns are started before the replay, so the
+history's own purchases by treated companies in a campaign's weeks earn its points too, as
+they would live.
 
 * **Own-brand triple points** — ended 180–152 days ago: triple points on own-brand
   consumables for Swedish members, with a 25 % hold-out, and no uplift: held out or not,
@@ -31,7 +39,9 @@ the spring campaign exists the whole seed is skipped.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -45,7 +55,7 @@ from core.content_language import translations_fill
 from members.models import Company, Country, Membership, MembershipRole, User
 from members.staff_groups import CLUB_ADMINS, MARKETING
 from members.validators import _luhn_ok
-from rewards.demo import DEMO_SEK_PER_EUR
+from rewards.demo import DEMO_SEK_PER_EUR, DemoHistory
 from rewards.demo_story import story_for
 from rewards.ledger.services import points_earn_for_purchase, points_release_pending, tiers_evaluate_all
 from rewards.models import ProductCategory, Purchase, PurchaseLine, Tier
@@ -202,14 +212,40 @@ def _contacts(companies: list[Company]) -> dict[int, list[User]]:
     return result
 
 
-def seed_campaigns(summary, companies: list[Company], *, now: datetime | None = None) -> None:
+def seed_campaigns(summary, companies: list[Company], *, history: DemoHistory, now: datetime | None = None) -> None:
     """The demo's campaigns, activities, challenges, badges and leaderboard (see the module
-    docstring), with Swedish and Dutch texts for what members read."""
+    docstring), with Swedish and Dutch texts for what members read; their dated calls are
+    added to the points ``history``."""
     # The demo's own texts are English: they go to the English columns whatever the club's
     # default language is; the Swedish and Dutch ones are filled in after.
     with translation.override("en"):
-        _seed_campaigns(summary, companies, now=now)
+        _seed_campaigns(summary, companies, now=now, history=history)
     _translate(summary)
+
+
+def _in_english(step: Callable[..., object], *args, **kwargs) -> object:
+    with translation.override("en"):
+        return step(*args, **kwargs)
+
+
+def _at(history: DemoHistory, moment: datetime, step: Callable[..., object], /, *args, **kwargs) -> None:
+    """The call ``step(*args, **kwargs)``, made at ``moment`` of the points history (see the
+    module docstring), in English as the rest of this seed."""
+    history.at(moment, functools.partial(_in_english, step, *args, **kwargs))
+
+
+def _today(history: DemoHistory, step: Callable[[], object]) -> None:
+    """``step()`` as of today, after the points history and the day's jobs."""
+    history.today(functools.partial(_in_english, step))
+
+
+def _complete(summary, what: str | None, **answer) -> None:
+    """``activity_complete(**answer)``, counted as ``what``; a completion the rules refuse (the
+    activity closed, its campaign's budget used up) is simply not made."""
+    with contextlib.suppress(CampaignError):
+        _completion, created = activity_complete(**answer)
+        if what:
+            summary.count(what, created)
 
 
 def _create_translated(model, table: dict, **values):
@@ -239,7 +275,7 @@ def _translate(summary) -> None:
         )
 
 
-def _seed_campaigns(summary, companies: list[Company], *, now: datetime | None = None) -> None:
+def _seed_campaigns(summary, companies: list[Company], *, now: datetime | None, history: DemoHistory) -> None:
     if Campaign.objects.filter(name=SPRING).exists():
         summary.count("campaigns", False)
         holdout_login(summary)
@@ -261,12 +297,12 @@ def _seed_campaigns(summary, companies: list[Company], *, now: datetime | None =
             name="Big buyers",
             defaults={"description": "Spent at least 200 000 SEK over the last year.", "min_spend": Decimal("200000")},
         )
-        own_brand = _seed_own_brand(summary, companies, owner, categories, bergstrom, now)
-        spring = _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng, now)
-        _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, rng, now)
-        _seed_autumn(summary, owner, categories, now)
-        _seed_standalone(summary, companies, contacts, rng, now)
-        _seed_challenges(summary, now)
+        own_brand = _seed_own_brand(summary, companies, owner, categories, bergstrom, now, history)
+        spring = _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng, now, history)
+        _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, rng, now, history)
+        _seed_autumn(summary, owner, categories, now, history)
+        _seed_standalone(summary, companies, contacts, rng, now, history)
+        _seed_challenges(summary, now, history)
         for company in [bergstrom, *rng.sample(companies[1:], min(8, len(companies) - 1))]:
             admin_contact = next(
                 (u for u in contacts.get(company.pk, []) if u.membership.role == MembershipRole.ADMIN), None
@@ -275,15 +311,20 @@ def _seed_campaigns(summary, companies: list[Company], *, now: datetime | None =
                 company=company, defaults={"opted_in_by": admin_contact}
             )
             summary.count("leaderboard opt-ins", created)
+
+    def as_of_today() -> None:
         # The replayed purchases' return windows have passed; tiers as of today.
         points_release_pending(now=now)
         tiers_evaluate_all(now=now, allow_downgrade=False)
-        summary.count("campaign results", spring.status == CampaignStatus.ENDED)
-        summary.count("campaign results", own_brand.status == CampaignStatus.ENDED)
+        for campaign in (spring, own_brand):
+            campaign.refresh_from_db()
+            summary.count("campaign results", campaign.status == CampaignStatus.ENDED)
+
+    _today(history, as_of_today)
     holdout_login(summary)
 
 
-def _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng, now) -> Campaign:
+def _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng, now, history) -> Campaign:
     start = (now - timedelta(days=100)).replace(hour=6, minute=0, second=0, microsecond=0)
     end = start + timedelta(days=30)
     campaign = Campaign.objects.create(
@@ -336,7 +377,10 @@ def _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng
         for order in range(rng.choice([1, 1, 2])):
             at = start + timedelta(days=rng.randint(1, 28), hours=rng.randint(7, 15))
             amount = Decimal(rng.randint(40, 160) * 100)
-            _purchase(
+            _at(
+                history,
+                at,
+                _purchase,
                 member.company,
                 f"{member.company.external_id}-SPRING-{order + 1}",
                 at,
@@ -345,13 +389,12 @@ def _seed_spring(summary, companies, owner, categories, bergstrom, contacts, rng
             summary.count("purchases", True)
         for user in contacts.get(member.company_id, [])[:1] if index % 2 == 0 else []:
             score = rng.choice([10, 10, 10, 9, 9, 9, 8, 8, 7, 6])
-            _answer(survey, user, score, rng, start + timedelta(days=rng.randint(2, 25), hours=10))
-    campaign_end(campaign_id=campaign.pk, now=end)
-    campaign.refresh_from_db()
+            _answer(history, summary, survey, user, score, rng, start + timedelta(days=rng.randint(2, 25), hours=10))
+    _at(history, end, campaign_end, campaign_id=campaign.pk, now=end)
     return campaign
 
 
-def _seed_own_brand(summary, companies, owner, categories, bergstrom, now) -> Campaign:
+def _seed_own_brand(summary, companies, owner, categories, bergstrom, now, history) -> Campaign:
     """Ended 180–152 days ago: triple points on own-brand consumables for Swedish members,
     with a 25 % hold-out, and no uplift. About half of the companies bought own-brand in those
     weeks, held out or not: each company's orders come from its own random stream, whatever
@@ -386,7 +429,7 @@ def _seed_own_brand(summary, companies, owner, categories, bergstrom, now) -> Ca
             orders.append((company, at, Decimal(stream.randint(20, 60) * 100)))
     trend = _revenue_trend(swedish, start, end)
     during = _revenue_during(swedish, start, end)
-    for company, _at, amount in orders:
+    for company, _when, amount in orders:
         total = amount + (amount * Decimal("0.3")).quantize(Decimal("1"))
         trend[company.pk] = trend.get(company.pk, ZERO) + total
         during[company.pk] = during.get(company.pk, ZERO) + total
@@ -406,27 +449,38 @@ def _seed_own_brand(summary, companies, owner, categories, bergstrom, now) -> Ca
     campaign_start(campaign_id=campaign.pk, now=start)
     summary.count("campaigns", True)
     for company, at, amount in orders:
-        _purchase(
+        _at(
+            history,
+            at,
+            _purchase,
             company,
             f"{company.external_id}-OWNBRAND-1",
             at,
             [(own_brand, amount), (fasteners, (amount * Decimal("0.3")).quantize(Decimal("1")))],
         )
         summary.count("purchases", True)
-    campaign_end(campaign_id=campaign.pk, now=end)
-    campaign.refresh_from_db()
+    _at(history, end, campaign_end, campaign_id=campaign.pk, now=end)
     return campaign
 
 
-def _answer(survey: Activity, user: User, score: int, rng: random.Random, at: datetime) -> None:
+def _answer(
+    history: DemoHistory,
+    summary,
+    survey: Activity,
+    user: User,
+    score: int,
+    rng: random.Random,
+    at: datetime,
+    *,
+    counted: str | None = None,
+) -> None:
+    """``user`` answers ``survey`` with ``score`` and a comment drawn now, at ``at`` of the history."""
     bucket = "high" if score >= 9 else "mid" if score >= 7 else "low"
-    with contextlib.suppress(CampaignError):
-        activity_complete(
-            activity_id=survey.pk, user=user, score=score, text=rng.choice(SURVEY_COMMENTS[bucket]), now=at
-        )
+    text = rng.choice(SURVEY_COMMENTS[bucket])
+    _at(history, at, _complete, summary, counted, activity_id=survey.pk, user=user, score=score, text=text, now=at)
 
 
-def _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, rng, now) -> Campaign:
+def _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, rng, now, history) -> Campaign:
     start = (now - timedelta(days=10)).replace(hour=6, minute=0, second=0, microsecond=0)
     end = (now + timedelta(days=20)).replace(hour=23, minute=59, second=0, microsecond=0)
     campaign = Campaign.objects.create(
@@ -485,7 +539,10 @@ def _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, r
         if at >= now:
             continue
         amount = Decimal(rng.randint(20, 80) * 100)
-        _purchase(
+        _at(
+            history,
+            at,
+            _purchase,
             member.company,
             f"{member.company.external_id}-WORKWEAR-1",
             at,
@@ -494,29 +551,34 @@ def _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, r
         summary.count("purchases", True)
         users = contacts.get(member.company_id, [])
         if users and index % 3 == 0:
-            try:
-                activity_complete(
-                    activity_id=review.pk,
-                    user=users[1 % len(users)],
-                    rating=rng.choice([4, 5, 5, 3]),
-                    text="Warm, well made and the reflective parts hold up after many washes.",
-                    now=at + timedelta(days=1),
-                )
-                summary.count("activity completions", True)
-            except CampaignError:
-                pass
+            _at(
+                history,
+                at + timedelta(days=1),
+                _complete,
+                summary,
+                "activity completions",
+                activity_id=review.pk,
+                user=users[1 % len(users)],
+                rating=rng.choice([4, 5, 5, 3]),
+                text="Warm, well made and the reflective parts hold up after many washes.",
+                now=at + timedelta(days=1),
+            )
         if users and index % 4 == 1:
-            with contextlib.suppress(CampaignError):
-                activity_complete(
-                    activity_id=photo.pk,
-                    user=users[0],
-                    text="Sent the photo of our crew in Göteborg to Anna.",
-                    now=min(now, at + timedelta(days=2)),
-                )
+            _at(
+                history,
+                min(now, at + timedelta(days=2)),
+                _complete,
+                summary,
+                None,
+                activity_id=photo.pk,
+                user=users[0],
+                text="Sent the photo of our crew in Göteborg to Anna.",
+                now=min(now, at + timedelta(days=2)),
+            )
     return campaign
 
 
-def _seed_autumn(summary, owner, categories, now) -> Campaign:
+def _seed_autumn(summary, owner, categories, now, history) -> Campaign:
     start = (now + timedelta(days=14)).replace(hour=6, minute=0, second=0, microsecond=0)
     campaign = Campaign.objects.create(
         name=AUTUMN,
@@ -537,14 +599,19 @@ def _seed_autumn(summary, owner, categories, now) -> Campaign:
     CampaignRule.objects.create(
         campaign=campaign, kind=RuleKind.LARGE_PURCHASE, bonus_points=2000, min_amount=Decimal("50000")
     )
-    # Without Gold or Platinum members (a fresh club) it stays a draft staff can widen.
-    with contextlib.suppress(CampaignError):
-        campaign_schedule(campaign=campaign, by=owner, now=now)
+
+    # Scheduled for the Gold and Platinum members as of today, after the history: without any
+    # (a fresh club) it stays a draft staff can widen.
+    def schedule() -> None:
+        with contextlib.suppress(CampaignError):
+            campaign_schedule(campaign=campaign, by=owner, now=now)
+
+    _today(history, schedule)
     summary.count("campaigns", True)
     return campaign
 
 
-def _seed_standalone(summary, companies, contacts, rng, now) -> None:
+def _seed_standalone(summary, companies, contacts, rng, now, history) -> None:
     survey = _create_translated(
         Activity,
         demo_translations.ACTIVITIES,
@@ -592,22 +659,26 @@ def _seed_standalone(summary, companies, contacts, rng, now) -> None:
     ]
     for user in rng.sample(users, min(45, len(users))):
         score = rng.choice([10, 10, 9, 9, 8, 8, 7, 7, 6, 5, 3, 9, 10])
-        _answer(survey, user, score, rng, now - timedelta(days=rng.randint(1, 180), hours=rng.randint(0, 8)))
-        summary.count("survey answers", True)
+        at = now - timedelta(days=rng.randint(1, 180), hours=rng.randint(0, 8))
+        _answer(history, summary, survey, user, score, rng, at, counted="survey answers")
     for company in companies:
         story = story_for(company.external_id)
         if story is None or story.answer is None or not contacts.get(company.pk):
             continue
         score, days_ago, comment = story.answer
-        with contextlib.suppress(CampaignError):
-            _completion, created = activity_complete(
-                activity_id=survey.pk,
-                user=contacts[company.pk][0],
-                score=score,
-                text=comment,
-                now=now - timedelta(days=days_ago, hours=2),
-            )
-            summary.count("survey answers", created)
+        at = now - timedelta(days=days_ago, hours=2)
+        _at(
+            history,
+            at,
+            _complete,
+            summary,
+            "survey answers",
+            activity_id=survey.pk,
+            user=contacts[company.pk][0],
+            score=score,
+            text=comment,
+            now=at,
+        )
     for number, (name, org_number) in enumerate(
         [("Vänersborgs Bygg AB", "556677-8899"), ("Trollhättans Rör AB", "559012-3452")]
     ):
@@ -634,7 +705,7 @@ def _valid_org_number(text: str) -> str:
     return text
 
 
-def _seed_challenges(summary, now) -> None:
+def _seed_challenges(summary, now, history) -> None:
     start = quarter_start(now)
     end = (start + timedelta(days=95)).replace(day=1)
     rounder, _created = Badge.objects.get_or_create(
@@ -673,8 +744,11 @@ def _seed_challenges(summary, now) -> None:
         points=800,
         badge=regular,
     )
-    recorded = challenges_evaluate(now=now)
-    summary.count("challenge completions", bool(recorded))
+
+    def evaluate() -> None:  # as of today, on the whole history
+        summary.count("challenge completions", bool(challenges_evaluate(now=now)))
+
+    _today(history, evaluate)
 
 
 def holdout_login(summary) -> None:

@@ -339,9 +339,15 @@ def seed() -> SeedSummary:
     companies = seed_companies(summary, staff[SALES_REPS], now=now)
     seed_contacts(summary, companies)
     seed_group(summary, companies)
-    seed_points(summary, companies, now=now)  # before cms: offers for tiers need the tiers
-    seed_content(summary)  # offers for tiers need the points programme's tiers
-    seed_campaigns(summary, companies, now=now)  # campaigns replay purchases and link events
+
+    def alongside_points(history) -> None:
+        # Inside the points history, once its tiers and purchases exist and before it is
+        # replayed: the campaigns add their dated purchases and answers to it, so every
+        # account's entries are written in date order (rewards.demo).
+        seed_content(summary)  # offers for tiers need the points programme's tiers
+        seed_campaigns(summary, companies, now=now, history=history)  # campaigns link events
+
+    seed_points(summary, companies, now=now, alongside=alongside_points)
     seed_messages(summary, companies)
     seed_workspace(summary, companies)
     seed_notifications(summary, companies)  # announces the points and offers seeded above

@@ -24,6 +24,15 @@ its logins (an order awaiting its admin's approval, one approved and waiting for
 one requested, fulfilled ones with a voucher code and a tracking number, a rejected and a
 cancelled one), and orders of the last 45 days notify their people as they would live.
 
+Every account's entries are written in date order. Each entry stores ``balance_after``, the
+account's balance right after it in the order entries are written (``manage.py check_ledger``
+checks it by id), and the points history lists entries by date: an entry written after a
+later-dated one would show a balance that jumps. So the purchases of the history are created
+first (not yet earned: campaigns choose their hold-out from them), then the seeds that record
+things in the past (``campaigns.demo``: campaign purchases, survey answers) set themselves up
+in ``seed_points(alongside=…)`` and add each dated call to the ``DemoHistory`` instead of
+making it, and the replay runs those calls at their moments among its own events.
+
 Idempotent: rules, categories, tiers and rewards are looked up by natural key; when demo purchases
 already exist the replay is skipped and only the as-of-today jobs run, which are
 idempotent themselves, so a second run on the same day changes nothing.
@@ -32,6 +41,7 @@ idempotent themselves, so a second run on the same day changes nothing.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -185,12 +195,41 @@ class _Event:
     at: datetime
     order: int
     kind: str = field(compare=False)
-    company: Company = field(compare=False)
+    company: Company | None = field(compare=False)
     data: dict = field(compare=False, default_factory=dict)
 
 
-def seed_points(summary, companies: list[Company], *, now: datetime | None = None) -> None:
-    """Programme rules, categories, tiers and two years of points history for ``companies``."""
+class DemoHistory:
+    """What other seeds add to the points history (see the module docstring): calls that
+    write ledger entries dated in the past, run by the replay at their moments, so every
+    account's entries are written in date order and their ``balance_after`` reads right in the
+    points history. ``today`` calls run after the history and the as-of-today jobs."""
+
+    def __init__(self) -> None:
+        self.steps: list[_Event] = []
+        self.today_steps: list[Callable[[], object]] = []
+
+    def at(self, moment: datetime, step: Callable[[], object]) -> None:
+        """Run ``step()`` at ``moment`` of the history (the services it calls get that ``now``)."""
+        self.steps.append(_Event(moment, 0, "step", None, {"run": step}))
+
+    def today(self, step: Callable[[], object]) -> None:
+        """Run ``step()`` as of today, after the history and the day's release, expiry and tiers."""
+        self.today_steps.append(step)
+
+
+def seed_points(
+    summary,
+    companies: list[Company],
+    *,
+    now: datetime | None = None,
+    alongside: Callable[[DemoHistory], None] | None = None,
+) -> None:
+    """Programme rules, categories, tiers and two years of points history for ``companies``.
+
+    ``alongside(history)`` is called once the tiers, the catalogue and the history's purchases
+    exist, before any of them is earned: a seed that records things in the past sets itself up
+    there and adds its dated calls to ``history`` (a ``DemoHistory``) for the replay to run."""
     now = now or timezone.now()
     with transaction.atomic():
         first_run = not Purchase.objects.filter(source=DEMO_SOURCE).exists()
@@ -200,9 +239,18 @@ def seed_points(summary, companies: list[Company], *, now: datetime | None = Non
         categories = _seed_categories(summary)
         _seed_tiers(summary)
         catalogue = seed_catalogue(summary, now=now)
+        events: list[_Event] = []
         if first_run:
             _seed_approval_limits(companies)
-            _replay_history(summary, companies, categories, catalogue, now=now)
+            events = _history_events(summary, companies, categories, now=now)
+        history = DemoHistory()
+        if alongside is not None:
+            alongside(history)
+        if first_run:
+            _replay_history(summary, companies, events + history.steps, catalogue, now=now)
+        else:  # nothing of the history is replayed again; a later seed's steps (if any) in date order
+            for step in sorted(history.steps):
+                step.data["run"]()
         # As of today; each is idempotent for the same moment and day.
         released = points_release_pending(now=now)
         expired = points_expire(now=now)
@@ -210,6 +258,8 @@ def seed_points(summary, companies: list[Company], *, now: datetime | None = Non
         summary.count("points releases", bool(released))
         summary.count("points expiries", bool(expired))
         summary.count("tier changes", bool(changed))
+        for step in history.today_steps:
+            step()
         if first_run:
             _seed_goals(companies, catalogue)
 
@@ -350,7 +400,44 @@ def _company_events(
     return events
 
 
-def _replay_history(summary, companies, categories, catalogue, *, now: datetime) -> None:
+def _history_events(summary, companies, categories, *, now: datetime) -> list[_Event]:
+    """The history's events in date order, with its purchases and credit notes created (in
+    that order; earned and returned by the replay, at their dates)."""
+    start = history_start(now)
+    # What would happen after today (a return weeks after a recent purchase) has not happened yet:
+    # the demo's history ends now, so no entry is dated in the future.
+    events = sorted(
+        event
+        for index, company in enumerate(companies)
+        for event in _company_events(index, company, categories, start, now)
+        if event.at <= now
+    )
+    purchases: dict[tuple[int, int], Purchase] = {}
+    for event in events:
+        company = event.company
+        if event.kind == "purchase":
+            purchase = _purchase(company, event, categories)
+            purchases[(company.pk, event.data["seq"])] = purchase
+            event.data["purchase"] = purchase
+            summary.count("purchases", True)
+        elif event.kind == "return":
+            original = purchases[(company.pk, event.data["seq"])]
+            event.data["credit_note"] = Purchase.objects.create(
+                company=company,
+                source=DEMO_SOURCE,
+                external_id=f"{original.external_id}-CR",
+                occurred_at=event.at,
+                net_amount=-(original.net_amount * Decimal("0.3")).quantize(Decimal("0.01")),
+                currency=original.currency,
+                original=original,
+            )
+            summary.count("returns", True)
+    return events
+
+
+def _replay_history(summary, companies, events: list[_Event], catalogue, *, now: datetime) -> None:
+    """Run ``events`` (the history's and the other seeds' steps) in date order, each with
+    ``now`` set to its own date, and the periodic jobs at their dates in between."""
     start = history_start(now)
     staff = (
         User.objects.filter(is_staff=True, groups__name=CLUB_ADMINS).order_by("pk").first()
@@ -363,19 +450,10 @@ def _replay_history(summary, companies, categories, catalogue, *, now: datetime)
         ).select_related("user", "company")
     }
     orders: dict[tuple[int, str], Redemption] = {}
-    # What would happen after today (a return weeks after a recent purchase) has not happened yet:
-    # the demo's history ends now, so no entry is dated in the future.
-    events = sorted(
-        event
-        for index, company in enumerate(companies)
-        for event in _company_events(index, company, categories, start, now)
-        if event.at <= now
-    )
-    purchases: dict[tuple[int, int], Purchase] = {}
     next_release = start + timedelta(days=7)
     next_expiry = start + relativedelta(months=1)
     next_yearly = start.replace(month=1) + relativedelta(years=1)
-    for event in events:
+    for event in sorted(events):  # by date (then order); a tie keeps the order listed
         # The periodic jobs that would have run before this moment.
         while next_release <= event.at:
             points_release_pending(now=next_release)
@@ -387,24 +465,12 @@ def _replay_history(summary, companies, categories, catalogue, *, now: datetime)
             tiers_evaluate_all(now=next_yearly, allow_downgrade=True)
             next_yearly += relativedelta(years=1)
         company = event.company
-        if event.kind == "purchase":
-            purchase = _purchase(company, event, categories)
-            purchases[(company.pk, event.data["seq"])] = purchase
-            points_earn_for_purchase(purchase=purchase, now=event.at)
-            summary.count("purchases", True)
+        if event.kind == "step":
+            event.data["run"]()
+        elif event.kind == "purchase":
+            points_earn_for_purchase(purchase=event.data["purchase"], now=event.at)
         elif event.kind == "return":
-            original = purchases[(company.pk, event.data["seq"])]
-            credit = Purchase.objects.create(
-                company=company,
-                source=DEMO_SOURCE,
-                external_id=f"{original.external_id}-CR",
-                occurred_at=event.at,
-                net_amount=-(original.net_amount * Decimal("0.3")).quantize(Decimal("0.01")),
-                currency=original.currency,
-                original=original,
-            )
-            purchase_return(credit_note=credit, now=event.at)
-            summary.count("returns", True)
+            purchase_return(credit_note=event.data["credit_note"], now=event.at)
         elif event.kind == "order":
             redemption = _order(event, memberships, catalogue, now=now)
             if redemption is not None:

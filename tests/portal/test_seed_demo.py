@@ -25,7 +25,7 @@ def _row_counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_given_an_empty_database_when_seeding_twice_then_the_second_run_creates_nothing():
+def test_given_an_empty_database_when_seeding_twice_then_the_second_run_creates_nothing(client):
     first_output = StringIO()
     call_command("seed_demo", quiet_logins=True, stdout=first_output)
     after_first = _row_counts()
@@ -50,6 +50,7 @@ def test_given_an_empty_database_when_seeding_twice_then_the_second_run_creates_
     _assert_demo_campaigns()
     _assert_demo_insights_tell_a_story()
     _assert_demo_entries_name_content_in_every_language()
+    _assert_points_histories_add_up_in_date_order(client)
     # Seeded pages are published cleanly: none shows "LIVE + DRAFT" in the admin.
     assert not Page.objects.filter(live=True, has_unpublished_changes=True).exists()
     assert User.objects.filter(email="marketing.lars@club.example", groups__name="Marketing").exists()
@@ -64,6 +65,35 @@ def _assert_demo_entries_name_content_in_every_language() -> None:
     assert named.exists()
     for key, params in named.values_list("memo_key", "memo_params"):
         assert sorted(params["title"]) == ["en", "nl", "sv"], (key, params)
+
+
+def _assert_points_histories_add_up_in_date_order(client) -> None:
+    """Every account's points history, read in date order as the member pages list it, adds
+    up: each entry's balance after is the one before plus its points (from nothing) and the
+    last is the account's balance. The demo records things in the past (campaign purchases,
+    survey answers) at their dates in the history, so ``balance_after``, stored in the order
+    entries are written, never jumps; and ``manage.py check_ledger`` (which checks it in that
+    order) passes. The advertised Swedish reader's page shows it too."""
+    from portal.demo import SWEDISH_READER
+    from rewards.ledger.selectors import company_ledger_entries
+    from rewards.models import PointsAccount
+
+    accounts = list(PointsAccount.objects.select_related("company"))
+    assert len(accounts) == 46
+    for account in accounts:
+        balance = 0
+        for entry in list(company_ledger_entries(company=account.company))[::-1]:  # oldest first
+            balance += entry.points
+            assert entry.balance_after == balance, (account.company.external_id, entry.idempotency_key)
+        assert balance == account.balance, account.company.external_id
+    call_command("check_ledger", stdout=StringIO())
+
+    reader = User.objects.select_related("membership__company").get(email=SWEDISH_READER)
+    client.force_login(reader)
+    shown = [row.record for row in client.get("/points/history/").context["table"].page.object_list]
+    assert len(shown) > 10 and shown[0].balance_after == reader.membership.company.points_account.balance
+    for newer, older in zip(shown, shown[1:], strict=False):
+        assert newer.balance_after == older.balance_after + newer.points, (older.idempotency_key, newer.idempotency_key)
 
 
 def _assert_demo_readers() -> None:
