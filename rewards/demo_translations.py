@@ -368,4 +368,32 @@ REWARDS = {
             "maken van de factuur; de bestelpagina toont wanneer het is verrekend.",
         ),
     },
+    "GC-EUR-25": {
+        "sv": (
+            "Presentkort, 25 EUR",
+            "Till varuhuskedjan i Nederländerna, i butik och på nätet.",
+            "Ett digitalt presentkort värt 25 EUR. Koden syns på ordersidan så snart vi har skickat den; "
+            "den gäller i två år.",
+        ),
+        "nl": (
+            "Cadeaukaart, 25 EUR",
+            "Voor de warenhuisketen in Nederland, in de winkel en online.",
+            "Een digitale cadeaukaart van 25 EUR. De code staat op de bestelpagina zodra we hem hebben "
+            "verstuurd; hij is twee jaar geldig.",
+        ),
+    },
+    "INVOICE-EUR-100": {
+        "sv": (
+            "100 EUR avdrag på nästa faktura",
+            "Poäng rakt av det ni är skyldiga oss.",
+            "En kredit på 100 EUR på ert företags nästa faktura. Vårt affärssystem drar av den när fakturan "
+            "skapas; beställningssidan visar när den har använts.",
+        ),
+        "nl": (
+            "100 EUR korting op je volgende factuur",
+            "Punten direct van wat je ons verschuldigd bent.",
+            "Een tegoed van 100 EUR op de volgende factuur van je bedrijf. Ons ERP-systeem trekt het af bij het "
+            "maken van de factuur; de bestelpagina toont wanneer het is verrekend.",
+        ),
+    },
 }

@@ -59,6 +59,7 @@ class DemoReward:
     tier: str = ""
     limit: tuple[int, str] | None = None
     extra: dict = field(default_factory=dict)
+    currency: str = "SEK"  # a gift card's or invoice credit's money; a product's price tag
 
 
 def _rewards(now: datetime) -> list[DemoReward]:
@@ -164,6 +165,16 @@ def _rewards(now: datetime) -> list[DemoReward]:
                    50_000, 1_000, "Points straight off what you owe us.",
                    "A credit of 1 000 SEK on your company's next invoice. Our ERP deducts it when the invoice is "
                    "made; the order page shows when it has been used."),
+        # Money rewards are offered only in their own currency: the Dutch companies, who buy
+        # in EUR, get theirs (a point is worth 0.0018 EUR).
+        DemoReward("GC-EUR-25", "Gift card, 25 EUR", "gift-cards", voucher, 14_000, 25,
+                   "For the department store chain in the Netherlands, in store and online.",
+                   "A digital gift card worth 25 EUR. The code appears on the order page as soon as we have sent "
+                   "it; it is valid for two years.", codes=8, currency="EUR"),
+        DemoReward("INVOICE-EUR-100", "100 EUR off your next invoice", "gift-cards", RewardKind.INVOICE_CREDIT,
+                   56_000, 100, "Points straight off what you owe us.",
+                   "A credit of 100 EUR on your company's next invoice. Our ERP deducts it when the invoice is "
+                   "made; the order page shows when it has been used.", currency="EUR"),
     ]  # fmt: skip
 
 
@@ -290,7 +301,7 @@ def seed_catalogue(summary, *, now: datetime) -> dict[str, Reward]:
             kind=spec.kind,
             points_cost=spec.points,
             value=Decimal(spec.value),
-            currency="SEK",
+            currency=spec.currency,
             stock=spec.stock,
             featured=spec.featured,
             tier_required=tiers.get(spec.tier) if spec.tier else None,

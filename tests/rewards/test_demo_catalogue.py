@@ -1,4 +1,4 @@
-"""The demo catalogue and orders: 25 rewards of every kind with real pictures, orders in every
+"""The demo catalogue and orders: 27 rewards of every kind (two of them EUR money rewards) with real pictures, orders in every
 status made through the services, and a second run that changes nothing."""
 
 from __future__ import annotations
@@ -53,13 +53,17 @@ def snapshot() -> dict:
     }
 
 
-def test_given_the_demo_then_25_rewards_of_every_kind_each_with_a_real_picture(seeded):
-    assert Reward.objects.count() == 25
+def test_given_the_demo_then_27_rewards_of_every_kind_each_with_a_real_picture(seeded):
+    assert Reward.objects.count() == 27
+    assert sorted(Reward.objects.filter(currency="EUR").values_list("sku", flat=True)) == [
+        "GC-EUR-25",
+        "INVOICE-EUR-100",
+    ]
     assert set(Reward.objects.values_list("kind", flat=True)) == set(RewardKind.values)
     for image in RewardImage.objects.select_related("reward"):
         with image.thumbnail.open() as thumbnail:
             assert Image.open(thumbnail).size == (640, 480)
-    assert RewardImage.objects.values("reward").distinct().count() == 25
+    assert RewardImage.objects.values("reward").distinct().count() == 27
     assert VoucherCode.objects.filter(redemption__isnull=True).exists()
 
 
