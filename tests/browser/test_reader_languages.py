@@ -141,10 +141,11 @@ def whole_demo_club(live_server, settings):
 
 def _pages_of(email: str) -> list[tuple[str, str]]:
     from members.models import User
-    from rewards.models import Redemption, Reward
+    from rewards.catalogue.selectors import rewards_offered_to
+    from rewards.models import Redemption
 
     company = User.objects.select_related("membership__company").get(email=email).membership.company
-    reward = Reward.objects.filter(is_active=True).order_by("pk").first()
+    reward = rewards_offered_to(company).order_by("pk").first()  # a SEK gift card is not a Dutch one's
     order = Redemption.objects.filter(company=company).order_by("-pk").first()
     pages = [
         ("dashboard", "/dashboard/"),
