@@ -858,25 +858,38 @@ def company_values(
     now = now or insights_now()
     day = _snapshot_at(now)
     if day is not None:
-        fields = [
-            "company_id",
-            "first_order_at",
-            "last_order_at",
-            "orders_total",
-            "orders_365",
-            "revenue_365",
-            "revenue_total",
-            "revenue_recent",
-            "revenue_before",
-        ]
         rows = (  # plain tuples: 10 000 model instances cost more than the query
-            SegmentSnapshot.objects.filter(scope_q(user=user, path="company", filters=filters), day=day)
-            .exclude(company__status=CompanyStatus.SUSPENDED)
+            _stored_standings(day, user=user, filters=filters)
             .order_by("company_id")
-            .values_list(*fields)
+            .values_list(*_STANDING_VALUE_FIELDS)
         )
-        return [_assign(CompanyValue(**dict(zip(fields, row, strict=True))), now) for row in rows]
+        return [_standing_value(row, now) for row in rows]
     return _live_values(user=user, now=now, filters=filters)
+
+
+_STANDING_VALUE_FIELDS = (
+    "company_id",
+    "first_order_at",
+    "last_order_at",
+    "orders_total",
+    "orders_365",
+    "revenue_365",
+    "revenue_total",
+    "revenue_recent",
+    "revenue_before",
+)
+
+
+def _stored_standings(day: date, *, user: User | None, filters: Filters | None) -> QuerySet[SegmentSnapshot]:
+    """The standings of ``day`` in ``user``'s scope and the filters, suspended companies left out."""
+    return SegmentSnapshot.objects.filter(scope_q(user=user, path="company", filters=filters), day=day).exclude(
+        company__status=CompanyStatus.SUSPENDED
+    )
+
+
+def _standing_value(row: tuple, now: datetime) -> CompanyValue:
+    """A ``CompanyValue`` from a standing's ``_STANDING_VALUE_FIELDS``, its segment assigned at ``now``."""
+    return _assign(CompanyValue(**dict(zip(_STANDING_VALUE_FIELDS, row, strict=True))), now)
 
 
 class Standing(NamedTuple):
@@ -903,8 +916,7 @@ def company_standings(
             for v in company_values(user=user, now=now, filters=filters)
         ]
     rows = (
-        SegmentSnapshot.objects.filter(scope_q(user=user, path="company", filters=filters), day=day)
-        .exclude(company__status=CompanyStatus.SUSPENDED)
+        _stored_standings(day, user=user, filters=filters)
         .order_by("company_id")
         .values_list("company_id", "segment", "revenue_365")
     )
@@ -1034,25 +1046,6 @@ def segment_summary(
     return rows, slipping
 
 
-_STANDING_VALUE_FIELDS = (
-    "company_id",
-    "first_order_at",
-    "last_order_at",
-    "orders_total",
-    "orders_365",
-    "revenue_365",
-    "revenue_total",
-    "revenue_recent",
-    "revenue_before",
-)
-
-
-def _stored_standings(day: date, *, user: User | None, filters: Filters | None) -> QuerySet[SegmentSnapshot]:
-    return SegmentSnapshot.objects.filter(scope_q(user=user, path="company", filters=filters), day=day).exclude(
-        company__status=CompanyStatus.SUSPENDED
-    )
-
-
 def stored_segment_summary(
     *, user: User, now: datetime | None = None, filters: Filters | None = None, slipping_shown: int = 50
 ) -> tuple[list[SegmentRow], list[CompanyValue], int] | None:
@@ -1077,7 +1070,7 @@ def stored_segment_summary(
     rows = [SegmentRow(key, str(label), str(definition), *counts[key]) for key, (label, definition) in SEGMENTS.items()]
     slipping = standings.filter(slipping=True)
     shown = slipping.order_by("-revenue_365", "company_id").values_list(*_STANDING_VALUE_FIELDS)[:slipping_shown]
-    values = [_assign(CompanyValue(**dict(zip(_STANDING_VALUE_FIELDS, row, strict=True))), now) for row in shown]
+    values = [_standing_value(row, now) for row in shown]
     return rows, values, slipping.count()
 
 
@@ -1112,10 +1105,7 @@ def slipping_reasons(company_ids: list[int], *, now: datetime) -> dict[int, str]
         wanted = set(company_ids)
         return {v.company_id: v.slipping_reason for v in values if v.company_id in wanted}
     rows = SegmentSnapshot.objects.filter(day=day, company_id__in=company_ids).values_list(*_STANDING_VALUE_FIELDS)
-    return {
-        value.company_id: value.slipping_reason
-        for value in (_assign(CompanyValue(**dict(zip(_STANDING_VALUE_FIELDS, row, strict=True))), now) for row in rows)
-    }
+    return {value.company_id: value.slipping_reason for value in (_standing_value(row, now) for row in rows)}
 
 
 def segment_company_ids(
