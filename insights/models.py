@@ -13,6 +13,10 @@
   its segment) as of the start of a day, from ``CompanyDay``; ``SnapshotDay`` says the day
   is complete and when it was taken; ``ExpiringPoints``, each company's points about to
   expire unused as of that moment.
+* ``CompanyFirstOrder``: per company that has ordered, its first order ever and whether it
+  ordered again within ``REPURCHASE_DAYS`` of it, from ``CompanyDay``; rewritten with the
+  company's days, so the overview counts first-time buyers and companies that never bought
+  from one row per company instead of every company's months.
 * ``SummaryState``: one row, the refresh's watermarks (the last purchase and ledger entry
   ids it has read)."""
 
@@ -22,6 +26,10 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# A first-time buyer "came back" when it placed another order within this many days of its
+# first (the overview's repurchase figure; ``CompanyFirstOrder.came_back``).
+REPURCHASE_DAYS = 90
 
 
 class SegmentSnapshot(models.Model):
@@ -181,10 +189,53 @@ class CompanyMonth(CompanySums):
         verbose_name = _("company month")
         verbose_name_plural = _("company months")
         constraints = [models.UniqueConstraint(fields=["company", "month"], name="insights_companymonth_one_per_month")]
-        indexes = [models.Index(fields=["month", "company"], name="insights_companymonth_month")]
+        # Covering: the overview's sums over a period's months read the index alone
+        # (index-only scans), not company-months scattered over the table's pages.
+        indexes = [
+            models.Index(
+                fields=["month", "company"],
+                name="insights_companymonth_month",
+                include=[
+                    "purchases",
+                    "orders",
+                    "order_value",
+                    "net_revenue",
+                    "points_earned",
+                    "points_redeemed",
+                    "points_expired",
+                    "points_net",
+                ],
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.company_id}"
+
+
+class CompanyFirstOrder(models.Model):
+    """A company's first order ever and whether another order followed within
+    ``REPURCHASE_DAYS`` (see the module docstring); only companies that have ordered have one."""
+
+    company = models.OneToOneField(
+        "members.Company",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        related_query_name="insights_first_order",
+    )
+    first_order_at = models.DateTimeField(_("first order"))
+    came_back = models.BooleanField(
+        _("ordered again within 90 days"),
+        help_text=_("Whether another order followed the first within 90 days."),
+    )
+
+    class Meta:
+        verbose_name = _("company's first order")
+        verbose_name_plural = _("companies' first orders")
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.first_order_at:%Y-%m-%d}"
 
 
 class SummaryState(models.Model):

@@ -72,14 +72,21 @@ from rewards.models import (
 )
 from rewards.purchases.selectors import net_amount_in_base
 
-from .models import CompanyDay, CompanyMonth, SegmentSnapshot, SnapshotDay, SummaryState
+from .models import (
+    REPURCHASE_DAYS,
+    CompanyDay,
+    CompanyFirstOrder,
+    CompanyMonth,
+    SegmentSnapshot,
+    SnapshotDay,
+    SummaryState,
+)
 from .periods import Period, _add_months
 from .scope import Filters, scope_q
 
 MONEY = DecimalField(max_digits=17, decimal_places=2)
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
-REPURCHASE_DAYS = 90
 LIABILITY_MONTHS = 12
 CAMPAIGNS_SHOWN = 8
 
@@ -275,61 +282,16 @@ def first_time_buyers(period: Period, scope_company: Q) -> QuerySet[Company]:
     )
 
 
-def _ordered_before(day: date, company: str):
-    """Whether the company at ``company`` (an outer reference) placed an order before ``day``,
-    from the summary: a probe of its month rows before ``day``'s month (a few dozen per
-    company, through their ``(company, month)`` key), and of its day rows in that month
-    before ``day`` when ``day`` does not start a month."""
-    month = day.replace(day=1)
-    ordered = Exists(CompanyMonth.objects.filter(company_id=OuterRef(company), month__lt=month, orders__gt=0))
-    if day != month:
-        ordered |= Exists(
-            CompanyDay.objects.filter(company_id=OuterRef(company), day__gte=month, day__lt=day, orders__gt=0)
-        )
-    return ordered
-
-
 def _first_time_from_summary(period: Period, scope: Q) -> dict:
-    """``first_time_buyers``' two counts from the summary: three queries. The companies that
-    ordered in the period, with their first order in it; those of them that ordered before
-    it (their month rows before its first month, their day rows of that month before it),
-    which are not first-time buyers; then the first-time buyers' order days of the 90 days
-    after their first order. Another order falls within 90 days of the first exactly when
-    such a day's last order is after the first and its first order no later than 90 days
-    after it (a day holds its orders' first and last time)."""
-    firsts = dict(
-        _summary_rows(period, scope)
-        .filter(orders__gt=0)
+    """``first_time_buyers``' two counts from the summary's ``CompanyFirstOrder`` (a company's
+    first order ever, and whether another followed within ``REPURCHASE_DAYS``): one query
+    over a row per company that has ordered."""
+    start, end = period.bounds()
+    return (
+        CompanyFirstOrder.objects.filter(scope, first_order_at__gte=start, first_order_at__lt=end)
         .exclude(company__status=CompanyStatus.SUSPENDED)
-        .order_by()
-        .values("company_id")
-        .annotate(first=Min("first_order_at"))
-        .values_list("company_id", "first")
+        .aggregate(first_time=Count("pk"), first_time_back=Count("pk", filter=Q(came_back=True)))
     )
-    month = period.start.replace(day=1)
-    ordered_before = CompanyMonth.objects.filter(month__lt=month, orders__gt=0).values("company_id").distinct()
-    if period.start != month:
-        ordered_before = ordered_before.union(
-            CompanyDay.objects.filter(day__gte=month, day__lt=period.start, orders__gt=0).values("company_id")
-        )
-    if firsts:
-        for row in ordered_before.order_by():
-            firsts.pop(row["company_id"], None)
-    if not firsts:
-        return {"first_time": 0, "first_time_back": 0}
-    window = timedelta(days=REPURCHASE_DAYS)
-    order_days = CompanyDay.objects.filter(
-        company_id__in=sorted(firsts),
-        orders__gt=0,
-        day__gte=period.start,
-        day__lte=period.end + window + timedelta(days=1),
-    ).values_list("company_id", "first_order_at", "last_order_at")
-    came_back = {
-        company_id
-        for company_id, day_first, day_last in order_days
-        if day_last > firsts[company_id] and day_first <= firsts[company_id] + window
-    }
-    return {"first_time": len(firsts), "first_time_back": len(came_back)}
 
 
 def _ledger_figures(period: Period, scope: Q, *, summary_scope: Q | None = None) -> dict:
@@ -453,7 +415,7 @@ def _engagement(period: Period, scope_company: Q, scope: Q) -> dict:
 def _member_figures(period: Period, scope_company: Q, *, summary: bool = False) -> dict:
     _start, end = period.bounds()
     if summary:
-        ordered_before_end = _ordered_before(period.end, "pk")
+        ordered_before_end = Exists(CompanyFirstOrder.objects.filter(company_id=OuterRef("pk"), first_order_at__lt=end))
     else:
         ordered_before_end = Exists(
             Purchase.objects.filter(company_id=OuterRef("pk"), original__isnull=True, occurred_at__lt=end)

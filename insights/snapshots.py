@@ -8,6 +8,8 @@
   (company, day) pairs of the purchases and ledger entries written since its watermarks
   (a late purchase updates its own day) and the months of those days, so it costs what was
   written, not what exists.
+* ``CompanyFirstOrder`` is rewritten with the days: every company's by ``rebuild()``, the
+  touched companies' by ``refresh()``.
 * ``standings_snapshot(day)`` (beat, nightly) writes every company's standing as of the
   start of ``day`` from ``CompanyDay``.
 
@@ -34,7 +36,16 @@ from rewards.ledger.selectors import points_expiring_by_account
 from rewards.models import EntryKind, LedgerEntry, PointsAccount, Purchase
 from rewards.purchases.selectors import net_amount_in_base_sql, reporting_fingerprint, reporting_rates
 
-from .models import CompanyDay, CompanyMonth, ExpiringPoints, SegmentSnapshot, SnapshotDay, SummaryState
+from .models import (
+    REPURCHASE_DAYS,
+    CompanyDay,
+    CompanyFirstOrder,
+    CompanyMonth,
+    ExpiringPoints,
+    SegmentSnapshot,
+    SnapshotDay,
+    SummaryState,
+)
 
 # Ids may commit out of order (a transaction that took id N can commit after one that took
 # N + 1): every refresh reads again this many ids below its watermark. Re-reading is free of
@@ -128,6 +139,30 @@ def _months_sql(*, touched: bool) -> str:
     """
 
 
+def _first_orders_sql(*, touched: bool) -> str:
+    """``INSERT … SELECT`` of the ``CompanyFirstOrder`` rows from the summary: every company's
+    first order (its month rows), and whether a day of its orders holds another order after
+    the first and no later than ``REPURCHASE_DAYS`` after it (a day row holds its orders'
+    first and last time; probed through the ``(company, day)`` key). Every company that has
+    ordered, or (``touched``) only the companies in ``insights_touched``."""
+    where = " AND company_id IN (SELECT company_id FROM insights_touched)" if touched else ""
+    return f"""
+        INSERT INTO {CompanyFirstOrder._meta.db_table} (company_id, first_order_at, came_back)
+        SELECT f.company_id, f.first_order_at, EXISTS (
+            SELECT 1 FROM insights_companyday d
+            WHERE d.company_id = f.company_id AND d.orders > 0
+              AND d.day >= (f.first_order_at AT TIME ZONE %(tz)s)::date
+              AND d.day <= (f.first_order_at AT TIME ZONE %(tz)s)::date + %(repurchase_days)s + 1
+              AND d.last_order_at > f.first_order_at
+              AND d.first_order_at <= f.first_order_at + %(repurchase_days)s * INTERVAL '1 day'
+        )
+        FROM (
+            SELECT company_id, MIN(first_order_at) AS first_order_at FROM insights_companymonth
+            WHERE orders > 0{where} GROUP BY company_id
+        ) f
+    """
+
+
 def _locked_state(now: datetime, *, create: bool = True) -> tuple[SummaryState | None, bool]:
     """The summary's state row, locked: one writer at a time. Without a row, the first writer
     creates it (``create``; a concurrent first writer waits on the table lock). The
@@ -142,6 +177,10 @@ def _locked_state(now: datetime, *, create: bool = True) -> tuple[SummaryState |
     if state is not None or not create:
         return state, False
     return SummaryState.objects.create(refreshed_at=now, rebuilt_at=now), True
+
+
+def _first_order_params() -> dict:
+    return {"tz": settings.TIME_ZONE, "repurchase_days": REPURCHASE_DAYS}
 
 
 def supported() -> bool:
@@ -173,11 +212,13 @@ def rebuild(*, now: datetime | None = None, standings: bool = True) -> int:
         rates = reporting_rates()
         amount, rate_params = net_amount_in_base_sql("p", rates)
         with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {CompanyFirstOrder._meta.db_table}")
             cursor.execute("DELETE FROM insights_companymonth")
             cursor.execute("DELETE FROM insights_companyday")
             cursor.execute(_summary_sql(touched=False, amount=amount), {"tz": settings.TIME_ZONE, **rate_params})
             rows = cursor.rowcount
             cursor.execute(_months_sql(touched=False))
+            cursor.execute(_first_orders_sql(touched=False), _first_order_params())
         state.purchase_pk, state.entry_pk = purchase_pk, entry_pk
         state.refreshed_at = state.rebuilt_at = now
         state.reporting_rates = reporting_fingerprint(rates)
@@ -202,6 +243,7 @@ def _analyse() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"ANALYZE {CompanyDay._meta.db_table}, {CompanyMonth._meta.db_table},"
+                f" {CompanyFirstOrder._meta.db_table},"
                 f" {SegmentSnapshot._meta.db_table}, {SnapshotDay._meta.db_table}"
             )
 
@@ -254,6 +296,11 @@ def refresh(*, now: datetime | None = None) -> int:
                 " WHERE m.company_id = t.company_id AND m.month = t.month"
             )
             cursor.execute(_months_sql(touched=True))
+            cursor.execute(
+                f"DELETE FROM {CompanyFirstOrder._meta.db_table}"
+                " WHERE company_id IN (SELECT company_id FROM insights_touched)"
+            )
+            cursor.execute(_first_orders_sql(touched=True), _first_order_params())
         state.purchase_pk, state.entry_pk, state.refreshed_at = purchase_pk, entry_pk, now
         state.save(update_fields=["purchase_pk", "entry_pk", "refreshed_at"])
     return pairs

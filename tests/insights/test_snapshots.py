@@ -15,7 +15,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from insights import snapshots, tasks
-from insights.models import CompanyDay, CompanyMonth, SegmentSnapshot, SnapshotDay, SummaryState
+from insights.models import CompanyDay, CompanyFirstOrder, CompanyMonth, SegmentSnapshot, SnapshotDay, SummaryState
 from insights.periods import YEAR, Period
 from insights.selectors import _live_values, company_values, insights_now, period_figures, summary_ready
 from rewards.models import EntryKind, PointsAccount
@@ -57,6 +57,12 @@ def summary_rows():
 
 def month_rows():
     return list(CompanyMonth.objects.order_by("company_id", "month").values_list("company_id", "month", *SUMS))
+
+
+def first_order_rows():
+    return list(
+        CompanyFirstOrder.objects.order_by("company_id").values_list("company_id", "first_order_at", "came_back")
+    )
 
 
 def months_summed_from_days():
@@ -112,15 +118,38 @@ def test_the_summary_gives_the_hand_computed_march_figures(club, club_admin, rul
 
 def test_rebuild_and_refresh_are_idempotent(club):
     snapshots.rebuild(now=at(date(2026, 8, 1)))
-    first, months = summary_rows(), month_rows()
-    assert first and months
+    first, months, firsts = summary_rows(), month_rows(), first_order_rows()
+    assert first and months and firsts
     assert months == months_summed_from_days()
     snapshots.rebuild(now=at(date(2026, 8, 1)))
-    assert (summary_rows(), month_rows()) == (first, months)
+    assert (summary_rows(), month_rows(), first_order_rows()) == (first, months, firsts)
     assert snapshots.refresh() >= 0
-    assert (summary_rows(), month_rows()) == (first, months)
+    assert (summary_rows(), month_rows(), first_order_rows()) == (first, months, firsts)
     snapshots.refresh()
-    assert (summary_rows(), month_rows()) == (first, months)
+    assert (summary_rows(), month_rows(), first_order_rows()) == (first, months, firsts)
+
+
+def test_first_orders_and_their_return_follow_late_purchases(club):
+    """Each company's first order and whether another followed within 90 days (the overview's
+    first-time buyers), worked out by hand from the club's purchases; a late purchase
+    before the first order, or inside the 90 days, changes them at the next refresh."""
+    snapshots.rebuild(now=at(date(2026, 8, 1)))
+    a, b, c, d = (club[key] for key in "abcd")
+    expected = [
+        (a.pk, at(date(2026, 1, 10)), True),  # back on 3 March, 52 days later (the credit note is no order)
+        (b.pk, at(date(2026, 3, 10)), True),  # back on 15 April
+        (c.pk, at(date(2026, 3, 5)), False),  # next order on 4 July: 121 days later
+        (d.pk, at(date(2026, 3, 2)), False),  # suspended: kept (the pages leave it out when they read)
+    ]
+    assert first_order_rows() == expected
+    buy(b, 90, date(2026, 2, 1))  # imported late: B's first order is now in February
+    buy(c, 80, date(2026, 5, 20))  # 76 days after C's first
+    snapshots.refresh()
+    expected[1] = (b.pk, at(date(2026, 2, 1)), True)  # back on 10 March
+    expected[2] = (c.pk, at(date(2026, 3, 5)), True)
+    assert first_order_rows() == expected
+    snapshots.rebuild()
+    assert first_order_rows() == expected  # the same rows as a rebuild from scratch
 
 
 def test_a_late_purchase_and_a_late_entry_update_their_day(club, rules):
