@@ -843,6 +843,13 @@ class RewardKind(models.TextChoices):
     INVOICE_CREDIT = "invoice_credit", _("Credit on your next invoice")
 
 
+# The kinds whose value is money the company receives in the reward's currency (a gift card's
+# code, a credit on the invoice): offered only to companies that buy in that currency
+# (``rewards.catalogue.selectors.offered_to_q``), and only in a currency the club runs in
+# (``Reward.clean_fields``). Any other kind's value is a price tag.
+MONEY_KINDS = (RewardKind.VOUCHER, RewardKind.INVOICE_CREDIT)
+
+
 class LimitPeriod(models.TextChoices):
     MONTH = "month", _("per calendar month")
     QUARTER = "quarter", _("per calendar quarter")
@@ -990,6 +997,22 @@ class Reward(models.Model):
         return reverse("rewards:reward", args=[self.pk])
 
     def clean(self) -> None:
+        """The rules between fields that the database does not hold, as form errors on the
+        field to correct:
+
+        * a voucher has no stock (its code pool is the stock; a CHECK too);
+        * a donation names its charity;
+        * the availability window ends after it starts (a CHECK too);
+        * **the currency** — checked in ``clean_fields``, beside this: every reward's is an
+          ISO 4217 code, and a money reward's (``MONEY_KINDS``: a voucher, an invoice
+          credit) is one the club runs in (``ProgrammeRules.currencies()``: the base currency
+          and the programme currencies), since a company buys, earns and is invoiced in
+          one of those, and a money reward is offered only to companies that buy in its
+          currency (``rewards.catalogue.selectors.offered_to_q``). A 200 NOK gift card in a
+          club that invoices in SEK and EUR would be offered to nobody, and a SEK credit
+          put on a EUR invoice is money the ERP cannot give. A product's, an event's or a
+          donation's value is a price tag, in any currency.
+        """
         errors = {}
         if self.kind == RewardKind.VOUCHER and self.stock is not None:
             errors["stock"] = _("Voucher rewards take their stock from the code pool; leave this empty.")
@@ -999,6 +1022,38 @@ class Reward(models.Model):
             errors["available_until"] = _("The end of the availability window must be after its start.")
         if errors:
             raise ValidationError(errors)
+
+    def clean_fields(self, exclude=None) -> None:
+        """The field checks, then the currency rule documented on ``clean``. It lives here
+        rather than in ``clean`` because only this method knows which fields the form edits:
+        the admin's list (``list_editable``: in the catalogue, featured) has no currency
+        field, and Django turns an error on a field a form does not have into a crash, not
+        a message; such a form leaves the rule alone."""
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        checked = "currency" not in errors and "currency" not in (exclude or ())
+        if checked and (problem := self._currency_problem()):
+            errors["currency"] = [problem]
+        if errors:
+            raise ValidationError(errors)
+
+    def _currency_problem(self) -> str | None:
+        """Why the currency does not fit the kind (``clean``), or None."""
+        if not currency_is_known(self.currency):
+            return _("%(code)s is not a currency code (ISO 4217).") % {"code": self.currency}
+        if self.kind not in MONEY_KINDS:
+            return None
+        currencies = ProgrammeRules.current().currencies()
+        if self.currency in currencies:
+            return None
+        return _(
+            "The club does not invoice in %(currency)s; it runs in %(currencies)s. A voucher or an invoice credit "
+            "is money in its own currency, offered only to companies that buy in it: choose one of those, or add "
+            "%(currency)s under programme currencies first."
+        ) % {"currency": self.currency, "currencies": ", ".join(currencies)}
 
     @property
     def uses_code_pool(self) -> bool:

@@ -7,8 +7,9 @@ buy in that currency (``Company.purchase_currency``): a 200 SEK gift card or 1 0
 invoice means nothing to a company invoiced in EUR. Every other reward (a product, an
 event, a donation) is the thing itself, its value only a price tag, and is offered to every
 company whatever its currency. ``offered_to_q``/``reward_offered_to`` are that rule, for
-every read that lists rewards for a member; the redemption service and the invoice credit
-check it again before they write.
+every read that lists rewards for a member; the redemption service checks it again before
+it writes (a request, an approval, a fulfilment), and the invoice credit as a last guard.
+``Reward.clean`` keeps a money reward's currency to the ones the club runs in.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from members.models import Company
 from rewards.models import (
+    MONEY_KINDS,
     RETURNED_STATUSES,
     CompanyRewardSettings,
     PointsAccount,
@@ -35,9 +37,6 @@ from rewards.models import (
 )
 
 POPULAR_DAYS = 90
-
-# The kinds whose value is money the company receives in the reward's currency.
-MONEY_KINDS = (RewardKind.VOUCHER, RewardKind.INVOICE_CREDIT)
 
 
 def offered_to_q(company: Company, prefix: str = "") -> Q:

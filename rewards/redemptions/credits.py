@@ -64,6 +64,15 @@ def invoice_credit_data(credit: InvoiceCredit) -> dict:
     }
 
 
+def invoice_credit_currency_refusal(redemption: Redemption, *, invoiced_in: str) -> str:
+    """Why an invoice-credit order in another currency than the company's gets no credit
+    (here and in ``rewards.redemptions.services``, which refuses it before it writes)."""
+    return _(
+        "Order %(number)s would credit %(currency)s on an invoice in %(own)s; no credit is made. "
+        "Reject the order to give the points back."
+    ) % {"number": redemption.number, "currency": redemption.currency, "own": invoiced_in}
+
+
 def invoice_credit_for_redemption(*, redemption: Redemption, now: datetime) -> InvoiceCredit:
     """The credit an invoice-credit order earns once fulfilled: the reward's money value ×
     quantity, in the reward's currency. The caller holds the redemption's row lock in the
@@ -78,13 +87,7 @@ def invoice_credit_for_redemption(*, redemption: Redemption, now: datetime) -> I
         return existing
     invoiced_in = Company.objects.only("currency", "country").get(pk=redemption.company_id).purchase_currency
     if redemption.currency != invoiced_in:
-        raise InvoiceCreditError(
-            _(
-                "Order %(number)s would credit %(currency)s on an invoice in %(own)s; no credit is made. "
-                "Reject the order to give the points back."
-            )
-            % {"number": redemption.number, "currency": redemption.currency, "own": invoiced_in}
-        )
+        raise InvoiceCreditError(invoice_credit_currency_refusal(redemption, invoiced_in=invoiced_in))
     credit = InvoiceCredit.objects.create(
         company_id=redemption.company_id,
         source=InvoiceCreditSource.REDEMPTION,

@@ -59,7 +59,7 @@ from members.selectors import company_admins
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
 from outbox.events import EventType, event_emit, events_wanted
-from rewards.catalogue.selectors import reward_offered_to
+from rewards.catalogue.selectors import MONEY_KINDS, reward_offered_to
 from rewards.catalogue.services import currency_refusal
 from rewards.ledger.notices import points_with_value_param
 from rewards.ledger.services import LedgerError, points_account_lock, points_redeem, points_return_redeemed
@@ -79,7 +79,11 @@ from rewards.models import (
     Tier,
     VoucherCode,
 )
-from rewards.redemptions.credits import InvoiceCreditError, invoice_credit_for_redemption
+from rewards.redemptions.credits import (
+    InvoiceCreditError,
+    invoice_credit_currency_refusal,
+    invoice_credit_for_redemption,
+)
 from rewards.texts import (
     ORDER_APPROVAL_ASKED,
     ORDER_APPROVAL_ASKED_BODY,
@@ -464,7 +468,8 @@ def redemption_approve(
 
     Locks the redemption row and checks its status under the lock, so an approval racing a
     cancellation finds the order cancelled and changes nothing. Approving an approved
-    redemption again returns it unchanged.
+    redemption again returns it unchanged. An order of money in a currency the company does
+    not buy in (``_currency_refusal``) is refused and stays as it is, to be rejected.
     """
     now = now or timezone.now()
     if not _company_admin(by, redemption.company_id):
@@ -480,6 +485,8 @@ def redemption_approve(
                 _("Order %(number)s is %(status)s; it no longer waits for approval.")
                 % {"number": locked.number, "status": locked.get_status_display().lower()}
             )
+        if refusal := _currency_refusal(locked):
+            raise RedemptionError(refusal)
         comment = comment.strip()[:500]
         locked.status = RedemptionStatus.APPROVED
         locked.decided_by = by
@@ -675,8 +682,10 @@ def redemption_fulfil(
     ``by`` is a staff user who may fulfil, or None for the integration API (then
     ``actor_label`` names the API client). Idempotent: a redemption already fulfilled is
     returned unchanged with ``changed=False`` (an API retry); one awaiting approval,
-    rejected or cancelled is refused. A voucher redemption's codes become visible to the
-    company from now on. Locks only the redemption row.
+    rejected or cancelled is refused, and so is an order of money in a currency the company
+    does not buy in (``_currency_refusal``; it stays open, to be rejected). A voucher
+    redemption's codes become visible to the company from now on. Locks only the redemption
+    row.
     """
     now = now or timezone.now()
     if by is not None and not can_fulfil(by):
@@ -693,6 +702,8 @@ def redemption_fulfil(
             else:
                 message = _("Order %(number)s is %(status)s and cannot be fulfilled.")
             raise RedemptionError(message % {"number": locked.number, "status": locked.get_status_display().lower()})
+        if refusal := _currency_refusal(locked):
+            raise RedemptionError(refusal)
         if locked.reward_kind == RewardKind.VOUCHER and locked.voucher_codes.count() != locked.quantity:
             raise RedemptionError(_("Order %(number)s has no voucher code assigned.") % {"number": locked.number})
         if locked.reward_kind == RewardKind.INVOICE_CREDIT:
@@ -747,9 +758,10 @@ class BulkFulfilment:
 def redemptions_fulfil_bulk(
     *, redemption_ids: Iterable[int], by: User, note: str = "", now: datetime | None = None
 ) -> BulkFulfilment:
-    """Fulfil each of the redemptions with ``note``, one short transaction each (in id
-    order), and report what happened to every one: fulfilled now, already fulfilled, or
-    refused with the reason. One refusal does not stop the others."""
+    """Fulfil each of the redemptions with ``note`` (``redemption_fulfil``, so by the same
+    rules), one short transaction each (in id order), and report what happened to every
+    one: fulfilled now, already fulfilled, or refused with the reason. One refusal does not
+    stop the others."""
     if not can_fulfil(by):
         raise RedemptionError(_("Only the club's fulfilment staff can mark orders fulfilled."))
     result = BulkFulfilment()
@@ -764,6 +776,28 @@ def redemptions_fulfil_bulk(
 
 
 # --- Helpers -------------------------------------------------------------------------------
+
+
+def _currency_refusal(redemption: Redemption) -> str | None:
+    """Why ``redemption`` may not be approved or fulfilled, or None: an order of money
+    (``MONEY_KINDS``: a voucher, an invoice credit) in a currency other than the one its
+    company buys in now — placed before ``redemption_request`` checked the currency, or
+    before staff changed the company's. Its codes are never shown and no credit is made;
+    the order can still be rejected or cancelled (``_close``), which gives the points and
+    the codes back. Compares the currency copied onto the order, which its value is in.
+    Pure for any other kind; one query for money."""
+    if redemption.reward_kind not in MONEY_KINDS:
+        return None
+    company = Company.objects.only("name", "currency", "country").get(pk=redemption.company_id)
+    own = company.purchase_currency
+    if redemption.currency == own:
+        return None
+    if redemption.reward_kind == RewardKind.INVOICE_CREDIT:
+        return invoice_credit_currency_refusal(redemption, invoiced_in=own)
+    return _(
+        "Order %(number)s is a voucher in %(currency)s, but %(company)s buys in %(own)s; no code is given out. "
+        "Reject the order to give the points back."
+    ) % {"number": redemption.number, "currency": redemption.currency, "company": company.name, "own": own}
 
 
 def _invoice_credit(redemption: Redemption, *, now: datetime) -> None:

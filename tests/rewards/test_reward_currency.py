@@ -1,17 +1,22 @@
 """A money reward (a gift card, a credit on the invoice) is worth money in its own currency:
 only companies that buy in that currency see it, open it, make it their goal or redeem it,
-and the ERP is never asked to credit one currency on an invoice in another. Rewards that are
-not money (a product, a donation) stay in everyone's catalogue."""
+and the ERP is never asked to credit one currency on an invoice in another; an order placed
+before the company's currency changed is neither approved nor fulfilled, but can be rejected
+or cancelled. Rewards that are not money (a product, a donation) stay in everyone's
+catalogue, and staff cannot make a money reward in a currency the club does not run in."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
 from members.models import Country, Membership, MembershipRole
+from notifications.models import Notification
 from rewards.catalogue.selectors import company_goal
 from rewards.catalogue.services import CatalogueError, approval_threshold_set, reward_goal_set
 from rewards.ledger.services import points_account_for_company
@@ -19,11 +24,20 @@ from rewards.models import (
     CompanyRewardSettings,
     InvoiceCredit,
     LedgerEntry,
+    ProgrammeCurrency,
     Redemption,
     RedemptionStatus,
+    Reward,
     VoucherCode,
 )
-from rewards.redemptions.services import RedemptionError, redemption_approve
+from rewards.redemptions.services import (
+    RedemptionError,
+    redemption_approve,
+    redemption_cancel,
+    redemption_fulfil,
+    redemption_reject,
+    redemptions_fulfil_bulk,
+)
 from tests.factories import CompanyFactory, MembershipFactory
 
 from .factories import RewardFactory, VoucherCodeFactory, VoucherRewardFactory
@@ -282,6 +296,140 @@ def test_given_a_sek_credit_awaiting_approval_when_the_company_is_now_invoiced_i
     assert Redemption.objects.get().status == RedemptionStatus.AWAITING_APPROVAL
 
 
+# A SEK gift card ordered by a company that then moved to EUR (or before the rule existed):
+# its code must not go out, and the order must still be closable with the points returned.
+
+
+@pytest.fixture
+def stuck_gift_card_order(swedish, sek_gift_card):
+    """A SEK gift card order awaiting approval (its code taken at request) at a company that
+    staff have since moved to EUR invoicing. Returns ``(redemption, company_admin)``."""
+    admin = member(swedish, MembershipRole.ADMIN)
+    approval_threshold_set(company=swedish, threshold=5_000, by=admin.user)
+    redemption = request_redemption(member(swedish), sek_gift_card)
+    assert redemption.status == RedemptionStatus.AWAITING_APPROVAL and redemption.voucher_codes.count() == 1
+    swedish.currency = "EUR"
+    swedish.save(update_fields=["currency"])
+    return redemption, admin
+
+
+def stuck_message(redemption) -> str:
+    return (
+        f"Order {redemption.number} is a voucher in SEK, but Bergström Bygg AB buys in EUR; no code is given out. "
+        "Reject the order to give the points back."
+    )
+
+
+def test_given_a_sek_gift_card_awaiting_approval_at_a_now_eur_company_when_approved_then_refused_and_unchanged(
+    client, stuck_gift_card_order, portal_site
+):
+    redemption, admin = stuck_gift_card_order
+    events = redemption.events.count()
+
+    with pytest.raises(RedemptionError) as refused:
+        redemption_approve(redemption=redemption, by=admin.user)
+
+    assert str(refused.value) == stuck_message(redemption)
+    unchanged = Redemption.objects.get(pk=redemption.pk)
+    assert (unchanged.status, unchanged.decided_by, unchanged.fulfilled_at) == (
+        RedemptionStatus.AWAITING_APPROVAL,
+        None,
+        None,
+    )
+    assert unchanged.events.count() == events
+    assert not Notification.objects.filter(
+        key__in=[f"redemption:{redemption.pk}:approved", f"redemption:{redemption.pk}:fulfilled"]
+    ).exists()
+
+    client.force_login(admin.user)
+    response = client.post(
+        reverse("rewards:approval_decide", args=[redemption.pk]), {"decision": "approve"}, follow=True
+    )
+    assert response.status_code == 200 and stuck_message(redemption) in response.content.decode()
+    assert Redemption.objects.get(pk=redemption.pk).status == RedemptionStatus.AWAITING_APPROVAL
+
+
+def test_given_a_refused_sek_gift_card_order_when_the_company_admin_rejects_it_then_points_and_code_come_back(
+    stuck_gift_card_order, swedish, sek_gift_card
+):
+    redemption, admin = stuck_gift_card_order
+
+    rejected = redemption_reject(redemption=redemption, by=admin.user, comment="Not for our EUR account")
+
+    assert rejected.status == RedemptionStatus.REJECTED
+    assert fresh(swedish.points_account).balance == 100_000
+    assert VoucherCode.objects.filter(reward=sek_gift_card, redemption__isnull=True).count() == 3
+
+
+def test_given_a_refused_sek_gift_card_order_when_its_buyer_cancels_it_then_the_points_come_back(
+    stuck_gift_card_order, swedish
+):
+    redemption, _admin = stuck_gift_card_order
+
+    cancelled = redemption_cancel(redemption=redemption, by=redemption.requested_by)
+
+    assert cancelled.status == RedemptionStatus.CANCELLED
+    assert fresh(swedish.points_account).balance == 100_000
+
+
+@pytest.fixture
+def stuck_ready_gift_card_order(stuck_gift_card_order):
+    """The same order, approved before approving an e-voucher fulfilled it at once: it waits
+    in the staff queue, ready to fulfil."""
+    redemption, _admin = stuck_gift_card_order
+    Redemption.objects.filter(pk=redemption.pk).update(status=RedemptionStatus.APPROVED)
+    return Redemption.objects.get(pk=redemption.pk)
+
+
+def test_given_a_ready_sek_gift_card_order_at_a_now_eur_company_when_staff_fulfil_it_then_refused_with_the_reason(
+    client, fulfiller, stuck_ready_gift_card_order
+):
+    redemption = stuck_ready_gift_card_order
+
+    with pytest.raises(RedemptionError) as refused:
+        redemption_fulfil(redemption=redemption, by=fulfiller)
+    response = client.post(reverse("rewards_staff:fulfil", args=[redemption.pk]), {}, follow=True)
+
+    assert str(refused.value) == stuck_message(redemption)
+    assert response.status_code == 200 and stuck_message(redemption) in response.content.decode()
+    unchanged = Redemption.objects.get(pk=redemption.pk)
+    assert (unchanged.status, unchanged.fulfilled_at) == (RedemptionStatus.APPROVED, None)
+    assert not unchanged.events.filter(status=RedemptionStatus.FULFILLED).exists()
+
+
+def test_given_ticked_orders_with_a_refused_gift_card_when_bulk_fulfilled_then_it_is_reported_and_the_rest_done(
+    client, fulfiller, stuck_ready_gift_card_order, swedish, thermos
+):
+    stuck = stuck_ready_gift_card_order
+    parcel = request_redemption(member(swedish, MembershipRole.ADMIN), thermos)
+
+    result = redemptions_fulfil_bulk(redemption_ids=[stuck.pk], by=fulfiller)
+    response = client.post(
+        reverse("rewards_staff:bulk_fulfil"), {"selected": [stuck.pk, parcel.pk], "note": "Sent"}, follow=True
+    )
+
+    assert [(refused.pk, reason) for refused, reason in result.refused] == [(stuck.pk, stuck_message(stuck))]
+    page = response.content.decode()
+    assert "1 order marked fulfilled." in page and stuck_message(stuck) in page
+    assert Redemption.objects.get(pk=parcel.pk).status == RedemptionStatus.FULFILLED
+    assert Redemption.objects.get(pk=stuck.pk).status == RedemptionStatus.APPROVED
+
+
+def test_given_a_refused_ready_gift_card_order_when_staff_reject_it_then_points_and_code_come_back(
+    client, fulfiller, stuck_ready_gift_card_order, swedish, sek_gift_card
+):
+    redemption = stuck_ready_gift_card_order
+
+    response = client.post(
+        reverse("rewards_staff:reject", args=[redemption.pk]), {"reason": "Company now invoiced in EUR"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert Redemption.objects.get(pk=redemption.pk).status == RedemptionStatus.REJECTED
+    assert fresh(swedish.points_account).balance == 100_000
+    assert VoucherCode.objects.filter(reward=sek_gift_card, redemption__isnull=True).count() == 3
+
+
 # --- The goal -----------------------------------------------------------------------------------
 
 
@@ -329,3 +477,127 @@ def test_a_product_s_regular_price_is_shown_only_in_the_company_s_own_currency(
     catalogue = client.get(CATALOGUE_URL).content.decode()
     assert "Steel thermos" in catalogue and "Regular price" not in catalogue
     assert "Regular price" not in client.get(thermos.get_absolute_url()).content.decode()
+
+
+# --- Making money rewards in the admin: only in a currency the club runs in ----------------------
+
+
+def admin_add_form(**fields) -> dict:
+    """The admin's add form for a reward, filled in; ``fields`` override."""
+    default = django_settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    data = {
+        f"title_{default}": "Gift card",
+        "sku": "GIFT-1",
+        "kind": "voucher",
+        f"summary_{default}": "",
+        f"description_{default}": "",
+        "is_active": "on",
+        "points_cost": "10000",
+        "value": "200.00",
+        "currency": "SEK",
+        "stock": "",
+        "low_stock_threshold": "5",
+        "max_per_order": "10",
+        "company_limit": "",
+        "limit_period": "year",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0",
+        "images-MAX_NUM_FORMS": "1000",
+    }
+    return data | fields
+
+
+@pytest.fixture
+def eur_terms(rules):
+    """The club runs in EUR besides its base currency, SEK."""
+    return ProgrammeCurrency.objects.create(
+        currency="EUR", points_per_currency_unit=Decimal("11"), point_value=Decimal("0.0018"), reporting_rate=11
+    )
+
+
+@pytest.mark.parametrize("kind", ["voucher", "invoice_credit"])
+def test_given_a_club_in_sek_and_eur_when_staff_add_a_money_reward_in_nok_then_the_currency_field_says_why(
+    client, fulfiller, eur_terms, kind
+):
+    response = client.post(reverse("admin:rewards_reward_add"), admin_add_form(kind=kind, currency="NOK"))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["currency"] == [
+        "The club does not invoice in NOK; it runs in SEK, EUR. A voucher or an invoice credit is money in its own "
+        "currency, offered only to companies that buy in it: choose one of those, or add NOK under programme "
+        "currencies first."
+    ]
+    assert not Reward.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["voucher", "invoice_credit"])
+def test_given_a_club_in_sek_and_eur_when_staff_add_a_money_reward_in_eur_then_it_is_saved(
+    client, fulfiller, eur_terms, kind
+):
+    response = client.post(reverse("admin:rewards_reward_add"), admin_add_form(kind=kind, currency="EUR"))
+
+    assert response.status_code == 302
+    assert Reward.objects.get().currency == "EUR"
+
+
+def test_given_a_club_only_in_sek_when_staff_change_a_sek_gift_card_to_eur_then_refused_and_it_stays_sek(
+    client, fulfiller, rules, sek_gift_card
+):
+    url = reverse("admin:rewards_reward_change", args=[sek_gift_card.pk])
+    data = admin_add_form(sku=sek_gift_card.sku, currency="EUR", stock_seen="")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "The club does not invoice in EUR; it runs in SEK." in response.content.decode()
+    assert Reward.objects.get(pk=sek_gift_card.pk).currency == "SEK"
+
+
+def test_given_a_product_when_staff_give_its_price_in_a_currency_the_club_does_not_run_in_then_it_is_saved(
+    client, fulfiller, rules
+):
+    """A product's value is a price tag, not money the company receives."""
+    response = client.post(reverse("admin:rewards_reward_add"), admin_add_form(kind="physical", currency="NOK"))
+
+    assert response.status_code == 302
+    assert Reward.objects.get().currency == "NOK"
+
+
+def test_given_any_reward_when_its_currency_is_no_currency_code_then_the_field_says_so(client, fulfiller, rules):
+    response = client.post(reverse("admin:rewards_reward_add"), admin_add_form(kind="physical", currency="XYZ"))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["currency"] == ["XYZ is not a currency code (ISO 4217)."]
+    assert not Reward.objects.exists()
+
+
+def test_given_a_gift_card_made_before_the_rule_when_staff_take_it_out_of_the_catalogue_in_the_list_then_saved(
+    client, fulfiller, rules
+):
+    """The list's "in the catalogue" and "featured" boxes edit no currency: they are not
+    held up by it (and an error on a field the list does not have would be a crash)."""
+    nok_card = VoucherRewardFactory(currency="NOK", stock=None)
+
+    response = client.post(
+        reverse("admin:rewards_reward_changelist"),
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000",
+            "form-0-id": str(nok_card.pk),
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Reward.objects.get(pk=nok_card.pk).is_active is False
+
+
+def test_given_a_reward_outside_a_form_when_full_clean_then_the_same_rule_holds(rules):
+    with pytest.raises(ValidationError) as invalid:
+        Reward(sku="C-1", title="Credit", kind="invoice_credit", points_cost=1, value=1, currency="NOK").full_clean()
+
+    assert list(invalid.value.message_dict) == ["currency"]
