@@ -185,7 +185,10 @@ def answered_companies(*, user: User, now: datetime | None = None, filters: Filt
     )
     if not answers:
         return []
-    values = {value.company_id: value for value in company_values(user=user, now=now, filters=filters)}
+    values = {
+        value.company_id: value
+        for value in company_values(user=user, now=now, filters=filters, company_ids=answers.keys())
+    }
     rows = [
         Answered(
             company_id,

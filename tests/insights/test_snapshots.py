@@ -16,8 +16,15 @@ from django.utils import timezone
 
 from insights import snapshots, tasks
 from insights.models import CompanyDay, CompanyFirstOrder, CompanyMonth, SegmentSnapshot, SnapshotDay, SummaryState
-from insights.periods import YEAR, Period
-from insights.selectors import _live_values, company_values, insights_now, period_figures, summary_ready
+from insights.periods import QUARTER, YEAR, Period
+from insights.selectors import (
+    _live_values,
+    company_values,
+    insights_now,
+    period_figures,
+    periods_figures,
+    summary_ready,
+)
 from rewards.models import EntryKind, PointsAccount
 from tests.factories import StaffFactory
 from tests.insights import test_behaviour, test_figures
@@ -214,6 +221,37 @@ def test_custom_periods_from_the_summary_equal_the_live_figures(club, club_admin
     live = period_figures(period=period, user=club_admin, rules=rules, summary=False)
     snapshots.rebuild(now=at(date(2026, 8, 1)))
     assert figures_dict(period_figures(period=period, user=club_admin, rules=rules, summary=True)) == figures_dict(live)
+
+
+def test_several_periods_at_once_from_the_summary_equal_the_live_figures(
+    club, club_admin, rules, django_assert_max_num_queries
+):
+    """The overview reads its periods together (month rows and day rows, one month and
+    several, in one pass each): each period's figures are those it has alone, and live."""
+    periods = [
+        MARCH,
+        MARCH.previous(),
+        Period.containing(QUARTER, date(2026, 3, 1)),
+        Period.custom(date(2026, 3, 4), date(2026, 4, 14)),
+        Period.containing(YEAR, date(2026, 3, 1)),
+        Period.custom(date(2026, 2, 2), date(2026, 2, 27)),
+    ]
+    live = [figures_dict(f) for f in periods_figures(periods=periods, user=club_admin, rules=rules, summary=False)]
+    snapshots.rebuild(now=at(date(2026, 8, 1)))
+    # Whether the summary is built; five for the outstanding points at the periods' ends;
+    # three for logins, activities and reward orders; one for the members and first-time
+    # buyers; two for each of the two tables: thirteen for six periods, as for two.
+    with django_assert_max_num_queries(13):
+        together = periods_figures(periods=periods, user=club_admin, rules=rules, summary=True)
+    assert [figures_dict(f) for f in together] == live
+    alone = [figures_dict(period_figures(period=p, user=club_admin, rules=rules, summary=True)) for p in periods]
+    assert alone == live
+    # By hand (suspended D left out): the first quarter, A's three orders (one credited), B's
+    # and C's first; the year, B and C back as well.
+    quarter, year = live[2], live[4]
+    assert (quarter["active"], quarter["repeat_buyers"], quarter["orders"]) == (3, 1, 5)
+    assert (quarter["order_value"], quarter["net_revenue"]) == (Decimal("2800"), Decimal("2600"))
+    assert (year["active"], year["repeat_buyers"], year["orders"]) == (3, 3, 7)
 
 
 def test_the_liability_from_the_summary_equals_the_ledger_with_entries_after_the_refresh(club, club_admin):
