@@ -31,6 +31,7 @@ occurred_at``), both from ``rewards`` migration 0009 (``bench/insights_bench.py`
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -335,11 +336,10 @@ def _net_since_summary(moments: list[datetime], *, scope: Q, entry_scope: Q, ent
     partial = [moment for moment, day in summed.items() if day.day != 1]
     in_days = {}
     if partial:
-        in_days = CompanyDay.objects.filter(scope, day__gte=min(summed[m] for m in partial)).aggregate(
-            **{
-                keys[m]: Coalesce(Sum("points_net", filter=Q(day__gte=summed[m], day__lt=whole_from[m])), 0)
-                for m in partial
-            }
+        # Only the days of those months (the rest of the year's days hold nothing asked for).
+        ranges = {m: Q(day__gte=summed[m], day__lt=whole_from[m]) for m in partial}
+        in_days = CompanyDay.objects.filter(scope, _any(list(ranges.values()))).aggregate(
+            **{keys[m]: Coalesce(Sum("points_net", filter=ranges[m]), 0) for m in partial}
         )
     after = LedgerEntry.objects.filter(entry_scope, pk__gt=entry_pk, created_at__gte=min(summed)).aggregate(
         **{keys[m]: Coalesce(Sum(_NET, filter=Q(created_at__gte=m)), 0) for m in summed}
@@ -394,75 +394,92 @@ def _engagement(periods: list[Period], scope_company: Q, scope: Q) -> list[dict]
     ]
 
 
+_SUMMED = ("orders", "order_value", "net_revenue", "points_earned", "points_redeemed", "points_expired")
+
+
+def _whole_months_and_days(period: Period) -> tuple[Q | None, Q | None]:
+    """``period`` as summary rows: its whole months (a condition on ``CompanyMonth``) and
+    the days before the first and after the last of them (on ``CompanyDay``); None for a
+    part it does not have."""
+    first_month = period.start if period.start.day == 1 else _add_months(period.start, 1)
+    end_month = period.end.replace(day=1)
+    if first_month >= end_month:
+        return None, Q(day__gte=period.start, day__lt=period.end)
+    days = [
+        Q(day__gte=start, day__lt=end)
+        for start, end in ((period.start, first_month), (end_month, period.end))
+        if start < end
+    ]
+    return Q(month__gte=first_month, month__lt=end_month), (_any(days) if days else None)
+
+
 def _summary_sums(periods: list[Period], scope: Q) -> list[dict]:
     """Each period's active companies, repeat buyers, orders, revenue (suspended companies
     left out) and points earned, redeemed and expired (every company, as the ledger counts
-    them), from the summary, every period at once: the month rows for whole months, else
-    the day rows, read through the tables' ``(month|day, company)`` index. One query when
-    every period is one month (a company has one row in each), else two per table: the
-    sums over the rows, and the buyers counted over the rows grouped by company."""
-    sums: dict[int, dict] = {}
-    by_table: dict[str, list[int]] = {}
-    for index, period in enumerate(periods):
-        by_table.setdefault("month" if period.start.day == 1 and period.end.day == 1 else "day", []).append(index)
+    them), from the summary, every period at once: its whole months from the month rows and
+    any days around them from the day rows (``_whole_months_and_days``), each table read
+    once through its ``(month|day, company)`` index. One query when every period is one
+    month (a company has one row in each, counted as it is); else the sums over each
+    table's rows, and each company's orders per period to count the buyers once."""
+    parts = [_whole_months_and_days(period) for period in periods]
+    tables = [
+        (CompanyMonth, {index: months for index, (months, _days) in enumerate(parts) if months is not None}),
+        (CompanyDay, {index: days for index, (_months, days) in enumerate(parts) if days is not None}),
+    ]
     counted = ~Q(company__status=CompanyStatus.SUSPENDED)
-    for column, indexes in by_table.items():
-        model = CompanyMonth if column == "month" else CompanyDay
-        ranges = {
-            index: Q(**{f"{column}__gte": periods[index].start, f"{column}__lt": periods[index].end})
-            for index in indexes
-        }
+    sums = [{**dict.fromkeys(_SUMMED, 0), "order_value": ZERO, "net_revenue": ZERO} for _period in periods]
+    one_month_each = all(days is None for _months, days in parts) and all(
+        _add_months(period.start, 1) == period.end for period in periods
+    )
+    orders_of: dict[int, list[int]] = defaultdict(lambda: [0] * len(periods))
+    for model, ranges in tables:
+        if not ranges:
+            continue
         rows = model.objects.filter(scope, _any(list(ranges.values()))).order_by()
-        if column == "month" and all(_add_months(periods[index].start, 1) == periods[index].end for index in indexes):
-            # One month each: a company has one row in each period, counted as it is.
+        buyers = {}
+        if one_month_each:
             buyers = {
                 f"{name}{index}": Count("pk", filter=within & counted & Q(orders__gte=least))
                 for index, within in ranges.items()
                 for name, least in (("active", 1), ("repeat", 2))
             }
-            row = rows.aggregate(**_row_totals(ranges, counted), **buyers)
-        else:
-            # A company's rows of a period are grouped to count it once: its orders only, of
-            # the rows with orders (a narrow hash; the money is summed over the rows).
-            row = rows.aggregate(**_row_totals(ranges, counted))
+        row = rows.aggregate(**_row_totals(ranges, counted), **buyers)
+        for index in ranges:
+            for name in _SUMMED:
+                sums[index][name] += row[f"{name}{index}"]
+            if one_month_each:
+                sums[index] |= {"active": row[f"active{index}"], "repeat_buyers": row[f"repeat{index}"]}
+        if not one_month_each:
             per_company = (
                 rows.filter(counted, orders__gt=0)
                 .values("company_id")
                 .annotate(**{f"orders{index}": Sum("orders", filter=within) for index, within in ranges.items()})
+                .values_list("company_id", *(f"orders{index}" for index in ranges))
             )
-            row |= per_company.aggregate(
-                **{
-                    f"{name}{index}": Count("company_id", filter=Q(**{f"orders{index}__gte": least}))
-                    for index in indexes
-                    for name, least in (("active", 1), ("repeat", 2))
-                }
-            )
-        for index in indexes:
-            sums[index] = {
-                "active": row[f"active{index}"],
-                "repeat_buyers": row[f"repeat{index}"],
-                "orders": row[f"orders{index}_"],
-                "order_value": row[f"value{index}_"],
-                "net_revenue": row[f"net{index}_"],
-                "points_earned": row[f"earned{index}_"],
-                "points_redeemed": row[f"redeemed{index}_"],
-                "points_expired": row[f"expired{index}_"],
-            }
-    return [sums[index] for index in range(len(periods))]
+            for company_id, *orders in per_company:
+                company_orders = orders_of[company_id]
+                for index, count in zip(ranges, orders, strict=True):
+                    company_orders[index] += count or 0
+    if not one_month_each:
+        for index, figures in enumerate(sums):
+            figures["active"] = sum(1 for orders in orders_of.values() if orders[index] >= 1)
+            figures["repeat_buyers"] = sum(1 for orders in orders_of.values() if orders[index] >= 2)
+    return sums
 
 
 def _row_totals(ranges: dict[int, Q], counted: Q) -> dict:
-    """``_summary_sums``' orders, revenue and points of each period, summed over its rows."""
+    """``_summary_sums``' orders, revenue and points of each period, summed over its rows
+    (named ``<figure><index>``)."""
     totals = {}
     for index, within in ranges.items():
         orders = within & counted
         totals |= {
-            f"orders{index}_": Coalesce(Sum("orders", filter=orders), 0),
-            f"value{index}_": Coalesce(Sum("order_value", filter=orders), Value(ZERO), output_field=MONEY),
-            f"net{index}_": Coalesce(Sum("net_revenue", filter=orders), Value(ZERO), output_field=MONEY),
-            f"earned{index}_": Coalesce(Sum("points_earned", filter=within), 0),
-            f"redeemed{index}_": Coalesce(Sum("points_redeemed", filter=within), 0),
-            f"expired{index}_": Coalesce(Sum("points_expired", filter=within), 0),
+            f"orders{index}": Coalesce(Sum("orders", filter=orders), 0),
+            f"order_value{index}": Coalesce(Sum("order_value", filter=orders), Value(ZERO), output_field=MONEY),
+            f"net_revenue{index}": Coalesce(Sum("net_revenue", filter=orders), Value(ZERO), output_field=MONEY),
+            f"points_earned{index}": Coalesce(Sum("points_earned", filter=within), 0),
+            f"points_redeemed{index}": Coalesce(Sum("points_redeemed", filter=within), 0),
+            f"points_expired{index}": Coalesce(Sum("points_expired", filter=within), 0),
         }
     return totals
 
