@@ -8,11 +8,13 @@ the SQL, not the number of statements).
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import reduce
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import (
@@ -37,7 +39,7 @@ from django.utils import timezone
 
 from members.models import Company, CompanyStatus, Membership, User
 from members.selectors import staff_company_q, staff_sees_every_company
-from rewards.models import PointsAccount, ProgrammeRules, Purchase, PurchaseLine, Redemption, RedemptionStatus
+from rewards.models import PointsAccount, ProgrammeRules, Purchase, Redemption, RedemptionStatus
 from rewards.purchases.selectors import net_amount_in_base
 
 from .earn import stacking_example
@@ -389,6 +391,11 @@ def challenge_progress(challenges: list[Challenge], *, company_ids: Iterable[int
     * purchases: purchases (credit notes aside) in the window;
     * spend: net amount (credit notes deducted) in the window, whole currency units;
     * activities: activity completions awarded in the window.
+
+    Each query reads only the rows inside the challenges' windows (the per-challenge
+    ``FILTER`` alone would still read the company's whole history), so its cost follows
+    the window, not the years of purchases before it; a company with no row in any window
+    has no entry (its progress is 0).
     """
     result: dict[int, dict[int, int]] = {challenge.pk: {} for challenge in challenges}
     by_goal: dict[str, list[Challenge]] = defaultdict(list)
@@ -396,17 +403,23 @@ def challenge_progress(challenges: list[Challenge], *, company_ids: Iterable[int
         by_goal[challenge.goal].append(challenge)
     scope = {"company_id__in": list(company_ids)} if company_ids is not None else {}
 
-    def window(challenge: Challenge, prefix: str) -> Q:
-        return Q(**{f"{prefix}occurred_at__gte": challenge.starts_at, f"{prefix}occurred_at__lt": challenge.ends_at})
+    def window(challenge: Challenge, field: str = "occurred_at") -> Q:
+        return Q(**{f"{field}__gte": challenge.starts_at, f"{field}__lt": challenge.ends_at})
+
+    def any_window(challenges: list[Challenge], field: str = "occurred_at") -> Q:
+        return reduce(operator.or_, (window(challenge, field) for challenge in challenges))
 
     if by_goal[ChallengeGoal.CATEGORIES]:
+        # From the purchases of the windows to their lines (an outer join, lines without a
+        # category not counted): led by the lines, PostgreSQL merge-joined them with every
+        # purchase in id order and read millions of rows when the lines were older than
+        # the window.
         rows = (
-            PurchaseLine.objects.filter(purchase__original__isnull=True, category__isnull=False)
-            .filter(**{f"purchase__{key}": value for key, value in scope.items()})
-            .values("purchase__company_id")
+            Purchase.objects.filter(any_window(by_goal[ChallengeGoal.CATEGORIES]), original__isnull=True, **scope)
+            .values("company_id")
             .annotate(
                 **{
-                    f"c{ch.pk}": Count("category_id", distinct=True, filter=window(ch, "purchase__"))
+                    f"c{ch.pk}": Count("lines__category", distinct=True, filter=window(ch))
                     for ch in by_goal[ChallengeGoal.CATEGORIES]
                 }
             )
@@ -414,26 +427,31 @@ def challenge_progress(challenges: list[Challenge], *, company_ids: Iterable[int
         )
         for row in rows:
             for ch in by_goal[ChallengeGoal.CATEGORIES]:
-                result[ch.pk][row["purchase__company_id"]] = row[f"c{ch.pk}"]
+                result[ch.pk][row["company_id"]] = row[f"c{ch.pk}"]
     if by_goal[ChallengeGoal.PURCHASES] or by_goal[ChallengeGoal.SPEND]:
         annotations = {}
         for ch in by_goal[ChallengeGoal.PURCHASES]:
-            annotations[f"c{ch.pk}"] = Count("pk", filter=window(ch, "") & Q(original__isnull=True))
+            annotations[f"c{ch.pk}"] = Count("pk", filter=window(ch) & Q(original__isnull=True))
         for ch in by_goal[ChallengeGoal.SPEND]:
-            annotations[f"c{ch.pk}"] = Coalesce(
-                Sum("net_amount", filter=window(ch, "")), Value(ZERO), output_field=MONEY
-            )
-        rows = Purchase.objects.filter(**scope).values("company_id").annotate(**annotations).order_by()
+            annotations[f"c{ch.pk}"] = Coalesce(Sum("net_amount", filter=window(ch)), Value(ZERO), output_field=MONEY)
+        rows = (
+            Purchase.objects.filter(**scope)
+            .filter(any_window(by_goal[ChallengeGoal.PURCHASES] + by_goal[ChallengeGoal.SPEND]))
+            .values("company_id")
+            .annotate(**annotations)
+            .order_by()
+        )
         for row in rows:
             for ch in by_goal[ChallengeGoal.PURCHASES] + by_goal[ChallengeGoal.SPEND]:
                 result[ch.pk][row["company_id"]] = int(row[f"c{ch.pk}"])
     if by_goal[ChallengeGoal.ACTIVITIES]:
         rows = (
             ActivityCompletion.objects.filter(status=CompletionStatus.AWARDED, **scope)
+            .filter(any_window(by_goal[ChallengeGoal.ACTIVITIES], "created_at"))
             .values("company_id")
             .annotate(
                 **{
-                    f"c{ch.pk}": Count("pk", filter=Q(created_at__gte=ch.starts_at, created_at__lt=ch.ends_at))
+                    f"c{ch.pk}": Count("pk", filter=window(ch, "created_at"))
                     for ch in by_goal[ChallengeGoal.ACTIVITIES]
                 }
             )

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns.models import ActivityKind, BadgeAward, ChallengeCompletion, ChallengeGoal, LeaderboardOptIn
-from campaigns.selectors import challenge_progress_for, leaderboard_for
+from campaigns.selectors import challenge_progress, challenge_progress_for, leaderboard_for
 from campaigns.services import (
     CampaignError,
     activity_complete,
@@ -81,6 +81,31 @@ def test_given_purchase_count_spend_and_activity_goals_then_each_counts_its_own_
     progress = {item.challenge.pk: item.progress for item in challenge_progress_for(company=treated_company, now=NOW)}
 
     assert progress == {purchases.pk: 2, spend.pk: 3000, activities.pk: 1}
+
+
+def test_given_a_company_whose_purchases_and_activities_all_predate_the_challenges_then_progress_skips_it(
+    rules, treated_company, ranges
+):
+    """Progress reads the challenges' windows only, not every company's whole history: a
+    company with nothing in any window has no row at all (its progress is 0)."""
+    challenges = {goal: ChallengeFactory(goal=goal, target=1) for goal in ChallengeGoal.values}
+    veteran = CompanyFactory(name="Veteran AB")
+    years_ago = NOW - timedelta(days=700)
+    for _ in range(3):
+        bought(veteran, ranges[0], ranges[1], at=years_ago)
+    survey = ActivityFactory(kind=ActivityKind.SURVEY)
+    activity_complete(activity_id=survey.pk, user=MembershipFactory(company=veteran).user, score=9, now=years_ago)
+    bought(treated_company, ranges[0], ranges[1])
+    activity_complete(activity_id=survey.pk, user=MembershipFactory(company=treated_company).user, score=8, now=NOW)
+
+    progress = challenge_progress(list(challenges.values()), company_ids=None)
+
+    assert {goal: progress[challenge.pk] for goal, challenge in challenges.items()} == {
+        ChallengeGoal.CATEGORIES: {treated_company.pk: 2},
+        ChallengeGoal.PURCHASES: {treated_company.pk: 1},
+        ChallengeGoal.SPEND: {treated_company.pk: 1000},
+        ChallengeGoal.ACTIVITIES: {treated_company.pk: 1},
+    }
 
 
 def test_given_a_campaign_challenge_then_the_hold_out_neither_sees_nor_completes_it(

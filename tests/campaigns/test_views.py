@@ -24,6 +24,7 @@ from members.models import MembershipRole
 from rewards.models import LedgerEntry
 from tests.factories import MembershipFactory, StaffFactory
 from tests.mfa import login_with_totp
+from tests.rewards.factories import PurchaseFactory
 
 from .factories import ActivityFactory, CampaignFactory, CampaignRuleFactory, ChallengeFactory, run_campaign
 
@@ -252,3 +253,25 @@ def test_the_activities_page_costs_the_same_queries_with_many_activities_challen
     large = _queries(client, url)
 
     assert large == small
+
+
+def test_the_activities_page_costs_the_same_queries_and_shows_the_same_progress_whatever_the_company_bought_before(
+    client, live, treated_company, django_assert_max_num_queries
+):
+    now = timezone.now()
+    ChallengeFactory(
+        goal=ChallengeGoal.PURCHASES, target=5, starts_at=now - timedelta(days=5), ends_at=now + timedelta(days=5)
+    )
+    for days_ago in (1, 2):
+        PurchaseFactory(company=treated_company, occurred_at=now - timedelta(days=days_ago))
+    client.force_login(live["treated"])
+    url = reverse("campaigns:activities")
+    client.get(url)  # warm per-process caches
+    new_member = _queries(client, url)
+
+    PurchaseFactory.create_batch(60, company=treated_company, occurred_at=now - timedelta(days=400))
+    with django_assert_max_num_queries(ACTIVITIES_BUDGET):
+        page = client.get(url).content.decode()
+
+    assert _queries(client, url) == new_member
+    assert "2 of 5" in page  # the years before the challenge do not count
