@@ -234,6 +234,14 @@ def guard_wagtail_exports() -> None:
     SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value
 
 
+def export_format_refused(formats) -> HttpResponseBadRequest:
+    """The 400 for a format a list is not offered in: "This list can be downloaded as CSV or
+    XLSX." (the request's value is not repeated back)."""
+    offered = get_text_list([name.upper() for name in formats], _("or"))
+    message = _("This list can be downloaded as %(formats)s.") % {"formats": offered}
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
 class DeclaredExportFormatsMixin(ExportMixin):
     """django-tables2's ``ExportMixin`` that exports exactly the formats the view declares in
     ``export_formats``, in place of ``ExportMixin`` (or placed before it).
@@ -258,11 +266,7 @@ class DeclaredExportFormatsMixin(ExportMixin):
         return super().get(request, *args, **kwargs)
 
     def export_format_refused(self) -> HttpResponseBadRequest:
-        """The 400 for a format the view does not offer: "This list can be downloaded as CSV
-        or XLSX." (the request's value is not repeated back)."""
-        offered = get_text_list([name.upper() for name in self.export_formats], _("or"))
-        message = _("This list can be downloaded as %(formats)s.") % {"formats": offered}
-        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return export_format_refused(self.export_formats)
 
     def render_to_response(self, context, **kwargs):
         export_format = self.requested_export_format()

@@ -1046,16 +1046,22 @@ def values_from_days(*, at: datetime) -> list[CompanyValue]:
 
 
 def _value_from_row(row: dict) -> CompanyValue:
+    """A ``CompanyValue`` from a grouped row; its sums in cents (SQLite hands back a sum of
+    rounded conversions with nine decimals, which an export would show as they are)."""
+
+    def cents(name: str) -> Decimal:
+        return Decimal(row[name] or 0).quantize(CENT)
+
     return CompanyValue(
         company_id=row["company_id"],
         first_order_at=row["first"],
         last_order_at=row["last"],
         orders_total=row["orders_total"],
         orders_365=row["orders_365"],
-        revenue_365=row["revenue_365"],
-        revenue_total=row["revenue_total"],
-        revenue_recent=row["revenue_recent"],
-        revenue_before=row["revenue_before"],
+        revenue_365=cents("revenue_365"),
+        revenue_total=cents("revenue_total"),
+        revenue_recent=cents("revenue_recent"),
+        revenue_before=cents("revenue_before"),
     )
 
 

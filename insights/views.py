@@ -22,7 +22,7 @@ from django.views import View
 
 from core.charts import Chart, Series
 from core.formatting import format_money, format_points
-from core.spreadsheets import csv_stream, xlsx_bytes
+from core.spreadsheets import csv_stream, export_format_refused, xlsx_bytes
 from members.models import Company, CompanyStatus
 from members.selectors import is_club_admin, is_sales_rep, staff_sees_every_company
 from rewards.models import ProgrammeRules
@@ -75,6 +75,11 @@ class InsightsAccessMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         if not (user.is_staff and user.is_active and user.has_perm("insights.view_insights")):
             raise PermissionDenied(_("Insights are for club admins, Marketing and sales reps."))
+        requested = request.GET.get("format")
+        if (requested and requested not in EXPORT_FORMATS) or request.GET.get("_export"):
+            # Insights' tables download with ?format=csv|xlsx; any other format (or the
+            # other lists' ?_export=) is refused, not answered with the page.
+            return export_format_refused(EXPORT_FORMATS)
         self.whole_club = staff_sees_every_company(user)
         self.links_accounts = is_club_admin(user) or is_sales_rep(user)
         self.rules = ProgrammeRules.current()

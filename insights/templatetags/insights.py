@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 
 from core.formatting import format_money, format_number, format_points
 
@@ -17,6 +18,18 @@ def money(amount, currency: str = "SEK") -> str:
     if amount is None:
         return "–"
     return format_money(Decimal(amount).quantize(Decimal("0.01")), currency)
+
+
+@register.filter
+def headline_money(amount, currency: str = "SEK") -> str:
+    """``money`` for a large figure in a narrow card: the amount kept on one line, the
+    currency free to go to the next (``money`` ties them, and a long amount in large type
+    was broken inside the currency code)."""
+    if amount is None:
+        return "–"
+    figure = money(amount, currency)
+    number_part, _space, code = figure.rpartition("\u00a0")
+    return format_html('<span class="text-nowrap">{}</span> {}', number_part, code)
 
 
 @register.filter

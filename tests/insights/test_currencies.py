@@ -25,7 +25,7 @@ from campaigns.selectors import segment_companies
 from insights import snapshots
 from insights.models import CompanyDay, SummaryState
 from insights.periods import MONTH, Period
-from insights.selectors import drilldown_companies, period_figures
+from insights.selectors import company_values, drilldown_companies, period_figures
 from members.models import Country
 from rewards.models import ProgrammeCurrency, ProgrammeRules
 from tests.factories import CompanyFactory
@@ -80,6 +80,20 @@ def test_each_company_s_revenue_is_in_the_base_currency(club, club_admin):
         ("N", Decimal("990")),
         ("M", Decimal("555.50")),
     ]
+
+
+def test_a_company_s_value_is_in_cents_in_the_base_currency(club, client, club_admin, settings):
+    """Each company's revenue read live (no summary, as on SQLite) is in cents: the export
+    showed a euro company's year as 555.500000000."""
+    settings.STAFF_MFA_REQUIRED = False
+    values = {v.company_id: v for v in company_values(user=club_admin, now=at(date(2026, 4, 1)))}
+    m = values[club["m"].pk]
+    assert (m.revenue_365, m.revenue_total) == (Decimal("555.50"), Decimal("555.50"))
+    assert all(v.revenue_365.as_tuple().exponent == -2 for v in values.values())
+    client.force_login(club_admin)
+    response = client.get("/staff/insights/value/?format=csv")
+    body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    assert "555.50" in body and "555.500" not in body
 
 
 def test_a_spend_segment_counts_euros_at_the_reporting_rate(club):

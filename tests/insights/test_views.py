@@ -125,6 +125,30 @@ def test_the_export_is_formula_safe(client, club_admin):
     assert "\n=HYPERLINK" not in body and not body.startswith("=")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/staff/insights/companies/active/",
+        "/staff/insights/segments/at_risk/",
+        "/staff/insights/at-risk/",
+        "/staff/insights/value/",
+        "/staff/insights/cohorts/",
+        "/staff/insights/satisfaction/promoters/stopped/",
+    ],
+)
+def test_a_format_the_tables_are_not_offered_in_is_refused(client, club_admin, url):
+    """Insights' tables download as CSV or XLSX (``?format=``); another format, or the other
+    lists' ``?_export=``, is a 400 naming the formats, not the page answered as if asked."""
+    buy(CompanyFactory(), 100, 1)
+    client.force_login(club_admin)
+    assert client.get(url).status_code == 200
+    assert client.get(f"{url}?format=csv").status_code == 200
+    for query in ("format=ods", "format=pdf", "format=CSV", "format=csv%00", "_export=csv", "_export=ods"):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 400, query
+        assert response.content.decode() == "This list can be downloaded as CSV or XLSX."
+
+
 def test_the_staff_home_and_the_menu_link_insights(client, club_admin, rep, viewer):
     for user, shown in ((club_admin, True), (rep, True), (viewer, False)):
         client.force_login(user)
@@ -212,3 +236,14 @@ def test_a_segment_becomes_a_draft_campaign_audience_in_one_step(client, rep, co
     response = client.post(reverse("insights:segment_campaign", args=["lost"]), follow=True)
     assert "no audience to make" in response.content.decode()
     assert Campaign.objects.count() == 1
+
+
+def test_a_headline_amount_wraps_before_its_currency_never_inside_it():
+    """The overview's large money figures: the amount on one line, the currency code free
+    to move to the next (a narrow card broke "SE" / "K")."""
+    from insights.templatetags.insights import headline_money
+
+    html = str(headline_money(Decimal("8814808.74"), "SEK"))
+    figure, currency = html.removeprefix('<span class="text-nowrap">').split("</span> ")
+    assert currency == "SEK" and figure.endswith("808.74") and " " not in figure
+    assert headline_money(None, "SEK") == "–"
