@@ -254,11 +254,11 @@ class CampaignAdmin(TranslatedContentAdmin):
 
     @admin.display(description=gettext_lazy("period"), ordering="starts_at")
     def period(self, campaign: Campaign):
-        start, end = timezone.localtime(campaign.starts_at), timezone.localtime(campaign.ends_at)
+        # The last day, as members read it: an end at midnight belongs to the day before.
         return format_html(
             "{} – {}",
-            date_format(start, "SHORT_DATE_FORMAT"),
-            date_format(end, "SHORT_DATE_FORMAT"),
+            date_format(timezone.localtime(campaign.starts_at), "SHORT_DATE_FORMAT"),
+            date_format(campaign.last_day, "SHORT_DATE_FORMAT"),
         )
 
     @admin.display(description=gettext_lazy("countries"))

@@ -42,7 +42,7 @@ import contextlib
 import functools
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -482,7 +482,10 @@ def _answer(
 
 def _seed_workwear(summary, companies, owner, categories, bergstrom, contacts, rng, now, history) -> Campaign:
     start = (now - timedelta(days=10)).replace(hour=6, minute=0, second=0, microsecond=0)
-    end = (now + timedelta(days=20)).replace(hour=23, minute=59, second=0, microsecond=0)
+    # To the end of its last day in the club's time zone: the (exclusive) end is the local
+    # midnight after it, so members read that day as the last one (``Campaign.last_day``).
+    last_day = timezone.localdate(now) + timedelta(days=20)
+    end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
     campaign = Campaign.objects.create(
         name=WORKWEAR,
         **demo_translations.campaign_texts(WORKWEAR),

@@ -21,6 +21,7 @@ exceeds ``points_budget`` (a CHECK constraint is the last guard).
 from __future__ import annotations
 
 import secrets
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -38,6 +39,17 @@ MAX_HOLDOUT_PERCENT = 50
 
 def _new_holdout_seed() -> str:
     return secrets.token_hex(8)
+
+
+def last_day_before(end: datetime) -> date:
+    """The last day something that ends at ``end`` still runs, as members read it.
+
+    Campaign, challenge and activity ends are exclusive moments (running means ``now <
+    end``), so this is the local date of the last moment before ``end``: an end at local
+    midnight on 1 January has 31 December as its last day; an end at 15:00 on 5 March has
+    5 March. Every page that tells a member until when something runs shows this date,
+    with "until" read as "up to and including"."""
+    return timezone.localtime(end - timedelta(microseconds=1)).date()
 
 
 # --- Audiences ---------------------------------------------------------------------------------
@@ -241,6 +253,11 @@ class Campaign(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status == CampaignStatus.ACTIVE
+
+    @property
+    def last_day(self) -> date:
+        """The last day of the campaign (``last_day_before(ends_at)``)."""
+        return last_day_before(self.ends_at)
 
     def is_editable(self) -> bool:
         return self.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
@@ -544,6 +561,11 @@ class Activity(models.Model):
     def survey_question(self) -> str:
         return self.question or str(DEFAULT_NPS_QUESTION)
 
+    @property
+    def last_day(self) -> date | None:
+        """The last day the activity is open (``last_day_before(closes_at)``); None if it never closes."""
+        return last_day_before(self.closes_at) if self.closes_at else None
+
 
 class CompletionStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Waiting for confirmation")
@@ -813,6 +835,11 @@ class Challenge(models.Model):
             errors["points"] = _("Give points, a badge, or both.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def last_day(self) -> date:
+        """The last day of the challenge (``last_day_before(ends_at)``)."""
+        return last_day_before(self.ends_at)
 
 
 class ChallengeCompletion(models.Model):

@@ -663,8 +663,10 @@ class GroupFigures:
         return (self.revenue / self.size).quantize(Decimal("0.01")) if self.size else None
 
     @property
-    def repurchase_rate(self) -> Decimal | None:
-        """Share of the group's companies that bought at least once in the period (0–1)."""
+    def active_share(self) -> Decimal | None:
+        """Share of the group's companies that bought at least once in the period (0–1): the
+        group's active share. Not Insights' repurchase rate (the share of the active companies
+        that ordered twice or more)."""
         return Decimal(self.buyers) / self.size if self.size else None
 
 
@@ -695,8 +697,9 @@ class NpsFigures:
 class CampaignResults:
     """Treated against hold-out, during the campaign and in the same-length period before.
 
-    Revenue is net purchases (credit notes deducted) by ``occurred_at``; the repurchase
-    rate is the share of a group's companies that bought at least once in the period.
+    Revenue is net purchases (credit notes deducted) by ``occurred_at``; the active share
+    is the share of a group's companies that bought at least once in the period
+    (``GroupFigures.active_share``).
     """
 
     campaign: Campaign
@@ -755,21 +758,21 @@ class CampaignResults:
         return None if uplift is None else (uplift * self.treated_size).quantize(Decimal("0.01"))
 
     @property
-    def repurchase_uplift_points(self) -> Decimal | None:
-        """Treated repurchase rate during minus the hold-out's, in percentage points."""
-        treated, holdout = self.treated_during.repurchase_rate, self.holdout_during.repurchase_rate
+    def active_share_uplift_points(self) -> Decimal | None:
+        """Treated active share during minus the hold-out's, in percentage points."""
+        treated, holdout = self.treated_during.active_share, self.holdout_during.active_share
         if treated is None or holdout is None:
             return None
         return ((treated - holdout) * 100).quantize(Decimal("0.1"))
 
     @property
-    def repurchase_uplift_adjusted_points(self) -> Decimal | None:
+    def active_share_uplift_adjusted_points(self) -> Decimal | None:
         """The same, with each group's change from the period before (difference in differences)."""
         rates = [
-            self.treated_during.repurchase_rate,
-            self.treated_before.repurchase_rate,
-            self.holdout_during.repurchase_rate,
-            self.holdout_before.repurchase_rate,
+            self.treated_during.active_share,
+            self.treated_before.active_share,
+            self.holdout_during.active_share,
+            self.holdout_before.active_share,
         ]
         if any(rate is None for rate in rates):
             return None

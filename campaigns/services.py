@@ -196,7 +196,7 @@ def campaign_overlaps(campaign: Campaign, *, now: datetime) -> list[str]:
                     "rule": RuleKind(kind).label.lower(),
                     "count": shared,
                     "start": formats.date_format(timezone.localtime(other.starts_at), "SHORT_DATE_FORMAT"),
-                    "end": formats.date_format(timezone.localtime(other.ends_at), "SHORT_DATE_FORMAT"),
+                    "end": formats.date_format(other.last_day, "SHORT_DATE_FORMAT"),
                 }
             )
     return messages

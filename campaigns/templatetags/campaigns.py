@@ -13,7 +13,7 @@ Charts are inline SVG with geometry attributes and CSS classes only (strict CSP)
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import formats
@@ -131,12 +131,20 @@ def money(context, value, signed_value: bool = False) -> str:
 
 
 @register.filter
-def signed(value) -> str:
-    """+12.5 / −3 with a real minus sign; "–" for nothing."""
+def signed(value, decimals=None) -> str:
+    """A change with its sign, in the reader's number format: "+55.6" / "+55,6", "−3" with a
+    real minus sign (U+2212), "0" unsigned; "–" for nothing. ``{{ value|signed:1 }}`` rounds
+    to that many decimal places (the sign is the rounded figure's); without them a whole
+    number shows none and any other its own."""
     if value is None or value == "":
         return "–"
-    number = Decimal(value)
-    text = _plain(abs(number)) if number == number.to_integral_value() else format(abs(number), "f")
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if decimals is None or decimals == "":
+        places = 0 if number == number.to_integral_value() else max(0, -number.normalize().as_tuple().exponent)
+    else:
+        places = int(decimals)
+    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = formats.number_format(abs(number), decimal_pos=places, force_grouping=True)
     return ("+" if number > 0 else "\u2212" if number < 0 else "") + text
 
 

@@ -6,12 +6,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.template import Context, Template
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from campaigns.models import ActivityCompletion, ActivityKind, AwardKind, CampaignAward
 from campaigns.selectors import campaign_results, campaign_results_by_company, results_periods
 from core.texts import free_text
 from rewards.ledger.services import points_award
-from tests.factories import CompanyFactory, MembershipFactory
+from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
 from tests.rewards.factories import CreditNoteFactory, PurchaseFactory
 
 from .factories import ActivityFactory, CampaignFactory, run_campaign
@@ -96,18 +100,18 @@ def test_the_uplift_figures_are_the_ones_worked_out_by_hand(club):
     assert results.treated_before.revenue_per_company == Decimal("1000.00")
     assert results.treated_during.revenue_per_company == Decimal("1750.00")
     assert results.holdout_during.revenue_per_company == Decimal("550.00")
-    # Repurchase rate: treated 3/4 → 4/4, hold-out 2/2 → 1/2.
-    assert results.treated_before.repurchase_rate == Decimal("0.75")
-    assert results.treated_during.repurchase_rate == 1
-    assert results.holdout_before.repurchase_rate == 1
-    assert results.holdout_during.repurchase_rate == Decimal("0.5")
+    # Active share (bought at least once): treated 3/4 → 4/4, hold-out 2/2 → 1/2.
+    assert results.treated_before.active_share == Decimal("0.75")
+    assert results.treated_during.active_share == 1
+    assert results.holdout_before.active_share == 1
+    assert results.holdout_during.active_share == Decimal("0.5")
     # Uplift: 1 750 / 550 − 1 = 218.2 %; difference in differences (1 750 − 1 000) − (550 − 1 000) = 1 200
-    # per company, × 4 treated = 4 800 extra revenue; repurchase +50 pp, +75 pp against the period before.
+    # per company, × 4 treated = 4 800 extra revenue; active share +50 pp, +75 pp against the period before.
     assert results.revenue_uplift_percent == Decimal("218.2")
     assert results.uplift_per_company == Decimal("1200.00")
     assert results.incremental_revenue == Decimal("4800.00")
-    assert results.repurchase_uplift_points == Decimal("50.0")
-    assert results.repurchase_uplift_adjusted_points == Decimal("75.0")
+    assert results.active_share_uplift_points == Decimal("50.0")
+    assert results.active_share_uplift_adjusted_points == Decimal("75.0")
     # Cost: 2 000 points = 100 SEK, so 48 of extra revenue per unit of points cost.
     assert (results.points_issued, results.points_value, results.currency) == (2000, Decimal("100.00"), "SEK")
     assert results.revenue_per_point_value == Decimal("48.00")
@@ -154,3 +158,58 @@ def test_without_a_hold_out_the_comparison_figures_are_empty_not_wrong(rules, ow
     assert not results.comparable
     assert results.revenue_uplift_percent is None
     assert results.incremental_revenue is None
+
+
+# --- The results page: its words and its figures in the reader's language ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "uplift", "share_points", "adjusted"),
+    [("en", "+218.2", "+50.0", "+75.0"), ("sv", "+218,2", "+50,0", "+75,0"), ("nl", "+218,2", "+50,0", "+75,0")],
+)
+def test_the_results_page_calls_the_share_buying_the_active_share_and_writes_figures_as_the_reader_does(
+    client, settings, club, language, uplift, share_points, adjusted
+):
+    settings.STAFF_MFA_REQUIRED = False
+    staff = StaffFactory(email="marketing@club.example", group="Club admins")
+    staff.language = language
+    staff.save(update_fields=["language"])
+    client.force_login(staff)
+
+    page = client.get(reverse("admin:campaigns_campaign_results", args=[club.pk])).content.decode()
+
+    with translation.override(language):
+        pp = gettext("pp")
+        assert gettext("Active share, treated against hold-out") in page
+        assert gettext("Active share before") in page and gettext("Active share during") in page
+        assert gettext("Repurchase rate during") not in page  # Insights' repurchase rate is another figure
+        assert f"{uplift} %" in page  # the KPI and the table row
+        assert page.count(f"{share_points} {pp}") == 2
+        assert gettext("%(adjusted)s pp against the period before") % {"adjusted": adjusted} in page
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "decimals", "expected"),
+    [
+        ("en", Decimal("55.6"), "1", "+55.6"),
+        ("sv", Decimal("55.6"), "1", "+55,6"),
+        ("nl", Decimal("55.6"), "1", "+55,6"),
+        ("en", Decimal("-33.11"), "2", "\u221233.11"),
+        ("sv", Decimal("-33.11"), "2", "\u221233,11"),
+        ("nl", Decimal("-33.11"), "2", "\u221233,11"),
+        ("sv", Decimal("-33.16"), "1", "\u221233,2"),
+        ("en", Decimal("1234.5"), "1", "+1\u202f234.5"),
+        ("sv", Decimal("1234.5"), "1", "+1\u00a0234,5"),
+        ("nl", Decimal("1234.5"), "1", "+1.234,5"),
+        ("sv", Decimal("50"), "1", "+50,0"),
+        ("sv", Decimal("-0.04"), "1", "0,0"),  # rounds to nothing: no sign
+        ("sv", Decimal("55.6"), "", "+55,6"),  # no places given: the value's own
+        ("sv", Decimal("-3"), "", "\u22123"),
+        ("nl", None, "", "–"),
+    ],
+)
+def test_signed_figures_use_the_readers_decimal_comma_grouping_and_a_true_minus(language, value, decimals, expected):
+    template = Template("{% load campaigns %}" + ("{{ value|signed:decimals }}" if decimals else "{{ value|signed }}"))
+
+    with translation.override(language):
+        assert template.render(Context({"value": value, "decimals": decimals})) == expected

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from io import StringIO
 
 import pytest
@@ -187,6 +187,10 @@ def _assert_demo_campaigns() -> None:
     assert own_brand.revenue_uplift_percent <= 0 and own_brand.uplift_per_company <= 0
     running = Campaign.objects.get(name="Workwear weeks")
     assert running.members.filter(company__external_id="ERP-1000", in_holdout=False).exists()
+    # It runs to the end of its last day in the club's time zone, 20 days from the seed: its
+    # (exclusive) end is the local midnight after that day, so members see that day as the last.
+    assert timezone.localtime(running.ends_at).time() == time.min
+    assert (running.last_day - timezone.localdate()).days in (19, 20)  # 19 if midnight passed since seeding
     summary = SeedSummary()
     holdout_login(summary)
     assert "held out of “Workwear weeks”" in summary.logins[0][0]
