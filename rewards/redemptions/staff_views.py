@@ -33,7 +33,7 @@ from rewards.catalogue.services import CatalogueError, voucher_codes_upload
 from rewards.ledger.selectors import programme_rules_for_request
 from rewards.redemptions.filters import FulfilmentFilter
 from rewards.redemptions.forms import BulkFulfilForm, FulfilForm, StaffRejectForm, VoucherUploadForm
-from rewards.redemptions.selectors import fulfilment_queue, staff_redemption
+from rewards.redemptions.selectors import fulfilment_queue, fulfilment_queue_page, staff_redemption
 from rewards.redemptions.services import (
     RedemptionError,
     can_fulfil,
@@ -77,6 +77,8 @@ class FulfilmentQueueView(
     export_formats = ("csv",)
 
     def get_queryset(self):
+        if self.requested_export_format() is None:
+            return fulfilment_queue_page(visible_to=self.request.user)
         return fulfilment_queue(visible_to=self.request.user)
 
     def get_table_kwargs(self):

@@ -5,19 +5,27 @@ with their report, and the admin's guard against overwriting a stock that moved.
 from __future__ import annotations
 
 import csv
+import inspect
 import io
+import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.template import Template
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django_tables2 import RequestConfig
 
 from rewards.catalogue.services import CatalogueError, approval_threshold_set, voucher_codes_upload
 from rewards.models import Redemption, RedemptionStatus, Reward, VoucherCode
-from rewards.redemptions.services import redemption_fulfil
+from rewards.redemptions.selectors import fulfilment_queue, fulfilment_queue_page
+from rewards.redemptions.services import redemption_approve, redemption_cancel, redemption_fulfil, redemption_reject
+from rewards.redemptions.tables import FulfilmentTable
 from tests.factories import CompanyFactory, MembershipFactory
 
 from .factories import RewardFactory, VoucherCodeFactory, VoucherRewardFactory
@@ -42,8 +50,6 @@ def buyer(purchaser, account):
 
 
 def numbers(response) -> list[str]:
-    import re
-
     return re.findall(r">(R-\d{5})</a>", response.content.decode())
 
 
@@ -167,6 +173,79 @@ def test_given_many_orders_when_the_queue_opens_then_its_queries_stay_the_same(
 
     assert len(numbers(response)) == 50
     assert len(large) == len(small)
+
+
+def test_given_many_orders_when_the_queue_opens_then_no_cell_compiles_a_template_or_inspects_a_renderer(
+    client, fulfiller, buyer
+):
+    # django-tables2's own rows inspect each cell's renderer and a DateTimeColumn compiles a
+    # template for each cell: 550 of each on a page of 50 orders. The queue does that once a page.
+    reward = RewardFactory(points_cost=1_000)
+    for _ in range(3):
+        request_redemption(buyer, reward)
+    client.get(QUEUE_URL)
+    small = work_done(client)
+    for _ in range(60):
+        request_redemption(buyer, reward)
+
+    large = work_done(client)
+
+    assert large == small
+
+
+def work_done(client) -> tuple[int, int]:
+    """How many functions the queue's page inspects and how many templates it compiles."""
+    compile_nodelist = Template.compile_nodelist
+    with (
+        mock.patch("inspect.signature", wraps=inspect.signature) as inspected,
+        mock.patch.object(Template, "compile_nodelist", autospec=True, side_effect=compile_nodelist) as compiled,
+    ):
+        assert len(numbers(client.get(QUEUE_URL))) > 0
+    return inspected.call_count, compiled.call_count
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_given_orders_of_every_kind_and_state_then_the_queue_shows_django_tables2s_own_cells(
+    fulfiller, buyer, company_admin, rules, language
+):
+    # The queue renders its rows itself (FulfilmentTable.body_rows) from fewer columns
+    # (fulfilment_queue_page); the table must read as django-tables2 renders it from the
+    # whole queue: every cell, its attributes, labels, defaults and escaping.
+    company = buyer.company
+    company.name = 'Bygg & <Söner> "AB"'
+    company.save(update_fields=["name"])
+    approval_threshold_set(company=company, threshold=5_000, by=company_admin)
+    parcel = RewardFactory(points_cost=1_000, title="Kaffe <3 & te")
+    request_redemption(buyer, parcel, now=timezone.now() - timedelta(days=8))
+    request_redemption(buyer, RewardFactory(points_cost=1_000, kind="donation", charity_name="Red Cross"))
+    voucher = VoucherRewardFactory(points_cost=1_000)
+    VoucherCodeFactory(reward=voucher)
+    request_redemption(buyer, voucher)
+    redemption_fulfil(redemption=request_redemption(buyer, parcel), by=fulfiller)
+    redemption_reject(redemption=request_redemption(buyer, parcel), by=fulfiller, comment="Sold out")
+    approved = request_redemption(buyer, RewardFactory(points_cost=10_000))
+    redemption_approve(redemption=approved, by=company_admin)
+    request_redemption(buyer, RewardFactory(points_cost=10_000))  # awaits approval
+    cancel = request_redemption(buyer, parcel)
+    redemption_cancel(redemption=cancel, by=cancel.requested_by)
+    request = RequestFactory().get(QUEUE_URL, {"status": "", "sort": "-age"})
+    request.user = fulfiller
+
+    with translation.override(language):
+        page = table_html(fulfilment_queue_page(visible_to=fulfiller), request, rules)
+        stock = table_html(
+            fulfilment_queue(visible_to=fulfiller), request, rules, "django_tables2/bootstrap5-responsive.html"
+        )
+
+    assert page.count("<tr") == 1 + 8
+    assert page == stock
+
+
+def table_html(queryset, request, rules, template_name=None) -> str:
+    """The table as rendered, with the whitespace between tags left out."""
+    table = FulfilmentTable(queryset, rules=rules, template_name=template_name)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", table.as_html(request)))
 
 
 def test_given_rewards_running_low_then_the_queue_warns_with_links_to_restock(client, fulfiller):
