@@ -87,16 +87,33 @@ class FulfilmentQueueView(
     def get_export_filename(self, export_format):
         return f"redemptions-{timezone.localtime().strftime('%Y%m%d-%H%M')}.{export_format}"
 
+    def filter_refused(self) -> bool:
+        """Whether the filter asked for is not one the form offers (``?status=bogus``): the
+        page then says so with a 400 instead of an empty queue that reads "all dealt with",
+        and no export is made."""
+        filterset = getattr(self, "filterset", None)  # not yet while the queryset is made
+        return filterset is not None and filterset.is_bound and not filterset.is_valid()
+
+    def requested_export_format(self) -> str | None:
+        return None if self.filter_refused() else super().requested_export_format()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param)):
+        if self.requested_export_format() is not None:
             return context
         context.update(
             low_stock=rewards_low_on_stock(),
             bulk_form=BulkFulfilForm(),
             querystring=self.request.GET.urlencode(),
+            filter_refused=self.filter_refused(),
         )
         return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if self.filter_refused():
+            response.status_code = 400
+        return response
 
 
 class BulkFulfilView(FulfilmentStaffRequiredMixin, View):

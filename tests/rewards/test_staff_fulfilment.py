@@ -83,6 +83,21 @@ def test_given_the_kind_filter_then_only_that_kind(client, fulfiller, buyer):
     assert numbers(client.get(QUEUE_URL, {"kind": "physical"})) == [parcel.number]
 
 
+@pytest.mark.parametrize("query", [{"status": "bogus"}, {"kind": "bogus"}, {"age": "9999"}, {"status": "open\x00"}])
+def test_given_a_filter_the_queue_does_not_offer_then_it_says_so_instead_of_all_dealt_with(
+    client, fulfiller, buyer, query
+):
+    request_redemption(buyer, RewardFactory(points_cost=1_000))
+    response = client.get(QUEUE_URL, query)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "This filter is not one the queue offers" in page
+    assert "every order matching the filter is dealt with" not in page
+    assert 'class="invalid-feedback d-block"' in page  # the field that is wrong is marked
+    export = client.get(QUEUE_URL, {**query, "_export": "csv"})
+    assert export.status_code == 400 and not export.get("Content-Disposition")  # no empty download
+
+
 def test_given_e_vouchers_then_the_queue_lists_only_orders_that_need_hands(client, fulfiller, buyer):
     parcel = request_redemption(buyer, RewardFactory(points_cost=1_000))
     voucher = VoucherRewardFactory(points_cost=1_000)
