@@ -21,10 +21,10 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    DateField,
     DecimalField,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -35,7 +35,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from members.models import Company, CompanyStatus, Membership, User
@@ -798,15 +799,16 @@ def results_periods(campaign: Campaign, *, now: datetime) -> tuple[datetime, dat
 def campaign_results(
     *, campaign: Campaign, now: datetime | None = None, rules: ProgrammeRules | None = None, weeks: bool = True
 ) -> CampaignResults:
-    """The results page's figures for a started campaign (see ``CampaignResults``). Five
+    """The results page's figures for a started campaign (see ``CampaignResults``). Six
     queries whatever the number of members and purchases, one of them the reporting rates
     (and the rules, unless given).
 
-    The groups' revenue and buyers, and with ``weeks`` each week's revenue per group, come
-    from one pass over the members' purchases of the window, summed per company, period
-    (and week) in the database (a hash of 6 000 rows at real size, 30 000 with the weeks;
-    grouping by the hold-out flag with a distinct count sorted all 143 000 purchases on
-    disk) and added up per group here."""
+    The groups' revenue and buyers come from the members' purchases of the window summed per
+    company and period in the database (6 000 rows at real size; grouping by the hold-out
+    flag with a distinct count sorted all 143 000 purchases on disk), and with ``weeks``
+    each week's revenue per group from a second pass that numbers the weeks by comparing
+    with their first moments (``_WeekNumber``): 18 rows instead of 30 000, and no time-zone
+    conversion per purchase. Both read only the purchases' period index."""
     now = now or timezone.now()
     rules = rules or ProgrammeRules.current()
     before_start, start, end = results_periods(campaign, now=now)
@@ -815,38 +817,28 @@ def campaign_results(
     for in_holdout in holdout_of.values():
         sizes[in_holdout] += 1
     amount = net_amount_in_base()
-    in_window = Q(occurred_at__gte=before_start, occurred_at__lt=end)
-    groups = ["company_id", "during", *(["week"] if weeks else [])]
+    purchases = Purchase.objects.filter(occurred_at__gte=before_start, occurred_at__lt=end).order_by()
     per_company = (
-        Purchase.objects.filter(
-            in_window, company_id__in=CampaignMember.objects.filter(campaign=campaign).values("company_id")
-        )
+        purchases.filter(company_id__in=CampaignMember.objects.filter(campaign=campaign).values("company_id"))
         .annotate(
             during=Case(
                 When(occurred_at__gte=start, then=Value(True)), default=Value(False), output_field=BooleanField()
-            ),
-            # The week's first day, local, as a date: made in SQL, not converted row by row.
-            **({"week": Cast(TruncWeek("occurred_at"), output_field=DateField())} if weeks else {}),
+            )
         )
-        .values(*groups)
-        .annotate(revenue=Sum(amount), orders=Count("pk", filter=Q(original__isnull=True)))
-        .order_by()
+        .values("company_id", "during")
+        # Counting a column the period index holds (not the key) lets it answer without the rows.
+        .annotate(revenue=Sum(amount), orders=Count("occurred_at", filter=Q(original__isnull=True)))
     )
     revenue = {(holdout, period): ZERO for holdout in (False, True) for period in (False, True)}
-    orders_of: dict[tuple[int, bool], int] = defaultdict(int)
-    by_week: dict[date, dict[bool, Decimal]] = defaultdict(lambda: {False: ZERO, True: ZERO})
-    for row in per_company.values_list(*groups, "revenue", "orders"):
-        company_id, during, *week, company_revenue, orders = row
+    buyers = dict.fromkeys(revenue, 0)
+    for company_id, during, company_revenue, orders in per_company.values_list(
+        "company_id", "during", "revenue", "orders"
+    ):
         holdout = holdout_of.get(company_id)
         if holdout is None:  # joined the audience between the two reads
             continue
         revenue[holdout, during] += company_revenue or ZERO
-        orders_of[company_id, during] += orders
-        if week:
-            by_week[week[0]][holdout] += company_revenue or ZERO
-    buyers = dict.fromkeys(revenue, 0)
-    for (company_id, during), orders in orders_of.items():
-        buyers[holdout_of[company_id], during] += 1 if orders else 0
+        buyers[holdout, during] += 1 if orders else 0
 
     def figures(holdout: bool, in_campaign: bool) -> GroupFigures:
         key = (holdout, in_campaign)
@@ -866,14 +858,83 @@ def campaign_results(
         points_value=(Decimal(campaign.points_awarded) * rules.point_value).quantize(Decimal("0.01")),
         currency=rules.currency,
         participants=participants,
-        weeks=_weekly(by_week, start=start, sizes=sizes),
+        weeks=_weekly(purchases, campaign=campaign, amount=amount, window=(before_start, start, end), sizes=sizes)
+        if weeks
+        else [],
         nps=nps_figures(ActivityCompletion.objects.filter(activity__campaign=campaign)),
     )
 
 
-def _weekly(by_week: dict[date, dict[bool, Decimal]], *, start: datetime, sizes: dict) -> list[WeekFigures]:
-    """Each week's revenue per company of both groups (weeks starting Monday, local time),
-    from ``by_week``: the groups' revenue by the week's first day."""
+class _WeekNumber(Func):
+    """Which of the weeks starting at ``firsts`` (sorted moments, ``firsts[0]`` the earliest)
+    a moment falls in: 0 before ``firsts[1]``, 1 before ``firsts[2]``, … Comparing with
+    moments made in Python keeps a week's start at local midnight across a daylight-saving
+    change and costs the database no time-zone conversion per row. PostgreSQL finds the
+    week by binary search (``width_bucket`` over an array); other databases by a ``CASE``."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, firsts: list[datetime]):
+        super().__init__(expression)
+        self.edges = firsts[1:]
+
+    def as_sql(self, compiler, connection, **extra_context):
+        if not self.edges:
+            return compiler.compile(Value(0, output_field=IntegerField()))
+        case = Case(
+            *(
+                When(LessThan(self.source_expressions[0], edge), then=Value(number))
+                for number, edge in enumerate(self.edges)
+            ),
+            default=Value(len(self.edges)),
+            output_field=IntegerField(),
+        )
+        return compiler.compile(case.resolve_expression(compiler.query))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        if not self.edges:
+            return compiler.compile(Value(0, output_field=IntegerField()))
+        moment_sql, moment_params = compiler.compile(self.source_expressions[0])
+        return f"width_bucket({moment_sql}, %s::timestamptz[])", (*moment_params, list(self.edges))
+
+
+def _week_firsts(since: datetime, until: datetime) -> list[datetime]:
+    """The first moments (Monday, local midnight) of the weeks from the one holding
+    ``since`` to the one holding ``until``."""
+    zone = timezone.get_current_timezone()
+    day = timezone.localtime(since).date()
+    monday = day - timedelta(days=day.weekday())
+    firsts = []
+    while not firsts or firsts[-1] < until:
+        firsts.append(timezone.make_aware(datetime.combine(monday, datetime.min.time()), zone))
+        monday += timedelta(days=7)
+    if len(firsts) > 1 and firsts[-1] >= until:
+        firsts.pop()
+    return firsts
+
+
+def _weekly(
+    purchases: QuerySet[Purchase],
+    *,
+    campaign: Campaign,
+    amount,
+    window: tuple[datetime, datetime, datetime],
+    sizes: dict,
+) -> list[WeekFigures]:
+    """Each week's revenue per company of both groups (weeks starting Monday, local time)
+    among ``purchases`` (those of the results ``window``: before start, start, end), for the
+    weeks that have any. One query."""
+    before_start, start, end = window
+    firsts = _week_firsts(before_start, end)
+    rows = (
+        purchases.filter(company__campaign_memberships__campaign=campaign)
+        .values(holdout=F("company__campaign_memberships__in_holdout"), week=_WeekNumber("occurred_at", firsts))
+        .annotate(revenue=Sum(amount))
+        .values_list("holdout", "week", "revenue")
+    )
+    by_week: dict[date, dict[bool, Decimal]] = defaultdict(lambda: {False: ZERO, True: ZERO})
+    for holdout, number, week_revenue in rows:
+        by_week[timezone.localtime(firsts[number]).date()][holdout] += week_revenue or ZERO
     treated_size, holdout_size = sizes.get(False, 0), sizes.get(True, 0)
     start_week = timezone.localtime(start).date() - timedelta(days=timezone.localtime(start).weekday())
     return [

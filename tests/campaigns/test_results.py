@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from campaigns.models import ActivityCompletion, ActivityKind, AwardKind, CampaignAward
@@ -213,3 +214,37 @@ def test_signed_figures_use_the_readers_decimal_comma_grouping_and_a_true_minus(
 
     with translation.override(language):
         assert template.render(Context({"value": value, "decimals": decimals})) == expected
+
+
+def test_the_weeks_start_on_monday_at_local_midnight_across_a_clock_change(rules, owner):
+    """Summer time starts on Sunday 29 March 2026 in Stockholm. A purchase half an hour into
+    Monday 30 March (22:30 UTC on the Sunday) is that Monday's week, one half an hour before
+    it the week before: the weeks are cut at local midnight, whatever the offset."""
+    stockholm = ZoneInfo("Europe/Stockholm")
+    treated, held_out = CompanyFactory(), CompanyFactory()
+    campaign = run_campaign(
+        CampaignFactory(
+            owner=owner,
+            starts_at=datetime(2026, 3, 30, tzinfo=stockholm),
+            ends_at=datetime(2026, 4, 13, tzinfo=stockholm),
+        ),
+        treated=[treated],
+        held_out=[held_out],
+    )
+    for moment, amount in [
+        (datetime(2026, 3, 29, 23, 30, tzinfo=stockholm), "100"),
+        (datetime(2026, 3, 30, 0, 30, tzinfo=stockholm), "200"),
+        (datetime(2026, 4, 12, 23, 59, tzinfo=stockholm), "400"),
+    ]:
+        PurchaseFactory(company=treated, net_amount=Decimal(amount), occurred_at=moment)
+    PurchaseFactory(company=held_out, net_amount=Decimal("50"), occurred_at=datetime(2026, 3, 16, tzinfo=stockholm))
+
+    with timezone.override(stockholm):
+        weeks = campaign_results(campaign=campaign, now=datetime(2026, 5, 1, tzinfo=UTC)).weeks
+
+    assert [(week.week, week.treated_per_company, week.holdout_per_company, week.during) for week in weeks] == [
+        (date(2026, 3, 16), Decimal("0.00"), Decimal("50.00"), False),
+        (date(2026, 3, 23), Decimal("100.00"), Decimal("0.00"), False),
+        (date(2026, 3, 30), Decimal("200.00"), Decimal("0.00"), True),
+        (date(2026, 4, 6), Decimal("400.00"), Decimal("0.00"), True),
+    ]
