@@ -238,14 +238,17 @@ def _standings_of_compared_days(now: datetime) -> None:
 def _analyse() -> None:
     """Fresh planner statistics for the tables just rewritten: until autovacuum gets to them,
     PostgreSQL plans with the old row counts (the cohorts page took 7 s instead of 68 ms at
-    4 million company-days, scanning every row for a day that had none)."""
+    4 million company-days, scanning every row for a day that had none). Outside a
+    transaction (the command, the task) also a ``VACUUM``, which marks the new rows visible
+    to all: until then no read is index-only, and the overview's month sums read every row
+    (34 ms instead of 7 at 10 000 companies). Inside one (a test's) only the ``ANALYZE``."""
     if connection.vendor == "postgresql":
+        tables = ", ".join(
+            model._meta.db_table
+            for model in (CompanyDay, CompanyMonth, CompanyFirstOrder, SegmentSnapshot, SnapshotDay)
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"ANALYZE {CompanyDay._meta.db_table}, {CompanyMonth._meta.db_table},"
-                f" {CompanyFirstOrder._meta.db_table},"
-                f" {SegmentSnapshot._meta.db_table}, {SnapshotDay._meta.db_table}"
-            )
+            cursor.execute(f"ANALYZE {tables}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {tables}")
 
 
 def refresh(*, now: datetime | None = None) -> int:

@@ -240,8 +240,9 @@ def test_several_periods_at_once_from_the_summary_equal_the_live_figures(
     snapshots.rebuild(now=at(date(2026, 8, 1)))
     # Whether the summary is built; five for the outstanding points at the periods' ends;
     # three for logins, activities and reward orders; one for the members and first-time
-    # buyers; two for each of the two tables: thirteen for six periods, as for two.
-    with django_assert_max_num_queries(13):
+    # buyers; one for the suspended companies; two for each of the two tables: fourteen for
+    # six periods, as for two.
+    with django_assert_max_num_queries(14):
         together = periods_figures(periods=periods, user=club_admin, rules=rules, summary=True)
     assert [figures_dict(f) for f in together] == live
     alone = [figures_dict(period_figures(period=p, user=club_admin, rules=rules, summary=True)) for p in periods]
