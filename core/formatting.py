@@ -24,9 +24,11 @@ def format_number(value: int | Decimal, decimals: int = 0) -> str:
     )
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    """620 SEK, 12.35 SEK: whole amounts without decimals, others with two."""
-    decimals = 0 if amount == amount.to_integral_value() else 2
+def format_money(amount: Decimal, currency: str, *, cents: bool = False) -> str:
+    """620 SEK, 12.35 SEK: whole amounts without decimals, others with two; with ``cents``
+    always two (620.00 SEK), for a column of amounts: in Dutch "690.265 EUR" beside
+    "4.818.669,79 EUR" reads as a fraction."""
+    decimals = 2 if cents or amount != amount.to_integral_value() else 0
     return f"{format_number(amount, decimals)}\u00a0{currency}"
 
 

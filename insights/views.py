@@ -86,9 +86,14 @@ class InsightsAccessMixin(LoginRequiredMixin):
         self.filter_form = FilterForm(request.GET, user=user)
         if not self.filter_form.is_valid():
             self.filters = NO_FILTERS
-            return render(request, "insights/bad_filters.html", self.base_context(), status=400)
+            return self.filters_refused()
         self.filters = resolve(self.filter_form.filters(), user=user)
         return super().dispatch(request, *args, **kwargs)
+
+    def filters_refused(self):
+        """A 400 that says a filter value is not one the lists offer (a hand-made link, an
+        old bookmark): never the page as if unfiltered, or empty."""
+        return render(self.request, "insights/bad_filters.html", self.base_context(), status=400)
 
     def figures(self, name: str, compute, *parts, rows: bool = False):
         """``compute()`` through ``insights.cache.remembered`` (``rows``: ``remembered_rows``,
@@ -275,12 +280,10 @@ class SegmentsView(InsightsAccessMixin, View):
             rows, slipping, slipping_count = stored
         else:
             rows, slipping, slipping_count = self.figures("segments", summary)
-        try:
-            since = int(request.GET.get("since", 90))
-        except ValueError:
-            since = 90
-        if since not in MOVEMENT_DAYS:
-            since = 90
+        since = request.GET.get("since", "90")
+        if not since.isdigit() or int(since) not in MOVEMENT_DAYS:
+            return self.filters_refused()
+        since = int(since)
         keys, moves = self.figures(
             "movement", lambda: segment_movement(user=request.user, days=since, filters=self.filters), since
         )
@@ -495,7 +498,7 @@ class AtRiskView(InsightsAccessMixin, View):
     def get(self, request):
         reason = request.GET.get("reason", "")
         if reason and reason not in RISK_REASONS:
-            reason = ""
+            return self.filters_refused()
         rows = stored_at_risk_accounts(user=request.user, rules=self.rules, reason=reason, filters=self.filters)
         if rows is None:  # no standings with their facts at this moment: computed (and kept a minute)
             rows, _rest = self.figures(

@@ -15,9 +15,11 @@ register = template.Library()
 
 @register.filter
 def money(amount, currency: str = "SEK") -> str:
+    """An amount in cents with its currency, always with two decimals (Insights' tables mix
+    whole and broken amounts in one column), "–" for none."""
     if amount is None:
         return "–"
-    return format_money(Decimal(amount).quantize(Decimal("0.01")), currency)
+    return format_money(Decimal(amount).quantize(Decimal("0.01")), currency, cents=True)
 
 
 @register.filter

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from insights.models import SegmentSnapshot
 from insights.snapshots import nightly as segments_snapshot
@@ -149,6 +149,26 @@ def test_a_format_the_tables_are_not_offered_in_is_refused(client, club_admin, u
         assert response.content.decode() == "This list can be downloaded as CSV or XLSX."
 
 
+@pytest.mark.parametrize(
+    "url, good, bad",
+    [
+        ("/staff/insights/at-risk/", ["reason=detractor", ""], ["reason=bogus", "reason=%00", "reason=DETRACTOR"]),
+        ("/staff/insights/segments/", ["since=30", ""], ["since=bogus", "since=-30", "since=" + "9" * 30, "since=31"]),
+    ],
+)
+def test_a_list_value_the_page_does_not_offer_is_refused_not_ignored(client, club_admin, url, good, bad):
+    """A hand-made reason or movement period was quietly dropped: the whole unfiltered list
+    (or 90 days) under a link that asked for something else. Now a 400 that says so."""
+    buy(CompanyFactory(), 100, 1)
+    client.force_login(club_admin)
+    for query in good:
+        assert client.get(f"{url}?{query}").status_code == 200, query
+    for query in bad:
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 400, query
+        assert "These filters cannot be used: choose from the lists." in response.content.decode()
+
+
 def test_the_staff_home_and_the_menu_link_insights(client, club_admin, rep, viewer):
     for user, shown in ((club_admin, True), (rep, True), (viewer, False)):
         client.force_login(user)
@@ -247,3 +267,15 @@ def test_a_headline_amount_wraps_before_its_currency_never_inside_it():
     figure, currency = html.removeprefix('<span class="text-nowrap">').split("</span> ")
     assert currency == "SEK" and figure.endswith("808.74") and " " not in figure
     assert headline_money(None, "SEK") == "–"
+
+
+def test_amounts_in_insights_always_show_their_cents_so_a_column_reads_alike():
+    """A whole amount beside a broken one: in Dutch "690.265 EUR" beside "4.818.669,79 EUR"
+    reads as a fraction; both carry their cents."""
+    from insights.templatetags.insights import money
+
+    with translation.override("nl"):
+        assert money(Decimal("690265"), "EUR") == "690.265,00\u00a0EUR"
+        assert money(Decimal("4818669.79"), "EUR") == "4.818.669,79\u00a0EUR"
+    with translation.override("en"):
+        assert money(Decimal("12"), "SEK").endswith("12.00\u00a0SEK")
