@@ -346,7 +346,8 @@ def _net_since_summary(moments: list[datetime], *, scope: Q, entry_scope: Q, ent
     if partial:
         # Only the days of those months (the rest of the year's days hold nothing asked for).
         ranges = {m: Q(day__gte=summed[m], day__lt=whole_from[m]) for m in partial}
-        in_days = CompanyDay.objects.filter(scope, _any(list(ranges.values()))).aggregate(
+        days = _units_in([(summed[m], whole_from[m]) for m in partial], "day")  # read as a list: index-only
+        in_days = CompanyDay.objects.filter(scope, day__in=days).aggregate(
             **{keys[m]: Coalesce(Sum("points_net", filter=ranges[m]), 0) for m in partial}
         )
     after = LedgerEntry.objects.filter(entry_scope, pk__gt=entry_pk, created_at__gte=min(summed)).aggregate(
@@ -438,22 +439,22 @@ def _whole_months_and_days(period: Period) -> tuple[_SummaryPart | None, _Summar
 
 
 def _read_together(parts: list[_SummaryPart]) -> Q:
-    """The rows of every one of ``parts`` (of one table): the months as one list, which
-    PostgreSQL reads from the ``(month, company)`` index alone (lists OR-ed together made it
-    scan the whole table); the days as their ranges."""
-    if parts[0].column == "month":
-        return Q(month__in=sorted({month for part in parts for month in _months_of(part)}))
-    return _any([part.condition for part in parts])
+    """The rows of every one of ``parts`` (of one table), as one list of the months or days
+    they cover: PostgreSQL reads a list from the covering ``(month|day, company)`` index
+    alone, where ranges OR-ed together made it scan the table (the months) or fetch every
+    row from disk (half a million days for a 100-day period: 0.4 s against 0.17 s)."""
+    return Q(**{f"{parts[0].column}__in": _units_in([span for part in parts for span in part.spans], parts[0].column)})
 
 
-def _months_of(part: _SummaryPart) -> list[date]:
-    months = []
-    for start, end in part.spans:
-        month = start
-        while month < end:
-            months.append(month)
-            month = _add_months(month, 1)
-    return months
+def _units_in(spans, column: str) -> list[date]:
+    """Every month (``column`` "month") or day in the ``[start, end)`` ``spans``, once, sorted."""
+    units = set()
+    for start, end in spans:
+        unit = start
+        while unit < end:
+            units.add(unit)
+            unit = _add_months(unit, 1) if column == "month" else unit + timedelta(days=1)
+    return sorted(units)
 
 
 def _summary_sums(periods: list[Period], scope: Q) -> list[dict]:

@@ -115,8 +115,8 @@ def test_a_rep_sees_the_value_of_their_accounts_only(client, settings, rep, comp
     assert b"Mine AB" in client.get(reverse("insights:lifetime")).content
     export = b"".join(client.get(reverse("insights:lifetime") + "?format=csv").streaming_content)
     assert b"Mine AB" in export and b"Theirs AB" not in export
-    # A hostile "since" is the default, not an error.
-    assert client.get(reverse("insights:segments") + "?since=9999999999999999999999").status_code == 200
+    # A hostile "since" is refused with the filters' message, not a server error nor silently 90 days.
+    assert client.get(reverse("insights:segments") + "?since=9999999999999999999999").status_code == 400
 
 
 def test_the_values_read_from_the_night_s_standings_equal_the_computed_ones(club, club_admin, monkeypatch):
