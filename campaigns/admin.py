@@ -55,7 +55,6 @@ from .models import (
     Segment,
 )
 from .selectors import (
-    campaign_results,
     campaign_results_by_company,
     campaign_trail,
     campaigns_with_figures,
@@ -63,6 +62,7 @@ from .selectors import (
     nps_by_month,
     nps_figures,
     nps_latest_comments,
+    remembered_campaign_results,
 )
 from .services import (
     CampaignError,
@@ -457,12 +457,14 @@ class CampaignAdmin(TranslatedContentAdmin):
     def results_view(self, request, pk: int):
         campaign = self._started_campaign(request, pk)
         rules = programme_rules_for_request(request)
+        results, computed_at = remembered_campaign_results(campaign=campaign, rules=rules)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Results of %(name)s") % {"name": campaign.name},
             "campaign": campaign,
-            "results": campaign_results(campaign=campaign, rules=rules),
+            "results": results,
+            "figures_as_of": computed_at,
             "points_rules": rules,
         }
         return TemplateResponse(request, "campaigns/admin/campaign_results.html", context)

@@ -17,6 +17,8 @@ from decimal import Decimal
 from functools import reduce
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.cache import caches
 from django.db.models import (
     BooleanField,
     Case,
@@ -38,7 +40,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.db.models.lookups import LessThan
 from django.utils import timezone
+from django.utils.connection import ConnectionProxy
 
+from core.figures_cache import figures_key, remembered
 from members.models import Company, CompanyStatus, Membership, User
 from members.selectors import staff_company_q, staff_sees_every_company
 from rewards.models import PointsAccount, ProgrammeRules, Purchase, Redemption, RedemptionStatus
@@ -862,6 +866,37 @@ def campaign_results(
         if weeks
         else [],
         nps=nps_figures(ActivityCompletion.objects.filter(activity__campaign=campaign)),
+    )
+
+
+# Computed figures kept a while (settings: Redis, else each process's memory).
+figures_cache = ConnectionProxy(caches, "figures")
+
+
+def remembered_campaign_results(*, campaign: Campaign, rules: ProgrammeRules) -> tuple[CampaignResults, datetime]:
+    """``campaign_results`` and when they were computed, kept for the next reader for
+    ``CAMPAIGN_RESULTS_CACHE_SECONDS`` (``core.figures_cache``): at real size a 3 000-company
+    audience's results read 200 000 purchases twice (0.2 s), and several people open the same
+    results. The key holds the campaign's schedule, status and points and the programme's
+    currency and point value, so a change to any of them is seen at once; purchases, awards
+    and answers arriving meanwhile (and a changed reporting rate) are at most that old."""
+    key = figures_key(
+        "campaigns:results:v1:",
+        (
+            campaign.pk,
+            campaign.status,
+            campaign.starts_at,
+            campaign.ends_at,
+            campaign.points_awarded,
+            rules.currency,
+            Decimal(rules.point_value).normalize(),
+        ),
+    )
+    return remembered(
+        figures_cache,
+        key,
+        seconds=settings.CAMPAIGN_RESULTS_CACHE_SECONDS,
+        compute=lambda: campaign_results(campaign=campaign, rules=rules),
     )
 
 

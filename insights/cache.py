@@ -26,7 +26,6 @@ the page (and woke the garbage collector for another 150 ms one view in three).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -37,6 +36,9 @@ from django.core.cache import caches
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.connection import ConnectionProxy
+
+from core.figures_cache import cached_many, figures_key
+from core.figures_cache import remembered as core_remembered
 
 from .models import SnapshotDay, SummaryState
 
@@ -59,10 +61,8 @@ def data_version() -> str:
 
 
 def cache_key(name: str, *, scope: str, parts: tuple) -> str:
-    """The cache key of page ``name`` for ``scope`` with ``parts`` (hashed: filters and ids
-    would make it longer than memcached's and readable in Redis)."""
-    raw = "\x1f".join([name, scope, *map(repr, parts), data_version()])
-    return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
+    """The cache key of page ``name`` for ``scope`` with ``parts`` and the data version."""
+    return figures_key(KEY_PREFIX, (name, scope, *parts, data_version()))
 
 
 def _seconds() -> int:
@@ -70,12 +70,7 @@ def _seconds() -> int:
 
 
 def _get_many(keys: list[str]) -> dict[str, Any]:
-    """``keys``' values found in the cache; none when it cannot be reached (only slower)."""
-    try:
-        return cache.get_many(keys)
-    except Exception:
-        logger.warning("Insights cache unreachable; computing", exc_info=True)
-        return {}
+    return cached_many(cache, keys)
 
 
 def remembered(name: str, *, scope: str, parts: tuple, compute: Callable[[], T]) -> tuple[T, datetime]:
@@ -85,16 +80,7 @@ def remembered(name: str, *, scope: str, parts: tuple, compute: Callable[[], T])
     seconds = _seconds()
     if not seconds:
         return compute(), timezone.now()
-    key = cache_key(name, scope=scope, parts=parts)
-    hit = _get_many([key]).get(key)
-    if hit is not None:
-        return hit
-    result = (compute(), timezone.now())
-    try:
-        cache.set(key, result, seconds)
-    except Exception:
-        logger.warning("Insights cache unreachable; %s not kept", name, exc_info=True)
-    return result
+    return core_remembered(cache, cache_key(name, scope=scope, parts=parts), seconds=seconds, compute=compute)
 
 
 class CachedRows(Sequence):

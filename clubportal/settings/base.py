@@ -179,6 +179,8 @@ LOCK_WAIT_SECONDS = env_int("LOCK_WAIT_SECONDS", 3, minimum=1)
 # How long an Insights page's computed figures are kept for the next reader with the same
 # scope, filters and data (insights.cache); 0 computes every page view.
 INSIGHTS_CACHE_SECONDS = env_int("INSIGHTS_CACHE_SECONDS", 60, minimum=0)
+# The same for a campaign's results against its hold-out (the admin's results page).
+CAMPAIGN_RESULTS_CACHE_SECONDS = env_int("CAMPAIGN_RESULTS_CACHE_SECONDS", 60, minimum=0)
 
 # The audit trail keeps no IP address: who and what is enough, and an address would be one
 # more personal datum to keep and erase. Changes are kept as the library's text of each value
@@ -235,6 +237,13 @@ CACHES["insights-local"] = {
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
 CACHES["insights"] = redis_cache(REDIS_URL, fallback="insights-local") if REDIS_URL else dict(CACHES["insights-local"])
+# Other computed figures (core.figures_cache: a campaign's results), kept the same way.
+CACHES["figures-local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "computed-figures",
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
+CACHES["figures"] = redis_cache(REDIS_URL, fallback="figures-local") if REDIS_URL else dict(CACHES["figures-local"])
 
 # Wagtail looks renditions up in this cache; process-local memory keeps every page view
 # from writing to the shared default cache.

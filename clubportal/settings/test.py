@@ -27,6 +27,7 @@ CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # Insights' figures are computed on every view (tests change the data between two views);
 # tests/insights/test_cache.py turns the cache on.
 INSIGHTS_CACHE_SECONDS = 0
+CAMPAIGN_RESULTS_CACHE_SECONDS = 0
 
 # The tests' webhook receivers listen on loopback.
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True

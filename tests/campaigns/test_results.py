@@ -7,13 +7,19 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import caches
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from campaigns.models import ActivityCompletion, ActivityKind, AwardKind, CampaignAward
-from campaigns.selectors import campaign_results, campaign_results_by_company, results_periods
+from campaigns.selectors import (
+    campaign_results,
+    campaign_results_by_company,
+    remembered_campaign_results,
+    results_periods,
+)
 from core.texts import free_text
 from rewards.ledger.services import points_award
 from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
@@ -248,3 +254,37 @@ def test_the_weeks_start_on_monday_at_local_midnight_across_a_clock_change(rules
         (date(2026, 3, 30), Decimal("200.00"), Decimal("0.00"), True),
         (date(2026, 4, 6), Decimal("400.00"), Decimal("0.00"), True),
     ]
+
+
+def test_the_results_are_kept_a_minute_and_computed_again_when_the_campaign_changes(
+    club, rules, settings, django_assert_num_queries
+):
+    """Several people open the same results: the second reads them from the cache (no query)
+    with the time they were computed; a change to the campaign's points or schedule is a new
+    key, so it is seen at once; a purchase arriving meanwhile waits for the minute."""
+    settings.CAMPAIGN_RESULTS_CACHE_SECONDS = 60
+    settings.CACHES = {
+        **settings.CACHES,
+        "figures": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "campaign-results-test"},
+    }
+    caches["figures"].clear()
+    first, computed_at = remembered_campaign_results(campaign=club, rules=rules)
+    a = club.members.get(company__name="A").company
+    PurchaseFactory(company=a, net_amount=Decimal("500"), occurred_at=DURING)
+
+    with django_assert_num_queries(0):
+        again, again_at = remembered_campaign_results(campaign=club, rules=rules)
+    assert (again.treated_during.revenue, again_at) == (first.treated_during.revenue, computed_at)
+
+    club.points_awarded += 100
+    club.save(update_fields=["points_awarded"])
+    changed, _at = remembered_campaign_results(campaign=club, rules=rules)
+    assert changed.treated_during.revenue == first.treated_during.revenue + 500
+    assert changed.points_issued == 2100
+
+    settings.CAMPAIGN_RESULTS_CACHE_SECONDS = 0  # off: computed on every view
+    PurchaseFactory(company=a, net_amount=Decimal("50"), occurred_at=DURING)
+    assert remembered_campaign_results(campaign=club, rules=rules)[0].treated_during.revenue == (
+        first.treated_during.revenue + 550
+    )
+    caches["figures"].clear()
