@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils import formats
+
 # Colours with at least 3:1 contrast on white (WCAG 2.1 1.4.11, non-text contrast).
 BLUE = "#0d6efd"
 ORANGE = "#b35c00"
@@ -45,7 +47,7 @@ class Chart:
     headings; when not given, the table is the labels against the series' raw values.
     ``marker`` (an index into ``labels``) draws a line before that label and shades what
     follows (a campaign's start). ``unit`` is "" (plain numbers), "points" or a currency
-    code (the axis ticks are formatted as money in the reader's language)."""
+    code (the axis and the tooltips then write money as the table does: "12 345 SEK")."""
 
     id: str
     kind: str
@@ -79,11 +81,15 @@ class Chart:
         ]
 
     def spec(self) -> dict:
-        """What ``charts.js`` draws (JSON-safe)."""
+        """What ``charts.js`` draws (JSON-safe). With the active language's number separators,
+        so the axis and the tooltips write a figure as the table does (``core.formatting``):
+        call it when rendering, for the reader."""
         return {
             "kind": self.kind,
             "labels": self.labels,
             "unit": self.unit,
+            "decimalSeparator": formats.get_format("DECIMAL_SEPARATOR"),
+            "thousandSeparator": formats.get_format("THOUSAND_SEPARATOR"),
             "stacked": self.stacked,
             "marker": self.marker,
             "markerLabel": self.marker_label,

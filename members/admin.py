@@ -17,8 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.currencies import currency_for_country
+
 from . import sso
 from .admin_scoping import CompanyScopedAdminMixin
+from .currency_guards import company_currency_change_refusal
 from .models import (
     Company,
     CompanyStatus,
@@ -121,6 +124,12 @@ class CompanyAdminForm(forms.ModelForm):
                 "status",
                 _("Use the Close company or Reopen company button: the points and the contacts' log-ins change too."),
             )
+        if self.instance.pk and "currency" in cleaned and cleaned.get("country"):
+            # The currency it would buy in once saved (empty: the new country's). The admin's
+            # change view runs in a transaction: what the guards locked holds until the save.
+            currency = cleaned["currency"] or currency_for_country(cleaned["country"])
+            if refusal := company_currency_change_refusal(company=self.instance, currency=currency):
+                self.add_error("currency", refusal)
         return cleaned
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.currencies import currency_for_country, currency_is_known
+from core.currencies import CurrencyField, currency_for_country
 
 from .validators import validate_org_number
 
@@ -106,9 +106,8 @@ class Company(models.Model):
     country = models.CharField(_("country"), max_length=2, choices=Country.choices, default=Country.SWEDEN)
     # The currency the company is invoiced in: its purchases arrive in it and its people read
     # their points' value in it. Empty on a new company: its country's (core.currencies).
-    currency = models.CharField(
+    currency = CurrencyField(
         _("currency"),
-        max_length=3,
         blank=True,
         default="",
         db_default="",  # rows inserted without it (raw SQL, older migrations' models) read as the country's
@@ -172,11 +171,7 @@ class Company(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        self.currency = (self.currency or "").strip().upper()
-        if self.currency and not currency_is_known(self.currency):
-            raise ValidationError(
-                {"currency": _("%(code)s is not a currency code (ISO 4217).") % {"code": self.currency}}
-            )
+        # The currency is read as a code and checked by its field (``CurrencyField``).
         if self.org_number and self.country:
             try:
                 self.org_number = validate_org_number(self.org_number, self.country)

@@ -371,7 +371,9 @@ def company_upsert(
     ``ValidationError`` with a message per field (also when another company already has the
     organisation number); nothing is changed then. Two concurrent first calls for the same
     external id give one company: the loser of the insert race updates the winner's row.
-    Status, sales rep and memberships are never touched here.
+    Status, sales rep and memberships are never touched here, nor the currency the company
+    buys in, also when its country changes: staff change a currency in the admin, which first
+    checks what the change would strand (``members.currency_guards``: open orders of money).
     """
 
     external_id = external_id.strip()
@@ -429,8 +431,13 @@ def company_upsert(
             others = Company.objects.filter(country=country, org_number=org_number).exclude(pk=company.pk)
             if identity_changed and others.exists():
                 raise _org_number_taken()
+            # A row stored without a currency (bulk-created) buys in its country's; a new
+            # country would switch it silently. Keep the one it buys in (see the docstring).
+            pinned = "country" in changed and not company.currency
+            if pinned:
+                company.currency = company.purchase_currency
             for field in changed:
                 setattr(company, field, values[field])
-            company.save(update_fields=changed)
+            company.save(update_fields=[*changed, "currency"] if pinned else changed)
             return company, False
     raise MembersError(_("The company could not be saved; try again."))

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django_cleanup import cleanup
 from modeltranslation.utils import build_localized_fieldname
 
-from core.currencies import currency_for_country, currency_is_known
+from core.currencies import CurrencyField, currency_for_country, currency_is_known
 from core.texts import StoredText, text_render
 from members.models import Company, Country
 
@@ -68,7 +68,7 @@ class ProgrammeRules(models.Model):
         default=Decimal("0.05"),
         validators=[MinValueValidator(Decimal("0"))],
     )
-    currency = models.CharField(_("currency"), max_length=3, default="SEK", validators=[RegexValidator(r"^[A-Z]{3}$")])
+    currency = CurrencyField(_("currency"), default="SEK")
     return_window_days = models.PositiveIntegerField(
         _("return window (days)"),
         default=14,
@@ -173,13 +173,7 @@ class ProgrammeCurrency(models.Model):
     exchange rate, so a point never changes worth with the market (docs/architecture.md);
     and the reporting rate its revenue counts at where companies are added together."""
 
-    currency = models.CharField(
-        _("currency"),
-        max_length=3,
-        unique=True,
-        validators=[RegexValidator(r"^[A-Z]{3}$")],
-        help_text=_("ISO 4217 code, e.g. EUR."),
-    )
+    currency = CurrencyField(_("currency"), unique=True, help_text=_("ISO 4217 code, e.g. EUR."))
     points_per_currency_unit = models.DecimalField(
         _("points per currency unit"),
         max_digits=9,
@@ -228,10 +222,7 @@ class ProgrammeCurrency(models.Model):
         return self.currency
 
     def clean(self) -> None:
-        if self.currency and not currency_is_known(self.currency):
-            raise ValidationError(
-                {"currency": _("%(code)s is not a currency code (ISO 4217).") % {"code": self.currency}}
-            )
+        # Whether it is a currency at all: the field's check (``CurrencyField``).
         if self.currency and self.currency == ProgrammeRules.current().currency:
             raise ValidationError({"currency": _("This is the programme's base currency; set its rates in the rules.")})
 
@@ -916,7 +907,7 @@ class Reward(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("What one is worth in money (retail price, or the amount donated)."),
     )
-    currency = models.CharField(_("currency"), max_length=3, default="SEK", validators=[RegexValidator(r"^[A-Z]{3}$")])
+    currency = CurrencyField(_("currency"), default="SEK")
     stock = models.IntegerField(
         _("stock"),
         null=True,

@@ -50,6 +50,7 @@ from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.content_language import translations_of
 from core.formatting import format_number
@@ -601,6 +602,31 @@ def redemptions_cancel_for_closing(*, company_id: int, by: User, now: datetime |
             )
             cancelled += 1
     return cancelled
+
+
+def redemptions_currency_change_refusal(*, company: Company, old: str, new: str) -> str | None:
+    """Why ``company`` may not move from currency ``old`` to ``new`` while it has open orders
+    of money in ``old`` (``MONEY_KINDS``: a voucher, an invoice credit), or None: once it buys
+    in ``new`` such an order can be neither approved nor fulfilled (``_currency_refusal``),
+    only rejected. Staff fulfil or reject them first.
+
+    The company's guard for ``members.currency_guards`` (registered in ``RewardsConfig.ready``).
+    Takes the account lock, which every order of the company takes first, so no order in
+    ``old`` is placed between this count and the commit of the change; the caller is inside
+    that transaction. One query besides the lock."""
+    points_account_lock(company_id=company.pk)
+    stranded = Redemption.objects.filter(
+        company_id=company.pk, status__in=OPEN_STATUSES, reward_kind__in=MONEY_KINDS, currency=old
+    ).count()
+    if not stranded:
+        return None
+    return ngettext(
+        "This company has %(count)d open voucher or invoice-credit order in %(old)s, which cannot be approved "
+        "or fulfilled once the company buys in %(new)s. Fulfil or reject it first, then change the currency.",
+        "This company has %(count)d open voucher or invoice-credit orders in %(old)s, which cannot be approved "
+        "or fulfilled once the company buys in %(new)s. Fulfil or reject them first, then change the currency.",
+        stranded,
+    ) % {"count": stranded, "old": old, "new": new}
 
 
 def _close(

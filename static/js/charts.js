@@ -23,18 +23,24 @@
     return loading;
   }
 
-  function formatter(unit) {
-    const language = document.documentElement.lang || undefined;
-    if (unit && unit !== "points") {
-      try {
-        const money = new Intl.NumberFormat(language, { style: "currency", currency: unit, maximumFractionDigits: 0 });
-        return (value) => money.format(value);
-      } catch (error) {
-        // An unknown currency code: plain numbers below.
-      }
+  // Figures read as in the table beside the chart (core.formatting): grouped with the page
+  // language's own separators, which the chart's data block carries (Intl would group
+  // English as 12,345 where the tables write 12 345), and money as the amount, then the ISO
+  // code: "12 345 SEK", "12 345,50 SEK" — never a local symbol ("kr", "€") the tables do
+  // not use. Whole amounts without decimals, others with two, as format_money does.
+  function formatter(spec) {
+    const thousands = spec.thousandSeparator ?? "";
+    const decimal = spec.decimalSeparator ?? ".";
+    const number = (value, decimals) => {
+      const digits = Math.abs(value).toFixed(decimals);
+      const [whole, fraction] = digits.split(".");
+      const sign = value < 0 && Number(digits) !== 0 ? "-" : "";
+      return `${sign}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, thousands)}${fraction ? decimal + fraction : ""}`;
+    };
+    if (!spec.unit || spec.unit === "points") {
+      return (value) => number(value, 0);
     }
-    const number = new Intl.NumberFormat(language, { maximumFractionDigits: 0 });
-    return (value) => number.format(value);
+    return (value) => `${number(value, Number.isInteger(value) ? 0 : 2)}\u00a0${spec.unit}`;
   }
 
   // A line before the marked label and a light band after it (a campaign's start).
@@ -70,7 +76,7 @@
       return;
     }
     const spec = JSON.parse(block.textContent);
-    const format = formatter(spec.unit);
+    const format = formatter(spec);
     canvas.dataset.chartDrawn = "1";
     new Chart(canvas, {
       type: spec.kind,

@@ -84,3 +84,19 @@ def test_another_companys_org_number_is_refused(api):
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "org_number"]
     assert not Company.objects.filter(external_id="C-400").exists()
+
+
+def test_a_new_country_keeps_the_currency_a_company_without_one_of_its_own_buys_in(api):
+    """The API sends no currency, and a new country does not switch one: a row stored without
+    a currency (bulk-created) buys in its country's, and keeps buying in it when the ERP moves
+    the company. A change of currency is the club's, in the admin, which first checks the open
+    orders of money it would strand (tests/members/test_company_currency_change.py)."""
+    api.put("/companies/C-500", BODY)
+    Company.objects.filter(external_id="C-500").update(currency="")  # as bulk_create leaves it
+    assert Company.objects.get(external_id="C-500").purchase_currency == "SEK"
+
+    response = api.put("/companies/C-500", {**BODY, "country": "NL", "org_number": "12345678", "city": "Utrecht"})
+
+    assert response.status_code == 200
+    company = Company.objects.get(external_id="C-500")
+    assert (company.country, company.currency, company.purchase_currency) == ("NL", "SEK", "SEK")

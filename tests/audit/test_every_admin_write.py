@@ -140,8 +140,8 @@ def _editable_field(model, names: list[str]) -> str | None:
             field = model._meta.get_field(name)
         except Exception:
             continue
-        if field.choices or field._validators:
-            continue
+        if field.choices or field._validators or field.default_validators:
+            continue  # not free text: " audited" would not be a valid value (a currency code, a URL)
         if isinstance(field, (models.CharField, models.TextField)) and not isinstance(field, models.EmailField):
             return name
         if isinstance(field, (models.IntegerField, models.DecimalField)) and not field.primary_key:
