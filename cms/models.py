@@ -360,9 +360,16 @@ class NewsIndexPage(BasePage):
         context = super().get_context(request, *args, **kwargs)
         category = request.GET.get("category") or ""
         tag = request.GET.get("tag") or ""
+        categories = list(NewsCategory.objects.all())
+        # A category or tag that does not exist (a mistyped or stale link) is a 404, never an
+        # empty list reading "No news yet.".
+        if category and category not in {known.slug for known in categories}:
+            raise Http404(_("No such news category."))
+        if tag and not selectors.news_tag_used(tag):
+            raise Http404(_("No such news tag."))
         articles = selectors.latest_articles(category_slug=category, tag=tag)
         context["articles"] = Paginator(articles, self.per_page).get_page(request.GET.get("page"))
-        context["categories"] = NewsCategory.objects.all()
+        context["categories"] = categories
         context["active_category"] = category
         context["active_tag"] = tag
         return context

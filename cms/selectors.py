@@ -22,6 +22,7 @@ from core.content_language import reading_order
 from . import points
 from .models import (
     ArticlePage,
+    ArticleTag,
     EventIndexPage,
     EventPage,
     EventRegistration,
@@ -129,6 +130,14 @@ def latest_articles(*, category_slug: str = "", tag: str = ""):
     if tag:
         articles = articles.filter(tags__name=tag)
     return _with_card_images(articles.prefetch_related("categories").distinct())
+
+
+def news_tag_used(name: str) -> bool:
+    """Whether any article, published or not, carries the tag ``name`` (one query; none for a
+    name with a NUL, which PostgreSQL refuses in any text and no tag can have)."""
+    if "\x00" in name:
+        return False
+    return ArticleTag.objects.filter(tag__name=name).exists()
 
 
 def upcoming_events(*, user=None):

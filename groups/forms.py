@@ -7,10 +7,11 @@ from uuid import uuid4
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import HiddenFieldErrorsMixin
 from rewards.bounds import POINTS_MAX
 
 
-class TransferForm(forms.Form):
+class TransferForm(HiddenFieldErrorsMixin, forms.Form):
     from_company = forms.TypedChoiceField(label=_("From"), coerce=int)
     to_company = forms.TypedChoiceField(label=_("To"), coerce=int)
     points = forms.IntegerField(
@@ -26,7 +27,8 @@ class TransferForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), max_length=200, required=False, help_text=_("Optional; both branches see it.")
     )
-    # One key per opened form: submitting the same form twice transfers once.
+    # One key per opened form: submitting the same form twice transfers once. A missing or
+    # tampered key is the form's own error (HiddenFieldErrorsMixin): it has no field to show under.
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, senders: list, receivers: list, **kwargs):

@@ -5,13 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import HiddenFieldErrorsMixin
 from messaging.forms import ThreadStartForm
 
 from .services import NOTE_MAX_LENGTH
 
 
-class _KeyedForm(forms.Form):
-    """Carries a key made when the form was shown, so submitting it twice does one thing."""
+class _KeyedForm(HiddenFieldErrorsMixin, forms.Form):
+    """Carries a key made when the form was shown, so submitting it twice does one thing. A
+    key that is missing or too long (a tampered form) is the form's own error: the key is
+    hidden, so an error on it would show nowhere."""
 
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
@@ -42,8 +45,9 @@ class GoodwillForm(_KeyedForm):
     )
 
 
-class BroadcastForm(ThreadStartForm):
-    """One message for many accounts: it starts one conversation with each."""
+class BroadcastForm(HiddenFieldErrorsMixin, ThreadStartForm):
+    """One message for many accounts: it starts one conversation with each. A bad key is the
+    form's own error, as on ``_KeyedForm``."""
 
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 

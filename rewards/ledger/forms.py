@@ -7,10 +7,12 @@ from uuid import uuid4
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import HiddenFieldErrorsMixin
+
 MAX_ADJUSTMENT = 10_000_000
 
 
-class AdjustPointsForm(forms.Form):
+class AdjustPointsForm(HiddenFieldErrorsMixin, forms.Form):
     points = forms.IntegerField(
         label=_("Points"),
         min_value=-MAX_ADJUSTMENT,
@@ -23,7 +25,8 @@ class AdjustPointsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required. The member sees it in their points history."),
     )
-    # One key per opened form: submitting the same form twice adjusts once.
+    # One key per opened form: submitting the same form twice adjusts once. A missing or
+    # tampered key is the form's own error (HiddenFieldErrorsMixin): it has no field to show under.
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, **kwargs):

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,7 @@ from rewards.purchases.imports import purchase_imports_resume
 from rewards.purchases.tasks import run_purchase_import
 
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024  # about 7 million rows; larger files: split them
+FAILURE_SHOWN_CHARS = 120  # of a failed import's reason, in the list
 
 
 class PurchaseImportUploadForm(forms.ModelForm):
@@ -69,6 +71,7 @@ class PurchaseImportAdmin(admin.ModelAdmin):
         "created_at",
         "name",
         "status",
+        "failure",
         "progress",
         "progress_at",
         "rows_created",
@@ -192,6 +195,18 @@ class PurchaseImportAdmin(admin.ModelAdmin):
             max(total, 1),
             label,
             label,
+        )
+
+    @admin.display(description=_("error"))
+    def failure(self, obj: PurchaseImport) -> str:
+        """Why an import failed as a whole, cut short in the list (all of it on hover and on
+        the import's page), escaped like any text from the file."""
+        if not obj.error_message:
+            return "–"
+        return format_html(
+            '<span title="{}">{}</span>',
+            obj.error_message,
+            Truncator(obj.error_message).chars(FAILURE_SHOWN_CHARS),
         )
 
     @admin.display(description=_("error report"))

@@ -19,7 +19,9 @@ external_id           yes      the purchase's id in that system, up to 100 chara
                                ``(source, external_id)`` identifies the purchase
 occurred_at           yes      ISO 8601 with a UTC offset (``2026-06-15T10:30:00+02:00``,
                                ``…Z``) or a date (``2026-06-15``: midnight, ``TIME_ZONE``)
-net_amount            yes      decimal with ``.``, at most 2 decimals (``1234.50``);
+net_amount            yes      decimal with ``.``, at most 2 decimals (``1234.50``), or
+                               with a decimal comma (``1234,50``) in a file separated
+                               by semicolons or tabs; no thousands separators;
                                ≥ 0 for a purchase, ≤ 0 for a credit note
 currency              yes      the company's currency (``Company.currency``), one the
                                programme has an earn rate for (``ProgrammeRules``, and
@@ -331,11 +333,14 @@ def _raw_binary(field_file) -> io.IOBase:
 
 @dataclass(slots=True)
 class _Record:
-    """One physical line of the file: its values, or ``error`` — why it cannot be read."""
+    """One physical line of the file: its values as written, or ``error`` — why it cannot
+    be read; and the file's ``delimiter``: in a file separated by semicolons or tabs, as a
+    spreadsheet that writes decimal commas saves it, ``net_amount`` may have one."""
 
     line: int
     values: list[str]
     error: str = ""
+    delimiter: str = ","
 
 
 # The longest line a valid row can take is about 500 bytes (the columns' maximum lengths);
@@ -420,7 +425,6 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
     names, delimiter = _header(first_line)
     layout = tuple(names.index(name) if name in names else -1 for name in COLUMNS)
     width = len(names)
-    amount_at = layout[COLUMNS.index("net_amount")]
 
     def iterate() -> Iterator[_Record]:
         seen = 0
@@ -431,11 +435,6 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
             if seen <= skip:
                 continue
             values = _decode_line(raw, delimiter=delimiter)
-            if delimiter != "," and isinstance(values, list) and len(values) == width:
-                # A ";"-separated file comes from a spreadsheet that writes decimal commas.
-                amount = values[amount_at]
-                if amount.count(",") == 1 and "." not in amount:
-                    values[amount_at] = amount.replace(",", ".")
             if isinstance(values, str):
                 yield _Record(number, [], values)
             elif len(values) != width:
@@ -446,7 +445,7 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
                 ) % {"found": len(values), "expected": width}
                 yield _Record(number, values, reason)
             else:
-                yield _Record(number, values)
+                yield _Record(number, values, delimiter=delimiter)
 
     return layout, iterate()
 
@@ -577,14 +576,18 @@ def parse_row(record: _Record, layout: tuple[int, ...], context: _Context) -> Im
     problem = occurred_at_problem(occurred_at, now=context.now)
     if problem:
         return _("occurred_at %(value)s: %(problem)s") % {"value": occurred_text, "problem": problem}
+    written = amount_text  # what a reason quotes
+    if record.delimiter != "," and "," in amount_text:
+        # A decimal comma: the row keeps the amount with ".", as the pending rows and the
+        # staging table read it.
+        amount_text = amount_text.replace(",", ".", 1)
+        fields = (*fields[:4], amount_text, *fields[5:])
     if _AMOUNT_RE.fullmatch(amount_text) is None:
-        return _("net_amount %(value)r is not a decimal number with '.' and at most 2 decimals.") % {
-            "value": amount_text
-        }
+        return _amount_refusal(written, delimiter=record.delimiter)
     net_amount = Decimal(amount_text)
     problem = money_problem(net_amount)
     if problem:
-        return _("net_amount %(value)s: %(problem)s") % {"value": amount_text, "problem": problem}
+        return _("net_amount %(value)s: %(problem)s") % {"value": written, "problem": problem}
     if original:
         if net_amount > 0:
             return _("A credit note (with original_external_id) must have a net_amount of 0 or less.")
@@ -603,6 +606,17 @@ def parse_row(record: _Record, layout: tuple[int, ...], context: _Context) -> Im
         if category is None:
             return _("Unknown product category %(code)r.") % {"code": category_code}
     return ImportRow(record.line, fields, occurred_at, net_amount, currency, category)
+
+
+def _amount_refusal(written: str, *, delimiter: str) -> str:
+    """Why ``net_amount`` is refused: the cell as written, and the format a file with this
+    delimiter takes (a decimal comma where the file is separated by semicolons or tabs)."""
+    if delimiter != ",":
+        return _(
+            "net_amount '%(value)s' is not an amount: in a file separated by %(delimiter)s, write it with a "
+            "decimal comma, at most 2 decimals and no thousands separators, e.g. 1234,50."
+        ) % {"value": written, "delimiter": csv_delimiter_name(delimiter)}
+    return _("net_amount %(value)r is not a decimal number with '.' and at most 2 decimals.") % {"value": written}
 
 
 # --- Row by row, through the services -----------------------------------------------------------

@@ -26,6 +26,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from core.filters import RefusedFilterMixin
 from core.formatting import format_points
 from core.spreadsheets import SafeTableExport, StreamingCsvExportMixin
 from rewards.catalogue.selectors import rewards_low_on_stock
@@ -62,11 +63,18 @@ def _queue_url(querystring: str = "") -> str:
 
 
 class FulfilmentQueueView(
-    FulfilmentStaffRequiredMixin, StreamingCsvExportMixin, ExportMixin, SingleTableMixin, FilterView
+    FulfilmentStaffRequiredMixin,
+    RefusedFilterMixin,
+    StreamingCsvExportMixin,
+    ExportMixin,
+    SingleTableMixin,
+    FilterView,
 ):
     """Redemptions to deal with, oldest first (default: ready to fulfil), 50 a page, with
     bulk "mark fulfilled" and the filtered rows as CSV for the warehouse (``?_export=csv``,
     streamed: ``core.spreadsheets.StreamingCsvExportMixin``).
+    A filter value the queue does not offer (``?status=bogus``) is a 400 that says so instead
+    of an empty queue reading "all dealt with", and makes no export (``core.filters``).
     A fixed number of queries per page."""
 
     table_class = FulfilmentTable
@@ -87,16 +95,6 @@ class FulfilmentQueueView(
     def get_export_filename(self, export_format):
         return f"redemptions-{timezone.localtime().strftime('%Y%m%d-%H%M')}.{export_format}"
 
-    def filter_refused(self) -> bool:
-        """Whether the filter asked for is not one the form offers (``?status=bogus``): the
-        page then says so with a 400 instead of an empty queue that reads "all dealt with",
-        and no export is made."""
-        filterset = getattr(self, "filterset", None)  # not yet while the queryset is made
-        return filterset is not None and filterset.is_bound and not filterset.is_valid()
-
-    def requested_export_format(self) -> str | None:
-        return None if self.filter_refused() else super().requested_export_format()
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.requested_export_format() is not None:
@@ -105,15 +103,8 @@ class FulfilmentQueueView(
             low_stock=rewards_low_on_stock(),
             bulk_form=BulkFulfilForm(),
             querystring=self.request.GET.urlencode(),
-            filter_refused=self.filter_refused(),
         )
         return context
-
-    def render_to_response(self, context, **kwargs):
-        response = super().render_to_response(context, **kwargs)
-        if self.filter_refused():
-            response.status_code = 400
-        return response
 
 
 class BulkFulfilView(FulfilmentStaffRequiredMixin, View):

@@ -17,6 +17,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from core.db import LockWaitTimeout, bounded_lock_wait, busy_message
+from core.filters import RefusedFilterMixin
 from members.views import CompanyAdminRequiredMixin, MemberRequiredMixin
 from rewards.catalogue.selectors import rewards_offered_to
 from rewards.catalogue.services import CatalogueError, approval_threshold_set
@@ -139,9 +140,10 @@ class RedeemView(MemberRequiredMixin, RewardsSectionMixin, ContextMixin, View):
         return self._page(self.confirm_template, form, quote=quote, request_key=RedeemForm.new_request_key())
 
 
-class OrderListView(MemberRequiredMixin, RewardsSectionMixin, SingleTableMixin, FilterView):
+class OrderListView(MemberRequiredMixin, RewardsSectionMixin, RefusedFilterMixin, SingleTableMixin, FilterView):
     """Every redemption of the company, newest first, filterable by status; 25 a page with a
-    fixed number of queries."""
+    fixed number of queries. A status the list does not offer (``?status=bogus``) is a 400
+    that says so, not an empty list reading "No orders match." (``core.filters``)."""
 
     table_class = OrderTable
     filterset_class = RedemptionFilter

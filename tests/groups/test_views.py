@@ -111,6 +111,7 @@ def test_the_transfer_form_moves_points_once_and_shows_errors(client, chain):
         ({"points": 999_999, "key": "fresh"}, "Not enough points"),
         ({"from_company": chain.north.pk, "key": "fresh2"}, "Select a valid choice"),
         ({"note": "a\x00b", "key": "fresh3"}, "Null characters are not allowed"),
+        ({"key": ""}, "This form has expired; please reload the page and try again."),  # a hidden field's error, shown
     ]:
         response = client.post(reverse("groups:transfer"), {**data, **bad})
         assert response.status_code == 200, bad

@@ -121,6 +121,18 @@ def test_the_broadcast_page_sends_to_the_accounts_its_filters_pick(
     assert "Country: Netherlands" in client.get(url).content.decode()
 
 
+def test_the_broadcast_page_shows_why_a_tampered_key_sends_nothing(client, rep, accounts, settings):
+    settings.STAFF_MFA_REQUIRED = False
+    client.force_login(rep)
+
+    response = client.post(reverse("reps:broadcast"), {"subject": "Hallo", "body": "Tot ziens", "key": ""})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "This form has expired; please reload the page and try again." in page
+    assert not Broadcast.objects.exists() and not Thread.objects.exists()
+
+
 def test_the_audience_of_a_sent_broadcast_reads_in_the_readers_language(
     client, rep, accounts, settings, django_capture_on_commit_callbacks
 ):

@@ -50,6 +50,21 @@ def test_the_list_shows_newest_first_pages_and_the_unread_ones(client, purchaser
     assert "Unread (23)" in first.content.decode()
 
 
+def test_a_show_value_the_centre_does_not_offer_shows_every_notice_under_all_not_an_empty_list(
+    client, purchaser, portal_site
+):
+    for n in range(3):
+        notify(purchaser, f"k{n}", title=f"Notice {n}")
+    Notification.objects.filter(key="k0").update(read_at="2026-01-01T00:00:00Z")
+    client.force_login(purchaser)
+
+    response = client.get(reverse("notifications:list"), {"show": "bogus"})
+
+    assert response.status_code == 200
+    assert response.context["page_obj"].paginator.count == 3  # what the "All" tab, marked current, says
+    assert not response.context["unread_only"]
+
+
 def test_a_page_past_the_end_shows_the_last_page_instead_of_an_error(client, purchaser, portal_site):
     """The second page of "Unread", opened again after the notices on it were read."""
     for n in range(25):

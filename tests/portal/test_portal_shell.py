@@ -56,6 +56,37 @@ def test_given_a_viewer_when_opening_an_admin_page_then_branded_403(client, bran
     assert "You do not have access to this page" in page
 
 
+def test_given_a_sales_rep_when_opening_the_cms_then_the_403_says_to_ask_a_club_admin(client, branding, rep, settings):
+    settings.STAFF_MFA_REQUIRED = False  # MFA for staff is tested in tests/members/test_staff_mfa.py
+    client.force_login(rep)
+
+    response = client.get("/cms/", follow=True)  # Wagtail sends who may not use it to its login
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "You do not have access to this page" in page
+    assert "ask a club admin for access" in page
+    assert "your sales rep" not in page and "your company's admin" not in page
+
+
+def test_given_a_member_or_a_visitor_then_the_403_says_to_ask_the_company_admin_or_the_sales_rep(
+    client, branding, viewer, rf
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.views import permission_denied
+
+    client.force_login(viewer)
+    member_page = client.get(reverse("members:invite")).content.decode()
+    request = rf.get("/somewhere/")
+    request.user, request.membership = AnonymousUser(), None
+    visitor_page = permission_denied(request).content.decode()
+
+    for page in (member_page, visitor_page):
+        assert "ask your company's admin or your sales rep" in page
+        assert "club admin" not in page
+
+
 def test_given_a_form_without_csrf_token_when_posted_then_branded_csrf_page(branding, purchaser):
     client = Client(enforce_csrf_checks=True)
     client.force_login(purchaser)

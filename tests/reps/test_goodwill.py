@@ -153,6 +153,23 @@ def test_the_account_page_gives_points_and_shows_refusals(client, settings, comp
     assert balance(company) == 250
 
 
+@pytest.mark.parametrize("key", ["", " ", "k" * 65, None])
+def test_a_tampered_key_is_refused_with_a_message_the_page_shows_and_nothing_is_given(
+    client, settings, company, rep, budget, key
+):
+    settings.STAFF_MFA_REQUIRED = False
+    client.force_login(rep)
+    data = {"points": "10", "reason": "Thanks"} | ({} if key is None else {"key": key})
+
+    response = client.post(reverse("reps:goodwill", args=[company.pk]), data)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "No points were given. Please correct the problem below." in page
+    assert "This form has expired; please reload the page and try again." in page  # the problem, shown
+    assert balance(company) == 0 and not GoodwillAward.objects.exists()
+
+
 # --- Under concurrency, on PostgreSQL -----------------------------------------------------------
 
 

@@ -93,6 +93,18 @@ def test_given_no_reason_when_club_admin_adjusts_then_the_form_says_so_and_nothi
     assert fresh(funded_account).balance == 1_000
 
 
+@pytest.mark.parametrize("key", ["", "k" * 65])
+def test_given_a_tampered_key_when_club_admin_adjusts_then_the_form_says_so_and_nothing_changes(
+    admin_client, funded_account, key
+):
+    response = admin_client.post(adjust_url(funded_account), {"points": "250", "reason": "Goodwill", "key": key})
+
+    assert response.status_code == 200
+    assert "This form has expired; please reload the page and try again." in response.content.decode()
+    assert not LedgerEntry.objects.filter(kind=EntryKind.ADJUST).exists()
+    assert fresh(funded_account).balance == 1_000
+
+
 def test_given_more_than_the_balance_when_club_admin_takes_points_then_refused_with_the_reason(
     admin_client, funded_account
 ):

@@ -89,6 +89,24 @@ def test_given_filters_when_applied_then_only_matching_rewards_show(member_clien
     assert shown(tier=str(gold.pk)) == ["Laser"]
 
 
+@pytest.mark.parametrize("query", [{"category": "nope"}, {"kind": "bogus"}, {"tier": "999999"}, {"sort": "price"}])
+def test_given_a_filter_the_catalogue_does_not_offer_then_every_reward_shows_under_the_fields_error(
+    member_client, funded, portal_site, query
+):
+    RewardFactory(title="Drill", category=RewardCategoryFactory(slug="tools"), points_cost=20_000)
+    RewardFactory(title="Jacket", points_cost=50_000)
+
+    response = member_client.get(CATALOGUE_URL, query)
+
+    # Not strict: a value the form does not offer is marked on its field and ignored, so the
+    # catalogue never reads "No rewards match." for it.
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert sorted(titles(response)) == ["Drill", "Jacket"]
+    assert 'class="invalid-feedback d-block"' in page
+    assert "No rewards match." not in page
+
+
 def test_given_the_sort_options_when_chosen_then_the_order_follows(member_client, purchaser, funded, portal_site):
     cheap = RewardFactory(title="Cheap", points_cost=1_000)
     RewardFactory(title="Dear", points_cost=90_000)

@@ -164,6 +164,45 @@ def test_a_file_from_a_swedish_spreadsheet_separated_by_semicolons_with_decimal_
     assert Purchase.objects.get(external_id="P-1").net_amount == Decimal("1234.50")
 
 
+def test_a_semicolon_file_with_thousands_separators_is_told_the_cell_as_written_and_the_decimal_comma_format(acme):
+    lines = [
+        "ACME;erp;P-1;2026-06-10;1234,50;SEK;;",  # line 2: lands
+        "ACME;erp;P-2;2026-06-10;1.234,50;SEK;;",  # 3: a thousands point
+        "ACME;erp;P-3;2026-06-10;1 234,50;SEK;;",  # 4: a thousands space
+        "ACME;erp;P-4;2026-06-10;1\u00a0234,50;SEK;;",  # 5: a no-break space, as Excel writes it
+        "ACME;erp;P-5;2026-06-10;12,345;SEK;;",  # 6: three decimals
+        "ACME;erp;P-6;2026-06-10;99.50;SEK;;",  # 7: a decimal point still lands
+    ]
+    content = (";".join(COLUMNS) + "\n" + "\n".join(lines) + "\n").encode()
+
+    with translation.override("en"):
+        purchase_import = run(content)
+
+    assert (purchase_import.rows_created, purchase_import.rows_failed) == (2, 4)
+    failed = {int(line): (reason, written) for line, reason, *written in error_rows(purchase_import)[1:]}
+    for line, cell in [(3, "1.234,50"), (4, "1 234,50"), (5, "1\u00a0234,50"), (6, "12,345")]:
+        reason, written = failed[line]
+        assert reason == (
+            f"net_amount '{cell}' is not an amount: in a file separated by semicolons (;), write it with a "
+            "decimal comma, at most 2 decimals and no thousands separators, e.g. 1234,50."
+        )
+        assert written[4] == cell  # the error file's copy of the row is the row as written
+    assert "'.'" not in " ".join(reason for reason, _written in failed.values())
+    assert sorted(Purchase.objects.values_list("net_amount", flat=True)) == [Decimal("99.50"), Decimal("1234.50")]
+
+
+def test_a_tab_separated_file_is_told_the_decimal_comma_format_and_a_comma_separated_one_the_decimal_point(acme):
+    tabs = ("\t".join(COLUMNS) + "\n" + "ACME\terp\tP-1\t2026-06-10\t1.234,50\tSEK\t\t\n").encode()
+    commas = csv_bytes([row("ACME", "P-2", "1,234.50")])
+
+    with translation.override("en"):
+        (tab_reason,) = (reason for _line, reason, *_row in error_rows(run(tabs))[1:])
+        (comma_reason,) = (reason for _line, reason, *_row in error_rows(run(commas))[1:])
+
+    assert tab_reason.startswith("net_amount '1.234,50' is not an amount: in a file separated by tabs, write it")
+    assert comma_reason == "net_amount '1,234.50' is not a decimal number with '.' and at most 2 decimals."
+
+
 def test_a_header_that_does_not_parse_says_which_delimiter_it_found(rules):
     with translation.override("en"):  # the messages are in the language of whoever runs the import
         piped = run(
@@ -494,6 +533,24 @@ def test_staff_upload_a_csv_in_the_admin_and_see_its_progress(
         superuser_client.get(reverse("admin:rewards_purchaseimport_change", args=[purchase_import.pk])).status_code
         == 200
     )
+
+
+def test_a_failed_import_says_why_in_the_admin_list_cut_short_and_escaped(superuser_client, rules):
+    with translation.override("en"):
+        failed = run(b"company,amount\nACME,10\n")
+    reason = failed.error_message
+    assert failed.status == PurchaseImportStatus.FAILED and len(reason) > 120
+    hostile = new_import(b"x", name="hostile.csv")
+    PurchaseImport.objects.filter(pk=hostile.pk).update(
+        status=PurchaseImportStatus.FAILED, error_message='<script>alert("x")</script>'
+    )
+
+    html = superuser_client.get(reverse("admin:rewards_purchaseimport_changelist")).content.decode()
+
+    assert "<th" in html and ">Error<" in html  # the column
+    assert reason[:100] in html and reason not in html.replace(f'title="{reason}"', "")  # shown cut short…
+    assert f'title="{reason}"' in html  # …and whole on hover
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
 
 
 def test_the_admin_refuses_a_file_that_is_not_csv(superuser_client):

@@ -187,6 +187,34 @@ def test_given_many_orders_when_the_history_opens_then_25_a_page_and_the_queries
     assert len(large) == len(small)
 
 
+@pytest.mark.parametrize("status", ["bogus", "requested\x00", "REQUESTED"])
+def test_given_a_status_the_list_does_not_offer_then_it_says_so_instead_of_no_orders_match(
+    member_client, purchaser, funded, status
+):
+    request_redemption(purchaser.membership, RewardFactory(points_cost=1_000))
+
+    response = member_client.get(reverse("rewards:orders"), {"status": status})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "This status is not one the list offers" in page
+    assert "No orders match." not in page
+    assert 'class="invalid-feedback d-block" id="id_status-error"' in page  # the field that is wrong is marked
+    assert 'href="/rewards/orders/">Clear</a>' in page  # and the way back
+
+
+def test_given_a_status_the_list_offers_then_the_page_is_as_before(member_client, purchaser, funded):
+    request_redemption(purchaser.membership, RewardFactory(points_cost=1_000))
+
+    offered = member_client.get(reverse("rewards:orders"), {"status": "requested"})
+    other = member_client.get(reverse("rewards:orders"), {"status": "fulfilled"})
+
+    assert offered.status_code == other.status_code == 200
+    assert len(re.findall(r'href="/rewards/orders/\d+/"', offered.content.decode())) == 1
+    assert "No orders match." in other.content.decode()
+    assert "not one the list offers" not in offered.content.decode() + other.content.decode()
+
+
 def test_a_dutch_reader_sees_the_rewards_dutch_name_in_the_order_history_until_it_is_renamed(
     member_client, purchaser, funded, portal_site
 ):

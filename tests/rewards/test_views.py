@@ -262,6 +262,22 @@ def test_given_kind_and_date_filters_when_member_filters_then_only_matching_rows
     )
 
 
+@pytest.mark.parametrize("query", [{"kind": "bogus"}, {"kind": "redeem\x00"}])
+def test_given_a_kind_the_history_does_not_offer_then_every_entry_shows_under_the_fields_error_not_an_empty_list(
+    member_client, company, sek_rules, portal_site, query
+):
+    add_history(points_account_for_company(company=company), 10)
+
+    response = member_client.get(HISTORY_URL, query)
+
+    # The history is not strict (a filter that cannot apply shows every entry with its
+    # error), so it never reads "nothing happened" for a value it does not offer.
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert len(response.context["table"].rows) == 10
+    assert 'class="invalid-feedback d-block"' in page
+
+
 def test_given_a_filter_when_member_exports_csv_then_rows_match_the_filtered_entries(
     member_client, company, sek_rules, portal_site
 ):
