@@ -9,7 +9,14 @@ os.environ.setdefault("SECRET_KEY", "test-only-insecure-key-0123456789abcdefghij
 os.environ.setdefault("EMAIL_URL", "memorymail://")
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL
+from .base import CACHES, REDIS_URL
+
+# Each pytest-xdist worker has a test database of its own; its entries in a shared Redis must
+# be its own too, or one worker reads another's (Wagtail's site root paths: a page's URL came
+# back None under a parallel run; allauth's rate limits).
+for _alias, _cache in CACHES.items():
+    if _cache["BACKEND"] == "core.cache.FallbackRedisCache":
+        CACHES[_alias] = {**_cache, "KEY_PREFIX": f"clubportal-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"}
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
