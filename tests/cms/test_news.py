@@ -45,3 +45,19 @@ def test_given_a_category_or_tag_that_exists_then_its_news_or_no_news_yet(client
     assert in_category.status_code == tagged.status_code == empty_category.status_code == 200
     assert "Autumn drill" in in_category.content.decode() and "Autumn drill" in tagged.content.decode()
     assert "No news yet." in empty_category.content.decode()
+
+
+def test_the_older_and_newer_links_keep_the_tag(client, purchaser, news_index):
+    """13 articles tagged "tools" (12 a page): "Older" leads to the tag's second page, not the
+    whole news's."""
+    for number in range(13):
+        article = make_article(news_index, f"Tool news {number}")
+        article.tags.add("tools")
+        article.save()
+    client.force_login(purchaser)
+
+    first = client.get(news_index.url, {"tag": "tools"}).content.decode()
+
+    assert "?page=2&amp;tag=tools" in first
+    second = client.get(news_index.url, {"tag": "tools", "page": 2}).content.decode()
+    assert "?page=1&amp;tag=tools" in second
