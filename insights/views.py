@@ -281,7 +281,8 @@ class SegmentsView(InsightsAccessMixin, View):
         else:
             rows, slipping, slipping_count = self.figures("segments", summary)
         since = request.GET.get("since", "90")
-        if not since.isdigit() or int(since) not in MOVEMENT_DAYS:
+        # Compared as text: "²" is a digit to str.isdigit() and a ValueError to int().
+        if since not in {str(days) for days in MOVEMENT_DAYS}:
             return self.filters_refused()
         since = int(since)
         keys, moves = self.figures(

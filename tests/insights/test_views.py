@@ -153,7 +153,11 @@ def test_a_format_the_tables_are_not_offered_in_is_refused(client, club_admin, u
     "url, good, bad",
     [
         ("/staff/insights/at-risk/", ["reason=detractor", ""], ["reason=bogus", "reason=%00", "reason=DETRACTOR"]),
-        ("/staff/insights/segments/", ["since=30", ""], ["since=bogus", "since=-30", "since=" + "9" * 30, "since=31"]),
+        (
+            "/staff/insights/segments/",
+            ["since=30", ""],
+            ["since=bogus", "since=-30", "since=" + "9" * 30, "since=31", "since=%C2%B2", "since=030"],
+        ),
     ],
 )
 def test_a_list_value_the_page_does_not_offer_is_refused_not_ignored(client, club_admin, url, good, bad):
