@@ -1,7 +1,7 @@
 """Benchmark: CSV purchase import vs raw COPY on PostgreSQL (not a test; ``make bench`` runs it).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_bench.py
-        [--rows 1000000] [--companies 10000] [--routed] [-v]
+        [--rows 1000000] [--companies 10000] [--routed] [--club realsize_club] [-v]
 
 Creates a scratch database (``clubportal_bench_import``), migrates it, creates the
 companies and a generated CSV file (streamed to a temporary directory), then times
@@ -18,6 +18,10 @@ a single-purchase API post for one of the file's companies could have had to wai
 ``--routed`` a tier that every company reaches with its first purchase exists, so the rows of
 each account's first chunk go one by one through the services (the case that held locks for
 minutes before the import recorded them in short transactions).
+With ``--club DB`` the scratch database is a copy of ``DB`` (``bench/realsize_club.py``'s
+club: 10 000 companies, 6 million ledger entries, tiers) and the file is for its active
+companies, in their own currencies: the import's speed on top of a club at real size, to
+compare with a run on an empty one (issue 20: within 1.5×).
 ``BENCH_DB`` names the scratch database (default ``clubportal_bench_import``), so that
 engineers sharing a server do not drop each other's. Without a PostgreSQL ``DATABASE_URL``
 it says so and exits 0.
@@ -47,16 +51,16 @@ def _admin_url(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
-def _recreate(url: str, *, drop_only: bool = False) -> None:
+def _recreate(url: str, *, drop_only: bool = False, template: str = "") -> None:
     import psycopg
 
     with psycopg.connect(_admin_url(url, "postgres"), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
         if not drop_only:
-            conn.execute(f"CREATE DATABASE {SCRATCH_DB}")
+            conn.execute(f"CREATE DATABASE {SCRATCH_DB}" + (f" TEMPLATE {template}" if template else ""))
 
 
-def _write_csv(path: Path, *, rows: int, companies: int, now: datetime) -> None:
+def _write_csv(path: Path, *, rows: int, companies: list[tuple[str, str]], now: datetime) -> None:
     """One purchase per row over the last 30 days (about half are past the 14-day return
     window, so they are released at once: two ledger rows); every fifth row has a category."""
     rng = random.Random(42)
@@ -76,14 +80,15 @@ def _write_csv(path: Path, *, rows: int, companies: int, now: datetime) -> None:
         )
         for n in range(rows):
             occurred = now - timedelta(seconds=rng.randrange(30 * 86400))
+            external_id, currency = companies[rng.randrange(len(companies))]
             writer.writerow(
                 [
-                    f"C{rng.randrange(companies):05d}",
+                    external_id,
                     "erp",
                     f"ORD-{n:08d}",
                     occurred.isoformat(timespec="seconds"),
                     f"{rng.randrange(1, 2_000_000) / 100:.2f}",
-                    "SEK",
+                    currency,
                     "TOOLS" if n % 5 == 0 else "",
                     "",
                 ]
@@ -130,13 +135,14 @@ def main() -> int:
     parser.add_argument(
         "--routed", action="store_true", help="add a tier every company reaches: first chunks go row by row"
     )
+    parser.add_argument("--club", default="", help="import on top of a copy of this database (bench/realsize_club.py)")
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         print("import_bench: set DATABASE_URL to a PostgreSQL server (any database on it); skipped.")
         return 0
-    _recreate(url)
+    _recreate(url, template=args.club)
     workdir = Path(tempfile.mkdtemp(prefix="clubportal-import-bench-"))
     os.environ["DATABASE_URL"] = _admin_url(url, SCRATCH_DB)
     os.environ["MEDIA_ROOT"] = str(workdir)
@@ -152,28 +158,42 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
-        from members.models import Company
+        from core.currencies import currency_for_country
+        from members.models import Company, CompanyStatus
         from rewards.ledger.selectors import ledger_mismatches
         from rewards.models import LedgerEntry, ProductCategory, ProgrammeRules, PurchaseImport, Tier
         from rewards.purchases.imports import ACCOUNT_LOCK_BOUND_SECONDS, purchase_import_run
 
         call_command("migrate", verbosity=0, interactive=False)
         ProgrammeRules.current()
-        ProductCategory.objects.create(name="Tools", code="TOOLS", multiplier="1.5")
+        ProductCategory.objects.get_or_create(code="TOOLS", defaults={"name": "Tools", "multiplier": "1.5"})
         if args.routed:
             Tier.objects.create(name="Member", qualifying_points=1, earn_multiplier="1")
-        Company.objects.bulk_create(
-            [
-                Company(name=f"Company {n}", org_number=f"BENCH-{n:05d}", external_id=f"C{n:05d}")
-                for n in range(args.companies)
-            ],
-            batch_size=2000,
-        )
+        if not args.club:
+            Company.objects.bulk_create(
+                [
+                    Company(name=f"Company {n}", org_number=f"BENCH-{n:05d}", external_id=f"C{n:05d}")
+                    for n in range(args.companies)
+                ],
+                batch_size=2000,
+            )
+        # Each company's own currency: the one it buys in, else its country's (as the import reads it).
+        companies = [
+            (external_id, currency or currency_for_country(country))
+            for external_id, currency, country in Company.objects.filter(status=CompanyStatus.ACTIVE)
+            .exclude(external_id="")
+            .order_by("pk")
+            .values_list("external_id", "currency", "country")[: args.companies]
+        ]
+        ledger_before = LedgerEntry.objects.count()
         now = datetime.now(UTC)
         path = workdir / "purchases.csv"
         started = time.perf_counter()
-        _write_csv(path, rows=args.rows, companies=args.companies, now=now)
-        print(f"generated {args.rows} rows for {args.companies} companies in {time.perf_counter() - started:.1f} s")
+        _write_csv(path, rows=args.rows, companies=companies, now=now)
+        print(
+            f"generated {args.rows} rows for {len(companies)} companies in {time.perf_counter() - started:.1f} s"
+            + (f" on a copy of {args.club} ({ledger_before:,} ledger entries)" if args.club else "")
+        )
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
 
@@ -187,13 +207,13 @@ def main() -> int:
         copy_seconds = _copy_seconds(path, BARE_TABLE)
         keyed_seconds = _copy_seconds(path, KEYED_TABLE)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        entries = LedgerEntry.objects.count()
+        entries = LedgerEntry.objects.count() - ledger_before
         mismatches = ledger_mismatches()
 
         import_rate = args.rows / import_seconds
         copy_rate = args.rows / copy_seconds
         ratio = import_rate / copy_rate
-        print(f"import:   {import_seconds:6.2f} s  {import_rate:10,.0f} rows/s  ({entries:,} ledger entries)")
+        print(f"import:   {import_seconds:6.2f} s  {import_rate:10,.0f} rows/s  ({entries:,} ledger entries written)")
         print(f"raw COPY: {copy_seconds:6.2f} s  {copy_rate:10,.0f} rows/s  (bare table, no keys)")
         print(f"ratio:    {ratio:6.1%}  of raw COPY")
         print(

@@ -211,17 +211,21 @@ QUALIFYING_SQL = f"""(
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
 
-def qualifying_sql_params(*, account_id: int, company_id: int, start: datetime, end: datetime) -> list:
-    """The parameters of ``QUALIFYING_SQL`` for the window (start, end]."""
+def _qualifying_window(start: datetime, end: datetime) -> tuple[date, date, datetime, datetime, datetime]:
+    """The window (start, end] cut for ``QUALIFYING_SQL``: the whole months [from, to) read
+    from the months, and the head (start, head_end] and tail [tail_start, end] read from the
+    entries."""
     first_month, last_month = month_of(start), month_of(end)
     whole_from = first_month + relativedelta(months=1)
     if last_month < whole_from:  # one month: all of it from the entries
-        head_end, tail = end, (end + _ONE_MICROSECOND, end)
-        whole_from = whole_to = last_month
-    else:
-        head_end = month_start(whole_from) - _ONE_MICROSECOND  # timestamps are microseconds
-        tail = (month_start(last_month), end)
-        whole_to = last_month
+        return last_month, last_month, end, end + _ONE_MICROSECOND, end
+    # timestamps are microseconds
+    return whole_from, last_month, month_start(whole_from) - _ONE_MICROSECOND, month_start(last_month), end
+
+
+def qualifying_sql_params(*, account_id: int, company_id: int, start: datetime, end: datetime) -> list:
+    """The parameters of ``QUALIFYING_SQL`` for the window (start, end]."""
+    whole_from, whole_to, head_end, tail_start, tail_end = _qualifying_window(start, end)
     moment, day = connection.ops.adapt_datetimefield_value, connection.ops.adapt_datefield_value
     return [
         account_id,
@@ -233,9 +237,47 @@ def qualifying_sql_params(*, account_id: int, company_id: int, start: datetime, 
         company_id,
         moment(start),
         moment(head_end),
-        moment(tail[0]),
-        moment(tail[1]),
+        moment(tail_start),
+        moment(tail_end),
     ]
+
+
+# ``QUALIFYING_SQL`` for many accounts in one statement (PostgreSQL: the set-based import's
+# tier check): ``(account_id, points)`` for each account of ``%(accounts)s`` (an array) with
+# qualifying points in the window. The same cut of the window, the same entries; the
+# partial months through the purchases' (company, occurred_at) index, company by company.
+# Parameters: ``qualifying_many_params``.
+QUALIFYING_MANY_SQL = f"""
+SELECT q.account_id, SUM(q.points) AS points FROM (
+    SELECT m.account_id, m.qualifying_points AS points FROM {AccountMonth._meta.db_table} m
+    WHERE m.account_id = ANY(%(accounts)s) AND m.month >= %(whole_from)s AND m.month < %(whole_to)s
+    UNION ALL
+    SELECT e.account_id, e.points + e.pending_points - e.shortfall_points
+    FROM {PointsAccount._meta.db_table} a
+    JOIN {Purchase._meta.db_table} p ON p.company_id = a.company_id
+    JOIN {LedgerEntry._meta.db_table} e ON e.purchase_id = p.id AND e.account_id = a.id
+    WHERE a.id = ANY(%(accounts)s) AND e.kind IN (%(earn)s, %(reversal)s)
+      AND ((p.occurred_at > %(start)s AND p.occurred_at <= %(head_end)s)
+           OR (p.occurred_at >= %(tail_start)s AND p.occurred_at <= %(tail_end)s))
+) q
+GROUP BY q.account_id
+"""
+
+
+def qualifying_many_params(*, account_ids: list[int], start: datetime, end: datetime) -> dict:
+    """The parameters of ``QUALIFYING_MANY_SQL`` for these accounts and the window (start, end]."""
+    whole_from, whole_to, head_end, tail_start, tail_end = _qualifying_window(start, end)
+    return {
+        "accounts": list(account_ids),
+        "whole_from": whole_from,
+        "whole_to": whole_to,
+        "earn": EntryKind.EARN.value,
+        "reversal": EntryKind.REVERSAL.value,
+        "start": start,
+        "head_end": head_end,
+        "tail_start": tail_start,
+        "tail_end": tail_end,
+    }
 
 
 def qualifying_points_between(*, account_id: int, company_id: int, start: datetime, end: datetime) -> int:

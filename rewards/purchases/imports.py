@@ -122,7 +122,7 @@ from outbox.events import DomainEvent, EventType, events_emit, events_wanted
 from outbox.services import outbox_enqueue
 from rewards.bounds import POINTS_MAX, money_problem, occurred_at_problem
 from rewards.earn import earn_contributors
-from rewards.ledger.months import ACCOUNT_MONTHS_IMPORT_SQL
+from rewards.ledger.months import ACCOUNT_MONTHS_IMPORT_SQL, QUALIFYING_MANY_SQL, qualifying_many_params
 from rewards.ledger.notices import company_earnings
 from rewards.ledger.services import currency_refusal
 from rewards.ledger.tasks import notify_purchases_points
@@ -832,6 +832,9 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
     if not candidates:
         return routed
     window_start = now - relativedelta(months=12)
+    # The chunk's points on top of each account's qualifying points so far: the whole months
+    # from its months, the partial ones from its entries (as the tier check after every earn),
+    # never a year of entries per account.
     cursor.execute(
         f"""
         WITH chunk AS (
@@ -839,7 +842,7 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
             -- tier: an account that already qualifies is upgraded after its first earn.
             SELECT a.id AS account_id,
                    COALESCE(SUM({_POINTS_SQL.format(amount="s.net_amount")} + COALESCE(pic.points, 0)) FILTER (
-                       WHERE s.occurred_at > %(start)s AND s.occurred_at <= %(now)s
+                       WHERE s.occurred_at > %(start)s AND s.occurred_at <= %(tail_end)s
                          AND NOT EXISTS (
                              SELECT 1 FROM {_T.PURCHASE} p
                              WHERE p.source = s.source AND p.external_id = s.external_id
@@ -853,19 +856,11 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
             LEFT JOIN purchase_import_campaign pic ON pic.line = s.line  -- campaign points count too
             WHERE a.id = ANY(%(accounts)s)
             GROUP BY a.id
-        ), earned AS (
-            SELECT e.account_id, SUM(e.points + e.pending_points - e.shortfall_points) AS points
-            FROM {_T.LEDGER_ENTRY} e
-            JOIN {_T.PURCHASE} p ON p.id = e.purchase_id
-            WHERE e.account_id IN (SELECT account_id FROM chunk)
-              AND e.kind IN ({_KIND_EARN}, {_KIND_REVERSAL})
-              AND p.occurred_at > %(start)s AND p.occurred_at <= %(now)s
-            GROUP BY e.account_id
-        )
+        ), earned AS ({QUALIFYING_MANY_SQL})
         SELECT chunk.account_id, chunk.points + COALESCE(earned.points, 0)
         FROM chunk LEFT JOIN earned ON earned.account_id = chunk.account_id
         """,
-        {"accounts": candidates, "start": window_start, "now": now},
+        qualifying_many_params(account_ids=candidates, start=window_start, end=now),
     )
     current_threshold = {account_id: threshold_of.get(tier_id, -1) for account_id, _c, tier_id, _s in accounts}
     for account_id, qualifying in cursor.fetchall():
