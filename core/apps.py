@@ -14,10 +14,12 @@ class CoreConfig(AppConfig):
 
         from . import checks  # noqa: F401  (registers the system checks)
         from .images import pillow_configure
+        from .moments import install as moments_install
         from .spreadsheets import guard_wagtail_exports
 
         guard_wagtail_exports()
         pillow_configure()
+        moments_install()  # no form accepts a date and time the database cannot store
 
         # The change lists (campaigns, the fulfilment queue, imports) need the width on a
         # 1280-pixel screen; the breadcrumbs and the admin index are the navigation.

@@ -132,7 +132,7 @@ def seed_messages(summary, companies: list[Company]) -> None:
             "Orders placed in the portal before 20 December arrive before the break.",
             companies=Company.objects.filter(sales_rep=rep),
             key=BROADCAST_KEY,
-            audience="All accounts",
+            audience="",  # no filter: "All accounts", in each reader's language (reps.filters.describe_audience)
             now=now - timedelta(days=4),
         )
         broadcast_deliver(broadcast_id=broadcast.pk)
