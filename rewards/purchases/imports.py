@@ -19,7 +19,8 @@ external_id           yes      the purchase's id in that system, up to 100 chara
                                ``(source, external_id)`` identifies the purchase
 occurred_at           yes      ISO 8601 with a UTC offset (``2026-06-15T10:30:00+02:00``,
                                ``…Z``) or a date (``2026-06-15``: midnight, ``TIME_ZONE``)
-net_amount            yes      decimal with ``.``, at most 2 decimals (``1234.50``), or
+net_amount            yes      decimal with ``.`` and the digits 0–9 (ASCII), at most
+                               2 decimals (``1234.50``), or
                                with a decimal comma (``1234,50``) in a file separated
                                by semicolons or tabs; no thousands separators;
                                ≥ 0 for a purchase, ≤ 0 for a credit note
@@ -40,7 +41,9 @@ What an import guarantees
   its line number, the reason and the row). A line that cannot be read — a NUL byte, bytes
   that are not UTF-8, a quote not closed on its line, a stray CR or byte-order mark, a line
   over ``MAX_LINE_BYTES``, the wrong number of fields — fails alone; the next line is read as
-  usual. Empty lines are not data lines. The error file neutralises formula cells
+  usual, and the error file still lists the line's columns as far as they can be read (NUL
+  bytes, bytes that are not UTF-8 and a stray CR as U+FFFD; none for a line too long).
+  Empty lines are not data lines. The error file neutralises formula cells
   (``core.spreadsheets``). A row whose ``(source, external_id)`` is
   already recorded with different content, or appears earlier in the same chunk with
   different content, fails as a conflict.
@@ -124,7 +127,7 @@ from rewards.bounds import POINTS_MAX, money_problem, occurred_at_problem
 from rewards.earn import earn_contributors
 from rewards.ledger.months import ACCOUNT_MONTHS_IMPORT_SQL, QUALIFYING_MANY_SQL, qualifying_many_params
 from rewards.ledger.notices import company_earnings
-from rewards.ledger.services import currency_refusal
+from rewards.ledger.services import currency_refusal, tier_evaluate
 from rewards.ledger.tasks import notify_purchases_points
 from rewards.models import (
     EntryKind,
@@ -201,7 +204,9 @@ _DRAIN_BATCH_ROWS = 500
 # and stores them as pending rows (no account lock), so it can be large.
 ROW_BY_ROW_CHUNK_SIZE = 1_000
 
-_AMOUNT_RE = re.compile(r"-?\d{1,11}(?:\.\d{1,2})?")
+# ASCII digits only: ``\d`` (and ``Decimal``) also read Arabic-Indic, full-width and other
+# digits, and "١٠٠" was imported as 100.
+_AMOUNT_RE = re.compile(r"-?[0-9]{1,11}(?:\.[0-9]{1,2})?")
 _MAX_LENGTHS = {"company_external_id": 64, "source": 40, "external_id": 100, "category_code": 40}
 # pg_try_advisory_lock(class, id): one running import per PurchaseImport row.
 _ADVISORY_LOCK_CLASS = 7301
@@ -334,8 +339,9 @@ def _raw_binary(field_file) -> io.IOBase:
 @dataclass(slots=True)
 class _Record:
     """One physical line of the file: its values as written, or ``error`` — why it cannot
-    be read; and the file's ``delimiter``: in a file separated by semicolons or tabs, as a
-    spreadsheet that writes decimal commas saves it, ``net_amount`` may have one."""
+    be read, with the values as far as they can be read for the error report
+    (``_unreadable_values``); and the file's ``delimiter``: in a file separated by semicolons
+    or tabs, as a spreadsheet that writes decimal commas saves it, ``net_amount`` may have one."""
 
     line: int
     values: list[str]
@@ -405,6 +411,22 @@ def _decode_line(raw: bytes | None, *, first: bool = False, delimiter: str = ","
         return str(exc)
 
 
+def _unreadable_values(raw: bytes | None, *, delimiter: str) -> list[str]:
+    """The cells of a line that cannot be read (``_line_text``, ``csv_line_values``), as far
+    as they can be, for the error report only — never imported — so its reader can tell
+    which purchase failed: a NUL byte, bytes that are not UTF-8 and a stray carriage return
+    become U+FFFD (PostgreSQL stores no NUL in text; a CR would split the stored row), and a
+    quote left open is read to the end of the line. No cells for a line too long: it was
+    never read into memory."""
+    if raw is None:
+        return []
+    text = raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd").replace("\r", "\ufffd")
+    try:
+        return next(csv.reader([text], delimiter=delimiter, strict=False), [])
+    except csv.Error:
+        return text.split(delimiter)
+
+
 def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
     """The position of each of ``COLUMNS`` in the file (-1: absent) and an iterator over
     the data records after the first ``skip``.
@@ -436,7 +458,7 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
                 continue
             values = _decode_line(raw, delimiter=delimiter)
             if isinstance(values, str):
-                yield _Record(number, [], values)
+                yield _Record(number, _unreadable_values(raw, delimiter=delimiter), values, delimiter=delimiter)
             elif len(values) != width:
                 reason = ngettext(
                     "The row has %(found)s field; the header has %(expected)s.",
@@ -611,6 +633,10 @@ def parse_row(record: _Record, layout: tuple[int, ...], context: _Context) -> Im
 def _amount_refusal(written: str, *, delimiter: str) -> str:
     """Why ``net_amount`` is refused: the cell as written, and the format a file with this
     delimiter takes (a decimal comma where the file is separated by semicolons or tabs)."""
+    if any(character.isdigit() and not character.isascii() for character in written):
+        return _("net_amount '%(value)s' has digits other than 0–9: write the amount with the digits 0 to 9.") % {
+            "value": written
+        }
     if delimiter != ",":
         return _(
             "net_amount '%(value)s' is not an amount: in a file separated by %(delimiter)s, write it with a "
@@ -809,19 +835,23 @@ def _delete_staged(cursor, lines: list[int]) -> None:
         cursor.execute("DELETE FROM purchase_import_staging WHERE line = ANY(%s)", [lines])
 
 
-def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: datetime) -> set[int]:
-    """Accounts whose rows must go through the services one by one to stay exact.
+def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: datetime) -> tuple[set[int], set[int]]:
+    """Accounts whose rows must go through the services one by one to stay exact, and
+    accounts whose tier is evaluated after the chunk lands (``_tiers_evaluate``).
 
-    * an account owing a shortfall: a release pays it off first, earn by earn;
+    * an account owing a shortfall: a release pays it off first, earn by earn (routed);
     * an account the chunk's purchases may lift into a higher tier: the service
-      re-evaluates the tier after every earn, so later purchases earn more. An account is
-      safe when even all of the chunk's points (at its current multiplier) do not reach a
-      higher tier than it has — then no earn in between can reach one either.
+      re-evaluates the tier after every earn, so a purchase after the one that lifts it
+      earns more. An account is routed only when the points before its last row of the
+      chunk (with those it already has) may reach a higher tier: then a later earn of the
+      chunk could be at the new tier. Otherwise every earn of the chunk is at its current
+      tier, as in the services, and when all of them may lift it, the tier service runs for
+      it after the landing. With one row, there is no later earn: never routed.
     """
     routed = {account_id for account_id, _company, _tier, shortfall in accounts if shortfall > 0}
     tiers = list(Tier.objects.order_by("qualifying_points").values_list("pk", "qualifying_points"))
     if not tiers:
-        return routed
+        return routed, set()
     threshold_of = dict(tiers)
     top = tiers[-1][1]
     candidates = [
@@ -830,24 +860,25 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
         if account_id not in routed and (tier_id is None or threshold_of[tier_id] < top)
     ]
     if not candidates:
-        return routed
+        return routed, set()
     window_start = now - relativedelta(months=12)
     # The chunk's points on top of each account's qualifying points so far: the whole months
     # from its months, the partial ones from its entries (as the tier check after every earn),
     # never a year of entries per account.
     cursor.execute(
         f"""
-        WITH chunk AS (
-            -- Every candidate with a row in the chunk, even one earning nothing towards a
-            -- tier: an account that already qualifies is upgraded after its first earn.
-            SELECT a.id AS account_id,
-                   COALESCE(SUM({_POINTS_SQL.format(amount="s.net_amount")} + COALESCE(pic.points, 0)) FILTER (
-                       WHERE s.occurred_at > %(start)s AND s.occurred_at <= %(tail_end)s
+        WITH chunk_rows AS (
+            -- Every candidate's rows in the chunk, even those earning nothing towards a tier:
+            -- an account that already qualifies is upgraded after its first earn.
+            SELECT a.id AS account_id, s.line,
+                   CASE WHEN s.occurred_at > %(start)s AND s.occurred_at <= %(tail_end)s
                          AND NOT EXISTS (
                              SELECT 1 FROM {_T.PURCHASE} p
                              WHERE p.source = s.source AND p.external_id = s.external_id
                          )
-                   ), 0) AS points
+                        THEN {_POINTS_SQL.format(amount="s.net_amount")} + COALESCE(pic.points, 0)
+                        ELSE 0
+                   END AS points
             FROM purchase_import_staging s
             JOIN {_T.COMPANY} c ON c.external_id = s.company_external_id
             JOIN {_T.POINTS_ACCOUNT} a ON a.company_id = c.id
@@ -855,19 +886,44 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
             LEFT JOIN {_T.PRODUCT_CATEGORY} pc ON pc.id = s.category_id
             LEFT JOIN purchase_import_campaign pic ON pic.line = s.line  -- campaign points count too
             WHERE a.id = ANY(%(accounts)s)
-            GROUP BY a.id
+        ), chunk AS (
+            SELECT account_id, SUM(points) AS points,
+                   SUM(points) - (array_agg(points ORDER BY line DESC))[1] AS before_last,
+                   count(*) AS rows
+            FROM chunk_rows GROUP BY account_id
         ), earned AS ({QUALIFYING_MANY_SQL})
-        SELECT chunk.account_id, chunk.points + COALESCE(earned.points, 0)
+        SELECT chunk.account_id, COALESCE(earned.points, 0), chunk.points, chunk.before_last, chunk.rows
         FROM chunk LEFT JOIN earned ON earned.account_id = chunk.account_id
         """,
         qualifying_many_params(account_ids=candidates, start=window_start, end=now),
     )
     current_threshold = {account_id: threshold_of.get(tier_id, -1) for account_id, _c, tier_id, _s in accounts}
-    for account_id, qualifying in cursor.fetchall():
+
+    def lifts(account_id: int, qualifying: int) -> bool:
         reachable = max((threshold for _pk, threshold in tiers if threshold <= qualifying), default=-1)
-        if reachable > current_threshold[account_id]:
+        return reachable > current_threshold[account_id]
+
+    evaluate_after: set[int] = set()
+    for account_id, earned, points, before_last, rows in cursor.fetchall():
+        if rows > 1 and lifts(account_id, earned + before_last):
             routed.add(account_id)
-    return routed
+        elif lifts(account_id, earned + points):
+            evaluate_after.add(account_id)
+    return routed, evaluate_after
+
+
+def _tiers_evaluate(cursor, account_ids: set[int], now: datetime) -> None:
+    """After the chunk's earns of ``account_ids`` (each at its current tier): the tier
+    service (``tier_evaluate``, upgrades only) for each of them whose earns carried points —
+    as ``points_earn_for_purchase`` does after an earn with points. These are the accounts
+    the chunk's points may lift (``_accounts_to_route``); their locks are the chunk's."""
+    cursor.execute(
+        "SELECT DISTINCT n.account_id FROM purchase_import_new n WHERE n.account_id = ANY(%s) AND n.points > 0"
+        " ORDER BY n.account_id",
+        [sorted(account_ids)],
+    )
+    for (account_id,) in cursor.fetchall():
+        tier_evaluate(account=PointsAccount(pk=account_id), now=now, allow_downgrade=False)
 
 
 def _chunk_set_based(
@@ -1016,7 +1072,9 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     routed: set[int] = set()
     for contributor in earn_contributors():
         routed |= contributor.import_bonus(cursor, accounts, now=now)
-    routed |= _accounts_to_route(cursor, accounts, context, now)
+    tier_routed, tiers_after = _accounts_to_route(cursor, accounts, context, now)
+    routed |= tier_routed
+    tiers_after -= routed
     routed_rows: list[tuple[ImportRow, int]] = []
     if routed:
         company_of = {account_id: company_id for account_id, company_id, _t, _s in accounts}
@@ -1127,6 +1185,8 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
         for contributor in earn_contributors():
             contributor.import_recorded(cursor, now=now)
         _announce_landed(cursor, now)
+        if tiers_after:
+            _tiers_evaluate(cursor, tiers_after, now)
         # Per company, for the import's one "points arrived" notice each (one statement per
         # chunk; n.points already holds the campaign points).
         cursor.execute(
