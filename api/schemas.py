@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from members.models import Country
@@ -57,9 +57,28 @@ def Text(*, max_length: int, min_length: int = 0, multiline: bool = False) -> An
 
 # A company's external id, as in the path of /companies/{external_id} and in a purchase.
 CompanyRef = Text(min_length=1, max_length=64)
+# What an amount sent as a string may look like: ASCII digits, an optional minus sign and a
+# point (the bounds and the two decimals are the Decimal's checks after it).
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def _plain_decimal_text(value: Any) -> Any:
+    """Refuse an amount string that is not written as the document says, before ``Decimal``
+    reads it: ``Decimal`` also reads Arabic-Indic and full-width digits ("١٠٠" is 100),
+    underscores, exponents and spaces, which the CSV import refuses. A JSON number is
+    left to the Decimal's own checks."""
+    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
+        raise PydanticCustomError(
+            "decimal_parsing",
+            'Input should be a valid decimal: the digits 0-9, an optional minus sign and a point, e.g. "1250.00".',
+        )
+    return value
+
+
 Money = Annotated[
     Decimal,
     Field(max_digits=13, decimal_places=2, ge=MONEY_MIN, le=MONEY_MAX, allow_inf_nan=False),
+    BeforeValidator(_plain_decimal_text),  # after the Field: its checks stay the Decimal's own
     WithJsonSchema(
         {
             "anyOf": [

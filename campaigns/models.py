@@ -32,6 +32,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rewards.bounds import PointsMaxValidator
+
 # A campaign multiplier above this is a typo, not a promotion.
 MAX_CAMPAIGN_MULTIPLIER = Decimal("5")
 MAX_HOLDOUT_PERCENT = 50
@@ -193,7 +195,7 @@ class Campaign(models.Model):
 
     points_budget = models.PositiveIntegerField(
         _("points budget"),
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), PointsMaxValidator()],
         help_text=_("Awards stop when this many points have been given; the owner is told."),
     )
     points_awarded = models.PositiveIntegerField(_("points awarded"), default=0, editable=False)
@@ -296,7 +298,9 @@ class CampaignRule(models.Model):
         related_name="+",
         help_text=_("The multiplier applies to these categories; none chosen: to every purchase."),
     )
-    bonus_points = models.PositiveIntegerField(_("bonus points"), null=True, blank=True)
+    bonus_points = models.PositiveIntegerField(
+        _("bonus points"), null=True, blank=True, validators=[PointsMaxValidator()]
+    )
     min_amount = models.DecimalField(
         _("minimum purchase amount"), max_digits=13, decimal_places=2, null=True, blank=True
     )
@@ -496,7 +500,7 @@ class Activity(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=ActivityKind.choices)
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description for members"), blank=True)
-    points = models.PositiveIntegerField(_("points"), validators=[MinValueValidator(1)])
+    points = models.PositiveIntegerField(_("points"), validators=[MinValueValidator(1), PointsMaxValidator()])
     scope = models.CharField(_("awarded"), max_length=8, choices=ActivityScope.choices, default=ActivityScope.COMPANY)
     campaign = models.ForeignKey(
         Campaign,
@@ -793,7 +797,7 @@ class Challenge(models.Model):
     )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
-    points = models.PositiveIntegerField(_("points on completion"), default=0)
+    points = models.PositiveIntegerField(_("points on completion"), default=0, validators=[PointsMaxValidator()])
     badge = models.ForeignKey(
         Badge, verbose_name=_("badge"), on_delete=models.PROTECT, null=True, blank=True, related_name="challenges"
     )

@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.connection import ConnectionProxy
 
 from core.figures_cache import figures_key, remembered
+from core.spreadsheets import money_cell
 from members.models import Company, CompanyStatus, Membership, User
 from members.selectors import staff_company_q, staff_sees_every_company
 from rewards.models import PointsAccount, ProgrammeRules, Purchase, Redemption, RedemptionStatus
@@ -1000,8 +1001,9 @@ class CompanyResult:
 
 
 def campaign_results_by_company(*, campaign: Campaign, now: datetime | None = None, visible_to: User | None = None):
-    """Per member company: group, revenue before and during, purchases during, campaign
-    points; for the CSV export. Only the companies ``visible_to`` may see when given
+    """Per member company: group, revenue before and during (in cents: summed in SQL, they
+    come back with the database's scale), purchases during, campaign points; for the CSV
+    export. Only the companies ``visible_to`` may see when given
     (``members.selectors.staff_company_q``: a rep's own accounts). One query, iterated."""
     now = now or timezone.now()
     before_start, start, end = results_periods(campaign, now=now)
@@ -1055,7 +1057,9 @@ def campaign_results_by_company(*, campaign: Campaign, now: datetime | None = No
     )
     for values in rows.iterator(chunk_size=2000):
         company_id, name, external_id, holdout, before, during, count, points_total = values
-        yield CompanyResult(company_id, name, external_id or "", holdout, before, during, count, points_total)
+        yield CompanyResult(
+            company_id, name, external_id or "", holdout, money_cell(before), money_cell(during), count, points_total
+        )
 
 
 # --- NPS -----------------------------------------------------------------------------------------------

@@ -18,7 +18,9 @@ Files for people also fit the reader's spreadsheet (``reader_conventions``): CSV
 a UTF-8 byte-order mark (so Excel reads "Göteborg", not "GÃ¶teborg"), separates cells with
 ``;`` where the reader's language writes decimal commas (Swedish, Dutch: Excel there splits
 on ``;``) and writes decimals with that comma; dates are ISO (``2026-01-20 14:05``, which
-every spreadsheet reads as a date). XLSX gets real dates and numbers.
+every spreadsheet reads as a date). XLSX gets real dates and numbers. Every money column of
+every export writes its amounts in cents through ``money_cell`` (``45849.98``, never the
+``45849.9800000000`` a sum in SQL can come back as).
 
 Files people upload, saved from those same programs, are read with the same conventions in
 mind (``CSV_DELIMITERS``, ``csv_delimiter_sniff``, ``csv_line_values``): a comma, a semicolon
@@ -36,7 +38,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
@@ -46,7 +48,8 @@ from django.utils.translation import gettext as _
 from django_tables2.export import ExportMixin, TableExport
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+# ASCII digits: "-١٠٠" is no number a spreadsheet reads, but a formula to it.
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 
 
 def neutralise(value: Any) -> Any:
@@ -58,6 +61,25 @@ def neutralise(value: Any) -> Any:
 
 def neutralise_row(row: Iterable[Any]) -> list[Any]:
     return [neutralise(value) for value in row]
+
+
+CENT = Decimal("0.01")
+
+
+def money_cell(amount: Decimal | int | None) -> Decimal | None:
+    """An amount of money as every export writes it: a number in cents (``45849.98``), rounded
+    half away from zero like the pages and SQL's ``ROUND``; ``None`` (no figure) stays an
+    empty cell.
+
+    A money column of an export goes through here, because the export cannot tell an amount
+    from a share or a ratio (which keep their decimals): amounts summed or converted in SQL
+    come back with whatever scale the database gives them (SQLite's fifteen significant
+    digits, ``45849.9800000000``; a PostgreSQL product with a reporting rate). It stays a
+    ``Decimal``, so CSV writes it with the reader's decimal mark and XLSX as a number."""
+    if amount is None:
+        return None
+    rounded = Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+    return rounded.copy_abs() if rounded.is_zero() else rounded  # "0.00", never "-0.00"
 
 
 class _SafeWriter:
@@ -150,7 +172,7 @@ def _xlsx_cell(value: Any) -> Any:
     return value
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?")
 
 
 def xlsx_bytes(rows: Iterable[Iterable[Any]], *, title: str = "Sheet") -> bytes:

@@ -22,7 +22,7 @@ from django.views import View
 
 from core.charts import Chart, Series
 from core.formatting import format_money, format_points
-from core.spreadsheets import csv_stream, export_format_refused, xlsx_bytes
+from core.spreadsheets import csv_stream, export_format_refused, money_cell, xlsx_bytes
 from members.models import Company, CompanyStatus
 from members.selectors import is_club_admin, is_sales_rep, staff_sees_every_company
 from rewards.models import ProgrammeRules
@@ -156,7 +156,12 @@ def liability_chart(liability, *, currency: str) -> Chart:
         series=[Series(_("Liability"), [float(point.value) for point in liability])],
         columns=[_("End of"), _("Points outstanding"), _("Value")],
         rows=[
-            [formats.date_format(point.month, "F Y"), format_points(point.points), format_money(point.value, currency)]
+            # In cents in every row (a column of amounts): a whole month read "588.442 SEK" in Dutch.
+            [
+                formats.date_format(point.month, "F Y"),
+                format_points(point.points),
+                format_money(point.value, currency, cents=True),
+            ]
             for point in liability
         ],
         table_caption=_("Points liability at each month's end"),
@@ -201,7 +206,7 @@ def _company_rows(companies, *, currency: str):
             company.country,
             company.sales_rep.email if company.sales_rep else "",
             company.period_orders,
-            company.period_revenue,
+            money_cell(company.period_revenue),
             currency,
             timezone.localtime(company.last_order_at).date().isoformat() if company.last_order_at else "",
         ]
@@ -219,7 +224,8 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
 
 def _export(request, rows, stem: str, *, title: str = "Insights") -> HttpResponse | StreamingHttpResponse:
     """``rows`` (header first) as the file ``?format=`` asks for: CSV (streamed) or XLSX;
-    both formula-safe (``core.spreadsheets``)."""
+    both formula-safe (``core.spreadsheets``). Amounts of money in ``rows`` are in cents
+    already (``money_cell``): the export cannot tell them from shares and ratios."""
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(xlsx_bytes(rows, title=title), content_type=XLSX_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
@@ -471,7 +477,7 @@ class SatisfactionCellView(InsightsAccessMixin, View):
                         row.company.sales_rep.email if row.company.sales_rep else "",
                         row.answer.score,
                         _day(row.answer.answered_at),
-                        row.revenue_365,
+                        money_cell(row.revenue_365),
                         self.rules.currency,
                         _day(row.last_order_at),
                     ]
@@ -531,7 +537,7 @@ class AtRiskView(InsightsAccessMixin, View):
                         row.company.country,
                         row.company.sales_rep.email if row.company.sales_rep else "",
                         *[row.reasons.get(key, "") for key in RISK_REASONS],
-                        row.revenue_365,
+                        money_cell(row.revenue_365),
                         self.rules.currency,
                         _day(row.last_order_at),
                     ]
@@ -581,7 +587,7 @@ class CohortsView(InsightsAccessMixin, View):
                                 cell.offset,
                                 cell.buying,
                                 cell.share,
-                                cell.revenue,
+                                money_cell(cell.revenue),
                                 cell.revenue_kept,
                                 self.rules.currency,
                             ]
@@ -641,11 +647,11 @@ class LifetimeView(InsightsAccessMixin, View):
                         str(SEGMENTS[row.segment][0]),
                         _day(row.first_order_at),
                         row.tenure_days,
-                        row.revenue_to_date,
-                        row.yearly_value,
-                        row.revenue_365,
+                        money_cell(row.revenue_to_date),
+                        money_cell(row.yearly_value),
+                        money_cell(row.revenue_365),
                         row.retention,
-                        row.predicted_12m,
+                        money_cell(row.predicted_12m),
                         self.rules.currency,
                     ]
 

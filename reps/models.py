@@ -16,6 +16,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rewards.bounds import PointsMaxValidator
+
 
 class StaffNote(models.Model):
     """A private note about a company by a member of staff. Members never see notes."""
@@ -60,7 +62,7 @@ class GoodwillBudget(models.Model):
         limit_choices_to={"is_staff": True, "groups__name": "Sales reps"},
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    points = models.PositiveIntegerField(_("budget (points)"))
+    points = models.PositiveIntegerField(_("budget (points)"), validators=[PointsMaxValidator()])
     awarded = models.PositiveIntegerField(_("given so far (points)"), default=0)
     updated_at = models.DateTimeField(_("changed"), default=timezone.now)
     updated_by = models.ForeignKey(

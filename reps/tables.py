@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.formatting import format_money, format_number, format_points
+from core.spreadsheets import money_cell
 from members.models import Company
 from rewards.ledger.selectors import points_value
 from rewards.models import ProgrammeRules
@@ -211,6 +212,12 @@ class AccountTable(tables.Table):
 
     def value_last_purchase_at(self, value):
         return timezone.localdate(value).isoformat() if value and value != "—" else ""
+
+    def value_purchases_recent(self, value):
+        return money_cell(value)  # summed in SQL: SQLite gave 37799.9600000000
+
+    def value_purchases_before(self, value):
+        return money_cell(value)
 
     def value_trend_percent(self, value):
         return "" if value is None else int(value.quantize(Decimal("1")))

@@ -11,7 +11,11 @@ Why these figures:
   any real B2B invoice.
 * **Points.** One purchase earns at most ``POINTS_MAX`` points: half the integer column, so a
   generous programme (high multipliers) is refused per purchase with a message instead of
-  overflowing the column.
+  overflowing the column. A figure of points staff type in the admin (a campaign's budget and
+  bonuses, an activity's or a challenge's points, a reward's cost, a tier's threshold, a
+  rep's goodwill budget) is at most ``POINTS_MAX`` too (``PointsMaxValidator``), said in
+  words, instead of Django's "less than or equal to 9223372036854775807" (SQLite's integer
+  range; 2147483647 on PostgreSQL) for a typo with too many digits.
 * **Dates.** A purchase happened at or after ``OCCURRED_AT_EARLIEST`` and at most
   ``OCCURRED_AT_MAX_AHEAD`` after the server's clock: a sending system's clock may be a
   little fast (or send local time with a wrong offset), but a purchase in the future would
@@ -26,6 +30,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.utils.deconstruct import deconstructible
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 MONEY_MAX = Decimal("99999999.99")
@@ -50,6 +58,25 @@ def points_problem(points: int) -> str | None:
         "points": points,
         "max": POINTS_MAX,
     }
+
+
+@deconstructible
+class PointsMaxValidator(MaxValueValidator):
+    """At most ``POINTS_MAX`` points, for a model field of points staff type. A
+    ``MaxValueValidator``, so Django adds no validator of the database's integer range beside
+    it; its message names the bound with grouped digits, in the reader's language."""
+
+    def __init__(self, limit_value: int = POINTS_MAX, message=None):
+        super().__init__(limit_value, message)
+
+    def __call__(self, value) -> None:
+        if value is not None and value > self.limit_value:
+            raise ValidationError(
+                _("At most %(max)s points: a larger figure is almost certainly a typo.")
+                % {"max": number_format(self.limit_value, force_grouping=True)},
+                code=self.code,
+                params={"limit_value": self.limit_value, "value": value},
+            )
 
 
 def occurred_at_problem(moment: datetime, *, now: datetime) -> str | None:

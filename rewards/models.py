@@ -34,7 +34,7 @@ from core.texts import StoredText, text_render
 from members.models import Company, Country
 
 from . import texts as _texts  # noqa: F401  (registers the ledger's text keys)
-from .bounds import MONEY_MAX, MONEY_MIN
+from .bounds import MONEY_MAX, MONEY_MIN, PointsMaxValidator
 
 
 class ClosingRule(models.TextChoices):
@@ -250,7 +250,9 @@ class Tier(models.Model):
     """A membership tier, reached with ``qualifying_points`` earned over a rolling 12 months."""
 
     name = models.CharField(_("name"), max_length=60)
-    qualifying_points = models.PositiveIntegerField(_("qualifying points"), unique=True)
+    qualifying_points = models.PositiveIntegerField(
+        _("qualifying points"), unique=True, validators=[PointsMaxValidator()]
+    )
     earn_multiplier = models.DecimalField(_("earn multiplier"), max_digits=5, decimal_places=2, default=Decimal("1"))
     benefits = models.TextField(_("benefits"), blank=True)
     colour = models.CharField(
@@ -899,7 +901,9 @@ class Reward(models.Model):
         related_name="rewards",
     )
     kind = models.CharField(_("kind"), max_length=16, choices=RewardKind.choices, default=RewardKind.PHYSICAL)
-    points_cost = models.IntegerField(_("points"), validators=[MinValueValidator(1)], help_text=_("Points for one."))
+    points_cost = models.IntegerField(
+        _("points"), validators=[MinValueValidator(1), PointsMaxValidator()], help_text=_("Points for one.")
+    )
     value = models.DecimalField(
         _("value"),
         max_digits=13,
