@@ -7,6 +7,7 @@ the member closer to.
     {% points_value 12400 %}                      620 SEK
     {% points_with_value 12400 %}                 12 400 points (620 SEK), inside a sentence
     {% points_chart months %}                     the 12-month bar chart (core.charts)
+    {% tier_kept_percent outlook as percent %}    how much of its tier a company keeps at the review
 
 The programme rules are read once per request (``programme_rules_for_request``), or taken
 from a ``points_rules`` context variable when a view already has them; never per figure.
@@ -132,6 +133,20 @@ def points_to_next_tier(context, summary) -> str:
         "value": format_money(_points_value(points=summary.points_to_next_tier, rules=rules), rules.currency),
         "tier": summary.next_tier.name,
     }
+
+
+@register.simple_tag
+def tier_kept_percent(outlook) -> int:
+    """How much of what its tier needs the company already has for the yearly review, 0–100:
+    ``outlook.qualifying_points_at_evaluation`` of the tier's qualifying points (the points
+    the dashboard's warning says are still missing make up the rest). Rounded down, so the
+    bar is full only when the tier is safe; 100 when there is nothing to keep."""
+    if outlook is None or outlook.tier is None or not outlook.downgrade_expected:
+        return 100
+    needed = outlook.tier.qualifying_points
+    if needed <= 0:  # a tier open to everyone is only lost by a negative total: nothing of it is covered
+        return 0
+    return max(0, min(100, outlook.qualifying_points_at_evaluation * 100 // needed))
 
 
 # --- The 12-month chart --------------------------------------------------------------------
