@@ -4,16 +4,16 @@ integer range; 2147483647 on PostgreSQL)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from campaigns.models import Campaign, CampaignRule
 from core.formatting import format_number
 from tests.factories import CompanyFactory, StaffFactory
+
+from .test_admin import _form
 
 pytestmark = pytest.mark.django_db
 
@@ -40,32 +40,10 @@ def bound(language: str) -> str:
 
 
 def _plan(**overrides) -> dict:
-    start = timezone.localtime() + timedelta(days=2)
-    end = start + timedelta(days=14)
-    return {
-        f"name_{DEFAULT}": "Tools fortnight",
-        f"headline_{DEFAULT}": "Double points on power tools.",
-        f"description_{DEFAULT}": "",
-        "owner": "",
-        "starts_at_0": start.strftime("%Y-%m-%d"),
-        "starts_at_1": "06:00:00",
-        "ends_at_0": end.strftime("%Y-%m-%d"),
-        "ends_at_1": "23:00:00",
-        "audience_kind": "all",
-        "holdout_percent": "10",
-        "points_budget": "100000",
-        "rules-TOTAL_FORMS": "1",
-        "rules-INITIAL_FORMS": "0",
-        "rules-MIN_NUM_FORMS": "0",
-        "rules-MAX_NUM_FORMS": "1000",
-        "rules-0-kind": "first_purchase",
-        "rules-0-bonus_points": "500",
-        "activities-TOTAL_FORMS": "0",
-        "activities-INITIAL_FORMS": "0",
-        "activities-MIN_NUM_FORMS": "0",
-        "activities-MAX_NUM_FORMS": "1000",
-        **overrides,
-    }
+    """The campaign admin's form (``test_admin._form``) with a first-purchase bonus rule."""
+    return _form(
+        **{"rules-0-kind": "first_purchase", "rules-0-multiplier": "", "rules-0-bonus_points": "500", **overrides}
+    )
 
 
 @pytest.mark.parametrize(
