@@ -8,6 +8,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
+from django.utils.text import capfirst
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from . import sso
@@ -71,9 +73,11 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
+        # Each language in its own name, as the footer's switcher (a reader who cannot read the
+        # current one finds theirs).
         self.fields["language"].choices = [
             ("", _("Automatic: my company's country, else my browser")),
-            *settings.LANGUAGES,
+            *((code, capfirst(get_language_info(code)["name_local"])) for code, _name in settings.LANGUAGES),
         ]
         self.fields["language"].help_text = _("The portal and e-mails use this language.")
         self.helper = FormHelper()

@@ -35,3 +35,15 @@ def test_given_a_page_in_any_language_then_each_language_is_named_in_its_own(cli
     assert f'<html lang="{language}">' in page
     assert switcher(page) == (label, [(code, code, name) for code, name in OWN_NAMES])
     assert re.search(rf'<option value="{language}" selected lang="{language}">', page)
+
+
+@pytest.mark.parametrize("language", ["en", "sv", "nl"])
+def test_the_profile_names_each_language_in_its_own_too(language):
+    from django.utils import translation
+
+    from members.forms import ProfileForm
+
+    with translation.override(language):
+        choices = [(code, str(name)) for code, name in ProfileForm().fields["language"].choices]
+
+    assert choices[1:] == OWN_NAMES
