@@ -53,8 +53,13 @@ def _require_company_admin_or_staff(*, actor: User, company: Company) -> None:
         raise MembersError(_("Only a company admin can manage colleagues."))
 
 
-def invitation_precheck(*, company: Company, email: str) -> None:
-    """Raise ``MembersError`` if ``email`` cannot be invited to ``company``. Writes nothing."""
+def invitation_precheck(*, company: Company, email: str, by_staff: bool = True) -> None:
+    """Raise ``MembersError`` if ``email`` cannot be invited to ``company``. Writes nothing.
+
+    Only the club's staff (``by_staff``) are told that an address belongs to another member
+    company: to a company admin that would say where a person works, so their invitation is
+    sent as to anyone, and accepting it is refused ("You already belong to a member
+    company"), which only the address's owner sees."""
     email = email.strip().lower()
     if not company.is_active:
         raise MembersError(_("This company is suspended; nobody can be invited."))
@@ -67,7 +72,7 @@ def invitation_precheck(*, company: Company, email: str) -> None:
             raise MembersError(
                 _("%(email)s is already a member of %(company)s.") % {"email": email, "company": company}
             )
-        if membership is not None:
+        if membership is not None and by_staff:
             raise MembersError(
                 _(
                     "%(email)s already belongs to another member company. A person can belong to one "
@@ -80,8 +85,9 @@ def invitation_precheck(*, company: Company, email: str) -> None:
 def invitation_create(*, company: Company, email: str, role: str, invited_by: User) -> Invitation:
     """Invite ``email`` to join ``company`` with ``role`` and e-mail them a link.
 
-    Refused when the address belongs to staff, to another company's contact, or to
-    someone already in this company. An open invitation for the same address and
+    Refused when the address belongs to staff or to someone already in this company, and
+    when staff invite another company's contact (``invitation_precheck``: a company admin is
+    not told where a person works). An open invitation for the same address and
     company is revoked, so only the newest link works. The e-mail is sent by a task
     after the transaction commits (recorded in it through the outbox, so a broker outage
     delays the e-mail but never loses it; ``invitation_email_send`` sends it once).
@@ -94,7 +100,7 @@ def invitation_create(*, company: Company, email: str, role: str, invited_by: Us
     with transaction.atomic():
         company = _lock_company(company.pk)
         _require_company_admin_or_staff(actor=invited_by, company=company)
-        invitation_precheck(company=company, email=email)
+        invitation_precheck(company=company, email=email, by_staff=invited_by.is_staff)
         now = timezone.now()
         Invitation.objects.filter(
             company=company, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True

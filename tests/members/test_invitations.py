@@ -131,17 +131,38 @@ def test_given_address_already_in_this_company_when_inviting_then_refused_with_m
     assert mail.outbox == []
 
 
-def test_given_address_of_another_companys_contact_when_inviting_then_refused_with_explanation(
-    company, company_admin, other_company_member
+def test_given_address_of_another_companys_contact_when_staff_invite_then_refused_with_explanation(
+    company, other_company_member
 ):
+    staff = StaffFactory(group="Club admins")
+
     with pytest.raises(MembersError) as error:
         invitation_create(
-            company=company, email=other_company_member.email, role=MembershipRole.VIEWER, invited_by=company_admin
+            company=company, email=other_company_member.email, role=MembershipRole.VIEWER, invited_by=staff
         )
 
     assert "belongs to another member company" in str(error.value)
     assert "one company only" in str(error.value)
     assert not Invitation.objects.exists()
+
+
+def test_given_address_of_another_companys_contact_when_a_company_admin_invites_then_nothing_says_where_they_work(
+    company, company_admin, other_company_member, admin_client_of_company, client
+):
+    # A company admin invites an address that is another member company's contact:
+    response = admin_client_of_company.post(
+        reverse("members:invite"), {"email": other_company_member.email, "role": MembershipRole.VIEWER}, follow=True
+    )
+
+    # the page answers as for anyone (nothing tells them the person works elsewhere),
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "another member company" not in page
+    invitation = Invitation.objects.get(email=other_company_member.email)
+    # and only the address's owner learns it, when they try to accept.
+    with pytest.raises(MembersError, match="already belong to a member company"):
+        invitation_accept(invitation_id=invitation.pk, user=other_company_member)
+    assert other_company_member.membership.company != company
 
 
 def test_given_staff_address_when_inviting_then_refused(company, company_admin):
