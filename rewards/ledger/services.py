@@ -58,7 +58,14 @@ from members.selectors import company_admins
 from outbox.events import EventType, event_emit, events_wanted
 from outbox.services import outbox_enqueue
 from rewards.earn import EarnBonus, EarnContributor, earn_contributors
-from rewards.ledger.months import QUALIFYING_SQL, account_months_add, qualifying_points_between, qualifying_sql_params
+from rewards.ledger.months import (
+    QUALIFYING_MANY_SQL,
+    QUALIFYING_SQL,
+    account_months_add,
+    qualifying_many_params,
+    qualifying_points_between,
+    qualifying_sql_params,
+)
 from rewards.models import (
     EntryKind,
     ExpiryReminder,
@@ -1089,6 +1096,53 @@ def _tier_apply(account: PointsAccount, *, now: datetime, allow_downgrade: bool)
         account.tier_changed_at = now
         account.save(update_fields=["tier", "tier_changed_at"])
     return account.tier
+
+
+# ``_TARGET_TIER_SQL`` for many accounts (PostgreSQL): each account of ``%(accounts)s`` whose
+# qualifying points (``QUALIFYING_MANY_SQL``) reach a higher tier than it has, with that tier.
+_TIERS_TO_RISE_SQL = f"""
+SELECT a.id, a.company_id, a.tier_id, target.id
+FROM ({QUALIFYING_MANY_SQL}) q
+JOIN {PointsAccount._meta.db_table} a ON a.id = q.account_id
+LEFT JOIN {Tier._meta.db_table} current_tier ON current_tier.id = a.tier_id
+CROSS JOIN LATERAL (
+    SELECT tier.id, tier.qualifying_points FROM {Tier._meta.db_table} tier
+    WHERE tier.qualifying_points <= q.points ORDER BY tier.qualifying_points DESC LIMIT 1
+) target
+WHERE target.qualifying_points > COALESCE(current_tier.qualifying_points, -1)
+ORDER BY a.id
+"""
+
+
+def tiers_raise_locked(*, account_ids: Sequence[int], now: datetime) -> int:
+    """``_tier_apply(allow_downgrade=False)`` for many accounts whose row locks the caller
+    holds (the set-based import's chunk, after its earns): each account rises to the highest
+    tier its qualifying points reach — never down — with the same ``tier.changed`` event and
+    ``tier_changed_at``. One statement finds them, one moves them, whatever their number.
+    PostgreSQL. Returns how many rose."""
+    if not account_ids:
+        return 0
+    params = qualifying_many_params(account_ids=sorted(account_ids), start=now - relativedelta(months=12), end=now)
+    with connection.cursor() as cursor:
+        cursor.execute(_TIERS_TO_RISE_SQL, params)
+        rising = cursor.fetchall()
+        if not rising:
+            return 0
+        cursor.execute(
+            f"""UPDATE {PointsAccount._meta.db_table} a SET tier_id = r.tier_id, tier_changed_at = %s
+            FROM unnest(%s::bigint[], %s::bigint[]) AS r(account_id, tier_id) WHERE a.id = r.account_id""",
+            [now, [account_id for account_id, *_rest in rising], [target for *_rest, target in rising]],
+        )
+    if events_wanted(EventType.TIER_CHANGED):
+        tiers = Tier.objects.in_bulk()
+        for _account_id, company_id, tier_id, target_id in rising:
+            event_emit(
+                EventType.TIER_CHANGED,
+                company_id=company_id,
+                occurred_at=now,
+                data={"from": _tier_data(tiers.get(tier_id)), "to": _tier_data(tiers[target_id]), "direction": "up"},
+            )
+    return len(rising)
 
 
 def _tier_data(tier: Tier | None) -> dict | None:

@@ -127,7 +127,7 @@ from rewards.bounds import POINTS_MAX, money_problem, occurred_at_problem
 from rewards.earn import earn_contributors
 from rewards.ledger.months import ACCOUNT_MONTHS_IMPORT_SQL, QUALIFYING_MANY_SQL, qualifying_many_params
 from rewards.ledger.notices import company_earnings
-from rewards.ledger.services import currency_refusal, tier_evaluate
+from rewards.ledger.services import currency_refusal, tiers_raise_locked
 from rewards.ledger.tasks import notify_purchases_points
 from rewards.models import (
     EntryKind,
@@ -914,16 +914,15 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
 
 def _tiers_evaluate(cursor, account_ids: set[int], now: datetime) -> None:
     """After the chunk's earns of ``account_ids`` (each at its current tier): the tier
-    service (``tier_evaluate``, upgrades only) for each of them whose earns carried points —
-    as ``points_earn_for_purchase`` does after an earn with points. These are the accounts
-    the chunk's points may lift (``_accounts_to_route``); their locks are the chunk's."""
+    service for those whose earns carried points (``tiers_raise_locked``, which is
+    ``tier_evaluate`` without downgrades for many accounts at once) — as
+    ``points_earn_for_purchase`` does after an earn with points. These are the accounts the
+    chunk's points may lift (``_accounts_to_route``); their locks are the chunk's."""
     cursor.execute(
-        "SELECT DISTINCT n.account_id FROM purchase_import_new n WHERE n.account_id = ANY(%s) AND n.points > 0"
-        " ORDER BY n.account_id",
+        "SELECT DISTINCT n.account_id FROM purchase_import_new n WHERE n.account_id = ANY(%s) AND n.points > 0",
         [sorted(account_ids)],
     )
-    for (account_id,) in cursor.fetchall():
-        tier_evaluate(account=PointsAccount(pk=account_id), now=now, allow_downgrade=False)
+    tiers_raise_locked(account_ids=[account_id for (account_id,) in cursor.fetchall()], now=now)
 
 
 def _chunk_set_based(

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from members.models import Company
+from outbox import events as outbox_events
 from rewards.ledger.services import points_earn_for_purchase
 from rewards.purchases import imports
 from tests.factories import CompanyFactory
@@ -52,14 +54,27 @@ def test_one_row_that_lifts_an_account_lands_set_based_and_the_tier_follows_as_w
     _near_gold("B")
     one_by_one: list[str] = []
     record = imports._record_with_services
+    # The tier.changed events both paths announce (to webhooks), as (company, from, to).
+    risen: list[tuple[str, str, str]] = []
+
+    def keep(events):
+        names = dict(Company.objects.filter(pk__in=[e.company_id for e in events]).values_list("pk", "external_id"))
+        risen.extend(
+            (names[e.company_id], (e.data["from"] or {}).get("name", ""), e.data["to"]["name"]) for e in events
+        )
+
+    monkeypatch.setattr(outbox_events, "_sinks", [(keep, lambda event_type: event_type == "tier.changed")])
 
     def counted(row, company, now, result):
         one_by_one.append(company.external_id)
         return record(row, company, now, result)
 
     by_services = run(_file("A", "erp-a"), set_based=False, chunk_size=25)
+    a_risen = sorted((company[1:], before, after) for company, before, after in risen)
+    risen.clear()
     monkeypatch.setattr(imports, "_record_with_services", counted)
     set_based = run(_file("B", "erp-b"), set_based=True, chunk_size=25)
+    b_risen = sorted((company[1:], before, after) for company, before, after in risen)
 
     assert (by_services.rows_created, set_based.rows_created) == (10, 10)
     # Only the companies whose first row may lift them went one by one.
@@ -70,6 +85,8 @@ def test_one_row_that_lifts_an_account_lands_set_based_and_the_tier_follows_as_w
     assert a_purchases == b_purchases
     assert a_accounts == b_accounts
     assert [account[4] for account in b_accounts] == ["Gold"] * 7
+    # Each company rose once, announced the same way by both paths.
+    assert b_risen == a_risen == [(f"-{n}", "", "Gold") for n in range(7)]
     # Company 0's second purchase earned at Gold (×1.5): the upgrade came between its rows.
     second = next(entry for entry in b_entries if entry[3] == "P-second" and entry[1] == "earn")
     first = next(entry for entry in b_entries if entry[3] == "P-1" and entry[1] == "earn")
