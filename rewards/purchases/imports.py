@@ -90,6 +90,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import logging
 import re
 import tempfile
@@ -835,23 +836,28 @@ def _delete_staged(cursor, lines: list[int]) -> None:
         cursor.execute("DELETE FROM purchase_import_staging WHERE line = ANY(%s)", [lines])
 
 
-def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: datetime) -> tuple[set[int], set[int]]:
-    """Accounts whose rows must go through the services one by one to stay exact, and
-    accounts whose tier is evaluated after the chunk lands (``_tiers_evaluate``).
+def _accounts_to_route(
+    cursor, accounts: list[tuple], context: _Context, now: datetime
+) -> tuple[set[int], dict[int, int], set[int]]:
+    """What must go through the services one by one to stay exact: whole accounts, and
+    single lines (``{line: account id}``); and the accounts whose tier is raised after the
+    chunk lands (``_tiers_evaluate``).
 
-    * an account owing a shortfall: a release pays it off first, earn by earn (routed);
+    * an account owing a shortfall: a release pays it off first, earn by earn (all its rows);
     * an account the chunk's purchases may lift into a higher tier: the service
       re-evaluates the tier after every earn, so a purchase after the one that lifts it
-      earns more. An account is routed only when the points before its last row of the
-      chunk (with those it already has) may reach a higher tier: then a later earn of the
-      chunk could be at the new tier. Otherwise every earn of the chunk is at its current
-      tier, as in the services, and when all of them may lift it, the tier service runs for
-      it after the landing. With one row, there is no later earn: never routed.
+      earns more. Each of its rows earns at its current tier as long as the points before
+      that row (with those it already has) lift it to no higher tier: those rows land here,
+      and the tier rises after them. From the first row before which it may have risen,
+      its rows go one by one, after the chunk (so after its tier rose). An account's first
+      row is always at its current tier: an account that already qualifies rises after it.
+      An account is safe when even the points before its last row do not reach a higher
+      tier than it has — then no earn in between can reach one either.
     """
     routed = {account_id for account_id, _company, _tier, shortfall in accounts if shortfall > 0}
     tiers = list(Tier.objects.order_by("qualifying_points").values_list("pk", "qualifying_points"))
     if not tiers:
-        return routed, set()
+        return routed, {}, set()
     threshold_of = dict(tiers)
     top = tiers[-1][1]
     candidates = [
@@ -860,16 +866,15 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
         if account_id not in routed and (tier_id is None or threshold_of[tier_id] < top)
     ]
     if not candidates:
-        return routed, set()
+        return routed, {}, set()
     window_start = now - relativedelta(months=12)
-    # The chunk's points on top of each account's qualifying points so far: the whole months
+    # Each row's points on top of its account's qualifying points so far: the whole months
     # from its months, the partial ones from its entries (as the tier check after every earn),
     # never a year of entries per account.
     cursor.execute(
         f"""
         WITH chunk_rows AS (
-            -- Every candidate's rows in the chunk, even those earning nothing towards a tier:
-            -- an account that already qualifies is upgraded after its first earn.
+            -- Every candidate's rows in the chunk, even those earning nothing towards a tier.
             SELECT a.id AS account_id, s.line,
                    CASE WHEN s.occurred_at > %(start)s AND s.occurred_at <= %(tail_end)s
                          AND NOT EXISTS (
@@ -886,14 +891,10 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
             LEFT JOIN {_T.PRODUCT_CATEGORY} pc ON pc.id = s.category_id
             LEFT JOIN purchase_import_campaign pic ON pic.line = s.line  -- campaign points count too
             WHERE a.id = ANY(%(accounts)s)
-        ), chunk AS (
-            SELECT account_id, SUM(points) AS points,
-                   SUM(points) - (array_agg(points ORDER BY line DESC))[1] AS before_last,
-                   count(*) AS rows
-            FROM chunk_rows GROUP BY account_id
         ), earned AS ({QUALIFYING_MANY_SQL})
-        SELECT chunk.account_id, COALESCE(earned.points, 0), chunk.points, chunk.before_last, chunk.rows
-        FROM chunk LEFT JOIN earned ON earned.account_id = chunk.account_id
+        SELECT r.account_id, r.line, r.points, COALESCE(earned.points, 0)
+        FROM chunk_rows r LEFT JOIN earned ON earned.account_id = r.account_id
+        ORDER BY r.account_id, r.line
         """,
         qualifying_many_params(account_ids=candidates, start=window_start, end=now),
     )
@@ -903,13 +904,19 @@ def _accounts_to_route(cursor, accounts: list[tuple], context: _Context, now: da
         reachable = max((threshold for _pk, threshold in tiers if threshold <= qualifying), default=-1)
         return reachable > current_threshold[account_id]
 
-    evaluate_after: set[int] = set()
-    for account_id, earned, points, before_last, rows in cursor.fetchall():
-        if rows > 1 and lifts(account_id, earned + before_last):
-            routed.add(account_id)
-        elif lifts(account_id, earned + points):
-            evaluate_after.add(account_id)
-    return routed, evaluate_after
+    routed_lines: dict[int, int] = {}
+    raise_after: set[int] = set()
+    for account_id, rows in itertools.groupby(cursor.fetchall(), key=lambda values: values[0]):
+        rows = list(rows)
+        qualifying = rows[0][3]  # before the chunk
+        for index, (_account, _line, points, _earned) in enumerate(rows):
+            if index and lifts(account_id, qualifying):  # it may have risen before this row
+                routed_lines.update((later_line, account_id) for _a, later_line, _p, _e in rows[index:])
+                break
+            qualifying += points
+        if lifts(account_id, qualifying):  # what lands here may lift it
+            raise_after.add(account_id)
+    return routed, routed_lines, raise_after
 
 
 def _tiers_evaluate(cursor, account_ids: set[int], now: datetime) -> None:
@@ -1071,18 +1078,19 @@ def _land_staged(cursor, import_id: int, result: ChunkResult, context: _Context,
     routed: set[int] = set()
     for contributor in earn_contributors():
         routed |= contributor.import_bonus(cursor, accounts, now=now)
-    tier_routed, tiers_after = _accounts_to_route(cursor, accounts, context, now)
+    tier_routed, routed_lines, tiers_after = _accounts_to_route(cursor, accounts, context, now)
     routed |= tier_routed
     tiers_after -= routed
+    lines = [line for line, account_id in routed_lines.items() if account_id not in routed]
     routed_rows: list[tuple[ImportRow, int]] = []
-    if routed:
+    if routed or lines:
         company_of = {account_id: company_id for account_id, company_id, _t, _s in accounts}
         routed_companies = [company_of[account_id] for account_id in routed]
         cursor.execute(
             f"""SELECT {_STAGING_FIELDS}, c.id FROM purchase_import_staging s
             JOIN {_T.COMPANY} c ON c.external_id = s.company_external_id
-            WHERE c.id = ANY(%s) ORDER BY s.line""",
-            [routed_companies],
+            WHERE c.id = ANY(%s) OR s.line = ANY(%s) ORDER BY s.line""",
+            [routed_companies, lines],
         )
         routed_rows = [(_staged_row(values[:-1], context), values[-1]) for values in cursor.fetchall()]
         _delete_staged(cursor, [row.line for row, _company in routed_rows])

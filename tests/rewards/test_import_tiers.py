@@ -1,6 +1,6 @@
-"""The set-based import and tiers: an account that the last of its rows in a chunk lifts
-into a higher tier lands set-based and is upgraded after it, as the services do; when an
-earlier row may lift it, it is recorded one by one (the later rows earn at the new tier)."""
+"""The set-based import and tiers: the rows of a chunk that earn at an account's current tier
+land set-based and the account rises after them, as the services would raise it; the rows
+after the one that may lift it go one by one, after the chunk (they earn at the new tier)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def test_one_row_that_lifts_an_account_lands_set_based_and_the_tier_follows_as_w
     monkeypatch.setattr(outbox_events, "_sinks", [(keep, lambda event_type: event_type == "tier.changed")])
 
     def counted(row, company, now, result):
-        one_by_one.append(company.external_id)
+        one_by_one.append(row.external_id)
         return record(row, company, now, result)
 
     by_services = run(_file("A", "erp-a"), set_based=False, chunk_size=25)
@@ -77,8 +77,8 @@ def test_one_row_that_lifts_an_account_lands_set_based_and_the_tier_follows_as_w
     b_risen = sorted((company[1:], before, after) for company, before, after in risen)
 
     assert (by_services.rows_created, set_based.rows_created) == (10, 10)
-    # Only the companies whose first row may lift them went one by one.
-    assert sorted(set(one_by_one)) == ["B-0", "B-5"]
+    # Only the rows after the one that lifted companies 0 and 5 went one by one.
+    assert sorted(one_by_one) == ["P-second", "P-small"]
     a_entries, a_accounts, a_purchases = _ledger("A", "erp-a")
     b_entries, b_accounts, b_purchases = _ledger("B", "erp-b")
     assert a_entries == b_entries
