@@ -134,7 +134,7 @@ def cleared_cache(db):
 
 
 def _restore_migration_data() -> None:
-    """Re-create what the data migrations made: Wagtail's locale, root page, default site and
+    """Re-create what the data migrations made: Wagtail's locales, root page, default site and
     root collection, the staff groups with their permissions, and Marketing's page rights and
     approval workflow. Does nothing while the root page exists.
 
@@ -166,6 +166,7 @@ def _restore_migration_data() -> None:
         ("members.migrations.0002_staff_groups", "create_staff_groups"),
         ("cms.migrations.0002_marketing_page_permissions", "grant"),
         ("cms.migrations.0004_marketing_workflow", "forwards"),
+        ("cms.migrations.0007_content_locales", "add_locales"),  # the Swedish and Dutch locales
     ]:
         getattr(importlib.import_module(module), function)(historical_apps, None)
 
