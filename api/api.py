@@ -380,7 +380,23 @@ def _record(
         )
 
 
-def _conflict_out(exc: PurchaseConflict, company: Company) -> dict:
+OTHER_COMPANY_CONFLICT = "This external id is already recorded for a company this client cannot use."
+
+
+def _client_may_use(client: ApiClient, company: Company) -> bool:
+    try:
+        api_client_require_company(client=client, company=company)
+    except ApiAccessDenied:
+        return False
+    return True
+
+
+def _conflict_out(exc: PurchaseConflict, client: ApiClient) -> dict:
+    """The 409's body: the purchase already recorded (under its own company), or — when it
+    belongs to a company this client may not use — only a generic detail, nothing of it."""
+    company = exc.purchase.company
+    if not _client_may_use(client, company):
+        return {"detail": OTHER_COMPANY_CONFLICT}
     return {"detail": exc.message, "fields": exc.fields, "purchase": _purchase_out(exc.purchase, company)}
 
 
@@ -397,7 +413,8 @@ def _unknown_company(external_id: str) -> PurchaseInvalid:
         {200: schemas.PurchaseOut, 201: schemas.PurchaseOut},
         body=True,
         write=True,
-        status_409=schemas.PurchaseConflictOut,
+        # MessageOut alone: the purchase recorded is of a company this client may not use.
+        status_409=schemas.PurchaseConflictOut | schemas.MessageOut,
     ),
     tags=["purchases"],
     summary="Record a purchase or credit note",
@@ -408,7 +425,8 @@ def purchase_post(request, payload: schemas.PurchaseIn, response: HttpResponse):
 
     201: recorded now. 200: the same purchase was recorded before — the first result is
     returned unchanged (header `Idempotent-Replayed: true`). 409: the external id was
-    recorded with different content (`fields` says which). A credit note
+    recorded with different content (`fields` says which; only `detail` when it was recorded
+    for a company this client may not use). A credit note
     (`original_external_id`, net amount ≤ 0) takes back the credited purchase's points.
     503 (with `Retry-After`): the company's points are busy (an import); nothing was saved.
     """
@@ -419,7 +437,7 @@ def purchase_post(request, payload: schemas.PurchaseIn, response: HttpResponse):
     try:
         purchase, created, entry = _record(request.auth, payload, company)
     except PurchaseConflict as exc:
-        return Status(409, _conflict_out(exc, company))
+        return Status(409, _conflict_out(exc, request.auth))
     if not created:
         response["Idempotent-Replayed"] = "true"
     return Status(201 if created else 200, _purchase_out(purchase, company, entry))
@@ -533,7 +551,8 @@ def purchase_batch_post(request, payload: schemas.PurchaseBatchIn, response: Htt
                 "purchase": _purchase_out(purchase, company, entry),
             }
         except PurchaseConflict as exc:
-            outcome |= {"status": "conflict", "detail": exc.message, "purchase": _purchase_out(exc.purchase, company)}
+            conflict = _conflict_out(exc, client)
+            outcome |= {"status": "conflict", "detail": conflict["detail"], "purchase": conflict.get("purchase")}
         except PurchaseInvalid as exc:
             outcome |= {
                 "status": "invalid",
@@ -630,7 +649,6 @@ def _batch_landed_out(
 ) -> None:
     """The outcomes of the items that landed set-based, as ``_purchase_out`` words them (two
     queries for the duplicates, none for the created)."""
-    rules_currency = ProgrammeRules.current().currency
     for index, (purchase_id, points, available_at) in landing.created.items():
         item = parsed[index]
         purchase = {
@@ -640,7 +658,7 @@ def _batch_landed_out(
             "company": companies[item.company].external_id,
             "kind": "purchase",
             "net_amount": item.net_amount.quantize(CENT),
-            "currency": rules_currency,
+            "currency": companies[item.company].purchase_currency,  # as landed (see _batch_set_based_items)
             "occurred_at": item.occurred_at.astimezone(UTC),
             "points": points,
             "available_at": available_at,

@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import tempfile
+from collections.abc import Iterator
 from decimal import Decimal
 
 from django.conf import settings
@@ -33,12 +34,20 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from members.models import Company
-from rewards.purchases.imports import COLUMNS, ImportFileError, import_file_summary, purchase_import_create
+from rewards.purchases.imports import (
+    COLUMNS,
+    MAX_LINE_BYTES,
+    ImportFileError,
+    import_file_summary,
+    purchase_import_create,
+)
 
 from .models import ApiClient, ApiImportJob
 from .services import api_client_company_q
 
 FORMATS = ("csv", "ndjson")
+_CENT = Decimal("0.01")
+_TOO_LONG_ROW = "x" * (MAX_LINE_BYTES + 1) + "\n"
 MAX_PROBLEMS = 20
 _CONTROL = {chr(code) for code in [*range(0x20), *range(0x7F, 0xA0)]}
 _NDJSON_FIELDS = {
@@ -87,6 +96,35 @@ def _spool(upload, spool) -> str:
     return digest.hexdigest()
 
 
+def _ndjson_lines(binary) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, bytes without the line ending)`` per line (LF or CRLF); ``None`` for a
+    line longer than ``MAX_LINE_BYTES``, which is skipped to its end, never read whole."""
+    number = 0
+    while True:
+        raw = binary.readline(MAX_LINE_BYTES + 2)
+        if not raw:
+            return
+        number += 1
+        if not raw.endswith(b"\n") and len(raw) >= MAX_LINE_BYTES + 2:
+            while (rest := binary.readline(1 << 16)) and not rest.endswith(b"\n"):
+                pass
+            yield number, None
+            continue
+        line = raw.rstrip(b"\r\n")
+        yield number, (None if len(line) > MAX_LINE_BYTES else line)
+
+
+def _number_text(value: Decimal) -> str:
+    """A JSON number as a plain decimal, as ``POST /purchases`` reads it: ``1.5e2`` is
+    ``150``, ``1.500`` is ``1.50``; more decimals stay (and the import refuses them). A
+    number far out of range stays as written (and is refused), never expanded."""
+    if not value.is_finite() or abs(value.adjusted()) > 20:
+        return str(value)
+    if value.as_tuple().exponent < -2 and value == value.quantize(_CENT):
+        value = value.quantize(_CENT)
+    return format(value, "f")
+
+
 def _ndjson_to_csv(source: io.IOBase, client: ApiClient, out) -> None:
     """Write NDJSON as the import's CSV to ``out``, line for line; refuses lines that are not
     a JSON object of text and number fields."""
@@ -94,8 +132,12 @@ def _ndjson_to_csv(source: io.IOBase, client: ApiClient, out) -> None:
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(COLUMNS)
     problems: list[tuple[int, str]] = []
-    for number, raw in enumerate(source, start=1):
-        line = raw.rstrip(b"\r\n")
+    for number, line in _ndjson_lines(source):
+        if line is None:
+            # Longer than the import takes: written as a line the import refuses for its
+            # length, so it fails alone in the error report, as a CSV line would.
+            text.write(_TOO_LONG_ROW)
+            continue
         if not line.strip():
             text.write("\n")
             continue
@@ -103,6 +145,9 @@ def _ndjson_to_csv(source: io.IOBase, client: ApiClient, out) -> None:
             item = json.loads(line.decode("utf-8"), parse_float=Decimal)
         except (UnicodeDecodeError, ValueError):
             problems.append((number, _("The line is not valid JSON in UTF-8.")))
+            continue
+        except RecursionError:
+            problems.append((number, _("The line is nested too deeply to be a purchase.")))
             continue
         if not isinstance(item, dict):
             problems.append((number, _("Each line must be a JSON object.")))
@@ -120,7 +165,7 @@ def _ndjson_to_csv(source: io.IOBase, client: ApiClient, out) -> None:
             if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
                 bad = _("%(field)s must be a string or a number.") % {"field": field}
                 break
-            value = str(value)
+            value = _number_text(value) if isinstance(value, Decimal) else str(value)
             if _CONTROL.intersection(value):
                 bad = _("%(field)s contains control characters.") % {"field": field}
                 break

@@ -48,9 +48,37 @@ class PostResult:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the IPv4 address in the last 32 bits
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local use, never the internet
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: IPv4-mapped, 6to4, Teredo (server and
+    client), IPv4-compatible (``::a.b.c.d``) and NAT64 (``64:ff9b::a.b.c.d``)."""
+    embedded = []
+    if address.ipv4_mapped is not None:
+        embedded.append(address.ipv4_mapped)
+    if address.sixtofour is not None:
+        embedded.append(address.sixtofour)
+    if address.teredo is not None:
+        embedded.extend(address.teredo)
+    if (address in _IPV4_COMPATIBLE or address in _NAT64) and int(address) & 0xFFFFFFFF:
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return embedded
+
+
 def _address_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Whether ``address`` is on the public internet — for an IPv6 address that embeds an
+    IPv4 address (which a gateway would connect to), that one too."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _NAT64_LOCAL:
+            return False
+        embedded = _embedded_ipv4(address)
+        if address.ipv4_mapped is not None:
+            return _address_public(address.ipv4_mapped)
+        if not all(_address_public(inner) for inner in embedded):
+            return False
     return address.is_global and not address.is_multicast
 
 
