@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import DataError, IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -260,6 +261,8 @@ def purchase_record_with_entry(
 
     try:
         with transaction.atomic():
+            if original is not None:
+                _check_credit_within_original(original, net_amount)
             purchase = Purchase.objects.create(
                 company=company,
                 source=source,
@@ -326,6 +329,30 @@ def purchase_record_with_entry(
     if notify and entry.kind == EntryKind.EARN and entry.net_points > 0:
         _notify_points_after_commit(purchase, entry)
     return purchase, True, entry
+
+
+def _check_credit_within_original(original: Purchase, net_amount: Decimal) -> None:
+    """Refuse a credit note that, with the credit notes already recorded against ``original``,
+    would credit more than the purchase's amount. The original's row is locked first, so two
+    credit notes of one purchase recorded at once are checked one after the other (the
+    second sees the first)."""
+    original = Purchase.objects.select_for_update().get(pk=original.pk)
+    earlier = Purchase.objects.filter(original=original).aggregate(total=Sum("net_amount"))["total"] or Decimal("0.00")
+    if -(earlier + net_amount) > original.net_amount:
+        raise PurchaseInvalid(
+            _(
+                "This credit note (%(amount)s %(currency)s) and the earlier ones (%(earlier)s %(currency)s) "
+                "exceed the purchase %(ref)s (%(original)s %(currency)s) they credit."
+            )
+            % {
+                "amount": net_amount.quantize(CENT),
+                "earlier": earlier.quantize(CENT),
+                "ref": original.external_id,
+                "original": original.net_amount,
+                "currency": original.currency,
+            },
+            field="net_amount",
+        )
 
 
 def closed_company_refusal(company: Company) -> str:
