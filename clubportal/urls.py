@@ -1,5 +1,7 @@
 """Root URLs: the portal, accounts, the two admins, the API, and Wagtail pages under /."""
 
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -53,10 +55,32 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+# Uploads that are public once a page shows them: Wagtail images (originals and renditions)
+# and reward pictures. Everything else under MEDIA_ROOT is private and served, if at all, by a
+# checked view: Wagtail documents (/documents/, members only), message attachments, purchase
+# import files and their error reports.
+PUBLIC_MEDIA_PREFIXES = ("original_images/", "images/", "rewards/images/", "rewards/thumbnails/")
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+def debug_media_urlpatterns():
+    """The zero-setup (DEBUG) server's /media/: the public uploads only, never the private ones."""
+    import posixpath
+
+    from django.http import Http404
+    from django.urls import re_path
+    from django.views.static import serve
+
+    def serve_public_media(request, path):
+        # Normalised first, as serve() does: "images/../imports/..." is not an image.
+        if not posixpath.normpath(path).lstrip("/").startswith(PUBLIC_MEDIA_PREFIXES):
+            raise Http404
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+    return [re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", serve_public_media)]
+
+
+if settings.DEBUG:
+    urlpatterns += debug_media_urlpatterns()
 
 # Wagtail's own front-end login (a plain Django login form, unthrottled) goes to the one
 # login too, and its shared page passwords are off (WAGTAIL_PRIVATE_PAGE_OPTIONS), so their

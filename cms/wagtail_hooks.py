@@ -65,3 +65,20 @@ def register_untranslated_pages_menu_item():
         icon_name="globe",
         order=650,
     )
+
+
+@hooks.register("before_serve_document")
+def documents_are_for_members(document, request):
+    """Documents are members only, like the pages that link to them: an anonymous visitor
+    is sent to the login (and back), and only members and staff are served. Wagtail's own
+    collection view restrictions are checked as well (its hook runs for everyone)."""
+    from django.conf import settings
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), login_url=settings.WAGTAIL_FRONTEND_LOGIN_URL)
+    if not (user.is_active and (user.is_staff or getattr(request, "membership", None))):
+        raise PermissionDenied(_("This document is for contacts of member companies."))
+    return None

@@ -456,6 +456,9 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS  # the one image rule (core.images)
 WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt"]
+# Documents are members only (cms.wagtail_hooks.documents_are_for_members): always through
+# Wagtail's checked view, never a redirect to the file's storage URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # One login for everyone: allauth's (throttled, with the second factor for staff). Wagtail's
 # login page only redirects there (members.views.staff_login), and Wagtail neither sets nor
 # resets passwords: staff change and reset theirs through allauth.
