@@ -177,7 +177,7 @@ class HowPointsWorkPage(BasePage):
 
 class OfferAudience(models.TextChoices):
     ALL_MEMBERS = "all", _("All members")
-    TIERS = "tiers", _("Chosen tiers only")
+    TIERS = "tiers", _("Chosen tiers and the tiers above")
 
 
 class OfferCallToAction(models.TextChoices):
@@ -243,7 +243,7 @@ class OfferPage(BasePage):
         verbose_name=_("tiers"),
         blank=True,
         related_name="+",
-        help_text=_("When the audience is chosen tiers: the tiers that may open the offer."),
+        help_text=_("When the audience is chosen tiers: the tiers that may open the offer, and the tiers above them."),
     )
 
     parent_page_types = ["cms.OfferIndexPage"]
@@ -318,6 +318,7 @@ class OfferPage(BasePage):
             raise Http404(_("This offer has ended."))
         if not selectors.offer_unlocked_for(request, self):
             context = self.get_context(request)
+            context["tier_to_reach"] = selectors.offer_tier_to_reach(self)
             return TemplateResponse(request, "cms/offer_page_locked.html", context, status=403)
         return super().serve(request, *args, **kwargs)
 

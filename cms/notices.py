@@ -31,7 +31,7 @@ from .models import OfferAudience, OfferPage
 def offer_audience(offer: OfferPage):
     """The people who may open ``offer`` (``cms.selectors.offer_unlocked_for``'s rule for
     members): active contacts of active companies — for a tier offer, only those whose
-    company is in one of its tiers. Staff are never notified."""
+    company is in one of its tiers or a tier above the lowest of them. Staff are never notified."""
     if offer.audience == OfferAudience.TIERS:
         return member_contacts(companies=Company.objects.filter(pk__in=points.companies_in_tiers(offer.tier_ids)))
     return member_contacts()

@@ -124,10 +124,13 @@ def programme_facts(currency: str = "") -> ProgrammeFacts:
 
 
 def companies_in_tiers(tier_ids) -> list[int]:
-    """Ids of the companies whose points account is in one of ``tier_ids`` (who may open a tier offer)."""
+    """Ids of the companies who may open a tier offer for ``tier_ids``: those whose points
+    account is in one of them or in a tier ranked above the lowest of them (a perk of a tier
+    is a perk of every tier above it; rank is ``Tier.qualifying_points``)."""
     if not tier_ids:
         return []
-    return list(PointsAccount.objects.filter(tier_id__in=list(tier_ids)).values_list("company_id", flat=True))
+    lowest = Tier.objects.filter(pk__in=list(tier_ids)).order_by("qualifying_points").values("qualifying_points")[:1]
+    return list(PointsAccount.objects.filter(tier__qualifying_points__gte=lowest).values_list("company_id", flat=True))
 
 
 def _campaign_example(facts: dict):

@@ -81,23 +81,41 @@ def _sees_every_tier(request) -> bool:
 
 
 def offers_unlocked_for(request, *, featured_first: bool = False):
-    """Current offers the request's member may open: all-member offers and their tier's."""
+    """Current offers the request's member may open: all-member offers, and tier offers for
+    their tier or a lower one (a perk of a tier is a perk of every tier above it: an offer
+    reaches a company whose tier ranks at or above the offer's lowest chosen tier)."""
     offers = _current_offers()
     if not _sees_every_tier(request):
         tier = points.request_tier(request)
         audience = Q(audience=OfferAudience.ALL_MEMBERS)
         if tier is not None:
-            audience |= Q(audience=OfferAudience.TIERS, tiers=tier.pk)
+            audience |= Q(audience=OfferAudience.TIERS, tiers__qualifying_points__lte=tier.threshold)
         offers = offers.filter(audience).distinct()
     ordering = ["-featured", "-first_published_at"] if featured_first else ["-first_published_at"]
     return _with_card_images(offers.order_by(*ordering)).prefetch_related("tiers")
 
 
+def _tier_reaches(tier, offer_tiers) -> bool:
+    """Whether a company in ``tier`` (a ``points.TierInfo`` or None) may open a tier offer
+    for ``offer_tiers``: its tier ranks at or above the lowest of them."""
+    lowest = _lowest_tier(offer_tiers)
+    return tier is not None and lowest is not None and tier.threshold >= lowest.qualifying_points
+
+
+def _lowest_tier(offer_tiers):
+    """The offer's lowest chosen tier (by qualifying points), or None."""
+    return min(offer_tiers, key=lambda t: (t.qualifying_points, t.pk), default=None)
+
+
 def offer_unlocked_for(request, offer: OfferPage) -> bool:
     if offer.audience == OfferAudience.ALL_MEMBERS or _sees_every_tier(request):
         return True
-    tier = points.request_tier(request)
-    return tier is not None and tier.pk in offer.tier_ids
+    return _tier_reaches(points.request_tier(request), offer.tiers.all())
+
+
+def offer_tier_to_reach(offer: OfferPage):
+    """The tier a company below an offer's tiers has to reach to open it: its lowest."""
+    return _lowest_tier(offer.tiers.all())
 
 
 @dataclass(frozen=True)
@@ -105,21 +123,30 @@ class OfferCard:
     offer: OfferPage
     unlocked: bool
     tier_names: list[str]
+    # For a locked card: the tier that opens it (the offer's lowest), for "Reach Gold...".
+    reach_tier_name: str = ""
 
 
 def offer_cards_for(request) -> list[OfferCard]:
-    """Every current offer: the member's own open, the other tiers' as teasers."""
+    """Every current offer: those for the member's tier or a lower one open, the higher
+    tiers' as teasers naming the tier to reach."""
     offers = _with_card_images(_current_offers().prefetch_related("tiers").order_by("-featured", "valid_until"))
     tier = points.request_tier(request)
     cards = []
     for offer in offers:
         tiers = list(offer.tiers.all())
         unlocked = (
-            offer.audience == OfferAudience.ALL_MEMBERS
-            or _sees_every_tier(request)
-            or (tier is not None and tier.pk in {t.pk for t in tiers})
+            offer.audience == OfferAudience.ALL_MEMBERS or _sees_every_tier(request) or _tier_reaches(tier, tiers)
         )
-        cards.append(OfferCard(offer=offer, unlocked=unlocked, tier_names=[str(t) for t in tiers]))
+        lowest = _lowest_tier(tiers)
+        cards.append(
+            OfferCard(
+                offer=offer,
+                unlocked=unlocked,
+                tier_names=[str(t) for t in tiers],
+                reach_tier_name=str(lowest) if lowest is not None and not unlocked else "",
+            )
+        )
     return cards
 
 
