@@ -25,7 +25,6 @@ import hashlib
 import io
 import json
 import tempfile
-from collections.abc import Iterator
 from decimal import Decimal
 
 from django.conf import settings
@@ -39,6 +38,7 @@ from rewards.purchases.imports import (
     MAX_LINE_BYTES,
     ImportFileError,
     import_file_summary,
+    physical_lines,
     purchase_import_create,
 )
 
@@ -96,24 +96,6 @@ def _spool(upload, spool) -> str:
     return digest.hexdigest()
 
 
-def _ndjson_lines(binary) -> Iterator[tuple[int, bytes | None]]:
-    """``(line number, bytes without the line ending)`` per line (LF or CRLF); ``None`` for a
-    line longer than ``MAX_LINE_BYTES``, which is skipped to its end, never read whole."""
-    number = 0
-    while True:
-        raw = binary.readline(MAX_LINE_BYTES + 2)
-        if not raw:
-            return
-        number += 1
-        if not raw.endswith(b"\n") and len(raw) >= MAX_LINE_BYTES + 2:
-            while (rest := binary.readline(1 << 16)) and not rest.endswith(b"\n"):
-                pass
-            yield number, None
-            continue
-        line = raw.rstrip(b"\r\n")
-        yield number, (None if len(line) > MAX_LINE_BYTES else line)
-
-
 def _number_text(value: Decimal) -> str:
     """A JSON number as a plain decimal, as ``POST /purchases`` reads it: ``1.5e2`` is
     ``150``, ``1.500`` is ``1.50``; more decimals stay (and the import refuses them). A
@@ -132,7 +114,7 @@ def _ndjson_to_csv(source: io.IOBase, client: ApiClient, out) -> None:
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(COLUMNS)
     problems: list[tuple[int, str]] = []
-    for number, line in _ndjson_lines(source):
+    for number, line in physical_lines(source):
         if line is None:
             # Longer than the import takes: written as a line the import refuses for its
             # length, so it fails alone in the error report, as a CSV line would.

@@ -355,9 +355,10 @@ class _Record:
 MAX_LINE_BYTES = 4096
 
 
-def _physical_lines(binary) -> Iterator[tuple[int, bytes | None]]:
+def physical_lines(binary) -> Iterator[tuple[int, bytes | None]]:
     """``(line number, bytes without the line ending)`` per physical line (LF or CRLF);
-    ``None`` for a line longer than ``MAX_LINE_BYTES``, which is skipped to its end."""
+    ``None`` for a line longer than ``MAX_LINE_BYTES``, which is skipped to its end, never read
+    whole. The CSV import and the API's NDJSON files (``api.ingest``) read lines with it."""
     number = 0
     while True:
         raw = binary.readline(MAX_LINE_BYTES + 2)
@@ -438,7 +439,7 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
     the file or the records after it. Lines that are empty (or only white space) are not
     records, so they are neither counted nor reported.
     """
-    lines = _physical_lines(binary)
+    lines = physical_lines(binary)
     first_line = None
     for _number, raw in lines:
         first_line = raw
