@@ -7,6 +7,7 @@ connection: tests that use it need ``django_db(transaction=True)``.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,8 +17,11 @@ import pytest
 import redis
 from celery import signals
 from celery.contrib.testing.worker import TestWorkController, start_worker
+from django.conf import settings
+from django.urls import resolve
 
 from clubportal.celery import app as celery_app
+from members.models import Invitation
 from tests.conftest import require
 
 WORKER_START_TIMEOUT_SECONDS = 15
@@ -37,6 +41,21 @@ class BoundedStartWorkController(TestWorkController):
     def ensure_started(self) -> None:
         if not self._on_started.wait(WORKER_START_TIMEOUT_SECONDS):
             raise RuntimeError(f"The Celery worker did not start within {WORKER_START_TIMEOUT_SECONDS} s.")
+
+
+def accept_link_in(body: str) -> int | None:
+    """The invitation a link in an e-mail body opens, or None if the body has no such link.
+
+    The link's token is signed with the second it was made in, so a link made again in
+    the test can differ from the mailed one: the test reads the mailed link back instead.
+    """
+    match = re.search(re.escape(settings.SITE_URL) + r"(/\S+)", body)
+    if match is None:
+        return None
+    route = resolve(match.group(1))
+    if route.view_name != "members:invitation_accept":
+        return None
+    return Invitation.pk_from_token(route.kwargs["token"])
 
 
 def wait_until(condition: Callable[[], object], *, timeout: float = 10.0, what: str) -> object:

@@ -13,7 +13,7 @@ from django.db import transaction
 from members.models import Invitation, MembershipRole
 from members.services import invitation_create, invitation_revoke
 from members.tasks import send_invitation_email
-from tests.integration.conftest import QUEUE_PREFIX, wait_until
+from tests.integration.conftest import QUEUE_PREFIX, accept_link_in, wait_until
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def test_invitation_email_is_sent_by_the_worker_only_after_commit(celery_worker,
     # and the worker sends the e-mail with the link
     [message] = wait_until(lambda: _emails_to(NEWCOMER), what="the invitation e-mail")
     assert company.name in message.subject
-    assert invitation.get_accept_url() in message.body
+    assert accept_link_in(message.body) == invitation.pk
     [published] = task_events.published
     assert published["routing_key"].startswith(QUEUE_PREFIX)  # the test's own queue, not a shared one
     run = wait_until(lambda: task_events.finished_run(published["id"]), what="the worker to finish the task")
