@@ -22,11 +22,11 @@ With ``--club DB`` the scratch database is a copy of ``DB`` (``bench/realsize_cl
 club: 10 000 companies, 6 million ledger entries, tiers) and the file is for its active
 companies, in their own currencies: the import's speed on top of a club at real size, to
 compare with a run on an empty one (issue 20: within 1.5×).
-The "points arrived" notices the import leaves to a task after it (one per company that
-earned: ``rewards.ledger.tasks.notify_purchases_points``) run in this process, as the
-local settings run tasks; they are a worker's job, not the import's, so their time is
-printed apart and not counted in the import's. ``--no-notices`` leaves them out (at real
-size, 10 000 companies' notices take minutes).
+The "points arrived" notices the import leaves to tasks after it (one per company that
+earned, ``COMPANIES_PER_NOTICES_TASK`` companies per task:
+``rewards.ledger.tasks.notify_purchases_points``) run in this process, as the local settings
+run tasks; they are a worker's job, not the import's, so their time (in all, and the longest
+task's) is printed apart and not counted in the import's. ``--no-notices`` leaves them out.
 ``BENCH_DB`` names the scratch database (default ``clubportal_bench_import``), so that
 engineers sharing a server do not drop each other's. Without a PostgreSQL ``DATABASE_URL``
 it says so and exits 0.
@@ -205,18 +205,21 @@ def main() -> int:
 
         from rewards.ledger import tasks as ledger_tasks
 
-        notices = {"seconds": 0.0, "companies": 0}
+        notices = {"seconds": 0.0, "companies": 0, "tasks": 0, "longest": 0.0}
         notify = ledger_tasks.purchases_points_notify
 
         def notify_timed(**kwargs):
             notices["companies"] += len(kwargs["earned"])
+            notices["tasks"] += 1
             if args.no_notices:
                 return 0
             started = time.perf_counter()
             try:
                 return notify(**kwargs)
             finally:
-                notices["seconds"] += time.perf_counter() - started
+                took = time.perf_counter() - started
+                notices["seconds"] += took
+                notices["longest"] = max(notices["longest"], took)
 
         ledger_tasks.purchases_points_notify = notify_timed
         purchase_import = PurchaseImport.objects.create(file=path.name, original_name=path.name)
@@ -237,8 +240,13 @@ def main() -> int:
         ratio = import_rate / copy_rate
         print(f"import:   {import_seconds:6.2f} s  {import_rate:10,.0f} rows/s  ({entries:,} ledger entries written)")
         print(
-            f"notices task after the import (a worker's job, not counted above): {notices['companies']} companies, "
-            + ("not run (--no-notices)" if args.no_notices else f"{notices['seconds']:.2f} s")
+            f"notices tasks after the import (a worker's job, not counted above): {notices['companies']} companies "
+            f"in {notices['tasks']} tasks, "
+            + (
+                "not run (--no-notices)"
+                if args.no_notices
+                else f"{notices['seconds']:.2f} s in all, the longest task {notices['longest']:.2f} s"
+            )
         )
         print(f"raw COPY: {copy_seconds:6.2f} s  {copy_rate:10,.0f} rows/s  (bare table, no keys)")
         print(f"ratio:    {ratio:6.1%}  of raw COPY")

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from outbox.services import outbox_enqueue
 from rewards.ledger.notices import CompanyEarnings, points_emails_send, purchase_points_notify, purchases_points_notify
 from rewards.ledger.services import (
     expiry_reminder_send,
@@ -87,6 +89,22 @@ def notify_purchase_points(
         points=points,
         available_at=datetime.fromisoformat(available_at) if available_at else None,
     )
+
+
+# A "points arrived" task tells at most this many companies: a club-wide import's notices are
+# many short tasks that workers share (and a worker shut down redoes one), not one of minutes.
+COMPANIES_PER_NOTICES_TASK = 500
+
+
+def purchases_points_notices_enqueue(*, key: str, earned: Sequence[CompanyEarnings]) -> int:
+    """Queue the "points arrived" notices of many purchases at once (a CSV import, an API
+    batch) through the outbox, in the current transaction: ``COMPANIES_PER_NOTICES_TASK``
+    companies per task, every task under the same ``key`` (a recipient is told once per
+    key, so a task run twice tells nobody again). Returns the number of tasks queued."""
+    earned = list(earned)
+    for start in range(0, len(earned), COMPANIES_PER_NOTICES_TASK):
+        outbox_enqueue(notify_purchases_points, key=key, earned=earned[start : start + COMPANIES_PER_NOTICES_TASK])
+    return -(-len(earned) // COMPANIES_PER_NOTICES_TASK)
 
 
 @shared_task(name="rewards.tasks.notify_purchases_points")

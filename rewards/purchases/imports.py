@@ -129,7 +129,7 @@ from rewards.earn import earn_contributors
 from rewards.ledger.months import ACCOUNT_MONTHS_IMPORT_SQL, QUALIFYING_MANY_SQL, qualifying_many_params
 from rewards.ledger.notices import company_earnings
 from rewards.ledger.services import currency_refusal, tiers_raise_locked
-from rewards.ledger.tasks import notify_purchases_points
+from rewards.ledger.tasks import purchases_points_notices_enqueue
 from rewards.models import (
     EntryKind,
     LedgerEntry,
@@ -1552,10 +1552,8 @@ def _notify_points(import_id: int) -> None:
     )
     if not earned:
         return
-    outbox_enqueue(
-        notify_purchases_points,
-        key=f"points:import:{import_id}",
-        earned=[company_earnings(*earning) for earning in earned],
+    purchases_points_notices_enqueue(
+        key=f"points:import:{import_id}", earned=[company_earnings(*earning) for earning in earned]
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from notifications.models import Notification
+from rewards.ledger import tasks as ledger_tasks
 from rewards.purchases.imports import purchase_import_run
 from tests.conftest import IN_CI
 from tests.factories import CompanyFactory, MembershipFactory
@@ -89,3 +90,27 @@ def test_a_run_stopped_after_a_chunk_says_nothing_and_the_resumed_run_announces_
     notice = Notification.objects.get(recipient=person)
     assert notice.title == "12\u202f000 points (600\u00a0SEK) arrived"  # all 120, not the 70 it imported itself
     assert notice.body == "120 purchases earned them. See your points history for each one."
+
+
+def test_a_large_import_tells_its_companies_in_short_tasks_each_company_once(
+    pipeline, django_capture_on_commit_callbacks, monkeypatch
+):
+    # (at real size 10 000 companies: twenty tasks of 500, not one task of minutes)
+    monkeypatch.setattr(ledger_tasks, "COMPANIES_PER_NOTICES_TASK", 2)
+    companies = [CompanyFactory(external_id=f"C{n}") for n in range(5)]
+    people = {company.pk: MembershipFactory(company=company).user for company in companies}
+    content = csv_bytes([row(f"C{n}", f"O-{n}-{k}", "10.00") for n in range(5) for k in range(3)])
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        purchase_import = purchase_import_run(import_id=new_import(content).pk, set_based=pipeline)
+    notices_tasks = [c for c in queued if c.func.__self__.name == "rewards.tasks.notify_purchases_points"]
+    assert len(notices_tasks) == 3  # 2 + 2 + 1 companies
+
+    # each company is told once, with its own figures, whichever task it was in
+    for _round in range(2):  # and a task delivered twice tells nobody again
+        with django_capture_on_commit_callbacks(execute=True):
+            for callback in notices_tasks:
+                callback()
+    notices = Notification.objects.filter(key=f"points:import:{purchase_import.pk}")
+    assert sorted(notice.recipient_id for notice in notices) == sorted(person.pk for person in people.values())
+    assert {notice.title for notice in notices} == {"30 points (1.50\u00a0SEK) arrived"}
