@@ -277,13 +277,12 @@ def seed_content(summary) -> None:
     )
 
     categories = {}
-    for slug, name in [
-        ("launches", "Launches"),
-        ("club-news", "Club news"),
-        ("tips", "Tips"),
-        ("svenska", "På svenska"),
-    ]:
-        categories[slug], created = NewsCategory.objects.get_or_create(slug=slug, defaults={"name": name})
+    for slug, name in [("launches", "Launches"), ("club-news", "Club news"), ("tips", "Tips")]:
+        names = {
+            "name_en": name,
+            **{f"name_{code}": text for code, text in demo_translations.NEWS_CATEGORIES[slug].items()},
+        }
+        categories[slug], created = NewsCategory.objects.get_or_create(slug=slug, defaults=names)
         summary.count("news categories", created)
     news = _child(
         home,
@@ -320,7 +319,7 @@ def seed_content(summary) -> None:
             "New heat-recovery units in the range from December.",
             "Nyhet: ventilation",
             True,
-            ["launches", "svenska"],
+            ["launches"],
             ["ventilation"],
             9,
         ),
@@ -340,8 +339,8 @@ def seed_content(summary) -> None:
             "Three tips from our sales reps on collecting faster.",
             "Power tool week",
             False,
-            ["tips", "svenska"],
-            ["poäng"],
+            ["tips"],
+            ["points"],
             20,
         ),
     ]
@@ -357,7 +356,11 @@ def seed_content(summary) -> None:
             is_launch=is_launch,
             body=_stream(
                 *_paragraphs(
-                    "Prices, sizes and delivery times are in the product range; your sales rep can help you choose."
+                    *demo_translations.POINTS_TIPS_BODY["en"]
+                    if slug == "poang-tips"
+                    else [
+                        "Prices, sizes and delivery times are in the product range; your sales rep can help you choose."
+                    ]
                 )
             ),
         )

@@ -28,6 +28,30 @@ _ARTICLE_BODY = {
     "sv": ["Priser, storlekar och leveranstider finns i sortimentet; din säljare hjälper dig att välja."],
     "nl": ["Prijzen, maten en levertijden staan in het assortiment; je accountmanager helpt je kiezen."],
 }
+# The points tips article's own body (the other articles share _ARTICLE_BODY's line).
+POINTS_TIPS_BODY = {
+    "en": [
+        "Report every order with your customer number: points come with each purchase, also those placed by phone.",
+        "Look at what is expiring on your dashboard and redeem before the date, or let a colleague choose a reward.",
+        "Ask your sales rep about the running campaigns: extra points on a category add up quickly.",
+    ],
+    "sv": [
+        "Uppge ert kundnummer vid varje order: poängen kommer med varje köp, även med dem ni gör per telefon.",
+        "Se vad som förfaller på startsidan och lös in före datumet, eller låt en kollega välja en belöning.",
+        "Fråga er säljare om pågående kampanjer: extrapoäng på en kategori växer snabbt.",
+    ],
+    "nl": [
+        "Geef bij elke bestelling je klantnummer op: de punten komen met elke aankoop, ook met telefonische bestellingen.",
+        "Bekijk op je dashboard wat er vervalt en wissel in vóór die datum, of laat een collega een beloning kiezen.",
+        "Vraag je accountmanager naar de lopende acties: extra punten op een categorie tellen snel op.",
+    ],
+}
+# The news categories' names in the other shipped languages (by slug).
+NEWS_CATEGORIES = {
+    "launches": {"sv": "Lanseringar", "nl": "Lanceringen"},
+    "club-news": {"sv": "Klubbnytt", "nl": "Clubnieuws"},
+    "tips": {"sv": "Tips", "nl": "Tips"},
+}
 _EVENT_BODY = {
     "sv": ["Anmäl dig med knappen på den här sidan; är evenemanget fullt hamnar du på väntelistan."],
     "nl": ["Meld je aan met de knop op deze pagina; is het evenement vol, dan kom je op de wachtlijst."],
@@ -154,9 +178,9 @@ PAGES = {
     },
     "poang-tips": {
         "sv": {"title": "Så får ditt företag ut mest av poängen",
-               "introduction": "Tre tips från våra säljare om hur ni samlar snabbare.", "body": _ARTICLE_BODY["sv"]},
+               "introduction": "Tre tips från våra säljare om hur ni samlar snabbare.", "body": POINTS_TIPS_BODY["sv"]},
         "nl": {"title": "Zo haalt je bedrijf het meeste uit de punten",
-               "introduction": "Drie tips van onze accountmanagers om sneller te sparen.", "body": _ARTICLE_BODY["nl"]},
+               "introduction": "Drie tips van onze accountmanagers om sneller te sparen.", "body": POINTS_TIPS_BODY["nl"]},
     },
     "events": {
         "sv": {"title": "Evenemang", "introduction": "Träffa oss, lär dig något nytt, se fabriken."},

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
-from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import AbstractGroupApprovalTask, Locale, Page
@@ -326,12 +326,33 @@ class OfferPage(BasePage):
 # --- News ------------------------------------------------------------------------------
 
 
+class NewsCategoryForm(WagtailAdminModelForm):
+    """The name in the club's default language is required; the other languages may wait
+    for a translator (until then readers see the default language's name)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, _name in settings.LANGUAGES:
+            field = self.fields.get(f"name_{code}")
+            if field is not None:
+                field.required = code == settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+
+
 @register_snippet
 class NewsCategory(models.Model):
+    """A news category; its name is kept in every shipped language (``cms/translation.py``)."""
+
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
 
-    panels = [FieldPanel("name"), FieldPanel("slug")]
+    base_form_class = NewsCategoryForm
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel(f"name_{code}", heading=language) for code, language in settings.LANGUAGES],
+            heading=_("name"),
+        ),
+        FieldPanel("slug"),
+    ]
 
     class Meta:
         verbose_name = _("news category")
