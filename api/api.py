@@ -5,6 +5,11 @@ and, except ``/ping``, one scope of the client (``@scoped``; 403 without it); a 
 to its companies gets 403 for another company's balance, ledger or purchases and 404 for
 another company's redemptions. The OpenAPI document and the docs page are public.
 
+A request is checked in this order, so an answer never says more than the client may know:
+the token (401), the scope (403), the record the path names when the client may not use it
+(``@scoped(guard=...)``: 403 or 404), and only then the body — its type (415 unless
+``application/json``, UTF-8), its syntax (400), repeated keys and fields (422).
+
 Every status an operation can answer is in the document (``_responses``). Errors always
 have a JSON body with ``detail``: a string, or for 422 a list of ``{loc, msg, type}``
 naming the field. Writes run in ``core.db.bounded_lock_wait``: a write that cannot
@@ -14,8 +19,8 @@ get a row lock within ``LOCK_WAIT_SECONDS`` (an import holds it) answers 503 wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
-from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -30,21 +35,25 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Form, NinjaAPI, Query, Status, UploadedFile
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationErrorContext
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import DocsBase
+from ninja.operation import Operation
+from ninja.params.models import BodyModel
+from ninja.parser import Parser
 from ninja.security import HttpBearer
+from ninja.utils import contribute_operation_callback
 from pydantic import Field
 
 from core.db import LockWaitTimeout, bounded_lock_wait
 from members.models import Company, CompanyStatus
 from members.services import MembersError, company_upsert
-from outbox.services import outbox_enqueue
 from rewards.bounds import money_problem, occurred_at_problem
 from rewards.ledger.notices import CompanyEarnings, company_earnings
 from rewards.ledger.selectors import account_summary, points_value
-from rewards.ledger.tasks import notify_purchases_points
+from rewards.ledger.tasks import purchases_points_notices_enqueue
 from rewards.models import (
     TO_FULFIL,
     EntryKind,
@@ -70,6 +79,7 @@ from rewards.redemptions.services import RedemptionError, redemption_fulfil
 
 from . import schemas
 from .ingest import IngestRefused, api_import_create
+from .json_input import RepeatedKey, json_loads_strict
 from .models import ApiClient, ApiImportJob, ApiScope, WebhookDelivery, WebhookEndpoint
 from .selectors import (
     INVOICE_CREDIT_PAGE_MAX,
@@ -98,10 +108,96 @@ from .webhooks import (
     webhook_endpoint_update,
 )
 
+# A check of the record a path names, before the body is read: called with the client and
+# the path's parameters as sent (strings, not yet validated); raises to refuse.
+PathGuard = Callable[..., None]
+
 
 class ApiTokenAuth(HttpBearer):
+    """The bearer token (401 without a valid one); for an operation that needs them (see
+    ``scoped``), then its scope (403) and its path guard (403 or 404).
+
+    These run here, as part of authentication, because ninja authenticates before it reads
+    the body: a client that may not call the operation is told so whatever it sent, never
+    given a 415 or 422 that describes the body the operation takes. A refusal raised here
+    goes through the API's exception handlers like any other."""
+
+    def __init__(self, *, scope: ApiScope | None = None, guard: PathGuard | None = None):
+        super().__init__()
+        self.scope = scope
+        self.guard = guard
+
     def authenticate(self, request: HttpRequest, token: str) -> ApiClient | None:
-        return api_client_authenticate(token=token)
+        client = api_client_authenticate(token=token)
+        if client is None:
+            return None
+        if self.scope is not None:
+            api_client_require_scope(client=client, scope=self.scope)
+        if self.guard is not None and request.resolver_match is not None:
+            self.guard(client, **request.resolver_match.kwargs)
+        return client
+
+
+class BodyRefused(Exception):
+    """A JSON body that is not read: ``status`` and ``detail`` are the answer."""
+
+    def __init__(self, status: int, detail: str | list[dict]):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class JsonBodyParser(Parser):
+    """JSON bodies as the document says: ``application/json`` (parameters allowed; a charset,
+    if given, is UTF-8) or 415; a key repeated in an object is a 422 naming it, not the
+    last value silently winning. Multipart uploads (``POST /imports``) do not come here.
+
+    A non-empty body without a ``Content-Type`` is refused too (415): it is what a client
+    sending a form or text by mistake looks like, and the answer says what to send. An empty
+    body has no type to check; the operation decides whether it needs one."""
+
+    def parse_body(self, request: HttpRequest):
+        if request.content_type != "application/json":
+            raise BodyRefused(
+                415,
+                _("Send the body as JSON, with the header Content-Type: application/json (not %(type)s).")
+                % {"type": request.content_type[:100] or _("no Content-Type")},
+            )
+        charset = request.content_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise BodyRefused(
+                415, _("JSON is sent in UTF-8; this body says its charset is %(charset)s.") % {"charset": charset[:40]}
+            )
+        try:
+            return json_loads_strict(request.body)
+        except RepeatedKey as exc:
+            msg = _("The key %(key)s appears more than once in this object; send it once.") % {"key": exc.key}
+            raise BodyRefused(
+                422, [{"loc": ["body", *exc.path, exc.key], "msg": msg, "type": "duplicate_key"}]
+            ) from None
+
+
+class ClubportalApi(NinjaAPI):
+    """ninja's API, with a missing JSON body reported field by field."""
+
+    def validation_error_from_error_contexts(self, error_contexts: list[ValidationErrorContext]):
+        """A missing body is reported as its missing fields (``loc: ["body", "name"]``), as an
+        empty object would be, instead of only ``["body"]``: the answer names what to send."""
+        named = []
+        for context in error_contexts:
+            model = context.model
+            varname = getattr(model, "__read_from_single_attr__", None)
+            missing_body = varname and all(
+                error["type"] == "missing" and tuple(error["loc"]) == (varname,)
+                for error in context.pydantic_validation_error.errors()
+            )
+            if issubclass(model, BodyModel) and missing_body:
+                try:
+                    model.model_validate({varname: {}})
+                except pydantic.ValidationError as exc:
+                    context = ValidationErrorContext(pydantic_validation_error=exc, model=model)
+            named.append(context)
+        return super().validation_error_from_error_contexts(named)
 
 
 class LocalSwagger(DocsBase):
@@ -142,7 +238,7 @@ def _guide() -> str:
     return text.split("\n", 1)[1].strip() if text.startswith("# ") else text
 
 
-api = NinjaAPI(
+api = ClubportalApi(
     title="Clubportal integration API",
     version="1",
     description=_guide(),
@@ -152,6 +248,7 @@ api = NinjaAPI(
     docs_url="/docs",
     # Swagger UI sets inline style attributes; scripts stay strict. This page only.
     docs_decorator=csp_update({"style-src": [UNSAFE_INLINE]}),
+    parser=JsonBodyParser(),
 )
 
 
@@ -197,6 +294,15 @@ def _invalid_items(exc: PurchaseInvalid | DjangoValidationError, prefix: list[st
 @api.exception_handler(PurchaseInvalid)
 def _purchase_invalid(request, exc: PurchaseInvalid):
     return api.create_response(request, {"detail": _invalid_items(exc, ["body"])}, status=422)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    # ninja answers any error of the parser as 400 "Cannot parse request body", with the
+    # parser's exception as the cause: a body refused on purpose gets its own answer.
+    if isinstance(exc.__cause__, BodyRefused):
+        return api.create_response(request, {"detail": exc.__cause__.detail}, status=exc.__cause__.status)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(DjangoValidationError)
@@ -249,15 +355,25 @@ _COMMON_RESPONSES: dict[int, Any] = {
 
 
 def _responses(
-    ok: dict[int, Any], *, scoped: bool = True, inputs: bool = True, body: bool = False, write: bool = False, **more
+    ok: dict[int, Any],
+    *,
+    scoped: bool = True,
+    inputs: bool = True,
+    body: bool = False,
+    upload: bool = False,
+    write: bool = False,
+    **more,
 ) -> dict:
     """The statuses an operation answers: ``ok``, the common errors, 403 when it needs a
-    scope, 422 when it takes parameters, 413 when it takes a body, 503 when it writes."""
+    scope, 422 when it takes parameters, 413 and 415 when it takes a JSON body (413 alone
+    for a multipart ``upload``), 503 when it writes."""
     responses = {**ok, **_COMMON_RESPONSES}
     if scoped:
         responses[403] = schemas.MessageOut
-    if body:
+    if body or upload:
         responses[413] = schemas.MessageOut
+    if body:
+        responses[415] = schemas.MessageOut  # not application/json
     if inputs:
         responses[422] = schemas.ValidationErrorOut
     if write:
@@ -267,23 +383,28 @@ def _responses(
     return responses
 
 
-def scoped(scope: ApiScope):
-    """The endpoint needs ``scope``: a client without it gets 403 before anything is read."""
+def scoped(scope: ApiScope, *, guard: PathGuard | None = None):
+    """The endpoint needs ``scope``, and ``guard`` (if any) lets the client use the record
+    its path names: both are checked when the token is (``ApiTokenAuth``), so a client that
+    may not call it gets 403 (or the guard's 404) before its body is read."""
+
+    def use_scoped_auth(operation: Operation) -> None:
+        auth = ApiTokenAuth(scope=scope, guard=guard)
+        operation.auth_param = auth  # the API's own auth (the token alone) is not applied then
+        operation.auth_callbacks = [auth]
 
     def decorate(view):
-        @wraps(view)
-        def guarded(request, *args, **kwargs):
-            api_client_require_scope(client=request.auth, scope=scope)
-            return view(request, *args, **kwargs)
-
-        guarded.__doc__ = f"{view.__doc__ or ''}\n\nNeeds the scope `{scope.value}`.".strip()
-        return guarded
+        view.__doc__ = f"{view.__doc__ or ''}\n\nNeeds the scope `{scope.value}`.".strip()
+        contribute_operation_callback(view, use_scoped_auth)
+        return view
 
     return decorate
 
 
 ExternalIdPath = schemas.CompanyRef  # the company's external id
 RedemptionIdPath = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a bigint: larger ids cannot exist
+_EXTERNAL_ID_PATH = pydantic.TypeAdapter(ExternalIdPath)
+_ID_PATH = pydantic.TypeAdapter(RedemptionIdPath)
 
 
 def _company_or_404(client: ApiClient, external_id: str) -> Company:
@@ -292,6 +413,36 @@ def _company_or_404(client: ApiClient, external_id: str) -> Company:
         raise HttpError(404, f"No company with external id {external_id}.")
     api_client_require_company(client=client, company=company)
     return company
+
+
+def _path_value(adapter: pydantic.TypeAdapter, raw: str):
+    """A path parameter as the operation will read it, or None when it is not valid (the
+    operation's own validation answers 422 for it, after the guard)."""
+    try:
+        return adapter.validate_python(raw)
+    except pydantic.ValidationError:
+        return None
+
+
+def _guard_company_path(client: ApiClient, external_id: str) -> None:
+    """A client limited to its companies may not change another company (403), whatever body it sent."""
+    if client.all_companies or (external_id := _path_value(_EXTERNAL_ID_PATH, external_id)) is None:
+        return
+    existing = company_by_external_id(external_id)
+    if existing is not None:
+        api_client_require_company(client=client, company=existing)
+
+
+def _guard_redemption_path(client: ApiClient, redemption_id: str) -> None:
+    """Another company's redemption (or none) is a 404, whatever body was sent."""
+    if (redemption_id := _path_value(_ID_PATH, redemption_id)) is not None:
+        _redemption_or_404(client, redemption_id)
+
+
+def _guard_invoice_credit_path(client: ApiClient, credit_id: str) -> None:
+    """Another company's invoice credit (or none) is a 404, whatever body was sent."""
+    if (credit_id := _path_value(_ID_PATH, credit_id)) is not None:
+        _invoice_credit_or_404(client, credit_id)
 
 
 # --- Endpoints ------------------------------------------------------------------------------
@@ -316,7 +467,7 @@ def ping(request):
     tags=["companies"],
     summary="Create or update a company",
 )
-@scoped(ApiScope.COMPANIES_WRITE)
+@scoped(ApiScope.COMPANIES_WRITE, guard=_guard_company_path)
 def company_put(request, external_id: ExternalIdPath, payload: schemas.CompanyIn):
     """Idempotent: 201 when the company was created, 200 when it existed (updated or unchanged).
     A client limited to its companies may update only those; a company it creates becomes one."""
@@ -564,7 +715,7 @@ def purchase_batch_post(request, payload: schemas.PurchaseBatchIn, response: Htt
             outcome |= {"status": "unavailable", "detail": str(exc)}
         outcomes[index] = outcome
     if earned:
-        outbox_enqueue(notify_purchases_points, key=f"points:batch:{first_purchase_id}", earned=list(earned.values()))
+        purchases_points_notices_enqueue(key=f"points:batch:{first_purchase_id}", earned=list(earned.values()))
     if retry_after:
         response["Retry-After"] = str(retry_after)
     items = [outcomes[index] for index in sorted(outcomes)]
@@ -855,13 +1006,17 @@ def redemption_get(request, redemption_id: RedemptionIdPath):
     tags=["redemptions"],
     summary="Mark a redemption fulfilled",
 )
-@scoped(ApiScope.REDEMPTIONS_WRITE)
-def redemption_fulfil_post(request, redemption_id: RedemptionIdPath, payload: schemas.FulfilIn, response: HttpResponse):
+@scoped(ApiScope.REDEMPTIONS_WRITE, guard=_guard_redemption_path)
+def redemption_fulfil_post(
+    request, redemption_id: RedemptionIdPath, response: HttpResponse, payload: schemas.FulfilIn | None = None
+):
     """Idempotent: the first call fulfils the redemption (the member is told, a voucher's code
     becomes visible to the company) and returns it; a repeated call returns the redemption
     as it is, unchanged, with header `Idempotent-Replayed: true` (a second tracking
     reference does not overwrite the first). 409: it still awaits the company's approval,
-    or it was rejected or cancelled."""
+    or it was rejected or cancelled. The body is optional: no body (or `{}`) fulfils it
+    without a tracking reference or note."""
+    payload = payload or schemas.FulfilIn()
     redemption = _redemption_or_404(request.auth, redemption_id)
     with bounded_lock_wait():
         redemption, changed = redemption_fulfil(
@@ -946,7 +1101,7 @@ def _invoice_credit_or_404(client: ApiClient, credit_id: int) -> InvoiceCredit:
     tags=["invoice credits"],
     summary="Mark an invoice credit applied to an invoice",
 )
-@scoped(ApiScope.INVOICE_CREDITS_WRITE)
+@scoped(ApiScope.INVOICE_CREDITS_WRITE, guard=_guard_invoice_credit_path)
 def invoice_credit_apply_post(
     request, credit_id: RedemptionIdPath, payload: schemas.InvoiceCreditApplyIn, response: HttpResponse
 ):
@@ -1194,7 +1349,7 @@ _IDEMPOTENCY_HEADER = {
     "/imports",
     response=_responses(
         {200: schemas.ImportJobOut, 202: schemas.ImportJobOut},
-        body=True,
+        upload=True,
         write=True,
         status_409=schemas.MessageOut,
         status_422=schemas.ImportRefusedOut | schemas.ValidationErrorOut,

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import tempfile
 from decimal import Decimal
 
@@ -42,6 +41,7 @@ from rewards.purchases.imports import (
     purchase_import_create,
 )
 
+from .json_input import RepeatedKey, json_loads_strict
 from .models import ApiClient, ApiImportJob
 from .services import api_client_company_q
 
@@ -124,7 +124,10 @@ def _ndjson_to_csv(source: io.IOBase, client: ApiClient, out) -> None:
             text.write("\n")
             continue
         try:
-            item = json.loads(line.decode("utf-8"), parse_float=Decimal)
+            item = json_loads_strict(line.decode("utf-8"), parse_float=Decimal)
+        except RepeatedKey as exc:
+            problems.append((number, _("The field %(field)s appears more than once on the line.") % {"field": exc.key}))
+            continue
         except (UnicodeDecodeError, ValueError):
             problems.append((number, _("The line is not valid JSON in UTF-8.")))
             continue

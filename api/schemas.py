@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -75,10 +76,18 @@ def _plain_decimal_text(value: Any) -> Any:
     return value
 
 
+def _without_negative_zero(value: Decimal) -> Decimal:
+    """Read a negative zero ("-0", "-0.00") as zero, so an answer never shows "-0.00" (nor
+    does a replay, read back from the database, differ from the first answer). Zero itself
+    is a valid amount: a purchase is ≥ 0 and a credit note ≤ 0 (``rewards``' rules)."""
+    return value.copy_abs() if value.is_zero() else value
+
+
 Money = Annotated[
     Decimal,
     Field(max_digits=13, decimal_places=2, ge=MONEY_MIN, le=MONEY_MAX, allow_inf_nan=False),
     BeforeValidator(_plain_decimal_text),  # after the Field: its checks stay the Decimal's own
+    AfterValidator(_without_negative_zero),
     WithJsonSchema(
         {
             "anyOf": [
@@ -98,7 +107,24 @@ def _occurred_at_in_bounds(value: datetime) -> datetime:
     return value
 
 
-OccurredAt = Annotated[AwareDatetime, AfterValidator(_occurred_at_in_bounds)]
+# ISO 8601 (RFC 3339) with a UTC offset: 2026-12-05T14:03:00+01:00, …T13:03:00Z, seconds and
+# their fraction optional. Checked before pydantic reads it, as pydantic would also read a
+# number, or a string of digits, as Unix seconds.
+_ISO_MOMENT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})"
+)
+
+
+def _iso_moment_text(value: Any) -> Any:
+    if not (isinstance(value, str) and _ISO_MOMENT.fullmatch(value)):
+        raise PydanticCustomError(
+            "datetime_format",
+            _('Input should be an ISO 8601 date and time with a UTC offset, e.g. "2026-12-05T14:03:00+01:00".'),
+        )
+    return value
+
+
+OccurredAt = Annotated[AwareDatetime, BeforeValidator(_iso_moment_text), AfterValidator(_occurred_at_in_bounds)]
 OCCURRED_AT_RULE = (
     f"On or after {OCCURRED_AT_EARLIEST.date().isoformat()}, and at most "
     f"{int(OCCURRED_AT_MAX_AHEAD.total_seconds() // 60)} minutes ahead of the server's clock."
@@ -156,7 +182,10 @@ class PurchaseLineIn(Schema):
 class PurchaseIn(Schema):
     external_id: Text(min_length=1, max_length=100) = Field(description="Unique per API client's source.")
     company: CompanyRef = Field(description="The company's external id.")
-    occurred_at: OccurredAt = Field(description=f"When the purchase was made, with a time zone. {OCCURRED_AT_RULE}")
+    occurred_at: OccurredAt = Field(
+        description="When the purchase was made: an ISO 8601 string with a UTC offset, e.g. "
+        f"`2026-12-05T14:03:00+01:00` (not Unix seconds). {OCCURRED_AT_RULE}"
+    )
     net_amount: Money = Field(description="≥ 0 for a purchase; ≤ 0 for a credit note.")
     currency: str | None = Field(
         None,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+from api.services import api_client_create
 from members.models import Company
 from tests.factories import CompanyFactory
+
+from .conftest import JsonApi
 
 BODY = {
     "name": "Byggvaror Norr AB",
@@ -100,3 +105,25 @@ def test_a_new_country_keeps_the_currency_a_company_without_one_of_its_own_buys_
     assert response.status_code == 200
     company = Company.objects.get(external_id="C-500")
     assert (company.country, company.currency, company.purchase_currency) == ("NL", "SEK", "SEK")
+
+
+def test_a_limited_client_reusing_another_companys_org_number_learns_nothing_of_that_company(client, rules):
+    """Given a company outside a limited client's companies, when the client creates or updates
+    a company with that company's org number, then the refusal names neither the company nor
+    its id, and nothing changes."""
+    CompanyFactory(external_id="SECRET-7", name="Hemliga Bolaget AB", country="SE", org_number="556016-0680")
+    _client, token = api_client_create(name="Shop", source="shop", created_by=None, all_companies=False)
+    limited = JsonApi(client, token)
+    assert limited.put("/companies/MINE", {**BODY, "org_number": "556036-0793"}).status_code == 201
+
+    created = limited.put("/companies/NEW", BODY)
+    updated = limited.put("/companies/MINE", BODY)
+
+    for response in (created, updated):
+        assert response.status_code == 422
+        text = response.content.decode()
+        assert "SECRET-7" not in text and "Hemliga" not in text
+        assert str(Company.objects.get(external_id="SECRET-7").pk) not in json.loads(text)["detail"][0]["msg"]
+        assert response.json()["detail"][0]["loc"] == ["body", "org_number"]
+    assert not Company.objects.filter(external_id="NEW").exists()
+    assert Company.objects.get(external_id="MINE").org_number == "556036-0793"

@@ -12,9 +12,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from members.models import Company
+from members.models import Company, MembershipRole
+from rewards.ledger.services import points_account_for_company
 from rewards.models import LedgerEntry, Purchase, PurchaseLine
-from tests.factories import CompanyFactory
+from tests.factories import CompanyFactory, MembershipFactory
+from tests.rewards.factories import RewardFactory
+from tests.rewards.helpers import give_points, request_redemption
 
 from .conftest import purchase_body
 
@@ -85,14 +88,20 @@ def test_a_nul_in_a_query_parameter_is_a_422(api, customer):
     assert ["query", "cursor"] in _locs(response)
 
 
-def test_a_fulfilment_note_keeps_line_breaks_but_refuses_nul(api):
-    # The body is checked before the redemption is looked up: 422, not 404.
-    response = api.post("/redemptions/1/fulfil", {"note": "Line one\nline two\x00"})
+def test_a_fulfilment_note_keeps_line_breaks_but_refuses_nul(api, customer):
+    buyer = MembershipFactory(company=customer, role=MembershipRole.PURCHASER)
+    give_points(points_account_for_company(company=customer), 1000)
+    order = request_redemption(buyer, RewardFactory(points_cost=100))
+
+    response = api.post(f"/redemptions/{order.pk}/fulfil", {"note": "Line one\nline two\x00"})
     assert response.status_code == 422
     assert ["body", "note"] in _locs(response)
 
-    fine = api.post("/redemptions/1/fulfil", {"note": "Line one\r\nline two\tend"})
-    assert fine.status_code == 404  # valid input; there is just no such redemption
+    fine = api.post(f"/redemptions/{order.pk}/fulfil", {"note": "Line one\r\nline two\tend"})
+    assert fine.status_code == 200
+    assert fine.json()["fulfilment_note"] == "Line one\r\nline two\tend"
+    # The redemption is looked up before the body is read: no such redemption is a 404.
+    assert api.post("/redemptions/999999/fulfil", {"note": "\x00"}).status_code == 404
 
 
 def test_a_batch_with_one_nul_item_reports_it_and_records_the_others(api, customer):

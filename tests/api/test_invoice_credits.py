@@ -143,3 +143,14 @@ def test_a_client_without_the_read_scope_cannot_subscribe_to_credit_events(db, r
     )
 
     assert refused.status_code == 422 and "invoice_credits:read" in refused.json()["detail"][0]["msg"]
+
+
+def test_applying_a_credit_without_a_body_names_the_invoice_reference_it_needs(api, company, credit_reward):
+    (credit,) = _credits_for(company, credit_reward, 1)
+
+    response = api.post(f"/invoice-credits/{credit.pk}/apply", b"")
+
+    assert response.status_code == 422
+    assert [item["loc"] for item in response.json()["detail"]] == [["body", "invoice_reference"]]
+    credit.refresh_from_db()
+    assert credit.status == InvoiceCreditStatus.OPEN

@@ -166,3 +166,25 @@ def test_the_openapi_document_describes_the_redemption_endpoints(api):
 
     assert "/api/v1/redemptions" in paths
     assert "/api/v1/redemptions/{redemption_id}/fulfil" in paths
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json"], ids=["no Content-Type", "json"])
+def test_marking_fulfilled_needs_no_body(client, token, buyer, content_type):
+    """Given an order to send, when the warehouse posts fulfil with an empty body (nothing to
+    track), then it is fulfilled, without a tracking reference or note."""
+    order = request_redemption(buyer, RewardFactory(points_cost=1_000))
+    headers = {"Authorization": f"Bearer {token}"}
+
+    if content_type is None:
+        response = client.generic(
+            "POST", f"/api/v1/redemptions/{order.pk}/fulfil", b"", headers=headers, content_type=""
+        )
+    else:
+        response = client.post(
+            f"/api/v1/redemptions/{order.pk}/fulfil", b"", content_type=content_type, headers=headers
+        )
+
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["tracking_reference"]) == ("fulfilled", "")
+    order.refresh_from_db()
+    assert order.fulfilled_at is not None
