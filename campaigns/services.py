@@ -38,8 +38,9 @@ from members.validators import validate_org_number
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
 from outbox.services import outbox_enqueue
+from rewards.ledger.notices import points_with_value_param
 from rewards.ledger.services import LedgerError, points_account_lock, points_award
-from rewards.models import Purchase
+from rewards.models import ProgrammeRules, Purchase
 
 from . import texts
 from .earn import EARNING_STATUSES, LATE_PURCHASE_DAYS, budget_take
@@ -599,7 +600,13 @@ def _complete_and_award(completion: ActivityCompletion, *, by: User | None, now:
         company_id=completion.company_id,
         key=f"activity:{activity.pk}:{completion.scope_key}",
         title=StoredText(
-            texts.ACTIVITY_AWARDED, {"points": activity.points, "activity": translations_of(activity, "title")}
+            texts.ACTIVITY_AWARDED,
+            {
+                "points": points_with_value_param(
+                    activity.points, ProgrammeRules.current().base.for_company(completion.company)
+                ),
+                "activity": translations_of(activity, "title"),
+            },
         ),
         users=[completion.user] if completion.user_id and activity.scope == "contact" else None,
     )

@@ -31,10 +31,14 @@ text_register(CHALLENGE, _("Challenge completed: %(title)s"))
 
 CAMPAIGN_STARTED = "notice.campaign_started"
 CAMPAIGN_HEADLINE = "notice.campaign_headline"
-ACTIVITY_AWARDED = "notice.activity_awarded"
+# An award's notice names the points with their value ("250 points (12.50 SEK) for …");
+# notices stored before 2026-12-08 keep the old key, whose points are a bare number.
+ACTIVITY_AWARDED = "notice.activity_awarded_worth"
+ACTIVITY_AWARDED_BARE = "notice.activity_awarded"
 CHALLENGE_COMPLETED = "notice.challenge_completed"
 
 text_register(CAMPAIGN_STARTED, _("A campaign for your company has started: %(campaign)s"))
 text_register(CAMPAIGN_HEADLINE, "%(headline)s")  # the campaign's own words, in the reader's language if kept so
-text_register(ACTIVITY_AWARDED, _("%(points)s points for “%(activity)s”"))
+text_register(ACTIVITY_AWARDED, _("%(points)s for “%(activity)s”"), points=("points",))
+text_register(ACTIVITY_AWARDED_BARE, _("%(points)s points for “%(activity)s”"))
 text_register(CHALLENGE_COMPLETED, _("Challenge completed: %(challenge)s"))

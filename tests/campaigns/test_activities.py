@@ -158,7 +158,16 @@ def test_given_an_awarded_activity_then_the_contacts_notices_are_written_with_th
         activity_complete(activity_id=survey.pk, user=colleagues[0], score=9)
 
     titles = {(notice.recipient_id, notice.title) for notice in Notification.objects.all()}
-    assert titles == {(user.pk, "200 points for “How are we doing?”") for user in colleagues}
+    # the points with what they are worth, in the company's currency
+    assert titles == {(user.pk, "200 points (10\u00a0SEK) for “How are we doing?”") for user in colleagues}
+
+
+def test_an_award_notice_stored_before_the_points_had_their_value_still_reads_as_written():
+    from core.texts import text_render
+
+    assert text_render("notice.activity_awarded", {"points": 1200, "activity": "Survey"}) == (
+        "1\u202f200 points for “Survey”"
+    )
 
 
 def test_given_an_award_that_rolls_back_then_nobody_is_notified(rules, colleagues):
