@@ -5,10 +5,18 @@ from __future__ import annotations
 from uuid import uuid4
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import HiddenFieldErrorsMixin
 from rewards.bounds import POINTS_MAX
+
+
+def transfer_max_message() -> str:
+    """The largest transfer, its digits grouped in the reader's language."""
+    return gettext("A transfer is at most %(max)s points.") % {"max": number_format(POINTS_MAX, force_grouping=True)}
 
 
 class TransferForm(HiddenFieldErrorsMixin, forms.Form):
@@ -20,7 +28,7 @@ class TransferForm(HiddenFieldErrorsMixin, forms.Form):
         max_value=POINTS_MAX,
         error_messages={
             "min_value": _("Transfer at least 1 point."),
-            "max_value": _("A transfer is at most %(limit_value)s points."),
+            "max_value": lazy(transfer_max_message, str)(),
             "invalid": _("Enter a whole number of points."),
         },
     )

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from core.texts import StoredText
@@ -109,7 +110,9 @@ def transfer_request(
     if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
         raise GroupError(_("Transfer a positive number of points."))
     if points > POINTS_MAX:
-        raise GroupError(_("A transfer is at most %(max)s points.") % {"max": f"{POINTS_MAX:,}".replace(",", " ")})
+        raise GroupError(
+            _("A transfer is at most %(max)s points.") % {"max": number_format(POINTS_MAX, force_grouping=True)}
+        )
     if from_company.pk == to_company.pk:
         raise GroupError(_("Choose another branch: points cannot be transferred to the same company."))
     group = group_of(company_id=from_company.pk)
