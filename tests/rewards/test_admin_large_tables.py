@@ -132,3 +132,15 @@ def test_a_rep_still_sees_only_their_accounts_also_when_searching(client, rep, c
     companies = {getattr(row, "company_id", None) or row.account.company_id for row in listed}
     assert companies == {company.pk}
     assert list(searched) == [] and list(by_reference) == []
+
+
+@pytest.mark.parametrize("name", CHANGELISTS)
+def test_a_page_holds_50_rows_and_the_rest_is_on_the_next(client, club_admin, company, name):
+    activity(company, 60)
+    client.force_login(club_admin)
+
+    first = client.get(reverse(name))
+    second = client.get(reverse(name), {"p": 2})
+
+    assert len(first.context["cl"].result_list) == 50
+    assert len(second.context["cl"].result_list) == 10
