@@ -43,7 +43,7 @@ from typing import Any
 
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import formats, timezone
-from django.utils.text import get_text_list
+from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from django_tables2.export import ExportMixin, TableExport
 
@@ -182,12 +182,25 @@ def xlsx_bytes(rows: Iterable[Iterable[Any]], *, title: str = "Sheet") -> bytes:
     from openpyxl import Workbook  # lazy: only exports need it
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Sheet")
+    sheet = workbook.create_sheet(title=sheet_name(title) or "Sheet")
     for row in rows:
         sheet.append([_xlsx_cell(value) for value in neutralise_row(row)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def sheet_name(words: str) -> str:
+    """``words`` as an XLSX sheet's name: within Excel's 31 characters, without the
+    characters it forbids there."""
+    return re.sub(r"[\[\]:*?/\\]", " ", words)[:31]
+
+
+def _sheet_title(table) -> str:
+    """A table's sheet name: its rows as a sentence ("Entries in points history"), not
+    django-tables2's title case ("Regels In Puntenhistorie" for a Dutch reader)."""
+    model = getattr(table._meta, "model", None)
+    return sheet_name(capfirst(str(model._meta.verbose_name_plural) if model is not None else _("Export")))
 
 
 class SafeTableExport(TableExport):
@@ -208,6 +221,7 @@ class SafeTableExport(TableExport):
 
     def __init__(self, export_format, table, exclude_columns=None, dataset_kwargs=None):
         self.conventions = reader_conventions()
+        dataset_kwargs = {"title": _sheet_title(table), **(dataset_kwargs or {})}
         super().__init__(export_format, table, exclude_columns, dataset_kwargs)
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):

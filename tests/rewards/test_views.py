@@ -306,6 +306,7 @@ def test_given_entries_when_member_exports_xlsx_then_the_workbook_opens_with_eve
     response = member_client.get(HISTORY_URL, {"_export": "xlsx"})
 
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert workbook.active.title == "Ledger entries"  # a sentence, not django-tables2's "Ledger Entries"
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0] == ("Date", "Kind", "Description", "Dates", "Points", "Value (SEK)", "By", "Balance after")
     assert len(rows) == 31
