@@ -93,9 +93,7 @@ def _offer_announce(published: OfferPage, *, email: bool, now: datetime | None) 
         users=offer_audience(offer).iterator(chunk_size=1000),
         kind=NotificationKind.OFFER,
         key=offer_notice_key(offer),
-        title=StoredText(texts.TIER_OFFER, {"title": titles, "tiers": _tier_names(tiers)})
-        if tiers
-        else StoredText(texts.OFFER, {"title": titles}),
+        title=_tier_offer_title(titles, tiers) if tiers else StoredText(texts.OFFER, {"title": titles}),
         body=StoredText(texts.OFFER_INTRODUCTION, {"introduction": introductions})
         if any(introductions.values())
         else None,
@@ -104,6 +102,18 @@ def _offer_announce(published: OfferPage, *, email: bool, now: datetime | None) 
         reword=True,
     )
     return len(notices)
+
+
+def _tier_offer_title(titles: dict[str, str], tiers) -> StoredText:
+    """A tier offer's notice title, true for every reader: the offer reaches the companies in
+    its lowest chosen tier and in every tier ranked above it (``offer_audience``), so it is
+    "for Gold members and above" — one text for all, as a Platinum reader of a Gold offer is
+    as much its audience as a Gold one — or "for Platinum members" when no tier ranks above
+    the lowest. The tier's name is kept in every language, the words rendered in the reader's."""
+    lowest = min(tiers, key=lambda tier: (tier.qualifying_points, tier.pk))
+    if points.tiers_reached_above(lowest):
+        return StoredText(texts.TIER_AND_ABOVE_OFFER, {"title": titles, "tier": _tier_names([lowest])})
+    return StoredText(texts.TIER_OFFER, {"title": titles, "tiers": _tier_names([lowest])})
 
 
 def _tier_names(tiers) -> dict[str, str]:

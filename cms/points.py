@@ -133,6 +133,12 @@ def companies_in_tiers(tier_ids) -> list[int]:
     return list(PointsAccount.objects.filter(tier__qualifying_points__gte=lowest).values_list("company_id", flat=True))
 
 
+def tiers_reached_above(tier: Tier) -> bool:
+    """Whether an offer whose lowest chosen tier is ``tier`` also reaches companies in other
+    tiers (``companies_in_tiers``: those ranked at or above it). One query."""
+    return Tier.objects.filter(qualifying_points__gte=tier.qualifying_points).exclude(pk=tier.pk).exists()
+
+
 def _campaign_example(facts: dict):
     """The first worked example an earn contributor (campaigns) gives for these rules, or
     None when no contributor has one."""

@@ -15,6 +15,7 @@ from core.texts import text_register
 
 OFFER = "notice.offer"
 TIER_OFFER = "notice.tier_offer"
+TIER_AND_ABOVE_OFFER = "notice.tier_and_above_offer"
 OFFER_INTRODUCTION = "notice.offer_introduction"
 
 
@@ -32,5 +33,9 @@ def _introduction(formatted: Mapping, params: Mapping) -> str:
 
 
 text_register(OFFER, _("New offer: %(title)s"))
+# An offer for chosen tiers reaches the companies at or above the lowest of them
+# (``cms.selectors``): the notice names that tier, "and above" when some tier ranks above it,
+# so a Platinum reader of a Gold offer is not told it is for Gold members.
 text_register(TIER_OFFER, _("New offer for %(tiers)s members: %(title)s"))
+text_register(TIER_AND_ABOVE_OFFER, _("New offer for %(tier)s members and above: %(title)s"))
 text_register(OFFER_INTRODUCTION, render=_introduction)

@@ -382,6 +382,18 @@ REWARDS = {
             "verstuurd; hij is twee jaar geldig.",
         ),
     },
+    "DONATE-EUR": {
+        "sv": (
+            "Gåva till KWF Kankerbestrijding, 25 EUR",
+            "Vi ger 25 EUR i ert företags namn.",
+            "Klubben skänker 25 EUR till KWF Kankerbestrijding i ert företags namn och skickar kvittot till er.",
+        ),
+        "nl": (
+            "Gift aan KWF Kankerbestrijding, 25 EUR",
+            "Wij geven 25 EUR op naam van je bedrijf.",
+            "De club schenkt 25 EUR aan KWF Kankerbestrijding op naam van je bedrijf en stuurt je het bewijs.",
+        ),
+    },
     "INVOICE-EUR-100": {
         "sv": (
             "100 EUR avdrag på nästa faktura",

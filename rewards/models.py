@@ -837,10 +837,15 @@ class RewardKind(models.TextChoices):
 
 
 # The kinds whose value is money the company receives in the reward's currency (a gift card's
-# code, a credit on the invoice): offered only to companies that buy in that currency
-# (``rewards.catalogue.selectors.offered_to_q``), and only in a currency the club runs in
-# (``Reward.clean_fields``). Any other kind's value is a price tag.
+# code, a credit on the invoice): an open order of one cannot be approved or fulfilled once
+# its company buys in another currency (``rewards.redemptions.services``).
 MONEY_KINDS = (RewardKind.VOUCHER, RewardKind.INVOICE_CREDIT)
+# The kinds whose value is a sum of money in the reward's currency: the money kinds, and a
+# donation (the club gives that sum in the company's name: "250 SEK to Barncancerfonden").
+# Offered only to companies that buy in that currency (``rewards.catalogue.selectors.
+# offered_to_q``: a EUR company is never offered a SEK sum), and only in a currency the club
+# runs in (``Reward.clean_fields``). Any other kind's value (a product, an event) is a price tag.
+CURRENCY_BOUND_KINDS = (*MONEY_KINDS, RewardKind.DONATION)
 
 
 class LimitPeriod(models.TextChoices):
@@ -999,14 +1004,14 @@ class Reward(models.Model):
         * a donation names its charity;
         * the availability window ends after it starts (a CHECK too);
         * **the currency** — checked in ``clean_fields``, beside this: every reward's is an
-          ISO 4217 code, and a money reward's (``MONEY_KINDS``: a voucher, an invoice
-          credit) is one the club runs in (``ProgrammeRules.currencies()``: the base currency
-          and the programme currencies), since a company buys, earns and is invoiced in
-          one of those, and a money reward is offered only to companies that buy in its
-          currency (``rewards.catalogue.selectors.offered_to_q``). A 200 NOK gift card in a
-          club that invoices in SEK and EUR would be offered to nobody, and a SEK credit
-          put on a EUR invoice is money the ERP cannot give. A product's, an event's or a
-          donation's value is a price tag, in any currency.
+          ISO 4217 code, and a money reward's (``CURRENCY_BOUND_KINDS``: a voucher, an
+          invoice credit, a donation) is one the club runs in (``ProgrammeRules.currencies()``:
+          the base currency and the programme currencies), since a company buys, earns and is
+          invoiced in one of those, and such a reward is offered only to companies that buy
+          in its currency (``rewards.catalogue.selectors.offered_to_q``). A 200 NOK gift card
+          in a club that invoices in SEK and EUR would be offered to nobody, and a SEK credit
+          put on a EUR invoice is money the ERP cannot give. A product's or an event's value
+          is a price tag, in any currency.
         """
         errors = {}
         if self.kind == RewardKind.VOUCHER and self.stock is not None:
@@ -1039,11 +1044,17 @@ class Reward(models.Model):
         """Why the currency does not fit the kind (``clean``), or None."""
         if not currency_is_known(self.currency):
             return _("%(code)s is not a currency code (ISO 4217).") % {"code": self.currency}
-        if self.kind not in MONEY_KINDS:
+        if self.kind not in CURRENCY_BOUND_KINDS:
             return None
         currencies = ProgrammeRules.current().currencies()
         if self.currency in currencies:
             return None
+        if self.kind == RewardKind.DONATION:
+            return _(
+                "The club does not invoice in %(currency)s; it runs in %(currencies)s. A donation is a sum in its "
+                "own currency, offered only to companies that buy in it: choose one of those, or add %(currency)s "
+                "under programme currencies first."
+            ) % {"currency": self.currency, "currencies": ", ".join(currencies)}
         return _(
             "The club does not invoice in %(currency)s; it runs in %(currencies)s. A voucher or an invoice credit "
             "is money in its own currency, offered only to companies that buy in it: choose one of those, or add "

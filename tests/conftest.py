@@ -121,6 +121,35 @@ def portal_site(db):
 
 
 @pytest.fixture
+def eur(db):
+    """The club runs in SEK and in EUR besides: 11 points per euro, a point worth 0.0018 EUR,
+    a euro reported as 11 SEK. A test module's own ``eur`` replaces this one."""
+    from decimal import Decimal
+
+    from rewards.models import ProgrammeCurrency, ProgrammeRules
+
+    rules = ProgrammeRules.current()
+    rules.currency = "SEK"
+    rules.save()
+    return ProgrammeCurrency.objects.create(
+        currency="EUR",
+        points_per_currency_unit=Decimal("11"),
+        point_value=Decimal("0.0018"),
+        reporting_rate=Decimal("11"),
+    )
+
+
+@pytest.fixture
+def sek_gift_card(db):
+    """A 200 SEK gift card for 10 000 points, with three codes in its pool."""
+    from tests.rewards.factories import VoucherCodeFactory, VoucherRewardFactory
+
+    reward = VoucherRewardFactory(title="Gift card, 200 SEK", points_cost=10_000, value="200.00", stock=None)
+    VoucherCodeFactory.create_batch(3, reward=reward)
+    return reward
+
+
+@pytest.fixture
 def cleared_cache(db):
     """An empty cache before and after the test: rate-limit counters live there."""
     from django.core.cache import cache

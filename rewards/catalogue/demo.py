@@ -1,4 +1,4 @@
-"""The demo club's reward catalogue: 25 rewards of every kind, with pictures drawn by Pillow.
+"""The demo club's reward catalogue: 28 rewards of every kind, with pictures drawn by Pillow.
 
 Called by ``rewards.demo.seed_points``. Rewards are looked up by article number (``sku``),
 so a second run creates nothing; pictures and voucher codes are made only for a reward
@@ -175,6 +175,12 @@ def _rewards(now: datetime) -> list[DemoReward]:
                    56_000, 100, "Points straight off what you owe us.",
                    "A credit of 100 EUR on your company's next invoice. Our ERP deducts it when the invoice is "
                    "made; the order page shows when it has been used.", currency="EUR"),
+        # A donation is a sum in its currency too: the Dutch companies give theirs in EUR, to a
+        # Dutch charity, and are not offered the Swedish one in SEK.
+        DemoReward("DONATE-EUR", "Donation to the Dutch Cancer Society, 25 EUR", "charity", donation, 13_900, 25,
+                   "We give 25 EUR in your company's name.",
+                   "The club donates 25 EUR to KWF Kankerbestrijding in your company's name and sends you the "
+                   "receipt.", extra={"charity_name": "KWF Kankerbestrijding"}, currency="EUR"),
     ]  # fmt: skip
 
 
@@ -269,7 +275,7 @@ def demo_picture(*, seed: str, kind: str, colours) -> bytes:
 
 
 def seed_catalogue(summary, *, now: datetime) -> dict[str, Reward]:
-    """The 25 demo rewards by article number, created with pictures and codes if missing."""
+    """The 28 demo rewards by article number, created with pictures and codes if missing."""
     categories = {}
     for position, (slug, name, colours) in enumerate(CATEGORIES):
         category, created = RewardCategory.objects.get_or_create(

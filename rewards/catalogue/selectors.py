@@ -1,14 +1,17 @@
 """Reads of the reward catalogue: availability, standing of a reward for a company, the goal.
 
-**Money rewards are offered in their own currency only.** A reward whose value is money the
-company receives in the reward's ``currency`` (``MONEY_KINDS``: a gift card or fuel card
-code, a credit on the next invoice) is offered to, and redeemable by, only the companies that
-buy in that currency (``Company.purchase_currency``): a 200 SEK gift card or 1 000 SEK off an
-invoice means nothing to a company invoiced in EUR. Every other reward (a product, an
-event, a donation) is the thing itself, its value only a price tag, and is offered to every
-company whatever its currency. ``offered_to_q``/``reward_offered_to`` are that rule, for
-every read that lists rewards for a member; the redemption service checks it again before
-it writes (a request, an approval, a fulfilment), and the invoice credit as a last guard.
+**Money rewards are offered in their own currency only.** A reward whose value is a sum of
+money in the reward's ``currency`` (``CURRENCY_BOUND_KINDS``: a gift card or fuel card code,
+a credit on the next invoice, a donation given in the company's name) is offered to, and
+redeemable by, only the companies that buy in that currency (``Company.purchase_currency``):
+a 200 SEK gift card, 1 000 SEK off an invoice or 250 SEK to a Swedish charity is not offered
+to a company invoiced in EUR (no rate converts it honestly; the club offers EUR ones). Every
+other reward (a product, an event) is the thing itself, its value only a price tag, and is
+offered to every company whatever its currency. ``offered_to_q``/``reward_offered_to`` are
+that rule, for every read that lists rewards for a member; the redemption service checks it
+again before it writes (a request; an approval and a fulfilment of a gift card or a credit,
+``MONEY_KINDS``, whereas a donation ordered before the company's currency changed is still
+given as promised), and the invoice credit as a last guard.
 ``Reward.clean`` keeps a money reward's currency to the ones the club runs in.
 """
 
@@ -24,7 +27,7 @@ from django.utils import timezone
 
 from members.models import Company
 from rewards.models import (
-    MONEY_KINDS,
+    CURRENCY_BOUND_KINDS,
     RETURNED_STATUSES,
     CompanyRewardSettings,
     PointsAccount,
@@ -40,15 +43,15 @@ POPULAR_DAYS = 90
 
 
 def offered_to_q(company: Company, prefix: str = "") -> Q:
-    """The rewards offered to ``company`` as far as currency goes: every reward that is not
-    money, and money rewards in the currency the company buys in. ``prefix`` reaches the
-    reward through a relation (``"goal_reward__"``)."""
-    return ~Q(**{f"{prefix}kind__in": MONEY_KINDS}) | Q(**{f"{prefix}currency": company.purchase_currency})
+    """The rewards offered to ``company`` as far as currency goes: every reward that is not a
+    sum of money (``CURRENCY_BOUND_KINDS``), and those in the currency the company buys in.
+    ``prefix`` reaches the reward through a relation (``"goal_reward__"``)."""
+    return ~Q(**{f"{prefix}kind__in": CURRENCY_BOUND_KINDS}) | Q(**{f"{prefix}currency": company.purchase_currency})
 
 
 def reward_offered_to(reward: Reward, company: Company) -> bool:
     """``offered_to_q`` for one reward in hand."""
-    return reward.kind not in MONEY_KINDS or reward.currency == company.purchase_currency
+    return reward.kind not in CURRENCY_BOUND_KINDS or reward.currency == company.purchase_currency
 
 
 def rewards_offered_to(company: Company, queryset=None):

@@ -60,11 +60,12 @@ from members.selectors import company_admins
 from notifications.models import NotificationKind
 from notifications.services import notifications_send
 from outbox.events import EventType, event_emit, events_wanted
-from rewards.catalogue.selectors import MONEY_KINDS, reward_offered_to
+from rewards.catalogue.selectors import reward_offered_to
 from rewards.catalogue.services import currency_refusal
 from rewards.ledger.notices import points_with_value_param
 from rewards.ledger.services import LedgerError, points_account_lock, points_redeem, points_return_redeemed
 from rewards.models import (
+    MONEY_KINDS,
     OPEN_STATUSES,
     RETURNED_STATUSES,
     TO_FULFIL,

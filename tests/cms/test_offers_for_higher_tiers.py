@@ -4,6 +4,7 @@ companies in those tiers and in any tier ranked above the lowest of them."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from cms.models import OfferPage
 from notifications.models import Notification, NotificationKind
@@ -86,3 +87,52 @@ def test_a_gold_offer_is_announced_to_gold_and_platinum_not_silver(
     announced = set(Notification.objects.filter(kind=NotificationKind.OFFER).values_list("recipient_id", flat=True))
     assert announced == {gold.pk, plat.pk}
     assert silver.pk not in announced and no_tier.pk not in announced
+
+
+def publish(offer, capture):
+    with capture(execute=True):
+        OfferPage.objects.get(pk=offer.pk).save_revision().publish()
+
+
+def test_given_a_gold_offer_when_platinum_and_gold_readers_get_its_notice_then_it_says_gold_and_above(
+    offer_index, tiers, platinum, django_capture_on_commit_callbacks
+):
+    # given a Gold offer, and Platinum ranked above Gold (its name kept in Swedish too)
+    tiers["gold"].name_sv = "Guld"
+    tiers["gold"].save(update_fields=["name_sv"])
+    gold, plat = member_in_tier(tiers["gold"]), member_in_tier(platinum)
+    offer = make_offer(offer_index, "Gold lounge", tiers=[tiers["gold"]], live=False)
+
+    # when it is published
+    publish(offer, django_capture_on_commit_callbacks)
+
+    # then neither reader is told it is "for Gold members" only: it is for Gold and above
+    for reader in (gold, plat):
+        notice = Notification.objects.get(recipient=reader)
+        assert notice.title == "New offer for Gold members and above: Gold lounge"
+        assert "New offer for Gold members:" not in notice.title
+    # and a Swedish reader reads the tier's Swedish name (the words render in their language)
+    with translation.override("sv"):
+        assert "Guld" in Notification.objects.get(recipient=plat).title
+
+
+def test_given_an_offer_for_several_tiers_then_its_notice_names_the_lowest_and_above(
+    offer_index, tiers, platinum, django_capture_on_commit_callbacks
+):
+    gold = member_in_tier(tiers["gold"])
+    offer = make_offer(offer_index, "Lounge", tiers=[platinum, tiers["silver"]], live=False)
+
+    publish(offer, django_capture_on_commit_callbacks)
+
+    assert Notification.objects.get(recipient=gold).title == "New offer for Silver members and above: Lounge"
+
+
+def test_given_an_offer_for_the_top_tier_then_its_notice_says_it_is_for_that_tier(
+    offer_index, tiers, platinum, django_capture_on_commit_callbacks
+):
+    plat = member_in_tier(platinum)
+    offer = make_offer(offer_index, "Platinum dinner", tiers=[platinum], live=False)
+
+    publish(offer, django_capture_on_commit_callbacks)
+
+    assert Notification.objects.get(recipient=plat).title == "New offer for Platinum members: Platinum dinner"

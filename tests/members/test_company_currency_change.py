@@ -22,7 +22,7 @@ from rewards.ledger.services import points_account_for_company
 from rewards.models import ProgrammeCurrency, ProgrammeRules, Redemption, RedemptionStatus
 from rewards.redemptions.services import RedemptionError, redemption_approve, redemption_reject
 from tests.factories import CompanyFactory, MembershipFactory, StaffFactory
-from tests.rewards.factories import RewardFactory, VoucherCodeFactory, VoucherRewardFactory
+from tests.rewards.factories import RewardFactory
 from tests.rewards.helpers import give_points, request_redemption
 
 pytestmark = pytest.mark.django_db
@@ -53,13 +53,6 @@ def swedish(eur_terms):
     approval_threshold_set(company=company, threshold=5_000, by=admin.user)
     company.admin_membership = admin
     return company
-
-
-@pytest.fixture
-def sek_gift_card(db):
-    reward = VoucherRewardFactory(title="Gift card, 200 SEK", points_cost=10_000, value="200.00", stock=None)
-    VoucherCodeFactory.create_batch(3, reward=reward)
-    return reward
 
 
 @pytest.fixture

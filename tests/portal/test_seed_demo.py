@@ -112,6 +112,17 @@ def _assert_demo_readers() -> None:
     output = StringIO()
     call_command("seed_demo", stdout=output)
     assert DUTCH_READER in output.getvalue() and SWEDISH_READER in output.getvalue()
+    _assert_dutch_reader_is_offered_nothing_in_sek(dutch)
+
+
+def _assert_dutch_reader_is_offered_nothing_in_sek(dutch) -> None:
+    """The Dutch reader's company buys in EUR: no gift card, invoice credit or donation in
+    SEK is in its catalogue (``rewards.catalogue.selectors.offered_to_q``), and it has EUR ones."""
+    from rewards.catalogue.selectors import catalogue_rewards
+
+    offered = catalogue_rewards(company=dutch.membership.company)
+    assert not [reward.sku for reward in offered if "SEK" in reward.title_en]
+    assert {"GC-EUR-25", "INVOICE-EUR-100", "DONATE-EUR"} <= {reward.sku for reward in offered}
 
 
 def _assert_demo_insights_tell_a_story() -> None:

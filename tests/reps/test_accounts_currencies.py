@@ -30,7 +30,7 @@ from members.models import Company, Country
 from reps.activity import account_activity_catch_up, account_activity_rebuild
 from reps.models import AccountActivity, AccountActivityRun
 from reps.selectors import rep_accounts
-from rewards.models import ProgrammeCurrency, ProgrammeRules, Purchase
+from rewards.models import ProgrammeRules, Purchase
 from tests.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,19 +39,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _no_mfa(settings):
     settings.STAFF_MFA_REQUIRED = False
-
-
-@pytest.fixture
-def eur(db):
-    rules = ProgrammeRules.current()
-    rules.currency = "SEK"
-    rules.save()
-    return ProgrammeCurrency.objects.create(
-        currency="EUR",
-        points_per_currency_unit=Decimal("11"),
-        point_value=Decimal("0.0018"),
-        reporting_rate=Decimal("11"),
-    )
 
 
 def buy(company, amount, days_ago, currency):

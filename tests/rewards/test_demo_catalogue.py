@@ -1,4 +1,4 @@
-"""The demo catalogue and orders: 27 rewards of every kind (two of them EUR money rewards) with real pictures, orders in every
+"""The demo catalogue and orders: 28 rewards of every kind (three of them EUR money rewards) with real pictures, orders in every
 status made through the services, and a second run that changes nothing."""
 
 from __future__ import annotations
@@ -53,9 +53,10 @@ def snapshot() -> dict:
     }
 
 
-def test_given_the_demo_then_27_rewards_of_every_kind_each_with_a_real_picture(seeded):
-    assert Reward.objects.count() == 27
+def test_given_the_demo_then_28_rewards_of_every_kind_each_with_a_real_picture(seeded):
+    assert Reward.objects.count() == 28
     assert sorted(Reward.objects.filter(currency="EUR").values_list("sku", flat=True)) == [
+        "DONATE-EUR",
         "GC-EUR-25",
         "INVOICE-EUR-100",
     ]
@@ -63,8 +64,23 @@ def test_given_the_demo_then_27_rewards_of_every_kind_each_with_a_real_picture(s
     for image in RewardImage.objects.select_related("reward"):
         with image.thumbnail.open() as thumbnail:
             assert Image.open(thumbnail).size == (640, 480)
-    assert RewardImage.objects.values("reward").distinct().count() == 27
+    assert RewardImage.objects.values("reward").distinct().count() == 28
     assert VoucherCode.objects.filter(redemption__isnull=True).exists()
+
+
+def test_given_the_demo_when_a_dutch_company_buying_in_eur_reads_the_catalogue_then_no_sum_in_sek_is_offered(seeded):
+    from members.models import Country
+    from rewards.catalogue.selectors import catalogue_rewards
+    from tests.factories import CompanyFactory
+
+    dutch = CompanyFactory(country=Country.NETHERLANDS, org_number="12345678")
+    assert dutch.purchase_currency == "EUR"
+
+    offered = {reward.sku: reward for reward in catalogue_rewards(company=dutch, now=NOW)}
+
+    assert {"GC-EUR-25", "INVOICE-EUR-100", "DONATE-EUR", "THERMOS"} <= set(offered)
+    assert not {"GC-200", "INVOICE-1000", "DONATE-CHILD"} & set(offered)
+    assert not [reward.title for reward in offered.values() if "SEK" in reward.title_en]
 
 
 def test_given_the_demo_then_bergstrom_has_an_order_in_every_status_made_through_the_services(seeded):

@@ -1,9 +1,10 @@
-"""A money reward (a gift card, a credit on the invoice) is worth money in its own currency:
-only companies that buy in that currency see it, open it, make it their goal or redeem it,
-and the ERP is never asked to credit one currency on an invoice in another; an order placed
-before the company's currency changed is neither approved nor fulfilled, but can be rejected
-or cancelled. Rewards that are not money (a product, a donation) stay in everyone's
-catalogue, and staff cannot make a money reward in a currency the club does not run in."""
+"""A money reward (a gift card, a credit on the invoice, a donation of a sum in the company's
+name) is worth money in its own currency: only companies that buy in that currency see it,
+open it, make it their goal or redeem it, and the ERP is never asked to credit one currency
+on an invoice in another; an order of a gift card or a credit placed before the company's
+currency changed is neither approved nor fulfilled, but can be rejected or cancelled.
+Rewards that are not money (a product, an event) stay in everyone's catalogue, and staff
+cannot make a money reward in a currency the club does not run in."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ from rewards.redemptions.services import (
 )
 from tests.factories import CompanyFactory, MembershipFactory
 
-from .factories import RewardFactory, VoucherCodeFactory, VoucherRewardFactory
+from .factories import RewardFactory, VoucherRewardFactory
 from .helpers import fresh, give_points, request_redemption
 
 pytestmark = pytest.mark.django_db
@@ -89,13 +90,6 @@ def sek_credit(db):
 
 
 @pytest.fixture
-def sek_gift_card(db):
-    reward = VoucherRewardFactory(title="Gift card, 200 SEK", points_cost=10_000, value="200.00", stock=None)
-    VoucherCodeFactory.create_batch(3, reward=reward)
-    return reward
-
-
-@pytest.fixture
 def eur_credit(db):
     return RewardFactory(
         kind="invoice_credit", title="100 EUR off your next invoice", points_cost=20_000, value="100.00", currency="EUR"
@@ -110,8 +104,20 @@ def thermos(db):
 
 @pytest.fixture
 def donation(db):
+    """250 SEK given to a Swedish charity in the company's name: a sum in SEK."""
     return RewardFactory(
         kind="donation", title="Donation to the Childhood Cancer Fund", charity_name="Barncancerfonden", value="250.00"
+    )
+
+
+@pytest.fixture
+def eur_donation(db):
+    return RewardFactory(
+        kind="donation",
+        title="Donation to KWF, 25 EUR",
+        charity_name="KWF Kankerbestrijding",
+        value="25.00",
+        currency="EUR",
     )
 
 
@@ -137,27 +143,58 @@ def confirm(client, reward, key="a" * 32):
 
 
 def test_given_sek_money_rewards_when_a_eur_company_opens_the_catalogue_then_it_sees_only_what_it_can_use(
-    client, dutch, sek_credit, sek_gift_card, eur_credit, thermos, donation, portal_site
+    client, dutch, sek_credit, sek_gift_card, eur_credit, thermos, donation, eur_donation, portal_site
 ):
     logged_in(client, dutch)
 
     page = client.get(CATALOGUE_URL).content.decode()
 
     assert "1 000 SEK off your next invoice" not in page and "Gift card, 200 SEK" not in page
-    assert "100 EUR off your next invoice" in page
-    assert "Steel thermos" in page and "Donation to the Childhood Cancer Fund" in page
+    assert "Donation to the Childhood Cancer Fund" not in page  # 250 SEK: not a EUR company's to give
+    assert "100 EUR off your next invoice" in page and "Donation to KWF, 25 EUR" in page
+    assert "Steel thermos" in page
 
 
 def test_given_the_same_catalogue_when_a_sek_company_opens_it_then_it_sees_the_sek_rewards_and_not_the_eur_one(
-    client, swedish, sek_credit, sek_gift_card, eur_credit, thermos, donation, portal_site
+    client, swedish, sek_credit, sek_gift_card, eur_credit, thermos, donation, eur_donation, portal_site
 ):
     logged_in(client, swedish)
 
     page = client.get(CATALOGUE_URL).content.decode()
 
     assert "1 000 SEK off your next invoice" in page and "Gift card, 200 SEK" in page
-    assert "100 EUR off your next invoice" not in page
-    assert "Steel thermos" in page and "Donation to the Childhood Cancer Fund" in page
+    assert "Donation to the Childhood Cancer Fund" in page
+    assert "100 EUR off your next invoice" not in page and "Donation to KWF, 25 EUR" not in page
+    assert "Steel thermos" in page
+
+
+def test_given_a_sek_donation_when_a_eur_company_opens_orders_or_saves_for_it_then_it_is_not_there(
+    client, dutch, donation, portal_site
+):
+    membership = logged_in(client, dutch)
+
+    assert client.get(reverse("rewards:reward", args=[donation.pk])).status_code == 404
+    assert client.get(reverse("rewards:redeem", args=[donation.pk])).status_code == 404
+    assert confirm(client, donation).status_code == 404
+    assert client.post(reverse("rewards:goal_set", args=[donation.pk])).status_code == 404
+    with pytest.raises(RedemptionError) as refused:
+        request_redemption(membership, donation)
+    with pytest.raises(CatalogueError):
+        reward_goal_set(company=dutch, reward=donation, by=membership.user)
+
+    assert "only offered to companies that buy in SEK; your company buys in EUR" in str(refused.value)
+    assert not Redemption.objects.exists() and not CompanyRewardSettings.objects.filter(goal_reward=donation).exists()
+    assert fresh(dutch.points_account).balance == 100_000
+
+
+def test_given_a_sek_donation_when_a_sek_company_orders_it_then_the_order_is_placed(
+    client, swedish, donation, portal_site
+):
+    logged_in(client, swedish)
+
+    assert client.get(reverse("rewards:reward", args=[donation.pk])).status_code == 200
+    assert confirm(client, donation).status_code == 302
+    assert Redemption.objects.get().company == swedish
 
 
 def test_given_a_search_or_a_kind_filter_when_a_eur_company_looks_for_gift_cards_then_the_sek_ones_stay_hidden(
@@ -454,15 +491,17 @@ def test_given_a_sek_goal_set_before_when_a_eur_company_reads_its_goal_then_it_h
     assert company_goal(company=dutch, balance=5_000).reward == thermos
 
 
-def test_search_and_offer_pages_do_not_offer_another_currency_s_money_reward(dutch, swedish, sek_gift_card):
+def test_search_and_offer_pages_do_not_offer_another_currency_s_money_reward(dutch, swedish, sek_gift_card, donation):
     """The portal's search and an offer's reward box read the same rule as the catalogue."""
     from cms.points import reward_standing_for
     from portal.search import rewards_matching
 
     assert list(rewards_matching(query="gift card", company=swedish)) == [sek_gift_card]
     assert list(rewards_matching(query="gift card", company=dutch)) == []
+    assert list(rewards_matching(query="cancer fund", company=dutch)) == []
     assert reward_standing_for(reward_id=sek_gift_card.pk, company=swedish) is not None
     assert reward_standing_for(reward_id=sek_gift_card.pk, company=dutch) is None
+    assert reward_standing_for(reward_id=donation.pk, company=dutch) is None
 
 
 def test_a_product_s_regular_price_is_shown_only_in_the_company_s_own_currency(
@@ -532,11 +571,29 @@ def test_given_a_club_in_sek_and_eur_when_staff_add_a_money_reward_in_nok_then_t
     assert not Reward.objects.exists()
 
 
-@pytest.mark.parametrize("kind", ["voucher", "invoice_credit"])
+def test_given_a_club_in_sek_and_eur_when_staff_add_a_donation_in_nok_then_the_currency_field_says_why(
+    client, fulfiller, eur_terms
+):
+    data = admin_add_form(kind="donation", currency="NOK", charity_name="Kreftforeningen")
+
+    response = client.post(reverse("admin:rewards_reward_add"), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["currency"] == [
+        "The club does not invoice in NOK; it runs in SEK, EUR. A donation is a sum in its own currency, offered "
+        "only to companies that buy in it: choose one of those, or add NOK under programme currencies first."
+    ]
+    assert not Reward.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["voucher", "invoice_credit", "donation"])
 def test_given_a_club_in_sek_and_eur_when_staff_add_a_money_reward_in_eur_then_it_is_saved(
     client, fulfiller, eur_terms, kind
 ):
-    response = client.post(reverse("admin:rewards_reward_add"), admin_add_form(kind=kind, currency="EUR"))
+    response = client.post(
+        reverse("admin:rewards_reward_add"),
+        admin_add_form(kind=kind, currency="EUR", charity_name="KWF Kankerbestrijding"),
+    )
 
     assert response.status_code == 302
     assert Reward.objects.get().currency == "EUR"
