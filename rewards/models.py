@@ -44,6 +44,14 @@ class ClosingRule(models.TextChoices):
     CREDIT = "credit", _("Points are paid out as a credit on the company's invoice")
 
 
+# An earn rate and a point's value are above zero (the smallest the four decimals hold): at
+# 0 every figure a member reads says "0 SEK" and nothing is earned, which no club means.
+RATE_ABOVE_ZERO = MinValueValidator(
+    Decimal("0.0001"),
+    message=_("Enter a figure above zero (at least 0.0001)."),
+)
+
+
 class ProgrammeRules(models.Model):
     """The programme's earn, value, return and expiry rules: one row, edited in the admin.
 
@@ -57,7 +65,7 @@ class ProgrammeRules(models.Model):
         max_digits=9,
         decimal_places=4,
         default=Decimal("1"),
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[RATE_ABOVE_ZERO],
         help_text=_("Points for one unit of net purchase amount (e.g. 1 point per SEK), before multipliers."),
     )
     # A rate, not an amount: four decimals so a point can be worth e.g. 0.0125 SEK.
@@ -66,7 +74,7 @@ class ProgrammeRules(models.Model):
         max_digits=13,
         decimal_places=4,
         default=Decimal("0.05"),
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[RATE_ABOVE_ZERO],
     )
     currency = CurrencyField(_("currency"), default="SEK")
     return_window_days = models.PositiveIntegerField(
@@ -178,14 +186,14 @@ class ProgrammeCurrency(models.Model):
         _("points per currency unit"),
         max_digits=9,
         decimal_places=4,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[RATE_ABOVE_ZERO],
         help_text=_("Points for one unit of net purchase amount in this currency, before multipliers."),
     )
     point_value = models.DecimalField(
         _("value of one point"),
         max_digits=13,
         decimal_places=4,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[RATE_ABOVE_ZERO],
         help_text=_("What one point is worth in this currency, as members read it."),
     )
     reporting_rate = models.DecimalField(

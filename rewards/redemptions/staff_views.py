@@ -212,10 +212,18 @@ class StaffRejectView(_StaffActionView):
     form_class = StaffRejectForm
 
     def act(self, request, redemption, data):
-        redemption = redemption_reject(redemption=redemption, by=request.user, comment=data["reason"])
+        now = timezone.now()
+        redemption = redemption_reject(redemption=redemption, by=request.user, comment=data["reason"], now=now)
+        if redemption.closed_at != now:  # rejected before (the service returns it unchanged)
+            messages.info(
+                request,
+                _("Order %(number)s was already rejected; its points went back then.") % {"number": redemption.number},
+            )
+            return
+        # (The company's name last would end "B.V.." with the sentence's full stop.)
         messages.success(
             request,
-            _("Order %(number)s is rejected; %(points)s went back to %(company)s.")
+            _("Order %(number)s is rejected; %(company)s has its %(points)s back.")
             % {
                 "number": redemption.number,
                 "points": format_points(redemption.points_total),

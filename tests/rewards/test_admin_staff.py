@@ -12,11 +12,12 @@ from decimal import Decimal
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
+from django.forms import modelform_factory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProgrammeCurrency
+from rewards.models import EntryKind, LedgerEntry, PointsAccount, ProgrammeCurrency, ProgrammeRules
 from tests.factories import StaffFactory
 from tests.mfa import login_with_totp
 
@@ -315,3 +316,26 @@ def test_a_reporting_rate_within_bounds_is_saved(admin_client, rules):
     )
     assert response.status_code == 302
     assert ProgrammeCurrency.objects.get().reporting_rate == Decimal("11.25")
+
+
+@pytest.mark.parametrize("field", ["point_value", "points_per_currency_unit"])
+def test_a_rate_of_zero_is_refused_for_the_programme_and_each_currency(admin_client, rules, field):
+    """At 0 a point is worth "0 EUR" on every page (or nothing is earned): no club means that."""
+    currency = admin_client.post(
+        reverse("admin:rewards_programmecurrency_add"),
+        {
+            "currency": "EUR",
+            "points_per_currency_unit": "11",
+            "point_value": "0.0018",
+            "reporting_rate": "11",
+            field: "0",
+        },
+    )
+    assert currency.status_code == 200
+    assert "Enter a figure above zero (at least 0.0001)." in currency.content.decode()
+    assert not ProgrammeCurrency.objects.exists()
+
+    # the programme's own rates: the same rule in any form of the model (the admin's among them)
+    programme = modelform_factory(ProgrammeRules, fields=[field])({field: "0"}, instance=ProgrammeRules.current())
+    assert programme.errors == {field: ["Enter a figure above zero (at least 0.0001)."]}
+    assert modelform_factory(ProgrammeRules, fields=[field])({field: "0.0001"}).is_valid()

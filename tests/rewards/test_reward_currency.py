@@ -658,3 +658,21 @@ def test_given_a_reward_outside_a_form_when_full_clean_then_the_same_rule_holds(
         Reward(sku="C-1", title="Credit", kind="invoice_credit", points_cost=1, value=1, currency="NOK").full_clean()
 
     assert list(invalid.value.message_dict) == ["currency"]
+
+
+@pytest.mark.parametrize(("company_name", "shows_price_tag"), [("dutch", False), ("swedish", True)])
+def test_an_orders_page_shows_a_products_price_tag_only_in_the_companys_own_currency(
+    client, request, eur, thermos, portal_site, company_name, shows_price_tag
+):
+    """As on the reward's page: a EUR company is not told its thermos is worth 249 SEK."""
+    company = request.getfixturevalue(company_name)
+    logged_in(client, company)
+    assert confirm(client, thermos).status_code == 302
+    order = Redemption.objects.get()
+
+    page = client.get(reverse("rewards:order", args=[order.pk])).content.decode()
+
+    if shows_price_tag:
+        assert "249\u00a0SEK each, 1 ordered" in page
+    else:
+        assert "SEK" not in page

@@ -290,8 +290,15 @@ def test_given_an_order_when_staff_reject_it_then_the_points_come_back_and_the_m
     order.refresh_from_db()
     assert order.status == RedemptionStatus.REJECTED
     assert fresh(account).balance == 1_000_000
-    assert "10\u202f000 points went back" in response.content.decode()
+    assert f"{order.company.name} has its 10\u202f000 points back." in response.content.decode()
     assert order.requested_by.notifications.filter(key=f"redemption:{order.pk}:rejected").exists()
+
+    # rejected again (a second tab, a double click): said so, nothing given back twice
+    again = client.post(reverse("rewards_staff:reject", args=[order.pk]), {"reason": "Again"}, follow=True)
+    page = again.content.decode()
+    assert f"Order {order.number} was already rejected; its points went back then." in page
+    assert "has its 10\u202f000 points back" not in page
+    assert fresh(account).balance == 1_000_000
 
 
 def test_given_a_rejection_without_a_reason_then_refused(client, fulfiller, buyer):
