@@ -53,7 +53,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.content_language import translations_of
-from core.formatting import format_number
+from core.formatting import format_money, format_number
 from core.texts import StoredText
 from members.models import Company, Membership, MembershipRole, User
 from members.selectors import company_admins
@@ -63,6 +63,7 @@ from outbox.events import EventType, event_emit, events_wanted
 from rewards.catalogue.selectors import reward_offered_to
 from rewards.catalogue.services import currency_refusal
 from rewards.ledger.notices import points_with_value_param
+from rewards.ledger.selectors import points_value
 from rewards.ledger.services import LedgerError, points_account_lock, points_redeem, points_return_redeemed
 from rewards.models import (
     MONEY_KINDS,
@@ -215,9 +216,16 @@ def _refusal(
         }
     total = reward.points_cost * quantity
     if balance < total:
+        rules = ProgrammeRules.current().base.for_company(membership.company)
         return _(
-            "Not enough points: your company has %(balance)s points and this needs %(total)s (%(missing)s to go)."
-        ) % {"balance": _points(balance), "total": _points(total), "missing": _points(total - balance)}
+            "Not enough points: your company has %(balance)s points and this needs %(total)s "
+            "(%(missing)s to go, worth %(value)s)."
+        ) % {
+            "balance": _points(balance),
+            "total": _points(total),
+            "missing": _points(total - balance),
+            "value": format_money(points_value(points=total - balance, rules=rules), rules.currency),
+        }
     return None
 
 

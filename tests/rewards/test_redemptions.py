@@ -145,7 +145,7 @@ def test_given_the_same_confirm_form_submitted_twice_when_redeeming_then_one_ord
         (
             {"points_cost": 60_000},
             1,
-            "Not enough points: your company has 50\u202f000 points and this needs 60\u202f000 (10\u202f000 to go).",
+            "Not enough points: your company has 50\u202f000 points and this needs 60\u202f000 (10\u202f000 to go, worth 500\u00a0SEK).",
         ),
         ({"stock": 2}, 3, "Only 2 left; order 2 or fewer."),
         ({"stock": 0}, 1, "Sorry, this reward is out of stock."),
