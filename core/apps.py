@@ -15,11 +15,13 @@ class CoreConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the system checks)
         from .images import pillow_configure
         from .moments import install as moments_install
+        from .related_keys import install as related_keys_install
         from .spreadsheets import guard_wagtail_exports
 
         guard_wagtail_exports()
         pillow_configure()
         moments_install()  # no form accepts a date and time the database cannot store
+        related_keys_install()  # no choice field or admin widget looks up a key the database cannot take
 
         # The change lists (campaigns, the fulfilment queue, imports) need the width on a
         # 1280-pixel screen; the breadcrumbs and the admin index are the navigation.

@@ -12,6 +12,16 @@ model ``DateTimeField`` (``CoreConfig.ready``). A model form runs its model's va
 ``full_clean`` before it validates constraints or saves, and leaves a field that failed out
 of both, so the bad value gets Django's own "Enter a valid date/time." beside the field.
 Default validators are not part of a field's migration state, so no migration changes.
+
+The same moment in a *filter* (a list's "from" date) fails when the list's query runs:
+Wagtail's reports, page histories and page explorer read ``?timestamp_from=0001-01-01``
+with django-filter's ``DateRangeField``, whose dates become the first and last moment of
+their days in the club's time zone. So ``install`` also makes ``moment_storable`` a default
+validator of the form ``DateTimeField`` (django-filter's date-time filters and ranges, any
+form's date and time) and ``range_storable`` one of ``DateRangeField``. A filter form that
+is not valid filters nothing (Wagtail shows the list unfiltered, with the error on the
+filter; a project ``FilterView`` answers 400, ``core.filters``). The message is the one the
+field gives any date and time it cannot read.
 """
 
 from __future__ import annotations
@@ -20,8 +30,10 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms import DateTimeField as FormDateTimeField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import DateRangeField
 
 
 def moment_storable(value) -> None:
@@ -35,7 +47,20 @@ def moment_storable(value) -> None:
             raise ValidationError(_("Enter a valid date/time."), code="unstorable") from None
 
 
+def range_storable(value) -> None:
+    """Refuses a range (django-filter's ``slice``) whose start or stop is not storable."""
+    if isinstance(value, slice):
+        moment_storable(value.start)
+        moment_storable(value.stop)
+
+
 def install() -> None:
-    """Make ``moment_storable`` a default validator of every model ``DateTimeField``."""
-    if moment_storable not in models.DateTimeField.default_validators:
-        models.DateTimeField.default_validators = [*models.DateTimeField.default_validators, moment_storable]
+    """Make ``moment_storable`` a default validator of every model and form ``DateTimeField``,
+    and ``range_storable`` one of django-filter's ``DateRangeField``."""
+    for field_class, validator in (
+        (models.DateTimeField, moment_storable),
+        (FormDateTimeField, moment_storable),
+        (DateRangeField, range_storable),
+    ):
+        if validator not in field_class.default_validators:
+            field_class.default_validators = [*field_class.default_validators, validator]
