@@ -16,6 +16,7 @@ from . import sso
 from .invitations import forget_invitation, mark_newcomer, open_invitation_from_session
 from .models import MembershipRole, User
 from .services import MembersError, invitation_accept, invitation_check
+from .validators import validate_phone_number
 
 
 class InvitationSignupForm(SignupForm):
@@ -80,6 +81,7 @@ class ProfileForm(forms.ModelForm):
             *((code, capfirst(get_language_info(code)["name_local"])) for code, _name in settings.LANGUAGES),
         ]
         self.fields["language"].help_text = _("The portal and e-mails use this language.")
+        self.fields["phone"].validators.append(validate_phone_number)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save profile")))
 

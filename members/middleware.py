@@ -7,6 +7,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -121,13 +122,19 @@ class StaffMFARequiredMiddleware:
             or session_passed_mfa(request)
         ):
             return self.get_response(request)
+        if request.headers.get("HX-Request"):
+            # The navigation's live badges poll in the background: nothing to show yet, and no
+            # redirect whose warning would pile up for the next page.
+            return HttpResponse(status=204)
         next_query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
         if not user_has_mfa(user):
             if request.path_info.startswith(_OPEN_TO_SET_UP_MFA):
+                request.second_factor_pending = True
                 return self.get_response(request)
             messages.warning(request, _("Staff pages need two-factor authentication. Set it up to continue."))
             return redirect(f"{reverse('mfa_activate_totp')}?{next_query}")
         if _path_is(request, _OPEN_TO_PASS_MFA_NAMES):
+            request.second_factor_pending = True
             return self.get_response(request)
         messages.warning(request, _("Staff pages need the code from your authenticator app for this session."))
         return redirect(f"{reverse('mfa_reauthenticate')}?{next_query}")

@@ -21,7 +21,7 @@ from core.mail import send_branded_mail
 from outbox.events import EventType, event_emit
 from outbox.services import outbox_enqueue
 
-from .languages import language_for_country, supported_language
+from .languages import language_for_country, person_language, supported_language
 from .models import (
     Company,
     CompanyStatus,
@@ -137,13 +137,26 @@ def invitation_email_send(*, invitation_id: int, now: datetime | None = None) ->
             template="members/email/invitation",
             to=invitation.email,
             context={"invitation": invitation, "accept_url": invitation.get_accept_url()},
-            # The invitee has no profile yet: their company's country decides, else the inviter's.
-            language=language_for_country(invitation.company.country)
-            or supported_language(getattr(invitation.invited_by, "language", "")),
+            language=_invitee_language(invitation),
         )
         invitation.emailed_at = now or timezone.now()
         invitation.save(update_fields=["emailed_at"])
     return True
+
+
+def _invitee_language(invitation: Invitation) -> str | None:
+    """The language an invitation e-mail is written in.
+
+    Someone who already has an account reads it in their own language (their profile, else
+    their company's country: ``person_language``), whichever company invites them. A newcomer
+    has no profile yet: the inviting company's country decides, else the inviter's language.
+    """
+    invitee = User.objects.filter(email__iexact=invitation.email).select_related("membership__company").first()
+    if invitee is not None:
+        return person_language(invitee)
+    return language_for_country(invitation.company.country) or supported_language(
+        getattr(invitation.invited_by, "language", "")
+    )
 
 
 def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:

@@ -1,4 +1,4 @@
-"""Validation of organisation numbers per country."""
+"""Validation of organisation numbers per country, and of phone numbers."""
 
 from __future__ import annotations
 
@@ -82,3 +82,28 @@ def normalise_email_domain(value: str) -> str:
             _("%(domain)s is a public mailbox provider: anyone can have an address there.") % {"domain": domain}
         )
     return domain
+
+
+# Digits (ASCII only: "٠٨" is no number a phone dials), spaces, "-" and parentheses, with an
+# optional "+" in front. 6 to 15 digits: a short local number up to E.164's longest.
+_PHONE_CHARACTERS = re.compile(r"\+?[0-9 ()\-]+")
+PHONE_DIGITS_MIN = 6
+PHONE_DIGITS_MAX = 15
+
+
+def validate_phone_number(value: str) -> None:
+    """Raise ValidationError unless ``value`` (stripped) looks like a phone number a person can dial:
+    ``+46 8-123 456 78``, ``(020) 123 4567``. An empty value is left to the field's ``required``."""
+    value = (value or "").strip()
+    if not value:
+        return
+    digits = sum(char.isascii() and char.isdigit() for char in value)
+    if not _PHONE_CHARACTERS.fullmatch(value) or not PHONE_DIGITS_MIN <= digits <= PHONE_DIGITS_MAX:
+        raise ValidationError(
+            _(
+                "Enter a phone number of %(min)s to %(max)s digits, such as +46 8 123 456 78. "
+                "Use only digits, spaces, “+”, “-” and parentheses."
+            )
+            % {"min": PHONE_DIGITS_MIN, "max": PHONE_DIGITS_MAX},
+            code="invalid_phone",
+        )

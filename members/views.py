@@ -215,6 +215,16 @@ class InvitationAcceptView(View):
                 invitation_check(invitation, email=request.user.email)
             except MembersError as exc:
                 return render(request, self.template_name, {"invitation": invitation, "error": str(exc)}, status=403)
+            # A person belongs to one company: someone already in one cannot accept, so they
+            # are told why (and what to do) instead of being offered a button that fails.
+            current = Membership.objects.select_related("company").filter(user=request.user).first()
+            if current is not None:
+                return render(
+                    request,
+                    self.template_name,
+                    {"invitation": invitation, "current_membership": current},
+                    status=409,
+                )
             return render(request, self.template_name, {"invitation": invitation, "confirm": True})
         remember_invitation(request, invitation)
         if User.objects.filter(email__iexact=invitation.email).exists():

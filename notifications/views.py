@@ -98,6 +98,11 @@ class NotificationReadAllView(_MarkReadMixin, View):
 class PreferencesView(LoginRequiredMixin, View):
     """Save which kinds of notification the person wants by e-mail (the form is on the profile page)."""
 
+    def get(self, request):
+        # Someone who reloads or bookmarks this address (the form posts here) is sent to the
+        # form itself, on the profile page, instead of a blank "405 Method Not Allowed".
+        return redirect(f"{reverse('members:profile')}#notification-preferences")
+
     def post(self, request):
         form = NotificationPreferencesForm(
             request.POST, initial_preferences=notification_email_preferences(user=request.user)

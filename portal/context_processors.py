@@ -104,6 +104,17 @@ def portal(request) -> dict:
         shows_messages = any(item.get("badge_id") == "nav-messages-badge" for item in main_navigation())
         return counts["notifications"] + (counts["messages"] if shows_messages else 0)
 
+    if getattr(request, "second_factor_pending", False):
+        # A staff member's pages before this session's second factor (members.middleware:
+        # setting it up, entering the code): a password alone reads nothing of the portal,
+        # not even "Messages 3".
+        return {
+            "membership": None,
+            "unread_total": 0,
+            "main_navigation": [],
+            "unread_notifications": 0,
+            "live_badges_seconds": _live_badges_seconds,
+        }
     return {
         "membership": getattr(request, "membership", None),
         "unread_total": unread_total,

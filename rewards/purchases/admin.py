@@ -13,16 +13,18 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import LargeTableAdminMixin
+from core.spreadsheets import BOM
 from members.admin_scoping import CompanyScopedAdminMixin
 from members.models import Company
 from outbox.services import outbox_enqueue
@@ -60,6 +62,18 @@ class PurchaseImportUploadForm(forms.ModelForm):
                 % {"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_UPLOAD_BYTES)}
             )
         return upload
+
+
+def _with_bom(file, chunk_size: int = 64 * 1024):
+    """The bytes of a stored UTF-8 CSV ``file``, with a byte-order mark in front (unless it has one)."""
+    bom = BOM.encode("utf-8")
+    with file:
+        first = file.read(chunk_size)
+        if not first.startswith(bom):
+            yield bom
+        while first:
+            yield first
+            first = file.read(chunk_size)
 
 
 @admin.register(PurchaseImport)
@@ -172,12 +186,15 @@ class PurchaseImportAdmin(admin.ModelAdmin):
         purchase_import = get_object_or_404(PurchaseImport, pk=pk)
         if not purchase_import.error_file:
             raise Http404
-        return FileResponse(
-            purchase_import.error_file.open("rb"),
-            as_attachment=True,
-            filename=f"errors-{Path(purchase_import.original_name or 'import.csv').stem}-{pk}.csv",
-            content_type="text/csv",
+        # Like every CSV a person opens (the staff accounts export, ``core.spreadsheets``): UTF-8,
+        # said in the header and by a byte-order mark, so Excel shows "ERP-Ö99", not "ERP-Ã\u009699".
+        response = StreamingHttpResponse(
+            _with_bom(purchase_import.error_file.open("rb")), content_type="text/csv; charset=utf-8"
         )
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"errors-{Path(purchase_import.original_name or 'import.csv').stem}-{pk}.csv"
+        )
+        return response
 
     @admin.display(description=_("file"), ordering="original_name")
     def name(self, obj: PurchaseImport) -> str:

@@ -474,10 +474,27 @@ def _records(binary, *, skip: int) -> tuple[tuple[int, ...], Iterator[_Record]]:
     return layout, iterate()
 
 
+def _looks_utf16_or_utf32(first_line: bytes) -> bool:
+    """Whether the file's first line is UTF-16 or UTF-32 text ("Unicode text" in Excel's Save
+    As): it starts with such a byte-order mark, or, without one, every other byte of its
+    (ASCII) header is a NUL."""
+    if first_line.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return True
+    sample = first_line[:64].rstrip(b"\r\n")
+    return len(sample) >= 4 and (sample[1::2].strip(b"\x00") == b"" or sample[0::2].strip(b"\x00") == b"")
+
+
 def _header(raw: bytes | None) -> tuple[list[str], str]:
     """The header row's column names and the file's delimiter (``core.spreadsheets.
     csv_delimiter_sniff``: the one that splits the header into the most known columns). A
     header that names not every required column is refused, saying which delimiter was found."""
+    if raw is not None and _looks_utf16_or_utf32(raw):
+        raise ImportFileError(
+            _(
+                "The file is saved as UTF-16 or UTF-32 (“Unicode text”), not UTF-8. "
+                "Save it as “CSV UTF-8” and upload it again."
+            )
+        )
     text, problem = _line_text(raw, first=True)
     if problem:
         raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": problem})
@@ -560,15 +577,24 @@ def _context(now: datetime) -> _Context:
 
 
 def _parse_moment(text: str, zone: ZoneInfo) -> datetime | None:
+    """The moment ``text`` names, in UTC, or None when it is no ISO 8601 date (or date and
+    time with a UTC offset)."""
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=zone).astimezone(UTC)
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            return None
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):  # year 1 or 9999 with an offset leaves datetime's range
+            moment = datetime.combine(date.fromisoformat(text), time(0), tzinfo=zone)
+        else:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                return None
+    except ValueError:
         return None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # A readable date at the edge of the calendar (0001-01-01, 9999-12-31 with an offset)
+        # leaves datetime's range in UTC: the calendar's edge stands in for it, so
+        # ``occurred_at_problem`` says it is out of the range the portal accepts.
+        return datetime.min.replace(tzinfo=UTC) if moment.year == 1 else datetime.max.replace(tzinfo=UTC)
 
 
 def parse_row(record: _Record, layout: tuple[int, ...], context: _Context) -> ImportRow | str:

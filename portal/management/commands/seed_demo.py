@@ -26,3 +26,7 @@ class Command(BaseCommand):
                 "  Everyone logs in at /accounts/login/. Staff set up a TOTP app at their first login "
                 "and enter its code at every login; no staff page opens before that."
             )
+        # The output ends with an empty line, flushed now: whatever prints next in the same
+        # terminal or log (``make run``'s server and its system check) starts on a line of its own.
+        self.stdout.write("")
+        self.stdout.flush()
