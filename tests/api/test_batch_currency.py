@@ -4,32 +4,17 @@ Dutch company's EUR — not the programme's base currency."""
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from api import api as api_module
 from members.models import Country
-from rewards.models import ProgrammeCurrency, ProgrammeRules
 from tests.factories import CompanyFactory
 
 pytestmark = pytest.mark.postgres
 
 RECENT = (timezone.now() - timedelta(days=2)).replace(microsecond=0)
-
-
-@pytest.fixture
-def eur(db):
-    rules = ProgrammeRules.current()
-    rules.currency = "SEK"
-    rules.save()
-    return ProgrammeCurrency.objects.create(
-        currency="EUR",
-        points_per_currency_unit=Decimal("11"),
-        point_value=Decimal("0.0018"),
-        reporting_rate=Decimal("11"),
-    )
 
 
 def test_a_batch_of_eur_purchases_reports_eur(require_postgres, api, eur, monkeypatch):

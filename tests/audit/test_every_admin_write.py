@@ -10,8 +10,6 @@ that change with its before and after, by that person.
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from auditlog.models import LogEntry
@@ -22,6 +20,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from audit.registration import NOT_TRACKED, admin_models
+from tests.admin_forms import AdminFormReader
 from tests.factories import StaffFactory
 from tests.members.admin_world import build_club
 
@@ -76,62 +75,6 @@ def test_every_admin_model_is_audited_or_read_only_with_a_reason():
     assert problems == []
 
 
-class _FormReader(HTMLParser):
-    """The fields of the admin's change form as a browser would submit them."""
-
-    def __init__(self, form_id: str):
-        super().__init__()
-        self.form_id = form_id
-        self.inside = False
-        self.data: list[tuple[str, str]] = []
-        self.text_fields: list[str] = []
-        self._select: str | None = None
-        self._select_has_choice = False
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == self.form_id:
-            self.inside = True
-        if not self.inside:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name and "disabled" not in attrs:
-            kind = attrs.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self.data.append((name, attrs.get("value", "on")))
-            elif kind not in ("submit", "button", "file", "image"):
-                self.data.append((name, attrs.get("value", "")))
-                if kind in ("text", "number") and "-" not in name and "readonly" not in attrs:
-                    self.text_fields.append(name)
-        elif tag == "select" and name and "disabled" not in attrs:
-            self._select = name
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.data.append((self._select, attrs.get("value", "")))
-        elif tag == "textarea" and name and "disabled" not in attrs:
-            self._textarea = name
-            self.data.append((name, ""))
-            if "-" not in name:
-                self.text_fields.append(name)
-
-    def handle_data(self, data):
-        if self._textarea:
-            name, value = self.data[-1]
-            self.data[-1] = (name, value + data)
-
-    def handle_endtag(self, tag):
-        if tag == "form" and self.inside:
-            self.inside = False
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            if self._textarea:
-                name, value = self.data[-1]
-                self.data[-1] = (name, value.removeprefix("\n"))
-            self._textarea = None
-
-
 def _editable_field(model, names: list[str]) -> str | None:
     """A free text field to append to, else a number to raise by one."""
     numbers = []
@@ -177,7 +120,7 @@ def test_a_change_through_the_admin_of_every_model_is_in_the_trail(client):
         if page.status_code != 200:
             problems.append(f"{opts.label}: change page answered {page.status_code}")
             continue
-        reader = _FormReader(f"{opts.model_name}_form")
+        reader = AdminFormReader(f"{opts.model_name}_form")
         reader.feed(page.content.decode())
         field = _editable_field(model, reader.text_fields)
         if field is None:

@@ -8,8 +8,6 @@ a number past 64 bits, as a club admin editing a row that exists: the change for
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
 from django.db.models import Model
 from django.test import Client
@@ -19,6 +17,7 @@ from api.models import ApiClient
 from campaigns.models import Activity, BadgeAward, Campaign, Challenge
 from groups.models import CompanyGroup, CompanyGroupMember
 from members.models import IdentityProvider
+from tests.admin_forms import AdminFormReader
 from tests.campaigns.factories import CampaignFactory
 from tests.members.admin_world import build_club
 
@@ -54,57 +53,6 @@ def club_admin_browser():
     return browser
 
 
-class _FormReader(HTMLParser):
-    """The fields of the admin's change form as a browser submits them."""
-
-    def __init__(self, form_id: str):
-        super().__init__()
-        self.form_id = form_id
-        self.inside = False
-        self.data: dict[str, list[str]] = {}
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def _add(self, name: str, value: str) -> None:
-        self.data.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == self.form_id:
-            self.inside = True
-        if not self.inside:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name and "disabled" not in attrs:
-            kind = attrs.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self._add(name, attrs.get("value", "on"))
-            elif kind not in ("submit", "button", "file", "image"):
-                self._add(name, attrs.get("value") or "")
-        elif tag == "select" and name and "disabled" not in attrs:
-            self._select = name
-        elif tag == "option" and self._select and "selected" in attrs:
-            self._add(self._select, attrs.get("value") or "")
-        elif tag == "textarea" and name and "disabled" not in attrs:
-            self._textarea = name
-            self._add(name, "")
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.data[self._textarea][-1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            if self._textarea:
-                self.data[self._textarea][-1] = self.data[self._textarea][-1].removeprefix("\n")
-            self._textarea = None
-
-
 def _snapshot(*models: type[Model]) -> list[list[dict]]:
     return [list(model._default_manager.order_by("pk").values()) for model in models]
 
@@ -131,18 +79,19 @@ def test_a_related_field_given_a_key_that_is_no_key_gets_the_form_back_with_an_e
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk])
         page = club_admin_browser.get(url)
         assert page.status_code == 200, (url, page.status_code)
-        reader = _FormReader(f"{opts.model_name}_form")
+        reader = AdminFormReader(f"{opts.model_name}_form")
         reader.feed(page.content.decode())
+        fields = reader.fields()
         if field.startswith("-"):  # an inline's first row
-            names = [name for name in reader.data if name.endswith(field)]
-            assert len(names) == 1, (opts.label, field, sorted(reader.data))
+            names = [name for name in fields if name.endswith(field)]
+            assert len(names) == 1, (opts.label, field, sorted(fields))
             name = names[0]
         else:
             name = field
             assert name in page.context["adminform"].form.fields, (opts.label, name, "not editable")
         for value in NOT_A_KEY:
             before = _snapshot(model, CompanyGroupMember, ApiClient.companies.through)
-            data = {**reader.data, name: [value], "_save": ["Save"]}
+            data = {**fields, name: [value], "_save": ["Save"]}
             response = club_admin_browser.post(url, data)
             what = f"{opts.label}.{name}={value!r}"
             if response.status_code != 200:
