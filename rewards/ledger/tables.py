@@ -106,7 +106,7 @@ class LedgerEntryTable(tables.Table):
         return points_value(points=record.net_points, rules=self.rules)
 
     def render_memo(self, record):
-        return entry_description(record)
+        return entry_description(record, self.rules)
 
     def _origin(self, record) -> str:
         if self._origins is None:  # once, for the rows shown (the page, or every row of an export)
@@ -149,7 +149,7 @@ class LedgerEntryTable(tables.Table):
         return record.get_kind_display()
 
     def value_memo(self, record):
-        return entry_description(record)
+        return entry_description(record, self.rules)
 
     def value_note(self, record):
         return entry_dates_note(record, self.now)

@@ -62,11 +62,17 @@ def rate(value) -> str:
 
 
 @register.filter
-def entry_description(entry) -> str:
+def entry_description(entry, rules: ProgrammeRules | None = None) -> str:
     """What a ledger entry means to a member. A release moves pending points to the balance
-    and changes the total by nothing, so it says how many points became spendable."""
+    and changes the total by nothing, so it says how many points became spendable (with
+    their value by ``rules``, the reader's company's, when given)."""
     if entry.kind == EntryKind.RELEASE:
-        text = _("%(points)s became spendable") % {"points": format_points(-entry.pending_points)}
+        released = -entry.pending_points
+        points = format_points(released)
+        if rules is not None:
+            worth = format_money(_points_value(points=released, rules=rules), rules.currency)
+            points = _("%(points)s (%(value)s)") % {"points": points, "value": worth}
+        text = _("%(points)s became spendable") % {"points": points}
         return f"{text}. {entry.memo}" if entry.memo else text
     return entry.memo
 

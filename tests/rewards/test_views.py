@@ -312,7 +312,7 @@ def test_given_entries_when_member_exports_xlsx_then_the_workbook_opens_with_eve
     assert len(rows) == 31
     assert {row[4] for row in rows[1:]} == {100, -10, 0}  # a release changes the total by 0
     assert {Decimal(str(row[5])) for row in rows[1:]} == {Decimal("5"), Decimal("-0.5"), Decimal("0")}
-    assert "100 points became spendable. Entry 1" in {row[2] for row in rows[1:]}
+    assert "100 points (5\u00a0SEK) became spendable. Entry 1" in {row[2] for row in rows[1:]}  # with their value
 
 
 # --- Scoping -------------------------------------------------------------------------------------
